@@ -1,0 +1,103 @@
+# dutyd — build, test, install, bench.  See README.md.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+DATADIR ?= $(PREFIX)/share/dutyd
+
+CC ?= gcc
+PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+BUILD ?= build
+ifeq ($(SAN),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) \
+	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' -MMD -MP
+LIBS := $(shell pkg-config --libs $(PKGS)) -lm
+
+MAINS := daemon/dutyd.c daemon/dutyctl.c
+LIB_SRC := $(filter-out $(MAINS),$(wildcard daemon/*.c))
+LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+TEST_SRC := $(wildcard tests/unit/test-*.c)
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
+
+.PHONY: all test unit check-style install uninstall deps bench clean asan
+all: $(PROGS)
+	@ln -sf $(BUILD)/dutyd dutyd; ln -sf $(BUILD)/dutyctl dutyctl
+
+$(BUILD)/obj/%.o: daemon/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon -c $< -o $@
+
+$(BUILD)/libdutyd.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libdutyd.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdutyd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a $(LIBS) -lcmocka
+
+unit: $(TEST_BIN)
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 all unit
+
+# The whole suite: unit tests (plain and ASan+UBSan), golden config tests, integration tests.
+test: all unit
+	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 $(PROGS:build/%=build/asan/%) \
+		$(TEST_BIN:build/%=build/asan/%)
+	tests/run
+
+check-style:
+	tests/check-style
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
+		$(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(SYSCONFDIR)/dutyd/conf.d
+	install -m 755 $(BUILD)/dutyd $(BUILD)/dutyctl $(DESTDIR)$(BINDIR)/
+	install -m 644 config/holidays-cn.yaml $(DESTDIR)$(DATADIR)/
+	install -m 644 config/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
+	test -e $(DESTDIR)$(SYSCONFDIR)/dutyd/dutyd.yaml || \
+		install -m 644 config/dutyd.yaml $(DESTDIR)$(SYSCONFDIR)/dutyd/dutyd.yaml
+	test -e $(DESTDIR)$(SYSCONFDIR)/dutyd/holidays-cn.yaml || \
+		install -m 644 config/holidays-cn.yaml $(DESTDIR)$(SYSCONFDIR)/dutyd/holidays-cn.yaml
+	for u in units/*.service units/*.socket; do [ -e "$$u" ] || continue; \
+		sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
+		> $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	for c in units/*.catalog; do [ -e "$$c" ] || continue; \
+		install -m 644 $$c $(DESTDIR)$(CATALOGDIR)/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dutyd $(DESTDIR)$(BINDIR)/dutyctl
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(UNITDIR)/dutyd.service $(DESTDIR)$(UNITDIR)/dutyd.socket
+	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
+
+# Every build and test dependency, from Debian's packages (run as root).
+DEB_PKGS := build-essential pkg-config libyaml-dev libical-dev libcurl4-openssl-dev \
+	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
+	sqlite3 faketime python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
+	systemd systemd-container wrk hyperfine time openssl curl iproute2 procps
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+
+bench: all
+	bench/run
+
+clean:
+	rm -rf build dutyd dutyctl
+
+-include $(wildcard $(BUILD)/obj/*.d)

@@ -1,0 +1,135 @@
+/* calendar.c — see calendar.h. */
+#include "calendar.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+Calendar *calendar_new(void) { return calloc(1, sizeof(Calendar)); }
+
+Calendar *calendar_free(Calendar *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_years; i++)
+                free(c->years[i].source);
+        for (size_t i = 0; i < c->n_holidays; i++) {
+                free(c->holidays[i].id);
+                free(c->holidays[i].name);
+        }
+        free(c->years);
+        free(c->holidays);
+        free(c);
+        return NULL;
+}
+
+static CalendarYear *find_year(const Calendar *c, int year) {
+        for (size_t i = 0; i < c->n_years; i++)
+                if (c->years[i].year == year)
+                        return &c->years[i];
+        return NULL;
+}
+
+CalendarYear *calendar_add_year(Calendar *c, int year, const char *source) {
+        CalendarYear *y = find_year(c, year);
+        if (y)
+                return y;
+        CalendarYear *n = realloc(c->years, (c->n_years + 1) * sizeof(*n));
+        if (!n)
+                return NULL;
+        c->years = n;
+        y = &c->years[c->n_years];
+        *y = (CalendarYear){.year = year};
+        if (source && !(y->source = strdup(source)))
+                return NULL;
+        c->n_years++;
+        return y;
+}
+
+static int mark(Calendar *c, Day day, bool off) {
+        Ymd t = day_to_ymd(day);
+        CalendarYear *y = find_year(c, t.y);
+        if (!y)
+                return -ENOENT;
+        int idx = day - day_from_ymd(t.y, 1, 1);
+        (off ? y->off : y->work)[idx] = 1;
+        return 0;
+}
+
+int calendar_set_off(Calendar *c, Day day) { return mark(c, day, true); }
+int calendar_set_work(Calendar *c, Day day) { return mark(c, day, false); }
+
+int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from, Day to) {
+        Holiday *n = realloc(c->holidays, (c->n_holidays + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        c->holidays = n;
+        Holiday h = {.id = strdup(id), .name = strdup(name), .from = from, .to = to};
+        if (!h.id || !h.name) {
+                free(h.id);
+                free(h.name);
+                return -ENOMEM;
+        }
+        c->holidays[c->n_holidays++] = h;
+        return 0;
+}
+
+static int cmp_holiday(const void *a, const void *b) {
+        const Holiday *x = a, *y = b;
+        return (x->from > y->from) - (x->from < y->from);
+}
+
+void calendar_seal(Calendar *c) {
+        if (c->n_holidays > 1)
+                qsort(c->holidays, c->n_holidays, sizeof(Holiday), cmp_holiday);
+}
+
+bool calendar_has_year(const Calendar *c, int year) { return find_year(c, year) != NULL; }
+
+bool calendar_is_working_day(const Calendar *c, Day day) {
+        Ymd t = day_to_ymd(day);
+        const CalendarYear *y = c ? find_year(c, t.y) : NULL;
+        if (y) {
+                int idx = day - day_from_ymd(t.y, 1, 1);
+                if (y->work[idx])
+                        return true;
+                if (y->off[idx])
+                        return false;
+        }
+        return day_weekday(day) <= 5;
+}
+
+const Holiday *calendar_holiday_at(const Calendar *c, Day day) {
+        for (size_t i = 0; i < c->n_holidays; i++)
+                if (day >= c->holidays[i].from && day <= c->holidays[i].to)
+                        return &c->holidays[i];
+        return NULL;
+}
+
+/* Every run of days off is at most a few weeks long, so these loops are short. */
+Day calendar_next_working_day(const Calendar *c, Day day) {
+        while (!calendar_is_working_day(c, day))
+                day++;
+        return day;
+}
+
+Day calendar_previous_working_day(const Calendar *c, Day day) {
+        while (!calendar_is_working_day(c, day))
+                day--;
+        return day;
+}
+
+Day calendar_add_working_days(const Calendar *c, Day day, int n) {
+        while (n > 0) {
+                day++;
+                if (calendar_is_working_day(c, day))
+                        n--;
+        }
+        return day;
+}
+
+int calendar_working_days_between(const Calendar *c, Day a, Day b) {
+        int n = 0;
+        for (Day d = a + 1; d <= b; d++)
+                n += calendar_is_working_day(c, d);
+        return n;
+}

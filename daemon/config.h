@@ -1,0 +1,213 @@
+/* config.h — the configuration model, and its loader (libyaml, table-driven keys).
+ * Contract: config_load() reads the main file plus conf.d/NAME.yaml drop-ins and the holiday data
+ * file, validates everything, and returns either a complete Config or -EINVAL with every error
+ * in `diags` (FILE:LINE:COLUMN: message). Nothing is half-loaded. After loading, a Config is
+ * immutable and shared read-only by the engine, feeds and delivery; a reload builds a new one.
+ * All cross references (post ids, document ids, channel ids) are resolved to indices. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "calendar.h"
+#include "date.h"
+#include "rule.h"
+
+typedef struct Diag {
+        char *file;
+        int line, column; /* 1-based; 0 = whole file */
+        bool warning;
+        char *msg;
+} Diag;
+
+typedef struct Diags {
+        Diag *items;
+        size_t n;
+        size_t n_errors, n_warnings;
+} Diags;
+
+void diags_add(Diags *d, bool warning, const char *file, int line, int column, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
+void diags_print(const Diags *d, FILE *f);
+void diags_done(Diags *d);
+
+typedef enum DutyKind {
+        KIND_MEETING,
+        KIND_INSPECTION,
+        KIND_REPORT,
+        KIND_DRILL,
+        KIND_STUDY,
+        KIND_OTHER,
+        _KIND_MAX,
+} DutyKind;
+
+const char *duty_kind_to_string(DutyKind k); /* "meeting" … */
+const char *duty_kind_to_zh(DutyKind k);     /* 会议 检查 报告 演练 学习 其他 */
+
+typedef struct Document {
+        char *id, *title, *number;
+        Day date; /* DAY_INVALID if unset */
+} Document;
+
+typedef struct Post {
+        char *id, *name;
+        size_t *escalate_to; /* post indices */
+        size_t n_escalate_to;
+} Post;
+
+typedef struct Tenure {
+        size_t post;     /* post index */
+        Day from, until; /* inclusive; DAY_INVALID / DAY_MAX when open */
+} Tenure;
+
+typedef struct Person {
+        char *id, *name, *email, *mobile;
+        Tenure *tenures;
+        size_t n_tenures;
+        size_t *channels; /* channel indices */
+        size_t n_channels;
+} Person;
+
+typedef struct ReminderPolicy {
+        int *before;      /* days before the deadline, descending, unique */
+        size_t n_before;
+        int minute_of_day; /* 540 = 09:00 */
+        bool overdue;
+        int escalate_after; /* working days; 0 = never */
+} ReminderPolicy;
+
+typedef struct Duty {
+        char *id, *title, *clause, *note, *event;
+        DutyKind kind;
+        size_t *posts; /* post indices */
+        size_t n_posts;
+        bool per_holder;
+        ssize_t document; /* -1 if none */
+        Rule rule;        /* unused when event != NULL */
+        ReminderPolicy reminders;
+        unsigned hash;    /* FNV-1a of the duty's own settings, for feed SEQUENCE */
+} Duty;
+
+typedef enum ChannelType {
+        CHANNEL_WECOM,
+        CHANNEL_DINGTALK,
+        CHANNEL_FEISHU,
+        CHANNEL_WEBHOOK,
+        CHANNEL_SMTP,
+        _CHANNEL_MAX,
+} ChannelType;
+
+const char *channel_type_to_string(ChannelType t);
+
+/* A secret is named, never written in the YAML: read from `file`, or from the systemd
+ * credential `credential` in $CREDENTIALS_DIRECTORY. The loader checks it can be read and keeps
+ * the value (never printed). */
+typedef struct Secret {
+        char *file, *credential;
+        char *value; /* NUL-terminated, trailing newline removed; NULL if not configured */
+        char *where; /* FILE:LINE:COLUMN of the setting, for error messages */
+} Secret;
+
+typedef struct Channel {
+        char *id, *name;
+        ChannelType type;
+        char *url;  /* wecom/dingtalk/feishu: full robot URL or base; webhook: endpoint;
+                       smtp: smtp://host:587 or smtps://host:465 */
+        Secret key;    /* wecom key, dingtalk access_token, feishu hook token (if not in url) */
+        Secret secret; /* dingtalk/feishu signing secret, webhook HMAC secret */
+        char *username;    /* smtp */
+        Secret password;   /* smtp */
+        char *from;        /* smtp From address */
+        char *from_name;   /* smtp display name */
+        char **to;         /* smtp fixed recipients */
+        size_t n_to;
+        int rate_per_minute; /* 0 = the vendor default */
+        int timeout_sec;
+        int give_up_hours;
+        bool insecure_tls;   /* tests only: accept self-signed certificates */
+} Channel;
+
+typedef struct Route {
+        size_t *duties, *posts; /* match lists (indices); empty = any */
+        size_t n_duties, n_posts;
+        DutyKind *kinds;
+        size_t n_kinds;
+        size_t *channels;
+        size_t n_channels;
+        bool holders_email; /* also mail each holder at their own address */
+        bool mention;       /* @mention holders by mobile where supported */
+} Route;
+
+typedef struct FeedsConfig {
+        char *dir;          /* default: STATE/feeds */
+        char *public_url;   /* e.g. https://duty.example.gov.cn */
+        int past_days;      /* default 31 */
+        int future_days;    /* default 366 */
+        int refresh_minutes; /* default 360 */
+} FeedsConfig;
+
+typedef struct ServerConfig {
+        char *listen;       /* "127.0.0.1:8080"; ignored when systemd passes sockets */
+        int max_connections;
+        int per_ip_connections;
+        int timeout_sec;
+        char *public_url;   /* base for done links; default feeds.public_url */
+} ServerConfig;
+
+typedef enum TemplateKind {
+        TEMPLATE_UPCOMING,   /* N days left */
+        TEMPLATE_DUE_TODAY,
+        TEMPLATE_OVERDUE,
+        TEMPLATE_ESCALATION,
+        TEMPLATE_DIGEST,     /* catch-up after downtime */
+        _TEMPLATE_MAX,
+} TemplateKind;
+
+typedef struct Config {
+        char *path;      /* main file */
+        char *dir;       /* its folder */
+        char *org_name, *timezone;
+        char *holidays_path;
+        char *state_dir;
+        Calendar *calendar;
+        Document *documents;
+        size_t n_documents;
+        Post *posts;
+        size_t n_posts;
+        Person *people;
+        size_t n_people;
+        Duty *duties;
+        size_t n_duties;
+        Channel *channels;
+        size_t n_channels;
+        Route *routes;
+        size_t n_routes;
+        ReminderPolicy reminders;
+        FeedsConfig feeds;
+        ServerConfig server;
+        char *templates[_TEMPLATE_MAX]; /* user overrides (`templates:`); NULL = built-in */
+} Config;
+
+/* Loads `path` (and its conf.d). Returns 0 with *ret, or a negative errno; errors and warnings go
+ * to `diags` either way. `today` decides which missing holiday years are warned about. */
+int config_load(const char *path, Day today, Config **ret, Diags *diags);
+Config *config_free(Config *c);
+/* Reads every channel secret (files, or $CREDENTIALS_DIRECTORY). Only the daemon and commands
+ * that send call this, so reading the schedule needs no access to secrets. 0 or negative errno;
+ * errors (naming the file, never the content) go to `diags`. */
+int config_load_secrets(Config *c, Diags *diags);
+
+/* Default config path: $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
+const char *config_default_path(void);
+
+ssize_t config_find_post(const Config *c, const char *id);
+ssize_t config_find_person(const Config *c, const char *id);
+ssize_t config_find_duty(const Config *c, const char *id);
+ssize_t config_find_channel(const Config *c, const char *id);
+
+/* "大发〔2019〕45号 二、（一）3": the document number (or title) and the clause. malloc'd. */
+char *duty_basis(const Config *c, const Duty *d);
+
+/* Persons holding `post` on `day`, written to `out` (capacity n); returns the count found. */
+size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n);

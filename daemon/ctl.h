@@ -1,0 +1,20 @@
+/* ctl.h — shared plumbing of dutyctl's verbs (one verb = one `int verb_x(int argc, char **argv)`).
+ * Contract: verbs parse their own options with getopt_long (argv[0] is the verb name), print
+ * user-facing text in Chinese, and return a process exit status (0, 1, 2 usage, 78 config). */
+#pragma once
+#include <stdbool.h>
+
+#include "config.h"
+#include "date.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 78
+
+/* Path from -c, else $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
+extern const char *arg_config;
+/* Loads arg_config; prints every diagnostic to stderr. Returns 0, or EXIT_CONFIG. */
+int ctl_load_config(Config **ret);
+/* Today in the organisation's zone ($DUTYD_TODAY=YYYY-MM-DD overrides, for tests). */
+Day ctl_today(const Config *c);
+/* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
+const char *ctl_state_dir(const Config *c);

@@ -1,0 +1,296 @@
+/* dutyctl.c — the command-line companion: validate the schedule, list what is due, and (through
+ * the verbs of ctl-*.c) manage feeds, deliveries and records. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "ctl-verbs.h"
+#include "schedule.h"
+#include "table.h"
+#include "tz.h"
+#include "util.h"
+
+static int verb_help(int argc, char **argv);
+
+/* ---- check -------------------------------------------------------------------------------- */
+
+static int verb_check(int argc, char **argv) {
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"secrets", no_argument, NULL, 's'},
+                                             {}};
+        bool secrets = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "hs", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h':
+                        printf("用法: dutyctl check [-c FILE] [--secrets]\n"
+                               "校验配置（主文件、conf.d/*.yaml、节假日数据），打印摘要。\n"
+                               "  --secrets  同时检查各渠道的密钥文件/凭据可读\n"
+                               "错误按 文件:行:列: 说明 列出，退出码 78。\n");
+                        return 0;
+                case 's': secrets = true; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r)
+                return r;
+        if (secrets) {
+                Diags d = {0};
+                int q = config_load_secrets(c, &d);
+                diags_print(&d, stderr);
+                diags_done(&d);
+                if (q < 0) {
+                        config_free(c);
+                        return EXIT_CONFIG;
+                }
+        }
+        Day today = ctl_today(c);
+        OccurrenceList l = {0};
+        r = schedule_plan(c, today, today + 365, PLAN_FILTER_ALL, &l);
+        size_t events = 0;
+        for (size_t i = 0; i < c->n_duties; i++)
+                events += c->duties[i].event != NULL;
+        char a[11], b[11];
+        day_format(today, a);
+        day_format(today + 365, b);
+        printf("配置有效：%s\n", c->path);
+        printf("单位：%s（%s）\n", c->org_name, c->timezone);
+        printf("岗位 %zu 个，人员 %zu 人，职责 %zu 项（其中事件类 %zu 项），文件 %zu 份，渠道 %zu 个，路由 %zu 条\n",
+               c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
+               c->n_routes);
+        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : l.n, a, b);
+        printf("节假日数据：");
+        for (size_t i = 0; i < c->calendar->n_years; i++)
+                printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
+        printf("%s\n", c->calendar->n_years ? "" : "无");
+        occurrence_list_done(&l);
+        config_free(c);
+        return r < 0 ? 1 : 0;
+}
+
+/* ---- upcoming ----------------------------------------------------------------------------- */
+
+static char *holder_names(const Config *c, const Occurrence *o) {
+        size_t h[64];
+        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        Buf b = {0};
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "%s%s", i ? "、" : "", c->people[h[i]].name);
+        return buf_steal(&b);
+}
+
+static int print_json(const Config *c, const Occurrence *o) {
+        char id[OCCURRENCE_ID_MAX], pid[96], due[11], nominal[11];
+        occurrence_id(c, o, id, sizeof(id));
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        day_format(o->due, due);
+        day_format(o->nominal, nominal);
+        const Duty *d = &c->duties[o->duty];
+        _cleanup_free_ char *basis = duty_basis(c, d);
+        json_t *holders = json_array();
+        size_t h[64];
+        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        for (size_t i = 0; holders && i < n; i++)
+                json_array_append_new(holders, json_pack("{s:s,s:s}", "id", c->people[h[i]].id,
+                                                         "name", c->people[h[i]].name));
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s}", "id",
+                              id, "duty", d->id, "post", c->posts[o->post].id, "post_name",
+                              c->posts[o->post].name, "title", d->title, "kind",
+                              duty_kind_to_string(d->kind), "period", pid, "checkpoint",
+                              (int)o->checkpoint, "of", (int)o->of, "required", (int)o->required,
+                              "due", due, "nominal", nominal, "holders",
+                              holders ? holders : json_null(), "basis", basis ? basis : "");
+        if (!j)
+                return -ENOMEM;
+        char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+        json_decref(j);
+        if (!s)
+                return -ENOMEM;
+        puts(s);
+        free(s);
+        return 0;
+}
+
+static int add_row(Table *t, const Config *c, const Occurrence *o) {
+        char due[11], pid[96], cp[32];
+        day_format(o->due, due);
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
+        _cleanup_free_ char *date = strfmt("%s（%s）", due, wd[day_weekday(o->due)]);
+        if (o->required > 1)
+                snprintf(cp, sizeof(cp), "%u次", o->required);
+        else
+                snprintf(cp, sizeof(cp), "第%u/%u次", o->checkpoint, o->of);
+        const Duty *d = &c->duties[o->duty];
+        _cleanup_free_ char *holders = holder_names(c, o);
+        _cleanup_free_ char *basis = duty_basis(c, d);
+        char id[OCCURRENCE_ID_MAX];
+        occurrence_id(c, o, id, sizeof(id));
+        const char *cells[] = {date, c->posts[o->post].name, d->title, cp, pid,
+                               holders && *holders ? holders : "（空缺）", basis, id};
+        return date && holders ? table_add(t, cells) : -ENOMEM;
+}
+
+static int parse_day_arg(const char *s, const char *opt, Day *ret) {
+        Day d = day_parse(s);
+        if (d == DAY_INVALID) {
+                fprintf(stderr, "%s: 日期格式应为 YYYY-MM-DD：%s\n", opt, s);
+                return -EINVAL;
+        }
+        *ret = d;
+        return 0;
+}
+
+static int verb_upcoming(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},        {"from", required_argument, NULL, 'f'},
+                {"to", required_argument, NULL, 't'},    {"post", required_argument, NULL, 'p'},
+                {"person", required_argument, NULL, 'P'}, {"duty", required_argument, NULL, 'd'},
+                {"json", no_argument, NULL, 'j'},        {}};
+        const char *from_s = NULL, *to_s = NULL, *post = NULL, *person = NULL, *duty = NULL;
+        bool json = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h':
+                        printf("用法: dutyctl upcoming [-c FILE] [--from DATE] [--to DATE] [--post ID]\n"
+                               "                       [--person ID] [--duty ID] [--json]\n"
+                               "按截止日期列出应办事项（默认今天起90天）。\n"
+                               "  --json  每行一个 JSON 对象（id duty post title period checkpoint of due holders basis …）\n");
+                        return 0;
+                case 'f': from_s = optarg; break;
+                case 't': to_s = optarg; break;
+                case 'p': post = optarg; break;
+                case 'P': person = optarg; break;
+                case 'd': duty = optarg; break;
+                case 'j': json = true; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "upcoming: 多余的参数：%s\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r)
+                return r;
+        Day from = ctl_today(c), to;
+        if (from_s && parse_day_arg(from_s, "--from", &from) < 0)
+                return config_free(c), EXIT_USAGE;
+        to = from + 90;
+        if (to_s && parse_day_arg(to_s, "--to", &to) < 0)
+                return config_free(c), EXIT_USAGE;
+        PlanFilter f = PLAN_FILTER_ALL;
+        if (post && (f.post = config_find_post(c, post)) < 0) {
+                fprintf(stderr, "upcoming: 没有岗位 '%s'\n", post);
+                return config_free(c), 1;
+        }
+        if (person && (f.person = config_find_person(c, person)) < 0) {
+                fprintf(stderr, "upcoming: 没有人员 '%s'\n", person);
+                return config_free(c), 1;
+        }
+        if (duty && (f.duty = config_find_duty(c, duty)) < 0) {
+                fprintf(stderr, "upcoming: 没有职责 '%s'\n", duty);
+                return config_free(c), 1;
+        }
+        OccurrenceList l = {0};
+        r = schedule_plan(c, from, to, f, &l);
+        static const char *const hdr[] = {"截止日期", "岗位", "职责", "次数",
+                                          "周期", "责任人", "依据", "编号"};
+        Table *t = json ? NULL : table_new(ELEMENTSOF(hdr), hdr);
+        if (!json && !t)
+                r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < l.n; i++)
+                r = json ? print_json(c, &l.items[i]) : add_row(t, c, &l.items[i]);
+        if (r == 0 && t) {
+                if (table_rows(t))
+                        table_print(t, stdout);
+                else
+                        printf("该期间没有应办事项。\n");
+        }
+        if (r < 0)
+                fprintf(stderr, "upcoming: %s\n", strerror(-r));
+        table_free(t);
+        occurrence_list_done(&l);
+        config_free(c);
+        return r < 0 ? 1 : 0;
+}
+
+/* ---- verb table ------------------------------------------------------------------------- */
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *help;
+} Verb;
+
+static const Verb verbs[] = {
+        {"check", verb_check, "校验配置并打印摘要"},
+        {"upcoming", verb_upcoming, "按截止日期列出应办事项"},
+        CTL_EXTRA_VERBS
+        {"help", verb_help, "显示帮助"},
+};
+
+static int verb_help(int argc, char **argv) {
+        (void)argc, (void)argv;
+        printf("用法: dutyctl [-c FILE] 命令 [选项]\n\n命令：\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
+        printf("\n配置文件：-c FILE，否则 $DUTYD_CONFIG，否则 %s/dutyd/dutyd.yaml\n"
+               "每个命令都支持 --help。\n",
+               DUTYD_SYSCONFDIR);
+        return 0;
+}
+
+/* Takes -c FILE / --config FILE / --config=FILE from anywhere before "--". */
+static int take_config_option(int *argc, char **argv) {
+        int k = 1;
+        for (int i = 1; i < *argc; i++) {
+                const char *a = argv[i];
+                if (streq(a, "--")) {
+                        while (i < *argc)
+                                argv[k++] = argv[i++];
+                        break;
+                }
+                if (streq(a, "-c") || streq(a, "--config")) {
+                        if (i + 1 >= *argc) {
+                                fprintf(stderr, "dutyctl: %s 需要一个文件名\n", a);
+                                return -EINVAL;
+                        }
+                        arg_config = argv[++i];
+                        continue;
+                }
+                if (strncmp(a, "--config=", 9) == 0) {
+                        arg_config = a + 9;
+                        continue;
+                }
+                argv[k++] = argv[i];
+        }
+        *argc = k;
+        argv[k] = NULL;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        setlocale(LC_ALL, "C.UTF-8");
+        if (take_config_option(&argc, argv) < 0)
+                return EXIT_USAGE;
+        if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h"))
+                return verb_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? EXIT_USAGE : 0);
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(argv[1], verbs[i].name)) {
+                        optind = 1;
+                        return verbs[i].run(argc - 1, argv + 1);
+                }
+        fprintf(stderr, "dutyctl: 未知命令 '%s'（dutyctl help 查看全部命令）\n", argv[1]);
+        return EXIT_USAGE;
+}

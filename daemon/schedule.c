@@ -1,0 +1,495 @@
+/* schedule.c — see schedule.h and docs/config.md ("Rules"). */
+#include "schedule.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void occurrence_list_done(OccurrenceList *l) {
+        free(l->items);
+        *l = (OccurrenceList){0};
+}
+
+static int list_push(OccurrenceList *l, const Occurrence *o) {
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Occurrence *n = realloc(l->items, cap * sizeof(Occurrence));
+                if (!n)
+                        return -ENOMEM;
+                l->items = n, l->cap = cap;
+        }
+        l->items[l->n++] = *o;
+        return 0;
+}
+
+/* ---- periods ---------------------------------------------------------------------------- */
+
+void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
+        Ymd t = day_to_ymd(day);
+        int m0, len;
+        switch (k) {
+        case PERIOD_WEEK: {
+                Day s = day - (day_weekday(day) - 1);
+                *ret_start = s, *ret_end = s + 6;
+                return;
+        }
+        case PERIOD_MONTH: m0 = t.m, len = 1; break;
+        case PERIOD_QUARTER: m0 = (t.m - 1) / 3 * 3 + 1, len = 3; break;
+        case PERIOD_HALF: m0 = t.m <= 6 ? 1 : 7, len = 6; break;
+        default: m0 = 1, len = 12; break;
+        }
+        int m1 = m0 + len - 1;
+        *ret_start = day_from_ymd(t.y, m0, 1);
+        *ret_end = day_from_ymd(t.y, m1, days_in_month(t.y, m1));
+}
+
+void period_id(PeriodKind k, Day start, char *buf, size_t n) {
+        Ymd t = day_to_ymd(start);
+        switch (k) {
+        case PERIOD_WEEK: {
+                int y, w;
+                day_iso_week(start, &y, &w);
+                snprintf(buf, n, "%04d-W%02d", y, w);
+                break;
+        }
+        case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
+        case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
+        case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
+        default: snprintf(buf, n, "%04d", t.y); break;
+        }
+}
+
+int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end) {
+        int y, v, k = 0;
+        char c;
+        PeriodKind kind;
+        Day any;
+        if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
+                kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
+        } else if (sscanf(s, "%4d-%c%2d%n", &y, &c, &v, &k) == 3 && s[k] == 0 && k >= 7 &&
+                   (c == 'H' || c == 'Q' || c == 'W')) {
+                if (c == 'H' && v >= 1 && v <= 2 && k == 7)
+                        kind = PERIOD_HALF, any = day_from_ymd(y, v * 6, 1);
+                else if (c == 'Q' && v >= 1 && v <= 4 && k == 7)
+                        kind = PERIOD_QUARTER, any = day_from_ymd(y, v * 3, 1);
+                else if (c == 'W' && v >= 1 && v <= 53 && k == 8) {
+                        /* Monday of ISO week 1 is the Monday of the week holding 4 January. */
+                        Day jan4 = day_from_ymd(y, 1, 4);
+                        any = jan4 - (day_weekday(jan4) - 1) + (v - 1) * 7;
+                        int yy, ww;
+                        day_iso_week(any, &yy, &ww);
+                        if (yy != y || ww != v)
+                                return -EINVAL;
+                        kind = PERIOD_WEEK;
+                } else
+                        return -EINVAL;
+        } else if (sscanf(s, "%4d-%2d%n", &y, &v, &k) == 2 && k == 7 && s[k] == 0 && v >= 1 &&
+                   v <= 12 && s[5] >= '0' && s[5] <= '9') {
+                kind = PERIOD_MONTH, any = day_from_ymd(y, v, 1);
+        } else
+                return -EINVAL;
+        if (y < 1 || y > 9998)
+                return -EINVAL;
+        *ret_kind = kind;
+        period_bounds(kind, any, ret_start, ret_end);
+        return 0;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+static Day apply_move(const Calendar *cal, HolidayMove m, Day d) {
+        switch (m) {
+        case MOVE_POSTPONE: return calendar_next_working_day(cal, d);
+        case MOVE_EARLIER: return calendar_previous_working_day(cal, d);
+        default: return d;
+        }
+}
+
+/* Last day of the month `offset` months after the month of `d` (offset may be 0). */
+static Day month_day(Day d, int offset, int due_day) {
+        Ymd t = day_to_ymd(d);
+        int m = t.m - 1 + offset;
+        int y = t.y + m / 12;
+        m = m % 12 + 1;
+        int dim = days_in_month(y, m);
+        int day = due_day == DUE_DAY_LAST || due_day > dim ? dim : due_day;
+        return day_from_ymd(y, m, day);
+}
+
+typedef struct Assignment {
+        uint32_t duty, post;
+        int32_t person;
+} Assignment;
+
+/* The checkpoints of one period [s, e], appended to `out` (all of them, unfiltered). */
+static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e,
+                              OccurrenceList *out) {
+        const Rule *r = &c->duties[a->duty].rule;
+        Occurrence o = {.duty = a->duty, .post = a->post, .person = a->person, .holiday = -1,
+                        .period_start = s, .period_end = e, .of = 1, .checkpoint = 1,
+                        .required = (uint16_t)r->count};
+        if (r->due_day) {
+                int months = period_kind_months(r->period);
+                int offset = r->after_period ? months - 1 + (r->due_month ? r->due_month : 1)
+                             : r->due_month ? r->due_month - 1
+                                            : months - 1;
+                o.nominal = month_day(s, offset, r->due_day);
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                return list_push(out, &o);
+        }
+        if (r->count == 1 || !r->pacing) {
+                o.nominal = e;
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                return list_push(out, &o);
+        }
+        int n = r->count, months = period_kind_months(r->period), days = e - s + 1;
+        o.of = (uint16_t)n;
+        o.required = 1;
+        for (int i = 1; i <= n; i++) {
+                o.checkpoint = (uint16_t)i;
+                if (months > 0 && months % n == 0)
+                        o.nominal = month_day(s, i * months / n - 1, DUE_DAY_LAST);
+                else
+                        o.nominal = s + (Day)((long)i * days / n) - 1;
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                int q = list_push(out, &o);
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}
+
+static bool holiday_selected(const Rule *r, const Holiday *h) {
+        if (!r->holidays)
+                return true;
+        for (size_t i = 0; i < r->n_holidays; i++)
+                if (streq(r->holidays[i], h->id))
+                        return true;
+        return false;
+}
+
+static int holiday_checkpoint(const Config *c, const Assignment *a, size_t hi, Occurrence *o) {
+        const Holiday *h = &c->calendar->holidays[hi];
+        /* Due on the last working day before the first day off; the check may be done in the
+         * month before it. */
+        *o = (Occurrence){.duty = a->duty, .post = a->post, .person = a->person,
+                          .holiday = (int32_t)hi, .period_start = h->from - 30,
+                          .period_end = h->to, .checkpoint = 1, .of = 1, .required = 1,
+                          .nominal = h->from - 1};
+        o->due = calendar_previous_working_day(c->calendar, h->from - 1);
+        return 0;
+}
+
+static bool holds_during(const Config *c, size_t person, size_t post, Day s, Day e) {
+        const Person *p = &c->people[person];
+        for (size_t j = 0; j < p->n_tenures; j++) {
+                const Tenure *t = &p->tenures[j];
+                if (t->post == post && (t->from == DAY_INVALID || t->from <= e) && s <= t->until)
+                        return true;
+        }
+        return false;
+}
+
+/* Every occurrence of one duty/post (all holders when per_holder) due in [from, to]. */
+static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFilter f, Day from,
+                           Day to, OccurrenceList *tmp, OccurrenceList *out) {
+        const Duty *d = &c->duties[duty];
+        const Rule *r = &d->rule;
+        Assignment a = {duty, post, -1};
+        if (r->before_holidays) {
+                for (size_t hi = 0; hi < c->calendar->n_holidays; hi++) {
+                        const Holiday *h = &c->calendar->holidays[hi];
+                        if (!holiday_selected(r, h) || h->from - 1 < from - 10 ||
+                            h->from - 1 > to + 10)
+                                continue;
+                        Occurrence o;
+                        holiday_checkpoint(c, &a, hi, &o);
+                        if (o.due < from || o.due > to)
+                                continue;
+                        for (size_t pi = 0; d->per_holder && pi < c->n_people; pi++)
+                                if ((f.person < 0 || (size_t)f.person == pi) &&
+                                    holds_during(c, pi, post, o.period_start, o.period_end)) {
+                                        o.person = (int32_t)pi;
+                                        if (list_push(out, &o) < 0)
+                                                return -ENOMEM;
+                                }
+                        if (!d->per_holder && list_push(out, &o) < 0)
+                                return -ENOMEM;
+                }
+                return 0;
+        }
+        /* Deadlines lie in the period, up to 12 months after it (after_period), moved by at
+         * most a few weeks of holidays; scan periods that can reach [from, to]. */
+        Day back = r->after_period ? 31 * (r->due_month + 1) + 40 : 40;
+        Day s, e;
+        period_bounds(r->period, from - back, &s, &e);
+        for (; s <= to + 40; period_bounds(r->period, e + 1, &s, &e)) {
+                tmp->n = 0;
+                if (period_checkpoints(c, &a, s, e, tmp) < 0)
+                        return -ENOMEM;
+                for (size_t i = 0; i < tmp->n; i++) {
+                        Occurrence *o = &tmp->items[i];
+                        if (o->due < from || o->due > to)
+                                continue;
+                        if (!d->per_holder) {
+                                if (list_push(out, o) < 0)
+                                        return -ENOMEM;
+                                continue;
+                        }
+                        for (size_t pi = 0; pi < c->n_people; pi++)
+                                if ((f.person < 0 || (size_t)f.person == pi) &&
+                                    holds_during(c, pi, post, s, e)) {
+                                        o->person = (int32_t)pi;
+                                        if (list_push(out, o) < 0)
+                                                return -ENOMEM;
+                                }
+                }
+        }
+        return 0;
+}
+
+static int cmp_occ(const void *x, const void *y) {
+        const Occurrence *a = x, *b = y;
+#define CMP(f)                                                                                     \
+        if (a->f != b->f)                                                                          \
+                return a->f < b->f ? -1 : 1
+        CMP(due);
+        CMP(duty);
+        CMP(post);
+        CMP(person);
+        CMP(period_start);
+        CMP(checkpoint);
+#undef CMP
+        return 0;
+}
+
+static bool person_holds_post(const Config *c, size_t person, size_t post) {
+        const Person *p = &c->people[person];
+        for (size_t j = 0; j < p->n_tenures; j++)
+                if (p->tenures[j].post == post)
+                        return true;
+        return false;
+}
+
+int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out) {
+        OccurrenceList tmp = {0};
+        size_t first = out->n;
+        int r = 0;
+        for (size_t di = 0; di < c->n_duties && r == 0; di++) {
+                const Duty *d = &c->duties[di];
+                if (d->event || (f.duty >= 0 && (size_t)f.duty != di))
+                        continue;
+                for (size_t pi = 0; pi < d->n_posts && r == 0; pi++) {
+                        size_t post = d->posts[pi];
+                        if (f.post >= 0 && (size_t)f.post != post)
+                                continue;
+                        if (f.person >= 0 && !person_holds_post(c, (size_t)f.person, post))
+                                continue;
+                        size_t before = out->n;
+                        r = plan_assignment(c, (uint32_t)di, (uint32_t)post, f, from, to, &tmp,
+                                            out);
+                        /* A person filter on a shared post keeps only the days they hold it. */
+                        if (r == 0 && f.person >= 0 && !d->per_holder) {
+                                size_t k = before;
+                                for (size_t i = before; i < out->n; i++) {
+                                        size_t h[64];
+                                        size_t nh = occurrence_holders(c, &out->items[i],
+                                                                       out->items[i].due, h, 64);
+                                        bool mine = false;
+                                        for (size_t j = 0; j < nh; j++)
+                                                mine |= h[j] == (size_t)f.person;
+                                        if (mine)
+                                                out->items[k++] = out->items[i];
+                                }
+                                out->n = k;
+                        }
+                }
+        }
+        occurrence_list_done(&tmp);
+        if (r < 0)
+                return r;
+        qsort(out->items + first, out->n - first, sizeof(Occurrence), cmp_occ);
+        return 0;
+}
+
+/* ---- ids -------------------------------------------------------------------------------- */
+
+void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
+        if (o->holiday >= 0) {
+                const Holiday *h = &c->calendar->holidays[o->holiday];
+                snprintf(buf, n, "%04d-%s", day_to_ymd(h->from).y, h->id);
+                return;
+        }
+        period_id(c->duties[o->duty].rule.period, o->period_start, buf, n);
+}
+
+void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
+        char pid[96];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        const char *duty = c->duties[o->duty].id, *post = c->posts[o->post].id;
+        if (o->person >= 0)
+                snprintf(buf, n, "%s:%s.%s:%s:%u", duty, post, c->people[o->person].id, pid,
+                         o->checkpoint);
+        else
+                snprintf(buf, n, "%s:%s:%s:%u", duty, post, pid, o->checkpoint);
+}
+
+int schedule_find(const Config *c, const char *id, Occurrence *ret) {
+        char buf[OCCURRENCE_ID_MAX];
+        if (strlen(id) >= sizeof(buf))
+                return -ENOENT;
+        strcpy(buf, id);
+        char *parts[4];
+        char *save = NULL, *p = buf;
+        for (int i = 0; i < 4; i++, p = NULL)
+                if (!(parts[i] = strtok_r(p, ":", &save)))
+                        return -ENOENT;
+        if (strtok_r(NULL, ":", &save))
+                return -ENOENT;
+        ssize_t duty = config_find_duty(c, parts[0]);
+        char *dot = strchr(parts[1], '.');
+        if (dot)
+                *dot++ = 0;
+        ssize_t post = config_find_post(c, parts[1]);
+        ssize_t person = dot ? config_find_person(c, dot) : -1;
+        char *end;
+        long cp = strtol(parts[3], &end, 10);
+        if (duty < 0 || post < 0 || (dot && person < 0) || *end || cp < 1)
+                return -ENOENT;
+        const Duty *d = &c->duties[duty];
+        bool post_ok = false;
+        for (size_t i = 0; i < d->n_posts; i++)
+                post_ok |= d->posts[i] == (size_t)post;
+        if (!post_ok || d->event || (d->per_holder != (person >= 0)))
+                return -ENOENT;
+        Assignment a = {(uint32_t)duty, (uint32_t)post, (int32_t)person};
+        if (d->rule.before_holidays) {
+                for (size_t hi = 0; hi < c->calendar->n_holidays; hi++) {
+                        const Holiday *h = &c->calendar->holidays[hi];
+                        char pid[96];
+                        snprintf(pid, sizeof(pid), "%04d-%s", day_to_ymd(h->from).y, h->id);
+                        if (streq(pid, parts[2]) && holiday_selected(&d->rule, h) && cp == 1)
+                                return holiday_checkpoint(c, &a, hi, ret);
+                }
+                return -ENOENT;
+        }
+        PeriodKind k;
+        Day s, e;
+        if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
+                return -ENOENT;
+        OccurrenceList l = {0};
+        int r = period_checkpoints(c, &a, s, e, &l);
+        if (r == 0)
+                r = (size_t)cp <= l.n ? 0 : -ENOENT;
+        if (r == 0)
+                *ret = l.items[cp - 1];
+        occurrence_list_done(&l);
+        return r;
+}
+
+size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n) {
+        if (o->person >= 0) {
+                size_t h[64];
+                size_t k = config_post_holders(c, o->post, day, h, 64);
+                for (size_t i = 0; i < k; i++)
+                        if (h[i] == (size_t)o->person && n > 0) {
+                                out[0] = h[i];
+                                return 1;
+                        }
+                return 0;
+        }
+        return config_post_holders(c, o->post, day, out, n);
+}
+
+int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize_t person, Day day,
+                                OccurrenceList *out) {
+        const Duty *d = &c->duties[duty];
+        const Rule *r = &d->rule;
+        Assignment a = {(uint32_t)duty, (uint32_t)post, (int32_t)person};
+        if (d->event)
+                return -EINVAL;
+        if (r->before_holidays) {
+                /* The next holiday check at or after `day`. */
+                for (size_t hi = 0; hi < c->calendar->n_holidays; hi++) {
+                        const Holiday *h = &c->calendar->holidays[hi];
+                        if (holiday_selected(r, h) && h->to >= day) {
+                                Occurrence o;
+                                holiday_checkpoint(c, &a, hi, &o);
+                                return list_push(out, &o);
+                        }
+                }
+                return 0;
+        }
+        Day s, e;
+        period_bounds(r->period, day, &s, &e);
+        if (r->after_period) {
+                /* A report on the previous period is counted there until its deadline. */
+                Day ps, pe;
+                period_bounds(r->period, s - 1, &ps, &pe);
+                OccurrenceList prev = {0};
+                int q = period_checkpoints(c, &a, ps, pe, &prev);
+                bool use_prev = q == 0 && prev.n > 0 && day <= prev.items[prev.n - 1].due;
+                occurrence_list_done(&prev);
+                if (q < 0)
+                        return q;
+                if (use_prev)
+                        s = ps, e = pe;
+        }
+        return period_checkpoints(c, &a, s, e, out);
+}
+
+/* ---- reminders -------------------------------------------------------------------------- */
+
+static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue",
+                                                  "escalation"};
+const char *reminder_kind_to_string(ReminderKind k) { return reminder_kind_names[k]; }
+
+size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
+                          size_t n) {
+        const ReminderPolicy *p = &c->duties[o->duty].reminders;
+        const Calendar *cal = c->calendar;
+        size_t k = 0;
+        Day last_pushed = DAY_INVALID;
+        /* before[] is sorted descending: 7, 1, 0. */
+        for (size_t i = 0; i < p->n_before; i++) {
+                int b = p->before[i];
+                Day day = calendar_previous_working_day(cal, o->due - b);
+                if (day < from || day > to)
+                        continue;
+                if (day == last_pushed)
+                        k--; /* two offsets fell on one working day: keep the nearer one */
+                last_pushed = day;
+                if (k >= n)
+                        break;
+                Reminder *r = &out[k++];
+                *r = (Reminder){.kind = b == 0 ? REMIND_DUE_TODAY : REMIND_UPCOMING, .day = day,
+                                .minute = p->minute_of_day, .days = o->due - day};
+                snprintf(r->step, sizeof(r->step), b == 0 ? "d0" : "b%d", b);
+        }
+        if (!p->overdue || to <= o->due)
+                return k;
+        /* Overdue: each working day after the deadline. */
+        Day day = o->due;
+        int late = 0;
+        if (from > o->due + 1) {
+                late = calendar_working_days_between(cal, o->due, from - 1);
+                day = from - 1;
+        }
+        while (k < n) {
+                day = calendar_add_working_days(cal, day, 1);
+                if (day > to)
+                        break;
+                late++;
+                if (day < from)
+                        continue;
+                bool esc = p->escalate_after > 0 && late >= p->escalate_after;
+                Reminder *r = &out[k++];
+                *r = (Reminder){.kind = esc ? REMIND_ESCALATION : REMIND_OVERDUE, .day = day,
+                                .minute = p->minute_of_day, .days = late};
+                snprintf(r->step, sizeof(r->step), "%c%d", esc ? 'e' : 'o', late > 9999 ? 9999 : late);
+        }
+        return k;
+}

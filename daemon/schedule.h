@@ -1,0 +1,86 @@
+/* schedule.h — the schedule engine: every deadline of every post for a range of dates.
+ * Contract: pure (no I/O, no clock: callers pass days); deterministic; the same Config and range
+ * always give the same occurrences in the same order. An occurrence's id
+ * "DUTY:POST[.PERSON]:PERIOD:I" depends only on that duty's own settings, so ids are stable across
+ * runs, hosts and edits to other duties. Rules are exactly those of docs/config.md. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "date.h"
+
+typedef struct Occurrence {
+        uint32_t duty, post;
+        int32_t person;       /* per_holder duties: the holder; else -1 */
+        int32_t holiday;      /* before_holidays duties: index into calendar->holidays; else -1 */
+        Day period_start, period_end; /* the period the checkpoint belongs to */
+        uint16_t checkpoint, of; /* i of N */
+        uint16_t required;    /* completions needed by this checkpoint (count when not paced) */
+        Day nominal;          /* deadline as the rule gives it */
+        Day due;              /* after the holiday move */
+} Occurrence;
+
+typedef struct OccurrenceList {
+        Occurrence *items;
+        size_t n, cap;
+} OccurrenceList;
+
+void occurrence_list_done(OccurrenceList *l);
+
+typedef struct PlanFilter {
+        ssize_t duty, post, person; /* -1 = any */
+} PlanFilter;
+#define PLAN_FILTER_ALL ((PlanFilter){-1, -1, -1})
+
+/* Appends every occurrence whose deadline (after the move) is in [from, to], sorted by due date,
+ * then duty, post, person, checkpoint. Returns 0 or -ENOMEM. */
+int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out);
+
+/* Occurrence ids. `buf` of at least OCCURRENCE_ID_MAX bytes. */
+#define OCCURRENCE_ID_MAX 256
+void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n);
+/* Period id: 2026 / 2026-H2 / 2026-Q4 / 2026-11 / 2026-W47 / 2026-spring-festival. */
+void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n);
+/* Parses an occurrence id and recomputes it; -ENOENT if it names nothing in this config. */
+int schedule_find(const Config *c, const char *id, Occurrence *ret);
+
+/* The persons who hold the occurrence's post on `day` (per_holder: that person if still
+ * holding it). Returns the count written (at most n). */
+size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n);
+
+/* Period arithmetic. */
+void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end);
+void period_id(PeriodKind k, Day start, char *buf, size_t n);
+/* Parses "2026", "2026-H2", "2026-Q4", "2026-11", "2026-W47"; -EINVAL if malformed. */
+int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end);
+
+/* The checkpoints of one assignment in one period (the period containing `day`). Used to count
+ * completions: a completion counts toward the earliest open checkpoint of its period. */
+int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize_t person, Day day,
+                                OccurrenceList *out);
+
+/* Reminders. */
+typedef enum ReminderKind {
+        REMIND_UPCOMING,   /* N days left */
+        REMIND_DUE_TODAY,
+        REMIND_OVERDUE,    /* N working days late */
+        REMIND_ESCALATION, /* overdue, escalation posts told as well */
+} ReminderKind;
+
+typedef struct Reminder {
+        ReminderKind kind;
+        Day day;          /* local date it fires */
+        int minute;       /* local minute of day */
+        int days;         /* UPCOMING: calendar days left; OVERDUE/ESCALATION: working days late */
+        char step[16];    /* stable step key: "b7", "b1", "d0", "o1", "e3" … */
+} Reminder;
+
+/* The reminders of an occurrence firing on days in [from, to], in time order. Upcoming reminder
+ * days that are not working days move to the working day before; overdue reminders fire on
+ * working days only. Returns the number written (at most n). */
+size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
+                          size_t n);
+
+const char *reminder_kind_to_string(ReminderKind k);

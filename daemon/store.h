@@ -1,0 +1,23 @@
+/* store.h — the SQLite state database (WAL): opened once per process, shared by the modules
+ * that keep state (outbox, feed tokens, completions). Each of those modules creates its own
+ * tables with CREATE TABLE IF NOT EXISTS in its *_init(), so the schema lives beside the code
+ * that uses it. Contract: every write is a short transaction; durable when the call returns
+ * (synchronous=FULL); never held across an event-loop iteration. */
+#pragma once
+#include <sqlite3.h>
+
+typedef struct Store Store;
+
+/* Opens (creating) DIR/state.db. Returns 0 or a negative errno; logs nothing. */
+int store_open(const char *dir, Store **ret);
+Store *store_close(Store *s);
+sqlite3 *store_db(Store *s);
+const char *store_path(const Store *s);
+/* Runs `sql` (no results) — for DDL and simple statements. Returns 0 or -EIO. */
+int store_exec(Store *s, const char *sql);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int store_begin(Store *s);
+int store_commit(Store *s);
+void store_rollback(Store *s);
+/* Last SQLite error text, for the caller's log line. */
+const char *store_errmsg(Store *s);

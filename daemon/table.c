@@ -1,0 +1,77 @@
+/* table.c — see table.h. */
+#include "table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct Table {
+        size_t n_cols, n_rows, cap;
+        char **cells; /* row-major, including the header row */
+};
+
+Table *table_new(size_t n_cols, const char *const *headers) {
+        Table *t = calloc(1, sizeof(*t));
+        if (!t)
+                return NULL;
+        t->n_cols = n_cols;
+        if (table_add(t, headers) < 0)
+                return table_free(t);
+        return t;
+}
+
+Table *table_free(Table *t) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_rows * t->n_cols; i++)
+                free(t->cells[i]);
+        free(t->cells);
+        free(t);
+        return NULL;
+}
+
+int table_add(Table *t, const char *const *cells) {
+        if (t->n_rows == t->cap) {
+                size_t cap = t->cap ? t->cap * 2 : 16;
+                char **n = realloc(t->cells, cap * t->n_cols * sizeof(char *));
+                if (!n)
+                        return -ENOMEM;
+                t->cells = n, t->cap = cap;
+        }
+        char **row = t->cells + t->n_rows * t->n_cols;
+        for (size_t i = 0; i < t->n_cols; i++) {
+                row[i] = strdup(cells[i] ? cells[i] : "");
+                if (!row[i]) {
+                        while (i-- > 0)
+                                free(row[i]);
+                        return -ENOMEM;
+                }
+        }
+        t->n_rows++;
+        return 0;
+}
+
+size_t table_rows(const Table *t) { return t->n_rows ? t->n_rows - 1 : 0; }
+
+void table_print(const Table *t, FILE *f) {
+        _cleanup_free_ int *w = calloc(t->n_cols ? t->n_cols : 1, sizeof(int));
+        if (!w)
+                return;
+        for (size_t r = 0; r < t->n_rows; r++)
+                for (size_t c = 0; c < t->n_cols; c++) {
+                        int cw = utf8_width(t->cells[r * t->n_cols + c]);
+                        if (cw > w[c])
+                                w[c] = cw;
+                }
+        for (size_t r = 0; r < t->n_rows; r++) {
+                for (size_t c = 0; c < t->n_cols; c++) {
+                        const char *s = t->cells[r * t->n_cols + c];
+                        fputs(s, f);
+                        if (c + 1 < t->n_cols)
+                                fprintf(f, "%*s", w[c] - utf8_width(s) + 2, "");
+                }
+                fputc('\n', f);
+        }
+}

@@ -1,0 +1,57 @@
+/* tz.c — see tz.h. */
+#include "tz.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tz_use(const char *zone) {
+        if (!zone || !*zone)
+                return -EINVAL;
+        if (setenv("TZ", zone, 1) < 0)
+                return -errno;
+        tzset();
+        return 0;
+}
+
+time_t tz_now(void) {
+        const char *e = getenv("DUTYD_NOW");
+        if (e && *e) {
+                int y, mo, d, h, mi, n = 0;
+                if (sscanf(e, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) == 5 && !e[n] &&
+                    ymd_valid(y, mo, d))
+                        return tz_instant(day_from_ymd(y, mo, d), h * 60 + mi);
+                char *end;
+                long long v = strtoll(e, &end, 10);
+                if (!*end)
+                        return (time_t)v;
+        }
+        return time(NULL);
+}
+
+Day tz_day(time_t t) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        return day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int tz_minute(time_t t) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        return tm.tm_hour * 60 + tm.tm_min;
+}
+
+time_t tz_instant(Day d, int minute) {
+        Ymd y = day_to_ymd(d);
+        struct tm tm = {.tm_year = y.y - 1900, .tm_mon = y.m - 1, .tm_mday = y.d,
+                        .tm_hour = minute / 60, .tm_min = minute % 60, .tm_isdst = -1};
+        return mktime(&tm);
+}
+
+void tz_format(time_t t, char out[static 17]) {
+        struct tm tm;
+        localtime_r(&t, &tm);
+        snprintf(out, 17, "%04d-%02d-%02d %02d:%02d", (tm.tm_year + 1900) % 10000,
+                 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100);
+}

@@ -1,0 +1,47 @@
+/* util.h — small helpers shared by every module: cleanup attributes, checked string building.
+ * Contract: no I/O; every function returns NULL or a negative errno on failure, never aborts. */
+#pragma once
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void fclosep(FILE **f) { if (*f) fclose(*f); }
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
+/* Hand ownership out of a _cleanup_ variable. */
+#define TAKE_PTR(p) ({ __typeof__(p) _tp = (p); (p) = NULL; _tp; })
+
+static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* malloc'd formatted string, NULL on allocation failure. */
+char *strfmt(const char *fmt, ...) _printf_(1, 2);
+
+/* Growable byte buffer; `data` is always NUL-terminated when len > 0 or after buf_putc. */
+typedef struct Buf {
+        char *data;
+        size_t len, cap;
+        bool oom; /* sticky: set when an append failed */
+} Buf;
+
+void buf_put(Buf *b, const char *s, size_t n);
+void buf_puts(Buf *b, const char *s);
+void buf_printf(Buf *b, const char *fmt, ...) _printf_(2, 3);
+char *buf_steal(Buf *b); /* NULL if oom; resets the buffer */
+void buf_done(Buf *b);
+
+/* Display width of a UTF-8 string in a terminal (CJK = 2 columns). */
+int utf8_width(const char *s);
+/* True when s is valid UTF-8. */
+bool utf8_valid(const char *s, size_t n);
