@@ -45,9 +45,9 @@ $(BUILD)/libdutyd.a: $(LIB_OBJ)
 $(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libdutyd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdutyd.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libdutyd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon $(LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a $(LIBS) -lcmocka
 
 unit: $(TEST_BIN)
 

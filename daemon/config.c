@@ -1046,7 +1046,7 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static int collect_files(Loader *L, const char *path) {
-        _cleanup_free_ char *pattern = strfmt("%s/conf.d/NAME.yaml", L->cfg->dir);
+        _cleanup_free_ char *pattern = strfmt("%s/conf.d/*.yaml", L->cfg->dir);
         if (!pattern)
                 return -ENOMEM;
         glob_t g = {0};
@@ -1229,7 +1229,9 @@ static int load_holiday_year(Loader *L, yaml_node_t *kn, yaml_node_t *vn, Calend
 static int load_holidays(Loader *L) {
         Config *c = L->cfg;
         const char *name = c->holidays_path ? c->holidays_path : "holidays-cn.yaml";
-        _cleanup_free_ char *path = name[0] == '/' ? strdup(name) : strfmt("%s/%s", c->dir, name);
+        _cleanup_free_ char *path = name[0] == '/' || streq(c->dir, ".")
+                                            ? strdup(name)
+                                            : strfmt("%s/%s", c->dir, name);
         if (!path)
                 return -ENOMEM;
         if (!c->holidays_path && access(path, R_OK) < 0) {
@@ -1495,7 +1497,8 @@ static int load_all(Loader *L, const char *path) {
                 if (root && root->type == YAML_MAPPING_NODE && parse_sections(L, root) < 0)
                         failed = -EINVAL;
         }
-        if (load_holidays(L) < 0)
+        /* Without the main file, where the holiday data is cannot be known. */
+        if (L->files[0].loaded && load_holidays(L) < 0)
                 failed = -EINVAL;
         if (allocate_arrays(L) < 0)
                 return -ENOMEM;

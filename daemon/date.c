@@ -59,7 +59,10 @@ Day day_parse(const char *s) {
 
 void day_format(Day day, char out[static 11]) {
         Ymd t = day_to_ymd(day);
-        snprintf(out, 11, "%04d-%02d-%02d", t.y % 10000, t.m % 100, t.d % 100);
+        char tmp[48];
+        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", t.y, t.m, t.d);
+        memcpy(out, tmp, 10);
+        out[10] = 0;
 }
 
 void day_iso_week(Day day, int *ret_year, int *ret_week) {

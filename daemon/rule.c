@@ -379,12 +379,12 @@ char *rule_describe(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
         if (r->after_period) {
+                const char *prev = r->period == PERIOD_YEAR ? "上年度" : "上一周期";
                 if (r->due_day == DUE_DAY_LAST)
-                        return strfmt("每%s%d月底前（上%s）", period_kind_to_zh(r->period),
-                                      r->due_month, period_kind_to_zh(r->period));
-                return strfmt("每%s%d月%d日前（上%s）", period_kind_to_zh(r->period),
-                              r->due_month ? r->due_month : 1, r->due_day,
-                              period_kind_to_zh(r->period));
+                        return strfmt("每%s%d月底前（%s）", period_kind_to_zh(r->period),
+                                      r->due_month, prev);
+                return strfmt("每%s%d月%d日前（%s）", period_kind_to_zh(r->period),
+                              r->due_month ? r->due_month : 1, r->due_day, prev);
         }
         if (r->due_day) {
                 Buf b = {0};

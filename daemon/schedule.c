@@ -177,9 +177,8 @@ static int holiday_checkpoint(const Config *c, const Assignment *a, size_t hi, O
          * month before it. */
         *o = (Occurrence){.duty = a->duty, .post = a->post, .person = a->person,
                           .holiday = (int32_t)hi, .period_start = h->from - 30,
-                          .period_end = h->to, .checkpoint = 1, .of = 1, .required = 1,
-                          .nominal = h->from - 1};
-        o->due = calendar_previous_working_day(c->calendar, h->from - 1);
+                          .period_end = h->to, .checkpoint = 1, .of = 1, .required = 1};
+        o->due = o->nominal = calendar_previous_working_day(c->calendar, h->from - 1);
         return 0;
 }
 

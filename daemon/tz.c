@@ -52,6 +52,9 @@ time_t tz_instant(Day d, int minute) {
 void tz_format(time_t t, char out[static 17]) {
         struct tm tm;
         localtime_r(&t, &tm);
-        snprintf(out, 17, "%04d-%02d-%02d %02d:%02d", (tm.tm_year + 1900) % 10000,
-                 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100);
+        char tmp[64];
+        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min);
+        memcpy(out, tmp, 16);
+        out[16] = 0;
 }

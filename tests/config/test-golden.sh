@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Golden-file config tests (OpenBSD bgpd style): every tests/config/bad/*.yaml (and bad/dropin)
+# must be rejected with exactly the diagnostics in its .ok file and exit status 78; the good
+# drop-in folder must merge into exactly good/dropin.ok.  UPDATE=1 rewrites the .ok files.
+. "$(dirname "$0")/../lib.sh"
+cd "$TOP/tests/config"
+CTL=$ASAN_BIN/dutyctl
+[ -x "$CTL" ] || CTL=$BIN/dutyctl
+export DUTYD_TODAY=2026-03-01
+
+golden() { # name dir file okfile verb...
+        local name=$1 dir=$2 file=$3 ok=$4; shift 4
+        local out rc
+        out=$(cd "$dir" && "$CTL" -c "$file" "$@" 2>&1); rc=$?
+        out="$out"$'\n'"exit=$rc"
+        if [ "${UPDATE:-}" = 1 ]; then printf '%s\n' "$out" >"$ok"; fi
+        if diff -u "$ok" <(printf '%s\n' "$out") >"$T_TMP/diff"; then ok "$name"; else
+                fail "$name"; sed 's/^/# /' "$T_TMP/diff"; fi
+}
+
+for f in bad/*.yaml; do
+        golden "rejects $(basename "$f")" bad "$(basename "$f")" "${f%.yaml}.ok" check
+        grep -q '^exit=78$' "bad/$(basename "${f%.yaml}").ok" && ok "$(basename "$f") exits 78" \
+                || fail "$(basename "$f") exits 78"
+done
+golden "drop-in error and cross-file duplicate" bad/dropin dutyd.yaml bad/dropin.ok check
+golden "drop-ins merge in name order (summary)" good/dropin dutyd.yaml good/dropin-check.ok check
+golden "drop-ins merge in name order (schedule)" good/dropin dutyd.yaml good/dropin.ok \
+        upcoming --json --from 2026-01-01 --to 2026-12-31
+
+# Shipped configs all pass.
+for f in "$TOP"/config/dutyd.yaml "$TOP"/config/examples/*.yaml; do
+        check "$(basename "$f") passes check" "$CTL" -c "$f" check >/dev/null 2>&1
+done
+# A missing file is a configuration error too.
+"$CTL" -c /nonexistent/dutyd.yaml check >"$T_TMP/o" 2>&1; rc=$?
+check_eq "missing config exits 78" 78 "$rc"
+check "missing config names the file" grep -q '^/nonexistent/dutyd.yaml: cannot open' "$T_TMP/o"
+# $DUTYD_CONFIG is the fallback of -c.
+DUTYD_CONFIG="$TOP/config/dutyd.yaml" "$CTL" check >/dev/null 2>&1
+check_eq "DUTYD_CONFIG is used" 0 "$?"
+t_done

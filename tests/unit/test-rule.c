@@ -1,0 +1,167 @@
+/* Unit tests of the rule phrases: each phrase the documents use means exactly its structured
+ * form; an unknown phrase is an error at its position. */
+#include "testutil.h"
+
+#include "rule.h"
+
+static Rule phrase(const char *s) {
+        Rule r;
+        size_t off;
+        const char *msg;
+        if (rule_parse_phrase(s, &r, &off, &msg) < 0)
+                fail_msg("'%s' rejected at %zu: %s", s, off, msg);
+        return r;
+}
+
+static Rule structured(PeriodKind p, int count) {
+        Rule r;
+        rule_init(&r);
+        r.period = p;
+        r.count = count;
+        return r;
+}
+
+static void counts(void **s) {
+        (void)s;
+        struct {
+                const char *phrase;
+                PeriodKind period;
+                int count;
+        } cases[] = {
+                {"每半年至少召开一次", PERIOD_HALF, 1},
+                {"每半年组织召开", PERIOD_HALF, 1},
+                {"每年至少组织一次", PERIOD_YEAR, 1},
+                {"每年至少4次", PERIOD_YEAR, 4},
+                {"每年至少2次", PERIOD_YEAR, 2},
+                {"每月至少1次", PERIOD_MONTH, 1},
+                {"每月至少一次", PERIOD_MONTH, 1},
+                {"每季度召开一次", PERIOD_QUARTER, 1},
+                {"每季度", PERIOD_QUARTER, 1},
+                {"每年不少于4次", PERIOD_YEAR, 4},
+                {"每月不少于一次", PERIOD_MONTH, 1},
+                {"每月不少于两次", PERIOD_MONTH, 2},
+                {"每年至少开展1次", PERIOD_YEAR, 1},
+                {"每半年至少组织召开1次", PERIOD_HALF, 1},
+                {"每季度至少主持召开1次", PERIOD_QUARTER, 1},
+                {"每月至少组织召开1次", PERIOD_MONTH, 1},
+                {"每周至少三次", PERIOD_WEEK, 3},
+                {"每年至少十二次", PERIOD_YEAR, 12},
+                {"每年至少二十四次", PERIOD_YEAR, 24},
+                {"每年至少十次", PERIOD_YEAR, 10},
+                {" 每年 至少 4 次 ", PERIOD_YEAR, 4},
+                {"每\u3000季度", PERIOD_QUARTER, 1},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);
+                if (!rule_equal(&a, &b))
+                        fail_msg("%s: period %d count %d", cases[i].phrase, a.period, a.count);
+                rule_done(&a);
+        }
+}
+
+static void fixed_dates(void **s) {
+        (void)s;
+        Rule a = phrase("每月25日以前"), b = structured(PERIOD_MONTH, 1);
+        b.due_day = 25;
+        assert_true(rule_equal(&a, &b));
+        a = phrase("每月25日以前完成");
+        assert_true(rule_equal(&a, &b));
+        a = phrase("每月25号前");
+        assert_true(rule_equal(&a, &b));
+
+        Rule y = structured(PERIOD_YEAR, 1);
+        y.due_month = 1, y.due_day = DUE_DAY_LAST;
+        a = phrase("每年1月底前");
+        assert_true(rule_equal(&a, &y));
+        y.after_period = true;
+        a = phrase("每年1月底前提交上年度安全生产工作书面述职报告");
+        assert_true(rule_equal(&a, &y));
+        a = phrase("每年1月底前（上年度）");
+        assert_true(rule_equal(&a, &y));
+        Rule z = structured(PERIOD_YEAR, 1);
+        z.due_month = 3, z.due_day = 15;
+        a = phrase("每年3月15日前");
+        assert_true(rule_equal(&a, &z));
+
+        Rule e = structured(PERIOD_YEAR, 1);
+        e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
+        a = phrase("年终");
+        assert_true(rule_equal(&a, &e));
+
+        Rule h;
+        rule_init(&h);
+        h.before_holidays = true;
+        a = phrase("重大节假日前");
+        assert_true(rule_equal(&a, &h));
+        assert_null(rule_validate(&h));
+}
+
+static void errors(void **s) {
+        (void)s;
+        struct {
+                const char *phrase;
+                size_t offset; /* bytes */
+        } cases[] = {
+                {"每天至少一次", 3},        /* unknown period at 天 */
+                {"每年至少四回", 15},       /* 回 instead of 次 */
+                {"每年至少次", 12},         /* no count */
+                {"每年至少4次以上", 16},    /* trailing text */
+                {"经常", 0},                /* not a rule */
+                {"每月32日以前", 6},        /* day out of range */
+                {"每年13月底前", 6},        /* month out of range */
+                {"每年至少0次", 12},        /* count 0 */
+                {"", 0},
+                {"每年至少四五次", 18},     /* two digits: at the second */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Rule r;
+                size_t off = 999;
+                const char *msg = NULL;
+                int q = rule_parse_phrase(cases[i].phrase, &r, &off, &msg);
+                if (q != -EINVAL)
+                        fail_msg("'%s' accepted", cases[i].phrase);
+                assert_non_null(msg);
+                if (off != cases[i].offset)
+                        fail_msg("'%s': offset %zu, expected %zu (%s)", cases[i].phrase, off,
+                                 cases[i].offset, msg);
+        }
+}
+
+static void validate(void **s) {
+        (void)s;
+        Rule r = structured(PERIOD_WEEK, 1);
+        r.due_day = 3;
+        assert_non_null(rule_validate(&r));
+        r = structured(PERIOD_QUARTER, 1);
+        r.due_month = 4, r.due_day = 1;
+        assert_non_null(rule_validate(&r));
+        r.after_period = true;
+        assert_null(rule_validate(&r));
+        r = structured(PERIOD_NONE, 1);
+        assert_non_null(rule_validate(&r));
+}
+
+static void describe(void **s) {
+        (void)s;
+        Rule a = phrase("每年至少4次");
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每年至少4次");
+        free(d);
+        a = phrase("每年1月底前提交上年度报告");
+        d = rule_describe(&a);
+        assert_string_equal(d, "每年1月底前（上年度）");
+        free(d);
+        a = phrase("每月25日以前");
+        d = rule_describe(&a);
+        assert_string_equal(d, "每月25日前");
+        free(d);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(counts),   cmocka_unit_test(fixed_dates),
+                cmocka_unit_test(errors),   cmocka_unit_test(validate),
+                cmocka_unit_test(describe),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

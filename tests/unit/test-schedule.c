@@ -1,0 +1,397 @@
+/* Unit tests of the schedule engine: every rule of the seed table against dates worked out by
+ * hand for 2026 and 2027 (docs/config.md "Rules"; product.md "The rules, exactly"). */
+#include "testutil.h"
+
+#include "schedule.h"
+
+static const char *const base_yaml =
+        "organization: {name: 测试镇}\n"
+        "posts:\n"
+        "  - {id: p, name: 镇党委书记, escalate_to: [j]}\n"
+        "  - {id: j, name: 纪委书记}\n"
+        "  - {id: m, name: 其他班子成员}\n"
+        "people:\n"
+        "  - {id: a, name: 张三, posts: [p]}\n"
+        "  - {id: b, name: 李四, posts: [{post: m, from: 2026-01-01}]}\n"
+        "  - {id: c, name: 王五, posts: [{post: m, until: 2026-06-30}, {post: j, from: 2026-07-01}]}\n";
+
+/* Plans one duty with `rule` over 2026–2027 and returns "id=due" lines joined by spaces. */
+static char *plan_rule(const char *rule, const char *extra) {
+        char yaml[4096];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: 测试, rule: %s%s}\n",
+                 base_yaml, rule, extra ? extra : "");
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2027, 12, 31),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        Buf b = {0};
+        for (size_t i = 0; i < l.n; i++) {
+                char id[OCCURRENCE_ID_MAX], due[11];
+                occurrence_id(c, &l.items[i], id, sizeof(id));
+                day_format(l.items[i].due, due);
+                buf_printf(&b, "%s%s=%s", i ? " " : "", id + strlen("d:p:"), due);
+        }
+        occurrence_list_done(&l);
+        config_free(c);
+        return buf_steal(&b);
+}
+
+#define EXPECT_PLAN(rule, extra, want)                                                             \
+        do {                                                                                       \
+                char *got = plan_rule(rule, extra);                                                \
+                assert_string_equal(got, want);                                                    \
+                free(got);                                                                         \
+        } while (0)
+
+/* 000 扬武镇 镇党委书记 安全生产例会 每半年至少召开一次 */
+static void half_year_once(void **s) {
+        (void)s;
+        EXPECT_PLAN("每半年至少召开一次", NULL,
+                    "2026-H1:1=2026-06-30 2026-H2:1=2026-12-31 2027-H1:1=2027-06-30 "
+                    "2027-H2:1=2027-12-31");
+        EXPECT_PLAN("每半年组织召开", NULL,
+                    "2026-H1:1=2026-06-30 2026-H2:1=2026-12-31 2027-H1:1=2027-06-30 "
+                    "2027-H2:1=2027-12-31");
+}
+
+/* 000 应急救援演练 每年至少组织一次; 004 每年至少1次 */
+static void yearly_once(void **s) {
+        (void)s;
+        EXPECT_PLAN("每年至少组织一次", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+        EXPECT_PLAN("每年至少1次", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+}
+
+/* 001 每年至少4次 → one by each quarter's end; 003 每年不少于4次 the same. */
+static void yearly_four(void **s) {
+        (void)s;
+        const char *want = "2026:1=2026-03-31 2026:2=2026-06-30 2026:3=2026-09-30 "
+                           "2026:4=2026-12-31 2027:1=2027-03-31 2027:2=2027-06-30 "
+                           "2027:3=2027-09-30 2027:4=2027-12-31";
+        EXPECT_PLAN("每年至少4次", NULL, want);
+        EXPECT_PLAN("每年不少于4次", NULL, want);
+        EXPECT_PLAN("每年至少四次", NULL, want);
+}
+
+/* 001 每年至少2次 → by 30 June and 31 December. */
+static void yearly_two(void **s) {
+        (void)s;
+        EXPECT_PLAN("每年至少2次", NULL,
+                    "2026:1=2026-06-30 2026:2=2026-12-31 2027:1=2027-06-30 2027:2=2027-12-31");
+}
+
+/* 001 每月至少1次: month ends, moved to the next working day (rule 4 worked examples). */
+static void monthly_once(void **s) {
+        (void)s;
+        char *got = plan_rule("每月至少1次", NULL);
+        /* 2026-01-31 (Sat) → 02-02; 2026-02-28 (Sat, make-up working day) stays;
+         * 2026-05-31 (Sun) → 06-01; 2026-10-31 (Sat) → 11-02; 2027-01-31 (Sun) → 02-01;
+         * 2026-03-31 Tue stays; 2026-12-31 Thu stays; 2027-07-31 Sat → 08-02. */
+        const char *want[] = {"2026-01:1=2026-02-02", "2026-02:1=2026-02-28",
+                              "2026-03:1=2026-03-31", "2026-05:1=2026-06-01",
+                              "2026-10:1=2026-11-02", "2026-12:1=2026-12-31",
+                              "2027-01:1=2027-02-01", "2027-07:1=2027-08-02"};
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                if (!strstr(got, want[i]))
+                        fail_msg("missing %s in %s", want[i], got);
+        }
+        assert_int_equal(strlen(got) > 0, 1);
+        /* 24 months, one each. */
+        int n = 1;
+        for (const char *p = got; *p; p++)
+                n += *p == ' ';
+        assert_int_equal(n, 24);
+        free(got);
+}
+
+/* 003 其他班子成员 每月不少于两次: the 15th (14th in a 28-day February) and the month end. */
+static void monthly_twice(void **s) {
+        (void)s;
+        char *got = plan_rule("每月不少于两次", NULL);
+        const char *want[] = {"2026-01:1=2026-01-15", "2026-01:2=2026-02-02",
+                              "2026-02:1=2026-02-14", /* Sat, make-up working day */
+                              "2026-02:2=2026-02-28", "2026-04:1=2026-04-15",
+                              "2026-11:1=2026-11-16", /* 11-15 Sun → 11-16 */
+                              "2027-02:1=2027-02-15", /* 02-14 Sun (no 2027 data) → 15 */
+                              "2027-03:1=2027-03-15"};
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                if (!strstr(got, want[i]))
+                        fail_msg("missing %s in %s", want[i], got);
+        free(got);
+}
+
+/* 002 每季度召开一次 / 004 每季度至少1次 */
+static void quarterly(void **s) {
+        (void)s;
+        const char *want = "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30 2026-Q3:1=2026-09-30 "
+                           "2026-Q4:1=2026-12-31 2027-Q1:1=2027-03-31 2027-Q2:1=2027-06-30 "
+                           "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31";
+        EXPECT_PLAN("每季度召开一次", NULL, want);
+        EXPECT_PLAN("每季度至少主持召开1次", NULL, want);
+        EXPECT_PLAN("每季度", NULL, want);
+}
+
+/* 003 每月25日以前: 2026-04-25 (Sat) → 04-27; 01-25 (Sun) → 01-26. */
+static void monthly_25th(void **s) {
+        (void)s;
+        char *got = plan_rule("每月25日以前", NULL);
+        const char *want[] = {"2026-01:1=2026-01-26", "2026-02:1=2026-02-25",
+                              "2026-04:1=2026-04-27", "2026-07:1=2026-07-27",
+                              "2026-10:1=2026-10-26", "2027-12:1=2027-12-27"};
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                if (!strstr(got, want[i]))
+                        fail_msg("missing %s in %s", want[i], got);
+        free(got);
+}
+
+/* 003 每年1月底前 … 上年度: period 2025 due 2026-01-31 (Sat) → 02-02; 2026 → 2027-02-01. */
+static void annual_report_previous_year(void **s) {
+        (void)s;
+        EXPECT_PLAN("每年1月底前提交上年度书面述职报告", NULL,
+                    "2025:1=2026-02-02 2026:1=2027-02-01");
+        /* Without 上年度 the deadline is in its own year. */
+        EXPECT_PLAN("每年1月底前", NULL, "2026:1=2026-02-02 2027:1=2027-02-01");
+}
+
+/* 001 年终 → the last working day of the year (moved earlier). */
+static void year_end(void **s) {
+        (void)s;
+        EXPECT_PLAN("年终", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+}
+
+/* 004 重大节假日前 → the last working day before each holiday's first day off. */
+static void before_holidays(void **s) {
+        (void)s;
+        EXPECT_PLAN("重大节假日前", NULL,
+                    "2026-spring-festival:1=2026-02-14 2026-qingming:1=2026-04-03 "
+                    "2026-labour-day:1=2026-04-30 2026-dragon-boat:1=2026-06-18 "
+                    "2026-mid-autumn:1=2026-09-24 2026-national-day:1=2026-09-30");
+}
+
+/* Pacing off: one checkpoint at the period's end needing N completions. */
+static void pacing_off(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: d, post: p, title: t, rule: {phrase: 每年至少4次, pacing: "
+                 "false}}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].required, 4);
+        assert_int_equal(l.items[0].of, 1);
+        assert_int_equal(l.items[0].due, day_from_ymd(2026, 12, 31));
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
+/* N not dividing the months: split by days. 5 a year: day floor(i*365/5). */
+static void pacing_by_days(void **s) {
+        (void)s;
+        /* 2026: 365 days → days 73, 146, 219, 292, 365 → 03-14 (Sat→03-16), 05-26, 08-07,
+         * 10-19, 12-31. */
+        EXPECT_PLAN("{period: year, count: 5}", NULL,
+                    "2026:1=2026-03-16 2026:2=2026-05-26 2026:3=2026-08-07 2026:4=2026-10-19 "
+                    "2026:5=2026-12-31 2027:1=2027-03-15 2027:2=2027-05-26 2027:3=2027-08-09 "
+                    "2027:4=2027-10-19 2027:5=2027-12-31");
+        /* Weekly twice: Wednesday and Sunday → Monday. ISO week ids. */
+        char *got = plan_rule("每周至少两次", NULL);
+        assert_non_null(strstr(got, "2026-W02:1=2026-01-07 2026-W02:2=2026-01-12"));
+        assert_non_null(strstr(got, "2026-W53:1=2026-12-30")); /* 2026 has 53 ISO weeks */
+        free(got);
+}
+
+static void holiday_move_options(void **s) {
+        (void)s;
+        EXPECT_PLAN("{phrase: 每年1月底前, holiday_move: none}", NULL,
+                    "2026:1=2026-01-31 2027:1=2027-01-31");
+        EXPECT_PLAN("{phrase: 每年1月底前, holiday_move: earlier}", NULL,
+                    "2026:1=2026-01-30 2027:1=2027-01-29");
+}
+
+static void per_holder_and_holders(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: d, post: m, per_holder: true, title: t, rule: 每月至少1次}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 6, 2), day_from_ymd(2026, 7, 31),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        /* From 06-02 (May is due 06-01): June 李四 and 王五 (until 06-30); July 李四 only. */
+        assert_int_equal(l.n, 3);
+        char id[OCCURRENCE_ID_MAX];
+        occurrence_id(c, &l.items[0], id, sizeof(id));
+        assert_string_equal(id, "d:m.b:2026-06:1");
+        occurrence_id(c, &l.items[1], id, sizeof(id));
+        assert_string_equal(id, "d:m.c:2026-06:1");
+        occurrence_id(c, &l.items[2], id, sizeof(id));
+        assert_string_equal(id, "d:m.b:2026-07:1");
+        /* schedule_find recomputes the same occurrence. */
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "d:m.c:2026-06:1", &o), 0);
+        assert_int_equal(o.due, l.items[1].due);
+        assert_int_equal(schedule_find(c, "d:m:2026-06:1", &o), -ENOENT);
+        assert_int_equal(schedule_find(c, "d:m.c:2026-13:1", &o), -ENOENT);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
+static void person_filter_follows_tenure(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: j, title: t, rule: 每月至少1次}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        PlanFilter f = PLAN_FILTER_ALL;
+        f.person = config_find_person(c, "c");
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), f,
+                                       &l),
+                         0);
+        /* 王五 holds 纪委书记 from 07-01: July … December. */
+        assert_int_equal(l.n, 6);
+        size_t h[4];
+        assert_int_equal(occurrence_holders(c, &l.items[0], l.items[0].due, h, 4), 1);
+        assert_string_equal(c->people[h[0]].name, "王五");
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
+/* Ids depend only on the duty itself: editing another duty changes nothing. */
+static void stable_ids(void **s) {
+        (void)s;
+        char y1[2048], y2[2048];
+        snprintf(y1, sizeof(y1),
+                 "%sduties:\n  - {id: x, post: p, title: 甲, rule: 每年至少2次}\n"
+                 "  - {id: d, post: p, title: t, rule: 每季度}\n",
+                 base_yaml);
+        snprintf(y2, sizeof(y2),
+                 "%sduties:\n  - {id: z, post: j, title: 新增, rule: 每月至少1次}\n"
+                 "  - {id: x, post: j, title: 乙, rule: 每年至少4次}\n"
+                 "  - {id: d, post: p, title: t, rule: 每季度}\n",
+                 base_yaml);
+        Config *a = load_ok(y1), *b = load_ok(y2);
+        PlanFilter fa = PLAN_FILTER_ALL, fb = PLAN_FILTER_ALL;
+        fa.duty = config_find_duty(a, "d");
+        fb.duty = config_find_duty(b, "d");
+        OccurrenceList la = {0}, lb = {0};
+        schedule_plan(a, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), fa, &la);
+        schedule_plan(b, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), fb, &lb);
+        assert_int_equal(la.n, 4);
+        assert_int_equal(la.n, lb.n);
+        for (size_t i = 0; i < la.n; i++) {
+                char ia[OCCURRENCE_ID_MAX], ib[OCCURRENCE_ID_MAX];
+                occurrence_id(a, &la.items[i], ia, sizeof(ia));
+                occurrence_id(b, &lb.items[i], ib, sizeof(ib));
+                assert_string_equal(ia, ib);
+                assert_int_equal(la.items[i].due, lb.items[i].due);
+        }
+        assert_int_equal(a->duties[1].hash, b->duties[2].hash);
+        assert_int_not_equal(a->duties[0].hash, b->duties[1].hash);
+        occurrence_list_done(&la);
+        occurrence_list_done(&lb);
+        config_free(a);
+        config_free(b);
+}
+
+/* Reminders: 7 and 1 days before and on the day at 09:00, moved to the working day before;
+ * overdue every working day; escalation from the 3rd working day. */
+static void reminders(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: t, rule: 每月25日以前}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        Occurrence o;
+        /* 2026-04: 25th Sat → due Mon 04-27. 7 days before = 04-20 (Mon); 1 day before = 04-26
+         * (Sun) → 04-24 (Fri); the day itself 04-27. */
+        assert_int_equal(schedule_find(c, "d:p:2026-04:1", &o), 0);
+        assert_int_equal(o.due, day_from_ymd(2026, 4, 27));
+        Reminder r[16];
+        size_t n = schedule_reminders(c, &o, day_from_ymd(2026, 4, 1), day_from_ymd(2026, 5, 12),
+                                      r, 16);
+        assert_true(n >= 7);
+        assert_int_equal(r[0].day, day_from_ymd(2026, 4, 20));
+        assert_string_equal(r[0].step, "b7");
+        assert_int_equal(r[0].days, 7);
+        assert_int_equal(r[0].minute, 540);
+        assert_int_equal(r[1].day, day_from_ymd(2026, 4, 24));
+        assert_string_equal(r[1].step, "b1");
+        assert_int_equal(r[1].days, 3);
+        assert_int_equal(r[2].day, day_from_ymd(2026, 4, 27));
+        assert_int_equal(r[2].kind, REMIND_DUE_TODAY);
+        /* Overdue: 04-28 (1), 04-29 (2), 04-30 (3, escalation); 05-01..05 off; 05-06 (4). */
+        assert_int_equal(r[3].day, day_from_ymd(2026, 4, 28));
+        assert_int_equal(r[3].kind, REMIND_OVERDUE);
+        assert_string_equal(r[3].step, "o1");
+        assert_int_equal(r[5].day, day_from_ymd(2026, 4, 30));
+        assert_int_equal(r[5].kind, REMIND_ESCALATION);
+        assert_string_equal(r[5].step, "e3");
+        assert_int_equal(r[6].day, day_from_ymd(2026, 5, 6));
+        assert_int_equal(r[6].days, 4);
+        /* A window starting later counts lateness from the deadline. */
+        n = schedule_reminders(c, &o, day_from_ymd(2026, 5, 9), day_from_ymd(2026, 5, 9), r, 16);
+        assert_int_equal(n, 1); /* 05-09 is a make-up Saturday */
+        assert_int_equal(r[0].days, 7);
+        assert_string_equal(r[0].step, "e7");
+        config_free(c);
+}
+
+static void periods(void **s) {
+        (void)s;
+        PeriodKind k;
+        Day a, b;
+        assert_int_equal(period_parse("2026-W47", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_WEEK);
+        assert_int_equal(a, day_from_ymd(2026, 11, 16));
+        assert_int_equal(b, day_from_ymd(2026, 11, 22));
+        char buf[32];
+        period_id(PERIOD_WEEK, a, buf, sizeof(buf));
+        assert_string_equal(buf, "2026-W47");
+        assert_int_equal(period_parse("2026-H2", &k, &a, &b), 0);
+        assert_int_equal(a, day_from_ymd(2026, 7, 1));
+        assert_int_equal(b, day_from_ymd(2026, 12, 31));
+        assert_int_equal(period_parse("2026-Q4", &k, &a, &b), 0);
+        assert_int_equal(a, day_from_ymd(2026, 10, 1));
+        assert_int_equal(period_parse("2026-11", &k, &a, &b), 0);
+        assert_int_equal(b, day_from_ymd(2026, 11, 30));
+        assert_int_equal(period_parse("2026", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_YEAR);
+        assert_int_equal(period_parse("2026-13", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2026-Q5", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2027-W53", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2026-W53", &k, &a, &b), 0);
+        assert_int_equal(period_parse("26", &k, &a, &b), -EINVAL);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(half_year_once),
+                cmocka_unit_test(yearly_once),
+                cmocka_unit_test(yearly_four),
+                cmocka_unit_test(yearly_two),
+                cmocka_unit_test(monthly_once),
+                cmocka_unit_test(monthly_twice),
+                cmocka_unit_test(quarterly),
+                cmocka_unit_test(monthly_25th),
+                cmocka_unit_test(annual_report_previous_year),
+                cmocka_unit_test(year_end),
+                cmocka_unit_test(before_holidays),
+                cmocka_unit_test(pacing_off),
+                cmocka_unit_test(pacing_by_days),
+                cmocka_unit_test(holiday_move_options),
+                cmocka_unit_test(per_holder_and_holders),
+                cmocka_unit_test(person_filter_follows_tenure),
+                cmocka_unit_test(stable_ids),
+                cmocka_unit_test(reminders),
+                cmocka_unit_test(periods),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/* testutil.h — helpers for the cmocka unit tests: load a config from a YAML string. */
+#pragma once
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "config.h"
+#include "util.h"
+
+/* Writes `yaml` to a temporary file (with `holidays:` pointing at the repo's data unless the
+ * text sets it) and loads it. Returns NULL on errors, leaving them in *diags. */
+static inline Config *load_yaml_text(const char *yaml, Day today, Diags *diags) {
+        char path[] = "/tmp/dutyd-unit-XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0)
+                return NULL;
+        FILE *f = fdopen(fd, "w");
+        const char *top = getenv("DUTYD_TOP");
+        if (strncmp(yaml, "holidays:", 9) != 0 && !strstr(yaml, "\nholidays:"))
+                fprintf(f, "holidays: %s/config/holidays-cn.yaml\n", top ? top : ".");
+        fputs(yaml, f);
+        fclose(f);
+        Config *c = NULL;
+        int r = config_load(path, today, &c, diags);
+        unlink(path);
+        return r < 0 ? NULL : c;
+}
+
+static inline Config *load_ok(const char *yaml) {
+        Diags d = {0};
+        Config *c = load_yaml_text(yaml, day_from_ymd(2026, 1, 1), &d);
+        if (!c)
+                diags_print(&d, stderr);
+        diags_done(&d);
+        assert_non_null(c);
+        return c;
+}
