@@ -1,12 +1,19 @@
 /* ctl.c — see ctl.h. */
 #include "ctl.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
 
 #include "tz.h"
 #include "util.h"
 
 const char *arg_config = NULL;
+bool ctl_show_warnings = false;
 
 int ctl_load_config(Config **ret) {
         const char *path = arg_config ? arg_config : config_default_path();
@@ -18,7 +25,13 @@ int ctl_load_config(Config **ret) {
         if (t && day_parse(t) != DAY_INVALID)
                 today = day_parse(t);
         int r = config_load(path, today, ret, &d);
-        diags_print(&d, stderr);
+        Diags shown = {0};
+        for (size_t i = 0; i < d.n; i++)
+                if (!d.items[i].warning || ctl_show_warnings)
+                        diags_add(&shown, d.items[i].warning, d.items[i].file, d.items[i].line,
+                                  d.items[i].column, "%s", d.items[i].msg);
+        diags_print(&shown, stderr);
+        diags_done(&shown);
         if (r < 0)
                 fprintf(stderr, "%s: 配置无效，共 %zu 处错误\n", path, d.n_errors);
         diags_done(&d);
@@ -45,4 +58,21 @@ const char *ctl_state_dir(const Config *c) {
         if (e && *e)
                 return e;
         return c && c->state_dir ? c->state_dir : "/var/lib/dutyd";
+}
+
+int ctl_open_store(const Config *c, Store **ret) {
+        const char *dir = ctl_state_dir(c);
+        struct stat st;
+        if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0) {
+                if (setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+                        fprintf(stderr, "无法切换到状态目录 %s 的所有者：%s\n", dir, strerror(errno));
+                        return 1;
+                }
+        }
+        int r = store_open(dir, ret);
+        if (r < 0) {
+                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+                return 1;
+        }
+        return 0;
 }

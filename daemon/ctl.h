@@ -12,9 +12,16 @@
 
 /* Path from -c, else $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
 extern const char *arg_config;
-/* Loads arg_config; prints every diagnostic to stderr. Returns 0, or EXIT_CONFIG. */
+/* Whether ctl_load_config() prints warnings (only `check` does; errors are always printed). */
+extern bool ctl_show_warnings;
+/* Loads arg_config; prints its diagnostics to stderr. Returns 0, or EXIT_CONFIG. */
 int ctl_load_config(Config **ret);
 /* Today in the organisation's zone ($DUTYD_TODAY=YYYY-MM-DD overrides, for tests). */
 Day ctl_today(const Config *c);
 /* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
 const char *ctl_state_dir(const Config *c);
+/* Opens the state database. Run as root against a state folder owned by another user (the
+ * daemon's DynamicUser), it first becomes that user, so files it creates stay usable by the
+ * daemon. Prints the error; returns 0 or 1. */
+typedef struct Store Store;
+int ctl_open_store(const Config *c, Store **ret);

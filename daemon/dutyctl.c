@@ -39,6 +39,7 @@ static int verb_check(int argc, char **argv) {
                 }
         }
         Config *c = NULL;
+        ctl_show_warnings = true;
         int r = ctl_load_config(&c);
         if (r)
                 return r;

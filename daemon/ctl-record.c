@@ -1,0 +1,294 @@
+/* ctl-record.c — `dutyctl done|undo|history`. See ctl.h for the verb conventions. */
+#include "ctl-record.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "completion.h"
+#include "ctl.h"
+#include "schedule.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+typedef struct DoneArgs {
+        const char *target, *person, *post, *date, *note, *evidence;
+} DoneArgs;
+
+/* Finds the checkpoint (its period) a completion is recorded against. */
+static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t done_by,
+                          Occurrence *ret) {
+        if (schedule_find(c, a->target, ret) == 0)
+                return 0;
+        ssize_t duty = config_find_duty(c, a->target);
+        if (duty < 0) {
+                fprintf(stderr, "done: 没有职责或事项 '%s'（用 dutyctl upcoming 查看编号）\n",
+                        a->target);
+                return -ENOENT;
+        }
+        const Duty *d = &c->duties[duty];
+        if (d->event) {
+                fprintf(stderr, "done: '%s' 是事件类职责（dutyctl raise），不按周期记录\n", d->id);
+                return -EINVAL;
+        }
+        ssize_t post = -1;
+        if (a->post) {
+                post = config_find_post(c, a->post);
+                bool ok = false;
+                for (size_t i = 0; post >= 0 && i < d->n_posts; i++)
+                        ok |= d->posts[i] == (size_t)post;
+                if (!ok) {
+                        fprintf(stderr, "done: 职责 '%s' 没有岗位 '%s'\n", d->id, a->post);
+                        return -EINVAL;
+                }
+        } else if (d->n_posts == 1)
+                post = (ssize_t)d->posts[0];
+        else {
+                /* The post the person holds, if exactly one of the duty's posts. */
+                for (size_t i = 0; done_by >= 0 && i < d->n_posts; i++) {
+                        size_t h[64];
+                        size_t n = config_post_holders(c, d->posts[i], date, h, 64);
+                        for (size_t j = 0; j < n; j++)
+                                if (h[j] == (size_t)done_by)
+                                        post = post < 0 ? (ssize_t)d->posts[i] : -2;
+                }
+                if (post < 0) {
+                        fprintf(stderr, "done: 职责 '%s' 属于多个岗位，请用 --post 指定\n", d->id);
+                        return -EINVAL;
+                }
+        }
+        if (d->per_holder && done_by < 0) {
+                fprintf(stderr, "done: 职责 '%s' 每人各自履行，请用 --person 指定\n", d->id);
+                return -EINVAL;
+        }
+        OccurrenceList l = {0};
+        int r = schedule_period_checkpoints(c, (size_t)duty, (size_t)post,
+                                            d->per_holder ? done_by : -1, date, &l);
+        if (r == 0 && l.n == 0)
+                r = -ENOENT;
+        if (r == 0)
+                *ret = l.items[0];
+        else
+                fprintf(stderr, "done: 找不到 %s 所在的周期\n", a->date ? a->date : "今天");
+        occurrence_list_done(&l);
+        return r;
+}
+
+static void print_progress(const Config *c, Store *s, const Occurrence *o, Day today) {
+        OccurrenceList l = {0};
+        Ledger *lg = NULL;
+        if (schedule_period_checkpoints(c, o->duty, o->post, o->person, o->period_start, &l) < 0 ||
+            ledger_load(s, &lg) < 0) {
+                occurrence_list_done(&l);
+                return;
+        }
+        char pid[96];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        printf("%s·%s %s：", c->posts[o->post].name, c->duties[o->duty].title, pid);
+        for (size_t i = 0; i < l.n; i++) {
+                OccStatus st;
+                char due[11];
+                ledger_status(lg, c, &l.items[i], today, &st);
+                day_format(l.items[i].due, due);
+                printf("%s第%u/%u次（%s 前）%s", i ? "；" : "", l.items[i].checkpoint,
+                       l.items[i].of, due,
+                       st.met ? (st.late ? "逾期完成" : "已完成")
+                              : st.done ? "部分完成" : st.overdue ? "逾期未完成" : "未完成");
+                if (l.items[i].required > 1)
+                        printf(" %d/%d", st.done, st.required);
+        }
+        printf("\n");
+        ledger_free(lg);
+        occurrence_list_done(&l);
+}
+
+int verb_done(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},         {"person", required_argument, NULL, 'p'},
+                {"post", required_argument, NULL, 'P'},   {"date", required_argument, NULL, 'd'},
+                {"note", required_argument, NULL, 'n'},   {"evidence", required_argument, NULL, 'e'},
+                {}};
+        DoneArgs a = {0};
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h':
+                        printf("用法: dutyctl done 事项编号|职责 [--person 人员] [--post 岗位] [--date YYYY-MM-DD]\n"
+                               "                 [--note 说明] [--evidence 链接]\n"
+                               "记录一次履职（计入该周期最早未完成的一次；截止日后记为逾期完成）。\n");
+                        return 0;
+                case 'p': a.person = optarg; break;
+                case 'P': a.post = optarg; break;
+                case 'd': a.date = optarg; break;
+                case 'n': a.note = optarg; break;
+                case 'e': a.evidence = optarg; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        if (optind != argc - 1) {
+                fprintf(stderr, "done: 需要一个事项编号或职责（dutyctl done --help）\n");
+                return EXIT_USAGE;
+        }
+        a.target = argv[optind];
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r)
+                return r;
+        Day today = ctl_today(c), date = today;
+        if (a.date && (date = day_parse(a.date)) == DAY_INVALID) {
+                fprintf(stderr, "done: 日期格式应为 YYYY-MM-DD：%s\n", a.date);
+                return config_free(c), EXIT_USAGE;
+        }
+        if (date > today) {
+                fprintf(stderr, "done: 不能记录未来日期的履职：%s\n", a.date);
+                return config_free(c), EXIT_USAGE;
+        }
+        ssize_t by = -1;
+        if (a.person && (by = config_find_person(c, a.person)) < 0) {
+                fprintf(stderr, "done: 没有人员 '%s'\n", a.person);
+                return config_free(c), 1;
+        }
+        if (a.evidence && strncmp(a.evidence, "https://", 8) && strncmp(a.evidence, "http://", 7)) {
+                fprintf(stderr, "done: --evidence 应为 http(s) 链接\n");
+                return config_free(c), EXIT_USAGE;
+        }
+        Occurrence occ;
+        if (resolve_target(c, &a, date, by, &occ) < 0)
+                return config_free(c), 1;
+        if (by < 0) {
+                size_t h[2];
+                if (occurrence_holders(c, &occ, date, h, 2) == 1)
+                        by = (ssize_t)h[0];
+        }
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return config_free(c), 1;
+        int64_t id = 0;
+        CompletionInput in = {.occ = &occ, .done_by = by >= 0 ? c->people[by].id : NULL,
+                              .date = date, .note = a.note, .evidence = a.evidence,
+                              .source = "dutyctl"};
+        r = completion_init(s);
+        if (r == 0)
+                r = completion_add(s, c, &in, &id);
+        if (r < 0)
+                fprintf(stderr, "done: 记录失败：%s\n", store_errmsg(s));
+        else {
+                printf("已记录（编号 %lld）%s%s\n", (long long)id, by >= 0 ? "，完成人 " : "",
+                       by >= 0 ? c->people[by].name : "");
+                print_progress(c, s, &occ, today);
+        }
+        store_close(s);
+        config_free(c);
+        return r < 0 ? 1 : 0;
+}
+
+int verb_undo(int argc, char **argv) {
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {}};
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                if (o == 'h') {
+                        printf("用法: dutyctl undo [编号]\n撤销一条履职记录（默认最近一条）；记录保留备查。\n");
+                        return 0;
+                }
+                return EXIT_USAGE;
+        }
+        long long id = 0;
+        if (optind < argc) {
+                char *end;
+                id = strtoll(argv[optind], &end, 10);
+                if (*end || id <= 0 || optind + 1 < argc) {
+                        fprintf(stderr, "undo: 编号应为正整数\n");
+                        return EXIT_USAGE;
+                }
+        }
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r)
+                return r;
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return config_free(c), 1;
+        int64_t undone = 0;
+        r = completion_init(s);
+        if (r == 0)
+                r = completion_undo(s, id, &undone);
+        if (r == -ENOENT)
+                fprintf(stderr, "undo: 没有可撤销的记录%s\n", id ? "（编号不存在或已撤销）" : "");
+        else if (r < 0)
+                fprintf(stderr, "undo: 失败：%s\n", store_errmsg(s));
+        else
+                printf("已撤销记录 %lld\n", (long long)undone);
+        store_close(s);
+        config_free(c);
+        return r < 0 ? 1 : 0;
+}
+
+static const char *person_name(const Config *c, const char *id) {
+        ssize_t i = id ? config_find_person(c, id) : -1;
+        return i >= 0 ? c->people[i].name : id ? id : "";
+}
+
+int verb_history(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},         {"person", required_argument, NULL, 'p'},
+                {"post", required_argument, NULL, 'P'},   {"duty", required_argument, NULL, 'd'},
+                {"all", no_argument, NULL, 'a'},          {}};
+        const char *person = NULL, *post = NULL, *duty = NULL;
+        bool all = false;
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h':
+                        printf("用法: dutyctl history [--person 人员] [--post 岗位] [--duty 职责] [--all]\n"
+                               "列出履职记录（--all 含已撤销的）。\n");
+                        return 0;
+                case 'p': person = optarg; break;
+                case 'P': post = optarg; break;
+                case 'd': duty = optarg; break;
+                case 'a': all = true; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r)
+                return r;
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return config_free(c), 1;
+        Completion *v = NULL;
+        size_t n = 0;
+        r = completion_init(s);
+        if (r == 0)
+                r = completion_list(s, all, &v, &n);
+        static const char *const hdr[] = {"编号", "日期", "岗位", "职责", "周期",
+                                          "完成人", "说明", "证明材料", "状态"};
+        Table *t = table_new(ELEMENTSOF(hdr), hdr);
+        for (size_t i = 0; r == 0 && t && i < n; i++) {
+                Completion *x = &v[i];
+                if ((person && !streq_ptr(x->done_by, person) && !streq(x->person, person)) ||
+                    (post && !streq(x->post, post)) || (duty && !streq(x->duty, duty)))
+                        continue;
+                char id[24], date[11];
+                snprintf(id, sizeof(id), "%lld", (long long)x->id);
+                day_format(x->date, date);
+                ssize_t pi = config_find_post(c, x->post), di = config_find_duty(c, x->duty);
+                const char *cells[] = {id, date, pi >= 0 ? c->posts[pi].name : x->post,
+                                       di >= 0 ? c->duties[di].title : x->duty, x->period,
+                                       person_name(c, x->done_by), x->note, x->evidence,
+                                       x->undone_at ? "已撤销" : "有效"};
+                r = table_add(t, cells);
+        }
+        if (r == 0 && t)
+                table_rows(t) ? table_print(t, stdout) : (void)printf("没有履职记录。\n");
+        if (r < 0)
+                fprintf(stderr, "history: 失败\n");
+        table_free(t);
+        completion_list_free(v, n);
+        store_close(s);
+        config_free(c);
+        return r < 0 ? 1 : 0;
+}
