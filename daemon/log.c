@@ -43,6 +43,11 @@ void log_setup(const char *ident) {
 }
 
 void log_full(int priority, LogEvent ev, const char *const *fields, const char *fmt, ...) {
+        static int debug = -1;
+        if (debug < 0)
+                debug = getenv("DUTYD_DEBUG") != NULL;
+        if (priority >= LOG_DEBUG && !debug)
+                return;
         va_list ap;
         va_start(ap, fmt);
         char *msg = NULL;

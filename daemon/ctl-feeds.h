@@ -1,0 +1,17 @@
+/* ctl-feeds.h — dutyctl verbs for calendar feeds.
+ *   dutyctl feeds write [--dir DIR]   every feed to DIR (default feeds.dir, else STATE/feeds)
+ *   dutyctl feeds list                each feed's https and webcal address (with its token)
+ *   dutyctl feeds rotate [FEED]       new token for FEED (all feeds without FEED)
+ *   dutyctl serve [--listen ADDR]     the feed server in the foreground until SIGINT/SIGTERM
+ *                                     (SIGHUP: re-read tokens and re-render), until dutyd
+ *                                     serves feeds itself
+ * Contract: as ctl.h (Chinese output, exit status 0 / 1 / 2 usage / 78 config). Tokens are
+ * printed only by `list` and `rotate`, to stdout, on the operator's request. */
+#pragma once
+
+int verb_feeds(int argc, char **argv);
+int verb_serve(int argc, char **argv);
+
+#define CTL_FEEDS_VERBS                                                   \
+        {"feeds", verb_feeds, "日历订阅：写出文件、列出订阅地址、更换令牌"}, \
+        {"serve", verb_serve, "在前台运行日历订阅 HTTP 服务"},

@@ -1,0 +1,30 @@
+/* feedtoken.h — the secret token in each feed's address, kept in the SQLite state.
+ * Contract: a token is 160 bits from the OS CSPRNG (OpenSSL RAND_bytes), written as 32
+ * lowercase base32 characters [a-z2-7]; one per feed name, created on first use, replaced by
+ * feedtoken_rotate(). Comparison is constant-time (CRYPTO_memcmp). Tokens are secrets: this
+ * module never logs or prints them; callers must not either (except `dutyctl feeds list`,
+ * which prints addresses to the operator on request). Every function returns 0 or a negative
+ * errno (-EIO for SQLite errors, -ENOMEM). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "store.h"
+
+#define FEEDTOKEN_LEN 32
+#define FEEDTOKEN_BYTES 20
+
+/* Creates the table feed_tokens if missing. */
+int feedtoken_init(Store *s);
+/* The feed's token, created (and stored) if the feed has none yet. */
+int feedtoken_get(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]);
+/* Replaces the feed's token by a fresh one (creating it if missing); the old address stops
+ * working as soon as the server reloads its tokens. */
+int feedtoken_rotate(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]);
+/* A fresh random token (no storage). */
+int feedtoken_generate(char ret[static FEEDTOKEN_LEN + 1]);
+/* Constant-time equality of a candidate (any string, any length) with a stored token. The time
+ * taken does not depend on where they differ. */
+bool feedtoken_equal(const char *candidate, const char *token);
+/* Syntax check: exactly FEEDTOKEN_LEN characters of [a-z2-7]. */
+bool feedtoken_valid(const char *s);

@@ -1,0 +1,564 @@
+/* httpd.c — see httpd.h. */
+#include "httpd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feedtoken.h"
+#include "util.h"
+
+#define MAX_LISTENERS 16
+#define MAX_ROUTES 16
+#define CONNECTION_MEMORY (64 * 1024)
+
+typedef struct Listener {
+        Httpd *h;
+        struct MHD_Daemon *d;
+        sd_event_source *io, *timer;
+        char address[80];
+} Listener;
+
+typedef struct HttpRoute {
+        char *prefix;
+        unsigned methods;
+        HttpHandler fn;
+        void *userdata;
+} HttpRoute;
+
+struct Httpd {
+        sd_event *event;
+        FeedCache *cache;
+        Listener listeners[MAX_LISTENERS];
+        size_t n_listeners;
+        HttpRoute routes[MAX_ROUTES];
+        size_t n_routes;
+        struct MHD_Response *not_found, *not_allowed, *too_large;
+};
+
+/* Per-request state, for requests with a body. */
+typedef struct Pending {
+        const HttpRoute *route;
+        Buf body;
+        bool too_large;
+} Pending;
+
+static const char NOT_FOUND_BODY[] = "未找到。\n";
+static const char NOT_ALLOWED_BODY[] = "不支持该请求方法。\n";
+static const char TOO_LARGE_BODY[] = "请求内容过大。\n";
+
+/* ---- dates and validators ---- */
+
+static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+void httpd_format_date(time_t t, char out[static 30]) {
+        struct tm tm;
+        if (!gmtime_r(&t, &tm)) {
+                snprintf(out, 30, "Thu, 01 Jan 1970 00:00:00 GMT");
+                return;
+        }
+        snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
+                 tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+}
+
+int httpd_parse_date(const char *s, time_t *ret) {
+        /* IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"); the obsolete forms are ignored,
+         * which only costs such a client a full response. */
+        char wd[4], mon[4], gmt[4];
+        int d, y, hh, mm, ss, n = 0;
+        if (sscanf(s, "%3[A-Za-z], %d %3s %d %d:%d:%d %3s%n", wd, &d, mon, &y, &hh, &mm, &ss, gmt, &n) != 8 ||
+            s[n] != 0 || !streq(gmt, "GMT") || strlen(wd) != 3)
+                return -EINVAL;
+        int m = -1;
+        for (int i = 0; i < 12; i++)
+                if (streq(mon, months[i]))
+                        m = i;
+        if (m < 0 || d < 1 || d > 31 || y < 1970 || y > 9999 || hh > 23 || mm > 59 || ss > 60 ||
+            hh < 0 || mm < 0 || ss < 0)
+                return -EINVAL;
+        struct tm tm = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = d,
+                        .tm_hour = hh, .tm_min = mm, .tm_sec = ss};
+        time_t t = timegm(&tm);
+        if (t == (time_t)-1)
+                return -EINVAL;
+        *ret = t;
+        return 0;
+}
+
+bool httpd_etag_matches(const char *inm, const char *etag) {
+        const char *p = inm;
+        size_t el = strlen(etag);
+        while (*p) {
+                while (*p == ' ' || *p == '\t' || *p == ',')
+                        p++;
+                if (!*p)
+                        break;
+                if (*p == '*')
+                        return true;
+                if (p[0] == 'W' && p[1] == '/')
+                        p += 2;
+                const char *start = p;
+                if (*p == '"') {
+                        p++;
+                        while (*p && *p != '"')
+                                p++;
+                        if (*p == '"')
+                                p++;
+                } else
+                        while (*p && *p != ',' && *p != ' ' && *p != '\t')
+                                p++;
+                if ((size_t)(p - start) == el && memcmp(start, etag, el) == 0)
+                        return true;
+                while (*p && *p != ',')
+                        p++;
+        }
+        return false;
+}
+
+/* ---- responses ---- */
+
+static void common_headers(struct MHD_Response *r) {
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+}
+
+static struct MHD_Response *static_response(const char *body, const char *allow) {
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+        if (!r)
+                return NULL;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        if (allow)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        common_headers(r);
+        return r;
+}
+
+enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
+        struct MHD_Response *r = static_response(NOT_FOUND_BODY, NULL);
+        if (!r)
+                return MHD_NO;
+        enum MHD_Result q = MHD_queue_response(req->connection, MHD_HTTP_NOT_FOUND, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+enum MHD_Result httpd_respond(const HttpRequest *req, unsigned status, const char *content_type,
+                              const char *body, size_t len) {
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        if (!r)
+                return MHD_NO;
+        if (content_type)
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        common_headers(r);
+        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+static enum MHD_Result queue_static(struct MHD_Connection *c, unsigned status,
+                                    struct MHD_Response *r) {
+        return r ? MHD_queue_response(c, status, r) : MHD_NO;
+}
+
+/* ---- the feeds route ---- */
+
+static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
+        Httpd *h = userdata;
+        /* rest = <token>/<feed>.ics; anything else is the same 404. */
+        static const char dummy[FEEDTOKEN_LEN + 1] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        const char *slash = strchr(req->rest, '/');
+        const FeedEntry *e = NULL;
+        char token[FEEDTOKEN_LEN + 2] = "", name[FEED_NAME_MAX] = "";
+        if (slash && (size_t)(slash - req->rest) <= FEEDTOKEN_LEN) {
+                memcpy(token, req->rest, (size_t)(slash - req->rest));
+                token[slash - req->rest] = 0;
+                const char *file = slash + 1;
+                size_t fl = strlen(file);
+                if (fl > 4 && fl - 4 < sizeof(name) && streq(file + fl - 4, ".ics") &&
+                    !memchr(file, '/', fl)) {
+                        memcpy(name, file, fl - 4);
+                        name[fl - 4] = 0;
+                        if (h->cache)
+                                e = feed_cache_find(h->cache, name);
+                }
+        }
+        /* Always one constant-time comparison, whether or not the feed exists. */
+        bool ok = feedtoken_equal(token, e && e->token[0] ? e->token : dummy);
+        explicit_bzero(token, sizeof(token));
+        if (!e || !e->token[0] || !ok)
+                return httpd_respond_not_found(req);
+
+        char lm[30];
+        httpd_format_date(e->last_modified, lm);
+        bool not_modified = false;
+        const char *inm = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (inm)
+                not_modified = httpd_etag_matches(inm, e->etag);
+        else {
+                const char *ims = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+                time_t t;
+                if (ims && httpd_parse_date(ims, &t) == 0 && e->last_modified <= t)
+                        not_modified = true;
+        }
+        /* A 304 carries the same body object: MHD sends no body for 304 (nor for HEAD) but
+         * its Content-Length stays that of the full representation, as RFC 9110 wants. */
+        FeedBody *b = feed_body_ref(e->body);
+        struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+                feed_body_size(b), (void *)feed_body_data(b), feed_body_unref, b);
+        if (!r)
+                feed_body_unref(b);
+        if (!r)
+                return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+        /* The address is a secret: shared caches must not keep it; clients revalidate. */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+        if (!not_modified) {
+                char disp[FEED_NAME_MAX + 40];
+                snprintf(disp, sizeof(disp), "inline; filename=\"%s.ics\"", e->name);
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ICAL_CONTENT_TYPE);
+                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+        }
+        common_headers(r);
+        enum MHD_Result q = MHD_queue_response(
+                req->connection, not_modified ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+/* ---- dispatch ---- */
+
+static unsigned method_bit(const char *m) {
+        if (streq(m, MHD_HTTP_METHOD_GET))
+                return HTTP_GET;
+        if (streq(m, MHD_HTTP_METHOD_HEAD))
+                return HTTP_HEAD;
+        if (streq(m, MHD_HTTP_METHOD_POST))
+                return HTTP_POST;
+        return 0;
+}
+
+static const HttpRoute *find_route(const Httpd *h, const char *path) {
+        const HttpRoute *best = NULL;
+        for (size_t i = 0; i < h->n_routes; i++) {
+                size_t l = strlen(h->routes[i].prefix);
+                if (strncmp(path, h->routes[i].prefix, l) == 0 &&
+                    (!best || l > strlen(best->prefix)))
+                        best = &h->routes[i];
+        }
+        return best;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+        Httpd *h = cls;
+        (void)version;
+        Pending *p = *con_cls;
+        unsigned m = method_bit(method);
+        if (!p) {
+                /* First call: headers only. Answering here would make MHD 0.9.75 close the
+                 * connection (no keep-alive), so remember the route and answer on the next
+                 * call, except for requests refused outright. */
+                const HttpRoute *rt = find_route(h, url);
+                if (!m || (rt && !(rt->methods & m)) || (!rt && m == HTTP_POST))
+                        return queue_static(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                            h->not_allowed);
+                p = calloc(1, sizeof(*p));
+                if (!p)
+                        return MHD_NO;
+                p->route = rt;
+                *con_cls = p;
+                return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+                if (m != HTTP_POST || p->body.len + *upload_data_size > HTTPD_MAX_BODY)
+                        p->too_large = true;
+                else
+                        buf_put(&p->body, upload_data, *upload_data_size);
+                *upload_data_size = 0;
+                return MHD_YES;
+        }
+        if (!p->route)
+                return queue_static(connection, MHD_HTTP_NOT_FOUND, h->not_found);
+        if (p->too_large)
+                return queue_static(connection, 413, h->too_large);
+        if (p->body.oom)
+                return MHD_NO;
+        HttpRequest req = {.connection = connection, .method = m, .path = url,
+                           .rest = url + strlen(p->route->prefix)};
+        if (m == HTTP_POST) {
+                req.body = p->body.data ? p->body.data : "";
+                req.body_len = p->body.len;
+        }
+        return p->route->fn(&req, p->route->userdata);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+        (void)cls, (void)connection, (void)toe;
+        Pending *p = *con_cls;
+        if (p) {
+                buf_done(&p->body);
+                free(p);
+                *con_cls = NULL;
+        }
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+        (void)cls;
+        char msg[512];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        /* Never let a request path (with its token) reach the log. */
+        if (strstr(msg, "/feeds/") || strstr(msg, "/done/"))
+                snprintf(msg, sizeof(msg), "(message withheld: contains a request path)\n");
+        fprintf(stderr, "dutyd-httpd: %s%s", msg,
+                msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+}
+
+/* ---- event loop glue ---- */
+
+static void rearm(Listener *l) {
+        MHD_UNSIGNED_LONG_LONG ms = 0;
+        if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
+                (void)sd_event_source_set_time_relative(l->timer, (uint64_t)ms * 1000);
+                (void)sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+        } else
+                (void)sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s, (void)fd, (void)revents;
+        Listener *l = userdata;
+        (void)MHD_run(l->d);
+        rearm(l);
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s, (void)usec;
+        Listener *l = userdata;
+        (void)MHD_run(l->d);
+        rearm(l);
+        return 0;
+}
+
+/* ---- listening ---- */
+
+static int sockaddr_format(const struct sockaddr *sa, char *buf, size_t n) {
+        char host[INET6_ADDRSTRLEN];
+        if (sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+                inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+                snprintf(buf, n, "%s:%u", host, ntohs(in->sin_port));
+        } else if (sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+                inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+                snprintf(buf, n, "[%s]:%u", host, ntohs(in6->sin6_port));
+        } else
+                snprintf(buf, n, "(socket)");
+        return 0;
+}
+
+/* Binds "HOST:PORT" / "[V6]:PORT" / ":PORT". */
+static int bind_address(const char *listen_on, int *ret_fd) {
+        char host[256], port[16];
+        const char *colon;
+        if (listen_on[0] == '[') {
+                const char *end = strchr(listen_on, ']');
+                if (!end || end[1] != ':' || (size_t)(end - listen_on - 1) >= sizeof(host))
+                        return -EINVAL;
+                memcpy(host, listen_on + 1, (size_t)(end - listen_on - 1));
+                host[end - listen_on - 1] = 0;
+                colon = end + 1;
+        } else {
+                colon = strrchr(listen_on, ':');
+                if (!colon || (size_t)(colon - listen_on) >= sizeof(host))
+                        return -EINVAL;
+                memcpy(host, listen_on, (size_t)(colon - listen_on));
+                host[colon - listen_on] = 0;
+        }
+        if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
+            strspn(colon + 1, "0123456789") != strlen(colon + 1))
+                return -EINVAL;
+        snprintf(port, sizeof(port), "%s", colon + 1);
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                 .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST},
+                        *ai = NULL;
+        if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || !ai)
+                return -EADDRNOTAVAIL;
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                int r = -errno;
+                freeaddrinfo(ai);
+                return r;
+        }
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+                int r = -errno;
+                close(fd);
+                freeaddrinfo(ai);
+                return r;
+        }
+        freeaddrinfo(ai);
+        *ret_fd = fd;
+        return 0;
+}
+
+static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
+        if (h->n_listeners >= MAX_LISTENERS) {
+                close(fd);
+                return -E2BIG;
+        }
+        Listener *l = &h->listeners[h->n_listeners];
+        *l = (Listener){.h = h};
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+                sockaddr_format((struct sockaddr *)&ss, l->address, sizeof(l->address));
+        int flags = fcntl(fd, F_GETFL);
+        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        unsigned max_conn = cfg->max_connections > 0 ? (unsigned)cfg->max_connections : 256;
+        unsigned per_ip = cfg->per_ip_connections > 0 ? (unsigned)cfg->per_ip_connections : 32;
+        unsigned timeout = cfg->timeout_sec > 0 ? (unsigned)cfg->timeout_sec : 30;
+        l->d = MHD_start_daemon(
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                MHD_OPTION_CONNECTION_LIMIT, max_conn,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                MHD_OPTION_END);
+        if (!l->d) {
+                close(fd);
+                return -EIO;
+        }
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!di) {
+                MHD_stop_daemon(l->d);
+                return -EIO;
+        }
+        h->n_listeners++;
+        int r = sd_event_add_io(h->event, &l->io, di->epoll_fd, EPOLLIN, on_io, l);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 0,
+                                       on_timer, l);
+        if (r < 0)
+                return r;
+        (void)sd_event_source_set_description(l->io, "httpd-io");
+        (void)sd_event_source_set_description(l->timer, "httpd-timer");
+        rearm(l);
+        return 0;
+}
+
+int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret) {
+        Httpd *h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->event = sd_event_ref(e);
+        h->cache = cache;
+        int r = -ENOMEM;
+        h->not_found = static_response(NOT_FOUND_BODY, NULL);
+        h->not_allowed = static_response(NOT_ALLOWED_BODY, "GET, HEAD");
+        h->too_large = static_response(TOO_LARGE_BODY, NULL);
+        if (!h->not_found || !h->not_allowed || !h->too_large)
+                goto fail;
+        if ((r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
+                goto fail;
+
+        int n = sd_listen_fds(1);
+        for (int i = 0; i < n; i++) {
+                int fd = SD_LISTEN_FDS_START + i;
+                if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
+                        continue;
+                if ((r = add_listener(h, fd, cfg)) < 0)
+                        goto fail;
+        }
+        if (h->n_listeners == 0) {
+                int fd;
+                r = bind_address(cfg->listen ? cfg->listen : "127.0.0.1:8080", &fd);
+                if (r < 0)
+                        goto fail;
+                if ((r = add_listener(h, fd, cfg)) < 0)
+                        goto fail;
+        }
+        *ret = h;
+        return 0;
+fail:
+        httpd_free(h);
+        return r;
+}
+
+Httpd *httpd_free(Httpd *h) {
+        if (!h)
+                return NULL;
+        for (size_t i = 0; i < h->n_listeners; i++) {
+                Listener *l = &h->listeners[i];
+                sd_event_source_disable_unref(l->io);
+                sd_event_source_disable_unref(l->timer);
+                if (l->d)
+                        MHD_stop_daemon(l->d);
+        }
+        for (size_t i = 0; i < h->n_routes; i++)
+                free(h->routes[i].prefix);
+        if (h->not_found)
+                MHD_destroy_response(h->not_found);
+        if (h->not_allowed)
+                MHD_destroy_response(h->not_allowed);
+        if (h->too_large)
+                MHD_destroy_response(h->too_large);
+        sd_event_unref(h->event);
+        free(h);
+        return NULL;
+}
+
+int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn,
+                    void *userdata) {
+        for (size_t i = 0; i < h->n_routes; i++)
+                if (streq(h->routes[i].prefix, prefix))
+                        return -EEXIST;
+        if (h->n_routes >= MAX_ROUTES)
+                return -E2BIG;
+        char *p = strdup(prefix);
+        if (!p)
+                return -ENOMEM;
+        h->routes[h->n_routes++] = (HttpRoute){p, methods, fn, userdata};
+        return 0;
+}
+
+void httpd_set_cache(Httpd *h, FeedCache *cache) { h->cache = cache; }
+
+size_t httpd_n_listeners(const Httpd *h) { return h->n_listeners; }
+
+int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n) {
+        if (i >= h->n_listeners)
+                return -ENOENT;
+        snprintf(buf, n, "%s", h->listeners[i].address);
+        return 0;
+}

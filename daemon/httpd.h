@@ -1,0 +1,66 @@
+/* httpd.h — the HTTP server (libmicrohttpd) inside an sd_event loop: calendar feeds, and a small
+ * route table other modules extend (issue 6: /done/<token> pages).
+ * Contract:
+ *  - Listens on the stream sockets systemd passes (sd_listen_fds), else on ServerConfig.listen
+ *    ("HOST:PORT", "[V6]:PORT", ":PORT"; port 0 = ephemeral; default 127.0.0.1:8080). One MHD
+ *    daemon per socket, MHD_USE_EPOLL without threads: each MHD epoll fd is an sd_event io
+ *    source and a timer is re-armed from MHD_get_timeout() after every run, so nothing blocks
+ *    the loop and a slow client only holds its own connection (connection, per-IP, memory and
+ *    idle-timeout limits from ServerConfig).
+ *  - Built-in route GET/HEAD /feeds/<token>/<feed>.ics from the FeedCache (borrowed; the owner
+ *    updates it in place between loop iterations): Content-Type ICAL_CONTENT_TYPE, strong ETag,
+ *    Last-Modified, 304 on If-None-Match (checked first, weak comparison) or else on
+ *    If-Modified-Since; any Accept header is fine. A wrong token, an unknown feed, any other
+ *    path, traversal attempts: one identical 404. Methods other than GET/HEAD: 405.
+ *  - Never logs a request path (tokens are secrets). */
+#pragma once
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "feeds.h"
+
+typedef struct Httpd Httpd;
+
+enum {
+        HTTP_GET = 1 << 0,
+        HTTP_HEAD = 1 << 1,
+        HTTP_POST = 1 << 2,
+};
+
+#define HTTPD_MAX_BODY (16 * 1024) /* POST bodies larger than this get 413 */
+
+typedef struct HttpRequest {
+        struct MHD_Connection *connection;
+        unsigned method;  /* HTTP_GET / HTTP_HEAD / HTTP_POST */
+        const char *path; /* percent-decoded path, without the query */
+        const char *rest; /* path after the route's prefix */
+        const char *body; /* POST: the request body (NUL-terminated), else NULL */
+        size_t body_len;
+} HttpRequest;
+
+/* A route handler queues exactly one response (helpers below) and returns its result. */
+typedef enum MHD_Result (*HttpHandler)(const HttpRequest *req, void *userdata);
+
+/* Starts listening. `cache` may be NULL (no feeds route). */
+int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret);
+Httpd *httpd_free(Httpd *h);
+/* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
+int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn,
+                    void *userdata);
+void httpd_set_cache(Httpd *h, FeedCache *cache);
+/* Listening sockets and their addresses ("127.0.0.1:8080", "[::1]:8080"). */
+size_t httpd_n_listeners(const Httpd *h);
+int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
+
+/* Response helpers for handlers. */
+enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
+enum MHD_Result httpd_respond(const HttpRequest *req, unsigned status, const char *content_type,
+                              const char *body, size_t len);
+/* HTTP-date (IMF-fixdate) of a time, and its parser (-EINVAL when malformed). */
+void httpd_format_date(time_t t, char out[static 30]);
+int httpd_parse_date(const char *s, time_t *ret);
+/* True when an If-None-Match header value matches `etag` (quoted, strong). */
+bool httpd_etag_matches(const char *if_none_match, const char *etag);

@@ -1,0 +1,457 @@
+/* ical.c — see ical.h. */
+#include "ical.h"
+
+#include <errno.h>
+#include <libical/ical.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "util.h"
+
+#define ORGANIZER_ADDRESS "mailto:noreply@dutyd.invalid"
+#define PRODID "-//dutyd//dutyd 1.0//ZH"
+/* DTSTAMP of an occurrence nothing has happened to yet: a point in 2024 chosen by its content
+ * hash, so any change to its text, dates or alarms changes it and nothing else does. */
+#define STAMP_BASE INT64_C(1704067200) /* 2024-01-01T00:00:00Z */
+#define STAMP_SPAN INT64_C(31536000)   /* 365 days */
+
+static void sha256(const void *data, size_t n, unsigned char out[static 32]) {
+        unsigned int len = 32;
+        if (EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) != 1)
+                memset(out, 0, 32); /* cannot fail for SHA-256 short of a broken libcrypto */
+}
+
+/* Decodes one UTF-8 sequence; returns its length, 0 when invalid. */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
+        unsigned char c = s[0];
+        size_t len;
+        uint32_t v;
+        if (c < 0x80) {
+                *cp = c;
+                return 1;
+        } else if ((c & 0xE0) == 0xC0)
+                len = 2, v = c & 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+                len = 3, v = c & 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+                len = 4, v = c & 0x07;
+        else
+                return 0;
+        if (n < len)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((s[i] & 0xC0) != 0x80)
+                        return 0;
+                v = (v << 6) | (s[i] & 0x3F);
+        }
+        static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+                return 0;
+        *cp = v;
+        return len;
+}
+
+char *ical_clean_text(const char *s) {
+        Buf b = {0};
+        const unsigned char *p = (const unsigned char *)(s ? s : "");
+        size_t n = strlen((const char *)p);
+        while (n > 0) {
+                uint32_t cp;
+                size_t l = utf8_next(p, n, &cp);
+                if (l == 0) {
+                        buf_puts(&b, "\xEF\xBF\xBD"); /* U+FFFD */
+                        p++, n--;
+                        continue;
+                }
+                if (cp == '\t' || cp == 0x2028 || cp == 0x2029) /* tab, line/paragraph sep. */
+                        buf_put(&b, " ", 1);
+                else if (cp == '\n')
+                        buf_put(&b, "\n", 1);
+                else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+                        ; /* control character: dropped */
+                else
+                        buf_put(&b, (const char *)p, l);
+                p += l, n -= l;
+        }
+        return buf_steal(&b);
+}
+
+/* THE one place where text becomes a property. libical 3.0.16 escapes TEXT (\\ \; \, \n) in
+ * SUMMARY, DESCRIPTION, NAME …, but (fixed only in 3.0.17) neither `,` nor `;` in X-
+ * properties and CATEGORIES, while it does escape `\` there — so a pre-escaped "\," would come
+ * out as "\\,". It also passes control characters through. Therefore: every text is cleaned
+ * (ical_clean_text), and in X-* and CATEGORIES values the ASCII `,` and `;` become the
+ * full-width `，` and `；` (ordinary TEXT characters, natural in Chinese text), so those values
+ * need no escaping at all and re-parse as one intact value everywhere. */
+static icalproperty *text_prop(icalproperty_kind kind, const char *x_name, const char *text) {
+        _cleanup_free_ char *clean = ical_clean_text(text);
+        if (!clean)
+                return NULL;
+        const char *value = clean;
+        _cleanup_free_ char *safe = NULL;
+        if (kind == ICAL_X_PROPERTY || kind == ICAL_CATEGORIES_PROPERTY) {
+                Buf b = {0};
+                for (const char *q = clean; *q; q++) {
+                        if (*q == ',')
+                                buf_puts(&b, "，");
+                        else if (*q == ';')
+                                buf_puts(&b, "；");
+                        else if (*q == '\n' && kind == ICAL_CATEGORIES_PROPERTY)
+                                buf_puts(&b, " ");
+                        else
+                                buf_put(&b, q, 1);
+                }
+                safe = buf_steal(&b);
+                if (!safe)
+                        return NULL;
+                value = safe;
+        }
+        icalproperty *p;
+        switch (kind) {
+        case ICAL_SUMMARY_PROPERTY:
+                return icalproperty_new_summary(value);
+        case ICAL_DESCRIPTION_PROPERTY:
+                return icalproperty_new_description(value);
+        case ICAL_NAME_PROPERTY:
+                return icalproperty_new_name(value);
+        case ICAL_CATEGORIES_PROPERTY:
+                return icalproperty_new_categories(value);
+        case ICAL_X_PROPERTY:
+                p = icalproperty_new_x(value);
+                if (p)
+                        icalproperty_set_x_name(p, x_name);
+                return p;
+        default:
+                return NULL;
+        }
+}
+
+/* Adds a property; a NULL (allocation failure) is remembered in *ok. */
+static void add(icalcomponent *comp, icalproperty *p, bool *ok) {
+        if (!p) {
+                *ok = false;
+                return;
+        }
+        icalcomponent_add_property(comp, p);
+}
+
+static struct icaltimetype date_value(Day day) {
+        struct icaltimetype t = icaltime_null_date();
+        Ymd ymd = day_to_ymd(day);
+        t.year = ymd.y, t.month = ymd.m, t.day = ymd.d;
+        return t;
+}
+
+static struct icaltimetype utc_value(int64_t t) {
+        return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
+}
+
+void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
+        char id[OCCURRENCE_ID_MAX];
+        char in[OCCURRENCE_ID_MAX + 32];
+        unsigned char h[32];
+        occurrence_id(c, o, id, sizeof(id));
+        int n = snprintf(in, sizeof(in), "dutyd-occurrence-v1\n%s", id);
+        sha256(in, (size_t)n, h);
+        h[6] = (unsigned char)((h[6] & 0x0F) | 0x80); /* version 8: custom (RFC 9562) */
+        h[8] = (unsigned char)((h[8] & 0x3F) | 0x80); /* variant 10 */
+        static const char hex[] = "0123456789abcdef";
+        char *q = out;
+        for (int i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        *q++ = '-';
+                *q++ = hex[h[i] >> 4];
+                *q++ = hex[h[i] & 15];
+        }
+        *q = 0;
+}
+
+static void put_day(Buf *b, Day d) {
+        char s[11];
+        day_format(d, s);
+        buf_puts(b, s);
+}
+
+/* "镇党委书记" or, for a per-holder duty, "班子成员（张三）". */
+static void put_post(Buf *b, const Config *c, const Occurrence *o) {
+        buf_puts(b, c->posts[o->post].name);
+        if (o->person >= 0 && (size_t)o->person < c->n_people)
+                buf_printf(b, "（%s）", c->people[o->person].name);
+}
+
+typedef struct Alarm {
+        int64_t trigger; /* seconds relative to the start of the due day */
+        int days_left;
+} Alarm;
+
+int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, char **ret,
+                      size_t *ret_len) {
+        static const FeedStatus none = {0};
+        if (!st)
+                st = &none;
+        const Duty *d = &c->duties[o->duty];
+        int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
+        bool met = st->met, overdue = st->overdue && !st->met;
+
+        char id[OCCURRENCE_ID_MAX], period[128], uid[ICAL_UID_MAX];
+        occurrence_id(c, o, id, sizeof(id));
+        occurrence_period_id(c, o, period, sizeof(period));
+        ical_occurrence_uid(c, o, uid);
+
+        /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
+        Buf sum = {0};
+        if (met)
+                buf_puts(&sum, "✓ ");
+        else if (overdue)
+                buf_puts(&sum, "【逾期】");
+        put_post(&sum, c, o);
+        buf_printf(&sum, "·%s", d->title);
+        if (o->of > 1)
+                buf_printf(&sum, " 第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
+
+        /* DESCRIPTION: what, who, basis, period, deadline, progress, note. */
+        Buf desc = {0};
+        buf_printf(&desc, "事项：%s（%s）\n", d->title, duty_kind_to_zh(d->kind));
+        size_t holders[64];
+        size_t nh = occurrence_holders(c, o, o->due, holders, ELEMENTSOF(holders));
+        buf_puts(&desc, "责任人：");
+        for (size_t i = 0; i < nh; i++)
+                buf_printf(&desc, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
+        buf_puts(&desc, nh ? "（" : "暂无在岗人员（");
+        buf_puts(&desc, c->posts[o->post].name);
+        buf_puts(&desc, "）\n");
+        if (d->document >= 0 || d->clause) {
+                buf_puts(&desc, "依据：");
+                if (d->document >= 0 && (size_t)d->document < c->n_documents) {
+                        const Document *doc = &c->documents[d->document];
+                        buf_printf(&desc, "《%s》", doc->title);
+                        if (doc->number)
+                                buf_printf(&desc, "（%s）", doc->number);
+                }
+                if (d->clause)
+                        buf_printf(&desc, "%s%s", d->document >= 0 ? " " : "", d->clause);
+                buf_puts(&desc, "\n");
+        }
+        buf_printf(&desc, "周期：%s（", period);
+        if (o->holiday >= 0 && c->calendar && (size_t)o->holiday < c->calendar->n_holidays)
+                buf_printf(&desc, "%s前", c->calendar->holidays[o->holiday].name);
+        else {
+                put_day(&desc, o->period_start);
+                buf_puts(&desc, " 至 ");
+                put_day(&desc, o->period_end);
+        }
+        buf_puts(&desc, "）");
+        if (o->of > 1)
+                buf_printf(&desc, "，第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
+        buf_puts(&desc, "\n截止：");
+        put_day(&desc, o->due);
+        if (o->due != o->nominal) {
+                buf_puts(&desc, "（原定 ");
+                put_day(&desc, o->nominal);
+                buf_puts(&desc, "，逢节假日调整）");
+        }
+        buf_printf(&desc, "\n完成：%d/%d", st->done, required);
+        if (met && st->done_on > 0) {
+                buf_puts(&desc, "（已于 ");
+                put_day(&desc, st->done_on);
+                buf_puts(&desc, " 完成）");
+        } else if (met)
+                buf_puts(&desc, "（已完成）");
+        else if (overdue)
+                buf_puts(&desc, "（已逾期）");
+        if (d->note)
+                buf_printf(&desc, "\n备注：%s", d->note);
+
+        /* Alarms: the reminder days the engine computes (non-working days already moved), at the
+         * reminder time, relative to the all-day start. None once the occurrence is met. */
+        Alarm alarms[16];
+        size_t na = 0;
+        if (!met) {
+                Reminder rem[32];
+                size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
+                for (size_t i = 0; i < nr && na < ELEMENTSOF(alarms); i++) {
+                        if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
+                                continue;
+                        alarms[na].trigger = (int64_t)(rem[i].day - o->due) * 86400 +
+                                             (int64_t)rem[i].minute * 60;
+                        alarms[na].days_left = o->due - rem[i].day;
+                        na++;
+                }
+        }
+
+        if (sum.oom || desc.oom) {
+                buf_done(&sum);
+                buf_done(&desc);
+                return -ENOMEM;
+        }
+
+        /* DTSTAMP/LAST-MODIFIED and SEQUENCE from the content: hash of everything rendered. */
+        Buf hb = {0};
+        buf_printf(&hb, "%s\n%d\n%d\n%s\n%s\n%d\n", id, (int)o->due, (int)o->nominal, sum.data,
+                   desc.data, (int)(met ? 2 : overdue ? 1 : 0));
+        for (size_t i = 0; i < na; i++)
+                buf_printf(&hb, "%lld\n", (long long)alarms[i].trigger);
+        if (hb.oom) {
+                buf_done(&sum);
+                buf_done(&desc);
+                buf_done(&hb);
+                return -ENOMEM;
+        }
+        unsigned char h[32];
+        sha256(hb.data, hb.len, h);
+        buf_done(&hb);
+        uint64_t hv = 0;
+        for (int i = 0; i < 8; i++)
+                hv = (hv << 8) | h[i];
+        int64_t stamp;
+        int sequence;
+        if (met && st->done_on > 0) {
+                stamp = (int64_t)st->done_on * 86400 + 43200 + (int64_t)(hv % 3600);
+                sequence = st->done_on > o->due ? 3 : 2;
+        } else if (overdue) {
+                stamp = (int64_t)(o->due + 1) * 86400 + (int64_t)(hv % 3600);
+                sequence = 1;
+        } else {
+                stamp = STAMP_BASE + (int64_t)(hv % (uint64_t)STAMP_SPAN);
+                sequence = met ? 2 : 0;
+        }
+
+        bool ok = true;
+        icalcomponent *ev = icalcomponent_new_vevent();
+        if (!ev) {
+                buf_done(&sum);
+                buf_done(&desc);
+                return -ENOMEM;
+        }
+        add(ev, icalproperty_new_uid(uid), &ok);
+        add(ev, icalproperty_new_dtstamp(utc_value(stamp)), &ok);
+        add(ev, icalproperty_new_lastmodified(utc_value(stamp)), &ok);
+        add(ev, icalproperty_new_sequence(sequence), &ok);
+        icalproperty *org = icalproperty_new_organizer(ORGANIZER_ADDRESS);
+        if (org) {
+                /* A parameter value cannot hold a DQUOTE at all (RFC 5545 §3.1): drop it. */
+                _cleanup_free_ char *cn = ical_clean_text(c->org_name);
+                if (cn) {
+                        for (char *q = cn; *q; q++)
+                                if (*q == '"' || *q == '\n')
+                                        *q = ' ';
+                        icalparameter *prm = icalparameter_new_cn(cn);
+                        if (prm)
+                                icalproperty_add_parameter(org, prm);
+                        else
+                                ok = false;
+                } else
+                        ok = false;
+        }
+        add(ev, org, &ok);
+        add(ev, icalproperty_new_dtstart(date_value(o->due)), &ok);
+        add(ev, icalproperty_new_dtend(date_value(o->due + 1)), &ok);
+        add(ev, text_prop(ICAL_SUMMARY_PROPERTY, NULL, sum.data), &ok);
+        add(ev, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, desc.data), &ok);
+        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, "安全生产"), &ok);
+        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(d->kind)), &ok);
+        add(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
+        add(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
+        for (size_t i = 0; i < na && ok; i++) {
+                icalcomponent *a = icalcomponent_new_valarm();
+                if (!a) {
+                        ok = false;
+                        break;
+                }
+                icalcomponent_add_component(ev, a);
+                add(a, icalproperty_new_action(ICAL_ACTION_DISPLAY), &ok);
+                _cleanup_free_ char *text =
+                        alarms[i].days_left == 0
+                                ? strfmt("今天截止：%s", sum.data)
+                                : alarms[i].days_left == 1
+                                          ? strfmt("明天截止：%s", sum.data)
+                                          : strfmt("%d天后截止：%s", alarms[i].days_left, sum.data);
+                if (!text)
+                        ok = false;
+                else
+                        add(a, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), &ok);
+                add(a, icalproperty_new_trigger(icaltriggertype_from_int((int)alarms[i].trigger)),
+                    &ok);
+        }
+        buf_done(&sum);
+        buf_done(&desc);
+        char *s = ok ? icalcomponent_as_ical_string_r(ev) : NULL;
+        icalcomponent_free(ev);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        if (ret_len)
+                *ret_len = strlen(s);
+        return 0;
+}
+
+int ical_render_head(const Config *c, const char *calname, char **ret, size_t *ret_len) {
+        bool ok = true;
+        icalcomponent *cal = icalcomponent_new_vcalendar();
+        if (!cal)
+                return -ENOMEM;
+        int minutes = c->feeds.refresh_minutes > 0 ? c->feeds.refresh_minutes : 360;
+        struct icaldurationtype refresh = icaldurationtype_from_int(minutes * 60);
+        add(cal, icalproperty_new_version("2.0"), &ok);
+        add(cal, icalproperty_new_prodid(PRODID), &ok);
+        add(cal, icalproperty_new_calscale("GREGORIAN"), &ok);
+        add(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH), &ok);
+        add(cal, text_prop(ICAL_NAME_PROPERTY, NULL, calname), &ok);
+        add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALNAME", calname), &ok);
+        add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
+                           c->timezone ? c->timezone : "Asia/Shanghai"), &ok);
+        add(cal, icalproperty_new_refreshinterval(refresh), &ok);
+        char *ttl = icaldurationtype_as_ical_string_r(refresh);
+        if (!ttl)
+                ok = false;
+        else {
+                add(cal, text_prop(ICAL_X_PROPERTY, "X-PUBLISHED-TTL", ttl), &ok);
+                icalmemory_free_buffer(ttl);
+        }
+        char *s = ok ? icalcomponent_as_ical_string_r(cal) : NULL;
+        icalcomponent_free(cal);
+        if (!s)
+                return -ENOMEM;
+        size_t n = strlen(s), end = strlen(ICAL_CALENDAR_END);
+        if (n < end || memcmp(s + n - end, ICAL_CALENDAR_END, end) != 0) {
+                icalmemory_free_buffer(s);
+                return -EIO; /* libical changed its output shape */
+        }
+        n -= end;
+        s[n] = 0;
+        *ret = s;
+        if (ret_len)
+                *ret_len = n;
+        return 0;
+}
+
+int ical_render_feed(const Config *c, const char *calname, const Occurrence *occ,
+                     const FeedStatus *st, size_t n, char **ret, size_t *ret_len) {
+        Buf b = {0};
+        char *s;
+        size_t len;
+        int r = ical_render_head(c, calname, &s, &len);
+        if (r < 0)
+                return r;
+        buf_put(&b, s, len);
+        free(s);
+        for (size_t i = 0; i < n; i++) {
+                r = ical_render_event(c, &occ[i], st ? &st[i] : NULL, &s, &len);
+                if (r < 0) {
+                        buf_done(&b);
+                        return r;
+                }
+                buf_put(&b, s, len);
+                free(s);
+        }
+        buf_puts(&b, ICAL_CALENDAR_END);
+        len = b.len;
+        s = buf_steal(&b);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}

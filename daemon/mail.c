@@ -1,0 +1,232 @@
+/* mail.c — see mail.h. */
+#include "mail.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "message.h"
+#include "sign.h"
+#include "util.h"
+
+/* 39 bytes → 52 base64 chars → a 64-char word; "Subject: " + word stays under 76. */
+#define WORD_BYTES 39
+
+static bool ascii_printable(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+                        return false;
+        return true;
+}
+
+int mail_encode_words(const char *text, char **ret) {
+        Buf b = {0};
+        if (ascii_printable(text) && !strstr(text, "=?")) {
+                char *s = strdup(text);
+                if (!s)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
+        const char *p = text;
+        size_t left = strlen(text);
+        while (left > 0) {
+                size_t n = utf8_truncate(p, WORD_BYTES);
+                if (n == 0) /* invalid lead byte run: take it whole rather than loop */
+                        n = left < WORD_BYTES ? left : WORD_BYTES;
+                _cleanup_free_ char *b64 = NULL;
+                int r = sign_base64(p, n, &b64);
+                if (r < 0) {
+                        buf_done(&b);
+                        return r;
+                }
+                buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? "\r\n " : "", b64);
+                p += n;
+                left -= n;
+        }
+        char *s = buf_steal(&b);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int mail_format_date(int64_t t, const char *tz, char *buf, size_t n) {
+        static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+        static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        struct tm tm;
+        time_t tt = (time_t)t;
+        _cleanup_free_ char *old = NULL;
+        const char *o = getenv("TZ");
+        if (o && !(old = strdup(o)))
+                return -ENOMEM;
+        /* The process is single-threaded; switch TZ just for this conversion. */
+        setenv("TZ", tz && *tz ? tz : "UTC", 1);
+        tzset();
+        bool ok = localtime_r(&tt, &tm) != NULL;
+        if (old)
+                setenv("TZ", old, 1);
+        else
+                unsetenv("TZ");
+        tzset();
+        if (!ok)
+                return -EINVAL;
+        long off = tm.tm_gmtoff / 60;
+        char sign = off < 0 ? '-' : '+';
+        if (off < 0)
+                off = -off;
+        snprintf(buf, n, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", wd[tm.tm_wday % 7],
+                 tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec, sign, off / 60, off % 60);
+        return 0;
+}
+
+int mail_message_id(const char *delivery_id, const char *from, char **ret) {
+        const char *at = from ? strrchr(from, '@') : NULL;
+        char *s = strfmt("<dutyd.%s@%s>", delivery_id, at && at[1] ? at + 1 : "dutyd.invalid");
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int mail_crlf(const char *text, char **ret) {
+        Buf b = {0};
+        for (const char *p = text; *p; p++) {
+                if (*p == '\r' && p[1] == '\n')
+                        continue;
+                if (*p == '\n' || *p == '\r')
+                        buf_put(&b, "\r\n", 2);
+                else
+                        buf_put(&b, p, 1);
+        }
+        char *s = buf_steal(&b);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static bool address_ok(const char *a) {
+        return a && *a && !strpbrk(a, "\r\n<>") && strchr(a, '@');
+}
+
+MailMessage *mail_free(MailMessage *m) {
+        if (!m)
+                return NULL;
+        if (m->easy)
+                curl_easy_cleanup(m->easy);
+        curl_mime_free(m->mime);
+        curl_slist_free_all(m->headers);
+        curl_slist_free_all(m->rcpt);
+        free(m->body);
+        free(m);
+        return NULL;
+}
+
+static int add_header(struct curl_slist **l, char *line) {
+        if (!line)
+                return -ENOMEM;
+        struct curl_slist *n = curl_slist_append(*l, line);
+        free(line);
+        if (!n)
+                return -ENOMEM;
+        *l = n;
+        return 0;
+}
+
+int mail_new(const Channel *ch, const char *tz, const char *delivery_id, const char *to,
+             const char *subject, const char *body, int64_t now, MailMessage **ret) {
+        if (!ch->url || !address_ok(ch->from) || !address_ok(to))
+                return -EINVAL;
+        bool implicit = strncmp(ch->url, "smtps://", 8) == 0;
+        if (!implicit && strncmp(ch->url, "smtp://", 7) != 0)
+                return -EINVAL;
+
+        MailMessage *m = calloc(1, sizeof *m);
+        _cleanup_free_ char *subj = NULL, *name = NULL, *mid = NULL, *mail_from = NULL;
+        char date[64];
+        int r = -ENOMEM;
+        if (!m)
+                return -ENOMEM;
+        m->easy = curl_easy_init();
+        if (!m->easy)
+                goto fail;
+        if ((r = mail_encode_words(subject ? subject : "", &subj)) < 0 ||
+            (r = mail_message_id(delivery_id, ch->from, &mid)) < 0 ||
+            (r = mail_format_date(now, tz, date, sizeof date)) < 0 ||
+            (r = mail_crlf(body ? body : "", &m->body)) < 0)
+                goto fail;
+        if (ch->from_name && *ch->from_name) {
+                if (strpbrk(ch->from_name, "\r\n")) {
+                        r = -EINVAL;
+                        goto fail;
+                }
+                /* Always encode: the name may hold specials like ',' or '"'. */
+                Buf b = {0};
+                size_t left = strlen(ch->from_name);
+                const char *p = ch->from_name;
+                while (left > 0) {
+                        size_t n = utf8_truncate(p, WORD_BYTES);
+                        if (n == 0)
+                                n = left < WORD_BYTES ? left : WORD_BYTES;
+                        _cleanup_free_ char *b64 = NULL;
+                        if (sign_base64(p, n, &b64) < 0) {
+                                buf_done(&b);
+                                goto fail;
+                        }
+                        buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? " " : "", b64);
+                        p += n, left -= n;
+                }
+                if (!(name = buf_steal(&b)))
+                        goto fail;
+        }
+        r = -ENOMEM;
+        if (add_header(&m->headers, strfmt("Date: %s", date)) < 0 ||
+            add_header(&m->headers, strfmt("Message-ID: %s", mid)) < 0 ||
+            add_header(&m->headers, name ? strfmt("From: %s <%s>", name, ch->from)
+                                         : strfmt("From: <%s>", ch->from)) < 0 ||
+            add_header(&m->headers, strfmt("To: <%s>", to)) < 0 ||
+            add_header(&m->headers, strfmt("Subject: %s", subj)) < 0 ||
+            add_header(&m->rcpt, strfmt("<%s>", to)) < 0)
+                goto fail;
+        if (!(mail_from = strfmt("<%s>", ch->from)))
+                goto fail;
+
+        m->mime = curl_mime_init(m->easy);
+        curl_mimepart *part = m->mime ? curl_mime_addpart(m->mime) : NULL;
+        if (!part || curl_mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
+            curl_mime_type(part, "text/plain; charset=UTF-8") != CURLE_OK ||
+            curl_mime_encoder(part, "base64") != CURLE_OK)
+                goto fail;
+
+        CURL *e = m->easy;
+        r = -EINVAL;
+        if (curl_easy_setopt(e, CURLOPT_URL, ch->url) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_MAIL_FROM, mail_from) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_MAIL_RCPT, m->rcpt) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, m->headers) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_MIMEPOST, m->mime) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK)
+                goto fail;
+        if (ch->username && curl_easy_setopt(e, CURLOPT_USERNAME, ch->username) != CURLE_OK)
+                goto fail;
+        if (ch->password.value &&
+            curl_easy_setopt(e, CURLOPT_PASSWORD, ch->password.value) != CURLE_OK)
+                goto fail;
+        if (ch->insecure_tls) {
+                curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+                curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+        }
+        *ret = m;
+        return 0;
+fail:
+        mail_free(m);
+        return r;
+}

@@ -1,0 +1,628 @@
+/* manager.c — see manager.h. */
+#include "manager.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "completion.h"
+#include "config.h"
+#include "feeds.h"
+#include "feedtoken.h"
+#include "httpd.h"
+#include "log.h"
+#include "outbox.h"
+#include "planner.h"
+#include "route.h"
+#include "sender.h"
+#include "store.h"
+#include "tz.h"
+#include "util.h"
+
+#define GRACE_SEC 600          /* a reminder later than this is "missed": catch-up digest */
+#define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
+#define LOOKAHEAD_DAYS 8       /* for the next-reminder status line */
+
+struct Manager {
+        sd_event *event;
+        char *config_path;
+        Config *config;
+        Store *store;
+        Ledger *ledger;
+        Sender *sender;
+        Httpd *httpd;
+        FeedCache *feed_cache;
+        char *state_dir, *feeds_dir;
+        sd_event_source *timer, *clock_watch, *inotify, *refresh;
+        int clock_fd;
+        Day track_from, feeds_day;
+        time_t last_processed;
+        int64_t data_version;
+        char *completions_sig;
+        size_t overdue, failed;
+        char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
+        char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
+        bool stopping;
+};
+
+/* ---- small state in the database -------------------------------------------------------- */
+
+static int meta_init(Store *s) {
+        return store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);");
+}
+
+static int meta_get(Store *s, const char *key, char **ret) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key = ?", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        int r = -ENOENT;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                const unsigned char *v = sqlite3_column_text(st, 0);
+                *ret = v ? strdup((const char *)v) : NULL;
+                r = *ret ? 0 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int meta_set(Store *s, const char *key, const char *value) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s),
+                               "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                               "UPDATE SET value = excluded.value",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int64_t query_int(Store *s, const char *sql) {
+        sqlite3_stmt *st = NULL;
+        int64_t v = -1;
+        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+/* Changes when a completion is added or undone (by any process). */
+static char *completions_signature(Store *s) {
+        sqlite3_stmt *st = NULL;
+        char *sig = NULL;
+        if (sqlite3_prepare_v2(store_db(s),
+                               "SELECT count(*), coalesce(max(id), 0), count(undone_at) FROM "
+                               "completions",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                sig = strfmt("%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
+                             (long long)sqlite3_column_int64(st, 1),
+                             (long long)sqlite3_column_int64(st, 2));
+        sqlite3_finalize(st);
+        return sig;
+}
+
+/* ---- status ------------------------------------------------------------------------------ */
+
+static void update_status(Manager *m) {
+        _cleanup_free_ char *s = strfmt(
+                "%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
+                m->next_text ? "下次提醒 " : "无待发提醒", m->next_text ? m->next_text : "",
+                "", m->overdue, m->failed, m->config_note ? "；" : "",
+                m->config_note ? m->config_note : "");
+        if (s)
+                (void)sd_notifyf(false, "STATUS=%s", s);
+}
+
+static void count_failed(Manager *m) {
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        if (outbox_list(m->store, true, &rows, &n) == 0)
+                m->failed = n;
+        outbox_rows_free(rows, n);
+}
+
+/* ---- feeds -------------------------------------------------------------------------------- */
+
+static int feed_status(void *userdata, const Config *c, const Occurrence *o, Day today,
+                       FeedStatus *ret) {
+        const Ledger *l = userdata;
+        OccStatus st;
+        ledger_status(l, c, o, today, &st);
+        *ret = (FeedStatus){.done = st.done, .required = st.required, .met = st.met,
+                            .overdue = st.overdue, .done_on = st.met_on};
+        return 0;
+}
+
+static int rebuild_feeds(Manager *m, Day today) {
+        FeedSet *set = NULL;
+        int r = feedset_new(m->config, today, feed_status, m->ledger, &set);
+        FeedsWriteStats stats = {0};
+        if (r == 0)
+                r = feeds_write(set, m->feeds_dir, &stats);
+        if (r == 0)
+                r = feed_cache_update(m->feed_cache, set, tz_now());
+        if (r == 0)
+                r = feed_cache_load_tokens(m->feed_cache, m->store);
+        feedset_free(set);
+        if (r < 0)
+                log_error("写入日历订阅失败：%s", strerror(-r));
+        else {
+                m->feeds_day = today;
+                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个", stats.feeds, stats.written,
+                          stats.unchanged);
+        }
+        return r;
+}
+
+/* ---- reminders ---------------------------------------------------------------------------- */
+
+static void log_firings(const Config *c, const Firing *f, size_t n, bool digest) {
+        for (size_t i = 0; i < n; i++) {
+                char id[OCCURRENCE_ID_MAX];
+                occurrence_id(c, &f[i].occ, id, sizeof(id));
+                _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", id);
+                _cleanup_free_ char *duty = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
+                _cleanup_free_ char *step = strfmt("DUTYD_STEP=%s", f[i].rem.step);
+                const char *fields[] = {occ, duty, step, NULL};
+                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE, occ && duty && step ? fields : NULL,
+                         "%s：%s·%s %s（%s）", digest ? "补发提醒" : "提醒",
+                         c->posts[f[i].occ.post].name, c->duties[f[i].occ.duty].title, id,
+                         reminder_kind_to_string(f[i].rem.kind));
+        }
+}
+
+static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, time_t now) {
+        if (n == 0)
+                return 0;
+        Firing *f = calloc(n, sizeof(Firing));
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                f[i] = p[i].f;
+        size_t queued = 0;
+        /* The outbox keeps its own timeline (real time; tests may scale it). */
+        (void)now;
+        int r = route_queue(m->store, m->config, f, n, NULL, digest, outbox_now(), &queued);
+        if (r < 0)
+                log_error("提醒入队失败：%s", strerror(-r));
+        else {
+                log_firings(m->config, f, n, digest);
+                if (digest)
+                        log_full(LOG_NOTICE, EV_CATCH_UP, NULL,
+                                 "停机期间到期的 %zu 条提醒已合并为汇总消息（%zu 条消息）", n,
+                                 queued);
+        }
+        free(f);
+        return r;
+}
+
+/* Queues whatever fired in (last_processed, now]: on time, or missed while dutyd was down. */
+static int process_due(Manager *m, time_t now) {
+        time_t t0 = m->last_processed;
+        if (t0 <= 0 || t0 > now)
+                t0 = t0 > now ? now : now - 1;
+        if (t0 < now - CATCH_UP_MAX_DAYS * 86400)
+                t0 = now - CATCH_UP_MAX_DAYS * 86400;
+        PlannedList l = {0};
+        int r = planner_due(m->config, m->ledger, m->track_from, t0, now, GRACE_SEC, &l);
+        if (r < 0) {
+                planned_list_done(&l);
+                return r;
+        }
+        /* Missed ones first go into one digest; on-time ones are grouped by instant. */
+        Planned *missed = calloc(l.n ? l.n : 1, sizeof(Planned));
+        size_t n_missed = 0;
+        if (!missed)
+                r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < l.n; i++)
+                if (l.items[i].missed)
+                        missed[n_missed++] = l.items[i];
+        if (r == 0)
+                r = queue_firings(m, missed, n_missed, true, now);
+        for (size_t i = 0; r == 0 && i < l.n;) {
+                if (l.items[i].missed) {
+                        i++;
+                        continue;
+                }
+                size_t j = i;
+                while (j < l.n && !l.items[j].missed && l.items[j].at == l.items[i].at)
+                        j++;
+                r = queue_firings(m, l.items + i, j - i, false, now);
+                i = j;
+        }
+        free(missed);
+        bool any = l.n > 0;
+        planned_list_done(&l);
+        if (r < 0)
+                return r;
+        /* Only now: a crash before this line re-plans the same reminders, which the outbox
+         * drops as already queued. */
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%lld", (long long)now);
+        if (meta_set(m->store, "last_processed", buf) < 0)
+                log_warning("无法保存处理进度：%s", store_errmsg(m->store));
+        m->last_processed = now;
+        if (any && m->sender)
+                (void)sender_kick(m->sender);
+        return 0;
+}
+
+static uint64_t real_usec(time_t fake_instant) {
+        /* The injected test clock may be shifted; timers run on the real clock. */
+        return (uint64_t)(fake_instant - tz_offset()) * 1000000ULL;
+}
+
+static void describe_next(Manager *m, const Planned *p) {
+        free(m->next_text);
+        m->next_text = NULL;
+        if (!p)
+                return;
+        const Config *c = m->config;
+        char when[17];
+        tz_format(p->at, when);
+        m->next_text = strfmt("%s %s·%s", when + 5, c->posts[p->f.occ.post].name,
+                              c->duties[p->f.occ.duty].title);
+}
+
+/* Arms the one timer: the next reminder, or local midnight, whichever is first. */
+static int plan_next(Manager *m, time_t now) {
+        Day today = tz_day(now);
+        time_t midnight = tz_instant(today + 1, 0);
+        time_t next = midnight;
+        Planned first;
+        int r = planner_next(m->config, m->ledger, m->track_from, now, LOOKAHEAD_DAYS, &next,
+                             &first);
+        describe_next(m, r == 0 ? &first : NULL);
+        if (r < 0 || next > midnight)
+                next = midnight;
+        m->overdue = planner_overdue_count(m->config, m->ledger, m->track_from, today);
+        count_failed(m);
+        update_status(m);
+        r = sd_event_source_set_time(m->timer, real_usec(next));
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+        return r < 0 ? r : 0;
+}
+
+static int tick(Manager *m) {
+        time_t now = tz_now();
+        Day today = tz_day(now);
+        if (today != m->feeds_day)
+                (void)rebuild_feeds(m, today);
+        int r = process_due(m, now);
+        if (r < 0)
+                log_error("处理提醒失败：%s", strerror(-r));
+        return plan_next(m, now);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s, (void)usec;
+        return tick(userdata) < 0 ? 0 : 0;
+}
+
+/* ---- reload ----------------------------------------------------------------------------- */
+
+static int load_config(const char *path, Day today, Config **ret, bool reload) {
+        Diags d = {0};
+        int r = config_load(path, today, ret, &d);
+        if (r == 0 && config_load_secrets(*ret, &d) < 0) {
+                *ret = config_free(*ret);
+                r = -EINVAL;
+        }
+        for (size_t i = 0; i < d.n; i++) {
+                const Diag *g = &d.items[i];
+                _cleanup_free_ char *where = g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line,
+                                                                  g->column)
+                                                         : strdup(g->file ? g->file : "?");
+                _cleanup_free_ char *field = strfmt("DUTYD_CONFIG_LOCATION=%s", where);
+                const char *fields[] = {field, NULL};
+                log_full(g->warning ? LOG_WARNING : LOG_ERR,
+                         g->warning ? EV_NONE : EV_CONFIG_REJECTED, field ? fields : NULL,
+                         "%s: %s%s", where ? where : "?", g->warning ? "warning: " : "", g->msg);
+        }
+        if (r < 0)
+                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL, "%s：配置有 %zu 处错误，%s", path,
+                         d.n_errors, reload ? "未重新加载，继续使用原配置" : "无法启动");
+        diags_done(&d);
+        return r;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void)s, (void)si;
+        Manager *m = userdata;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=正在重新加载配置…\nMONOTONIC_USEC=%llu",
+                         (unsigned long long)ts.tv_sec * 1000000ULL +
+                                 (unsigned long long)ts.tv_nsec / 1000);
+        Config *c = NULL;
+        int r = load_config(m->config_path, tz_day(tz_now()), &c, true);
+        free(m->config_note);
+        m->config_note = NULL;
+        if (r < 0) {
+                m->config_note = strfmt("重新加载失败（见日志），沿用原配置");
+        } else if (!streq(c->timezone, m->config->timezone)) {
+                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
+                         "更改时区（%s → %s）需要重启 dutyd，未重新加载", m->config->timezone,
+                         c->timezone);
+                m->config_note = strfmt("时区更改需重启，沿用原配置");
+                config_free(c);
+        } else {
+                Config *old = m->config;
+                m->config = c;
+                if (m->sender)
+                        (void)sender_set_config(m->sender, c);
+                (void)rebuild_feeds(m, tz_day(tz_now()));
+                config_free(old);
+                log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);
+        }
+        (void)tick(m);
+        (void)sd_notify(false, "READY=1");
+        update_status(m);
+        return 0;
+}
+
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void)s;
+        Manager *m = userdata;
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=正在停止…");
+        log_full(LOG_INFO, EV_STOPPING, NULL, "收到信号 %u，正在停止；未发完的消息保留在队列中",
+                 si->ssi_signo);
+        m->stopping = true;
+        return sd_event_exit(m->event, 0);
+}
+
+/* ---- clock changes and completions from other processes -------------------------------- */
+
+static int arm_clock_watch(Manager *m) {
+        /* An absolute realtime timer far away with CANCEL_ON_SET fires ECANCELED whenever the
+         * wall clock is set (NTP step, date -s): then everything is re-planned. */
+        struct itimerspec its = {.it_value = {.tv_sec = INT32_MAX}};
+        if (timerfd_settime(m->clock_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s, (void)revents;
+        Manager *m = userdata;
+        uint64_t v;
+        if (read(fd, &v, sizeof(v)) < 0 && errno != ECANCELED && errno != EAGAIN)
+                return 0;
+        log_full(LOG_NOTICE, EV_CLOCK_JUMP, NULL, "系统时间被调整，重新计算提醒");
+        (void)arm_clock_watch(m);
+        (void)tick(m);
+        return 0;
+}
+
+static int refresh_completions(Manager *m, bool force) {
+        int64_t v = query_int(m->store, "PRAGMA data_version");
+        if (!force && v == m->data_version)
+                return 0; /* only our own writes */
+        m->data_version = v;
+        _cleanup_free_ char *sig = completions_signature(m->store);
+        if (!force && sig && m->completions_sig && streq(sig, m->completions_sig))
+                return 0;
+        Ledger *l = NULL;
+        int r = ledger_load(m->store, &l);
+        if (r < 0) {
+                log_error("读取履职记录失败：%s", strerror(-r));
+                return r;
+        }
+        ledger_free(m->ledger);
+        m->ledger = l;
+        free(m->completions_sig);
+        m->completions_sig = TAKE_PTR(sig);
+        if (!force) {
+                log_info("履职记录有变化，重新计算提醒和日历");
+                (void)rebuild_feeds(m, tz_day(tz_now()));
+                (void)plan_next(m, tz_now());
+        }
+        return 0;
+}
+
+static int on_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void)s, (void)usec;
+        (void)refresh_completions(userdata, false);
+        return 0;
+}
+
+static int on_state_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        (void)s, (void)ev;
+        Manager *m = userdata;
+        /* Coalesce a burst of writes into one look, 200 ms later. */
+        int enabled = SD_EVENT_OFF;
+        (void)sd_event_source_get_enabled(m->refresh, &enabled);
+        if (enabled == SD_EVENT_OFF) {
+                (void)sd_event_source_set_time_relative(m->refresh, 200 * 1000);
+                (void)sd_event_source_set_enabled(m->refresh, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+/* ---- deliveries ------------------------------------------------------------------------- */
+
+static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, bool failed,
+                        const char *error, void *userdata) {
+        (void)s;
+        Manager *m = userdata;
+        _cleanup_free_ char *ch = strfmt("DUTYD_CHANNEL=%s", row->channel);
+        _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", row->occurrence ? row->occurrence : "");
+        _cleanup_free_ char *id = strfmt("DUTYD_DELIVERY_ID=%s", row->id);
+        _cleanup_free_ char *duty = NULL;
+        if (row->occurrence) {
+                const char *colon = strchr(row->occurrence, ':');
+                duty = strfmt("DUTYD_DUTY=%.*s", (int)(colon ? colon - row->occurrence
+                                                             : (long)strlen(row->occurrence)),
+                              row->occurrence);
+        }
+        const char *fields[] = {ch, occ, id, duty, NULL};
+        const char *const *f = ch && occ && id ? fields : NULL;
+        if (result == DELIVERY_OK)
+                log_full(LOG_INFO, EV_REMINDER_SENT, f, "消息 %s 已送达渠道 %s", row->id,
+                         row->channel);
+        else if (failed) {
+                log_full(LOG_ERR, EV_DELIVERY_FAILED, f, "消息 %s 发送到渠道 %s 失败，已放弃：%s",
+                         row->id, row->channel, error ? error : "");
+                m->failed++;
+                update_status(m);
+        } else
+                log_full(LOG_WARNING, EV_DELIVERY_RETRY, f, "消息 %s 发送到渠道 %s 暂时失败，稍后重试：%s",
+                         row->id, row->channel, error ? error : "");
+}
+
+/* ---- set-up and teardown ---------------------------------------------------------------- */
+
+static int open_state(Manager *m) {
+        const char *e = getenv("STATE_DIRECTORY");
+        m->state_dir = strdup(e && *e ? e : m->config->state_dir ? m->config->state_dir
+                                                                 : "/var/lib/dutyd");
+        if (!m->state_dir)
+                return -ENOMEM;
+        char *colon = strchr(m->state_dir, ':'); /* several StateDirectory= entries */
+        if (colon)
+                *colon = 0;
+        int r = store_open(m->state_dir, &m->store);
+        if (r < 0)
+                return log_error("无法打开状态数据库 %s：%s", m->state_dir, strerror(-r)), r;
+        if ((r = meta_init(m->store)) < 0 || (r = completion_init(m->store)) < 0 ||
+            (r = outbox_init(m->store)) < 0 || (r = feedtoken_init(m->store)) < 0)
+                return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
+        _cleanup_free_ char *tf = NULL, *lp = NULL;
+        Day today = tz_day(tz_now());
+        if (meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID)
+                m->track_from = day_parse(tf);
+        else {
+                char buf[11];
+                m->track_from = today;
+                day_format(today, buf);
+                if ((r = meta_set(m->store, "track_from", buf)) < 0)
+                        return log_error("无法写入状态数据库：%s", store_errmsg(m->store)), r;
+        }
+        if (meta_get(m->store, "last_processed", &lp) == 0)
+                m->last_processed = (time_t)strtoll(lp, NULL, 10);
+        m->data_version = query_int(m->store, "PRAGMA data_version");
+        return refresh_completions(m, true);
+}
+
+static int add_sources(Manager *m) {
+        sd_event *e = m->event;
+        int r;
+        if ((r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
+            (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
+            (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m)) < 0)
+                return r;
+        if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 1000 * 1000, on_timer,
+                                   m)) < 0)
+                return r;
+        if ((r = sd_event_add_time_relative(e, &m->refresh, CLOCK_MONOTONIC, 200 * 1000, 0,
+                                            on_refresh, m)) < 0)
+                return r;
+        (void)sd_event_source_set_enabled(m->refresh, SD_EVENT_OFF);
+        m->clock_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (m->clock_fd < 0 || arm_clock_watch(m) < 0)
+                return -errno;
+        if ((r = sd_event_add_io(e, &m->clock_watch, m->clock_fd, EPOLLIN, on_clock_change, m)) < 0)
+                return r;
+        if ((r = sd_event_add_inotify(e, &m->inotify, m->state_dir,
+                                      IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO, on_state_change,
+                                      m)) < 0)
+                log_warning("无法监视状态目录（%s）：dutyctl 的记录将在下次提醒时生效",
+                            strerror(-r));
+        return sd_event_set_watchdog(e, true) < 0 ? -EIO : 0;
+}
+
+int manager_new(const char *config_path, Manager **ret) {
+        Manager *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->clock_fd = -1;
+        int r = -ENOMEM;
+        if (!(m->config_path = strdup(config_path)))
+                goto fail;
+        (void)tz_use("Asia/Shanghai");
+        if ((r = load_config(config_path, tz_day(tz_now()), &m->config, false)) < 0)
+                goto fail;
+        if ((r = tz_use(m->config->timezone)) < 0)
+                goto fail;
+        if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
+                goto fail;
+        if (!(m->feeds_dir = feeds_default_dir(m->config, m->state_dir)) ||
+            (r = feed_cache_new(&m->feed_cache)) < 0) {
+                r = r < 0 ? r : -ENOMEM;
+                goto fail;
+        }
+        if ((r = rebuild_feeds(m, tz_day(tz_now()))) < 0)
+                goto fail;
+        if ((r = add_sources(m)) < 0) {
+                log_error("无法建立事件循环：%s", strerror(-r));
+                goto fail;
+        }
+        if ((r = httpd_new(m->event, &m->config->server, m->feed_cache, &m->httpd)) < 0) {
+                log_error("无法启动日历订阅服务：%s", strerror(-r));
+                goto fail;
+        }
+        if ((r = sender_new(m->event, m->store, m->config, &m->sender)) < 0) {
+                log_error("无法启动发送模块：%s", strerror(-r));
+                goto fail;
+        }
+        sender_set_notify(m->sender, on_delivery, m);
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        /* The sender first: it puts transfers in flight back to the queue. */
+        sender_free(m->sender);
+        httpd_free(m->httpd);
+        sd_event_source_disable_unref(m->timer);
+        sd_event_source_disable_unref(m->refresh);
+        sd_event_source_disable_unref(m->clock_watch);
+        sd_event_source_disable_unref(m->inotify);
+        if (m->clock_fd >= 0)
+                close(m->clock_fd);
+        feed_cache_free(m->feed_cache);
+        ledger_free(m->ledger);
+        store_close(m->store);
+        config_free(m->config);
+        sd_event_unref(m->event);
+        free(m->config_path), free(m->state_dir), free(m->feeds_dir);
+        free(m->completions_sig), free(m->next_text), free(m->config_note);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        int r = tick(m);
+        if (r < 0)
+                log_error("无法安排提醒：%s", strerror(-r));
+        char addr[128] = "";
+        if (m->httpd && httpd_n_listeners(m->httpd) > 0)
+                (void)httpd_listener_address(m->httpd, 0, addr, sizeof(addr));
+        log_full(LOG_INFO, EV_STARTED, NULL, "dutyd 已启动：%s，岗位 %zu 个，职责 %zu 项，订阅地址 %s",
+                 m->config->org_name, m->config->n_posts, m->config->n_duties,
+                 addr[0] ? addr : "无");
+        (void)sd_notify(false, "READY=1");
+        update_status(m);
+        r = sd_event_loop(m->event);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+/* manager.h — the running daemon: one Manager owns the sd_event loop and everything on it (the
+ * config, the state, the sender, the feed server and the timers).
+ * Contract: nothing on the loop blocks; one realtime timer is armed for the next moment anything
+ * is due (a reminder, or local midnight when periods, overdue marks and feeds change); the
+ * sender arms its own timers for retries and rate limits. SIGHUP reloads (the old config stays
+ * on any error), SIGTERM/SIGINT stop cleanly, a wall-clock change re-plans, and a completion
+ * recorded by `dutyctl done` (another process) is noticed through inotify on the state folder.
+ * systemd hears READY=1 only once the config, the state and the feeds are ready. */
+#pragma once
+
+typedef struct Manager Manager;
+
+/* Builds everything; returns 0, -EINVAL for a bad configuration (78), or a negative errno. */
+int manager_new(const char *config_path, Manager **ret);
+Manager *manager_free(Manager *m);
+/* Runs the loop until stopped; returns the exit status. */
+int manager_run(Manager *m);

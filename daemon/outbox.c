@@ -1,0 +1,636 @@
+/* outbox.c — see outbox.h. */
+#include "outbox.h"
+
+#include <errno.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static const char *const state_names[_OUTBOX_STATE_MAX] = {"queued", "sending", "sent", "failed"};
+static const char *const state_zh[_OUTBOX_STATE_MAX] = {"待发送", "发送中", "已送达", "失败"};
+
+const char *outbox_state_to_string(OutboxState s) {
+        return (unsigned)s < _OUTBOX_STATE_MAX ? state_names[s] : "?";
+}
+const char *outbox_state_to_zh(OutboxState s) {
+        return (unsigned)s < _OUTBOX_STATE_MAX ? state_zh[s] : "?";
+}
+
+static OutboxState state_from_string(const char *s) {
+        for (int i = 0; i < _OUTBOX_STATE_MAX; i++)
+                if (s && streq(s, state_names[i]))
+                        return (OutboxState)i;
+        return OUTBOX_FAILED;
+}
+
+/* ---- clock ------------------------------------------------------------------------------- */
+
+static bool clock_parsed;
+static double clock_origin, clock_scale = 1.0;
+
+static void clock_parse(void) {
+        if (clock_parsed)
+                return;
+        clock_parsed = true;
+        const char *e = getenv("DUTYD_TEST_CLOCK");
+        double o, s;
+        if (e && sscanf(e, "%lf:%lf", &o, &s) == 2 && s >= 1.0 && s <= 100000.0) {
+                clock_origin = o;
+                clock_scale = s;
+        }
+}
+
+int64_t outbox_now_usec(void) {
+        struct timespec ts;
+        clock_parse();
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double real = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        if (clock_scale != 1.0)
+                real = clock_origin + (real - clock_origin) * clock_scale;
+        return (int64_t)(real * 1e6);
+}
+
+double outbox_clock_scale(void) {
+        clock_parse();
+        return clock_scale;
+}
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+int outbox_init(Store *s) {
+        return store_exec(s,
+                "CREATE TABLE IF NOT EXISTS outbox ("
+                "  id TEXT PRIMARY KEY,"
+                "  channel TEXT NOT NULL,"
+                "  recipient TEXT NOT NULL,"
+                "  kind TEXT NOT NULL,"
+                "  occurrence TEXT NOT NULL,"
+                "  content TEXT NOT NULL,"
+                "  state TEXT NOT NULL DEFAULT 'queued',"
+                "  attempts INTEGER NOT NULL DEFAULT 0,"
+                "  resigns INTEGER NOT NULL DEFAULT 0,"
+                "  created INTEGER NOT NULL,"
+                "  next_attempt INTEGER NOT NULL,"
+                "  give_up INTEGER NOT NULL,"
+                "  sent INTEGER NOT NULL DEFAULT 0,"
+                "  last_error TEXT);"
+                "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, channel, next_attempt);"
+                "CREATE TABLE IF NOT EXISTS outbox_items ("
+                "  occurrence TEXT NOT NULL,"
+                "  step TEXT NOT NULL,"
+                "  channel TEXT NOT NULL,"
+                "  recipient TEXT NOT NULL,"
+                "  delivery_id TEXT NOT NULL,"
+                "  PRIMARY KEY (occurrence, step, channel, recipient));");
+}
+
+void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
+                        const char *channel, const char *recipient, char out[OUTBOX_ID_LEN + 1]) {
+        static const char hex[] = "0123456789abcdef";
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        /* Fields separated by bytes that never occur in ids: unambiguous. */
+        bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+        for (size_t i = 0; ok && i < n; i++) {
+                ok = EVP_DigestUpdate(ctx, occurrences[i], strlen(occurrences[i])) &&
+                     EVP_DigestUpdate(ctx, "\x1f", 1) &&
+                     EVP_DigestUpdate(ctx, steps[i], strlen(steps[i])) &&
+                     EVP_DigestUpdate(ctx, "\x1e", 1);
+        }
+        ok = ok && EVP_DigestUpdate(ctx, "\x1d", 1) &&
+             EVP_DigestUpdate(ctx, channel, strlen(channel)) && EVP_DigestUpdate(ctx, "\x1d", 1) &&
+             EVP_DigestUpdate(ctx, recipient, strlen(recipient)) &&
+             EVP_DigestFinal_ex(ctx, md, &len);
+        EVP_MD_CTX_free(ctx);
+        if (!ok)
+                memset(md, 0, sizeof md); /* cannot happen with the default provider */
+        for (size_t i = 0; i < OUTBOX_ID_LEN / 2; i++) {
+                out[2 * i] = hex[md[i] >> 4];
+                out[2 * i + 1] = hex[md[i] & 15];
+        }
+        out[OUTBOX_ID_LEN] = 0;
+}
+
+int64_t outbox_backoff(int attempts, double rnd) {
+        double base = 30.0;
+        for (int i = 1; i < attempts && base < 3600.0; i++)
+                base *= 2;
+        if (base > 3600.0)
+                base = 3600.0;
+        double v = base * (0.8 + 0.4 * rnd);
+        return v < 1 ? 1 : (int64_t)llround(v);
+}
+
+/* ---- statements -------------------------------------------------------------------------- */
+
+static int prep(Store *s, const char *sql, sqlite3_stmt **ret) {
+        return sqlite3_prepare_v2(store_db(s), sql, -1, ret, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+/* Runs a statement with text/int binds given as a format: 't' text, 'i' int64. Returns the
+ * number of rows changed, or -EIO. */
+static int run(Store *s, const char *sql, const char *fmt, ...) {
+        sqlite3_stmt *st;
+        va_list ap;
+        if (prep(s, sql, &st) < 0)
+                return -EIO;
+        va_start(ap, fmt);
+        for (int i = 0; fmt[i]; i++) {
+                if (fmt[i] == 't')
+                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+                else
+                        sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+        }
+        va_end(ap);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+                return -EIO;
+        return sqlite3_changes(store_db(s));
+}
+
+int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
+                  const char *kind, const char *occurrence, const char *content, int64_t now,
+                  int64_t give_up, bool *ret_inserted) {
+        int r = run(s,
+                    "INSERT OR IGNORE INTO outbox (id, channel, recipient, kind, occurrence, content,"
+                    " created, next_attempt, give_up) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "ttttttiii", id, channel, recipient, kind, occurrence, content, now, now,
+                    give_up);
+        if (r < 0)
+                return r;
+        if (ret_inserted)
+                *ret_inserted = r > 0;
+        return 0;
+}
+
+static const char *kind_key(TemplateKind k) {
+        static const char *const names[] = {"upcoming", "due_today", "overdue", "escalation",
+                                            "digest"};
+        return (unsigned)k < ELEMENTSOF(names) ? names[k] : "other";
+}
+
+static json_t *holders_array(const char *h) {
+        json_t *a = json_array();
+        if (!a || !h)
+                return a;
+        const char *sep = "、";
+        size_t sl = strlen(sep);
+        while (*h) {
+                const char *e = strstr(h, sep);
+                size_t l = e ? (size_t)(e - h) : strlen(h);
+                if (l && json_array_append_new(a, json_stringn(h, l)) < 0) {
+                        json_decref(a);
+                        return NULL;
+                }
+                h += l + (e ? sl : 0);
+        }
+        return a;
+}
+
+static json_t *item_json(const MessageItem *it) {
+        json_t *h = holders_array(it->holders);
+        if (!h)
+                return NULL;
+        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s, s:s*}", "occurrence",
+                         it->occurrence ? it->occurrence : "", "duty", it->duty ? it->duty : "",
+                         "post", it->post ? it->post : "", "title", it->title ? it->title : "",
+                         "due", it->due ? it->due : "", "days", it->days, "holders", h, "basis",
+                         it->basis ? it->basis : "", "kind", kind_key(it->kind), "link", it->link);
+}
+
+static int queue_part(Store *s, const Config *cfg, const Channel *ch, const OutboxRequest *req,
+                      const MessageItem *items, const MessageText *t, int64_t now,
+                      size_t *queued) {
+        const char **occ = calloc(t->n, sizeof(char *)), **steps = calloc(t->n, sizeof(char *));
+        json_t *content = NULL, *arr = NULL, *mentions = NULL;
+        char *subject = NULL, *dump = NULL;
+        char id[OUTBOX_ID_LEN + 1];
+        int r = -ENOMEM;
+
+        if (!occ || !steps)
+                goto out;
+        const char *kind = req->digest ? "digest" : kind_key(items[t->first].kind);
+        for (size_t i = 0; i < t->n; i++) {
+                occ[i] = items[t->first + i].occurrence;
+                steps[i] = items[t->first + i].step ? items[t->first + i].step : "";
+                if (!req->digest && items[t->first + i].kind != items[t->first].kind)
+                        kind = "mixed";
+        }
+        outbox_delivery_id(occ, steps, t->n, ch->id, req->recipient, id);
+        r = message_subject(cfg, items + t->first, t->n, req->digest, &subject);
+        if (r < 0)
+                goto out;
+        r = -ENOMEM;
+        arr = json_array();
+        mentions = json_array();
+        if (!arr || !mentions)
+                goto out;
+        for (size_t i = 0; i < t->n; i++)
+                if (json_array_append_new(arr, item_json(&items[t->first + i])) < 0)
+                        goto out;
+        for (size_t i = 0; i < req->n_mentions; i++)
+                if (json_array_append_new(mentions, json_string(req->mentions[i])) < 0)
+                        goto out;
+        content = json_pack("{s:s, s:s, s:s, s:O, s:O}", "kind", kind, "subject", subject, "text",
+                            t->text, "mentions", mentions, "items", arr);
+        if (!content || !(dump = json_dumps(content, JSON_COMPACT)))
+                goto out;
+        int64_t give_up = now + (int64_t)(ch->give_up_hours > 0 ? ch->give_up_hours : 24) * 3600;
+        bool inserted = false;
+        r = outbox_insert(s, id, ch->id, req->recipient, kind, occ[0], dump, now, give_up,
+                          &inserted);
+        if (r < 0)
+                goto out;
+        if (inserted)
+                (*queued)++;
+        for (size_t i = 0; i < t->n; i++) {
+                r = run(s,
+                        "INSERT OR IGNORE INTO outbox_items (occurrence, step, channel, recipient,"
+                        " delivery_id) VALUES (?,?,?,?,?)",
+                        "ttttt", occ[i], steps[i], ch->id, req->recipient, id);
+                if (r < 0)
+                        goto out;
+        }
+        r = 0;
+out:
+        free(occ);
+        free(steps);
+        free(subject);
+        free(dump);
+        json_decref(arr);
+        json_decref(mentions);
+        json_decref(content);
+        return r;
+}
+
+static int already_queued(Store *s, const char *occ, const char *step, const char *channel,
+                          const char *recipient, bool *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT 1 FROM outbox_items WHERE occurrence=? AND step=? AND channel=? AND "
+                    "recipient=?", &st) < 0)
+                return -EIO;
+        sqlite3_bind_text(st, 1, occ, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, recipient, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+                return -EIO;
+        *ret = r == SQLITE_ROW;
+        return 0;
+}
+
+int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
+                 size_t *ret_queued) {
+        size_t queued = 0, n_keep = 0, n_texts = 0;
+        MessageItem *keep = NULL;
+        MessageText *texts = NULL;
+        char *suffix = NULL;
+        int r;
+
+        if (req->channel >= cfg->n_channels || !req->recipient)
+                return -EINVAL;
+        const Channel *ch = &cfg->channels[req->channel];
+        if (req->n_items == 0)
+                goto done_noop;
+        keep = calloc(req->n_items, sizeof(MessageItem));
+        if (!keep)
+                return -ENOMEM;
+        r = store_begin(s);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; i < req->n_items; i++) {
+                bool dup;
+                const MessageItem *it = &req->items[i];
+                if (!it->occurrence) {
+                        r = -EINVAL;
+                        goto rollback;
+                }
+                r = already_queued(s, it->occurrence, it->step ? it->step : "", ch->id,
+                                   req->recipient, &dup);
+                if (r < 0)
+                        goto rollback;
+                if (!dup)
+                        keep[n_keep++] = *it;
+        }
+        if (n_keep > 0) {
+                if (ch->type == CHANNEL_DINGTALK && req->n_mentions > 0) {
+                        /* DingTalk notifies only when "@mobile" is in the text too. */
+                        Buf b = {0};
+                        buf_puts(&b, "\n");
+                        for (size_t i = 0; i < req->n_mentions; i++)
+                                buf_printf(&b, "%s@%s", i ? " " : "", req->mentions[i]);
+                        suffix = buf_steal(&b);
+                        if (!suffix) {
+                                r = -ENOMEM;
+                                goto rollback;
+                        }
+                }
+                r = message_render(cfg, keep, n_keep, req->digest, suffix,
+                                   message_byte_limit(ch->type), &texts, &n_texts);
+                if (r < 0)
+                        goto rollback;
+                for (size_t i = 0; i < n_texts; i++) {
+                        r = queue_part(s, cfg, ch, req, keep, &texts[i], now, &queued);
+                        if (r < 0)
+                                goto rollback;
+                }
+        }
+        r = store_commit(s);
+        if (r < 0)
+                goto rollback;
+        goto out;
+rollback:
+        store_rollback(s);
+        queued = 0;
+out:
+        free(keep);
+        free(suffix);
+        message_texts_free(texts, n_texts);
+        if (r < 0)
+                return r;
+done_noop:
+        if (ret_queued)
+                *ret_queued = queued;
+        return 0;
+}
+
+/* ---- state changes ----------------------------------------------------------------------- */
+
+int outbox_recover(Store *s, int64_t now) {
+        return run(s, "UPDATE outbox SET state='queued', next_attempt=? WHERE state='sending'",
+                   "i", now);
+}
+
+static int expect_one(int r) { return r < 0 ? r : r == 1 ? 0 : -ESTALE; }
+
+int outbox_claim(Store *s, const char *id, int64_t now) {
+        (void)now;
+        return expect_one(run(s,
+                              "UPDATE outbox SET state='sending', attempts=attempts+1 "
+                              "WHERE id=? AND state='queued'",
+                              "t", id));
+}
+
+int outbox_mark_sent(Store *s, const char *id, int64_t now) {
+        return expect_one(run(s,
+                              "UPDATE outbox SET state='sent', sent=?, last_error=NULL "
+                              "WHERE id=? AND state='sending'",
+                              "it", now, id));
+}
+
+int outbox_mark_failed(Store *s, const char *id, int64_t now, const char *error) {
+        (void)now;
+        return expect_one(run(s,
+                              "UPDATE outbox SET state='failed', last_error=? "
+                              "WHERE id=? AND state IN ('queued','sending')",
+                              "tt", error ? error : "", id));
+}
+
+int outbox_release(Store *s, const char *id, int64_t now) {
+        return expect_one(run(s,
+                              "UPDATE outbox SET state='queued', next_attempt=?, "
+                              "attempts=MAX(attempts-1,0) WHERE id=? AND state='sending'",
+                              "it", now, id));
+}
+
+int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult result,
+                      const char *error, bool *ret_failed) {
+        OutboxRow row;
+        int r = outbox_get(s, id, &row);
+        if (r < 0)
+                return r;
+        bool failed = false;
+        int64_t next;
+        _cleanup_free_ char *msg = NULL;
+        if (result == DELIVERY_RESIGN) {
+                if (row.resigns >= 1) {
+                        failed = true;
+                        msg = strfmt("重新签名后仍被拒绝：%s", error ? error : "");
+                }
+                next = now;
+        } else
+                next = now + outbox_backoff(row.attempts, (double)random() / ((double)RAND_MAX + 1.0));
+        if (!failed && next > row.give_up) {
+                failed = true;
+                msg = strfmt("超过放弃时限，最后一次错误：%s", error ? error : "");
+        }
+        outbox_row_done(&row);
+        if (failed) {
+                r = outbox_mark_failed(s, id, now, msg ? msg : error);
+        } else
+                r = expect_one(run(s,
+                                   "UPDATE outbox SET state='queued', next_attempt=?, last_error=?,"
+                                   " resigns=resigns+? WHERE id=? AND state='sending'",
+                                   "itit", next, error ? error : "",
+                                   (int64_t)(result == DELIVERY_RESIGN), id));
+        if (r >= 0 && ret_failed)
+                *ret_failed = failed;
+        return r;
+}
+
+/* ---- queries ----------------------------------------------------------------------------- */
+
+#define ROW_COLUMNS \
+        "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
+        " created, next_attempt, give_up, sent"
+
+static char *col_dup(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? strdup((const char *)t) : NULL;
+}
+
+static int row_read(sqlite3_stmt *st, OutboxRow *r) {
+        *r = (OutboxRow){0};
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        snprintf(r->id, sizeof r->id, "%s", id ? (const char *)id : "");
+        r->channel = col_dup(st, 1);
+        r->recipient = col_dup(st, 2);
+        r->kind = col_dup(st, 3);
+        r->occurrence = col_dup(st, 4);
+        r->content = col_dup(st, 5);
+        r->last_error = col_dup(st, 6);
+        r->state = state_from_string((const char *)sqlite3_column_text(st, 7));
+        r->attempts = sqlite3_column_int(st, 8);
+        r->resigns = sqlite3_column_int(st, 9);
+        r->created = sqlite3_column_int64(st, 10);
+        r->next_attempt = sqlite3_column_int64(st, 11);
+        r->give_up = sqlite3_column_int64(st, 12);
+        r->sent = sqlite3_column_int64(st, 13);
+        if (!r->channel || !r->recipient || !r->kind || !r->occurrence || !r->content ||
+            (sqlite3_column_type(st, 6) != SQLITE_NULL && !r->last_error)) {
+                outbox_row_done(r);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void outbox_row_done(OutboxRow *r) {
+        if (!r)
+                return;
+        free(r->channel);
+        free(r->recipient);
+        free(r->kind);
+        free(r->occurrence);
+        free(r->content);
+        free(r->last_error);
+        *r = (OutboxRow){0};
+}
+
+void outbox_rows_free(OutboxRow *rows, size_t n) {
+        for (size_t i = 0; rows && i < n; i++)
+                outbox_row_done(&rows[i]);
+        free(rows);
+}
+
+static int read_rows(sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
+        OutboxRow *rows = NULL;
+        size_t n = 0, cap = 0;
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 16;
+                        OutboxRow *p = realloc(rows, nc * sizeof *p);
+                        if (!p) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        rows = p, cap = nc;
+                }
+                if (row_read(st, &rows[n]) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE) {
+                outbox_rows_free(rows, n);
+                return -EIO;
+        }
+        if (!n) {
+                free(rows);
+                rows = NULL;
+        }
+        *ret = rows;
+        *ret_n = n;
+        return 0;
+fail:
+        sqlite3_finalize(st);
+        outbox_rows_free(rows, n);
+        return r;
+}
+
+int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
+               size_t *ret_n) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT " ROW_COLUMNS " FROM outbox WHERE state='queued' AND channel=? AND "
+                    "next_attempt<=? ORDER BY next_attempt, created, id LIMIT ?", &st) < 0)
+                return -EIO;
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, (int64_t)limit);
+        return read_rows(st, ret, ret_n);
+}
+
+int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
+        sqlite3_stmt *st;
+        if (prep(s, failed_only ? "SELECT " ROW_COLUMNS " FROM outbox WHERE state='failed' "
+                                  "ORDER BY created DESC, id"
+                                : "SELECT " ROW_COLUMNS " FROM outbox ORDER BY created DESC, id",
+                 &st) < 0)
+                return -EIO;
+        return read_rows(st, ret, ret_n);
+}
+
+int outbox_get(Store *s, const char *id, OutboxRow *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT " ROW_COLUMNS " FROM outbox WHERE id=?", &st) < 0)
+                return -EIO;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+                r = row_read(st, ret);
+        else
+                r = r == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n) {
+        sqlite3_stmt *st;
+        char **v = NULL;
+        size_t n = 0;
+        int r;
+        if (prep(s, "SELECT DISTINCT channel FROM outbox WHERE state='queued' AND next_attempt<=?",
+                 &st) < 0)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, now);
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+                char **p = realloc(v, (n + 1) * sizeof(char *));
+                if (!p)
+                        goto oom;
+                v = p;
+                if (!(v[n] = col_dup(st, 0)))
+                        goto oom;
+                n++;
+        }
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE) {
+                for (size_t i = 0; i < n; i++)
+                        free(v[i]);
+                free(v);
+                return -EIO;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+oom:
+        sqlite3_finalize(st);
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+        return -ENOMEM;
+}
+
+int outbox_next_due(Store *s, int64_t after, int64_t *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT MIN(next_attempt) FROM outbox WHERE state='queued' AND next_attempt>?",
+                 &st) < 0)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, after);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+                *ret = sqlite3_column_int64(st, 0);
+                r = 0;
+        } else
+                r = r == SQLITE_ROW ? -ENOENT : -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+int outbox_pending_count(Store *s, const char *id, size_t *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, id ? "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending') AND id=?"
+                       : "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')",
+                 &st) < 0)
+                return -EIO;
+        if (id)
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+                *ret = (size_t)sqlite3_column_int64(st, 0);
+                r = 0;
+        } else
+                r = -EIO;
+        sqlite3_finalize(st);
+        return r;
+}

@@ -1,0 +1,116 @@
+/* outbox.h — the durable delivery queue (SQLite tables `outbox` and `outbox_items` in the state
+ * database, created by outbox_init()).
+ * Contract:
+ *  - A message is stored (committed, synchronous=FULL) before any attempt to send it.
+ *  - Its delivery id is the first 32 hex digits of SHA-256 over the (occurrence id, reminder
+ *    step) pairs it carries, the channel id and the recipient; with one item that is exactly
+ *    (occurrence, step, channel, recipient). Insert-or-ignore, and `outbox_items` keeps one row
+ *    per (occurrence, step, channel, recipient): the same reminder is never queued twice, even
+ *    when a later batch groups it differently.
+ *  - States: queued → sending → sent | queued (retry) | failed. A row left in `sending` by a
+ *    crash is put back to `queued` by outbox_recover() and sent again with the same id.
+ *  - Retries: backoff 30 s × 2^(attempts−1), capped at 1 h, ±20 % jitter; past the give-up time
+ *    (created + Channel.give_up_hours, default 24 h) → failed. Permanent errors → failed at once.
+ *    A signature/timestamp rejection is re-signed and retried once at once, then failed.
+ *  - last_error never holds a secret (payload_scrub()).
+ * Clock: unix time, except that tests may set DUTYD_TEST_CLOCK=ORIGIN:SCALE (unix seconds,
+ * factor), which makes time run SCALE times faster from ORIGIN for the outbox and the sender
+ * only (backoff, give-up, rate limits); all processes of a test share the same timeline. */
+#pragma once
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "message.h"
+#include "payload.h"
+#include "store.h"
+
+#define OUTBOX_ID_LEN 32
+
+typedef enum OutboxState {
+        OUTBOX_QUEUED,
+        OUTBOX_SENDING,
+        OUTBOX_SENT,
+        OUTBOX_FAILED,
+        _OUTBOX_STATE_MAX,
+} OutboxState;
+
+const char *outbox_state_to_string(OutboxState s);
+const char *outbox_state_to_zh(OutboxState s);
+
+typedef struct OutboxRow {
+        char id[OUTBOX_ID_LEN + 1];
+        char *channel, *recipient, *kind, *occurrence, *content, *last_error;
+        OutboxState state;
+        int attempts, resigns;
+        int64_t created, next_attempt, give_up, sent; /* unix seconds; sent 0 = not yet */
+} OutboxRow;
+
+void outbox_row_done(OutboxRow *r); /* frees the strings of one row */
+void outbox_rows_free(OutboxRow *rows, size_t n);
+
+/* The delivery clock (see above). */
+int64_t outbox_now_usec(void);
+static inline int64_t outbox_now(void) { return outbox_now_usec() / 1000000; }
+double outbox_clock_scale(void);
+
+int outbox_init(Store *s);
+
+/* keys: n pairs (occurrence, step). */
+void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
+                        const char *channel, const char *recipient, char out[OUTBOX_ID_LEN + 1]);
+
+/* Backoff before attempt attempts+1, in seconds; `rnd` in [0,1). */
+int64_t outbox_backoff(int attempts, double rnd);
+
+/* One message to queue: `items` for one channel and one recipient ("" = the channel's group;
+ * an email address for SMTP). Rendering, grouping and splitting by byte limit happen here. */
+typedef struct OutboxRequest {
+        size_t channel;        /* index in cfg->channels */
+        const char *recipient;
+        const MessageItem *items;
+        size_t n_items;
+        bool digest;
+        char *const *mentions; /* mobiles to @mention (wecom, dingtalk) */
+        size_t n_mentions;
+} OutboxRequest;
+
+/* Queues it in one transaction; items already queued for the same (occurrence, step, channel,
+ * recipient) are dropped. *ret_queued (may be NULL) = messages inserted. */
+int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
+                 size_t *ret_queued);
+/* Low level: insert-or-ignore one message as is. */
+int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
+                  const char *kind, const char *occurrence, const char *content, int64_t now,
+                  int64_t give_up, bool *ret_inserted);
+
+/* At start-up: every `sending` row back to `queued`, due now. Returns the number or -EIO. */
+int outbox_recover(Store *s, int64_t now);
+
+/* Channels having queued rows due at `now` (malloc'd strings). */
+int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n);
+/* Up to `limit` queued rows of `channel` due at `now`, oldest first. */
+int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
+               size_t *ret_n);
+/* Earliest next_attempt > after of a queued row; -ENOENT when there is none. */
+int outbox_next_due(Store *s, int64_t after, int64_t *ret);
+/* Rows in queued or sending state (optionally restricted to one id). */
+int outbox_pending_count(Store *s, const char *id, size_t *ret);
+
+/* State changes. Each returns 0, -ESTALE when the row was not in the expected state (claimed
+ * by another process), or -EIO. Callers may wrap several in store_begin/store_commit. */
+int outbox_claim(Store *s, const char *id, int64_t now);                 /* queued → sending */
+int outbox_mark_sent(Store *s, const char *id, int64_t now);             /* sending → sent */
+int outbox_mark_failed(Store *s, const char *id, int64_t now, const char *error);
+/* sending → queued with backoff, or → failed past the give-up time. `result` RETRY or RESIGN.
+ * *ret_failed (may be NULL) tells which. */
+int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult result,
+                      const char *error, bool *ret_failed);
+/* sending → queued, due now, attempt not counted (shutdown with a transfer in flight). */
+int outbox_release(Store *s, const char *id, int64_t now);
+
+int outbox_get(Store *s, const char *id, OutboxRow *ret);
+/* All rows (failed_only: state failed), newest first. */
+int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n);

@@ -1,0 +1,309 @@
+/* payload.c — see payload.h. */
+#include "payload.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "message.h"
+#include "sign.h"
+#include "util.h"
+
+const char *delivery_result_to_string(DeliveryResult r) {
+        static const char *const names[] = {"ok", "retry", "resign", "permanent"};
+        return (unsigned)r < ELEMENTSOF(names) ? names[r] : "?";
+}
+
+void payload_request_done(PayloadRequest *r) {
+        if (!r)
+                return;
+        free(r->url);
+        free(r->body);
+        free(r->signature);
+        *r = (PayloadRequest){0};
+}
+
+static const char *sec(const Secret *s) { return s->value && *s->value ? s->value : NULL; }
+
+static int url_with(const char *base, const char *param, const char *value, char **ret) {
+        _cleanup_free_ char *enc = NULL;
+        int r = sign_urlencode(value, &enc);
+        if (r < 0)
+                return r;
+        char *u = strfmt("%s%c%s=%s", base, strchr(base, '?') ? '&' : '?', param, enc);
+        if (!u)
+                return -ENOMEM;
+        *ret = u;
+        return 0;
+}
+
+static int build_url(const Channel *ch, int64_t now_ms, char **ret) {
+        _cleanup_free_ char *u = NULL;
+        int r;
+        switch (ch->type) {
+        case CHANNEL_WECOM: {
+                const char *base = ch->url ? ch->url : "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
+                if (sec(&ch->key))
+                        return url_with(base, "key", ch->key.value, ret);
+                u = strdup(base);
+                break;
+        }
+        case CHANNEL_DINGTALK: {
+                const char *base = ch->url ? ch->url : "https://oapi.dingtalk.com/robot/send";
+                if (sec(&ch->key)) {
+                        r = url_with(base, "access_token", ch->key.value, &u);
+                        if (r < 0)
+                                return r;
+                } else
+                        u = strdup(base);
+                if (u && sec(&ch->secret)) {
+                        _cleanup_free_ char *sig = NULL;
+                        r = sign_dingtalk(ch->secret.value, now_ms, &sig);
+                        if (r < 0)
+                                return r;
+                        char *v = strfmt("%s%ctimestamp=%" PRId64 "&sign=%s", u,
+                                         strchr(u, '?') ? '&' : '?', now_ms, sig);
+                        free(u);
+                        u = v;
+                }
+                break;
+        }
+        case CHANNEL_FEISHU: {
+                const char *base = ch->url ? ch->url : "https://open.feishu.cn/open-apis/bot/v2/hook/";
+                if (sec(&ch->key)) {
+                        size_t l = strlen(base);
+                        u = strfmt("%s%s%s", base, l && base[l - 1] == '/' ? "" : "/", ch->key.value);
+                } else
+                        u = strdup(base);
+                break;
+        }
+        case CHANNEL_WEBHOOK:
+                if (!ch->url)
+                        return -EINVAL;
+                u = strdup(ch->url);
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (!u)
+                return -ENOMEM;
+        *ret = TAKE_PTR(u);
+        return 0;
+}
+
+static json_t *mobiles_of(const json_t *content) {
+        json_t *m = json_object_get(content, "mentions");
+        return json_is_array(m) ? json_deep_copy(m) : json_array();
+}
+
+int payload_build(const Channel *ch, const char *delivery_id, const json_t *content,
+                  int64_t now_ms, PayloadRequest *ret) {
+        PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8"};
+        const char *text = json_string_value(json_object_get(content, "text"));
+        json_t *body = NULL;
+        int r = -ENOMEM;
+
+        if (!text)
+                return -EINVAL;
+        r = build_url(ch, now_ms, &req.url);
+        if (r < 0)
+                return r;
+        r = -ENOMEM;
+        switch (ch->type) {
+        case CHANNEL_WECOM:
+                body = json_pack("{s:s, s:{s:s, s:o}}", "msgtype", "text", "text", "content", text,
+                                 "mentioned_mobile_list", mobiles_of(content));
+                break;
+        case CHANNEL_DINGTALK:
+                body = json_pack("{s:s, s:{s:s}, s:{s:o, s:[], s:b}}", "msgtype", "text", "text",
+                                 "content", text, "at", "atMobiles", mobiles_of(content),
+                                 "atUserIds", "isAtAll", 0);
+                break;
+        case CHANNEL_FEISHU:
+                body = json_pack("{s:s, s:{s:s}}", "msg_type", "text", "content", "text", text);
+                if (body && sec(&ch->secret)) {
+                        int64_t ts = now_ms / 1000;
+                        _cleanup_free_ char *sig = NULL, *tss = strfmt("%" PRId64, ts);
+                        if (!tss || sign_feishu(ch->secret.value, ts, &sig) < 0 ||
+                            json_object_set_new(body, "timestamp", json_string(tss)) < 0 ||
+                            json_object_set_new(body, "sign", json_string(sig)) < 0) {
+                                json_decref(body);
+                                body = NULL;
+                        }
+                }
+                break;
+        case CHANNEL_WEBHOOK: {
+                json_t *items = json_object_get(content, "items");
+                const char *kind = json_string_value(json_object_get(content, "kind"));
+                items = json_is_array(items) ? json_incref(items) : json_array();
+                body = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
+                                 delivery_id, "channel", ch->id, "kind", kind ? kind : "other",
+                                 "items", items, "text", text);
+                break;
+        }
+        default:
+                r = -EINVAL;
+        }
+        if (!body)
+                goto fail;
+        req.body = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (!req.body)
+                goto fail;
+        if (ch->type == CHANNEL_WEBHOOK && sec(&ch->secret)) {
+                r = sign_webhook(ch->secret.value, req.body, strlen(req.body), &req.signature);
+                if (r < 0)
+                        goto fail;
+        }
+        *ret = req;
+        return 0;
+fail:
+        payload_request_done(&req);
+        return r;
+}
+
+/* The vendors' codes (delivery-anchors.md §1). `needle` ('|'-separated, case-insensitive)
+ * must occur in the vendor's message for the row to apply; NULL matches any message. */
+static const struct {
+        ChannelType type;
+        long code;
+        const char *needle;
+        DeliveryResult result;
+        const char *zh;
+} code_table[] = {
+        {CHANNEL_WECOM, -1, NULL, DELIVERY_RETRY, "企业微信系统繁忙"},
+        {CHANNEL_WECOM, 45009, NULL, DELIVERY_RETRY, "发送频率超限（每分钟20条）"},
+        {CHANNEL_WECOM, 93000, NULL, DELIVERY_PERMANENT, "机器人 key 无效（key 只填 key= 后面的部分）"},
+        {CHANNEL_DINGTALK, 130101, NULL, DELIVERY_RETRY, "发送太快，超过每分钟20条"},
+        {CHANNEL_DINGTALK, 310000, "timestamp|时间戳", DELIVERY_RESIGN, "时间戳无效（请检查服务器时间）"},
+        {CHANNEL_DINGTALK, 310000, "sign|签名", DELIVERY_RESIGN, "加签不匹配（请检查 secret）"},
+        {CHANNEL_DINGTALK, 310000, "keyword|关键词", DELIVERY_PERMANENT, "消息不含机器人设置的自定义关键词"},
+        {CHANNEL_DINGTALK, 310000, "ip|whitelist|白名单", DELIVERY_PERMANENT, "本机 IP 不在机器人白名单中"},
+        {CHANNEL_DINGTALK, 310000, NULL, DELIVERY_PERMANENT, "机器人安全设置校验失败"},
+        {CHANNEL_DINGTALK, 300001, NULL, DELIVERY_PERMANENT, "access_token 不存在（只填 token，不要填整个地址）"},
+        {CHANNEL_DINGTALK, 300005, NULL, DELIVERY_PERMANENT, "机器人不能发往外部群"},
+        {CHANNEL_DINGTALK, 460101, NULL, DELIVERY_PERMANENT, "消息体超过20000字节"},
+        {CHANNEL_FEISHU, 11232, NULL, DELIVERY_RETRY, "发送频率超限"},
+        {CHANNEL_FEISHU, 9499, "too many", DELIVERY_RETRY, "发送频率超限"},
+        {CHANNEL_FEISHU, 9499, NULL, DELIVERY_PERMANENT, "请求格式错误或超过20KB"},
+        {CHANNEL_FEISHU, 19021, NULL, DELIVERY_RESIGN, "签名校验失败或时间戳与服务器相差超过1小时"},
+        {CHANNEL_FEISHU, 19022, NULL, DELIVERY_PERMANENT, "本机 IP 不在机器人白名单中"},
+        {CHANNEL_FEISHU, 19024, NULL, DELIVERY_PERMANENT, "消息不含机器人设置的关键词"},
+};
+
+static bool needle_match(const char *needles, const char *msg) {
+        if (!needles)
+                return true;
+        if (!msg)
+                return false;
+        const char *p = needles;
+        while (*p) {
+                const char *e = strchr(p, '|');
+                size_t l = e ? (size_t)(e - p) : strlen(p);
+                for (const char *m = msg; *m; m++)
+                        if (strncasecmp(m, p, l) == 0)
+                                return true;
+                p += l + (e ? 1 : 0);
+        }
+        return false;
+}
+
+void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len) {
+        const char *secrets[3] = {ch ? sec(&ch->key) : NULL, ch ? sec(&ch->secret) : NULL,
+                                  ch ? sec(&ch->password) : NULL};
+        size_t o = 0;
+        if (!out_len)
+                return;
+        for (const char *p = in ? in : ""; *p && o + 1 < out_len;) {
+                bool hit = false;
+                for (size_t i = 0; i < ELEMENTSOF(secrets); i++) {
+                        size_t l = secrets[i] ? strlen(secrets[i]) : 0;
+                        if (l >= 4 && strncmp(p, secrets[i], l) == 0) {
+                                for (const char *s = "***"; *s && o + 1 < out_len; s++)
+                                        out[o++] = *s;
+                                p += l;
+                                hit = true;
+                                break;
+                        }
+                }
+                if (!hit)
+                        out[o++] = *p++;
+        }
+        /* Do not end inside a UTF-8 sequence. */
+        out[o] = 0;
+        out[utf8_truncate(out, o)] = 0;
+}
+
+static bool status_retryable(long s) { return s == 0 || s == 408 || s == 425 || s == 429 || s >= 500; }
+
+DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
+                                size_t body_len, char *err, size_t err_len) {
+        char vendor[160] = "";
+        DeliveryResult res;
+        const char *zh = NULL;
+        long code = 0;
+        bool have_code = false;
+
+        if (http_status == 0) {
+                snprintf(err, err_len, "无法连接或无应答");
+                return DELIVERY_RETRY;
+        }
+        if (ch->type != CHANNEL_WEBHOOK && body && body_len) {
+                json_t *j = json_loadb(body, body_len, 0, NULL);
+                if (json_is_object(j)) {
+                        json_t *c = json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
+                        if (!c && ch->type == CHANNEL_FEISHU)
+                                c = json_object_get(j, "StatusCode");
+                        if (json_is_integer(c)) {
+                                code = (long)json_integer_value(c);
+                                have_code = true;
+                        }
+                        const char *m = json_string_value(json_object_get(j, ch->type == CHANNEL_FEISHU ? "msg" : "errmsg"));
+                        if (!m)
+                                m = json_string_value(json_object_get(j, "StatusMessage"));
+                        if (m)
+                                payload_scrub(ch, m, vendor, 120);
+                }
+                json_decref(j);
+        }
+
+        if (have_code && code == 0 && http_status >= 200 && http_status < 300) {
+                snprintf(err, err_len, "成功");
+                return DELIVERY_OK;
+        }
+        if (have_code && code != 0) {
+                for (size_t i = 0; i < ELEMENTSOF(code_table); i++)
+                        if (code_table[i].type == ch->type && code_table[i].code == code &&
+                            needle_match(code_table[i].needle, vendor)) {
+                                snprintf(err, err_len, "HTTP %ld，错误码 %ld：%s（%s）", http_status,
+                                         code, code_table[i].zh, vendor);
+                                return code_table[i].result;
+                        }
+                res = status_retryable(http_status) ? DELIVERY_RETRY : DELIVERY_PERMANENT;
+                snprintf(err, err_len, "HTTP %ld，未知错误码 %ld（%s）", http_status, code, vendor);
+                return res;
+        }
+        if (http_status >= 200 && http_status < 300) {
+                if (ch->type == CHANNEL_WEBHOOK) {
+                        snprintf(err, err_len, "成功");
+                        return DELIVERY_OK;
+                }
+                /* A robot answered 200 without a code: not confirmed, try again later. */
+                snprintf(err, err_len, "HTTP %ld，但应答中没有错误码，无法确认送达", http_status);
+                return DELIVERY_RETRY;
+        }
+        if (http_status == 429)
+                zh = "请求过于频繁";
+        else if (http_status >= 500)
+                zh = "接收方服务器错误";
+        else if (status_retryable(http_status))
+                zh = "接收方暂时不可用";
+        else
+                zh = "请求被拒绝";
+        res = status_retryable(http_status) ? DELIVERY_RETRY : DELIVERY_PERMANENT;
+        snprintf(err, err_len, "HTTP %ld：%s", http_status, zh);
+        return res;
+}

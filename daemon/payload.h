@@ -1,0 +1,56 @@
+/* payload.h — the vendor request bodies and the classification of their answers.
+ * Contract: pure (the caller passes the clock); no I/O; never puts a secret in an error text.
+ *
+ * Stored content (outbox `content` column, JSON object, built by outbox.c):
+ *   {"kind": "upcoming|due_today|overdue|escalation|digest|test", "subject": "…", "text": "…",
+ *    "mentions": ["13800001111", …], "items": [ITEM, …]}
+ * Request bodies, built at send time from the content (signatures need a fresh timestamp):
+ *   wecom:    {"msgtype":"text","text":{"content":TEXT,"mentioned_mobile_list":[…]}}
+ *   dingtalk: {"msgtype":"text","text":{"content":TEXT (already ends with "@mobile …")},
+ *              "at":{"atMobiles":[…],"atUserIds":[],"isAtAll":false}}
+ *             URL …?access_token=KEY&timestamp=MS&sign=SIGN (sign when a secret is set)
+ *   feishu:   {"timestamp":"S","sign":"…" (when a secret is set),"msg_type":"text",
+ *              "content":{"text":TEXT}}
+ *   webhook:  the documented dutyd schema (version 1):
+ *     {"version":1, "delivery_id":"<32 hex>", "channel":"<channel id>", "kind":"upcoming|…",
+ *      "items":[{"occurrence":"DUTY:POST:PERIOD:I","duty":"<id>","post":"<post name>",
+ *                "title":"<duty title>","due":"YYYY-MM-DD","days":N,"holders":["张三",…],
+ *                "basis":"<clause>"}],
+ *      "text":"<the rendered Chinese text>"}
+ *     headers: X-Dutyd-Delivery-Id: <id>; X-Dutyd-Signature: sha256=<hex HMAC(secret, body)>
+ *     when the channel has a secret. The same delivery id is sent again after a crash. */
+#pragma once
+#include <jansson.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef enum DeliveryResult {
+        DELIVERY_OK,
+        DELIVERY_RETRY,     /* transport, timeout, 5xx, 429, vendor rate limit */
+        DELIVERY_RESIGN,    /* timestamp/signature rejected: sign again once, then permanent */
+        DELIVERY_PERMANENT, /* bad key/token, keyword, IP, 4xx: stop and report */
+} DeliveryResult;
+
+const char *delivery_result_to_string(DeliveryResult r);
+
+typedef struct PayloadRequest {
+        char *url;       /* contains the key: never log it */
+        char *body;
+        char *signature; /* webhook "sha256=…" or NULL */
+        const char *content_type;
+} PayloadRequest;
+
+void payload_request_done(PayloadRequest *r);
+
+/* Builds the request for an HTTP channel (not SMTP) from the stored content. */
+int payload_build(const Channel *ch, const char *delivery_id, const json_t *content,
+                  int64_t now_ms, PayloadRequest *ret);
+
+/* Classifies an answer. http_status 0 = transport failure (no answer). Writes a short Chinese
+ * description (code and vendor message, secrets removed) to err. */
+DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
+                                size_t body_len, char *err, size_t err_len);
+
+/* Copies `in` to `out` with every configured secret of `ch` replaced by "***". */
+void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len);

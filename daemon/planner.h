@@ -1,0 +1,41 @@
+/* planner.h — which reminders fire when: the pure half of the daemon's timer logic.
+ * Contract: no I/O and no clock (callers pass instants); uses the schedule engine, the ledger of
+ * completions and the organisation's zone (tz.h). A met checkpoint fires nothing. Occurrences
+ * due before `track_from` (the day dutyd started keeping this schedule) fire nothing: dutyd does
+ * not nag about what was due before it was installed. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "completion.h"
+#include "config.h"
+#include "route.h"
+#include "schedule.h"
+
+typedef struct Planned {
+        Firing f;    /* occurrence + reminder (route.h) */
+        time_t at;   /* instant it fires */
+        bool missed; /* fired while dutyd was not running: goes into the catch-up digest */
+} Planned;
+
+typedef struct PlannedList {
+        Planned *items;
+        size_t n, cap;
+} PlannedList;
+
+void planned_list_done(PlannedList *l);
+
+/* The reminders firing in (t0, t1], in time order. Those before `t1 - grace` are missed; of the
+ * missed reminders of one occurrence only the latest is kept, and none when the occurrence also
+ * fires on time in the same call (so a catch-up never repeats what is sent now). */
+int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, time_t t1,
+                time_t grace, PlannedList *out);
+
+/* The first instant after `t` at which a reminder fires, looking `days` days ahead; -ENOENT if
+ * none. */
+int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days,
+                 time_t *ret, Planned *ret_first);
+
+/* Unmet checkpoints past their deadline on `today` (due >= track_from). */
+size_t planner_overdue_count(const Config *c, const Ledger *l, Day track_from, Day today);

@@ -1,0 +1,54 @@
+/* sender.h — the asynchronous sender: curl multi driven by an sd_event loop.
+ * Contract: never blocks the loop (no curl_easy_perform; SQLite writes are short transactions).
+ * Takes due messages from the outbox (outbox.h), claims them (queued → sending), sends each as
+ * one easy handle on one shared curl multi, and records the outcome only after the receiver
+ * answered: sent when the body says OK (payload_classify), else retry/failed as outbox.h says.
+ * Per channel: a sliding-window rate limit (Channel.rate_per_minute, default WeCom/DingTalk 20
+ * a minute, Feishu 100 a minute and 5 a second, webhook/SMTP unlimited) and at most 8 transfers
+ * in flight; 64 in all. Every transfer has its own timeout (Channel.timeout_sec, default 15 s),
+ * so a dead or hanging receiver never delays the others. Webhooks carry X-Dutyd-Delivery-Id
+ * (and X-Dutyd-Signature with a secret); mail carries Message-ID derived from the delivery id.
+ * The Config passed in must outlive the sender or the next sender_set_config(). Errors given to
+ * the notify callback and stored in the outbox hold no secret and no URL. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "outbox.h"
+#include "payload.h"
+#include "store.h"
+
+typedef struct Sender Sender;
+
+/* Called after each outcome is recorded. `failed`: the message is now in state failed. */
+typedef void (*SenderNotify)(Sender *s, const OutboxRow *row, DeliveryResult result, bool failed,
+                             const char *error, void *userdata);
+
+/* Calls outbox_init() and outbox_recover() (rows left `sending` by a crash → queued), then
+ * dispatches whatever is due. */
+int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret);
+/* Transfers still in flight are aborted and their rows put back to queued (same id). */
+Sender *sender_free(Sender *s);
+void sender_set_notify(Sender *s, SenderNotify fn, void *userdata);
+/* New messages were queued: look at the outbox on the next loop iteration. */
+int sender_kick(Sender *s);
+/* Reload: use `cfg` from now on (rate-limit history is kept per channel id). */
+int sender_set_config(Sender *s, const Config *cfg);
+/* CLOCK_REALTIME µs (real time) at which the sender next wakes up by itself; -ENOENT if never
+ * (nothing queued, nothing in flight). */
+int sender_next_wakeup(Sender *s, uint64_t *ret);
+/* Transfers in flight. */
+unsigned sender_in_flight(const Sender *s);
+
+typedef struct SenderStats {
+        unsigned sent, retried, failed;
+        char last_error[512];
+} SenderStats;
+
+/* For the CLI: runs its own sd_event loop until nothing is pending (restricted to message
+ * `only_id` if not NULL; with one_shot, any error fails the message at once instead of
+ * retrying) or `timeout_usec` passed. Returns 0 when drained, -ETIMEDOUT, or a negative errno. */
+int sender_run(Store *store, const Config *cfg, const char *only_id, bool one_shot,
+               uint64_t timeout_usec, SenderStats *ret);
