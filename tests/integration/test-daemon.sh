@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# dutyd in the foreground, without systemd: the notify protocol (READY, STATUS, RELOADING with
+# MONOTONIC_USEC, STOPPING), a reminder reaching a local webhook sink at its minute (injected
+# clock: DUTYD_FAKE_START), reload with a broken then a good config, a completion recorded by
+# dutyctl while the daemon runs, clean stop, and the grouped catch-up after downtime.
+. "$(dirname "$0")/../lib.sh"
+D=$BIN/dutyd CTL=$BIN/dutyctl
+[ -x "$ASAN_BIN/dutyd" ] && D=$ASAN_BIN/dutyd
+T=$T_TMP
+mkdir -p "$T/sink" "$T/state"
+echo ok >"$T/sink/mode"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+
+# wait_for SECONDS COMMAND... : poll (every 0.1 s) until the command succeeds.
+wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do
+        n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
+
+/usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$T/sink" --wecom-key k \
+        --dingtalk-token t --dingtalk-secret s --feishu-token f --feishu-secret s \
+        --hook-secret hooksecret >"$T/sink.out" 2>&1 &
+PIDS+=($!)
+wait_for 10 test -s "$T/sink/port" || { fail "sink started"; t_done; exit 1; }
+PORT=$(cat "$T/sink/port")
+/usr/bin/python3 "$TOP/tests/integration/notify.py" "$T/notify.sock" "$T/notify.log" &
+PIDS+=($!)
+wait_for 10 test -S "$T/notify.sock"
+printf '%s' hooksecret >"$T/hook.secret"
+
+write_config() { # extra duty lines
+        cat >"$T/dutyd.yaml" <<YAML
+organization: {name: 测试镇}
+holidays: $TOP/config/holidays-cn.yaml
+state: $T/state
+server: {listen: "127.0.0.1:0"}
+posts:
+  - {id: zz, name: 镇长}
+people:
+  - {id: a, name: 张三, posts: [zz], mobile: "13800000001"}
+channels:
+  - {id: hook, type: webhook, url: "http://127.0.0.1:$PORT/hook/x", secret: {file: $T/hook.secret}}
+routes:
+  - {channels: [hook]}
+duties:
+  - {id: m, post: zz, title: 安全生产工作会议, kind: meeting, rule: 每月至少1次}
+$1
+YAML
+}
+write_config ""
+sink_count() { [ -f "$T/sink/log.jsonl" ] && wc -l <"$T/sink/log.jsonl" || echo 0; }
+
+# 1. Start on Monday 2026-11-23 at 08:59:57: the 7-days-before reminder of the November
+#    meeting (due Mon 11-30) fires at 09:00.
+NOTIFY_SOCKET=$T/notify.sock DUTYD_FAKE_START=2026-11-23T08:59:57 "$D" -c "$T/dutyd.yaml" \
+        >"$T/dutyd.log" 2>&1 &
+DPID=$!; PIDS+=($DPID)
+check "READY=1 sent" wait_for 10 grep -q 'READY=1' "$T/notify.log"
+check "STATUS names the next reminder" grep -q 'STATUS=下次提醒 11-23 09:00 镇长·安全生产工作会议；逾期 0 项；发送失败 0 条' "$T/notify.log"
+check "reminder reaches the webhook at 09:00" wait_for 15 grep -q '"ok": true' "$T/sink/log.jsonl"
+check "it carries the occurrence" grep -q 'm:zz:2026-11:1' "$T/sink/log.jsonl"
+check_eq "exactly one message" 1 "$(sink_count)"
+check "sent is logged" wait_for 5 grep -q '已送达渠道 hook' "$T/dutyd.log"
+check "feeds written" test -s "$T/state/feeds/org.ics"
+
+# 2. A broken config on SIGHUP: rejected with its location, the old one kept.
+cp "$T/dutyd.yaml" "$T/good.yaml"
+write_config "  - {id: n, post: zz, title: 检查, rule: 每年至少4次, bogus: 1}"
+: >"$T/notify.log"
+kill -HUP $DPID
+check "RELOADING=1 with MONOTONIC_USEC" wait_for 10 grep -q 'RELOADING=1.*MONOTONIC_USEC=[0-9]' "$T/notify.log"
+check "READY=1 after the failed reload" wait_for 10 grep -q '^READY=1' "$T/notify.log"
+check "error printed at FILE:LINE:COLUMN" grep -q "dutyd.yaml:15:48: unknown key 'bogus'" "$T/dutyd.log"
+check "STATUS says the old config stays" grep -q '重新加载失败' "$T/notify.log"
+check "still running" kill -0 $DPID
+
+# 3. A good config: applied (a new duty appears in the feed).
+write_config "  - {id: n, post: zz, title: 隐患排查专项检查, kind: inspection, rule: 每年至少4次}"
+: >"$T/notify.log"
+kill -HUP $DPID
+check "good reload applied" wait_for 10 grep -q '已重新加载配置' "$T/dutyd.log"
+check "READY=1 after reload" wait_for 10 grep -q '^READY=1' "$T/notify.log"
+check "the new duty is in the feed" wait_for 5 grep -q '隐患排查专项检查' "$T/state/feeds/org.ics"
+
+# 4. dutyctl done while the daemon runs: takes effect without a restart.
+before=$(md5sum <"$T/state/feeds/org.ics")
+DUTYD_TODAY=2026-11-23 "$CTL" -c "$T/dutyd.yaml" done m:zz:2026-11:1 --note 已召开 >"$T/done.out" 2>&1
+check "dutyctl done" grep -q '已记录' "$T/done.out"
+check "daemon notices the completion" wait_for 10 grep -q '履职记录有变化' "$T/dutyd.log"
+check "the feed changes" wait_for 5 sh -c "[ \"\$(md5sum <'$T/state/feeds/org.ics')\" != '$before' ]"
+
+# 5. SIGTERM: STOPPING=1, exit 0.
+kill -TERM $DPID
+wait $DPID; rc=$?
+check_eq "exit status 0 on SIGTERM" 0 "$rc"
+check "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
+
+# 6. Catch-up: undo the completion, restart on 2026-12-01 at 10:00. The reminders of 11-27,
+#    11-30 and 12-01 09:00 fell while dutyd was down: one digest, the occurrence listed once.
+"$CTL" -c "$T/dutyd.yaml" undo >/dev/null 2>&1
+n0=$(sink_count)
+NOTIFY_SOCKET=$T/notify.sock DUTYD_FAKE_START=2026-12-01T10:00:00 "$D" -c "$T/dutyd.yaml" \
+        >"$T/dutyd2.log" 2>&1 &
+DPID=$!; PIDS+=($DPID)
+check "catch-up delivered" wait_for 15 sh -c "[ \$(wc -l <'$T/sink/log.jsonl') -gt $n0 ]"
+sleep 1 # nothing more may follow: give a second message the chance to show up
+check_eq "one digest message" $((n0 + 1)) "$(sink_count)"
+last=$(tail -n 1 "$T/sink/log.jsonl")
+check_eq "the occurrence is listed once" 1 "$(echo "$last" | grep -o 'm:zz:2026-11:1' | wc -l)"
+check "catch-up logged" grep -q '合并为汇总消息' "$T/dutyd2.log"
+kill -TERM $DPID; wait $DPID
+check_eq "second run exits 0" 0 "$?"
+t_done
