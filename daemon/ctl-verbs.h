@@ -2,9 +2,14 @@
  * Contract: each entry is {name, function, one-line Chinese help}; see ctl.h for the rules. */
 #pragma once
 
+#include "ctl-delivery.h"
+#include "ctl-feeds.h"
 #include "ctl-record.h"
 
 #define CTL_EXTRA_VERBS                                                                            \
         {"done", verb_done, "记录一次履职"},                                                       \
         {"undo", verb_undo, "撤销一条履职记录"},                                                   \
-        {"history", verb_history, "列出履职记录"},
+        {"history", verb_history, "列出履职记录"},                                                 \
+        {"send-test", verb_send_test, "立即向渠道发送一条测试消息"},                               \
+        {"outbox", verb_outbox, "列出发送队列"},                                                   \
+        CTL_FEEDS_VERBS

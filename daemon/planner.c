@@ -107,7 +107,8 @@ int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, tim
         occurrence_list_done(&occ);
         if (r < 0)
                 return r;
-        qsort(out->items + first, out->n - first, sizeof(Firing), cmp_firing);
+        if (out->n - first > 1)
+                qsort(out->items + first, out->n - first, sizeof(Planned), cmp_firing);
         /* Drop exact duplicates (two steps of one occurrence at one instant cannot happen:
          * schedule_reminders keeps one per day). */
         size_t k = first;

@@ -310,7 +310,8 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
         occurrence_list_done(&tmp);
         if (r < 0)
                 return r;
-        qsort(out->items + first, out->n - first, sizeof(Occurrence), cmp_occ);
+        if (out->n - first > 1)
+                qsort(out->items + first, out->n - first, sizeof(Occurrence), cmp_occ);
         return 0;
 }
 
