@@ -78,12 +78,17 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	for c in units/*.catalog; do [ -e "$$c" ] || continue; \
 		install -m 644 $$c $(DESTDIR)$(CATALOGDIR)/; done
+	install -d $(DESTDIR)$(PREFIX)/share/doc/dutyd
+	install -m 644 README.md docs/config.md docs/operations.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/
+	if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then \
+		journalctl --update-catalog || true; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dutyd $(DESTDIR)$(BINDIR)/dutyctl
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(UNITDIR)/dutyd.service $(DESTDIR)$(UNITDIR)/dutyd.socket
 	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
 
 # Every build and test dependency, from Debian's packages (run as root).
 DEB_PKGS := build-essential pkg-config libyaml-dev libical-dev libcurl4-openssl-dev \

@@ -1563,6 +1563,12 @@ static int secret_load(Secret *s, Diags *diags) {
                         return -ENOENT;
                 }
                 path = strfmt("%s/%s", dir, s->credential);
+                /* units/dutyd.service loads the folder /etc/dutyd/credentials as the credential
+                 * "dutyd": systemd names each file in it "dutyd_FILE". */
+                if (path && access(path, F_OK) < 0) {
+                        free(path);
+                        path = strfmt("%s/dutyd_%s", dir, s->credential);
+                }
         } else
                 path = strdup(s->file);
         if (!path)
