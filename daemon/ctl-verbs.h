@@ -5,6 +5,7 @@
 #include "ctl-delivery.h"
 #include "ctl-feeds.h"
 #include "ctl-record.h"
+#include "ctl-report.h"
 
 #define CTL_EXTRA_VERBS                                                                            \
         {"done", verb_done, "记录一次履职"},                                                       \
@@ -12,4 +13,5 @@
         {"history", verb_history, "列出履职记录"},                                                 \
         {"send-test", verb_send_test, "立即向渠道发送一条测试消息"},                               \
         {"outbox", verb_outbox, "列出发送队列"},                                                   \
-        CTL_FEEDS_VERBS
+        CTL_FEEDS_VERBS                                                                    \
+        CTL_REPORT_VERBS

@@ -5,16 +5,26 @@
  *    (occurrences of the posts the person holds on the deadline; per-holder duties: only their
  *    own), in that order, posts and people in config order. Each covers the deadlines in
  *    [today - feeds.past_days, today + feeds.future_days]. Planning is one schedule_plan() call;
- *    each occurrence's VEVENT is rendered once (ical_render_event) and shared by every feed
- *    containing it, so a feed's bytes depend only on the config, `today`'s window and statuses.
- *  - feeds_write(): every feed to DIR/<feed>.ics; a file whose bytes are already right is not
- *    touched; others are replaced atomically (temporary file in DIR, fsync, rename, fsync DIR).
- *  - FeedCache: per feed a reference-counted body, a strong ETag (SHA-256 of the body) and
+ *    each occurrence's VEVENT is rendered once (ical.h: prepared, then serialised by an
+ *    IcalRenderer, byte-identical to ical_render_event) and shared by every feed containing
+ *    it, so a feed's bytes depend only on the config, `today`'s window and statuses.
+ *  - Rendering and writing use up to FEEDS_THREADS threads (events, then whole feeds). A
+ *    FeedCache keeps the rendered VEVENTs by their key (ical.h) between rebuilds, so a rebuild
+ *    re-renders only events whose content or status changed.
+ *  - Files: every feed to DIR/<feed>.ics; a file whose bytes are already right is not touched
+ *    (known from the digest and file identity recorded by the previous build into the same
+ *    folder, else compared with the file on disk); others are replaced atomically: every
+ *    temporary file is written first, then one syncfs() of the folder's file system (fsync of
+ *    each temporary if syncfs fails), then the renames, then one fsync of the folder. On error
+ *    no file is replaced and the temporaries are removed.
+ *  - FeedCache: per feed a reference-counted body (atomic count: bodies may be shared with a
+ *    build running in another thread), a strong ETag (SHA-256 of the body) and
  *    Last-Modified (the time this cache first held these bytes: kept while they stay the same,
  *    strictly increasing when they change), plus the feed's secret token (feedtoken.h). Bodies
  *    stay valid while referenced (an HTTP response in flight keeps its body across updates).
  *  - No logging; every function returns 0 or a negative errno. */
 #pragma once
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,18 +58,40 @@ typedef struct Feed {
 typedef int (*FeedStatusFn)(void *userdata, const Config *c, const Occurrence *o, Day today,
                             FeedStatus *ret);
 
+#define FEEDS_THREADS 2 /* at most; fewer on a machine with fewer CPUs */
+
+typedef struct EventMemo EventMemo;
+typedef struct FeedCache FeedCache;
+/* One rendered VEVENT, reference-counted (atomically) and shared by sets and caches. */
+typedef struct EventBlob {
+        atomic_uint ref;
+        size_t len;
+        char data[]; /* NUL-terminated */
+} EventBlob;
+
 typedef struct FeedSet {
         const Config *config; /* borrowed; must outlive the set */
         Day today, from, to;
         OccurrenceList occ;
-        FeedStatus *status; /* parallel to occ */
-        char **events;      /* parallel to occ: rendered VEVENTs, filled on first use */
-        size_t *event_len;
+        FeedStatus *status;  /* parallel to occ */
+        uint32_t *hold_off;  /* occ.n + 1 offsets into `holders` */
+        uint32_t *holders;   /* each occurrence's holders on its deadline (person indices) */
+        EventBlob **events;  /* parallel to occ: rendered VEVENTs (references), filled on
+                              * first use */
+        unsigned char (*keys)[32]; /* parallel to occ: the events' keys (ical.h) */
         Feed *feeds;
         size_t n_feeds;
 } FeedSet;
 
 int feedset_new(const Config *c, Day today, FeedStatusFn fn, void *userdata, FeedSet **ret);
+/* The occurrences in `today`'s window and their statuses (fn may be NULL), for
+ * feedset_new_from() — e.g. planned on one thread, rendered on another. */
+int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata,
+               OccurrenceList *ret_occ, FeedStatus **ret_status);
+/* Like feedset_new(), from planned occurrences and statuses (parallel; NULL = all zero), which
+ * it takes in every case (*occ is emptied). */
+int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus *status,
+                     FeedSet **ret);
 FeedSet *feedset_free(FeedSet *s);
 /* Index of the feed named `name`, or -ENOENT. */
 ssize_t feedset_find(const FeedSet *s, const char *name);
@@ -73,6 +105,9 @@ typedef struct FeedsWriteStats {
 
 /* Writes every feed of the set into `dir` (created 0755 if missing). */
 int feeds_write(FeedSet *s, const char *dir, FeedsWriteStats *ret);
+/* Both at once, each feed assembled once: the new cache content from `s` (as feed_cache_update)
+ * and, when `dir` is not NULL, the files (as feeds_write). */
+int feeds_update(FeedSet *s, FeedCache *fc, const char *dir, time_t now, FeedsWriteStats *ret);
 /* Writes one file DIR/NAME atomically unless it already holds exactly these bytes;
  * *ret_written tells which. Does not fsync the folder (the caller does, once). */
 int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len,
@@ -93,18 +128,38 @@ typedef struct FeedEntry {
         char etag[67];        /* "\"<64 hex>\"" with the quotes */
         time_t last_modified; /* seconds */
         char token[FEEDTOKEN_LEN + 1]; /* "" until tokens are loaded: never served then */
+        struct { /* private: the file FeedCache.dir/<name>.ics as the last build left it */
+                bool valid;
+                char etag[67]; /* of its bytes */
+                dev_t dev;
+                ino_t ino;
+                off_t size;
+                struct timespec mtime;
+        } file;
 } FeedEntry;
 
-typedef struct FeedCache {
+struct FeedCache {
         FeedEntry *entries; /* sorted by name */
         size_t n;
-} FeedCache;
+        /* private: the folder the last build wrote, and the rendered events kept for the next */
+        char *dir;
+        EventMemo *memo;
+};
 
 int feed_cache_new(FeedCache **ret);
 FeedCache *feed_cache_free(FeedCache *fc);
 /* Renders every feed of `s` into the cache, replacing its content; `now` stamps changed feeds.
  * Feeds gone from the set disappear. Tokens of feeds still present are kept. */
 int feed_cache_update(FeedCache *fc, FeedSet *s, time_t now);
+/* The building block of the three above and of feedbuild.c: a new cache from `s` and `prev`
+ * (may be NULL; only read — except that the rendered events it keeps are moved to the new cache
+ * once everything succeeded — so it may be served meanwhile from another thread, but must not
+ * be updated or freed). Tokens are copied from `prev` only when `copy_tokens`. `cancel`, when
+ * not NULL, is polled: once true the build stops with -ECANCELED. */
+int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, time_t now,
+                const atomic_int *cancel, FeedCache **ret, FeedsWriteStats *ret_stats);
+/* Copies the tokens of feeds present in both. */
+void feed_cache_copy_tokens(FeedCache *to, const FeedCache *from);
 /* Reads the token of every cached feed from the state (creating missing ones). */
 int feed_cache_load_tokens(FeedCache *fc, Store *store);
 const FeedEntry *feed_cache_find(const FeedCache *fc, const char *name);

@@ -15,6 +15,7 @@
  * hash, so any change to its text, dates or alarms changes it and nothing else does. */
 #define STAMP_BASE INT64_C(1704067200) /* 2024-01-01T00:00:00Z */
 #define STAMP_SPAN INT64_C(31536000)   /* 365 days */
+#define ICAL_FIXED_MAX 8
 
 static void sha256(const void *data, size_t n, unsigned char out[static 32]) {
         unsigned int len = 32;
@@ -180,24 +181,23 @@ static void put_post(Buf *b, const Config *c, const Occurrence *o) {
                 buf_printf(b, "（%s）", c->people[o->person].name);
 }
 
-typedef struct Alarm {
-        int64_t trigger; /* seconds relative to the start of the due day */
-        int days_left;
-} Alarm;
-
-int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, char **ret,
-                      size_t *ret_len) {
+/* Builds the texts and stamps of one event and its key (see ical.h). */
+int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *st,
+                       const size_t *holders_in, size_t n_holders, IcalEvent *ev) {
         static const FeedStatus none = {0};
         if (!st)
                 st = &none;
+        *ev = (IcalEvent){0};
         const Duty *d = &c->duties[o->duty];
         int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
         bool met = st->met, overdue = st->overdue && !st->met;
+        ev->due = o->due;
+        ev->kind = d->kind;
 
-        char id[OCCURRENCE_ID_MAX], period[128], uid[ICAL_UID_MAX];
+        char id[OCCURRENCE_ID_MAX], period[128];
         occurrence_id(c, o, id, sizeof(id));
         occurrence_period_id(c, o, period, sizeof(period));
-        ical_occurrence_uid(c, o, uid);
+        ical_occurrence_uid(c, o, ev->uid);
 
         /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
         Buf sum = {0};
@@ -213,8 +213,13 @@ int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st
         /* DESCRIPTION: what, who, basis, period, deadline, progress, note. */
         Buf desc = {0};
         buf_printf(&desc, "事项：%s（%s）\n", d->title, duty_kind_to_zh(d->kind));
-        size_t holders[64];
-        size_t nh = occurrence_holders(c, o, o->due, holders, ELEMENTSOF(holders));
+        size_t hbuf[64];
+        const size_t *holders = holders_in;
+        size_t nh = n_holders;
+        if (!holders) {
+                nh = occurrence_holders(c, o, o->due, hbuf, ELEMENTSOF(hbuf));
+                holders = hbuf;
+        }
         buf_puts(&desc, "责任人：");
         for (size_t i = 0; i < nh; i++)
                 buf_printf(&desc, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
@@ -265,34 +270,28 @@ int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st
 
         /* Alarms: the reminder days the engine computes (non-working days already moved), at the
          * reminder time, relative to the all-day start. None once the occurrence is met. */
-        Alarm alarms[16];
-        size_t na = 0;
         if (!met) {
                 Reminder rem[32];
                 size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
-                for (size_t i = 0; i < nr && na < ELEMENTSOF(alarms); i++) {
+                for (size_t i = 0; i < nr && ev->n_alarms < ELEMENTSOF(ev->alarms); i++) {
                         if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
                                 continue;
-                        alarms[na].trigger = (int64_t)(rem[i].day - o->due) * 86400 +
-                                             (int64_t)rem[i].minute * 60;
-                        alarms[na].days_left = o->due - rem[i].day;
-                        na++;
+                        IcalAlarm *a = &ev->alarms[ev->n_alarms++];
+                        a->trigger = (int64_t)(rem[i].day - o->due) * 86400 +
+                                     (int64_t)rem[i].minute * 60;
+                        a->days_left = o->due - rem[i].day;
                 }
         }
 
-        if (sum.oom || desc.oom) {
-                buf_done(&sum);
-                buf_done(&desc);
-                return -ENOMEM;
-        }
-
-        /* DTSTAMP/LAST-MODIFIED and SEQUENCE from the content: hash of everything rendered. */
+        /* DTSTAMP/LAST-MODIFIED and SEQUENCE from the content: hash of everything rendered.
+         * The key adds what else reaches the bytes (the organiser's name). */
         Buf hb = {0};
-        buf_printf(&hb, "%s\n%d\n%d\n%s\n%s\n%d\n", id, (int)o->due, (int)o->nominal, sum.data,
-                   desc.data, (int)(met ? 2 : overdue ? 1 : 0));
-        for (size_t i = 0; i < na; i++)
-                buf_printf(&hb, "%lld\n", (long long)alarms[i].trigger);
-        if (hb.oom) {
+        buf_printf(&hb, "%s\n%d\n%d\n%s\n%s\n%d\n", id, (int)o->due, (int)o->nominal,
+                   sum.data ? sum.data : "", desc.data ? desc.data : "",
+                   (int)(met ? 2 : overdue ? 1 : 0));
+        for (size_t i = 0; i < ev->n_alarms; i++)
+                buf_printf(&hb, "%lld\n", (long long)ev->alarms[i].trigger);
+        if (sum.oom || desc.oom || hb.oom) {
                 buf_done(&sum);
                 buf_done(&desc);
                 buf_done(&hb);
@@ -301,81 +300,118 @@ int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st
         unsigned char h[32];
         sha256(hb.data, hb.len, h);
         buf_done(&hb);
+        /* key = SHA-256(h, kind, organiser): h already covers the rest. */
+        Buf kb = {0};
+        buf_put(&kb, (const char *)h, sizeof(h));
+        buf_printf(&kb, "%d\n%s", (int)d->kind, c->org_name ? c->org_name : "");
+        if (kb.oom) {
+                buf_done(&sum);
+                buf_done(&desc);
+                buf_done(&kb);
+                return -ENOMEM;
+        }
+        sha256(kb.data, kb.len, ev->key);
+        buf_done(&kb);
         uint64_t hv = 0;
         for (int i = 0; i < 8; i++)
                 hv = (hv << 8) | h[i];
-        int64_t stamp;
-        int sequence;
         if (met && st->done_on > 0) {
-                stamp = (int64_t)st->done_on * 86400 + 43200 + (int64_t)(hv % 3600);
-                sequence = st->done_on > o->due ? 3 : 2;
+                ev->stamp = (int64_t)st->done_on * 86400 + 43200 + (int64_t)(hv % 3600);
+                ev->sequence = st->done_on > o->due ? 3 : 2;
         } else if (overdue) {
-                stamp = (int64_t)(o->due + 1) * 86400 + (int64_t)(hv % 3600);
-                sequence = 1;
+                ev->stamp = (int64_t)(o->due + 1) * 86400 + (int64_t)(hv % 3600);
+                ev->sequence = 1;
         } else {
-                stamp = STAMP_BASE + (int64_t)(hv % (uint64_t)STAMP_SPAN);
-                sequence = met ? 2 : 0;
+                ev->stamp = STAMP_BASE + (int64_t)(hv % (uint64_t)STAMP_SPAN);
+                ev->sequence = met ? 2 : 0;
         }
-
-        bool ok = true;
-        icalcomponent *ev = icalcomponent_new_vevent();
-        if (!ev) {
-                buf_done(&sum);
-                buf_done(&desc);
+        ev->summary = buf_steal(&sum);
+        ev->description = buf_steal(&desc);
+        if (!ev->summary || !ev->description) {
+                ical_event_done(ev);
                 return -ENOMEM;
         }
-        add(ev, icalproperty_new_uid(uid), &ok);
-        add(ev, icalproperty_new_dtstamp(utc_value(stamp)), &ok);
-        add(ev, icalproperty_new_lastmodified(utc_value(stamp)), &ok);
-        add(ev, icalproperty_new_sequence(sequence), &ok);
+        return 0;
+}
+
+void ical_event_done(IcalEvent *ev) {
+        free(ev->summary);
+        free(ev->description);
+        ev->summary = ev->description = NULL;
+}
+
+static char *alarm_text(const IcalEvent *ev, const IcalAlarm *a) {
+        return a->days_left == 0   ? strfmt("今天截止：%s", ev->summary)
+               : a->days_left == 1 ? strfmt("明天截止：%s", ev->summary)
+                                   : strfmt("%d天后截止：%s", a->days_left, ev->summary);
+}
+
+static icalproperty *organizer_prop(const Config *c) {
         icalproperty *org = icalproperty_new_organizer(ORGANIZER_ADDRESS);
-        if (org) {
-                /* A parameter value cannot hold a DQUOTE at all (RFC 5545 §3.1): drop it. */
-                _cleanup_free_ char *cn = ical_clean_text(c->org_name);
-                if (cn) {
-                        for (char *q = cn; *q; q++)
-                                if (*q == '"' || *q == '\n')
-                                        *q = ' ';
-                        icalparameter *prm = icalparameter_new_cn(cn);
-                        if (prm)
-                                icalproperty_add_parameter(org, prm);
-                        else
-                                ok = false;
-                } else
-                        ok = false;
+        if (!org)
+                return NULL;
+        /* A parameter value cannot hold a DQUOTE at all (RFC 5545 §3.1): drop it. */
+        _cleanup_free_ char *cn = ical_clean_text(c->org_name);
+        icalparameter *prm = NULL;
+        if (cn) {
+                for (char *q = cn; *q; q++)
+                        if (*q == '"' || *q == '\n')
+                                *q = ' ';
+                prm = icalparameter_new_cn(cn);
         }
-        add(ev, org, &ok);
-        add(ev, icalproperty_new_dtstart(date_value(o->due)), &ok);
-        add(ev, icalproperty_new_dtend(date_value(o->due + 1)), &ok);
-        add(ev, text_prop(ICAL_SUMMARY_PROPERTY, NULL, sum.data), &ok);
-        add(ev, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, desc.data), &ok);
+        if (!prm) {
+                icalproperty_free(org);
+                return NULL;
+        }
+        icalproperty_add_parameter(org, prm);
+        return org;
+}
+
+static icalcomponent *alarm_component(const IcalEvent *ev, const IcalAlarm *al) {
+        bool ok = true;
+        icalcomponent *a = icalcomponent_new_valarm();
+        if (!a)
+                return NULL;
+        add(a, icalproperty_new_action(ICAL_ACTION_DISPLAY), &ok);
+        _cleanup_free_ char *text = alarm_text(ev, al);
+        if (!text)
+                ok = false;
+        else
+                add(a, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), &ok);
+        add(a, icalproperty_new_trigger(icaltriggertype_from_int((int)al->trigger)), &ok);
+        if (!ok) {
+                icalcomponent_free(a);
+                return NULL;
+        }
+        return a;
+}
+
+/* The reference path: the whole VEVENT as one libical component tree. */
+static int serialize_component(const Config *c, const IcalEvent *e, char **ret, size_t *ret_len) {
+        bool ok = true;
+        icalcomponent *ev = icalcomponent_new_vevent();
+        if (!ev)
+                return -ENOMEM;
+        add(ev, icalproperty_new_uid(e->uid), &ok);
+        add(ev, icalproperty_new_dtstamp(utc_value(e->stamp)), &ok);
+        add(ev, icalproperty_new_lastmodified(utc_value(e->stamp)), &ok);
+        add(ev, icalproperty_new_sequence(e->sequence), &ok);
+        add(ev, organizer_prop(c), &ok);
+        add(ev, icalproperty_new_dtstart(date_value(e->due)), &ok);
+        add(ev, icalproperty_new_dtend(date_value(e->due + 1)), &ok);
+        add(ev, text_prop(ICAL_SUMMARY_PROPERTY, NULL, e->summary), &ok);
+        add(ev, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, e->description), &ok);
         add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, "安全生产"), &ok);
-        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(d->kind)), &ok);
+        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(e->kind)), &ok);
         add(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
         add(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
-        for (size_t i = 0; i < na && ok; i++) {
-                icalcomponent *a = icalcomponent_new_valarm();
-                if (!a) {
-                        ok = false;
-                        break;
-                }
-                icalcomponent_add_component(ev, a);
-                add(a, icalproperty_new_action(ICAL_ACTION_DISPLAY), &ok);
-                _cleanup_free_ char *text =
-                        alarms[i].days_left == 0
-                                ? strfmt("今天截止：%s", sum.data)
-                                : alarms[i].days_left == 1
-                                          ? strfmt("明天截止：%s", sum.data)
-                                          : strfmt("%d天后截止：%s", alarms[i].days_left, sum.data);
-                if (!text)
+        for (size_t i = 0; i < e->n_alarms && ok; i++) {
+                icalcomponent *a = alarm_component(e, &e->alarms[i]);
+                if (!a)
                         ok = false;
                 else
-                        add(a, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), &ok);
-                add(a, icalproperty_new_trigger(icaltriggertype_from_int((int)alarms[i].trigger)),
-                    &ok);
+                        icalcomponent_add_component(ev, a);
         }
-        buf_done(&sum);
-        buf_done(&desc);
         char *s = ok ? icalcomponent_as_ical_string_r(ev) : NULL;
         icalcomponent_free(ev);
         if (!s)
@@ -383,6 +419,293 @@ int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st
         *ret = s;
         if (ret_len)
                 *ret_len = strlen(s);
+        return 0;
+}
+
+int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, char **ret,
+                      size_t *ret_len) {
+        IcalEvent ev;
+        int r = ical_event_prepare(c, o, st, NULL, 0, &ev);
+        if (r < 0)
+                return r;
+        r = serialize_component(c, &ev, ret, ret_len);
+        ical_event_done(&ev);
+        return r;
+}
+
+/* ---- the renderer: libical output of each distinct property, kept and reused ---- */
+
+typedef struct MemoSlot {
+        uint64_t hash;
+        char *key;    /* NULL = empty slot */
+        size_t key_len;
+        char *val;
+        size_t len;
+} MemoSlot;
+
+typedef struct Memo {
+        MemoSlot *slots;
+        size_t n, cap; /* cap: power of two */
+} Memo;
+
+static uint64_t hash_bytes(const void *p, size_t n) {
+        const unsigned char *s = p;
+        uint64_t h = UINT64_C(1469598103934665603);
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ s[i]) * UINT64_C(1099511628211);
+        return h ^ (h >> 29);
+}
+
+static void memo_done(Memo *m) {
+        for (size_t i = 0; i < m->cap; i++)
+                if (m->slots[i].key) {
+                        free(m->slots[i].key);
+                        free(m->slots[i].val);
+                }
+        free(m->slots);
+        *m = (Memo){0};
+}
+
+static MemoSlot *memo_slot(Memo *m, const void *key, size_t key_len, uint64_t h) {
+        size_t i = h & (m->cap - 1);
+        for (;; i = (i + 1) & (m->cap - 1)) {
+                MemoSlot *s = &m->slots[i];
+                if (!s->key || (s->hash == h && s->key_len == key_len &&
+                                memcmp(s->key, key, key_len) == 0))
+                        return s;
+        }
+}
+
+static const MemoSlot *memo_get(const Memo *m, const void *key, size_t key_len) {
+        if (m->cap == 0)
+                return NULL;
+        MemoSlot *s = memo_slot((Memo *)m, key, key_len, hash_bytes(key, key_len));
+        return s->key ? s : NULL;
+}
+
+/* Takes `val` (malloc'd) in every case. */
+static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *val, size_t len) {
+        if ((m->n + 1) * 2 > m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 256;
+                MemoSlot *old = m->slots, *ns = calloc(cap, sizeof(*ns));
+                if (!ns) {
+                        free(val);
+                        return NULL;
+                }
+                size_t ocap = m->cap;
+                m->slots = ns, m->cap = cap;
+                for (size_t i = 0; i < ocap; i++)
+                        if (old[i].key)
+                                *memo_slot(m, old[i].key, old[i].key_len, old[i].hash) = old[i];
+                free(old);
+        }
+        uint64_t h = hash_bytes(key, key_len);
+        MemoSlot *s = memo_slot(m, key, key_len, h);
+        if (s->key) { /* already there */
+                free(val);
+                return s;
+        }
+        char *k = malloc(key_len ? key_len : 1);
+        if (!k) {
+                free(val);
+                return NULL;
+        }
+        memcpy(k, key, key_len);
+        *s = (MemoSlot){.hash = h, .key = k, .key_len = key_len, .val = val, .len = len};
+        m->n++;
+        return s;
+}
+
+struct IcalRenderer {
+        const Config *config;
+        Memo memo;
+        char *begin, *end; /* "BEGIN:VEVENT\r\n", "END:VEVENT\r\n" as libical writes them */
+        size_t begin_len, end_len;
+        char *fixed[ICAL_FIXED_MAX]; /* see fixed_props() */
+        size_t fixed_len[ICAL_FIXED_MAX];
+        Buf out;
+};
+
+enum { FX_ORGANIZER, FX_CAT_SAFETY, FX_STATUS, FX_TRANSP, FX_SEQ0 /* … FX_SEQ0 + 3 */ };
+
+/* Serialises one property with libical and frees it. */
+static char *prop_string(icalproperty *p, size_t *len) {
+        if (!p)
+                return NULL;
+        char *s = icalproperty_as_ical_string_r(p);
+        icalproperty_free(p);
+        if (s && len)
+                *len = strlen(s);
+        return s;
+}
+
+int ical_renderer_new(const Config *c, IcalRenderer **ret) {
+        IcalRenderer *r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->config = c;
+        (void)icaltimezone_get_utc_timezone();
+        icalcomponent *ev = icalcomponent_new_vevent();
+        char *s = ev ? icalcomponent_as_ical_string_r(ev) : NULL;
+        if (ev)
+                icalcomponent_free(ev);
+        char *mid = s ? strstr(s, "END:") : NULL;
+        if (!mid) {
+                free(s);
+                ical_renderer_free(r);
+                return s ? -EIO : -ENOMEM;
+        }
+        r->end = strdup(mid);
+        *mid = 0;
+        r->begin = s;
+        r->begin_len = strlen(s);
+        r->end_len = r->end ? strlen(r->end) : 0;
+        icalproperty *p[ICAL_FIXED_MAX] = {
+                [FX_ORGANIZER] = organizer_prop(c),
+                [FX_CAT_SAFETY] = text_prop(ICAL_CATEGORIES_PROPERTY, NULL, "安全生产"),
+                [FX_STATUS] = icalproperty_new_status(ICAL_STATUS_CONFIRMED),
+                [FX_TRANSP] = icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT),
+                [FX_SEQ0] = icalproperty_new_sequence(0),
+                [FX_SEQ0 + 1] = icalproperty_new_sequence(1),
+                [FX_SEQ0 + 2] = icalproperty_new_sequence(2),
+                [FX_SEQ0 + 3] = icalproperty_new_sequence(3),
+        };
+        bool ok = r->end != NULL;
+        for (size_t i = 0; i < ICAL_FIXED_MAX; i++) {
+                r->fixed[i] = prop_string(p[i], &r->fixed_len[i]);
+                ok = ok && r->fixed[i];
+        }
+        if (!ok) {
+                ical_renderer_free(r);
+                return -ENOMEM;
+        }
+        *ret = r;
+        return 0;
+}
+
+IcalRenderer *ical_renderer_free(IcalRenderer *r) {
+        if (!r)
+                return NULL;
+        memo_done(&r->memo);
+        free(r->begin);
+        free(r->end);
+        for (size_t i = 0; i < ICAL_FIXED_MAX; i++)
+                free(r->fixed[i]);
+        buf_done(&r->out);
+        free(r);
+        return NULL;
+}
+
+/* The memoised libical text for `key`; `make` builds it on first use. */
+typedef char *(*MakeFn)(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len);
+
+static bool put_memo(IcalRenderer *r, const void *key, size_t key_len, MakeFn make,
+                     const IcalEvent *ev, const void *arg) {
+        const MemoSlot *s = memo_get(&r->memo, key, key_len);
+        if (!s) {
+                size_t len = 0;
+                char *v = make(r, ev, arg, &len);
+                if (!v)
+                        return false;
+                s = memo_put(&r->memo, key, key_len, v, len);
+                if (!s)
+                        return false;
+        }
+        buf_put(&r->out, s->val, s->len);
+        return true;
+}
+
+static char *make_date(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
+        (void)r, (void)ev;
+        const int *a = arg; /* [0] = 0 DTSTART / 1 DTEND, [1] = day */
+        struct icaltimetype t = date_value((Day)a[1]);
+        return prop_string(a[0] ? icalproperty_new_dtend(t) : icalproperty_new_dtstart(t), len);
+}
+
+static char *make_summary(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
+        (void)r, (void)arg;
+        return prop_string(text_prop(ICAL_SUMMARY_PROPERTY, NULL, ev->summary), len);
+}
+
+static char *make_kind(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
+        (void)r, (void)arg;
+        return prop_string(text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(ev->kind)),
+                           len);
+}
+
+static char *make_alarm(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
+        (void)r;
+        icalcomponent *a = alarm_component(ev, arg);
+        if (!a)
+                return NULL;
+        char *s = icalcomponent_as_ical_string_r(a);
+        icalcomponent_free(a);
+        if (s)
+                *len = strlen(s);
+        return s;
+}
+
+static void put_fixed(IcalRenderer *r, int i) { buf_put(&r->out, r->fixed[i], r->fixed_len[i]); }
+
+static bool put_prop(IcalRenderer *r, icalproperty *p) {
+        size_t len;
+        char *s = prop_string(p, &len);
+        if (!s)
+                return false;
+        buf_put(&r->out, s, len);
+        free(s);
+        return true;
+}
+
+int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, const char **ret, size_t *ret_len) {
+        Buf *b = &r->out;
+        b->len = 0;
+        b->oom = false;
+        bool ok = true;
+        buf_put(b, r->begin, r->begin_len);
+        ok = ok && put_prop(r, icalproperty_new_uid(e->uid));
+        ok = ok && put_prop(r, icalproperty_new_dtstamp(utc_value(e->stamp)));
+        ok = ok && put_prop(r, icalproperty_new_lastmodified(utc_value(e->stamp)));
+        if (e->sequence >= 0 && e->sequence <= 3)
+                put_fixed(r, FX_SEQ0 + e->sequence);
+        else
+                ok = ok && put_prop(r, icalproperty_new_sequence(e->sequence));
+        put_fixed(r, FX_ORGANIZER);
+        for (int k = 0; k < 2 && ok; k++) {
+                int arg[2] = {k, (int)e->due + k};
+                char key[16];
+                size_t kl = (size_t)snprintf(key, sizeof(key), "D%d:%d", k, arg[1]);
+                ok = put_memo(r, key, kl, make_date, e, arg);
+        }
+        if (ok) {
+                Buf key = {0};
+                buf_puts(&key, "S");
+                buf_puts(&key, e->summary);
+                ok = !key.oom && put_memo(r, key.data, key.len, make_summary, e, NULL);
+                buf_done(&key);
+        }
+        ok = ok && put_prop(r, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, e->description));
+        put_fixed(r, FX_CAT_SAFETY);
+        if (ok) {
+                char key[16];
+                size_t kl = (size_t)snprintf(key, sizeof(key), "K%d", (int)e->kind);
+                ok = put_memo(r, key, kl, make_kind, e, NULL);
+        }
+        put_fixed(r, FX_STATUS);
+        put_fixed(r, FX_TRANSP);
+        for (size_t i = 0; i < e->n_alarms && ok; i++) {
+                Buf key = {0};
+                buf_printf(&key, "A%lld:%d:%s", (long long)e->alarms[i].trigger,
+                           e->alarms[i].days_left, e->summary);
+                ok = !key.oom && put_memo(r, key.data, key.len, make_alarm, e, &e->alarms[i]);
+                buf_done(&key);
+        }
+        buf_put(b, r->end, r->end_len);
+        if (!ok || b->oom)
+                return -ENOMEM;
+        *ret = b->data;
+        if (ret_len)
+                *ret_len = b->len;
         return 0;
 }
 

@@ -38,6 +38,45 @@ void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static I
 int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, char **ret,
                       size_t *ret_len);
 
+/* ---- the parts, for feeds at scale ----
+ * ical_event_prepare() computes everything an event's bytes depend on (texts, stamps, alarms)
+ * and `key`, a SHA-256 over all of it (with the organiser's name): two events with the same key
+ * render byte-identically, so a cache may keep rendered VEVENTs by key across rebuilds.
+ * An IcalRenderer serialises prepared events by concatenating property lines that libical
+ * rendered (libical still escapes and folds every value); lines shared by many events — the
+ * constant properties, DTSTART/DTEND of a day, a SUMMARY, a VALARM block for a (text, trigger) —
+ * are rendered once per renderer and reused. Its output is byte-identical to
+ * ical_render_event(). A renderer is not thread-safe: use one per thread. */
+typedef struct IcalAlarm {
+        int64_t trigger; /* seconds relative to the start of the due day */
+        int days_left;
+} IcalAlarm;
+
+typedef struct IcalEvent {
+        char uid[ICAL_UID_MAX];
+        Day due;
+        DutyKind kind;
+        int64_t stamp; /* DTSTAMP = LAST-MODIFIED, seconds UTC */
+        int sequence;
+        char *summary, *description; /* cleaned by libical's property path later */
+        IcalAlarm alarms[16];
+        size_t n_alarms;
+        unsigned char key[32];
+} IcalEvent;
+
+/* `holders` (the occurrence's holders on its deadline, as occurrence_holders() gives them) may be
+ * NULL: then they are computed. `st` may be NULL. */
+int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *st,
+                       const size_t *holders, size_t n_holders, IcalEvent *ret);
+void ical_event_done(IcalEvent *ev);
+
+typedef struct IcalRenderer IcalRenderer;
+int ical_renderer_new(const Config *c, IcalRenderer **ret);
+IcalRenderer *ical_renderer_free(IcalRenderer *r);
+/* The VEVENT of a prepared event, NUL-terminated, in the renderer's buffer: valid until its
+ * next use. */
+int ical_renderer_event(IcalRenderer *r, const IcalEvent *ev, const char **ret, size_t *ret_len);
+
 /* The calendar head: BEGIN:VCALENDAR and the calendar properties (VERSION, PRODID, CALSCALE,
  * METHOD, NAME, X-WR-CALNAME, X-WR-TIMEZONE, REFRESH-INTERVAL, X-PUBLISHED-TTL), without the
  * closing line. Append events, then ICAL_CALENDAR_END. */

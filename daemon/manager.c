@@ -15,6 +15,8 @@
 
 #include "completion.h"
 #include "config.h"
+#include "donelink.h"
+#include "donepage.h"
 #include "feeds.h"
 #include "feedtoken.h"
 #include "httpd.h"
@@ -51,6 +53,7 @@ struct Manager {
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
+        DonePageContext done_page;
 };
 
 /* ---- small state in the database -------------------------------------------------------- */
@@ -193,10 +196,29 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 f[i] = p[i].f;
+        /* "Mark done" links, when there is a public address to put in them; each expires
+         * 30 days after the deadline. */
+        char **links = NULL;
+        const Config *c = m->config;
+        if (c->server.public_url || c->feeds.public_url) {
+                links = calloc(n, sizeof(char *));
+                for (size_t i = 0; links && i < n; i++) {
+                        char id[OCCURRENCE_ID_MAX];
+                        _cleanup_free_ char *token = NULL;
+                        occurrence_id(c, &f[i].occ, id, sizeof(id));
+                        time_t expires = tz_instant(f[i].occ.due + 31, 0) - tz_offset();
+                        if (donelink_make(m->store, id, expires, &token) == 0)
+                                links[i] = donelink_url(c, token);
+                }
+        }
         size_t queued = 0;
         /* The outbox keeps its own timeline (real time; tests may scale it). */
         (void)now;
-        int r = route_queue(m->store, m->config, f, n, NULL, digest, outbox_now(), &queued);
+        int r = route_queue(m->store, c, f, n, (const char *const *)links, digest, outbox_now(),
+                            &queued);
+        for (size_t i = 0; links && i < n; i++)
+                free(links[i]);
+        free(links);
         if (r < 0)
                 log_error("提醒入队失败：%s", strerror(-r));
         else {
@@ -454,6 +476,13 @@ static int on_state_change(sd_event_source *s, const struct inotify_event *ev, v
         return 0;
 }
 
+/* A completion recorded through a done link (our own write: no data_version change). */
+static void on_done_link(void *userdata) {
+        Manager *m = userdata;
+        m->data_version = -1;
+        (void)refresh_completions(m, false);
+}
+
 /* ---- deliveries ------------------------------------------------------------------------- */
 
 static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, bool failed,
@@ -500,7 +529,8 @@ static int open_state(Manager *m) {
         if (r < 0)
                 return log_error("无法打开状态数据库 %s：%s", m->state_dir, strerror(-r)), r;
         if ((r = meta_init(m->store)) < 0 || (r = completion_init(m->store)) < 0 ||
-            (r = outbox_init(m->store)) < 0 || (r = feedtoken_init(m->store)) < 0)
+            (r = outbox_init(m->store)) < 0 || (r = feedtoken_init(m->store)) < 0 ||
+            (r = donelink_init(m->store)) < 0)
                 return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(tz_now());
@@ -576,6 +606,9 @@ int manager_new(const char *config_path, Manager **ret) {
                 log_error("无法启动日历订阅服务：%s", strerror(-r));
                 goto fail;
         }
+        m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
+        if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
+                goto fail;
         if ((r = sender_new(m->event, m->store, m->config, &m->sender)) < 0) {
                 log_error("无法启动发送模块：%s", strerror(-r));
                 goto fail;

@@ -80,6 +80,7 @@ int outbox_init(Store *s) {
                 "  sent INTEGER NOT NULL DEFAULT 0,"
                 "  last_error TEXT);"
                 "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, channel, next_attempt);"
+                "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
                 "CREATE TABLE IF NOT EXISTS outbox_items ("
                 "  occurrence TEXT NOT NULL,"
                 "  step TEXT NOT NULL,"
@@ -633,4 +634,36 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret) {
                 r = -EIO;
         sqlite3_finalize(st);
         return r;
+}
+
+int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT 1 FROM outbox WHERE state='queued' AND channel=? AND next_attempt<=? "
+                    "LIMIT 1", &st) < 0)
+                return -EIO;
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+                return -EIO;
+        *ret = r == SQLITE_ROW;
+        return 0;
+}
+
+int outbox_any_pending(Store *s, const char *id, bool *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, id ? "SELECT 1 FROM outbox WHERE id=? AND state IN ('queued','sending')"
+                       : "SELECT 1 FROM outbox WHERE state='queued' UNION ALL "
+                         "SELECT 1 FROM outbox WHERE state='sending' LIMIT 1",
+                 &st) < 0)
+                return -EIO;
+        if (id)
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+                return -EIO;
+        *ret = r == SQLITE_ROW;
+        return 0;
 }

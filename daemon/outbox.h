@@ -91,6 +91,10 @@ int outbox_recover(Store *s, int64_t now);
 
 /* Channels having queued rows due at `now` (malloc'd strings). */
 int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n);
+/* Whether `channel` has a queued row due at `now` (index lookup). */
+int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret);
+/* Whether any row (or row `id`) is queued or sending (index lookup). */
+int outbox_any_pending(Store *s, const char *id, bool *ret);
 /* Up to `limit` queued rows of `channel` due at `now`, oldest first. */
 int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
                size_t *ret_n);

@@ -66,6 +66,7 @@ struct Sender {
         char *only_id;
         SenderStats *stats;
         int exit_code;
+        bool check_orphans;
 };
 
 /* ---- rate windows ------------------------------------------------------------------------ */
@@ -516,15 +517,15 @@ static void arm_wake(Sender *s, int64_t at, int64_t now) {
 static void check_finished(Sender *s) {
         if (!s->run_mode || s->in_flight > 0)
                 return;
-        size_t pending = 1;
-        if (outbox_pending_count(s->store, s->only_id, &pending) >= 0 && pending == 0)
+        bool pending = true;
+        if (outbox_any_pending(s->store, s->only_id, &pending) >= 0 && !pending)
                 (void)sd_event_exit(s->event, 0);
 }
 
 static void fail_orphans(Sender *s, const char *channel, int64_t now_s) {
         OutboxRow *rows = NULL;
         size_t n = 0;
-        if (outbox_due(s->store, channel, now_s, 1000, &rows, &n) < 0)
+        if (outbox_due(s->store, channel, INT64_MAX, 100000, &rows, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
                 const char *err = "通道已不在配置中";
@@ -542,15 +543,22 @@ static void dispatch(Sender *s) {
 
         if (sd_event_get_state(s->event) == SD_EVENT_FINISHED)
                 return;
-        if (outbox_due_channels(s->store, now_s, &ids, &n_ids) < 0)
-                n_ids = 0;
-        for (size_t k = 0; k < n_ids; k++) {
-                ssize_t ci = channel_index(s, ids[k]);
-                if (ci < 0) {
-                        if (!s->only_id)
+        if (s->check_orphans && !s->only_id) {
+                /* After start and reload only: rows of channels no longer configured. */
+                s->check_orphans = false;
+                if (outbox_due_channels(s->store, INT64_MAX, &ids, &n_ids) < 0)
+                        n_ids = 0;
+                for (size_t k = 0; k < n_ids; k++) {
+                        if (channel_index(s, ids[k]) < 0)
                                 fail_orphans(s, ids[k], now_s);
-                        continue;
+                        free(ids[k]);
                 }
+                free(ids);
+        }
+        for (size_t ci = 0; ci < s->cfg->n_channels; ci++) {
+                bool due = false;
+                if (outbox_channel_due(s->store, s->cfg->channels[ci].id, now_s, &due) < 0 || !due)
+                        continue;
                 ChannelState *cs = &s->channels[ci];
                 int64_t next = INT64_MAX;
                 unsigned cap = max_per_channel(s->cfg->channels[ci].type);
@@ -577,14 +585,14 @@ static void dispatch(Sender *s) {
                         rows = calloc(1, sizeof *rows);
                         if (rows && outbox_get(s->store, s->only_id, rows) >= 0 &&
                             rows->state == OUTBOX_QUEUED && rows->next_attempt <= now_s &&
-                            streq(rows->channel, ids[k]))
+                            streq(rows->channel, s->cfg->channels[ci].id))
                                 n = 1;
                         else if (rows) {
                                 outbox_row_done(rows);
                                 free(rows);
                                 rows = NULL;
                         }
-                } else if (outbox_due(s->store, ids[k], now_s, room, &rows, &n) < 0)
+                } else if (outbox_due(s->store, s->cfg->channels[ci].id, now_s, room, &rows, &n) < 0)
                         n = 0;
                 /* Claim the batch in one transaction, then start the transfers. */
                 bool *claimed = calloc(n ? n : 1, sizeof(bool));
@@ -601,15 +609,11 @@ static void dispatch(Sender *s) {
                                 continue;
                         window_record(&cs->minute, now);
                         window_record(&cs->second, now);
-                        (void)transfer_start(s, (size_t)ci, &rows[i]);
+                        (void)transfer_start(s, ci, &rows[i]);
                 }
                 free(claimed);
                 outbox_rows_free(rows, n);
         }
-        for (size_t k = 0; k < n_ids; k++)
-                free(ids[k]);
-        free(ids);
-
         int64_t future;
         if (outbox_next_due(s->store, now_s, &future) >= 0 && future * USEC_PER_SEC < wake)
                 wake = future * USEC_PER_SEC;
@@ -674,6 +678,7 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
         curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
         curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_IN_FLIGHT);
+        s->check_orphans = true;
         schedule_dispatch(s);
         *ret = s;
         return 0;
@@ -722,6 +727,7 @@ int sender_kick(Sender *s) {
 int sender_set_config(Sender *s, const Config *cfg) {
         const Config *old = s->cfg;
         s->cfg = cfg;
+        s->check_orphans = true;
         int r = build_channel_states(s, cfg);
         if (r < 0) {
                 s->cfg = old;

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <libical/ical.h>
+#include <sys/stat.h>
 
 #include "feeds.h"
 #include "feedtoken.h"
@@ -373,6 +374,163 @@ static void test_feedset(void **state) {
         config_free(c);
 }
 
+/* The renderer (parts libical serialised, reused) gives exactly the bytes of the whole-component
+ * path, for every occurrence and status; equal keys mean equal bytes. */
+static void test_renderer_identical(void **state) {
+        (void)state;
+        Config *c = load_with_report_title("报告,含逗号;分号");
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2025, 1, 1), day_from_ymd(2027, 12, 31),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        assert_true(l.n > 20);
+        IcalRenderer *rd = NULL;
+        assert_int_equal(ical_renderer_new(c, &rd), 0);
+        const FeedStatus sts[] = {
+                {0},
+                {.done = 1, .required = 1, .met = true, .done_on = day_from_ymd(2026, 3, 1)},
+                {.done = 0, .required = 2, .overdue = true},
+                {.done = 2, .required = 2, .met = true},
+        };
+        size_t rendered = 0;
+        for (int pass = 0; pass < 2; pass++) /* the second pass takes the memoised parts */
+                for (size_t i = 0; i < l.n; i++)
+                        for (size_t k = 0; k < ELEMENTSOF(sts); k++) {
+                                char *ref;
+                                size_t ref_len;
+                                assert_int_equal(ical_render_event(c, &l.items[i], &sts[k], &ref,
+                                                                   &ref_len),
+                                                 0);
+                                IcalEvent ev;
+                                assert_int_equal(
+                                        ical_event_prepare(c, &l.items[i], &sts[k], NULL, 0, &ev), 0);
+                                const char *fast;
+                                size_t fast_len;
+                                assert_int_equal(ical_renderer_event(rd, &ev, &fast, &fast_len), 0);
+                                assert_int_equal(fast_len, ref_len);
+                                assert_memory_equal(fast, ref, ref_len);
+                                IcalEvent ev2;
+                                assert_int_equal(ical_event_prepare(c, &l.items[i],
+                                                                    &sts[(k + 1) % 4], NULL, 0, &ev2),
+                                                 0);
+                                assert_memory_not_equal(ev.key, ev2.key, 32);
+                                ical_event_done(&ev2);
+                                ical_event_done(&ev);
+                                free(ref);
+                                rendered++;
+                        }
+        assert_int_equal(rendered, 2 * 4 * l.n);
+        ical_renderer_free(rd);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
+static int status_met_first(void *userdata, const Config *c, const Occurrence *o, Day today,
+                            FeedStatus *ret) {
+        (void)c, (void)today;
+        const Occurrence *first = userdata;
+        *ret = (FeedStatus){0};
+        if (o->duty == first->duty && o->due == first->due && o->checkpoint == first->checkpoint)
+                *ret = (FeedStatus){.done = 1, .required = 1, .met = true, .done_on = o->due};
+        return 0;
+}
+
+static ino_t inode_of(const char *dir, const char *name) {
+        _cleanup_free_ char *p = strfmt("%s/%s", dir, name);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        return st.st_ino;
+}
+
+/* feeds_update: files and cache in one pass; a rebuild with one status changed re-renders that
+ * event only, rewrites only the feeds holding it, keeps the other files (same inode) and the
+ * other feeds' Last-Modified; the kept events are shared, not copied. */
+static void test_feeds_update(void **state) {
+        (void)state;
+        Config *c = load_with_report_title("报告");
+        Day today = day_from_ymd(2026, 3, 15);
+        char dir[] = "/tmp/dutyd-unit-feeds-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        FeedSet *s = NULL;
+        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+        FeedCache *fc = NULL;
+        assert_int_equal(feed_cache_new(&fc), 0);
+        FeedsWriteStats st;
+        assert_int_equal(feeds_update(s, fc, dir, 1000, &st), 0);
+        assert_int_equal(st.feeds, 5);
+        assert_int_equal(st.written, 5);
+        for (size_t i = 0; i < s->n_feeds; i++) { /* files = cache = feedset_render */
+                char *body;
+                size_t len;
+                assert_int_equal(feedset_render(s, i, &body, &len), 0);
+                const FeedEntry *e = feed_cache_find(fc, s->feeds[i].name);
+                assert_non_null(e);
+                assert_int_equal(feed_body_size(e->body), len);
+                assert_memory_equal(feed_body_data(e->body), body, len);
+                _cleanup_free_ char *path = strfmt("%s/%s.ics", dir, s->feeds[i].name);
+                FILE *f = fopen(path, "re");
+                assert_non_null(f);
+                char *disk = malloc(len + 1);
+                assert_int_equal(fread(disk, 1, len + 1, f), len);
+                fclose(f);
+                assert_memory_equal(disk, body, len);
+                free(disk), free(body);
+        }
+        const Occurrence first = s->occ.items[0];
+        const char *sec_post = s->feeds[first.post + 1].name;
+        EventBlob *kept = s->events[s->occ.n - 1];
+        feedset_free(s);
+        ino_t org_ino = inode_of(dir, "org.ics");
+        _cleanup_free_ char *other = NULL;
+        for (size_t p = 0; p < c->n_posts; p++)
+                if (p != first.post)
+                        other = strfmt("post-%s.ics", c->posts[p].id);
+        ino_t other_ino = inode_of(dir, other);
+        time_t other_lm = feed_cache_find(fc, "post-mayor")->last_modified;
+
+        /* Unchanged: nothing written, nothing read from disk is needed either. */
+        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+        assert_int_equal(feeds_update(s, fc, dir, 2000, &st), 0);
+        assert_int_equal(st.written, 0);
+        assert_int_equal(st.unchanged, 5);
+        assert_ptr_equal(s->events[s->occ.n - 1], kept);
+        feedset_free(s);
+
+        /* One occurrence met. */
+        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
+        assert_int_equal(feeds_update(s, fc, dir, 3000, &st), 0);
+        assert_ptr_equal(s->events[s->occ.n - 1], kept);
+        assert_true(st.written >= 2 && st.written < 5);
+        assert_int_not_equal(inode_of(dir, "org.ics"), org_ino);
+        assert_int_equal(inode_of(dir, other), other_ino);
+        (void)sec_post;
+        assert_int_equal(feed_cache_find(fc, "org")->last_modified, 3000);
+        if (first.post != 1)
+                assert_int_equal(feed_cache_find(fc, "post-mayor")->last_modified, other_lm);
+        feedset_free(s);
+
+        /* A file changed behind our back is noticed (its identity changed) and repaired. */
+        _cleanup_free_ char *cmd = strfmt("cp '%s/org.ics' '%s/x' && echo junk >> '%s/x' && "
+                                          "mv '%s/x' '%s/org.ics'",
+                                          dir, dir, dir, dir, dir);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
+        assert_int_equal(feeds_update(s, fc, dir, 4000, &st), 0);
+        assert_int_equal(st.written, 1);
+        feedset_free(s);
+        /* dutyctl's path (no cache) compares with the files: nothing to do. */
+        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
+        assert_int_equal(feeds_write(s, dir, &st), 0);
+        assert_int_equal(st.written, 0);
+        feedset_free(s);
+        _cleanup_free_ char *ls = strfmt("test $(ls -A '%s' | grep -c tmp) = 0", dir);
+        assert_int_equal(system(ls), 0);
+        feed_cache_free(fc);
+        _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
+        assert_int_equal(system(rm), 0);
+        config_free(c);
+}
+
 static void test_feedtoken(void **state) {
         (void)state;
         char a[FEEDTOKEN_LEN + 1], b[FEEDTOKEN_LEN + 1], c2[FEEDTOKEN_LEN + 1];
@@ -434,6 +592,8 @@ int main(void) {
                 cmocka_unit_test(test_libical_reparse),
                 cmocka_unit_test(test_status_and_alarms),
                 cmocka_unit_test(test_feedset),
+                cmocka_unit_test(test_renderer_identical),
+                cmocka_unit_test(test_feeds_update),
                 cmocka_unit_test(test_feedtoken),
                 cmocka_unit_test(test_http_validators),
         };

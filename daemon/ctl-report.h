@@ -1,0 +1,18 @@
+/* ctl-report.h — dutyctl verbs for the record and events (issue 6).
+ *   dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person P|--post P]
+ *                  [--format table|csv|json]       required / on time / late / missed / open
+ *   dutyctl report --shuzhi PERSON --year 2026       the draft of a person's 述职 section
+ *   dutyctl raise EVENT [--note TEXT]                alert every post responsible for EVENT
+ *   dutyctl done-link OCCURRENCE [--days N]          a signed one-time "mark done" URL
+ * Contract: as ctl.h (Chinese output, exit status 0 / 1 / 2 usage / 78 config). "Today" is
+ * ctl_today() ($DUTYD_TODAY in tests). */
+#pragma once
+
+int verb_report(int argc, char **argv);
+int verb_raise(int argc, char **argv);
+int verb_done_link(int argc, char **argv);
+
+#define CTL_REPORT_VERBS                                                        \
+        {"report", verb_report, "履职统计（表格、CSV、JSON）和述职草稿"},       \
+        {"raise", verb_raise, "发生事件（如事故）：立即通知所有负责岗位"},      \
+        {"done-link", verb_done_link, "生成一次性办结登记链接"},

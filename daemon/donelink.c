@@ -1,0 +1,324 @@
+/* donelink.c — see donelink.h. */
+#include "donelink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define PURPOSE "done"
+#define NONCE_BYTES 16
+
+static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *base64url_encode(const void *data, size_t n) {
+        const unsigned char *p = data;
+        char *out = malloc(n / 3 * 4 + 5);
+        if (!out)
+                return NULL;
+        size_t o = 0, i = 0;
+        for (; i + 3 <= n; i += 3) {
+                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
+                out[o++] = B64URL[v >> 6 & 63], out[o++] = B64URL[v & 63];
+        }
+        if (n - i == 1) {
+                uint32_t v = (uint32_t)p[i] << 16;
+                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
+        } else if (n - i == 2) {
+                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
+                out[o++] = B64URL[v >> 6 & 63];
+        }
+        out[o] = 0;
+        return out;
+}
+
+static int b64val(char ch) {
+        if (ch >= 'A' && ch <= 'Z')
+                return ch - 'A';
+        if (ch >= 'a' && ch <= 'z')
+                return ch - 'a' + 26;
+        if (ch >= '0' && ch <= '9')
+                return ch - '0' + 52;
+        return ch == '-' ? 62 : ch == '_' ? 63 : -1;
+}
+
+int base64url_decode(const char *s, size_t len, unsigned char *out, size_t out_max) {
+        if (len % 4 == 1)
+                return -EBADMSG;
+        size_t need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+        if (need > out_max)
+                return -EBADMSG;
+        size_t o = 0;
+        uint32_t acc = 0;
+        int bits = 0;
+        for (size_t i = 0; i < len; i++) {
+                int v = b64val(s[i]);
+                if (v < 0)
+                        return -EBADMSG;
+                acc = acc << 6 | (uint32_t)v;
+                bits += 6;
+                if (bits >= 8) {
+                        bits -= 8;
+                        out[o++] = (unsigned char)(acc >> bits);
+                        acc &= (1u << bits) - 1;
+                }
+        }
+        if (acc != 0) /* non-zero trailing bits: not the canonical encoding */
+                return -EBADMSG;
+        return (int)o;
+}
+
+int donelink_init(Store *s) {
+        return store_exec(s, "CREATE TABLE IF NOT EXISTS donelink_key ("
+                             " id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);"
+                             "CREATE TABLE IF NOT EXISTS donelink_used ("
+                             " nonce TEXT PRIMARY KEY, occurrence TEXT NOT NULL,"
+                             " used_at INTEGER NOT NULL, completion INTEGER);");
+}
+
+static int read_key(Store *s, unsigned char key[DONELINK_KEY_LEN]) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), "SELECT key FROM donelink_key WHERE id = 1", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -EIO;
+        int step = sqlite3_step(st), r;
+        if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == DONELINK_KEY_LEN) {
+                memcpy(key, sqlite3_column_blob(st, 0), DONELINK_KEY_LEN);
+                r = 0;
+        } else
+                r = step == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* The key, created on first use (insert-or-ignore: two processes racing agree on one). */
+static int get_key(Store *s, bool create, unsigned char key[DONELINK_KEY_LEN]) {
+        int r = read_key(s, key);
+        if (r != -ENOENT || !create)
+                return r;
+        unsigned char fresh[DONELINK_KEY_LEN];
+        if (RAND_bytes(fresh, sizeof(fresh)) != 1)
+                return -EIO;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO donelink_key (id, key)"
+                               " VALUES (1, ?)", -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_TRANSIENT);
+        r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_finalize(st);
+        OPENSSL_cleanse(fresh, sizeof(fresh));
+        return r < 0 ? r : read_key(s, key);
+}
+
+static int sign(const unsigned char key[DONELINK_KEY_LEN], const char *msg, size_t n,
+                unsigned char mac[32]) {
+        unsigned int len = 0;
+        if (!HMAC(EVP_sha256(), key, DONELINK_KEY_LEN, (const unsigned char *)msg, n, mac, &len) ||
+            len != 32)
+                return -EIO;
+        return 0;
+}
+
+int donelink_make(Store *s, const char *occurrence_id, time_t expires, char **ret_token) {
+        if (!occurrence_id || !*occurrence_id || strchr(occurrence_id, '\n'))
+                return -EINVAL;
+        unsigned char key[DONELINK_KEY_LEN], nonce[NONCE_BYTES], mac[32];
+        int r = get_key(s, true, key);
+        if (r < 0)
+                return r;
+        if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+                OPENSSL_cleanse(key, sizeof(key));
+                return -EIO;
+        }
+        char hex[NONCE_BYTES * 2 + 1];
+        for (size_t i = 0; i < NONCE_BYTES; i++)
+                snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+        _cleanup_free_ char *payload =
+                strfmt(PURPOSE "\n%" PRId64 "\n%s\n%s", (int64_t)expires, hex, occurrence_id);
+        _cleanup_free_ char *p64 = payload ? base64url_encode(payload, strlen(payload)) : NULL;
+        if (!p64) {
+                OPENSSL_cleanse(key, sizeof(key));
+                return -ENOMEM;
+        }
+        r = sign(key, p64, strlen(p64), mac);
+        OPENSSL_cleanse(key, sizeof(key));
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *m64 = base64url_encode(mac, sizeof(mac));
+        char *tok = m64 ? strfmt("%s.%s", p64, m64) : NULL;
+        if (!tok)
+                return -ENOMEM;
+        if (strlen(tok) >= DONELINK_TOKEN_MAX) {
+                free(tok);
+                return -E2BIG;
+        }
+        *ret_token = tok;
+        return 0;
+}
+
+typedef struct Parsed {
+        char payload[DONELINK_TOKEN_MAX];
+        const char *nonce, *occurrence;
+        int64_t expires;
+} Parsed;
+
+static int verify(Store *s, const char *token, time_t now, Parsed *p) {
+        size_t len = token ? strlen(token) : 0;
+        const char *dot = token ? strchr(token, '.') : NULL;
+        if (!dot || len >= DONELINK_TOKEN_MAX || dot == token)
+                return -EBADMSG;
+        size_t plen = (size_t)(dot - token);
+        unsigned char mac[32], want[32], key[DONELINK_KEY_LEN];
+        if (base64url_decode(dot + 1, len - plen - 1, mac, sizeof(mac)) != (int)sizeof(mac))
+                return -EBADMSG;
+        int r = get_key(s, false, key);
+        if (r == -ENOENT) /* no key yet: no token was ever made here */
+                return -EPERM;
+        if (r < 0)
+                return r;
+        r = sign(key, token, plen, want);
+        OPENSSL_cleanse(key, sizeof(key));
+        if (r < 0)
+                return r;
+        if (CRYPTO_memcmp(mac, want, sizeof(mac)) != 0)
+                return -EPERM;
+        /* Authentic from here on. */
+        int n = base64url_decode(token, plen, (unsigned char *)p->payload, sizeof(p->payload) - 1);
+        if (n < 0)
+                return -EBADMSG;
+        p->payload[n] = 0;
+        if (memchr(p->payload, 0, (size_t)n))
+                return -EBADMSG;
+        char *f[4], *save = NULL, *q = p->payload;
+        for (int i = 0; i < 4; i++, q = NULL)
+                if (!(f[i] = strtok_r(q, "\n", &save)))
+                        return -EBADMSG;
+        if (!streq(f[0], PURPOSE))
+                return -EPERM;
+        char *end;
+        errno = 0;
+        long long e = strtoll(f[1], &end, 10);
+        if (errno || *end || end == f[1])
+                return -EBADMSG;
+        p->expires = e, p->nonce = f[2], p->occurrence = f[3];
+        if ((int64_t)now > p->expires)
+                return -ESTALE;
+        return 0;
+}
+
+static int nonce_used(Store *s, const char *nonce, bool *ret) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), "SELECT 1 FROM donelink_used WHERE nonce = ?", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+                return -EIO;
+        *ret = step == SQLITE_ROW;
+        return 0;
+}
+
+int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrence_id) {
+        Parsed *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        int r = verify(s, token, now, p);
+        bool used = false;
+        if (r == 0 && (r = nonce_used(s, p->nonce, &used)) == 0 && used)
+                r = -EALREADY;
+        if (r == 0 && ret_occurrence_id && !(*ret_occurrence_id = strdup(p->occurrence)))
+                r = -ENOMEM;
+        free(p);
+        return r;
+}
+
+int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
+                     const CompletionInput *in, int64_t *ret_id) {
+        Parsed *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        int r = store_begin(s);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        char id[OCCURRENCE_ID_MAX];
+        occurrence_id(c, in->occ, id, sizeof(id));
+        int64_t cid = 0;
+        r = verify(s, token, now, p);
+        if (r == 0 && !streq(p->occurrence, id))
+                r = -EPERM;
+        sqlite3_stmt *st = NULL;
+        if (r == 0 && sqlite3_prepare_v2(store_db(s),
+                                         "INSERT INTO donelink_used (nonce, occurrence, used_at)"
+                                         " VALUES (?, ?, ?) ON CONFLICT (nonce) DO NOTHING",
+                                         -1, &st, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r == 0) {
+                sqlite3_bind_text(st, 1, p->nonce, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, p->occurrence, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                if (r == 0 && sqlite3_changes(store_db(s)) == 0)
+                        r = -EALREADY;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (r == 0)
+                r = completion_add(s, c, in, &cid);
+        if (r == 0 && sqlite3_prepare_v2(store_db(s), "UPDATE donelink_used SET completion = ?"
+                                         " WHERE nonce = ?", -1, &st, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r == 0) {
+                sqlite3_bind_int64(st, 1, cid);
+                sqlite3_bind_text(st, 2, p->nonce, -1, SQLITE_STATIC);
+                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        }
+        sqlite3_finalize(st);
+        if (r == 0)
+                r = store_commit(s);
+        else
+                store_rollback(s);
+        free(p);
+        if (r == 0 && ret_id)
+                *ret_id = cid;
+        return r;
+}
+
+char *donelink_url(const Config *c, const char *token) {
+        const char *base = c->server.public_url ? c->server.public_url : c->feeds.public_url;
+        _cleanup_free_ char *fallback = NULL;
+        if (!base || !*base) {
+                fallback = strfmt("http://%s", c->server.listen ? c->server.listen
+                                                                 : "127.0.0.1:8080");
+                if (!fallback)
+                        return NULL;
+                base = fallback;
+        }
+        size_t n = strlen(base);
+        while (n > 0 && base[n - 1] == '/')
+                n--;
+        return strfmt("%.*s/done/%s", (int)n, base, token);
+}
+
+const char *donelink_strerror(int r) {
+        switch (r) {
+        case 0: return "有效";
+        case -EBADMSG: return "链接格式不正确";
+        case -EPERM: return "链接无效（签名不符）";
+        case -ESTALE: return "链接已过期";
+        case -EALREADY: return "链接已使用过";
+        case -ENOENT: return "链接对应的事项已不存在";
+        default: return "内部错误";
+        }
+}

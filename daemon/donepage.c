@@ -1,0 +1,314 @@
+/* donepage.c — see donepage.h. */
+#include "donepage.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "completion.h"
+#include "donelink.h"
+#include "schedule.h"
+#include "tz.h"
+
+#define NOTE_MAX 2000
+#define MAX_HOLDERS 64
+
+void html_escape(Buf *b, const char *s) {
+        for (; s && *s; s++) {
+                switch (*s) {
+                case '&': buf_puts(b, "&amp;"); break;
+                case '<': buf_puts(b, "&lt;"); break;
+                case '>': buf_puts(b, "&gt;"); break;
+                case '"': buf_puts(b, "&quot;"); break;
+                case '\'': buf_puts(b, "&#39;"); break;
+                default: buf_put(b, s, 1);
+                }
+        }
+}
+
+static int hexval(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+int form_value(const char *body, const char *name, char **ret) {
+        size_t nl = strlen(name);
+        for (const char *p = body; p && *p;) {
+                const char *end = strchr(p, '&');
+                size_t len = end ? (size_t)(end - p) : strlen(p);
+                if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+                        const char *v = p + nl + 1;
+                        size_t vl = len - nl - 1;
+                        char *out = malloc(vl + 1);
+                        if (!out)
+                                return -ENOMEM;
+                        size_t o = 0;
+                        for (size_t i = 0; i < vl; i++) {
+                                if (v[i] == '+')
+                                        out[o++] = ' ';
+                                else if (v[i] == '%') {
+                                        int hi = i + 2 < vl ? hexval(v[i + 1]) : -1;
+                                        int lo = hi >= 0 ? hexval(v[i + 2]) : -1;
+                                        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                                                free(out);
+                                                return -EINVAL;
+                                        }
+                                        out[o++] = (char)(hi << 4 | lo);
+                                        i += 2;
+                                } else
+                                        out[o++] = v[i];
+                        }
+                        out[o] = 0;
+                        *ret = out;
+                        return 0;
+                }
+                if (len == nl && strncmp(p, name, nl) == 0) {
+                        if (!(*ret = strdup("")))
+                                return -ENOMEM;
+                        return 0;
+                }
+                p = end ? end + 1 : NULL;
+        }
+        return -ENOENT;
+}
+
+/* ---- pages ------------------------------------------------------------------------------------ */
+
+static void page_head(Buf *b, const char *title) {
+        buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+        html_escape(b, title);
+        buf_puts(b, "</title><style>"
+                    "body{font-family:sans-serif;margin:1em auto;max-width:36em;padding:0 1em;"
+                    "line-height:1.5}th{text-align:left;white-space:nowrap;padding-right:1em;"
+                    "vertical-align:top}label{display:block;margin:.8em 0 .2em}"
+                    "select,textarea,button{font-size:1em;width:100%;box-sizing:border-box}"
+                    "button{margin-top:1em;padding:.6em}.ok{color:#070}.bad{color:#a00}"
+                    "</style></head><body>\n");
+}
+
+static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b) {
+        buf_puts(b, "</body></html>\n");
+        if (b->oom) {
+                buf_done(b);
+                return MHD_NO;
+        }
+        struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
+                                                                 MHD_RESPMEM_MUST_COPY);
+        buf_done(b);
+        if (!r)
+                return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+static enum MHD_Result error_page(const HttpRequest *req, int err) {
+        unsigned status;
+        const char *title, *text;
+        switch (err) {
+        case -ESTALE:
+                status = 410, title = "链接已过期";
+                text = "这个办结登记链接已过期。请用 dutyctl done 登记，或联系管理员。";
+                break;
+        case -EALREADY:
+                status = 410, title = "链接已使用";
+                text = "这个办结登记链接已经使用过，履职已记录，无需重复登记。";
+                break;
+        case -EPERM:
+                status = 403, title = "链接无效";
+                text = "这个链接无法验证，可能被修改过。请使用提醒消息中的原始链接。";
+                break;
+        case -EBADMSG:
+        case -ENOENT:
+                status = 404, title = "找不到";
+                text = err == -ENOENT ? "链接对应的事项已不在当前配置中。"
+                                      : "没有这个办结登记链接。";
+                break;
+        default:
+                status = 500, title = "内部错误";
+                text = "登记失败，请稍后再试，或用 dutyctl done 登记。";
+        }
+        Buf b = {0};
+        page_head(&b, title);
+        buf_puts(&b, "<h1 class=\"bad\">");
+        html_escape(&b, title);
+        buf_puts(&b, "</h1><p>");
+        html_escape(&b, text);
+        buf_puts(&b, "</p>\n");
+        return send_page(req, status, &b);
+}
+
+static void row(Buf *b, const char *k, const char *v) {
+        buf_puts(b, "<tr><th>");
+        html_escape(b, k);
+        buf_puts(b, "</th><td>");
+        html_escape(b, v);
+        buf_puts(b, "</td></tr>\n");
+}
+
+static void describe(Buf *b, const Config *c, Store *s, const Occurrence *o, Day today,
+                     const size_t *h, size_t nh) {
+        const Duty *d = &c->duties[o->duty];
+        char pid[96], due[11], of[128];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        day_format(o->due, due);
+        Buf hb = {0};
+        for (size_t j = 0; j < nh; j++)
+                buf_printf(&hb, "%s%s", j ? "、" : "", c->people[h[j]].name);
+        OccStatus st = {0};
+        Ledger *lg = NULL;
+        const char *status = "未知";
+        if (ledger_load(s, &lg) == 0) {
+                ledger_status(lg, c, o, today, &st);
+                status = st.met ? (st.late ? "逾期完成" : "已完成")
+                                : st.done ? "部分完成" : st.overdue ? "逾期未完成" : "未完成";
+        }
+        ledger_free(lg);
+        snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
+        _cleanup_free_ char *basis = duty_basis(c, d);
+        buf_puts(b, "<table>\n");
+        row(b, "单位", c->org_name);
+        row(b, "职责", d->title);
+        row(b, "岗位", c->posts[o->post].name);
+        row(b, "在岗人员", hb.len ? hb.data : "空缺");
+        row(b, "周期", of);
+        row(b, "截止日期", due);
+        row(b, "状态", status);
+        if (st.required > 1) {
+                char prog[32];
+                snprintf(prog, sizeof(prog), "%d/%d", st.done, st.required);
+                row(b, "已完成次数", prog);
+        }
+        if (basis && *basis)
+                row(b, "依据", basis);
+        buf_puts(b, "</table>\n");
+        buf_done(&hb);
+}
+
+static size_t holders_of(const Config *c, const Occurrence *o, Day today, size_t *h, size_t n) {
+        size_t k = occurrence_holders(c, o, today, h, n);
+        return k ? k : occurrence_holders(c, o, o->due, h, n);
+}
+
+static enum MHD_Result form_page(const HttpRequest *req, const Config *c, Store *s,
+                                 const Occurrence *o, Day today) {
+        size_t h[MAX_HOLDERS];
+        size_t nh = holders_of(c, o, today, h, MAX_HOLDERS);
+        Buf b = {0};
+        page_head(&b, "办结登记");
+        buf_puts(&b, "<h1>办结登记</h1>\n");
+        describe(&b, c, s, o, today, h, nh);
+        buf_puts(&b, "<form method=\"post\">\n<label for=\"person\">完成人</label>"
+                     "<select id=\"person\" name=\"person\">");
+        if (nh != 1)
+                buf_puts(&b, "<option value=\"\">（不指定）</option>");
+        for (size_t j = 0; j < nh; j++) {
+                buf_puts(&b, "<option value=\"");
+                html_escape(&b, c->people[h[j]].id);
+                buf_puts(&b, "\">");
+                html_escape(&b, c->people[h[j]].name);
+                buf_puts(&b, "</option>");
+        }
+        buf_printf(&b, "</select>\n<label for=\"note\">说明（可选，如会议纪要编号）</label>"
+                       "<textarea id=\"note\" name=\"note\" rows=\"3\" maxlength=\"%d\"></textarea>\n"
+                       "<button type=\"submit\">登记完成</button>\n</form>\n"
+                       "<p><small>登记后本链接即失效。</small></p>\n", NOTE_MAX / 4);
+        return send_page(req, 200, &b);
+}
+
+static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, const Config *c,
+                                 const Occurrence *o, Day today) {
+        _cleanup_free_ char *person = NULL, *note = NULL;
+        int r = form_value(req->body, "person", &person);
+        if (r == 0 || r == -ENOENT)
+                r = form_value(req->body, "note", &note);
+        if (r == -ENOMEM)
+                return error_page(req, r);
+        if (r == -EINVAL || (note && (strlen(note) > NOTE_MAX || !utf8_valid(note, strlen(note)))) ||
+            (person && !utf8_valid(person, strlen(person)))) {
+                Buf b = {0};
+                page_head(&b, "无法登记");
+                buf_puts(&b, "<h1 class=\"bad\">无法登记</h1><p>提交的内容格式不正确或说明过长。</p>\n");
+                return send_page(req, 400, &b);
+        }
+        size_t h[MAX_HOLDERS];
+        size_t nh = holders_of(c, o, today, h, MAX_HOLDERS);
+        ssize_t by = -1;
+        if (person && *person) {
+                for (size_t j = 0; j < nh; j++)
+                        if (streq(c->people[h[j]].id, person))
+                                by = (ssize_t)h[j];
+                if (by < 0) {
+                        Buf b = {0};
+                        page_head(&b, "无法登记");
+                        buf_puts(&b, "<h1 class=\"bad\">无法登记</h1><p>所选完成人不在该岗位。</p>\n");
+                        return send_page(req, 400, &b);
+                }
+        } else if (o->person >= 0)
+                by = o->person;
+        else if (nh == 1)
+                by = (ssize_t)h[0];
+        CompletionInput in = {.occ = o, .done_by = by >= 0 ? c->people[by].id : NULL,
+                              .date = today, .note = note && *note ? note : NULL,
+                              .source = "link"};
+        int64_t id = 0;
+        r = donelink_consume(ctx->store, c, req->rest, time(NULL), &in, &id);
+        if (r < 0)
+                return error_page(req, r);
+        if (ctx->on_done)
+                ctx->on_done(ctx->userdata);
+        Buf b = {0};
+        page_head(&b, "已记录");
+        buf_puts(&b, "<h1 class=\"ok\">已记录</h1>\n");
+        char date[11];
+        day_format(today, date);
+        buf_printf(&b, "<p>履职记录编号 %lld，日期 %s", (long long)id, date);
+        if (by >= 0) {
+                buf_puts(&b, "，完成人 ");
+                html_escape(&b, c->people[by].name);
+        }
+        buf_puts(&b, "。</p>\n");
+        describe(&b, c, ctx->store, o, today, h, nh);
+        return send_page(req, 200, &b);
+}
+
+static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
+        DonePageContext *ctx = userdata;
+        const Config *c = *ctx->config;
+        const char *token = req->rest;
+        if (!*token || strchr(token, '/') || strlen(token) >= DONELINK_TOKEN_MAX)
+                return error_page(req, -EBADMSG);
+        _cleanup_free_ char *occ_id = NULL;
+        int r = donelink_check(ctx->store, token, time(NULL), &occ_id);
+        if (r < 0)
+                return error_page(req, r);
+        Occurrence o;
+        if (schedule_find(c, occ_id, &o) < 0)
+                return error_page(req, -ENOENT);
+        Day today = tz_day(tz_now());
+        if (req->method == HTTP_POST)
+                return post_done(req, ctx, c, &o, today);
+        return form_page(req, c, ctx->store, &o, today);
+}
+
+int donepage_register(Httpd *h, DonePageContext *ctx) {
+        int r = donelink_init(ctx->store);
+        if (r < 0)
+                return r;
+        return httpd_add_route(h, "/done/", HTTP_GET | HTTP_HEAD | HTTP_POST, done_handler, ctx);
+}

@@ -1,0 +1,397 @@
+/* report.c — see report.h. */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HOLDERS 64
+
+const char *report_state_to_zh(ReportState s) {
+        switch (s) {
+        case REPORT_ON_TIME: return "按时完成";
+        case REPORT_LATE: return "逾期完成";
+        case REPORT_MISSED: return "未完成";
+        default: return "未到期";
+        }
+}
+
+static ReportState state_of(const OccStatus *st) {
+        if (st->met)
+                return st->late ? REPORT_LATE : REPORT_ON_TIME;
+        return st->overdue ? REPORT_MISSED : REPORT_OPEN;
+}
+
+static void counts_add(ReportCounts *n, ReportState s) {
+        n->required++;
+        switch (s) {
+        case REPORT_ON_TIME: n->on_time++; break;
+        case REPORT_LATE: n->late++; break;
+        case REPORT_MISSED: n->missed++; break;
+        default: n->open++; break;
+        }
+}
+
+/* Calls fn for every occurrence due in [from, to] (post filter), with its assignees (person
+ * filter applied: when set, only occurrences of that person, with just them as assignee). */
+typedef int (*EachFn)(const Occurrence *o, const OccStatus *st, const ssize_t *who, size_t n_who,
+                      void *ud);
+
+static int each_occurrence(const Config *c, const Ledger *l, Day from, Day to, Day today,
+                           ssize_t person, ssize_t post, EachFn fn, void *ud) {
+        OccurrenceList ol = {0};
+        int r = schedule_plan(c, from, to, (PlanFilter){-1, post, -1}, &ol);
+        for (size_t i = 0; r == 0 && i < ol.n; i++) {
+                const Occurrence *o = &ol.items[i];
+                ssize_t who[MAX_HOLDERS];
+                size_t n = 0;
+                if (o->person >= 0)
+                        who[n++] = o->person;
+                else {
+                        size_t h[MAX_HOLDERS];
+                        n = occurrence_holders(c, o, o->due, h, MAX_HOLDERS);
+                        for (size_t j = 0; j < n; j++)
+                                who[j] = (ssize_t)h[j];
+                        if (n == 0)
+                                who[n++] = -1;
+                }
+                if (person >= 0) {
+                        bool found = false;
+                        for (size_t j = 0; j < n; j++)
+                                found |= who[j] == person;
+                        if (!found)
+                                continue;
+                        who[0] = person, n = 1;
+                }
+                OccStatus st;
+                ledger_status(l, c, o, today, &st);
+                r = fn(o, &st, who, n, ud);
+        }
+        occurrence_list_done(&ol);
+        return r;
+}
+
+typedef struct Entry {
+        size_t duty, post;
+        ssize_t person;
+        ReportState state;
+} Entry;
+
+typedef struct Collect {
+        Entry *v;
+        size_t n, cap;
+        ReportCounts total;
+} Collect;
+
+static int collect(const Occurrence *o, const OccStatus *st, const ssize_t *who, size_t n_who,
+                   void *ud) {
+        Collect *k = ud;
+        ReportState s = state_of(st);
+        counts_add(&k->total, s);
+        for (size_t j = 0; j < n_who; j++) {
+                if (k->n == k->cap) {
+                        size_t cap = k->cap ? k->cap * 2 : 64;
+                        Entry *nv = realloc(k->v, cap * sizeof(*nv));
+                        if (!nv)
+                                return -ENOMEM;
+                        k->v = nv, k->cap = cap;
+                }
+                k->v[k->n++] = (Entry){o->duty, o->post, who[j], s};
+        }
+        return 0;
+}
+
+static int person_rank(ssize_t p) { /* vacant last */
+        return p < 0 ? 1 : 0;
+}
+
+static int entry_cmp(const void *a, const void *b) {
+        const Entry *x = a, *y = b;
+        if (x->duty != y->duty)
+                return x->duty < y->duty ? -1 : 1;
+        if (x->post != y->post)
+                return x->post < y->post ? -1 : 1;
+        if (person_rank(x->person) != person_rank(y->person))
+                return person_rank(x->person) - person_rank(y->person);
+        return x->person < y->person ? -1 : x->person > y->person;
+}
+
+int report_build(const Config *c, const Ledger *l, Day from, Day to, Day today, ssize_t person,
+                 ssize_t post, Report *ret) {
+        Collect k = {0};
+        int r = each_occurrence(c, l, from, to, today, person, post, collect, &k);
+        if (r < 0) {
+                free(k.v);
+                return r;
+        }
+        if (k.n)
+                qsort(k.v, k.n, sizeof(*k.v), entry_cmp);
+        ReportRow *rows = calloc(k.n ? k.n : 1, sizeof(*rows));
+        if (!rows) {
+                free(k.v);
+                return -ENOMEM;
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < k.n; i++) {
+                const Entry *e = &k.v[i];
+                if (n == 0 || rows[n - 1].duty != e->duty || rows[n - 1].post != e->post ||
+                    rows[n - 1].person != e->person)
+                        rows[n++] = (ReportRow){.duty = e->duty, .post = e->post, .person = e->person};
+                counts_add(&rows[n - 1].n, e->state);
+        }
+        free(k.v);
+        *ret = (Report){.from = from, .to = to, .today = today, .rows = rows, .n_rows = n,
+                        .total = k.total};
+        return 0;
+}
+
+void report_done(Report *r) {
+        free(r->rows);
+        *r = (Report){0};
+}
+
+/* ---- CSV / JSON ---------------------------------------------------------------------------- */
+
+void csv_field(Buf *b, const char *s, bool last) {
+        if (!s)
+                s = "";
+        if (strpbrk(s, ",\"\r\n")) {
+                buf_puts(b, "\"");
+                for (const char *p = s; *p; p++) {
+                        if (*p == '"')
+                                buf_puts(b, "\"\"");
+                        else
+                                buf_put(b, p, 1);
+                }
+                buf_puts(b, "\"");
+        } else
+                buf_puts(b, s);
+        buf_puts(b, last ? "\r\n" : ",");
+}
+
+static const char *person_id(const Config *c, ssize_t p) {
+        return p >= 0 ? c->people[p].id : "";
+}
+
+static const char *person_name(const Config *c, ssize_t p) {
+        return p >= 0 ? c->people[p].name : "空缺";
+}
+
+static void csv_counts(Buf *b, const ReportCounts *n) {
+        char v[5][16];
+        snprintf(v[0], 16, "%d", n->required), snprintf(v[1], 16, "%d", n->on_time);
+        snprintf(v[2], 16, "%d", n->late), snprintf(v[3], 16, "%d", n->missed);
+        snprintf(v[4], 16, "%d", n->open);
+        for (int i = 0; i < 5; i++)
+                csv_field(b, v[i], i == 4);
+}
+
+int report_format_csv(const Config *c, const Report *r, char **ret) {
+        Buf b = {0};
+        static const char *const hdr[] = {"职责编号", "职责", "岗位编号", "岗位", "人员编号",
+                                          "人员", "应完成", "按时完成", "逾期完成", "未完成",
+                                          "未到期"};
+        for (size_t i = 0; i < ELEMENTSOF(hdr); i++)
+                csv_field(&b, hdr[i], i + 1 == ELEMENTSOF(hdr));
+        for (size_t i = 0; i < r->n_rows; i++) {
+                const ReportRow *w = &r->rows[i];
+                csv_field(&b, c->duties[w->duty].id, false);
+                csv_field(&b, c->duties[w->duty].title, false);
+                csv_field(&b, c->posts[w->post].id, false);
+                csv_field(&b, c->posts[w->post].name, false);
+                csv_field(&b, person_id(c, w->person), false);
+                csv_field(&b, person_name(c, w->person), false);
+                csv_counts(&b, &w->n);
+        }
+        for (int i = 0; i < 6; i++)
+                csv_field(&b, i == 0 ? "合计" : "", false);
+        csv_counts(&b, &r->total);
+        if (!(*ret = buf_steal(&b)))
+                return -ENOMEM;
+        return 0;
+}
+
+static json_t *json_counts(const ReportCounts *n) {
+        return json_pack("{s:i, s:i, s:i, s:i, s:i}", "required", n->required, "on_time",
+                         n->on_time, "late", n->late, "missed", n->missed, "open", n->open);
+}
+
+int report_format_json(const Config *c, const Report *r, const char *period, char **ret) {
+        char from[11], to[11], today[11];
+        day_format(r->from, from), day_format(r->to, to), day_format(r->today, today);
+        json_t *rows = json_array();
+        json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s}", "organization", c->org_name,
+                                 "period", period ? period : "", "from", from, "to", to, "today",
+                                 today);
+        int r_ = rows && root ? 0 : -ENOMEM;
+        for (size_t i = 0; r_ == 0 && i < r->n_rows; i++) {
+                const ReportRow *w = &r->rows[i];
+                json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty",
+                                        c->duties[w->duty].id, "title", c->duties[w->duty].title,
+                                        "post", c->posts[w->post].id, "post_name",
+                                        c->posts[w->post].name, "person",
+                                        w->person >= 0 ? c->people[w->person].id : NULL,
+                                        "person_name", person_name(c, w->person));
+                json_t *n = json_counts(&w->n);
+                if (!row || !n || json_object_update(row, n) < 0 || json_array_append(rows, row) < 0)
+                        r_ = -ENOMEM;
+                json_decref(row);
+                json_decref(n);
+        }
+        json_t *total = r_ == 0 ? json_counts(&r->total) : NULL;
+        if (r_ == 0 && (!total || json_object_set(root, "rows", rows) < 0 ||
+                        json_object_set(root, "total", total) < 0))
+                r_ = -ENOMEM;
+        char *s = r_ == 0 ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        if (r_ == 0 && !s)
+                r_ = -ENOMEM;
+        json_decref(total);
+        json_decref(rows);
+        json_decref(root);
+        if (r_ == 0)
+                *ret = s;
+        return r_;
+}
+
+/* ---- 述职 draft ------------------------------------------------------------------------------ */
+
+typedef struct Shuzhi {
+        const Config *c;
+        Buf *b;
+        int n;
+} Shuzhi;
+
+static int list_problems(const Occurrence *o, const OccStatus *st, const ssize_t *who,
+                         size_t n_who, void *ud) {
+        (void)who, (void)n_who;
+        Shuzhi *z = ud;
+        ReportState s = state_of(st);
+        if (s != REPORT_LATE && s != REPORT_MISSED)
+                return 0;
+        const Config *c = z->c;
+        char pid[96], due[11], met[11];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        day_format(o->due, due);
+        buf_printf(z->b, "  %d. %s·%s（%s 第%u/%u次，截止 %s）：", ++z->n, c->posts[o->post].name,
+                   c->duties[o->duty].title, pid, o->checkpoint, o->of, due);
+        if (s == REPORT_LATE) {
+                day_format(st->met_on, met);
+                buf_printf(z->b, "逾期完成（%s 完成，逾期 %d 天）\n", met, st->met_on - o->due);
+        } else if (st->done > 0)
+                buf_printf(z->b, "未完成（仅完成 %d/%d 次）\n", st->done, st->required);
+        else
+                buf_puts(z->b, "未完成\n");
+        return 0;
+}
+
+static bool held(const Person *p, size_t post, Day day) {
+        for (size_t i = 0; i < p->n_tenures; i++)
+                if (p->tenures[i].post == post &&
+                    (p->tenures[i].from == DAY_INVALID || p->tenures[i].from <= day) &&
+                    (p->tenures[i].until == DAY_MAX || p->tenures[i].until == DAY_INVALID ||
+                     day <= p->tenures[i].until))
+                        return true;
+        return false;
+}
+
+int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
+                  size_t person, int year, Day today, char **ret) {
+        const Person *p = &c->people[person];
+        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
+        Buf b = {0};
+        buf_printf(&b, "%s %d年度履行安全生产工作职责情况（述职草稿）\n", p->name, year);
+        buf_printf(&b, "单位：%s    生成日期：", c->org_name);
+        char d1[11], d2[11];
+        day_format(today, d1);
+        buf_printf(&b, "%s\n\n一、任职情况\n", d1);
+        int n_posts = 0;
+        for (size_t i = 0; i < p->n_tenures; i++) {
+                const Tenure *t = &p->tenures[i];
+                Day from = t->from == DAY_INVALID || t->from < y0 ? y0 : t->from;
+                Day until = t->until == DAY_INVALID || t->until > y1 ? y1 : t->until;
+                if (from > until)
+                        continue;
+                day_format(from, d1), day_format(until, d2);
+                if (from == y0 && until == y1)
+                        buf_printf(&b, "  %s（全年）\n", c->posts[t->post].name);
+                else
+                        buf_printf(&b, "  %s（%s 至 %s）\n", c->posts[t->post].name, d1, d2);
+                n_posts++;
+        }
+        if (!n_posts)
+                buf_puts(&b, "  本年度未担任配置中的岗位。\n");
+
+        Report rep = {0};
+        int r = report_build(c, l, y0, y1, today, (ssize_t)person, -1, &rep);
+        if (r < 0) {
+                buf_done(&b);
+                return r;
+        }
+        buf_puts(&b, "\n二、应履行职责及完成情况\n");
+        if (!rep.n_rows)
+                buf_puts(&b, "  本年度没有应履行的定期职责。\n");
+        for (size_t i = 0; i < rep.n_rows; i++) {
+                const ReportRow *w = &rep.rows[i];
+                const Duty *d = &c->duties[w->duty];
+                _cleanup_free_ char *basis = duty_basis(c, d);
+                buf_printf(&b, "  %zu. %s·%s：应完成 %d 次，按时完成 %d 次，逾期完成 %d 次，"
+                           "未完成 %d 次，未到期 %d 次", i + 1, c->posts[w->post].name, d->title,
+                           w->n.required, w->n.on_time, w->n.late, w->n.missed, w->n.open);
+                if (basis && *basis)
+                        buf_printf(&b, "。依据：%s", basis);
+                buf_puts(&b, "\n");
+        }
+
+        buf_puts(&b, "\n三、履职记录\n");
+        int n_done = 0;
+        for (size_t i = 0; i < n_comps; i++) {
+                const Completion *x = &comps[i];
+                if (x->undone_at || x->date < y0 || x->date > y1)
+                        continue;
+                ssize_t pi = config_find_post(c, x->post), di = config_find_duty(c, x->duty);
+                bool mine = streq_ptr(x->done_by, p->id) || streq(x->person, p->id) ||
+                            ((!x->done_by || !*x->done_by) && !x->person[0] && pi >= 0 &&
+                             held(p, (size_t)pi, x->date));
+                if (!mine)
+                        continue;
+                day_format(x->date, d1);
+                buf_printf(&b, "  %d. %s  %s·%s（%s）", ++n_done, d1,
+                           pi >= 0 ? c->posts[pi].name : x->post,
+                           di >= 0 ? c->duties[di].title : x->duty, x->period);
+                if (x->note && *x->note)
+                        buf_printf(&b, "\n     说明：%s", x->note);
+                if (x->evidence && *x->evidence)
+                        buf_printf(&b, "\n     证明材料：%s", x->evidence);
+                if (di >= 0) {
+                        _cleanup_free_ char *basis = duty_basis(c, &c->duties[di]);
+                        if (basis && *basis)
+                                buf_printf(&b, "\n     依据：%s", basis);
+                }
+                buf_puts(&b, "\n");
+        }
+        if (!n_done)
+                buf_puts(&b, "  本年度没有履职记录。\n");
+
+        buf_puts(&b, "\n四、逾期及未完成事项\n");
+        Shuzhi z = {c, &b, 0};
+        r = each_occurrence(c, l, y0, y1, today, (ssize_t)person, -1, list_problems, &z);
+        if (r == 0 && z.n == 0)
+                buf_puts(&b, "  无。\n");
+
+        const ReportCounts *t = &rep.total;
+        int closed = t->on_time + t->late + t->missed;
+        buf_printf(&b, "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
+                   "尚未到期 %d 次", year, t->required, t->on_time, t->late, t->missed, t->open);
+        if (closed > 0)
+                buf_printf(&b, "；已到期事项按时完成率 %d%%", (t->on_time * 100 + closed / 2) / closed);
+        buf_puts(&b, "。\n");
+        report_done(&rep);
+        if (r < 0) {
+                buf_done(&b);
+                return r;
+        }
+        if (!(*ret = buf_steal(&b)))
+                return -ENOMEM;
+        return 0;
+}

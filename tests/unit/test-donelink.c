@@ -1,0 +1,253 @@
+/* test-donelink.c — done-link tokens: make/check/consume, expiry, tampering, replay, wrong key;
+ * base64url strictness; the page's HTML escaping and form decoding. */
+#include "testutil.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <time.h>
+
+#include "completion.h"
+#include "donelink.h"
+#include "donepage.h"
+#include "schedule.h"
+#include "store.h"
+
+static const char *YAML = "organization: {name: 测试镇}\n"
+                          "posts:\n  - {id: zz, name: 镇长}\n"
+                          "people:\n  - {id: a, name: 张三, posts: [zz]}\n"
+                          "duties:\n  - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次}\n";
+
+typedef struct Fx {
+        char dir[64];
+        Store *s;
+        Config *c;
+} Fx;
+
+static int setup(void **state) {
+        Fx *f = calloc(1, sizeof(*f));
+        strcpy(f->dir, "/tmp/dutyd-donelink-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(store_open(f->dir, &f->s), 0);
+        assert_int_equal(donelink_init(f->s), 0);
+        assert_int_equal(completion_init(f->s), 0);
+        f->c = load_ok(YAML);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fx *f = *state;
+        store_close(f->s);
+        config_free(f->c);
+        const char *sfx[] = {"state.db", "state.db-wal", "state.db-shm"};
+        for (size_t i = 0; i < 3; i++) {
+                char p[128];
+                snprintf(p, sizeof(p), "%s/%s", f->dir, sfx[i]);
+                unlink(p);
+        }
+        rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+static const char *OCC = "m:zz:2026-11:1";
+
+static void test_make_check(void **state) {
+        Fx *f = *state;
+        char *tok = NULL, *occ = NULL;
+        time_t now = 1790000000;
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
+        assert_non_null(strchr(tok, '.'));
+        assert_null(strpbrk(tok, "+/=\n"));
+        assert_int_equal(donelink_check(f->s, tok, now, &occ), 0);
+        assert_string_equal(occ, OCC);
+        free(occ);
+        /* Two tokens for the same occurrence differ (nonce). */
+        char *tok2 = NULL;
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok2), 0);
+        assert_string_not_equal(tok, tok2);
+        /* Expired: one second after. */
+        assert_int_equal(donelink_check(f->s, tok, now + 3600, NULL), 0);
+        assert_int_equal(donelink_check(f->s, tok, now + 3601, NULL), -ESTALE);
+        free(tok), free(tok2);
+}
+
+static void flip(char *s, size_t i) {
+        s[i] = s[i] == 'A' ? 'B' : 'A';
+}
+
+static void test_tamper(void **state) {
+        Fx *f = *state;
+        char *tok = NULL;
+        time_t now = 1790000000;
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
+        size_t dot = (size_t)(strchr(tok, '.') - tok), len = strlen(tok);
+        /* Every single position of the payload and of the signature. */
+        for (size_t i = 0; i < len; i++) {
+                if (i == dot)
+                        continue;
+                char *t = strdup(tok);
+                flip(t, i);
+                int r = donelink_check(f->s, t, now, NULL);
+                assert_true(r == -EPERM || r == -EBADMSG);
+                free(t);
+        }
+        /* Truncated, empty, no dot, garbage. */
+        char *t = strndup(tok, len - 1);
+        assert_int_not_equal(donelink_check(f->s, t, now, NULL), 0);
+        free(t);
+        assert_int_equal(donelink_check(f->s, "", now, NULL), -EBADMSG);
+        assert_int_equal(donelink_check(f->s, "abc", now, NULL), -EBADMSG);
+        assert_int_equal(donelink_check(f->s, ".", now, NULL), -EBADMSG);
+        assert_int_equal(donelink_check(f->s, "a.b", now, NULL), -EBADMSG);
+        /* Payloads signed with the right key but for another purpose, or malformed. */
+        unsigned char key[32];
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(store_db(f->s), "SELECT key FROM donelink_key", -1,
+                                            &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        memcpy(key, sqlite3_column_blob(st, 0), 32);
+        sqlite3_finalize(st);
+        const char *payloads[] = {"feed\n1790003600\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
+                                  "done\nsoon\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
+                                  "done\n1790003600\nm:zz:2026-11:1"};
+        const int want[] = {-EPERM, -EBADMSG, -EBADMSG};
+        for (size_t i = 0; i < ELEMENTSOF(payloads); i++) {
+                char *p64 = base64url_encode(payloads[i], strlen(payloads[i]));
+                unsigned char mac[32];
+                unsigned int ml = 0;
+                HMAC(EVP_sha256(), key, 32, (unsigned char *)p64, strlen(p64), mac, &ml);
+                char *m64 = base64url_encode(mac, ml);
+                char *forged = strfmt("%s.%s", p64, m64);
+                assert_int_equal(donelink_check(f->s, forged, now, NULL), want[i]);
+                free(p64), free(m64), free(forged);
+        }
+        free(tok);
+}
+
+static void test_wrong_key(void **state) {
+        Fx *f = *state;
+        char *tok = NULL;
+        time_t now = 1790000000;
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
+        assert_int_equal(store_exec(f->s, "UPDATE donelink_key SET key = zeroblob(32)"), 0);
+        assert_int_equal(donelink_check(f->s, tok, now, NULL), -EPERM);
+        assert_int_equal(store_exec(f->s, "DELETE FROM donelink_key"), 0);
+        assert_int_equal(donelink_check(f->s, tok, now, NULL), -EPERM);
+        free(tok);
+}
+
+static void test_consume_replay(void **state) {
+        Fx *f = *state;
+        char *tok = NULL;
+        time_t now = time(NULL);
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
+        Occurrence o;
+        assert_int_equal(schedule_find(f->c, OCC, &o), 0);
+        CompletionInput in = {.occ = &o, .done_by = "a", .date = day_from_ymd(2026, 11, 20),
+                              .note = "纪要", .source = "link"};
+        int64_t id = 0;
+        assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), 0);
+        assert_true(id > 0);
+        assert_int_equal(donelink_check(f->s, tok, now, NULL), -EALREADY);
+        assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), -EALREADY);
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        assert_int_equal(n, 1); /* the replay added nothing */
+        assert_string_equal(v[0].source, "link");
+        assert_string_equal(v[0].done_by, "a");
+        completion_list_free(v, n);
+        /* A token for another occurrence cannot record this one. */
+        char *other = NULL;
+        assert_int_equal(donelink_make(f->s, "m:zz:2026-12:1", now + 3600, &other), 0);
+        assert_int_equal(donelink_consume(f->s, f->c, other, now, &in, &id), -EPERM);
+        assert_int_equal(donelink_check(f->s, other, now, NULL), 0); /* not consumed */
+        /* Expired tokens are not consumed either. */
+        char *old = NULL;
+        assert_int_equal(donelink_make(f->s, OCC, now - 1, &old), 0);
+        assert_int_equal(donelink_consume(f->s, f->c, old, now, &in, &id), -ESTALE);
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        assert_int_equal(n, 1);
+        completion_list_free(v, n);
+        free(tok), free(other), free(old);
+}
+
+static void test_url(void **state) {
+        Fx *f = *state;
+        char *u = donelink_url(f->c, "TOK.SIG");
+        assert_string_equal(u, "http://127.0.0.1:8080/done/TOK.SIG");
+        free(u);
+        free(f->c->server.public_url);
+        f->c->server.public_url = strdup("https://duty.example.gov.cn/");
+        u = donelink_url(f->c, "TOK.SIG");
+        assert_string_equal(u, "https://duty.example.gov.cn/done/TOK.SIG");
+        free(u);
+}
+
+static void test_base64url(void **state) {
+        (void)state;
+        unsigned char out[16];
+        const char *cases[][2] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
+                                  {"\xfb\xff", "-_8"}};
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char *e = base64url_encode(cases[i][0], strlen(cases[i][0]));
+                assert_string_equal(e, cases[i][1]);
+                free(e);
+                int n = base64url_decode(cases[i][1], strlen(cases[i][1]), out, sizeof(out));
+                assert_int_equal(n, (int)strlen(cases[i][0]));
+                assert_memory_equal(out, cases[i][0], (size_t)n);
+        }
+        assert_int_equal(base64url_decode("Zh", 2, out, sizeof(out)), -EBADMSG); /* bits set */
+        assert_int_equal(base64url_decode("Z", 1, out, sizeof(out)), -EBADMSG);
+        assert_int_equal(base64url_decode("Zm9=", 4, out, sizeof(out)), -EBADMSG);
+        assert_int_equal(base64url_decode("Zm+v", 4, out, sizeof(out)), -EBADMSG);
+        assert_int_equal(base64url_decode("Zm9vZm9v", 8, out, 5), -EBADMSG); /* too long */
+}
+
+static void test_html_escape(void **state) {
+        (void)state;
+        Buf b = {0};
+        html_escape(&b, "<a href=\"x\">'&'</a> 张三");
+        assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt; 张三");
+        buf_done(&b);
+}
+
+static void test_form(void **state) {
+        (void)state;
+        char *v = NULL;
+        const char *body = "person=a&note=%E7%BA%AA%E8%A6%81+%231&empty=&flag";
+        assert_int_equal(form_value(body, "person", &v), 0);
+        assert_string_equal(v, "a");
+        free(v);
+        assert_int_equal(form_value(body, "note", &v), 0);
+        assert_string_equal(v, "纪要 #1");
+        free(v);
+        assert_int_equal(form_value(body, "empty", &v), 0);
+        assert_string_equal(v, "");
+        free(v);
+        assert_int_equal(form_value(body, "flag", &v), 0);
+        assert_string_equal(v, "");
+        free(v);
+        assert_int_equal(form_value(body, "pers", &v), -ENOENT);
+        assert_int_equal(form_value("note=%4", "note", &v), -EINVAL);
+        assert_int_equal(form_value("note=%zz", "note", &v), -EINVAL);
+        assert_int_equal(form_value("note=%00", "note", &v), -EINVAL);
+        assert_int_equal(form_value("xnote=1&note=2", "note", &v), 0);
+        assert_string_equal(v, "2");
+        free(v);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_make_check, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_consume_replay, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_url, setup, teardown),
+                cmocka_unit_test(test_base64url),
+                cmocka_unit_test(test_html_escape),
+                cmocka_unit_test(test_form),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,232 @@
+/* test-outbox.c — delivery ids, insert-or-ignore, states, backoff, give-up, crash recovery. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "outbox.h"
+#include "util.h"
+
+typedef struct Fx {
+        char dir[64];
+        Store *store;
+        Config cfg;
+        Channel ch[2];
+} Fx;
+
+static int setup(void **state) {
+        Fx *f = calloc(1, sizeof *f);
+        assert_non_null(f);
+        strcpy(f->dir, "/tmp/dutyd-outbox-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(store_open(f->dir, &f->store), 0);
+        assert_int_equal(outbox_init(f->store), 0);
+        assert_int_equal(outbox_init(f->store), 0); /* idempotent */
+        f->ch[0] = (Channel){.id = (char *)"wecom-town", .type = CHANNEL_WECOM, .give_up_hours = 2};
+        f->ch[1] = (Channel){.id = (char *)"hook", .type = CHANNEL_WEBHOOK, .url = (char *)"http://x"};
+        f->cfg.channels = f->ch;
+        f->cfg.n_channels = 2;
+        f->cfg.org_name = (char *)"大栗港镇";
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fx *f = *state;
+        store_close(f->store);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static MessageItem item(const char *occ, const char *step) {
+        return (MessageItem){.kind = TEMPLATE_UPCOMING, .occurrence = occ, .step = step,
+                             .duty = "meeting", .title = "安全生产例会", .post = "镇长",
+                             .holders = "张三、李四", .due = "2026-12-31", .days = 7,
+                             .period = "2026-Q4", .checkpoint = 1, .of = 1};
+}
+
+static size_t count(Fx *f, bool failed_only) {
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(outbox_list(f->store, failed_only, &rows, &n), 0);
+        outbox_rows_free(rows, n);
+        return n;
+}
+
+static void test_delivery_id(void **state) {
+        (void)state;
+        const char *o[] = {"m:p:2026-Q4:1"}, *s[] = {"b7"}, *s2[] = {"b1"};
+        char a[OUTBOX_ID_LEN + 1], b[OUTBOX_ID_LEN + 1];
+        outbox_delivery_id(o, s, 1, "ch", "", a);
+        outbox_delivery_id(o, s, 1, "ch", "", b);
+        assert_string_equal(a, b);
+        assert_int_equal(strlen(a), 32);
+        outbox_delivery_id(o, s2, 1, "ch", "", b);
+        assert_string_not_equal(a, b);
+        outbox_delivery_id(o, s, 1, "ch2", "", b);
+        assert_string_not_equal(a, b);
+        outbox_delivery_id(o, s, 1, "ch", "a@b.cn", b);
+        assert_string_not_equal(a, b);
+        /* Field boundaries are unambiguous. */
+        const char *o3[] = {"ab"}, *s3[] = {"c"}, *o4[] = {"a"}, *s4[] = {"bc"};
+        outbox_delivery_id(o3, s3, 1, "x", "", a);
+        outbox_delivery_id(o4, s4, 1, "x", "", b);
+        assert_string_not_equal(a, b);
+}
+
+static void test_queue_once(void **state) {
+        Fx *f = *state;
+        MessageItem its[2] = {item("m:p:2026-Q4:1", "b7"), item("n:p:2026-Q4:1", "b7")};
+        OutboxRequest req = {.channel = 0, .recipient = "", .items = its, .n_items = 1};
+        size_t q;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
+        assert_int_equal(q, 1);
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1001, &q), 0);
+        assert_int_equal(q, 0);
+        /* Grouped differently later: the already queued reminder is dropped from the group. */
+        req.n_items = 2;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1002, &q), 0);
+        assert_int_equal(q, 1);
+        assert_int_equal(count(f, false), 2);
+        OutboxRow *rows;
+        size_t n;
+        assert_int_equal(outbox_due(f->store, "wecom-town", 1002, 10, &rows, &n), 0);
+        assert_int_equal(n, 2);
+        json_t *c = json_loads(rows[1].content, 0, NULL);
+        assert_non_null(c);
+        assert_int_equal(json_array_size(json_object_get(c, "items")), 1);
+        json_t *h = json_object_get(json_array_get(json_object_get(c, "items"), 0), "holders");
+        assert_int_equal(json_array_size(h), 2);
+        assert_string_equal(json_string_value(json_array_get(h, 1)), "李四");
+        assert_int_equal(rows[0].give_up, 1000 + 2 * 3600);
+        json_decref(c);
+        outbox_rows_free(rows, n);
+        /* Same reminder for another channel or recipient is a different message. */
+        req.channel = 1;
+        req.n_items = 1;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1003, &q), 0);
+        assert_int_equal(q, 1);
+        req.recipient = "a@b.cn";
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1003, &q), 0);
+        assert_int_equal(q, 1);
+}
+
+static void test_split_ids(void **state) {
+        Fx *f = *state;
+        enum { N = 30 };
+        MessageItem its[N];
+        char occ[N][32];
+        for (int i = 0; i < N; i++) {
+                snprintf(occ[i], sizeof occ[i], "d%d:p:2026-Q4:1", i);
+                its[i] = item(occ[i], "d0");
+        }
+        OutboxRequest req = {.channel = 0, .recipient = "", .items = its, .n_items = N};
+        size_t q;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
+        assert_true(q > 1); /* WeCom 2048 bytes forces a split */
+        OutboxRow *rows;
+        size_t n;
+        assert_int_equal(outbox_list(f->store, false, &rows, &n), 0);
+        assert_int_equal(n, q);
+        for (size_t i = 0; i < n; i++) {
+                json_t *c = json_loads(rows[i].content, 0, NULL);
+                assert_true(strlen(json_string_value(json_object_get(c, "text"))) <= 2048);
+                json_decref(c);
+        }
+        outbox_rows_free(rows, n);
+}
+
+static void test_states(void **state) {
+        Fx *f = *state;
+        bool ins, failed;
+        assert_int_equal(outbox_insert(f->store, "id1", "hook", "", "test", "o", "{\"text\":\"x\"}", 100, 100 + 3600, &ins), 0);
+        assert_true(ins);
+        assert_int_equal(outbox_insert(f->store, "id1", "hook", "", "test", "o", "{}", 100, 100, &ins), 0);
+        assert_false(ins);
+        assert_int_equal(outbox_claim(f->store, "id1", 100), 0);
+        assert_int_equal(outbox_claim(f->store, "id1", 100), -ESTALE); /* already claimed */
+        assert_int_equal(outbox_mark_retry(f->store, "id1", 100, DELIVERY_RETRY, "HTTP 500", &failed), 0);
+        assert_false(failed);
+        OutboxRow r;
+        assert_int_equal(outbox_get(f->store, "id1", &r), 0);
+        assert_int_equal(r.state, OUTBOX_QUEUED);
+        assert_int_equal(r.attempts, 1);
+        assert_true(r.next_attempt >= 100 + 24 && r.next_attempt <= 100 + 36);
+        assert_string_equal(r.last_error, "HTTP 500");
+        outbox_row_done(&r);
+        int64_t next;
+        assert_int_equal(outbox_next_due(f->store, 100, &next), 0);
+        assert_true(next > 100);
+        /* Crash while sending: recovered to queued, same id. */
+        assert_int_equal(outbox_claim(f->store, "id1", 200), 0);
+        assert_int_equal(outbox_recover(f->store, 300), 1);
+        assert_int_equal(outbox_get(f->store, "id1", &r), 0);
+        assert_int_equal(r.state, OUTBOX_QUEUED);
+        assert_int_equal(r.next_attempt, 300);
+        outbox_row_done(&r);
+        assert_int_equal(outbox_claim(f->store, "id1", 300), 0);
+        assert_int_equal(outbox_mark_sent(f->store, "id1", 301), 0);
+        assert_int_equal(outbox_get(f->store, "id1", &r), 0);
+        assert_int_equal(r.state, OUTBOX_SENT);
+        assert_int_equal(r.sent, 301);
+        assert_null(r.last_error);
+        outbox_row_done(&r);
+        size_t pend;
+        assert_int_equal(outbox_pending_count(f->store, NULL, &pend), 0);
+        assert_int_equal(pend, 0);
+
+        /* Give-up: a retry past the deadline fails the message. */
+        assert_int_equal(outbox_insert(f->store, "id2", "hook", "", "test", "o", "{}", 100, 110, &ins), 0);
+        assert_int_equal(outbox_claim(f->store, "id2", 100), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id2", 100, DELIVERY_RETRY, "超时", &failed), 0);
+        assert_true(failed);
+        /* Re-sign: once at once, then failed. */
+        assert_int_equal(outbox_insert(f->store, "id3", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
+        assert_int_equal(outbox_claim(f->store, "id3", 100), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed), 0);
+        assert_false(failed);
+        assert_int_equal(outbox_get(f->store, "id3", &r), 0);
+        assert_int_equal(r.next_attempt, 100);
+        outbox_row_done(&r);
+        assert_int_equal(outbox_claim(f->store, "id3", 100), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed), 0);
+        assert_true(failed);
+        /* Permanent. */
+        assert_int_equal(outbox_insert(f->store, "id4", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
+        assert_int_equal(outbox_claim(f->store, "id4", 100), 0);
+        assert_int_equal(outbox_mark_failed(f->store, "id4", 100, "HTTP 404"), 0);
+        assert_int_equal(count(f, true), 3);
+        assert_int_equal(outbox_next_due(f->store, 0, &next), -ENOENT);
+}
+
+static void test_backoff(void **state) {
+        (void)state;
+        assert_int_equal(outbox_backoff(1, 0.5), 30);
+        assert_int_equal(outbox_backoff(2, 0.5), 60);
+        assert_int_equal(outbox_backoff(3, 0.5), 120);
+        assert_int_equal(outbox_backoff(10, 0.5), 3600);
+        assert_int_equal(outbox_backoff(40, 0.5), 3600);
+        assert_int_equal(outbox_backoff(1, 0.0), 24);
+        assert_int_equal(outbox_backoff(1, 0.999999), 36);
+        assert_int_equal(outbox_backoff(20, 0.999999), 4320);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_delivery_id),
+                cmocka_unit_test_setup_teardown(test_queue_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_split_ids, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_states, setup, teardown),
+                cmocka_unit_test(test_backoff),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
