@@ -17,6 +17,7 @@
 #include "config.h"
 #include "donelink.h"
 #include "donepage.h"
+#include "feedbuild.h"
 #include "feeds.h"
 #include "feedtoken.h"
 #include "httpd.h"
@@ -54,6 +55,9 @@ struct Manager {
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
         DonePageContext done_page;
+        FeedBuild *feed_build;   /* a rebuild running in its worker thread */
+        bool feeds_again;        /* another rebuild was asked for meanwhile */
+        Day feeds_building_day;
 };
 
 /* ---- small state in the database -------------------------------------------------------- */
@@ -150,24 +154,69 @@ static int feed_status(void *userdata, const Config *c, const Occurrence *o, Day
         return 0;
 }
 
-static int rebuild_feeds(Manager *m, Day today) {
+/* At start-up, before READY=1: synchronously, so the server never serves an empty cache. */
+static int rebuild_feeds_now(Manager *m, Day today) {
         FeedSet *set = NULL;
-        int r = feedset_new(m->config, today, feed_status, m->ledger, &set);
         FeedsWriteStats stats = {0};
+        int r = feedset_new(m->config, today, feed_status, m->ledger, &set);
         if (r == 0)
-                r = feeds_write(set, m->feeds_dir, &stats);
-        if (r == 0)
-                r = feed_cache_update(m->feed_cache, set, tz_now());
+                r = feeds_update(set, m->feed_cache, m->feeds_dir, tz_now(), &stats);
         if (r == 0)
                 r = feed_cache_load_tokens(m->feed_cache, m->store);
         feedset_free(set);
         if (r < 0)
                 log_error("写入日历订阅失败：%s", strerror(-r));
-        else {
+        else
                 m->feeds_day = today;
-                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个", stats.feeds, stats.written,
-                          stats.unchanged);
+        return r;
+}
+
+static int rebuild_feeds(Manager *m, Day today);
+
+static void on_feeds_built(void *userdata, FeedCache *fc, FeedsWriteStats *st, int error) {
+        Manager *m = userdata;
+        m->feed_build = feedbuild_free(m->feed_build);
+        if (error == 0) {
+                /* Tokens come from the database, which stays on the loop thread. */
+                int r = feed_cache_load_tokens(fc, m->store);
+                if (r < 0)
+                        log_error("读取订阅令牌失败：%s", strerror(-r));
+                FeedCache *old = m->feed_cache;
+                m->feed_cache = fc;
+                if (m->httpd)
+                        httpd_set_cache(m->httpd, fc);
+                feed_cache_free(old); /* bodies still being sent keep their own references */
+                m->feeds_day = m->feeds_building_day;
+                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个", st->feeds, st->written,
+                          st->unchanged);
+        } else {
+                feed_cache_free(fc);
+                if (error != -ECANCELED)
+                        log_error("写入日历订阅失败：%s", strerror(-error));
         }
+        if (m->feeds_again) {
+                m->feeds_again = false;
+                (void)rebuild_feeds(m, tz_day(tz_now()));
+        }
+}
+
+/* Off the loop: planning here, rendering and writing in a worker thread. */
+static int rebuild_feeds(Manager *m, Day today) {
+        if (m->feed_build) { /* one at a time; the newest state wins */
+                feedbuild_cancel(m->feed_build);
+                m->feeds_again = true;
+                return 0;
+        }
+        OccurrenceList occ = {0};
+        FeedStatus *st = NULL;
+        int r = feeds_plan(m->config, today, feed_status, m->ledger, &occ, &st);
+        if (r == 0)
+                r = feedbuild_start(m->event, m->config, today, &occ, st, m->feeds_dir,
+                                    m->feed_cache, tz_now(), on_feeds_built, m, &m->feed_build);
+        if (r < 0)
+                log_error("写入日历订阅失败：%s", strerror(-r));
+        else
+                m->feeds_building_day = today;
         return r;
 }
 
@@ -323,7 +372,7 @@ static int plan_next(Manager *m, time_t now) {
 static int tick(Manager *m) {
         time_t now = tz_now();
         Day today = tz_day(now);
-        if (today != m->feeds_day)
+        if (today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
                 (void)rebuild_feeds(m, today);
         int r = process_due(m, now);
         if (r < 0)
@@ -388,6 +437,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 m->config = c;
                 if (m->sender)
                         (void)sender_set_config(m->sender, c);
+                /* A running build still reads the old config: stop it first. */
+                m->feed_build = feedbuild_free(m->feed_build);
+                m->feeds_again = false;
                 (void)rebuild_feeds(m, tz_day(tz_now()));
                 config_free(old);
                 log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);
@@ -596,7 +648,7 @@ int manager_new(const char *config_path, Manager **ret) {
                 r = r < 0 ? r : -ENOMEM;
                 goto fail;
         }
-        if ((r = rebuild_feeds(m, tz_day(tz_now()))) < 0)
+        if ((r = rebuild_feeds_now(m, tz_day(tz_now()))) < 0)
                 goto fail;
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
@@ -626,6 +678,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* The sender first: it puts transfers in flight back to the queue. */
         sender_free(m->sender);
+        feedbuild_free(m->feed_build);
         httpd_free(m->httpd);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->refresh);
