@@ -738,6 +738,7 @@ static const KeyDef template_keys[] = {
         {.name = "overdue", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_OVERDUE])},
         {.name = "escalation", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_ESCALATION])},
         {.name = "digest", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_DIGEST])},
+        {.name = "event", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_EVENT])},
 };
 
 /* ---- list items ------------------------------------------------------------------------- */

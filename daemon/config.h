@@ -161,6 +161,7 @@ typedef enum TemplateKind {
         TEMPLATE_OVERDUE,
         TEMPLATE_ESCALATION,
         TEMPLATE_DIGEST,     /* catch-up after downtime */
+        TEMPLATE_EVENT,      /* dutyctl raise: act now */
         _TEMPLATE_MAX,
 } TemplateKind;
 

@@ -20,6 +20,7 @@ static const char *const default_templates[_TEMPLATE_MAX] = {
         [TEMPLATE_ESCALATION] = "◆ 逾期督办：{late}未按期完成「{title}」（{period} 第{checkpoint}/{of}次，"
                                 "截止{due}），已逾期{days}个工作日，请督促落实。{basis_line}{link_line}",
         [TEMPLATE_DIGEST] = "【{org}·补发提醒】系统停止运行期间有{count}项提醒到期，汇总如下：",
+        [TEMPLATE_EVENT] = "◆ 紧急：{post}（{holders}）请立即「{title}」。{basis_line}{link_line}",
 };
 
 size_t message_byte_limit(ChannelType t) {
@@ -263,6 +264,9 @@ int message_subject(const Config *cfg, const MessageItem *items, size_t n, bool 
                 case TEMPLATE_OVERDUE:
                         s = strfmt("【%s】%s·%s 已逾期%d个工作日", org, nz(it->post), nz(it->title),
                                    it->days);
+                        break;
+                case TEMPLATE_EVENT:
+                        s = strfmt("【%s】紧急：%s·%s", org, nz(it->post), nz(it->title));
                         break;
                 default:
                         s = strfmt("【%s】逾期督办：%s·%s", org, nz(it->post), nz(it->title));

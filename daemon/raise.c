@@ -38,7 +38,7 @@ int raise_plan(const Config *c, const char *event, Day today, int minute, int64_
                Firing **ret, size_t *ret_n) {
         Firing *f = NULL;
         size_t n = 0, cap = 0;
-        Reminder rem = {.kind = REMIND_DUE_TODAY, .day = today, .minute = minute};
+        Reminder rem = {.kind = REMIND_EVENT, .day = today, .minute = minute};
         snprintf(rem.step, sizeof(rem.step), "ev-%" PRId64, seq);
         for (size_t d = 0; d < c->n_duties; d++) {
                 const Duty *duty = &c->duties[d];

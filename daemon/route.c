@@ -195,6 +195,8 @@ static TemplateKind template_of(ReminderKind k) {
                 return TEMPLATE_DUE_TODAY;
         case REMIND_OVERDUE:
                 return TEMPLATE_OVERDUE;
+        case REMIND_EVENT:
+                return TEMPLATE_EVENT;
         default:
                 return TEMPLATE_ESCALATION;
         }

@@ -444,7 +444,7 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
 /* ---- reminders -------------------------------------------------------------------------- */
 
 static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue",
-                                                  "escalation"};
+                                                  "escalation", "event"};
 const char *reminder_kind_to_string(ReminderKind k) { return reminder_kind_names[k]; }
 
 size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,

@@ -67,6 +67,7 @@ typedef enum ReminderKind {
         REMIND_DUE_TODAY,
         REMIND_OVERDUE,    /* N working days late */
         REMIND_ESCALATION, /* overdue, escalation posts told as well */
+        REMIND_EVENT,      /* `dutyctl raise`: an event (事故) calls for the duty now */
 } ReminderKind;
 
 typedef struct Reminder {
