@@ -372,6 +372,20 @@ static int node_items(Loader *L, yaml_node_t *n, yaml_node_t ***ret, size_t *ret
         return 0;
 }
 
+/* The items of a list node (or a scalar as a one-item list) and a zeroed array of as many
+ * elements of `size` bytes for the parsed values. NULL when out of memory. */
+static void *list_new(Loader *L, yaml_node_t *n, size_t size, yaml_node_t ***ret_items,
+                      size_t *ret_n) {
+        if (node_items(L, n, ret_items, ret_n) < 0)
+                return NULL;
+        void *v = calloc(*ret_n ? *ret_n : 1, size);
+        if (!v) {
+                L->oom = true;
+                *ret_items = (free(*ret_items), NULL);
+        }
+        return v;
+}
+
 static int parse_strlist(Loader *L, yaml_node_t *n, char ***out, size_t *out_n) {
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt;
@@ -411,11 +425,9 @@ static int resolve(Loader *L, yaml_node_t *n, Entity e, size_t *out) {
 static int parse_reflist(Loader *L, yaml_node_t *n, Entity e, size_t **out, size_t *out_n) {
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt;
-        if (node_items(L, n, &items, &cnt) < 0)
-                return -ENOMEM;
-        size_t *v = calloc(cnt ? cnt : 1, sizeof(size_t));
+        size_t *v = list_new(L, n, sizeof(size_t), &items, &cnt);
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return -ENOMEM;
         int r = 0;
         size_t k = 0;
         for (size_t i = 0; i < cnt; i++) {
@@ -637,11 +649,9 @@ static int parse_before(Loader *L, yaml_node_t *n, void *obj) {
         ReminderPolicy *p = obj;
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt;
-        if (node_items(L, n, &items, &cnt) < 0)
-                return -ENOMEM;
-        int *v = calloc(cnt ? cnt : 1, sizeof(int));
+        int *v = list_new(L, n, sizeof(int), &items, &cnt);
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return -ENOMEM;
         int r = 0;
         size_t k = 0;
         for (size_t i = 0; i < cnt; i++) {
@@ -767,11 +777,9 @@ static int parse_tenures(Loader *L, yaml_node_t *n, void *obj) {
         Person *p = obj;
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt;
-        if (node_items(L, n, &items, &cnt) < 0)
-                return -ENOMEM;
-        Tenure *v = calloc(cnt ? cnt : 1, sizeof(Tenure));
+        Tenure *v = list_new(L, n, sizeof(Tenure), &items, &cnt);
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return -ENOMEM;
         free(p->tenures);
         p->tenures = v, p->n_tenures = 0;
         int r = 0;
@@ -877,11 +885,9 @@ static int parse_kinds(Loader *L, yaml_node_t *n, void *obj) {
         Route *r = obj;
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt;
-        if (node_items(L, n, &items, &cnt) < 0)
-                return -ENOMEM;
-        DutyKind *v = calloc(cnt ? cnt : 1, sizeof(DutyKind));
+        DutyKind *v = list_new(L, n, sizeof(DutyKind), &items, &cnt);
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return -ENOMEM;
         free(r->kinds);
         r->kinds = v, r->n_kinds = 0;
         int q = 0;

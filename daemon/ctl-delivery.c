@@ -18,13 +18,9 @@
 #include "util.h"
 
 static int open_store(const Config *c, Store **ret) {
-        const char *dir = ctl_state_dir(c);
-        int r = store_open(dir, ret);
-        if (r < 0) {
-                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
-                return r;
-        }
-        r = outbox_init(*ret);
+        if (ctl_open_store(c, ret))
+                return -EIO;
+        int r = outbox_init(*ret);
         if (r < 0) {
                 fprintf(stderr, "无法初始化发件箱：%s\n", store_errmsg(*ret));
                 *ret = store_close(*ret);
@@ -59,6 +55,15 @@ int verb_send_test(int argc, char **argv) {
                 return 1;
         }
         const Channel *ch = &cfg->channels[ci];
+        /* Sending needs the channel's secrets (signing keys, SMTP password). */
+        Diags d = {0};
+        r = config_load_secrets(cfg, &d);
+        diags_print(&d, stderr);
+        diags_done(&d);
+        if (r < 0) {
+                config_free(cfg);
+                return EXIT_CONFIG;
+        }
         Store *store = NULL;
         if (open_store(cfg, &store) < 0) {
                 config_free(cfg);

@@ -23,43 +23,13 @@ static void sha256(const void *data, size_t n, unsigned char out[static 32]) {
                 memset(out, 0, 32); /* cannot fail for SHA-256 short of a broken libcrypto */
 }
 
-/* Decodes one UTF-8 sequence; returns its length, 0 when invalid. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
-        unsigned char c = s[0];
-        size_t len;
-        uint32_t v;
-        if (c < 0x80) {
-                *cp = c;
-                return 1;
-        } else if ((c & 0xE0) == 0xC0)
-                len = 2, v = c & 0x1F;
-        else if ((c & 0xF0) == 0xE0)
-                len = 3, v = c & 0x0F;
-        else if ((c & 0xF8) == 0xF0)
-                len = 4, v = c & 0x07;
-        else
-                return 0;
-        if (n < len)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((s[i] & 0xC0) != 0x80)
-                        return 0;
-                v = (v << 6) | (s[i] & 0x3F);
-        }
-        static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-                return 0;
-        *cp = v;
-        return len;
-}
-
 char *ical_clean_text(const char *s) {
         Buf b = {0};
         const unsigned char *p = (const unsigned char *)(s ? s : "");
         size_t n = strlen((const char *)p);
         while (n > 0) {
                 uint32_t cp;
-                size_t l = utf8_next(p, n, &cp);
+                size_t l = utf8_decode(p, n, &cp);
                 if (l == 0) {
                         buf_puts(&b, "\xEF\xBF\xBD"); /* U+FFFD */
                         p++, n--;

@@ -70,8 +70,7 @@ void buf_done(Buf *b) {
         *b = (Buf){0};
 }
 
-/* Decode one UTF-8 sequence; returns its length or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
         if (n == 0)
                 return 0;
         unsigned char c = s[0];

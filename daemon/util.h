@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,5 +44,8 @@ void buf_done(Buf *b);
 
 /* Display width of a UTF-8 string in a terminal (CJK = 2 columns). */
 int utf8_width(const char *s);
+/* Decodes one UTF-8 sequence of at most n bytes into *cp; returns its length, 0 when invalid
+ * (overlong forms, surrogates and values above U+10FFFF are invalid). */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* True when s is valid UTF-8. */
 bool utf8_valid(const char *s, size_t n);

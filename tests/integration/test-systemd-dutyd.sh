@@ -56,6 +56,7 @@ EOF2
 ns_unit dutyd.service.d/clock.conf <<EOF2
 [Service]
 Environment=DUTYD_FAKE_START=2026-11-23T08:59:55
+WatchdogSec=3s
 EOF2
 ns_run systemctl enable --now dutyd.socket dutyd.service >/dev/null 2>&1
 check "service active" ns_wait_active dutyd.service 20
@@ -64,6 +65,7 @@ echo "# StatusText: $status"
 check "STATUS names the next reminder" \
         grep -q '下次提醒 11-23 09:00 镇长·安全生产工作会议；逾期 0 项；发送失败 0 条' <<<"$status"
 check "runs as a dynamic user" test "$(ns_prop dutyd.service UID)" != 0
+check "WATCHDOG=1 pings arrive (WatchdogSec=3s)" wait_for 5 sh -c "$(declare -f ns_run ns_prop); NS_LEADER=$NS_LEADER; [ \"\$(ns_prop dutyd WatchdogTimestampMonotonic)\" -gt 0 ]"
 check "reminder reaches the webhook from the service" wait_for 20 grep -q '"ok": true' "$T/sink/log.jsonl"
 check "the message carries the occurrence" grep -q 'm:zz:2026-11:1' "$T/sink/log.jsonl"
 
