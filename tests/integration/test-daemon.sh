@@ -34,6 +34,7 @@ organization: {name: 测试镇}
 holidays: $TOP/config/holidays-cn.yaml
 state: $T/state
 server: {listen: "127.0.0.1:0"}
+feeds: {public_url: "https://duty.example.gov.cn"}
 posts:
   - {id: zz, name: 镇长}
 people:
@@ -60,6 +61,7 @@ check "STATUS names the next reminder" grep -q 'STATUS=下次提醒 11-23 09:00 
 check "reminder reaches the webhook at 09:00" wait_for 15 grep -q '"ok": true' "$T/sink/log.jsonl"
 check "it carries the occurrence" grep -q 'm:zz:2026-11:1' "$T/sink/log.jsonl"
 check_eq "exactly one message" 1 "$(sink_count)"
+check "the message carries a signed done link" grep -q 'https://duty.example.gov.cn/done/[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*' "$T/sink/log.jsonl"
 check "sent is logged" wait_for 5 grep -q '已送达渠道 hook' "$T/dutyd.log"
 check "feeds written" test -s "$T/state/feeds/org.ics"
 
@@ -70,7 +72,7 @@ write_config "  - {id: n, post: zz, title: 检查, rule: 每年至少4次, bogus
 kill -HUP $DPID
 check "RELOADING=1 with MONOTONIC_USEC" wait_for 10 grep -q 'RELOADING=1.*MONOTONIC_USEC=[0-9]' "$T/notify.log"
 check "READY=1 after the failed reload" wait_for 10 grep -q '^READY=1' "$T/notify.log"
-check "error printed at FILE:LINE:COLUMN" grep -q "dutyd.yaml:15:48: unknown key 'bogus'" "$T/dutyd.log"
+check "error printed at FILE:LINE:COLUMN" grep -q "dutyd.yaml:16:48: unknown key 'bogus'" "$T/dutyd.log"
 check "STATUS says the old config stays" grep -q '重新加载失败' "$T/notify.log"
 check "still running" kill -0 $DPID
 
