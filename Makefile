@@ -61,7 +61,7 @@ test: all unit
 	tests/run
 
 check-style:
-	tests/check-style
+	bash tests/test-style.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
@@ -91,10 +91,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
 
 # Every build and test dependency, from Debian's packages (run as root).
-DEB_PKGS := build-essential pkg-config libyaml-dev libical-dev libcurl4-openssl-dev \
+DEB_PKGS := build-essential pkg-config clang-format git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	sqlite3 faketime python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
-	systemd systemd-container wrk hyperfine time openssl curl iproute2 procps
+	systemd systemd-container wrk hyperfine time strace openssl curl iproute2 procps
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-Calendar *calendar_new(void) { return calloc(1, sizeof(Calendar)); }
+Calendar *calendar_new(void) {
+        return calloc(1, sizeof(Calendar));
+}
 
 Calendar *calendar_free(Calendar *c) {
         if (!c)
@@ -55,8 +57,12 @@ static int mark(Calendar *c, Day day, bool off) {
         return 0;
 }
 
-int calendar_set_off(Calendar *c, Day day) { return mark(c, day, true); }
-int calendar_set_work(Calendar *c, Day day) { return mark(c, day, false); }
+int calendar_set_off(Calendar *c, Day day) {
+        return mark(c, day, true);
+}
+int calendar_set_work(Calendar *c, Day day) {
+        return mark(c, day, false);
+}
 
 int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from, Day to) {
         Holiday *n = realloc(c->holidays, (c->n_holidays + 1) * sizeof(*n));
@@ -83,7 +89,9 @@ void calendar_seal(Calendar *c) {
                 qsort(c->holidays, c->n_holidays, sizeof(Holiday), cmp_holiday);
 }
 
-bool calendar_has_year(const Calendar *c, int year) { return find_year(c, year) != NULL; }
+bool calendar_has_year(const Calendar *c, int year) {
+        return find_year(c, year) != NULL;
+}
 
 bool calendar_is_working_day(const Calendar *c, Day day) {
         Ymd t = day_to_ymd(day);

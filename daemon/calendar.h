@@ -8,8 +8,8 @@
 #include "date.h"
 
 typedef struct Holiday {
-        char *id;   /* stable across years, e.g. "spring-festival" */
-        char *name; /* 春节 */
+        char *id;     /* stable across years, e.g. "spring-festival" */
+        char *name;   /* 春节 */
         Day from, to; /* first and last day off */
 } Holiday;
 

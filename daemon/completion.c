@@ -150,7 +150,7 @@ int completion_list(Store *s, bool all, Completion **ret, size_t *ret_n) {
 /* ---- ledger ------------------------------------------------------------------------------ */
 
 typedef struct LedgerEntry {
-        char *key; /* assignment key */
+        char *key;  /* assignment key */
         Day *dates; /* sorted */
         size_t n, cap;
 } LedgerEntry;

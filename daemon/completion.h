@@ -44,7 +44,7 @@ typedef struct Ledger Ledger;
 typedef struct OccStatus {
         int done, required; /* completions counting toward this checkpoint / needed */
         bool met, late, overdue;
-        Day met_on;         /* when met */
+        Day met_on; /* when met */
 } OccStatus;
 
 int ledger_load(Store *s, Ledger **ret);

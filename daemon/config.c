@@ -39,8 +39,11 @@ void diags_add(Diags *d, bool warning, const char *file, int line, int column, c
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
-        d->items[d->n++] = (Diag){.file = file ? strdup(file) : NULL, .line = line,
-                                  .column = column, .warning = warning, .msg = msg};
+        d->items[d->n++] = (Diag){.file = file ? strdup(file) : NULL,
+                                  .line = line,
+                                  .column = column,
+                                  .warning = warning,
+                                  .msg = msg};
         if (warning)
                 d->n_warnings++;
         else
@@ -53,8 +56,8 @@ void diags_print(const Diags *d, FILE *f) {
                 const char *w = g->warning ? "warning: " : "";
                 const char *msg = g->msg ? g->msg : "(out of memory)";
                 if (g->line > 0)
-                        fprintf(f, "%s:%d:%d: %s%s\n", g->file ? g->file : "?", g->line,
-                                g->column, w, msg);
+                        fprintf(f, "%s:%d:%d: %s%s\n", g->file ? g->file : "?", g->line, g->column,
+                                w, msg);
                 else
                         fprintf(f, "%s: %s%s\n", g->file ? g->file : "?", w, msg);
         }
@@ -72,13 +75,17 @@ void diags_done(Diags *d) {
 /* ---- enums ------------------------------------------------------------------------------ */
 
 static const char *const kind_names[_KIND_MAX] = {"meeting", "inspection", "report",
-                                                   "drill",   "study",      "other"};
+                                                  "drill",   "study",      "other"};
 static const char *const kind_zh[_KIND_MAX] = {"会议", "检查", "报告", "演练", "学习", "其他"};
-const char *duty_kind_to_string(DutyKind k) { return k < _KIND_MAX ? kind_names[k] : "other"; }
-const char *duty_kind_to_zh(DutyKind k) { return k < _KIND_MAX ? kind_zh[k] : "其他"; }
+const char *duty_kind_to_string(DutyKind k) {
+        return k < _KIND_MAX ? kind_names[k] : "other";
+}
+const char *duty_kind_to_zh(DutyKind k) {
+        return k < _KIND_MAX ? kind_zh[k] : "其他";
+}
 
 static const char *const channel_names[_CHANNEL_MAX] = {"wecom", "dingtalk", "feishu", "webhook",
-                                                         "smtp"};
+                                                        "smtp"};
 const char *channel_type_to_string(ChannelType t) {
         return t < _CHANNEL_MAX ? channel_names[t] : "?";
 }
@@ -89,10 +96,9 @@ static const char *const move_enum[] = {"postpone", "earlier", "none"};
 /* ---- id maps ---------------------------------------------------------------------------- */
 
 typedef enum Entity { ENT_DOCUMENT, ENT_POST, ENT_PERSON, ENT_DUTY, ENT_CHANNEL, _ENT_MAX } Entity;
-static const char *const entity_names[_ENT_MAX] = {"document", "post", "person", "duty",
-                                                    "channel"};
+static const char *const entity_names[_ENT_MAX] = {"document", "post", "person", "duty", "channel"};
 static const char *const entity_lists[_ENT_MAX] = {"documents", "posts", "people", "duties",
-                                                    "channels"};
+                                                   "channels"};
 
 typedef struct IdMap {
         const char **keys; /* borrowed from the YAML documents */
@@ -183,8 +189,12 @@ typedef struct Loader {
         int holidays_line, holidays_col;
 } Loader;
 
-static int node_line(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
-static int node_col(const yaml_node_t *n) { return (int)n->start_mark.column + 1; }
+static int node_line(const yaml_node_t *n) {
+        return (int)n->start_mark.line + 1;
+}
+static int node_col(const yaml_node_t *n) {
+        return (int)n->start_mark.column + 1;
+}
 
 static int err_at(Loader *L, const yaml_node_t *n, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -336,8 +346,7 @@ static int parse_time(Loader *L, yaml_node_t *n, int *out) {
         return 0;
 }
 
-static int parse_enum(Loader *L, yaml_node_t *n, const char *const *names, size_t count,
-                      int *out) {
+static int parse_enum(Loader *L, yaml_node_t *n, const char *const *names, size_t count, int *out) {
         const char *s = scalar(n);
         for (size_t i = 0; s && i < count; i++)
                 if (names[i][0] && streq(s, names[i]))
@@ -485,27 +494,17 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
                 void *f = base + d->off;
                 int q = 0;
                 switch (d->type) {
-                case F_STR:
-                        q = parse_str(L, vn, f);
-                        break;
+                case F_STR: q = parse_str(L, vn, f); break;
                 case F_ID:
                         q = parse_str(L, vn, f);
                         if (q == 0 && !id_valid(*(char **)f))
                                 q = err_at(L, vn, "invalid id '%s' (use 1-64 of a-z 0-9 _ -)",
                                            *(char **)f);
                         break;
-                case F_INT:
-                        q = parse_int(L, vn, d->min, d->max, f);
-                        break;
-                case F_BOOL:
-                        q = parse_bool(L, vn, f);
-                        break;
-                case F_DATE:
-                        q = parse_date(L, vn, f);
-                        break;
-                case F_TIME:
-                        q = parse_time(L, vn, f);
-                        break;
+                case F_INT: q = parse_int(L, vn, d->min, d->max, f); break;
+                case F_BOOL: q = parse_bool(L, vn, f); break;
+                case F_DATE: q = parse_date(L, vn, f); break;
+                case F_TIME: q = parse_time(L, vn, f); break;
                 case F_ENUM: {
                         int v;
                         q = parse_enum(L, vn, d->names, d->n_names, &v);
@@ -513,9 +512,7 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
                                 *(int *)f = v;
                         break;
                 }
-                case F_STRLIST:
-                        q = parse_strlist(L, vn, f, (size_t *)(base + d->off_n));
-                        break;
+                case F_STRLIST: q = parse_strlist(L, vn, f, (size_t *)(base + d->off_n)); break;
                 case F_REFLIST:
                         q = parse_reflist(L, vn, d->ref, f, (size_t *)(base + d->off_n));
                         break;
@@ -526,11 +523,8 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
                                 *(ssize_t *)f = (ssize_t)idx;
                         break;
                 }
-                case F_CUSTOM:
-                        q = d->custom(L, vn, obj);
-                        break;
-                case F_SKIP:
-                        break;
+                case F_CUSTOM: q = d->custom(L, vn, obj); break;
+                case F_SKIP: break;
                 }
                 if (q < 0)
                         r = q;
@@ -583,13 +577,21 @@ static int parse_before_holidays(Loader *L, yaml_node_t *n, void *obj) {
 
 static const KeyDef rule_keys[] = {
         {.name = "phrase", .type = F_SKIP},
-        {.name = "period", .type = F_ENUM, .off = FIELD(Rule, period), .names = period_enum, .n_names = 6},
+        {.name = "period",
+         .type = F_ENUM,
+         .off = FIELD(Rule, period),
+         .names = period_enum,
+         .n_names = 6},
         {.name = "count", .type = F_INT, .off = FIELD(Rule, count), .min = 1, .max = 366},
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         {.name = "due_month", .type = F_INT, .off = FIELD(Rule, due_month), .min = 1, .max = 12},
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
-        {.name = "holiday_move", .type = F_ENUM, .off = FIELD(Rule, move), .names = move_enum, .n_names = 3},
+        {.name = "holiday_move",
+         .type = F_ENUM,
+         .off = FIELD(Rule, move),
+         .names = move_enum,
+         .n_names = 3},
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
 };
 
@@ -679,7 +681,11 @@ static const KeyDef reminder_keys[] = {
         {.name = "before", .type = F_CUSTOM, .custom = parse_before},
         {.name = "time", .type = F_TIME, .off = FIELD(ReminderPolicy, minute_of_day)},
         {.name = "overdue", .type = F_BOOL, .off = FIELD(ReminderPolicy, overdue)},
-        {.name = "escalate_after", .type = F_INT, .off = FIELD(ReminderPolicy, escalate_after), .min = 0, .max = 60},
+        {.name = "escalate_after",
+         .type = F_INT,
+         .off = FIELD(ReminderPolicy, escalate_after),
+         .min = 0,
+         .max = 60},
 };
 
 static int policy_copy(ReminderPolicy *dst, const ReminderPolicy *src) {
@@ -728,17 +734,40 @@ static const KeyDef org_keys[] = {
 static const KeyDef feeds_keys[] = {
         {.name = "dir", .type = F_STR, .off = FIELD(FeedsConfig, dir)},
         {.name = "public_url", .type = F_STR, .off = FIELD(FeedsConfig, public_url)},
-        {.name = "past_days", .type = F_INT, .off = FIELD(FeedsConfig, past_days), .min = 0, .max = 3660},
-        {.name = "future_days", .type = F_INT, .off = FIELD(FeedsConfig, future_days), .min = 1, .max = 3660},
-        {.name = "refresh_minutes", .type = F_INT, .off = FIELD(FeedsConfig, refresh_minutes), .min = 5, .max = 10080},
+        {.name = "past_days",
+         .type = F_INT,
+         .off = FIELD(FeedsConfig, past_days),
+         .min = 0,
+         .max = 3660},
+        {.name = "future_days",
+         .type = F_INT,
+         .off = FIELD(FeedsConfig, future_days),
+         .min = 1,
+         .max = 3660},
+        {.name = "refresh_minutes",
+         .type = F_INT,
+         .off = FIELD(FeedsConfig, refresh_minutes),
+         .min = 5,
+         .max = 10080},
 };
 
 static const KeyDef server_keys[] = {
         {.name = "listen", .type = F_STR, .off = FIELD(ServerConfig, listen)},
-        {.name = "max_connections", .type = F_INT, .off = FIELD(ServerConfig, max_connections), .min = 1, .max = 65536},
-        {.name = "per_ip_connections", .type = F_INT, .off = FIELD(ServerConfig, per_ip_connections), .min = 1,
+        {.name = "max_connections",
+         .type = F_INT,
+         .off = FIELD(ServerConfig, max_connections),
+         .min = 1,
          .max = 65536},
-        {.name = "timeout", .type = F_INT, .off = FIELD(ServerConfig, timeout_sec), .min = 1, .max = 3600},
+        {.name = "per_ip_connections",
+         .type = F_INT,
+         .off = FIELD(ServerConfig, per_ip_connections),
+         .min = 1,
+         .max = 65536},
+        {.name = "timeout",
+         .type = F_INT,
+         .off = FIELD(ServerConfig, timeout_sec),
+         .min = 1,
+         .max = 3600},
         {.name = "public_url", .type = F_STR, .off = FIELD(ServerConfig, public_url)},
 };
 
@@ -763,12 +792,19 @@ static const KeyDef document_keys[] = {
 static const KeyDef post_keys[] = {
         {.name = "id", .type = F_ID, .off = FIELD(Post, id), .required = true},
         {.name = "name", .type = F_STR, .off = FIELD(Post, name), .required = true},
-        {.name = "escalate_to", .type = F_REFLIST, .off = FIELD(Post, escalate_to), .off_n = FIELD(Post, n_escalate_to),
+        {.name = "escalate_to",
+         .type = F_REFLIST,
+         .off = FIELD(Post, escalate_to),
+         .off_n = FIELD(Post, n_escalate_to),
          .ref = ENT_POST},
 };
 
 static const KeyDef tenure_keys[] = {
-        {.name = "post", .type = F_REF, .off = FIELD(Tenure, post), .required = true, .ref = ENT_POST},
+        {.name = "post",
+         .type = F_REF,
+         .off = FIELD(Tenure, post),
+         .required = true,
+         .ref = ENT_POST},
         {.name = "from", .type = F_DATE, .off = FIELD(Tenure, from)},
         {.name = "until", .type = F_DATE, .off = FIELD(Tenure, until)},
 };
@@ -791,8 +827,8 @@ static int parse_tenures(Loader *L, yaml_node_t *n, void *obj) {
                                 continue;
                         }
                 } else {
-                        if (parse_map(L, items[i], tenure_keys, ELEMENTSOF(tenure_keys), &t,
-                                      NULL) < 0) {
+                        if (parse_map(L, items[i], tenure_keys, ELEMENTSOF(tenure_keys), &t, NULL) <
+                            0) {
                                 r = -EINVAL;
                                 continue;
                         }
@@ -811,18 +847,33 @@ static const KeyDef person_keys[] = {
         {.name = "name", .type = F_STR, .off = FIELD(Person, name), .required = true},
         {.name = "email", .type = F_STR, .off = FIELD(Person, email)},
         {.name = "mobile", .type = F_STR, .off = FIELD(Person, mobile)},
-        {.name = "channels", .type = F_REFLIST, .off = FIELD(Person, channels), .off_n = FIELD(Person, n_channels),
+        {.name = "channels",
+         .type = F_REFLIST,
+         .off = FIELD(Person, channels),
+         .off_n = FIELD(Person, n_channels),
          .ref = ENT_CHANNEL},
         {.name = "posts", .type = F_CUSTOM, .custom = parse_tenures},
 };
 
 static const KeyDef duty_keys[] = {
         {.name = "id", .type = F_ID, .off = FIELD(Duty, id), .required = true},
-        {.name = "post", .type = F_REFLIST, .off = FIELD(Duty, posts), .off_n = FIELD(Duty, n_posts), .ref = ENT_POST},
-        {.name = "posts", .type = F_REFLIST, .off = FIELD(Duty, posts), .off_n = FIELD(Duty, n_posts), .ref = ENT_POST},
+        {.name = "post",
+         .type = F_REFLIST,
+         .off = FIELD(Duty, posts),
+         .off_n = FIELD(Duty, n_posts),
+         .ref = ENT_POST},
+        {.name = "posts",
+         .type = F_REFLIST,
+         .off = FIELD(Duty, posts),
+         .off_n = FIELD(Duty, n_posts),
+         .ref = ENT_POST},
         {.name = "per_holder", .type = F_BOOL, .off = FIELD(Duty, per_holder)},
         {.name = "title", .type = F_STR, .off = FIELD(Duty, title), .required = true},
-        {.name = "kind", .type = F_ENUM, .off = FIELD(Duty, kind), .names = kind_names, .n_names = _KIND_MAX},
+        {.name = "kind",
+         .type = F_ENUM,
+         .off = FIELD(Duty, kind),
+         .names = kind_names,
+         .n_names = _KIND_MAX},
         {.name = "document", .type = F_REF, .off = FIELD(Duty, document), .ref = ENT_DOCUMENT},
         {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
         {.name = "rule", .type = F_CUSTOM, .custom = parse_rule},
@@ -837,8 +888,9 @@ static int parse_secret(Loader *L, yaml_node_t *n, Secret *s) {
                 {.name = "credential", .type = F_STR, .off = FIELD(Secret, credential)},
         };
         if (n->type == YAML_SCALAR_NODE)
-                return err_at(L, n, "a secret is not written here: use {file: PATH} or "
-                                    "{credential: NAME}");
+                return err_at(L, n,
+                              "a secret is not written here: use {file: PATH} or "
+                              "{credential: NAME}");
         bool seen[2] = {0};
         if (parse_map(L, n, secret_keys, 2, s, seen) < 0)
                 return -EINVAL;
@@ -865,7 +917,11 @@ static int parse_password(Loader *L, yaml_node_t *n, void *o) {
 static const KeyDef channel_keys[] = {
         {.name = "id", .type = F_ID, .off = FIELD(Channel, id), .required = true},
         {.name = "name", .type = F_STR, .off = FIELD(Channel, name)},
-        {.name = "type", .type = F_ENUM, .off = FIELD(Channel, type), .required = true, .names = channel_names,
+        {.name = "type",
+         .type = F_ENUM,
+         .off = FIELD(Channel, type),
+         .required = true,
+         .names = channel_names,
          .n_names = _CHANNEL_MAX},
         {.name = "url", .type = F_STR, .off = FIELD(Channel, url)},
         {.name = "key", .type = F_CUSTOM, .custom = parse_key},
@@ -875,9 +931,21 @@ static const KeyDef channel_keys[] = {
         {.name = "from", .type = F_STR, .off = FIELD(Channel, from)},
         {.name = "from_name", .type = F_STR, .off = FIELD(Channel, from_name)},
         {.name = "to", .type = F_STRLIST, .off = FIELD(Channel, to), .off_n = FIELD(Channel, n_to)},
-        {.name = "rate_per_minute", .type = F_INT, .off = FIELD(Channel, rate_per_minute), .min = 1, .max = 100000},
-        {.name = "timeout", .type = F_INT, .off = FIELD(Channel, timeout_sec), .min = 1, .max = 600},
-        {.name = "give_up_hours", .type = F_INT, .off = FIELD(Channel, give_up_hours), .min = 1, .max = 24 * 30},
+        {.name = "rate_per_minute",
+         .type = F_INT,
+         .off = FIELD(Channel, rate_per_minute),
+         .min = 1,
+         .max = 100000},
+        {.name = "timeout",
+         .type = F_INT,
+         .off = FIELD(Channel, timeout_sec),
+         .min = 1,
+         .max = 600},
+        {.name = "give_up_hours",
+         .type = F_INT,
+         .off = FIELD(Channel, give_up_hours),
+         .min = 1,
+         .max = 24 * 30},
         {.name = "insecure_tls", .type = F_BOOL, .off = FIELD(Channel, insecure_tls)},
 };
 
@@ -902,10 +970,22 @@ static int parse_kinds(Loader *L, yaml_node_t *n, void *obj) {
 }
 
 static const KeyDef route_keys[] = {
-        {.name = "duties", .type = F_REFLIST, .off = FIELD(Route, duties), .off_n = FIELD(Route, n_duties), .ref = ENT_DUTY},
-        {.name = "posts", .type = F_REFLIST, .off = FIELD(Route, posts), .off_n = FIELD(Route, n_posts), .ref = ENT_POST},
+        {.name = "duties",
+         .type = F_REFLIST,
+         .off = FIELD(Route, duties),
+         .off_n = FIELD(Route, n_duties),
+         .ref = ENT_DUTY},
+        {.name = "posts",
+         .type = F_REFLIST,
+         .off = FIELD(Route, posts),
+         .off_n = FIELD(Route, n_posts),
+         .ref = ENT_POST},
         {.name = "kinds", .type = F_CUSTOM, .custom = parse_kinds},
-        {.name = "channels", .type = F_REFLIST, .off = FIELD(Route, channels), .off_n = FIELD(Route, n_channels), .required = true,
+        {.name = "channels",
+         .type = F_REFLIST,
+         .off = FIELD(Route, channels),
+         .off_n = FIELD(Route, n_channels),
+         .required = true,
          .ref = ENT_CHANNEL},
         {.name = "holders_email", .type = F_BOOL, .off = FIELD(Route, holders_email)},
         {.name = "mention", .type = F_BOOL, .off = FIELD(Route, mention)},
@@ -970,8 +1050,7 @@ static int check_channel(Loader *L, yaml_node_t *n, Channel *c) {
                 if (!c->from)
                         r = err_at(L, n, "an smtp channel needs 'from'");
                 else if (!email_valid(c->from))
-                        r = err_at(L, map_get(L, n, "from"), "invalid email address '%s'",
-                                   c->from);
+                        r = err_at(L, map_get(L, n, "from"), "invalid email address '%s'", c->from);
                 for (size_t i = 0; i < c->n_to; i++)
                         if (!email_valid(c->to[i]))
                                 r = err_at(L, map_get(L, n, "to"), "invalid email address '%s'",
@@ -1029,9 +1108,9 @@ static int load_yaml(Loader *L, SourceFile *f) {
         yaml_parser_set_input_file(&p, fp);
         int r = 0;
         if (!yaml_parser_load(&p, &f->doc)) {
-                const yaml_mark_t *m =
-                        p.problem_mark.line || p.problem_mark.column ? &p.problem_mark
-                                                                      : &p.context_mark;
+                const yaml_mark_t *m = p.problem_mark.line || p.problem_mark.column
+                                               ? &p.problem_mark
+                                               : &p.context_mark;
                 diags_add(L->diags, false, f->path, (int)m->line + 1, (int)m->column + 1,
                           "YAML syntax error: %s%s%s", p.problem ? p.problem : "unknown",
                           p.context ? " " : "", p.context ? p.context : "");
@@ -1236,9 +1315,8 @@ static int load_holiday_year(Loader *L, yaml_node_t *kn, yaml_node_t *vn, Calend
 static int load_holidays(Loader *L) {
         Config *c = L->cfg;
         const char *name = c->holidays_path ? c->holidays_path : "holidays-cn.yaml";
-        _cleanup_free_ char *path = name[0] == '/' || streq(c->dir, ".")
-                                            ? strdup(name)
-                                            : strfmt("%s/%s", c->dir, name);
+        _cleanup_free_ char *path =
+                name[0] == '/' || streq(c->dir, ".") ? strdup(name) : strfmt("%s/%s", c->dir, name);
         if (!path)
                 return -ENOMEM;
         if (!c->holidays_path && access(path, R_OK) < 0) {
@@ -1276,8 +1354,8 @@ static int load_holidays(Loader *L) {
                         }
                         for (yaml_node_pair_t *q = vn->data.mapping.pairs.start;
                              q < vn->data.mapping.pairs.top; q++)
-                                if (load_holiday_year(L, node_get(L, q->key),
-                                                      node_get(L, q->value), c->calendar) < 0)
+                                if (load_holiday_year(L, node_get(L, q->key), node_get(L, q->value),
+                                                      c->calendar) < 0)
                                         r = -EINVAL;
                 }
         }
@@ -1377,8 +1455,7 @@ static int parse_item(Loader *L, Entity e, yaml_node_t *n, size_t idx) {
                 int r = parse_map(L, n, channel_keys, ELEMENTSOF(channel_keys), ch, NULL);
                 return r < 0 ? r : check_channel(L, n, ch);
         }
-        default:
-                return -EINVAL;
+        default: return -EINVAL;
         }
 }
 
@@ -1425,12 +1502,12 @@ static int count_routes(Loader *L) {
 static int allocate_arrays(Loader *L) {
         Config *c = L->cfg;
         size_t nr = (size_t)count_routes(L);
-#define ALLOC(field, nfield, e)                                                                    \
-        do {                                                                                       \
-                c->field = calloc(L->counts[e] ? L->counts[e] : 1, sizeof(*c->field));             \
-                if (!c->field)                                                                     \
-                        return -ENOMEM;                                                            \
-                c->nfield = L->counts[e];                                                          \
+#define ALLOC(field, nfield, e)                                                        \
+        do {                                                                           \
+                c->field = calloc(L->counts[e] ? L->counts[e] : 1, sizeof(*c->field)); \
+                if (!c->field)                                                         \
+                        return -ENOMEM;                                                \
+                c->nfield = L->counts[e];                                              \
         } while (0)
         ALLOC(documents, n_documents, ENT_DOCUMENT);
         ALLOC(posts, n_posts, ENT_POST);
@@ -1471,8 +1548,8 @@ static int fill_defaults_after(Loader *L) {
                 return -ENOMEM;
         if (!c->org_name) {
                 L->cur = &L->files[0];
-                yaml_node_t *root = L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc)
-                                                   : NULL;
+                yaml_node_t *root =
+                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
                 if (root)
                         return err_at(L, map_get(L, root, "organization") ?: root,
                                       "missing required key 'organization.name'");
@@ -1499,8 +1576,8 @@ static int load_all(Loader *L, const char *path) {
         /* Sections first (all files): defaults such as reminders apply to every duty. */
         for (size_t i = 0; i < L->n_files; i++) {
                 L->cur = &L->files[i];
-                yaml_node_t *root = L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc)
-                                                   : NULL;
+                yaml_node_t *root =
+                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
                 if (root && root->type == YAML_MAPPING_NODE && parse_sections(L, root) < 0)
                         failed = -EINVAL;
         }
@@ -1511,8 +1588,8 @@ static int load_all(Loader *L, const char *path) {
                 return -ENOMEM;
         for (size_t i = 0; i < L->n_files; i++) {
                 L->cur = &L->files[i];
-                yaml_node_t *root = L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc)
-                                                   : NULL;
+                yaml_node_t *root =
+                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
                 if (root && root->type == YAML_MAPPING_NODE && parse_lists(L, root) < 0)
                         failed = -EINVAL;
         }
@@ -1689,16 +1766,24 @@ const char *config_default_path(void) {
         return e && *e ? e : DUTYD_SYSCONFDIR "/dutyd/dutyd.yaml";
 }
 
-#define FIND(arr, n)                                                                               \
-        for (size_t i = 0; i < c->n; i++)                                                          \
-                if (streq(c->arr[i].id, id))                                                       \
-                        return (ssize_t)i;                                                         \
+#define FIND(arr, n)                         \
+        for (size_t i = 0; i < c->n; i++)    \
+                if (streq(c->arr[i].id, id)) \
+                        return (ssize_t)i;   \
         return -1
 
-ssize_t config_find_post(const Config *c, const char *id) { FIND(posts, n_posts); }
-ssize_t config_find_person(const Config *c, const char *id) { FIND(people, n_people); }
-ssize_t config_find_duty(const Config *c, const char *id) { FIND(duties, n_duties); }
-ssize_t config_find_channel(const Config *c, const char *id) { FIND(channels, n_channels); }
+ssize_t config_find_post(const Config *c, const char *id) {
+        FIND(posts, n_posts);
+}
+ssize_t config_find_person(const Config *c, const char *id) {
+        FIND(people, n_people);
+}
+ssize_t config_find_duty(const Config *c, const char *id) {
+        FIND(duties, n_duties);
+}
+ssize_t config_find_channel(const Config *c, const char *id) {
+        FIND(channels, n_channels);
+}
 
 size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n) {
         size_t k = 0;

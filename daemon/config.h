@@ -70,7 +70,7 @@ typedef struct Person {
 } Person;
 
 typedef struct ReminderPolicy {
-        int *before;      /* days before the deadline, descending, unique */
+        int *before; /* days before the deadline, descending, unique */
         size_t n_before;
         int minute_of_day; /* 540 = 09:00 */
         bool overdue;
@@ -86,7 +86,7 @@ typedef struct Duty {
         ssize_t document; /* -1 if none */
         Rule rule;        /* unused when event != NULL */
         ReminderPolicy reminders;
-        unsigned hash;    /* FNV-1a of the duty's own settings, for feed SEQUENCE */
+        unsigned hash; /* FNV-1a of the duty's own settings, for feed SEQUENCE */
 } Duty;
 
 typedef enum ChannelType {
@@ -112,20 +112,20 @@ typedef struct Secret {
 typedef struct Channel {
         char *id, *name;
         ChannelType type;
-        char *url;  /* wecom/dingtalk/feishu: full robot URL or base; webhook: endpoint;
+        char *url;       /* wecom/dingtalk/feishu: full robot URL or base; webhook: endpoint;
                        smtp: smtp://host:587 or smtps://host:465 */
-        Secret key;    /* wecom key, dingtalk access_token, feishu hook token (if not in url) */
-        Secret secret; /* dingtalk/feishu signing secret, webhook HMAC secret */
-        char *username;    /* smtp */
-        Secret password;   /* smtp */
-        char *from;        /* smtp From address */
-        char *from_name;   /* smtp display name */
-        char **to;         /* smtp fixed recipients */
+        Secret key;      /* wecom key, dingtalk access_token, feishu hook token (if not in url) */
+        Secret secret;   /* dingtalk/feishu signing secret, webhook HMAC secret */
+        char *username;  /* smtp */
+        Secret password; /* smtp */
+        char *from;      /* smtp From address */
+        char *from_name; /* smtp display name */
+        char **to;       /* smtp fixed recipients */
         size_t n_to;
         int rate_per_minute; /* 0 = the vendor default */
         int timeout_sec;
         int give_up_hours;
-        bool insecure_tls;   /* tests only: accept self-signed certificates */
+        bool insecure_tls; /* tests only: accept self-signed certificates */
 } Channel;
 
 typedef struct Route {
@@ -140,34 +140,34 @@ typedef struct Route {
 } Route;
 
 typedef struct FeedsConfig {
-        char *dir;          /* default: STATE/feeds */
-        char *public_url;   /* e.g. https://duty.example.gov.cn */
-        int past_days;      /* default 31 */
-        int future_days;    /* default 366 */
+        char *dir;           /* default: STATE/feeds */
+        char *public_url;    /* e.g. https://duty.example.gov.cn */
+        int past_days;       /* default 31 */
+        int future_days;     /* default 366 */
         int refresh_minutes; /* default 360 */
 } FeedsConfig;
 
 typedef struct ServerConfig {
-        char *listen;       /* "127.0.0.1:8080"; ignored when systemd passes sockets */
+        char *listen; /* "127.0.0.1:8080"; ignored when systemd passes sockets */
         int max_connections;
         int per_ip_connections;
         int timeout_sec;
-        char *public_url;   /* base for done links; default feeds.public_url */
+        char *public_url; /* base for done links; default feeds.public_url */
 } ServerConfig;
 
 typedef enum TemplateKind {
-        TEMPLATE_UPCOMING,   /* N days left */
+        TEMPLATE_UPCOMING, /* N days left */
         TEMPLATE_DUE_TODAY,
         TEMPLATE_OVERDUE,
         TEMPLATE_ESCALATION,
-        TEMPLATE_DIGEST,     /* catch-up after downtime */
-        TEMPLATE_EVENT,      /* dutyctl raise: act now */
+        TEMPLATE_DIGEST, /* catch-up after downtime */
+        TEMPLATE_EVENT,  /* dutyctl raise: act now */
         _TEMPLATE_MAX,
 } TemplateKind;
 
 typedef struct Config {
-        char *path;      /* main file */
-        char *dir;       /* its folder */
+        char *path; /* main file */
+        char *dir;  /* its folder */
         char *org_name, *timezone;
         char *holidays_path;
         char *state_dir;

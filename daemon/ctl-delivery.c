@@ -75,12 +75,14 @@ int verb_send_test(int argc, char **argv) {
         struct tm tm;
         if (localtime_r(&t, &tm))
                 strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
-        _cleanup_free_ char *text = strfmt("【%s·安全生产履职提醒】这是一条测试消息（%s，通道 %s）。"
-                                           "收到即表示提醒可以送达本群/本邮箱。",
-                                           cfg->org_name ? cfg->org_name : "dutyd", date, ch->id);
-        _cleanup_free_ char *subject = strfmt("【%s】dutyd 测试消息",
-                                              cfg->org_name ? cfg->org_name : "dutyd");
-        _cleanup_free_ char *stamp = strfmt("test:%" PRId64 ":%ld", outbox_now_usec(), (long)random());
+        _cleanup_free_ char *text =
+                strfmt("【%s·安全生产履职提醒】这是一条测试消息（%s，通道 %s）。"
+                       "收到即表示提醒可以送达本群/本邮箱。",
+                       cfg->org_name ? cfg->org_name : "dutyd", date, ch->id);
+        _cleanup_free_ char *subject =
+                strfmt("【%s】dutyd 测试消息", cfg->org_name ? cfg->org_name : "dutyd");
+        _cleanup_free_ char *stamp =
+                strfmt("test:%" PRId64 ":%ld", outbox_now_usec(), (long)random());
         const char *rcpt = ch->type == CHANNEL_SMTP && ch->n_to ? ch->to[0] : "";
         _cleanup_free_ char *dump = NULL;
         int rc = 1;
@@ -141,18 +143,13 @@ int verb_outbox(int argc, char **argv) {
         optind = 1;
         while ((c = getopt_long(argc, argv, "fjh", opts, NULL)) >= 0) {
                 switch (c) {
-                case 'f':
-                        failed = true;
-                        break;
-                case 'j':
-                        json = true;
-                        break;
+                case 'f': failed = true; break;
+                case 'j': json = true; break;
                 case 'h':
                         printf("用法：dutyctl outbox [--failed] [--json]\n"
                                "列出发件箱中的消息（--failed 只列出失败的）。\n");
                         return 0;
-                default:
-                        return EXIT_USAGE;
+                default: return EXIT_USAGE;
                 }
         }
         if (optind != argc) {
@@ -175,14 +172,15 @@ int verb_outbox(int argc, char **argv) {
         }
         if (json) {
                 for (size_t i = 0; i < n; i++) {
-                        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:s?}",
-                                              "id", rows[i].id, "state", outbox_state_to_string(rows[i].state),
-                                              "channel", rows[i].channel, "recipient", rows[i].recipient,
-                                              "kind", rows[i].kind, "occurrence", rows[i].occurrence,
-                                              "attempts", rows[i].attempts, "created", (json_int_t)rows[i].created,
-                                              "next_attempt", (json_int_t)rows[i].next_attempt,
-                                              "give_up", (json_int_t)rows[i].give_up,
-                                              "sent", (json_int_t)rows[i].sent, "last_error", rows[i].last_error);
+                        json_t *o = json_pack(
+                                "{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:s?}",
+                                "id", rows[i].id, "state", outbox_state_to_string(rows[i].state),
+                                "channel", rows[i].channel, "recipient", rows[i].recipient, "kind",
+                                rows[i].kind, "occurrence", rows[i].occurrence, "attempts",
+                                rows[i].attempts, "created", (json_int_t)rows[i].created,
+                                "next_attempt", (json_int_t)rows[i].next_attempt, "give_up",
+                                (json_int_t)rows[i].give_up, "sent", (json_int_t)rows[i].sent,
+                                "last_error", rows[i].last_error);
                         char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
                         if (s)
                                 puts(s);
@@ -192,8 +190,8 @@ int verb_outbox(int argc, char **argv) {
                 rc = 0;
                 goto out;
         }
-        static const char *const hdr[] = {"投递编号", "状态", "通道", "收件人", "类型", "次数",
-                                          "创建", "下次/送达", "事项", "最后错误"};
+        static const char *const hdr[] = {"投递编号", "状态", "通道",      "收件人", "类型",
+                                          "次数",     "创建", "下次/送达", "事项",   "最后错误"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         if (!t)
                 goto out;
@@ -202,12 +200,19 @@ int verb_outbox(int argc, char **argv) {
                 snprintf(id, sizeof id, "%.12s", rows[i].id);
                 snprintf(att, sizeof att, "%d", rows[i].attempts);
                 fmt_time(rows[i].created, created, sizeof created);
-                fmt_time(rows[i].state == OUTBOX_SENT ? rows[i].sent
-                         : rows[i].state == OUTBOX_FAILED ? 0 : rows[i].next_attempt,
+                fmt_time(rows[i].state == OUTBOX_SENT     ? rows[i].sent
+                         : rows[i].state == OUTBOX_FAILED ? 0
+                                                          : rows[i].next_attempt,
                          next, sizeof next);
-                const char *cells[] = {id, outbox_state_to_zh(rows[i].state), rows[i].channel,
+                const char *cells[] = {id,
+                                       outbox_state_to_zh(rows[i].state),
+                                       rows[i].channel,
                                        *rows[i].recipient ? rows[i].recipient : "（群）",
-                                       rows[i].kind, att, created, next, rows[i].occurrence,
+                                       rows[i].kind,
+                                       att,
+                                       created,
+                                       next,
+                                       rows[i].occurrence,
                                        rows[i].last_error ? rows[i].last_error : ""};
                 if (table_add(t, cells) < 0) {
                         table_free(t);

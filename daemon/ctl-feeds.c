@@ -18,14 +18,15 @@
 #include "util.h"
 
 static int feeds_usage(FILE *f) {
-        fprintf(f, "用法: dutyctl [-c FILE] feeds write [--dir 目录]\n"
-                   "       dutyctl [-c FILE] feeds list\n"
-                   "       dutyctl [-c FILE] feeds rotate [日历名]\n"
-                   "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds）；\n"
-                   "          内容未变的文件不重写\n"
-                   "  list    列出每个日历的 https 与 webcal 订阅地址（含密钥令牌，请勿外传）\n"
-                   "  rotate  为指定日历（不指定则全部）更换令牌，旧地址随即失效\n"
-                   "日历名：org（全镇）、post-<岗位id>、person-<人员id>。\n");
+        fprintf(f,
+                "用法: dutyctl [-c FILE] feeds write [--dir 目录]\n"
+                "       dutyctl [-c FILE] feeds list\n"
+                "       dutyctl [-c FILE] feeds rotate [日历名]\n"
+                "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds）；\n"
+                "          内容未变的文件不重写\n"
+                "  list    列出每个日历的 https 与 webcal 订阅地址（含密钥令牌，请勿外传）\n"
+                "  rotate  为指定日历（不指定则全部）更换令牌，旧地址随即失效\n"
+                "日历名：org（全镇）、post-<岗位id>、person-<人员id>。\n");
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -73,7 +74,8 @@ static int open_tokens(const Config *c, Store **ret) {
 
 static int feeds_write_cmd(Config *c, const char *dir_arg) {
         Day today = ctl_today(c);
-        _cleanup_free_ char *dir = dir_arg ? strdup(dir_arg) : feeds_default_dir(c, ctl_state_dir(c));
+        _cleanup_free_ char *dir =
+                dir_arg ? strdup(dir_arg) : feeds_default_dir(c, ctl_state_dir(c));
         if (!dir)
                 return 1;
         FeedSet *s = NULL;
@@ -137,9 +139,8 @@ static int feeds_list_cmd(Config *c, const char *only, bool rotate) {
 }
 
 int verb_feeds(int argc, char **argv) {
-        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"dir", required_argument, NULL, 'd'},
-                                             {}};
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'}, {"dir", required_argument, NULL, 'd'}, {}};
         const char *dir = NULL;
         int o;
         while ((o = getopt_long(argc, argv, "+hd:", opts, NULL)) >= 0) {
@@ -250,8 +251,9 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         Server *sv = userdata;
         /* Tokens rotated by `dutyctl feeds rotate` take effect within a minute; a new day
          * re-renders the windows. */
-        int r = ctl_today(sv->config) != sv->rendered_for ? server_render(sv)
-                                                           : feed_cache_load_tokens(sv->cache, sv->store);
+        int r = ctl_today(sv->config) != sv->rendered_for
+                        ? server_render(sv)
+                        : feed_cache_load_tokens(sv->cache, sv->store);
         if (r < 0)
                 fprintf(stderr, "更新日历失败：%s\n", strerror(-r));
         (void)sd_event_source_set_time_relative(src, 60 * 1000000ULL);
@@ -312,9 +314,12 @@ int verb_serve(int argc, char **argv) {
                 goto out;
         }
         if ((r = sd_event_default(&e)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_hup, &sv)) < 0 ||
+            (r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) <
+                    0 ||
+            (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) <
+                    0 ||
+            (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_hup, &sv)) <
+                    0 ||
             (r = sd_event_add_time_relative(e, &tick, CLOCK_MONOTONIC, 60 * 1000000ULL, 0, on_tick,
                                             &sv)) < 0) {
                 fprintf(stderr, "事件循环初始化失败：%s\n", strerror(-r));
@@ -340,8 +345,8 @@ int verb_serve(int argc, char **argv) {
         for (size_t i = 0; i < httpd_n_listeners(h); i++) {
                 char a[80];
                 httpd_listener_address(h, i, a, sizeof(a));
-                fprintf(stderr, "正在监听 http://%s/feeds/<令牌>/<日历名>.ics（共 %zu 个日历）\n", a,
-                        sv.cache->n);
+                fprintf(stderr, "正在监听 http://%s/feeds/<令牌>/<日历名>.ics（共 %zu 个日历）\n",
+                        a, sv.cache->n);
         }
         fflush(stderr);
         (void)sd_notify(0, "READY=1\nSTATUS=正在提供日历订阅");

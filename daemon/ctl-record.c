@@ -95,8 +95,10 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
                 day_format(l.items[i].due, due);
                 printf("%s第%u/%u次（%s 前）%s", i ? "；" : "", l.items[i].checkpoint,
                        l.items[i].of, due,
-                       st.met ? (st.late ? "逾期完成" : "已完成")
-                              : st.done ? "部分完成" : st.overdue ? "逾期未完成" : "未完成");
+                       st.met       ? (st.late ? "逾期完成" : "已完成")
+                       : st.done    ? "部分完成"
+                       : st.overdue ? "逾期未完成"
+                                    : "未完成");
                 if (l.items[i].required > 1)
                         printf(" %d/%d", st.done, st.required);
         }
@@ -106,11 +108,13 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
 }
 
 int verb_done(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},         {"person", required_argument, NULL, 'p'},
-                {"post", required_argument, NULL, 'P'},   {"date", required_argument, NULL, 'd'},
-                {"note", required_argument, NULL, 'n'},   {"evidence", required_argument, NULL, 'e'},
-                {}};
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"person", required_argument, NULL, 'p'},
+                                             {"post", required_argument, NULL, 'P'},
+                                             {"date", required_argument, NULL, 'd'},
+                                             {"note", required_argument, NULL, 'n'},
+                                             {"evidence", required_argument, NULL, 'e'},
+                                             {}};
         DoneArgs a = {0};
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
@@ -167,8 +171,11 @@ int verb_done(int argc, char **argv) {
         if (ctl_open_store(c, &s))
                 return config_free(c), 1;
         int64_t id = 0;
-        CompletionInput in = {.occ = &occ, .done_by = by >= 0 ? c->people[by].id : NULL,
-                              .date = date, .note = a.note, .evidence = a.evidence,
+        CompletionInput in = {.occ = &occ,
+                              .done_by = by >= 0 ? c->people[by].id : NULL,
+                              .date = date,
+                              .note = a.note,
+                              .evidence = a.evidence,
                               .source = "dutyctl"};
         r = completion_init(s);
         if (r == 0)
@@ -233,9 +240,9 @@ static const char *person_name(const Config *c, const char *id) {
 
 int verb_history(int argc, char **argv) {
         static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},         {"person", required_argument, NULL, 'p'},
-                {"post", required_argument, NULL, 'P'},   {"duty", required_argument, NULL, 'd'},
-                {"all", no_argument, NULL, 'a'},          {}};
+                {"help", no_argument, NULL, 'h'},       {"person", required_argument, NULL, 'p'},
+                {"post", required_argument, NULL, 'P'}, {"duty", required_argument, NULL, 'd'},
+                {"all", no_argument, NULL, 'a'},        {}};
         const char *person = NULL, *post = NULL, *duty = NULL;
         bool all = false;
         int o;
@@ -264,7 +271,7 @@ int verb_history(int argc, char **argv) {
         r = completion_init(s);
         if (r == 0)
                 r = completion_list(s, all, &v, &n);
-        static const char *const hdr[] = {"编号", "日期", "岗位", "职责", "周期",
+        static const char *const hdr[] = {"编号",   "日期", "岗位",     "职责", "周期",
                                           "完成人", "说明", "证明材料", "状态"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         for (size_t i = 0; r == 0 && t && i < n; i++) {
@@ -276,9 +283,14 @@ int verb_history(int argc, char **argv) {
                 snprintf(id, sizeof(id), "%lld", (long long)x->id);
                 day_format(x->date, date);
                 ssize_t pi = config_find_post(c, x->post), di = config_find_duty(c, x->duty);
-                const char *cells[] = {id, date, pi >= 0 ? c->posts[pi].name : x->post,
-                                       di >= 0 ? c->duties[di].title : x->duty, x->period,
-                                       person_name(c, x->done_by), x->note, x->evidence,
+                const char *cells[] = {id,
+                                       date,
+                                       pi >= 0 ? c->posts[pi].name : x->post,
+                                       di >= 0 ? c->duties[di].title : x->duty,
+                                       x->period,
+                                       person_name(c, x->done_by),
+                                       x->note,
+                                       x->evidence,
                                        x->undone_at ? "已撤销" : "有效"};
                 r = table_add(t, cells);
         }

@@ -28,8 +28,8 @@
 /* ---- report ---------------------------------------------------------------------------------- */
 
 static int print_table(const Config *c, const Report *rep, const char *period) {
-        static const char *const hdr[] = {"职责", "岗位", "人员", "应完成", "按时完成",
-                                          "逾期完成", "未完成", "未到期"};
+        static const char *const hdr[] = {"职责",     "岗位",     "人员",   "应完成",
+                                          "按时完成", "逾期完成", "未完成", "未到期"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         if (!t)
                 return -ENOMEM;
@@ -41,10 +41,15 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
                 snprintf(v[0], 16, "%d", n->required), snprintf(v[1], 16, "%d", n->on_time);
                 snprintf(v[2], 16, "%d", n->late), snprintf(v[3], 16, "%d", n->missed);
                 snprintf(v[4], 16, "%d", n->open);
-                const char *cells[] = {
-                        w ? c->duties[w->duty].title : "合计", w ? c->posts[w->post].name : "",
-                        w ? (w->person >= 0 ? c->people[w->person].name : "空缺") : "",
-                        v[0], v[1], v[2], v[3], v[4]};
+                const char *cells[] = {w ? c->duties[w->duty].title : "合计",
+                                       w ? c->posts[w->post].name : "",
+                                       w ? (w->person >= 0 ? c->people[w->person].name : "空缺")
+                                         : "",
+                                       v[0],
+                                       v[1],
+                                       v[2],
+                                       v[3],
+                                       v[4]};
                 r = table_add(t, cells);
         }
         if (r == 0) {
@@ -59,17 +64,18 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
 }
 
 static int report_usage(FILE *f) {
-        fprintf(f, "用法: dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person 人员|--post 岗位]\n"
-                   "                      [--format table|csv|json]\n"
-                   "      dutyctl report --shuzhi 人员 --year 2026\n"
-                   "统计截止日在该期间内的每一次应办事项：按时完成、逾期完成、未完成（已过截止日）、\n"
-                   "未到期；或生成某人年度述职的履职部分草稿。\n");
+        fprintf(f,
+                "用法: dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person 人员|--post 岗位]\n"
+                "                      [--format table|csv|json]\n"
+                "      dutyctl report --shuzhi 人员 --year 2026\n"
+                "统计截止日在该期间内的每一次应办事项：按时完成、逾期完成、未完成（已过截止日）、\n"
+                "未到期；或生成某人年度述职的履职部分草稿。\n");
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
 int verb_report(int argc, char **argv) {
         static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},        {"period", required_argument, NULL, 'p'},
+                {"help", no_argument, NULL, 'h'},         {"period", required_argument, NULL, 'p'},
                 {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'o'},
                 {"format", required_argument, NULL, 'f'}, {"shuzhi", required_argument, NULL, 's'},
                 {"year", required_argument, NULL, 'y'},   {}};
@@ -202,7 +208,8 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
                                    *rcpt ? "）" : "");
                 }
                 const char *cells[] = {c->duties[f[i].occ.duty].title, c->posts[f[i].occ.post].name,
-                                       nh ? hb.data : "空缺", cb.len ? cb.data : "无（未配置渠道）"};
+                                       nh ? hb.data : "空缺",
+                                       cb.len ? cb.data : "无（未配置渠道）"};
                 (void)table_add(t, cells);
                 buf_done(&hb), buf_done(&cb);
         }
@@ -213,7 +220,8 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
 
 /* Sends the messages just queued (rows with this raise's step), so that an alert goes out even
  * when dutyd is not running. Returns the number sent. */
-static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n, unsigned *ret_failed) {
+static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n,
+                         unsigned *ret_failed) {
         OutboxRow *rows = NULL;
         size_t nr = 0;
         unsigned sent = 0, failed = 0;
@@ -226,7 +234,8 @@ static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n, u
                 for (size_t j = 0; j < n && !ours; j++) {
                         char id[OCCURRENCE_ID_MAX];
                         occurrence_id(c, &f[j].occ, id, sizeof(id));
-                        ours = streq(rows[i].occurrence, id) && rows[i].created >= outbox_now() - 60;
+                        ours = streq(rows[i].occurrence, id) &&
+                               rows[i].created >= outbox_now() - 60;
                 }
                 if (!ours)
                         continue;
@@ -306,7 +315,8 @@ int verb_raise(int argc, char **argv) {
                 fprintf(stderr, "raise: 记录或入队失败：%s\n",
                         r == -EIO ? store_errmsg(s) : strerror(-r));
         else {
-                printf("已记录事件「%s」（编号 %" PRId64 "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
+                printf("已记录事件「%s」（编号 %" PRId64
+                       "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
                        event, eid, note ? "：" : "", note ? note : "", n, queued);
                 print_alerted(c, f, n);
                 if (!no_send && queued) {
@@ -332,9 +342,8 @@ int verb_raise(int argc, char **argv) {
 /* ---- done-link --------------------------------------------------------------------------------- */
 
 int verb_done_link(int argc, char **argv) {
-        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"days", required_argument, NULL, 'd'},
-                                             {}};
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'}, {"days", required_argument, NULL, 'd'}, {}};
         long days = 30;
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
@@ -381,7 +390,8 @@ int verb_done_link(int argc, char **argv) {
         if (r == 0 && !(url = donelink_url(c, tok)))
                 r = -ENOMEM;
         if (r < 0)
-                fprintf(stderr, "done-link: 失败：%s\n", r == -EIO ? store_errmsg(s) : strerror(-r));
+                fprintf(stderr, "done-link: 失败：%s\n",
+                        r == -EIO ? store_errmsg(s) : strerror(-r));
         else
                 printf("%s\n", url);
         store_close(s);

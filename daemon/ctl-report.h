@@ -12,7 +12,9 @@ int verb_report(int argc, char **argv);
 int verb_raise(int argc, char **argv);
 int verb_done_link(int argc, char **argv);
 
+/* clang-format off */
 #define CTL_REPORT_VERBS                                                        \
         {"report", verb_report, "履职统计（表格、CSV、JSON）和述职草稿"},       \
         {"raise", verb_raise, "发生事件（如事故）：立即通知所有负责岗位"},      \
         {"done-link", verb_done_link, "生成一次性办结登记链接"},
+/* clang-format on */

@@ -7,6 +7,7 @@
 #include "ctl-record.h"
 #include "ctl-report.h"
 
+/* clang-format off */
 #define CTL_EXTRA_VERBS                                                                            \
         {"done", verb_done, "记录一次履职"},                                                       \
         {"undo", verb_undo, "撤销一条履职记录"},                                                   \
@@ -15,3 +16,4 @@
         {"outbox", verb_outbox, "列出发送队列"},                                                   \
         CTL_FEEDS_VERBS                                                                    \
         CTL_REPORT_VERBS
+/* clang-format on */

@@ -65,7 +65,8 @@ int ctl_open_store(const Config *c, Store **ret) {
         struct stat st;
         if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0) {
                 if (setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
-                        fprintf(stderr, "无法切换到状态目录 %s 的所有者：%s\n", dir, strerror(errno));
+                        fprintf(stderr, "无法切换到状态目录 %s 的所有者：%s\n", dir,
+                                strerror(errno));
                         return 1;
                 }
         }

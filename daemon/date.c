@@ -32,7 +32,9 @@ int day_weekday(Day day) {
         return (w + 3) % 7 + 1;
 }
 
-static bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+static bool is_leap(int y) {
+        return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int days_in_month(int y, int m) {
         static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

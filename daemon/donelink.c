@@ -108,8 +108,10 @@ static int get_key(Store *s, bool create, unsigned char key[DONELINK_KEY_LEN]) {
         if (RAND_bytes(fresh, sizeof(fresh)) != 1)
                 return -EIO;
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO donelink_key (id, key)"
-                               " VALUES (1, ?)", -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(store_db(s),
+                               "INSERT OR IGNORE INTO donelink_key (id, key)"
+                               " VALUES (1, ?)",
+                               -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_TRANSIENT);
         r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
@@ -276,8 +278,10 @@ int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
         st = NULL;
         if (r == 0)
                 r = completion_add(s, c, in, &cid);
-        if (r == 0 && sqlite3_prepare_v2(store_db(s), "UPDATE donelink_used SET completion = ?"
-                                         " WHERE nonce = ?", -1, &st, NULL) != SQLITE_OK)
+        if (r == 0 && sqlite3_prepare_v2(store_db(s),
+                                         "UPDATE donelink_used SET completion = ?"
+                                         " WHERE nonce = ?",
+                                         -1, &st, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r == 0) {
                 sqlite3_bind_int64(st, 1, cid);
@@ -299,8 +303,8 @@ char *donelink_url(const Config *c, const char *token) {
         const char *base = c->server.public_url ? c->server.public_url : c->feeds.public_url;
         _cleanup_free_ char *fallback = NULL;
         if (!base || !*base) {
-                fallback = strfmt("http://%s", c->server.listen ? c->server.listen
-                                                                 : "127.0.0.1:8080");
+                fallback =
+                        strfmt("http://%s", c->server.listen ? c->server.listen : "127.0.0.1:8080");
                 if (!fallback)
                         return NULL;
                 base = fallback;

@@ -100,8 +100,8 @@ static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b
                 buf_done(b);
                 return MHD_NO;
         }
-        struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
-                                                                 MHD_RESPMEM_MUST_COPY);
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
         buf_done(b);
         if (!r)
                 return MHD_NO;
@@ -110,8 +110,9 @@ static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b
         MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
         MHD_add_response_header(r, "X-Frame-Options", "DENY");
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header(r, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+        MHD_add_response_header(
+                r, "Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
         enum MHD_Result q = MHD_queue_response(req->connection, status, r);
         MHD_destroy_response(r);
         return q;
@@ -175,8 +176,10 @@ static void describe(Buf *b, const Config *c, Store *s, const Occurrence *o, Day
         const char *status = "未知";
         if (ledger_load(s, &lg) == 0) {
                 ledger_status(lg, c, o, today, &st);
-                status = st.met ? (st.late ? "逾期完成" : "已完成")
-                                : st.done ? "部分完成" : st.overdue ? "逾期未完成" : "未完成";
+                status = st.met       ? (st.late ? "逾期完成" : "已完成")
+                         : st.done    ? "部分完成"
+                         : st.overdue ? "逾期未完成"
+                                      : "未完成";
         }
         ledger_free(lg);
         snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
@@ -224,10 +227,12 @@ static enum MHD_Result form_page(const HttpRequest *req, const Config *c, Store 
                 html_escape(&b, c->people[h[j]].name);
                 buf_puts(&b, "</option>");
         }
-        buf_printf(&b, "</select>\n<label for=\"note\">说明（可选，如会议纪要编号）</label>"
-                       "<textarea id=\"note\" name=\"note\" rows=\"3\" maxlength=\"%d\"></textarea>\n"
-                       "<button type=\"submit\">登记完成</button>\n</form>\n"
-                       "<p><small>登记后本链接即失效。</small></p>\n", NOTE_MAX / 4);
+        buf_printf(&b,
+                   "</select>\n<label for=\"note\">说明（可选，如会议纪要编号）</label>"
+                   "<textarea id=\"note\" name=\"note\" rows=\"3\" maxlength=\"%d\"></textarea>\n"
+                   "<button type=\"submit\">登记完成</button>\n</form>\n"
+                   "<p><small>登记后本链接即失效。</small></p>\n",
+                   NOTE_MAX / 4);
         return send_page(req, 200, &b);
 }
 
@@ -239,11 +244,14 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                 r = form_value(req->body, "note", &note);
         if (r == -ENOMEM)
                 return error_page(req, r);
-        if (r == -EINVAL || (note && (strlen(note) > NOTE_MAX || !utf8_valid(note, strlen(note)))) ||
+        if (r == -EINVAL ||
+            (note && (strlen(note) > NOTE_MAX || !utf8_valid(note, strlen(note)))) ||
             (person && !utf8_valid(person, strlen(person)))) {
                 Buf b = {0};
                 page_head(&b, "无法登记");
-                buf_puts(&b, "<h1 class=\"bad\">无法登记</h1><p>提交的内容格式不正确或说明过长。</p>\n");
+                buf_puts(
+                        &b,
+                        "<h1 class=\"bad\">无法登记</h1><p>提交的内容格式不正确或说明过长。</p>\n");
                 return send_page(req, 400, &b);
         }
         size_t h[MAX_HOLDERS];
@@ -256,15 +264,18 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                 if (by < 0) {
                         Buf b = {0};
                         page_head(&b, "无法登记");
-                        buf_puts(&b, "<h1 class=\"bad\">无法登记</h1><p>所选完成人不在该岗位。</p>\n");
+                        buf_puts(&b,
+                                 "<h1 class=\"bad\">无法登记</h1><p>所选完成人不在该岗位。</p>\n");
                         return send_page(req, 400, &b);
                 }
         } else if (o->person >= 0)
                 by = o->person;
         else if (nh == 1)
                 by = (ssize_t)h[0];
-        CompletionInput in = {.occ = o, .done_by = by >= 0 ? c->people[by].id : NULL,
-                              .date = today, .note = note && *note ? note : NULL,
+        CompletionInput in = {.occ = o,
+                              .done_by = by >= 0 ? c->people[by].id : NULL,
+                              .date = today,
+                              .note = note && *note ? note : NULL,
                               .source = "link"};
         int64_t id = 0;
         r = donelink_consume(ctx->store, c, req->rest, time(NULL), &in, &id);

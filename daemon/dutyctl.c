@@ -21,9 +21,8 @@ static int verb_help(int argc, char **argv);
 /* ---- check -------------------------------------------------------------------------------- */
 
 static int verb_check(int argc, char **argv) {
-        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"secrets", no_argument, NULL, 's'},
-                                             {}};
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'}, {"secrets", no_argument, NULL, 's'}, {}};
         bool secrets = false;
         int o;
         while ((o = getopt_long(argc, argv, "hs", opts, NULL)) >= 0) {
@@ -102,8 +101,8 @@ static int print_json(const Config *c, const Occurrence *o) {
         for (size_t i = 0; holders && i < n; i++)
                 json_array_append_new(holders, json_pack("{s:s,s:s}", "id", c->people[h[i]].id,
                                                          "name", c->people[h[i]].name));
-        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s}", "id",
-                              id, "duty", d->id, "post", c->posts[o->post].id, "post_name",
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s}", "id", id,
+                              "duty", d->id, "post", c->posts[o->post].id, "post_name",
                               c->posts[o->post].name, "title", d->title, "kind",
                               duty_kind_to_string(d->kind), "period", pid, "checkpoint",
                               (int)o->checkpoint, "of", (int)o->of, "required", (int)o->required,
@@ -135,8 +134,10 @@ static int add_row(Table *t, const Config *c, const Occurrence *o) {
         _cleanup_free_ char *basis = duty_basis(c, d);
         char id[OCCURRENCE_ID_MAX];
         occurrence_id(c, o, id, sizeof(id));
-        const char *cells[] = {date, c->posts[o->post].name, d->title, cp, pid,
-                               holders && *holders ? holders : "（空缺）", basis, id};
+        const char *cells[] = {date,     c->posts[o->post].name,
+                               d->title, cp,
+                               pid,      holders && *holders ? holders : "（空缺）",
+                               basis,    id};
         return date && holders ? table_add(t, cells) : -ENOMEM;
 }
 
@@ -152,10 +153,10 @@ static int parse_day_arg(const char *s, const char *opt, Day *ret) {
 
 static int verb_upcoming(int argc, char **argv) {
         static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},        {"from", required_argument, NULL, 'f'},
-                {"to", required_argument, NULL, 't'},    {"post", required_argument, NULL, 'p'},
+                {"help", no_argument, NULL, 'h'},         {"from", required_argument, NULL, 'f'},
+                {"to", required_argument, NULL, 't'},     {"post", required_argument, NULL, 'p'},
                 {"person", required_argument, NULL, 'P'}, {"duty", required_argument, NULL, 'd'},
-                {"json", no_argument, NULL, 'j'},        {}};
+                {"json", no_argument, NULL, 'j'},         {}};
         const char *from_s = NULL, *to_s = NULL, *post = NULL, *person = NULL, *duty = NULL;
         bool json = false;
         int o;
@@ -205,8 +206,8 @@ static int verb_upcoming(int argc, char **argv) {
         }
         OccurrenceList l = {0};
         r = schedule_plan(c, from, to, f, &l);
-        static const char *const hdr[] = {"截止日期", "岗位", "职责", "次数",
-                                          "周期", "责任人", "依据", "编号"};
+        static const char *const hdr[] = {"截止日期", "岗位",   "职责", "次数",
+                                          "周期",     "责任人", "依据", "编号"};
         Table *t = json ? NULL : table_new(ELEMENTSOF(hdr), hdr);
         if (!json && !t)
                 r = -ENOMEM;
@@ -237,8 +238,7 @@ typedef struct Verb {
 static const Verb verbs[] = {
         {"check", verb_check, "校验配置并打印摘要"},
         {"upcoming", verb_upcoming, "按截止日期列出应办事项"},
-        CTL_EXTRA_VERBS
-        {"help", verb_help, "显示帮助"},
+        CTL_EXTRA_VERBS{"help", verb_help, "显示帮助"},
 };
 
 static int verb_help(int argc, char **argv) {

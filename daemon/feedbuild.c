@@ -127,7 +127,9 @@ void feedbuild_cancel(FeedBuild *b) {
                 atomic_store(&b->cancel, 1);
 }
 
-bool feedbuild_running(const FeedBuild *b) { return b && !b->delivered; }
+bool feedbuild_running(const FeedBuild *b) {
+        return b && !b->delivered;
+}
 
 FeedBuild *feedbuild_free(FeedBuild *b) {
         if (!b)

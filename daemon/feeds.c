@@ -127,7 +127,8 @@ static int feed_init(Feed *f, FeedKind kind, size_t index, const char *prefix, c
                 snprintf(f->name, sizeof(f->name), "%s-%s", prefix, id);
         else
                 snprintf(f->name, sizeof(f->name), "org");
-        f->title = who ? strfmt("%s安全生产履职日历·%s", org, who) : strfmt("%s安全生产履职日历", org);
+        f->title =
+                who ? strfmt("%s安全生产履职日历·%s", org, who) : strfmt("%s安全生产履职日历", org);
         return f->title ? 0 : -ENOMEM;
 }
 
@@ -136,8 +137,8 @@ static void window(const Config *c, Day today, Day *from, Day *to) {
         *to = today + (c->feeds.future_days > 0 ? c->feeds.future_days : 366);
 }
 
-int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata,
-               OccurrenceList *ret_occ, FeedStatus **ret_status) {
+int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata, OccurrenceList *ret_occ,
+               FeedStatus **ret_status) {
         Day from, to;
         window(c, today, &from, &to);
         OccurrenceList occ = {0};
@@ -210,8 +211,8 @@ static size_t holders_of(const HolderIndex *ix, const Occurrence *o, Day day, si
         uint32_t last = UINT32_MAX;
         for (uint32_t i = ix->off[o->post]; i < ix->off[o->post + 1]; i++) {
                 const Tenancy *t = &ix->t[i];
-                if (t->person == last || !((t->from == DAY_INVALID || t->from <= day) &&
-                                           day <= t->until))
+                if (t->person == last ||
+                    !((t->from == DAY_INVALID || t->from <= day) && day <= t->until))
                         continue;
                 last = t->person;
                 if (o->person >= 0) {
@@ -660,7 +661,8 @@ static int write_temp(int dir_fd, const char *name, struct iovec *iov, size_t n,
         int fd = -1;
         for (int attempt = 0; attempt < 16; attempt++) {
                 snprintf(tmp, tmp_size, ".%s.%ld.%d.tmp", name, (long)getpid(), attempt);
-                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                            0644);
                 if (fd >= 0 || errno != EEXIST)
                         break;
         }
@@ -725,8 +727,12 @@ void feed_body_unref(void *p) {
         free(b);
 }
 
-const char *feed_body_data(const FeedBody *b) { return b->data; }
-size_t feed_body_size(const FeedBody *b) { return b->size; }
+const char *feed_body_data(const FeedBody *b) {
+        return b->data;
+}
+size_t feed_body_size(const FeedBody *b) {
+        return b->size;
+}
 
 int feed_cache_new(FeedCache **ret) {
         FeedCache *fc = calloc(1, sizeof(*fc));
@@ -777,9 +783,9 @@ void feed_cache_copy_tokens(FeedCache *to, const FeedCache *from) {
 /* ---- phase 2: every feed ---- */
 
 typedef struct FeedJob {
-        FeedEntry e;       /* the new entry (name, body, etag, file) */
+        FeedEntry e; /* the new entry (name, body, etag, file) */
         size_t len;
-        bool wrote;        /* a temporary waits in `tmp` */
+        bool wrote; /* a temporary waits in `tmp` */
         char tmp[FEED_NAME_MAX + 48];
 } FeedJob;
 
@@ -848,8 +854,8 @@ static int build_one(void *ctx, Worker *w, size_t i) {
                 else if (file_same_iov(b->dir_fd, fname, p.iov, p.n, p.len, &st)) {
                         if (b->want_cache)
                                 record_file(e, &st, e->etag);
-                } else if ((r = write_temp(b->dir_fd, fname, p.iov, p.n, j->tmp,
-                                           sizeof(j->tmp))) == 0)
+                } else if ((r = write_temp(b->dir_fd, fname, p.iov, p.n, j->tmp, sizeof(j->tmp))) ==
+                           0)
                         j->wrote = true;
         } else if (old && b->want_cache)
                 e->file = old->file; /* files untouched: what is known of them still holds */
@@ -870,7 +876,8 @@ static int commit_files(BuildJob *b, size_t n) {
                 for (size_t i = 0; i < n && r == 0; i++) {
                         if (!b->jobs[i].wrote)
                                 continue;
-                        int fd = openat(b->dir_fd, b->jobs[i].tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                        int fd = openat(b->dir_fd, b->jobs[i].tmp,
+                                        O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
                         if (fd < 0 || fsync(fd) < 0)
                                 r = -errno;
                         if (fd >= 0)

@@ -73,10 +73,10 @@ typedef struct FeedSet {
         const Config *config; /* borrowed; must outlive the set */
         Day today, from, to;
         OccurrenceList occ;
-        FeedStatus *status;  /* parallel to occ */
-        uint32_t *hold_off;  /* occ.n + 1 offsets into `holders` */
-        uint32_t *holders;   /* each occurrence's holders on its deadline (person indices) */
-        EventBlob **events;  /* parallel to occ: rendered VEVENTs (references), filled on
+        FeedStatus *status;        /* parallel to occ */
+        uint32_t *hold_off;        /* occ.n + 1 offsets into `holders` */
+        uint32_t *holders;         /* each occurrence's holders on its deadline (person indices) */
+        EventBlob **events;        /* parallel to occ: rendered VEVENTs (references), filled on
                               * first use */
         unsigned char (*keys)[32]; /* parallel to occ: the events' keys (ical.h) */
         Feed *feeds;
@@ -86,8 +86,8 @@ typedef struct FeedSet {
 int feedset_new(const Config *c, Day today, FeedStatusFn fn, void *userdata, FeedSet **ret);
 /* The occurrences in `today`'s window and their statuses (fn may be NULL), for
  * feedset_new_from() — e.g. planned on one thread, rendered on another. */
-int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata,
-               OccurrenceList *ret_occ, FeedStatus **ret_status);
+int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata, OccurrenceList *ret_occ,
+               FeedStatus **ret_status);
 /* Like feedset_new(), from planned occurrences and statuses (parallel; NULL = all zero), which
  * it takes in every case (*occ is emptied). */
 int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus *status,
@@ -110,8 +110,7 @@ int feeds_write(FeedSet *s, const char *dir, FeedsWriteStats *ret);
 int feeds_update(FeedSet *s, FeedCache *fc, const char *dir, time_t now, FeedsWriteStats *ret);
 /* Writes one file DIR/NAME atomically unless it already holds exactly these bytes;
  * *ret_written tells which. Does not fsync the folder (the caller does, once). */
-int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len,
-                     bool *ret_written);
+int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len, bool *ret_written);
 
 /* The folder feeds are written to: feeds.dir, else STATE/feeds. malloc'd. */
 char *feeds_default_dir(const Config *c, const char *state_dir);
@@ -125,8 +124,8 @@ size_t feed_body_size(const FeedBody *b);
 typedef struct FeedEntry {
         char name[FEED_NAME_MAX];
         FeedBody *body;
-        char etag[67];        /* "\"<64 hex>\"" with the quotes */
-        time_t last_modified; /* seconds */
+        char etag[67];                 /* "\"<64 hex>\"" with the quotes */
+        time_t last_modified;          /* seconds */
         char token[FEEDTOKEN_LEN + 1]; /* "" until tokens are loaded: never served then */
         struct { /* private: the file FeedCache.dir/<name>.ics as the last build left it */
                 bool valid;

@@ -24,7 +24,8 @@ int feedtoken_generate(char ret[static FEEDTOKEN_LEN + 1]) {
         /* base32: 160 bits = 32 groups of 5 bits. */
         for (size_t i = 0; i < FEEDTOKEN_LEN; i++) {
                 size_t bit = i * 5, byte = bit / 8, off = bit % 8;
-                unsigned v = (unsigned)raw[byte] << 8 | (byte + 1 < sizeof(raw) ? raw[byte + 1] : 0);
+                unsigned v =
+                        (unsigned)raw[byte] << 8 | (byte + 1 < sizeof(raw) ? raw[byte + 1] : 0);
                 ret[i] = alphabet[(v >> (11 - off)) & 31];
         }
         ret[FEEDTOKEN_LEN] = 0;
@@ -35,7 +36,8 @@ int feedtoken_generate(char ret[static FEEDTOKEN_LEN + 1]) {
 bool feedtoken_valid(const char *s) {
         size_t i;
         for (i = 0; s[i]; i++)
-                if (i >= FEEDTOKEN_LEN || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' && s[i] <= '7')))
+                if (i >= FEEDTOKEN_LEN ||
+                    !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '2' && s[i] <= '7')))
                         return false;
         return i == FEEDTOKEN_LEN;
 }

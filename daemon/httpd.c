@@ -68,9 +68,9 @@ void httpd_format_date(time_t t, char out[static 30]) {
                 snprintf(out, 30, "Thu, 01 Jan 1970 00:00:00 GMT");
                 return;
         }
-        snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7],
-                 tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour,
-                 tm.tm_min, tm.tm_sec);
+        snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7], tm.tm_mday,
+                 months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min,
+                 tm.tm_sec);
 }
 
 int httpd_parse_date(const char *s, time_t *ret) {
@@ -78,7 +78,8 @@ int httpd_parse_date(const char *s, time_t *ret) {
          * which only costs such a client a full response. */
         char wd[4], mon[4], gmt[4];
         int d, y, hh, mm, ss, n = 0;
-        if (sscanf(s, "%3[A-Za-z], %d %3s %d %d:%d:%d %3s%n", wd, &d, mon, &y, &hh, &mm, &ss, gmt, &n) != 8 ||
+        if (sscanf(s, "%3[A-Za-z], %d %3s %d %d:%d:%d %3s%n", wd, &d, mon, &y, &hh, &mm, &ss, gmt,
+                   &n) != 8 ||
             s[n] != 0 || !streq(gmt, "GMT") || strlen(wd) != 3)
                 return -EINVAL;
         int m = -1;
@@ -88,8 +89,12 @@ int httpd_parse_date(const char *s, time_t *ret) {
         if (m < 0 || d < 1 || d > 31 || y < 1970 || y > 9999 || hh > 23 || mm > 59 || ss > 60 ||
             hh < 0 || mm < 0 || ss < 0)
                 return -EINVAL;
-        struct tm tm = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = d,
-                        .tm_hour = hh, .tm_min = mm, .tm_sec = ss};
+        struct tm tm = {.tm_year = y - 1900,
+                        .tm_mon = m,
+                        .tm_mday = d,
+                        .tm_hour = hh,
+                        .tm_min = mm,
+                        .tm_sec = ss};
         time_t t = timegm(&tm);
         if (t == (time_t)-1)
                 return -EINVAL;
@@ -267,9 +272,8 @@ static const HttpRoute *find_route(const Httpd *h, const char *path) {
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls) {
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls) {
         Httpd *h = cls;
         (void)version;
         Pending *p = *con_cls;
@@ -303,7 +307,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 return queue_static(connection, 413, h->too_large);
         if (p->body.oom)
                 return MHD_NO;
-        HttpRequest req = {.connection = connection, .method = m, .path = url,
+        HttpRequest req = {.connection = connection,
+                           .method = m,
+                           .path = url,
                            .rest = url + strlen(p->route->prefix)};
         if (m == HTTP_POST) {
                 req.body = p->body.data ? p->body.data : "";
@@ -400,7 +406,8 @@ static int bind_address(const char *listen_on, int *ret_fd) {
             strspn(colon + 1, "0123456789") != strlen(colon + 1))
                 return -EINVAL;
         snprintf(port, sizeof(port), "%s", colon + 1);
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+        struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                                 .ai_socktype = SOCK_STREAM,
                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST},
                         *ai = NULL;
         if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || !ai)
@@ -444,16 +451,13 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         unsigned max_conn = cfg->max_connections > 0 ? (unsigned)cfg->max_connections : 256;
         unsigned per_ip = cfg->per_ip_connections > 0 ? (unsigned)cfg->per_ip_connections : 32;
         unsigned timeout = cfg->timeout_sec > 0 ? (unsigned)cfg->timeout_sec : 30;
-        l->d = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
-                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                MHD_OPTION_CONNECTION_LIMIT, max_conn,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-                MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                MHD_OPTION_END);
+        l->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
+                                (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
+                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                                MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
         if (!l->d) {
                 close(fd);
                 return -EIO;
@@ -467,8 +471,7 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         int r = sd_event_add_io(h->event, &l->io, di->epoll_fd, EPOLLIN, on_io, l);
         if (r < 0)
                 return r;
-        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 0,
-                                       on_timer, l);
+        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 0, on_timer, l);
         if (r < 0)
                 return r;
         (void)sd_event_source_set_description(l->io, "httpd-io");
@@ -552,9 +555,13 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
         return 0;
 }
 
-void httpd_set_cache(Httpd *h, FeedCache *cache) { h->cache = cache; }
+void httpd_set_cache(Httpd *h, FeedCache *cache) {
+        h->cache = cache;
+}
 
-size_t httpd_n_listeners(const Httpd *h) { return h->n_listeners; }
+size_t httpd_n_listeners(const Httpd *h) {
+        return h->n_listeners;
+}
 
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n) {
         if (i >= h->n_listeners)

@@ -48,8 +48,7 @@ typedef enum MHD_Result (*HttpHandler)(const HttpRequest *req, void *userdata);
 int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret);
 Httpd *httpd_free(Httpd *h);
 /* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
-int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn,
-                    void *userdata);
+int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
 void httpd_set_cache(Httpd *h, FeedCache *cache);
 /* Listening sockets and their addresses ("127.0.0.1:8080", "[::1]:8080"). */
 size_t httpd_n_listeners(const Httpd *h);

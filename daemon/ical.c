@@ -80,21 +80,16 @@ static icalproperty *text_prop(icalproperty_kind kind, const char *x_name, const
         }
         icalproperty *p;
         switch (kind) {
-        case ICAL_SUMMARY_PROPERTY:
-                return icalproperty_new_summary(value);
-        case ICAL_DESCRIPTION_PROPERTY:
-                return icalproperty_new_description(value);
-        case ICAL_NAME_PROPERTY:
-                return icalproperty_new_name(value);
-        case ICAL_CATEGORIES_PROPERTY:
-                return icalproperty_new_categories(value);
+        case ICAL_SUMMARY_PROPERTY: return icalproperty_new_summary(value);
+        case ICAL_DESCRIPTION_PROPERTY: return icalproperty_new_description(value);
+        case ICAL_NAME_PROPERTY: return icalproperty_new_name(value);
+        case ICAL_CATEGORIES_PROPERTY: return icalproperty_new_categories(value);
         case ICAL_X_PROPERTY:
                 p = icalproperty_new_x(value);
                 if (p)
                         icalproperty_set_x_name(p, x_name);
                 return p;
-        default:
-                return NULL;
+        default: return NULL;
         }
 }
 
@@ -258,7 +253,9 @@ int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *s
         Buf hb = {0};
         buf_printf(&hb, "%s\n%d\n%d\n%s\n%s\n%d\n", id, (int)o->due, (int)o->nominal,
                    sum.data ? sum.data : "", desc.data ? desc.data : "",
-                   (int)(met ? 2 : overdue ? 1 : 0));
+                   (int)(met       ? 2
+                         : overdue ? 1
+                                   : 0));
         for (size_t i = 0; i < ev->n_alarms; i++)
                 buf_printf(&hb, "%lld\n", (long long)ev->alarms[i].trigger);
         if (sum.oom || desc.oom || hb.oom) {
@@ -407,7 +404,7 @@ int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st
 
 typedef struct MemoSlot {
         uint64_t hash;
-        char *key;    /* NULL = empty slot */
+        char *key; /* NULL = empty slot */
         size_t key_len;
         char *val;
         size_t len;
@@ -440,8 +437,8 @@ static MemoSlot *memo_slot(Memo *m, const void *key, size_t key_len, uint64_t h)
         size_t i = h & (m->cap - 1);
         for (;; i = (i + 1) & (m->cap - 1)) {
                 MemoSlot *s = &m->slots[i];
-                if (!s->key || (s->hash == h && s->key_len == key_len &&
-                                memcmp(s->key, key, key_len) == 0))
+                if (!s->key ||
+                    (s->hash == h && s->key_len == key_len && memcmp(s->key, key, key_len) == 0))
                         return s;
         }
 }
@@ -615,7 +612,9 @@ static char *make_alarm(IcalRenderer *r, const IcalEvent *ev, const void *arg, s
         return s;
 }
 
-static void put_fixed(IcalRenderer *r, int i) { buf_put(&r->out, r->fixed[i], r->fixed_len[i]); }
+static void put_fixed(IcalRenderer *r, int i) {
+        buf_put(&r->out, r->fixed[i], r->fixed_len[i]);
+}
 
 static bool put_prop(IcalRenderer *r, icalproperty *p) {
         size_t len;
@@ -692,8 +691,10 @@ int ical_render_head(const Config *c, const char *calname, char **ret, size_t *r
         add(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH), &ok);
         add(cal, text_prop(ICAL_NAME_PROPERTY, NULL, calname), &ok);
         add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALNAME", calname), &ok);
-        add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
-                           c->timezone ? c->timezone : "Asia/Shanghai"), &ok);
+        add(cal,
+            text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
+                      c->timezone ? c->timezone : "Asia/Shanghai"),
+            &ok);
         add(cal, icalproperty_new_refreshinterval(refresh), &ok);
         char *ttl = icaldurationtype_as_ical_string_r(refresh);
         if (!ttl)

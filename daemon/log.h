@@ -7,16 +7,16 @@
 
 typedef enum LogEvent {
         EV_NONE,
-        EV_STARTED,          /* ready: config loaded, state open, feeds written */
-        EV_CONFIG_REJECTED,  /* a reload found errors; the old config stays */
+        EV_STARTED,         /* ready: config loaded, state open, feeds written */
+        EV_CONFIG_REJECTED, /* a reload found errors; the old config stays */
         EV_CONFIG_RELOADED,
-        EV_REMINDER_SENT,    /* a message was accepted by its receiver */
-        EV_DELIVERY_FAILED,  /* a message was given up (permanent error or give-up time) */
-        EV_DELIVERY_RETRY,   /* a transient failure; will retry */
-        EV_CATCH_UP,         /* after downtime: missed reminders grouped into one digest */
+        EV_REMINDER_SENT,   /* a message was accepted by its receiver */
+        EV_DELIVERY_FAILED, /* a message was given up (permanent error or give-up time) */
+        EV_DELIVERY_RETRY,  /* a transient failure; will retry */
+        EV_CATCH_UP,        /* after downtime: missed reminders grouped into one digest */
         EV_STOPPING,
-        EV_CLOCK_JUMP,       /* wall clock changed: re-planned */
-        EV_EVENT_RAISED,     /* dutyctl raise: an event alerted every responsible post */
+        EV_CLOCK_JUMP,   /* wall clock changed: re-planned */
+        EV_EVENT_RAISED, /* dutyctl raise: an event alerted every responsible post */
         _EV_MAX,
 } LogEvent;
 

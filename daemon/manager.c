@@ -30,9 +30,9 @@
 #include "tz.h"
 #include "util.h"
 
-#define GRACE_SEC 600          /* a reminder later than this is "missed": catch-up digest */
-#define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
-#define LOOKAHEAD_DAYS 8       /* for the next-reminder status line */
+#define GRACE_SEC 600        /* a reminder later than this is "missed": catch-up digest */
+#define CATCH_UP_MAX_DAYS 31 /* how far back a catch-up looks */
+#define LOOKAHEAD_DAYS 8     /* for the next-reminder status line */
 
 struct Manager {
         sd_event *event;
@@ -55,8 +55,8 @@ struct Manager {
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
         DonePageContext done_page;
-        FeedBuild *feed_build;   /* a rebuild running in its worker thread */
-        bool feeds_again;        /* another rebuild was asked for meanwhile */
+        FeedBuild *feed_build; /* a rebuild running in its worker thread */
+        bool feeds_again;      /* another rebuild was asked for meanwhile */
         Day feeds_building_day;
 };
 
@@ -125,11 +125,11 @@ static char *completions_signature(Store *s) {
 /* ---- status ------------------------------------------------------------------------------ */
 
 static void update_status(Manager *m) {
-        _cleanup_free_ char *s = strfmt(
-                "%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
-                m->next_text ? "下次提醒 " : "无待发提醒", m->next_text ? m->next_text : "",
-                "", m->overdue, m->failed, m->config_note ? "；" : "",
-                m->config_note ? m->config_note : "");
+        _cleanup_free_ char *s =
+                strfmt("%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
+                       m->next_text ? "下次提醒 " : "无待发提醒", m->next_text ? m->next_text : "",
+                       "", m->overdue, m->failed, m->config_note ? "；" : "",
+                       m->config_note ? m->config_note : "");
         if (s)
                 (void)sd_notifyf(false, "STATUS=%s", s);
 }
@@ -149,8 +149,11 @@ static int feed_status(void *userdata, const Config *c, const Occurrence *o, Day
         const Ledger *l = userdata;
         OccStatus st;
         ledger_status(l, c, o, today, &st);
-        *ret = (FeedStatus){.done = st.done, .required = st.required, .met = st.met,
-                            .overdue = st.overdue, .done_on = st.met_on};
+        *ret = (FeedStatus){.done = st.done,
+                            .required = st.required,
+                            .met = st.met,
+                            .overdue = st.overdue,
+                            .done_on = st.met_on};
         return 0;
 }
 
@@ -230,9 +233,10 @@ static void log_firings(const Config *c, const Firing *f, size_t n, bool digest)
                 _cleanup_free_ char *duty = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
                 _cleanup_free_ char *step = strfmt("DUTYD_STEP=%s", f[i].rem.step);
                 const char *fields[] = {occ, duty, step, NULL};
-                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE, occ && duty && step ? fields : NULL,
-                         "%s：%s·%s %s（%s）", digest ? "补发提醒" : "提醒",
-                         c->posts[f[i].occ.post].name, c->duties[f[i].occ.duty].title, id,
+                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE,
+                         occ && duty && step ? fields : NULL, "%s：%s·%s %s（%s）",
+                         digest ? "补发提醒" : "提醒", c->posts[f[i].occ.post].name,
+                         c->duties[f[i].occ.duty].title, id,
                          reminder_kind_to_string(f[i].rem.kind));
         }
 }
@@ -396,9 +400,9 @@ static int load_config(const char *path, Day today, Config **ret, bool reload) {
         }
         for (size_t i = 0; i < d.n; i++) {
                 const Diag *g = &d.items[i];
-                _cleanup_free_ char *where = g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line,
-                                                                  g->column)
-                                                         : strdup(g->file ? g->file : "?");
+                _cleanup_free_ char *where =
+                        g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line, g->column)
+                                    : strdup(g->file ? g->file : "?");
                 _cleanup_free_ char *field = strfmt("DUTYD_CONFIG_LOCATION=%s", where);
                 const char *fields[] = {field, NULL};
                 log_full(g->warning ? LOG_WARNING : LOG_ERR,
@@ -466,7 +470,8 @@ static int arm_clock_watch(Manager *m) {
         /* An absolute realtime timer far away with CANCEL_ON_SET fires ECANCELED whenever the
          * wall clock is set (NTP step, date -s): then everything is re-planned. */
         struct itimerspec its = {.it_value = {.tv_sec = INT32_MAX}};
-        if (timerfd_settime(m->clock_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) < 0)
+        if (timerfd_settime(m->clock_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) <
+            0)
                 return -errno;
         return 0;
 }
@@ -542,14 +547,16 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
         (void)s;
         Manager *m = userdata;
         _cleanup_free_ char *ch = strfmt("DUTYD_CHANNEL=%s", row->channel);
-        _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", row->occurrence ? row->occurrence : "");
+        _cleanup_free_ char *occ =
+                strfmt("DUTYD_OCCURRENCE=%s", row->occurrence ? row->occurrence : "");
         _cleanup_free_ char *id = strfmt("DUTYD_DELIVERY_ID=%s", row->id);
         _cleanup_free_ char *duty = NULL;
         if (row->occurrence) {
                 const char *colon = strchr(row->occurrence, ':');
-                duty = strfmt("DUTYD_DUTY=%.*s", (int)(colon ? colon - row->occurrence
-                                                             : (long)strlen(row->occurrence)),
-                              row->occurrence);
+                duty = strfmt(
+                        "DUTYD_DUTY=%.*s",
+                        (int)(colon ? colon - row->occurrence : (long)strlen(row->occurrence)),
+                        row->occurrence);
         }
         const char *fields[] = {ch, occ, id, duty, NULL};
         const char *const *f = ch && occ && id ? fields : NULL;
@@ -562,16 +569,18 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
                 m->failed++;
                 update_status(m);
         } else
-                log_full(LOG_WARNING, EV_DELIVERY_RETRY, f, "消息 %s 发送到渠道 %s 暂时失败，稍后重试：%s",
-                         row->id, row->channel, error ? error : "");
+                log_full(LOG_WARNING, EV_DELIVERY_RETRY, f,
+                         "消息 %s 发送到渠道 %s 暂时失败，稍后重试：%s", row->id, row->channel,
+                         error ? error : "");
 }
 
 /* ---- set-up and teardown ---------------------------------------------------------------- */
 
 static int open_state(Manager *m) {
         const char *e = getenv("STATE_DIRECTORY");
-        m->state_dir = strdup(e && *e ? e : m->config->state_dir ? m->config->state_dir
-                                                                 : "/var/lib/dutyd");
+        m->state_dir = strdup(e && *e                ? e
+                              : m->config->state_dir ? m->config->state_dir
+                                                     : "/var/lib/dutyd");
         if (!m->state_dir)
                 return -ENOMEM;
         char *colon = strchr(m->state_dir, ':'); /* several StateDirectory= entries */
@@ -604,7 +613,8 @@ static int open_state(Manager *m) {
 static int add_sources(Manager *m) {
         sd_event *e = m->event;
         int r;
-        if ((r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
+        if ((r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) <
+                    0 ||
             (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
             (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m)) < 0)
                 return r;
@@ -704,9 +714,9 @@ int manager_run(Manager *m) {
         char addr[128] = "";
         if (m->httpd && httpd_n_listeners(m->httpd) > 0)
                 (void)httpd_listener_address(m->httpd, 0, addr, sizeof(addr));
-        log_full(LOG_INFO, EV_STARTED, NULL, "dutyd 已启动：%s，岗位 %zu 个，职责 %zu 项，订阅地址 %s",
-                 m->config->org_name, m->config->n_posts, m->config->n_duties,
-                 addr[0] ? addr : "无");
+        log_full(LOG_INFO, EV_STARTED, NULL,
+                 "dutyd 已启动：%s，岗位 %zu 个，职责 %zu 项，订阅地址 %s", m->config->org_name,
+                 m->config->n_posts, m->config->n_duties, addr[0] ? addr : "无");
         (void)sd_notify(false, "READY=1");
         update_status(m);
         r = sd_event_loop(m->event);

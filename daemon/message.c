@@ -13,26 +13,26 @@
 static const char *const default_templates[_TEMPLATE_MAX] = {
         [TEMPLATE_UPCOMING] = "◆ {post}（{holders}）：「{title}」（{period} 第{checkpoint}/{of}次）"
                               "还剩{days}天，截止{due}。{basis_line}{link_line}",
-        [TEMPLATE_DUE_TODAY] = "◆ {post}（{holders}）：「{title}」（{period} 第{checkpoint}/{of}次）"
-                               "今天截止（{due}），请今天完成。{basis_line}{link_line}",
-        [TEMPLATE_OVERDUE] = "◆ {post}（{holders}）：「{title}」（{period} 第{checkpoint}/{of}次）"
-                             "已逾期{days}个工作日（截止{due}），请尽快完成。{basis_line}{link_line}",
-        [TEMPLATE_ESCALATION] = "◆ 逾期督办：{late}未按期完成「{title}」（{period} 第{checkpoint}/{of}次，"
-                                "截止{due}），已逾期{days}个工作日，请督促落实。{basis_line}{link_line}",
+        [TEMPLATE_DUE_TODAY] =
+                "◆ {post}（{holders}）：「{title}」（{period} 第{checkpoint}/{of}次）"
+                "今天截止（{due}），请今天完成。{basis_line}{link_line}",
+        [TEMPLATE_OVERDUE] =
+                "◆ {post}（{holders}）：「{title}」（{period} 第{checkpoint}/{of}次）"
+                "已逾期{days}个工作日（截止{due}），请尽快完成。{basis_line}{link_line}",
+        [TEMPLATE_ESCALATION] =
+                "◆ 逾期督办：{late}未按期完成「{title}」（{period} 第{checkpoint}/{of}次，"
+                "截止{due}），已逾期{days}个工作日，请督促落实。{basis_line}{link_line}",
         [TEMPLATE_DIGEST] = "【{org}·补发提醒】系统停止运行期间有{count}项提醒到期，汇总如下：",
         [TEMPLATE_EVENT] = "◆ 紧急：{post}（{holders}）请立即「{title}」。{basis_line}{link_line}",
 };
 
 size_t message_byte_limit(ChannelType t) {
         switch (t) {
-        case CHANNEL_WECOM:
-                return 2048;  /* text.content limit itself */
+        case CHANNEL_WECOM: return 2048; /* text.content limit itself */
         case CHANNEL_DINGTALK:
                 return 16000; /* body ≤ 20000 B: room for escaping, at, URL-free JSON */
-        case CHANNEL_FEISHU:
-                return 16000; /* body ≤ 20 KB */
-        default:
-                return 0;
+        case CHANNEL_FEISHU: return 16000; /* body ≤ 20 KB */
+        default: return 0;
         }
 }
 
@@ -52,7 +52,9 @@ size_t utf8_truncate(const char *s, size_t max) {
         return n;
 }
 
-static const char *nz(const char *s) { return s ? s : ""; }
+static const char *nz(const char *s) {
+        return s ? s : "";
+}
 
 static void put_placeholder(Buf *b, const char *name, size_t len, const char *org,
                             const MessageItem *it, size_t count) {
@@ -179,8 +181,8 @@ int message_render(const Config *cfg, const MessageItem *items, size_t n, bool d
         out = calloc(n, sizeof(MessageText)); /* at most one text per item */
         if (!rendered || !out)
                 goto fail;
-        r = message_expand(digest ? item_template(cfg, TEMPLATE_DIGEST) : HEADER_TMPL, org, NULL,
-                           n, &header);
+        r = message_expand(digest ? item_template(cfg, TEMPLATE_DIGEST) : HEADER_TMPL, org, NULL, n,
+                           &header);
         if (r < 0)
                 goto fail;
         for (size_t i = 0; i < n; i++) {
@@ -256,7 +258,8 @@ int message_subject(const Config *cfg, const MessageItem *items, size_t n, bool 
                 const MessageItem *it = &items[0];
                 switch (it->kind) {
                 case TEMPLATE_UPCOMING:
-                        s = strfmt("【%s】%s·%s 还剩%d天", org, nz(it->post), nz(it->title), it->days);
+                        s = strfmt("【%s】%s·%s 还剩%d天", org, nz(it->post), nz(it->title),
+                                   it->days);
                         break;
                 case TEMPLATE_DUE_TODAY:
                         s = strfmt("【%s】%s·%s 今天截止", org, nz(it->post), nz(it->title));

@@ -36,8 +36,8 @@ typedef struct MessageItem {
         int days;
         const char *period;
         int checkpoint, of;
-        const char *basis;      /* may be NULL */
-        const char *link;       /* done link; may be NULL (issue 6) */
+        const char *basis; /* may be NULL */
+        const char *link;  /* done link; may be NULL (issue 6) */
 } MessageItem;
 
 typedef struct MessageText {
@@ -64,8 +64,7 @@ int message_render(const Config *cfg, const MessageItem *items, size_t n, bool d
 void message_texts_free(MessageText *t, size_t n);
 
 /* Mail subject for a text holding items[first..first+n). */
-int message_subject(const Config *cfg, const MessageItem *items, size_t n, bool digest,
-                    char **ret);
+int message_subject(const Config *cfg, const MessageItem *items, size_t n, bool digest, char **ret);
 
 /* Largest prefix of s (at most max bytes) that ends on a UTF-8 character boundary. */
 size_t utf8_truncate(const char *s, size_t max);

@@ -63,31 +63,31 @@ double outbox_clock_scale(void) {
 /* ---- schema ------------------------------------------------------------------------------ */
 
 int outbox_init(Store *s) {
-        return store_exec(s,
-                "CREATE TABLE IF NOT EXISTS outbox ("
-                "  id TEXT PRIMARY KEY,"
-                "  channel TEXT NOT NULL,"
-                "  recipient TEXT NOT NULL,"
-                "  kind TEXT NOT NULL,"
-                "  occurrence TEXT NOT NULL,"
-                "  content TEXT NOT NULL,"
-                "  state TEXT NOT NULL DEFAULT 'queued',"
-                "  attempts INTEGER NOT NULL DEFAULT 0,"
-                "  resigns INTEGER NOT NULL DEFAULT 0,"
-                "  created INTEGER NOT NULL,"
-                "  next_attempt INTEGER NOT NULL,"
-                "  give_up INTEGER NOT NULL,"
-                "  sent INTEGER NOT NULL DEFAULT 0,"
-                "  last_error TEXT);"
-                "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, channel, next_attempt);"
-                "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
-                "CREATE TABLE IF NOT EXISTS outbox_items ("
-                "  occurrence TEXT NOT NULL,"
-                "  step TEXT NOT NULL,"
-                "  channel TEXT NOT NULL,"
-                "  recipient TEXT NOT NULL,"
-                "  delivery_id TEXT NOT NULL,"
-                "  PRIMARY KEY (occurrence, step, channel, recipient));");
+        return store_exec(
+                s, "CREATE TABLE IF NOT EXISTS outbox ("
+                   "  id TEXT PRIMARY KEY,"
+                   "  channel TEXT NOT NULL,"
+                   "  recipient TEXT NOT NULL,"
+                   "  kind TEXT NOT NULL,"
+                   "  occurrence TEXT NOT NULL,"
+                   "  content TEXT NOT NULL,"
+                   "  state TEXT NOT NULL DEFAULT 'queued',"
+                   "  attempts INTEGER NOT NULL DEFAULT 0,"
+                   "  resigns INTEGER NOT NULL DEFAULT 0,"
+                   "  created INTEGER NOT NULL,"
+                   "  next_attempt INTEGER NOT NULL,"
+                   "  give_up INTEGER NOT NULL,"
+                   "  sent INTEGER NOT NULL DEFAULT 0,"
+                   "  last_error TEXT);"
+                   "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, channel, next_attempt);"
+                   "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
+                   "CREATE TABLE IF NOT EXISTS outbox_items ("
+                   "  occurrence TEXT NOT NULL,"
+                   "  step TEXT NOT NULL,"
+                   "  channel TEXT NOT NULL,"
+                   "  recipient TEXT NOT NULL,"
+                   "  delivery_id TEXT NOT NULL,"
+                   "  PRIMARY KEY (occurrence, step, channel, recipient));");
 }
 
 void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
@@ -144,7 +144,8 @@ static int run(Store *s, const char *sql, const char *fmt, ...) {
         va_start(ap, fmt);
         for (int i = 0; fmt[i]; i++) {
                 if (fmt[i] == 't')
-                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+                                          SQLITE_TRANSIENT);
                 else
                         sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
         }
@@ -159,11 +160,11 @@ static int run(Store *s, const char *sql, const char *fmt, ...) {
 int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
                   const char *kind, const char *occurrence, const char *content, int64_t now,
                   int64_t give_up, bool *ret_inserted) {
-        int r = run(s,
-                    "INSERT OR IGNORE INTO outbox (id, channel, recipient, kind, occurrence, content,"
-                    " created, next_attempt, give_up) VALUES (?,?,?,?,?,?,?,?,?)",
-                    "ttttttiii", id, channel, recipient, kind, occurrence, content, now, now,
-                    give_up);
+        int r = run(
+                s,
+                "INSERT OR IGNORE INTO outbox (id, channel, recipient, kind, occurrence, content,"
+                " created, next_attempt, give_up) VALUES (?,?,?,?,?,?,?,?,?)",
+                "ttttttiii", id, channel, recipient, kind, occurrence, content, now, now, give_up);
         if (r < 0)
                 return r;
         if (ret_inserted)
@@ -207,8 +208,7 @@ static json_t *item_json(const MessageItem *it) {
 }
 
 static int queue_part(Store *s, const Config *cfg, const Channel *ch, const OutboxRequest *req,
-                      const MessageItem *items, const MessageText *t, int64_t now,
-                      size_t *queued) {
+                      const MessageItem *items, const MessageText *t, int64_t now, size_t *queued) {
         const char **occ = calloc(t->n, sizeof(char *)), **steps = calloc(t->n, sizeof(char *));
         json_t *content = NULL, *arr = NULL, *mentions = NULL;
         char *subject = NULL, *dump = NULL;
@@ -274,8 +274,10 @@ out:
 static int already_queued(Store *s, const char *occ, const char *step, const char *channel,
                           const char *recipient, bool *ret) {
         sqlite3_stmt *st;
-        if (prep(s, "SELECT 1 FROM outbox_items WHERE occurrence=? AND step=? AND channel=? AND "
-                    "recipient=?", &st) < 0)
+        if (prep(s,
+                 "SELECT 1 FROM outbox_items WHERE occurrence=? AND step=? AND channel=? AND "
+                 "recipient=?",
+                 &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, occ, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, step, -1, SQLITE_STATIC);
@@ -367,11 +369,13 @@ done_noop:
 /* ---- state changes ----------------------------------------------------------------------- */
 
 int outbox_recover(Store *s, int64_t now) {
-        return run(s, "UPDATE outbox SET state='queued', next_attempt=? WHERE state='sending'",
-                   "i", now);
+        return run(s, "UPDATE outbox SET state='queued', next_attempt=? WHERE state='sending'", "i",
+                   now);
 }
 
-static int expect_one(int r) { return r < 0 ? r : r == 1 ? 0 : -ESTALE; }
+static int expect_one(int r) {
+        return r < 0 ? r : r == 1 ? 0 : -ESTALE;
+}
 
 int outbox_claim(Store *s, const char *id, int64_t now) {
         (void)now;
@@ -419,7 +423,8 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
                 }
                 next = now;
         } else
-                next = now + outbox_backoff(row.attempts, (double)random() / ((double)RAND_MAX + 1.0));
+                next = now +
+                       outbox_backoff(row.attempts, (double)random() / ((double)RAND_MAX + 1.0));
         if (!failed && next > row.give_up) {
                 failed = true;
                 msg = strfmt("超过放弃时限，最后一次错误：%s", error ? error : "");
@@ -440,7 +445,7 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
 
 /* ---- queries ----------------------------------------------------------------------------- */
 
-#define ROW_COLUMNS \
+#define ROW_COLUMNS                                                                                \
         "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
         " created, next_attempt, give_up, sent"
 
@@ -533,8 +538,10 @@ fail:
 int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
                size_t *ret_n) {
         sqlite3_stmt *st;
-        if (prep(s, "SELECT " ROW_COLUMNS " FROM outbox WHERE state='queued' AND channel=? AND "
-                    "next_attempt<=? ORDER BY next_attempt, created, id LIMIT ?", &st) < 0)
+        if (prep(s,
+                 "SELECT " ROW_COLUMNS " FROM outbox WHERE state='queued' AND channel=? AND "
+                 "next_attempt<=? ORDER BY next_attempt, created, id LIMIT ?",
+                 &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
@@ -544,9 +551,10 @@ int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxR
 
 int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
         sqlite3_stmt *st;
-        if (prep(s, failed_only ? "SELECT " ROW_COLUMNS " FROM outbox WHERE state='failed' "
-                                  "ORDER BY created DESC, id"
-                                : "SELECT " ROW_COLUMNS " FROM outbox ORDER BY created DESC, id",
+        if (prep(s,
+                 failed_only ? "SELECT " ROW_COLUMNS " FROM outbox WHERE state='failed' "
+                               "ORDER BY created DESC, id"
+                             : "SELECT " ROW_COLUMNS " FROM outbox ORDER BY created DESC, id",
                  &st) < 0)
                 return -EIO;
         return read_rows(st, ret, ret_n);
@@ -620,8 +628,9 @@ int outbox_next_due(Store *s, int64_t after, int64_t *ret) {
 
 int outbox_pending_count(Store *s, const char *id, size_t *ret) {
         sqlite3_stmt *st;
-        if (prep(s, id ? "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending') AND id=?"
-                       : "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')",
+        if (prep(s,
+                 id ? "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending') AND id=?"
+                    : "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')",
                  &st) < 0)
                 return -EIO;
         if (id)
@@ -638,8 +647,10 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret) {
 
 int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret) {
         sqlite3_stmt *st;
-        if (prep(s, "SELECT 1 FROM outbox WHERE state='queued' AND channel=? AND next_attempt<=? "
-                    "LIMIT 1", &st) < 0)
+        if (prep(s,
+                 "SELECT 1 FROM outbox WHERE state='queued' AND channel=? AND next_attempt<=? "
+                 "LIMIT 1",
+                 &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
@@ -653,9 +664,10 @@ int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret) {
 
 int outbox_any_pending(Store *s, const char *id, bool *ret) {
         sqlite3_stmt *st;
-        if (prep(s, id ? "SELECT 1 FROM outbox WHERE id=? AND state IN ('queued','sending')"
-                       : "SELECT 1 FROM outbox WHERE state='queued' UNION ALL "
-                         "SELECT 1 FROM outbox WHERE state='sending' LIMIT 1",
+        if (prep(s,
+                 id ? "SELECT 1 FROM outbox WHERE id=? AND state IN ('queued','sending')"
+                    : "SELECT 1 FROM outbox WHERE state='queued' UNION ALL "
+                      "SELECT 1 FROM outbox WHERE state='sending' LIMIT 1",
                  &st) < 0)
                 return -EIO;
         if (id)

@@ -53,7 +53,9 @@ void outbox_rows_free(OutboxRow *rows, size_t n);
 
 /* The delivery clock (see above). */
 int64_t outbox_now_usec(void);
-static inline int64_t outbox_now(void) { return outbox_now_usec() / 1000000; }
+static inline int64_t outbox_now(void) {
+        return outbox_now_usec() / 1000000;
+}
 double outbox_clock_scale(void);
 
 int outbox_init(Store *s);
@@ -68,7 +70,7 @@ int64_t outbox_backoff(int attempts, double rnd);
 /* One message to queue: `items` for one channel and one recipient ("" = the channel's group;
  * an email address for SMTP). Rendering, grouping and splitting by byte limit happen here. */
 typedef struct OutboxRequest {
-        size_t channel;        /* index in cfg->channels */
+        size_t channel; /* index in cfg->channels */
         const char *recipient;
         const MessageItem *items;
         size_t n_items;
@@ -105,8 +107,8 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret);
 
 /* State changes. Each returns 0, -ESTALE when the row was not in the expected state (claimed
  * by another process), or -EIO. Callers may wrap several in store_begin/store_commit. */
-int outbox_claim(Store *s, const char *id, int64_t now);                 /* queued → sending */
-int outbox_mark_sent(Store *s, const char *id, int64_t now);             /* sending → sent */
+int outbox_claim(Store *s, const char *id, int64_t now);     /* queued → sending */
+int outbox_mark_sent(Store *s, const char *id, int64_t now); /* sending → sent */
 int outbox_mark_failed(Store *s, const char *id, int64_t now, const char *error);
 /* sending → queued with backoff, or → failed past the give-up time. `result` RETRY or RESIGN.
  * *ret_failed (may be NULL) tells which. */

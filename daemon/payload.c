@@ -26,7 +26,9 @@ void payload_request_done(PayloadRequest *r) {
         *r = (PayloadRequest){0};
 }
 
-static const char *sec(const Secret *s) { return s->value && *s->value ? s->value : NULL; }
+static const char *sec(const Secret *s) {
+        return s->value && *s->value ? s->value : NULL;
+}
 
 static int url_with(const char *base, const char *param, const char *value, char **ret) {
         _cleanup_free_ char *enc = NULL;
@@ -45,7 +47,8 @@ static int build_url(const Channel *ch, int64_t now_ms, char **ret) {
         int r;
         switch (ch->type) {
         case CHANNEL_WECOM: {
-                const char *base = ch->url ? ch->url : "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
+                const char *base =
+                        ch->url ? ch->url : "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
                 if (sec(&ch->key))
                         return url_with(base, "key", ch->key.value, ret);
                 u = strdup(base);
@@ -72,10 +75,12 @@ static int build_url(const Channel *ch, int64_t now_ms, char **ret) {
                 break;
         }
         case CHANNEL_FEISHU: {
-                const char *base = ch->url ? ch->url : "https://open.feishu.cn/open-apis/bot/v2/hook/";
+                const char *base =
+                        ch->url ? ch->url : "https://open.feishu.cn/open-apis/bot/v2/hook/";
                 if (sec(&ch->key)) {
                         size_t l = strlen(base);
-                        u = strfmt("%s%s%s", base, l && base[l - 1] == '/' ? "" : "/", ch->key.value);
+                        u = strfmt("%s%s%s", base, l && base[l - 1] == '/' ? "" : "/",
+                                   ch->key.value);
                 } else
                         u = strdup(base);
                 break;
@@ -85,8 +90,7 @@ static int build_url(const Channel *ch, int64_t now_ms, char **ret) {
                         return -EINVAL;
                 u = strdup(ch->url);
                 break;
-        default:
-                return -EINVAL;
+        default: return -EINVAL;
         }
         if (!u)
                 return -ENOMEM;
@@ -99,8 +103,8 @@ static json_t *mobiles_of(const json_t *content) {
         return json_is_array(m) ? json_deep_copy(m) : json_array();
 }
 
-int payload_build(const Channel *ch, const char *delivery_id, const json_t *content,
-                  int64_t now_ms, PayloadRequest *ret) {
+int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
+                  PayloadRequest *ret) {
         PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8"};
         const char *text = json_string_value(json_object_get(content, "text"));
         json_t *body = NULL;
@@ -144,8 +148,7 @@ int payload_build(const Channel *ch, const char *delivery_id, const json_t *cont
                                  "items", items, "text", text);
                 break;
         }
-        default:
-                r = -EINVAL;
+        default: r = -EINVAL;
         }
         if (!body)
                 goto fail;
@@ -176,14 +179,19 @@ static const struct {
 } code_table[] = {
         {CHANNEL_WECOM, -1, NULL, DELIVERY_RETRY, "企业微信系统繁忙"},
         {CHANNEL_WECOM, 45009, NULL, DELIVERY_RETRY, "发送频率超限（每分钟20条）"},
-        {CHANNEL_WECOM, 93000, NULL, DELIVERY_PERMANENT, "机器人 key 无效（key 只填 key= 后面的部分）"},
+        {CHANNEL_WECOM, 93000, NULL, DELIVERY_PERMANENT,
+         "机器人 key 无效（key 只填 key= 后面的部分）"},
         {CHANNEL_DINGTALK, 130101, NULL, DELIVERY_RETRY, "发送太快，超过每分钟20条"},
-        {CHANNEL_DINGTALK, 310000, "timestamp|时间戳", DELIVERY_RESIGN, "时间戳无效（请检查服务器时间）"},
+        {CHANNEL_DINGTALK, 310000, "timestamp|时间戳", DELIVERY_RESIGN,
+         "时间戳无效（请检查服务器时间）"},
         {CHANNEL_DINGTALK, 310000, "sign|签名", DELIVERY_RESIGN, "加签不匹配（请检查 secret）"},
-        {CHANNEL_DINGTALK, 310000, "keyword|关键词", DELIVERY_PERMANENT, "消息不含机器人设置的自定义关键词"},
-        {CHANNEL_DINGTALK, 310000, "ip|whitelist|白名单", DELIVERY_PERMANENT, "本机 IP 不在机器人白名单中"},
+        {CHANNEL_DINGTALK, 310000, "keyword|关键词", DELIVERY_PERMANENT,
+         "消息不含机器人设置的自定义关键词"},
+        {CHANNEL_DINGTALK, 310000, "ip|whitelist|白名单", DELIVERY_PERMANENT,
+         "本机 IP 不在机器人白名单中"},
         {CHANNEL_DINGTALK, 310000, NULL, DELIVERY_PERMANENT, "机器人安全设置校验失败"},
-        {CHANNEL_DINGTALK, 300001, NULL, DELIVERY_PERMANENT, "access_token 不存在（只填 token，不要填整个地址）"},
+        {CHANNEL_DINGTALK, 300001, NULL, DELIVERY_PERMANENT,
+         "access_token 不存在（只填 token，不要填整个地址）"},
         {CHANNEL_DINGTALK, 300005, NULL, DELIVERY_PERMANENT, "机器人不能发往外部群"},
         {CHANNEL_DINGTALK, 460101, NULL, DELIVERY_PERMANENT, "消息体超过20000字节"},
         {CHANNEL_FEISHU, 11232, NULL, DELIVERY_RETRY, "发送频率超限"},
@@ -237,7 +245,9 @@ void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len)
         out[utf8_truncate(out, o)] = 0;
 }
 
-static bool status_retryable(long s) { return s == 0 || s == 408 || s == 425 || s == 429 || s >= 500; }
+static bool status_retryable(long s) {
+        return s == 0 || s == 408 || s == 425 || s == 429 || s >= 500;
+}
 
 DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
                                 size_t body_len, char *err, size_t err_len) {
@@ -254,14 +264,16 @@ DeliveryResult payload_classify(const Channel *ch, long http_status, const char 
         if (ch->type != CHANNEL_WEBHOOK && body && body_len) {
                 json_t *j = json_loadb(body, body_len, 0, NULL);
                 if (json_is_object(j)) {
-                        json_t *c = json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
+                        json_t *c =
+                                json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
                         if (!c && ch->type == CHANNEL_FEISHU)
                                 c = json_object_get(j, "StatusCode");
                         if (json_is_integer(c)) {
                                 code = (long)json_integer_value(c);
                                 have_code = true;
                         }
-                        const char *m = json_string_value(json_object_get(j, ch->type == CHANNEL_FEISHU ? "msg" : "errmsg"));
+                        const char *m = json_string_value(
+                                json_object_get(j, ch->type == CHANNEL_FEISHU ? "msg" : "errmsg"));
                         if (!m)
                                 m = json_string_value(json_object_get(j, "StatusMessage"));
                         if (m)
@@ -278,8 +290,8 @@ DeliveryResult payload_classify(const Channel *ch, long http_status, const char 
                 for (size_t i = 0; i < ELEMENTSOF(code_table); i++)
                         if (code_table[i].type == ch->type && code_table[i].code == code &&
                             needle_match(code_table[i].needle, vendor)) {
-                                snprintf(err, err_len, "HTTP %ld，错误码 %ld：%s（%s）", http_status,
-                                         code, code_table[i].zh, vendor);
+                                snprintf(err, err_len, "HTTP %ld，错误码 %ld：%s（%s）",
+                                         http_status, code, code_table[i].zh, vendor);
                                 return code_table[i].result;
                         }
                 res = status_retryable(http_status) ? DELIVERY_RETRY : DELIVERY_PERMANENT;

@@ -35,7 +35,7 @@ typedef enum DeliveryResult {
 const char *delivery_result_to_string(DeliveryResult r);
 
 typedef struct PayloadRequest {
-        char *url;       /* contains the key: never log it */
+        char *url; /* contains the key: never log it */
         char *body;
         char *signature; /* webhook "sha256=…" or NULL */
         const char *content_type;
@@ -44,8 +44,8 @@ typedef struct PayloadRequest {
 void payload_request_done(PayloadRequest *r);
 
 /* Builds the request for an HTTP channel (not SMTP) from the stored content. */
-int payload_build(const Channel *ch, const char *delivery_id, const json_t *content,
-                  int64_t now_ms, PayloadRequest *ret);
+int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
+                  PayloadRequest *ret);
 
 /* Classifies an answer. http_status 0 = transport failure (no answer). Writes a short Chinese
  * description (code and vendor message, secrets removed) to err. */

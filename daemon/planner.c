@@ -120,8 +120,8 @@ int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, tim
         return 0;
 }
 
-int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days,
-                 time_t *ret, Planned *ret_first) {
+int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days, time_t *ret,
+                 Planned *ret_first) {
         Day d0 = tz_day(t), d1 = d0 + days;
         OccurrenceList occ = {0};
         int r = relevant(c, track_from, d0, d1, &occ);

@@ -34,8 +34,8 @@ int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, tim
 
 /* The first instant after `t` at which a reminder fires, looking `days` days ahead; -ENOENT if
  * none. */
-int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days,
-                 time_t *ret, Planned *ret_first);
+int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days, time_t *ret,
+                 Planned *ret_first);
 
 /* Unmet checkpoints past their deadline on `today` (due >= track_from). */
 size_t planner_overdue_count(const Config *c, const Ledger *l, Day track_from, Day today);

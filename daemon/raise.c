@@ -34,8 +34,8 @@ int raise_known_events(const Config *c, const char ***ret, size_t *ret_n) {
         return 0;
 }
 
-int raise_plan(const Config *c, const char *event, Day today, int minute, int64_t seq,
-               Firing **ret, size_t *ret_n) {
+int raise_plan(const Config *c, const char *event, Day today, int minute, int64_t seq, Firing **ret,
+               size_t *ret_n) {
         Firing *f = NULL;
         size_t n = 0, cap = 0;
         Reminder rem = {.kind = REMIND_EVENT, .day = today, .minute = minute};
@@ -46,10 +46,9 @@ int raise_plan(const Config *c, const char *event, Day today, int minute, int64_
                         continue;
                 for (size_t k = 0; k < duty->n_posts; k++) {
                         size_t h[MAX_HOLDERS];
-                        size_t nh = duty->per_holder
-                                            ? config_post_holders(c, duty->posts[k], today, h,
-                                                                  MAX_HOLDERS)
-                                            : 0;
+                        size_t nh = duty->per_holder ? config_post_holders(c, duty->posts[k], today,
+                                                                           h, MAX_HOLDERS)
+                                                     : 0;
                         for (size_t j = 0; j < (nh ? nh : 1); j++) {
                                 if (n == cap) {
                                         cap = cap ? cap * 2 : 8;
@@ -60,14 +59,18 @@ int raise_plan(const Config *c, const char *event, Day today, int minute, int64_
                                         }
                                         f = nf;
                                 }
-                                f[n++] = (Firing){
-                                        .occ = {.duty = (uint32_t)d,
-                                                .post = (uint32_t)duty->posts[k],
-                                                .person = nh ? (int32_t)h[j] : -1,
-                                                .holiday = -1, .period_start = today,
-                                                .period_end = today, .checkpoint = 1, .of = 1,
-                                                .required = 1, .nominal = today, .due = today},
-                                        .rem = rem};
+                                f[n++] = (Firing){.occ = {.duty = (uint32_t)d,
+                                                          .post = (uint32_t)duty->posts[k],
+                                                          .person = nh ? (int32_t)h[j] : -1,
+                                                          .holiday = -1,
+                                                          .period_start = today,
+                                                          .period_end = today,
+                                                          .checkpoint = 1,
+                                                          .of = 1,
+                                                          .required = 1,
+                                                          .nominal = today,
+                                                          .due = today},
+                                                  .rem = rem};
                         }
                 }
         }
@@ -93,8 +96,10 @@ int raise_event(Store *s, const Config *c, const char *event, const char *note,
                 return r;
         /* The record first: an alert is never sent for an event that was not recorded. */
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "INSERT INTO events (event, note, raised_at,"
-                               " raised_by) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(store_db(s),
+                               "INSERT INTO events (event, note, raised_at,"
+                               " raised_by) VALUES (?, ?, ?, ?)",
+                               -1, &st, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r == 0) {
                 sqlite3_bind_text(st, 1, event, -1, SQLITE_STATIC);

@@ -16,8 +16,8 @@
 
 int raise_init(Store *s);
 /* -ENOENT when no duty has that event. *ret is malloc'd (free()). */
-int raise_plan(const Config *c, const char *event, Day today, int minute, int64_t seq,
-               Firing **ret, size_t *ret_n);
+int raise_plan(const Config *c, const char *event, Day today, int minute, int64_t seq, Firing **ret,
+               size_t *ret_n);
 /* The distinct events named in the config, in order; malloc'd array of borrowed strings. */
 int raise_known_events(const Config *c, const char ***ret, size_t *ret_n);
 /* Records and queues. *ret_event_id (may be NULL) = events.id; *ret_queued = messages. */

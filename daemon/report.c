@@ -137,11 +137,16 @@ int report_build(const Config *c, const Ledger *l, Day from, Day to, Day today, 
                 const Entry *e = &k.v[i];
                 if (n == 0 || rows[n - 1].duty != e->duty || rows[n - 1].post != e->post ||
                     rows[n - 1].person != e->person)
-                        rows[n++] = (ReportRow){.duty = e->duty, .post = e->post, .person = e->person};
+                        rows[n++] =
+                                (ReportRow){.duty = e->duty, .post = e->post, .person = e->person};
                 counts_add(&rows[n - 1].n, e->state);
         }
         free(k.v);
-        *ret = (Report){.from = from, .to = to, .today = today, .rows = rows, .n_rows = n,
+        *ret = (Report){.from = from,
+                        .to = to,
+                        .today = today,
+                        .rows = rows,
+                        .n_rows = n,
                         .total = k.total};
         return 0;
 }
@@ -189,9 +194,9 @@ static void csv_counts(Buf *b, const ReportCounts *n) {
 
 int report_format_csv(const Config *c, const Report *r, char **ret) {
         Buf b = {0};
-        static const char *const hdr[] = {"职责编号", "职责", "岗位编号", "岗位", "人员编号",
-                                          "人员", "应完成", "按时完成", "逾期完成", "未完成",
-                                          "未到期"};
+        static const char *const hdr[] = {"职责编号", "职责",   "岗位编号", "岗位",
+                                          "人员编号", "人员",   "应完成",   "按时完成",
+                                          "逾期完成", "未完成", "未到期"};
         for (size_t i = 0; i < ELEMENTSOF(hdr); i++)
                 csv_field(&b, hdr[i], i + 1 == ELEMENTSOF(hdr));
         for (size_t i = 0; i < r->n_rows; i++) {
@@ -221,20 +226,20 @@ int report_format_json(const Config *c, const Report *r, const char *period, cha
         char from[11], to[11], today[11];
         day_format(r->from, from), day_format(r->to, to), day_format(r->today, today);
         json_t *rows = json_array();
-        json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s}", "organization", c->org_name,
-                                 "period", period ? period : "", "from", from, "to", to, "today",
-                                 today);
+        json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s}", "organization", c->org_name, "period",
+                                 period ? period : "", "from", from, "to", to, "today", today);
         int r_ = rows && root ? 0 : -ENOMEM;
         for (size_t i = 0; r_ == 0 && i < r->n_rows; i++) {
                 const ReportRow *w = &r->rows[i];
-                json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty",
-                                        c->duties[w->duty].id, "title", c->duties[w->duty].title,
-                                        "post", c->posts[w->post].id, "post_name",
-                                        c->posts[w->post].name, "person",
-                                        w->person >= 0 ? c->people[w->person].id : NULL,
-                                        "person_name", person_name(c, w->person));
+                json_t *row =
+                        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
+                                  "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
+                                  "post_name", c->posts[w->post].name, "person",
+                                  w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
+                                  person_name(c, w->person));
                 json_t *n = json_counts(&w->n);
-                if (!row || !n || json_object_update(row, n) < 0 || json_array_append(rows, row) < 0)
+                if (!row || !n || json_object_update(row, n) < 0 ||
+                    json_array_append(rows, row) < 0)
                         r_ = -ENOMEM;
                 json_decref(row);
                 json_decref(n);
@@ -262,8 +267,8 @@ typedef struct Shuzhi {
         int n;
 } Shuzhi;
 
-static int list_problems(const Occurrence *o, const OccStatus *st, const ssize_t *who,
-                         size_t n_who, void *ud) {
+static int list_problems(const Occurrence *o, const OccStatus *st, const ssize_t *who, size_t n_who,
+                         void *ud) {
         (void)who, (void)n_who;
         Shuzhi *z = ud;
         ReportState s = state_of(st);
@@ -335,9 +340,11 @@ int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, siz
                 const ReportRow *w = &rep.rows[i];
                 const Duty *d = &c->duties[w->duty];
                 _cleanup_free_ char *basis = duty_basis(c, d);
-                buf_printf(&b, "  %zu. %s·%s：应完成 %d 次，按时完成 %d 次，逾期完成 %d 次，"
-                           "未完成 %d 次，未到期 %d 次", i + 1, c->posts[w->post].name, d->title,
-                           w->n.required, w->n.on_time, w->n.late, w->n.missed, w->n.open);
+                buf_printf(&b,
+                           "  %zu. %s·%s：应完成 %d 次，按时完成 %d 次，逾期完成 %d 次，"
+                           "未完成 %d 次，未到期 %d 次",
+                           i + 1, c->posts[w->post].name, d->title, w->n.required, w->n.on_time,
+                           w->n.late, w->n.missed, w->n.open);
                 if (basis && *basis)
                         buf_printf(&b, "。依据：%s", basis);
                 buf_puts(&b, "\n");
@@ -381,10 +388,13 @@ int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, siz
 
         const ReportCounts *t = &rep.total;
         int closed = t->on_time + t->late + t->missed;
-        buf_printf(&b, "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
-                   "尚未到期 %d 次", year, t->required, t->on_time, t->late, t->missed, t->open);
+        buf_printf(&b,
+                   "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
+                   "尚未到期 %d 次",
+                   year, t->required, t->on_time, t->late, t->missed, t->open);
         if (closed > 0)
-                buf_printf(&b, "；已到期事项按时完成率 %d%%", (t->on_time * 100 + closed / 2) / closed);
+                buf_printf(&b, "；已到期事项按时完成率 %d%%",
+                           (t->on_time * 100 + closed / 2) / closed);
         buf_puts(&b, "。\n");
         report_done(&rep);
         if (r < 0) {

@@ -128,17 +128,20 @@ static int plan_one(const Config *c, const Firing *f, size_t idx, RoutePlan *p) 
                         }
                         if ((r = add(p, ci, "", idx, NULL)) < 0)
                                 return r;
-                        if (rt->mention && (ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK))
+                        if (rt->mention &&
+                            (ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK))
                                 for (size_t h = 0; h < n_people; h++)
                                         if (c->people[people[h]].mobile &&
-                                            (r = add(p, ci, "", idx, c->people[people[h]].mobile)) < 0)
+                                            (r = add(p, ci, "", idx, c->people[people[h]].mobile)) <
+                                                    0)
                                                 return r;
                 }
                 if (rt->holders_email) {
                         ssize_t mi = first_smtp(c, rt);
                         for (size_t h = 0; mi >= 0 && h < n_people; h++)
                                 if (c->people[people[h]].email &&
-                                    (r = add(p, (size_t)mi, c->people[people[h]].email, idx, NULL)) < 0)
+                                    (r = add(p, (size_t)mi, c->people[people[h]].email, idx,
+                                             NULL)) < 0)
                                         return r;
                 }
         }
@@ -152,8 +155,10 @@ static int plan_one(const Config *c, const Firing *f, size_t idx, RoutePlan *p) 
                                 if (pe->email && (r = add(p, ci, pe->email, idx, NULL)) < 0)
                                         return r;
                         } else if ((r = add(p, ci, "", idx,
-                                            ch->type == CHANNEL_WECOM || ch->type == CHANNEL_DINGTALK
-                                                    ? pe->mobile : NULL)) < 0)
+                                            ch->type == CHANNEL_WECOM ||
+                                                            ch->type == CHANNEL_DINGTALK
+                                                    ? pe->mobile
+                                                    : NULL)) < 0)
                                 return r;
                 }
         }
@@ -189,16 +194,11 @@ int route_plan(const Config *c, const Firing *f, size_t n, RoutePlan *ret) {
 
 static TemplateKind template_of(ReminderKind k) {
         switch (k) {
-        case REMIND_UPCOMING:
-                return TEMPLATE_UPCOMING;
-        case REMIND_DUE_TODAY:
-                return TEMPLATE_DUE_TODAY;
-        case REMIND_OVERDUE:
-                return TEMPLATE_OVERDUE;
-        case REMIND_EVENT:
-                return TEMPLATE_EVENT;
-        default:
-                return TEMPLATE_ESCALATION;
+        case REMIND_UPCOMING: return TEMPLATE_UPCOMING;
+        case REMIND_DUE_TODAY: return TEMPLATE_DUE_TODAY;
+        case REMIND_OVERDUE: return TEMPLATE_OVERDUE;
+        case REMIND_EVENT: return TEMPLATE_EVENT;
+        default: return TEMPLATE_ESCALATION;
         }
 }
 
@@ -266,7 +266,8 @@ int route_queue(Store *s, const Config *c, const Firing *f, size_t n, const char
         if (!items || !batch)
                 goto out;
         for (; done_items < n; done_items++) {
-                r = route_item(c, &f[done_items], links ? links[done_items] : NULL, &items[done_items]);
+                r = route_item(c, &f[done_items], links ? links[done_items] : NULL,
+                               &items[done_items]);
                 if (r < 0)
                         goto out;
         }
@@ -277,9 +278,13 @@ int route_queue(Store *s, const Config *c, const Firing *f, size_t n, const char
                 const RouteMessage *rm = &plan.msgs[m];
                 for (size_t k = 0; k < rm->n_items; k++)
                         batch[k] = items[rm->items[k]].item;
-                OutboxRequest req = {.channel = rm->channel, .recipient = rm->recipient,
-                                     .items = batch, .n_items = rm->n_items, .digest = digest,
-                                     .mentions = rm->mentions, .n_mentions = rm->n_mentions};
+                OutboxRequest req = {.channel = rm->channel,
+                                     .recipient = rm->recipient,
+                                     .items = batch,
+                                     .n_items = rm->n_items,
+                                     .digest = digest,
+                                     .mentions = rm->mentions,
+                                     .n_mentions = rm->n_mentions};
                 size_t q = 0;
                 r = outbox_queue(s, c, &req, now, &q);
                 if (r < 0)

@@ -30,10 +30,10 @@ typedef struct Firing {
 
 typedef struct RouteMessage {
         size_t channel;
-        char *recipient;   /* "" = the channel's group; else an email address */
-        size_t *items;     /* indices into the firings */
+        char *recipient; /* "" = the channel's group; else an email address */
+        size_t *items;   /* indices into the firings */
         size_t n_items;
-        char **mentions;   /* mobiles */
+        char **mentions; /* mobiles */
         size_t n_mentions;
 } RouteMessage;
 

@@ -8,7 +8,9 @@
 
 #include "util.h"
 
-void rule_init(Rule *r) { *r = (Rule){.count = 1, .pacing = true, .move = MOVE_POSTPONE}; }
+void rule_init(Rule *r) {
+        *r = (Rule){.count = 1, .pacing = true, .move = MOVE_POSTPONE};
+}
 
 void rule_done(Rule *r) {
         for (size_t i = 0; i < r->n_holidays; i++)
@@ -55,7 +57,7 @@ static const char *const period_names[_PERIOD_MAX] = {
         [PERIOD_HALF] = "half", [PERIOD_YEAR] = "year",
 };
 static const char *const period_zh[_PERIOD_MAX] = {
-        [PERIOD_WEEK] = "周", [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
+        [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",
 };
 
@@ -82,7 +84,9 @@ int period_kind_months(PeriodKind k) {
 }
 
 static const char *const move_names[] = {"postpone", "earlier", "none"};
-const char *holiday_move_to_string(HolidayMove m) { return move_names[m]; }
+const char *holiday_move_to_string(HolidayMove m) {
+        return move_names[m];
+}
 int holiday_move_from_string(const char *s) {
         for (size_t i = 0; i < ELEMENTSOF(move_names); i++)
                 if (streq(s, move_names[i]))
@@ -107,7 +111,9 @@ static bool eat(Cursor *c, const char *lit) {
         return true;
 }
 
-static bool at_end(const Cursor *c) { return c->s[c->pos] == 0; }
+static bool at_end(const Cursor *c) {
+        return c->s[c->pos] == 0;
+}
 
 /* Arabic digits, or Chinese numerals 一…十 with 两, as in 十二 / 二十四. Returns -1 if none. */
 static int eat_number(Cursor *c) {
@@ -119,8 +125,8 @@ static int eat_number(Cursor *c) {
                 c->pos = (size_t)(p - c->s);
                 return (int)v;
         }
-        static const char *const digits[] = {"零", "一", "二", "三", "四", "五",
-                                             "六", "七", "八", "九"};
+        static const char *const digits[] = {"零", "一", "二", "三", "四",
+                                             "五", "六", "七", "八", "九"};
         int total = 0, cur = -1;
         bool any = false;
         for (;;) {
@@ -158,7 +164,7 @@ static const char *const qualifiers[] = {"至少", "不少于", "最少", "不�
 /* Verbs are matched longest first. */
 static const char *const verbs[] = {
         "组织召开", "主持召开", "组织开展", "带队检查", "召开", "组织", "主持", "开展", "进行",
-        "完成", "举行", "提交", "报送", "参加", "听取", "研究", "检查", "分别",
+        "完成",     "举行",     "提交",     "报送",     "参加", "听取", "研究", "检查", "分别",
 };
 
 static bool eat_any(Cursor *c, const char *const *list, size_t n) {
@@ -173,16 +179,17 @@ typedef struct PhraseError {
         const char *msg;
 } PhraseError;
 
-#define FAIL(c, m)                                                                                 \
-        do {                                                                                       \
-                err->pos = (c)->pos;                                                               \
-                err->msg = (m);                                                                    \
-                return -EINVAL;                                                                    \
+#define FAIL(c, m)                   \
+        do {                         \
+                err->pos = (c)->pos; \
+                err->msg = (m);      \
+                return -EINVAL;      \
         } while (0)
 
 /* "… 次" part after the period word. */
 static int parse_count(Cursor *c, Rule *r, PhraseError *err) {
-        while (eat_any(c, qualifiers, ELEMENTSOF(qualifiers)) || eat_any(c, verbs, ELEMENTSOF(verbs)))
+        while (eat_any(c, qualifiers, ELEMENTSOF(qualifiers)) ||
+               eat_any(c, verbs, ELEMENTSOF(verbs)))
                 ;
         if (at_end(c))
                 return 0; /* 每季度 / 每半年组织召开: once */
@@ -202,7 +209,9 @@ static int parse_count(Cursor *c, Rule *r, PhraseError *err) {
         return 0;
 }
 
-static bool eat_before(Cursor *c) { return eat(c, "以前") || eat(c, "之前") || eat(c, "前"); }
+static bool eat_before(Cursor *c) {
+        return eat(c, "以前") || eat(c, "之前") || eat(c, "前");
+}
 
 /* Tail after a fixed date: optional verbs, optional 上年度 (then free text: the object). */
 static int parse_tail(Cursor *c, Rule *r, PhraseError *err) {

@@ -25,19 +25,19 @@ typedef enum HolidayMove {
 
 typedef struct Rule {
         PeriodKind period;
-        int count;           /* >= 1 */
-        bool pacing;         /* default true */
-        int due_day;         /* 0 = none, 1..31, DUE_DAY_LAST */
-        int due_month;       /* 0 = the period's last month (or 1 with after_period) */
+        int count;     /* >= 1 */
+        bool pacing;   /* default true */
+        int due_day;   /* 0 = none, 1..31, DUE_DAY_LAST */
+        int due_month; /* 0 = the period's last month (or 1 with after_period) */
         bool after_period;
         HolidayMove move;
         bool before_holidays;
-        char **holidays;     /* NULL = all holidays in the data; else ids (owned) */
+        char **holidays; /* NULL = all holidays in the data; else ids (owned) */
         size_t n_holidays;
 } Rule;
 
-void rule_init(Rule *r);          /* defaults: count 1, pacing on, postpone */
-void rule_done(Rule *r);          /* frees holidays */
+void rule_init(Rule *r); /* defaults: count 1, pacing on, postpone */
+void rule_done(Rule *r); /* frees holidays */
 int rule_copy(Rule *dst, const Rule *src);
 bool rule_equal(const Rule *a, const Rule *b);
 
@@ -49,9 +49,9 @@ const char *rule_validate(const Rule *r);
 
 const char *period_kind_to_string(PeriodKind k); /* "year" … */
 PeriodKind period_kind_from_string(const char *s);
-const char *period_kind_to_zh(PeriodKind k);     /* 年 半年 季度 月 周 */
-int period_kind_months(PeriodKind k);            /* 12 6 3 1, 0 for week */
+const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 */
+int period_kind_months(PeriodKind k);        /* 12 6 3 1, 0 for week */
 const char *holiday_move_to_string(HolidayMove m);
-int holiday_move_from_string(const char *s);     /* -EINVAL when unknown */
+int holiday_move_from_string(const char *s); /* -EINVAL when unknown */
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

@@ -128,14 +128,20 @@ typedef struct Assignment {
 static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e,
                               OccurrenceList *out) {
         const Rule *r = &c->duties[a->duty].rule;
-        Occurrence o = {.duty = a->duty, .post = a->post, .person = a->person, .holiday = -1,
-                        .period_start = s, .period_end = e, .of = 1, .checkpoint = 1,
+        Occurrence o = {.duty = a->duty,
+                        .post = a->post,
+                        .person = a->person,
+                        .holiday = -1,
+                        .period_start = s,
+                        .period_end = e,
+                        .of = 1,
+                        .checkpoint = 1,
                         .required = (uint16_t)r->count};
         if (r->due_day) {
                 int months = period_kind_months(r->period);
                 int offset = r->after_period ? months - 1 + (r->due_month ? r->due_month : 1)
-                             : r->due_month ? r->due_month - 1
-                                            : months - 1;
+                             : r->due_month  ? r->due_month - 1
+                                             : months - 1;
                 o.nominal = month_day(s, offset, r->due_day);
                 o.due = apply_move(c->calendar, r->move, o.nominal);
                 return list_push(out, &o);
@@ -175,9 +181,15 @@ static int holiday_checkpoint(const Config *c, const Assignment *a, size_t hi, O
         const Holiday *h = &c->calendar->holidays[hi];
         /* Due on the last working day before the first day off; the check may be done in the
          * month before it. */
-        *o = (Occurrence){.duty = a->duty, .post = a->post, .person = a->person,
-                          .holiday = (int32_t)hi, .period_start = h->from - 30,
-                          .period_end = h->to, .checkpoint = 1, .of = 1, .required = 1};
+        *o = (Occurrence){.duty = a->duty,
+                          .post = a->post,
+                          .person = a->person,
+                          .holiday = (int32_t)hi,
+                          .period_start = h->from - 30,
+                          .period_end = h->to,
+                          .checkpoint = 1,
+                          .of = 1,
+                          .required = 1};
         o->due = o->nominal = calendar_previous_working_day(c->calendar, h->from - 1);
         return 0;
 }
@@ -252,9 +264,9 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
 
 static int cmp_occ(const void *x, const void *y) {
         const Occurrence *a = x, *b = y;
-#define CMP(f)                                                                                     \
-        if (a->f != b->f)                                                                          \
-                return a->f < b->f ? -1 : 1
+#define CMP(f)            \
+        if (a->f != b->f) \
+        return a->f < b->f ? -1 : 1
         CMP(due);
         CMP(duty);
         CMP(post);
@@ -339,9 +351,10 @@ void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
 
 int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         char buf[OCCURRENCE_ID_MAX];
-        if (strlen(id) >= sizeof(buf))
+        size_t len = strlen(id);
+        if (len >= sizeof(buf))
                 return -ENOENT;
-        strcpy(buf, id);
+        memcpy(buf, id, len + 1);
         char *parts[4];
         char *save = NULL, *p = buf;
         for (int i = 0; i < 4; i++, p = NULL)
@@ -443,9 +456,11 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
 
 /* ---- reminders -------------------------------------------------------------------------- */
 
-static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue",
-                                                  "escalation", "event"};
-const char *reminder_kind_to_string(ReminderKind k) { return reminder_kind_names[k]; }
+static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue", "escalation",
+                                                  "event"};
+const char *reminder_kind_to_string(ReminderKind k) {
+        return reminder_kind_names[k];
+}
 
 size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
                           size_t n) {
@@ -465,8 +480,10 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                 if (k >= n)
                         break;
                 Reminder *r = &out[k++];
-                *r = (Reminder){.kind = b == 0 ? REMIND_DUE_TODAY : REMIND_UPCOMING, .day = day,
-                                .minute = p->minute_of_day, .days = o->due - day};
+                *r = (Reminder){.kind = b == 0 ? REMIND_DUE_TODAY : REMIND_UPCOMING,
+                                .day = day,
+                                .minute = p->minute_of_day,
+                                .days = o->due - day};
                 snprintf(r->step, sizeof(r->step), b == 0 ? "d0" : "b%d", b);
         }
         if (!p->overdue || to <= o->due)
@@ -487,9 +504,12 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                         continue;
                 bool esc = p->escalate_after > 0 && late >= p->escalate_after;
                 Reminder *r = &out[k++];
-                *r = (Reminder){.kind = esc ? REMIND_ESCALATION : REMIND_OVERDUE, .day = day,
-                                .minute = p->minute_of_day, .days = late};
-                snprintf(r->step, sizeof(r->step), "%c%d", esc ? 'e' : 'o', late > 9999 ? 9999 : late);
+                *r = (Reminder){.kind = esc ? REMIND_ESCALATION : REMIND_OVERDUE,
+                                .day = day,
+                                .minute = p->minute_of_day,
+                                .days = late};
+                snprintf(r->step, sizeof(r->step), "%c%d", esc ? 'e' : 'o',
+                         late > 9999 ? 9999 : late);
         }
         return k;
 }

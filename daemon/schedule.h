@@ -13,13 +13,13 @@
 
 typedef struct Occurrence {
         uint32_t duty, post;
-        int32_t person;       /* per_holder duties: the holder; else -1 */
-        int32_t holiday;      /* before_holidays duties: index into calendar->holidays; else -1 */
+        int32_t person;  /* per_holder duties: the holder; else -1 */
+        int32_t holiday; /* before_holidays duties: index into calendar->holidays; else -1 */
         Day period_start, period_end; /* the period the checkpoint belongs to */
-        uint16_t checkpoint, of; /* i of N */
-        uint16_t required;    /* completions needed by this checkpoint (count when not paced) */
-        Day nominal;          /* deadline as the rule gives it */
-        Day due;              /* after the holiday move */
+        uint16_t checkpoint, of;      /* i of N */
+        uint16_t required; /* completions needed by this checkpoint (count when not paced) */
+        Day nominal;       /* deadline as the rule gives it */
+        Day due;           /* after the holiday move */
 } Occurrence;
 
 typedef struct OccurrenceList {
@@ -63,7 +63,7 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
 
 /* Reminders. */
 typedef enum ReminderKind {
-        REMIND_UPCOMING,   /* N days left */
+        REMIND_UPCOMING, /* N days left */
         REMIND_DUE_TODAY,
         REMIND_OVERDUE,    /* N working days late */
         REMIND_ESCALATION, /* overdue, escalation posts told as well */
@@ -72,10 +72,10 @@ typedef enum ReminderKind {
 
 typedef struct Reminder {
         ReminderKind kind;
-        Day day;          /* local date it fires */
-        int minute;       /* local minute of day */
-        int days;         /* UPCOMING: calendar days left; OVERDUE/ESCALATION: working days late */
-        char step[16];    /* stable step key: "b7", "b1", "d0", "o1", "e3" … */
+        Day day;       /* local date it fires */
+        int minute;    /* local minute of day */
+        int days;      /* UPCOMING: calendar days left; OVERDUE/ESCALATION: working days late */
+        char step[16]; /* stable step key: "b7", "b1", "d0", "o1", "e3" … */
 } Reminder;
 
 /* The reminders of an occurrence firing on days in [from, to], in time order. Upcoming reminder

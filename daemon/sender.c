@@ -114,12 +114,9 @@ static void window_record(Window *w, int64_t now) {
 static int default_rate(ChannelType t) {
         switch (t) {
         case CHANNEL_WECOM:
-        case CHANNEL_DINGTALK:
-                return 20;
-        case CHANNEL_FEISHU:
-                return 100;
-        default:
-                return 0;
+        case CHANNEL_DINGTALK: return 20;
+        case CHANNEL_FEISHU: return 100;
+        default: return 0;
         }
 }
 
@@ -135,7 +132,8 @@ static int build_channel_states(Sender *s, const Config *cfg) {
                 return -ENOMEM;
         for (size_t i = 0; i < cfg->n_channels; i++) {
                 const Channel *ch = &cfg->channels[i];
-                int per_min = ch->rate_per_minute > 0 ? ch->rate_per_minute : default_rate(ch->type);
+                int per_min =
+                        ch->rate_per_minute > 0 ? ch->rate_per_minute : default_rate(ch->type);
                 int per_sec = ch->type == CHANNEL_FEISHU ? 5 : 0;
                 v[i].id = strdup(ch->id);
                 if (!v[i].id || window_init(&v[i].minute, per_min, 60 * USEC_PER_SEC) < 0 ||
@@ -149,10 +147,14 @@ static int build_channel_states(Sender *s, const Config *cfg) {
                         v[i].in_flight = o->in_flight;
                         for (size_t k = 0; k < o->minute.count; k++)
                                 if (v[i].minute.cap)
-                                        window_record(&v[i].minute, o->minute.times[(o->minute.head + k) % o->minute.cap]);
+                                        window_record(&v[i].minute,
+                                                      o->minute.times[(o->minute.head + k) %
+                                                                      o->minute.cap]);
                         for (size_t k = 0; k < o->second.count; k++)
                                 if (v[i].second.cap)
-                                        window_record(&v[i].second, o->second.times[(o->second.head + k) % o->second.cap]);
+                                        window_record(&v[i].second,
+                                                      o->second.times[(o->second.head + k) %
+                                                                      o->second.cap]);
                 }
         }
         for (size_t j = 0; j < s->n_channels; j++)
@@ -206,7 +208,8 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
                 }
                 return 0;
         }
-        uint32_t events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+        uint32_t events =
+                (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
         if (src)
                 return sd_event_source_set_io_events(src, events) < 0 ? -1 : 0;
         if (sd_event_add_io(s->event, &src, fd, events, on_io, s) < 0)
@@ -234,7 +237,8 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp) {
         /* No libcurl calls in here. */
         if (timeout_ms < 0)
                 return sd_event_source_set_enabled(s->curl_timer, SD_EVENT_OFF) < 0 ? -1 : 0;
-        if (sd_event_source_set_time_relative(s->curl_timer, (uint64_t)timeout_ms * 1000 + 999) < 0 ||
+        if (sd_event_source_set_time_relative(s->curl_timer, (uint64_t)timeout_ms * 1000 + 999) <
+                    0 ||
             sd_event_source_set_enabled(s->curl_timer, SD_EVENT_ONESHOT) < 0)
                 return -1;
         return 0;
@@ -325,7 +329,8 @@ static int transfer_start(Sender *s, size_t ci, OutboxRow *row) {
                 if (curl_easy_setopt(e, CURLOPT_URL, t->req.url) != CURLE_OK ||
                     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
                     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->req.body) != CURLE_OK ||
-                    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(t->req.body)) != CURLE_OK ||
+                    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(t->req.body)) !=
+                            CURLE_OK ||
                     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK ||
                     curl_easy_setopt(e, CURLOPT_USERAGENT, "dutyd/1") != CURLE_OK ||
                     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK) {
@@ -340,7 +345,8 @@ static int transfer_start(Sender *s, size_t ci, OutboxRow *row) {
                 curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
         }
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                         timeout_ms < 10000 ? timeout_ms : 10000L);
         curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
         if (curl_multi_add_handle(s->multi, t->easy) != CURLM_OK) {
                 r = -EIO;
@@ -388,8 +394,7 @@ static DeliveryResult classify_smtp(CURLcode res, long code, char *err, size_t n
         case CURLE_SSL_CACERT_BADFILE:
                 snprintf(err, n, "SMTP 服务器证书校验失败");
                 return DELIVERY_PERMANENT;
-        default:
-                break;
+        default: break;
         }
         if (code >= 500 && code < 600) {
                 snprintf(err, n, "SMTP %ld：服务器拒收（%s）", code, curl_easy_strerror(res));
@@ -509,7 +514,8 @@ static void arm_wake(Sender *s, int64_t at, int64_t now) {
         int64_t delay = at > now ? (int64_t)((double)(at - now) / scale) : 0;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        s->next_wake = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000 + (uint64_t)delay;
+        s->next_wake =
+                (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000 + (uint64_t)delay;
         (void)sd_event_source_set_time_relative(s->wake, (uint64_t)delay + 1000);
         (void)sd_event_source_set_enabled(s->wake, SD_EVENT_ONESHOT);
 }
@@ -564,7 +570,8 @@ static void dispatch(Sender *s) {
                 unsigned cap = max_per_channel(s->cfg->channels[ci].type);
                 size_t room = cap > cs->in_flight ? cap - cs->in_flight : 0;
                 size_t global = MAX_IN_FLIGHT > s->in_flight ? MAX_IN_FLIGHT - s->in_flight : 0;
-                size_t rm = window_room(&cs->minute, now, &next), rs = window_room(&cs->second, now, &next);
+                size_t rm = window_room(&cs->minute, now, &next),
+                       rs = window_room(&cs->second, now, &next);
                 if (room > global)
                         room = global;
                 if (room > rm)
@@ -592,7 +599,8 @@ static void dispatch(Sender *s) {
                                 free(rows);
                                 rows = NULL;
                         }
-                } else if (outbox_due(s->store, s->cfg->channels[ci].id, now_s, room, &rows, &n) < 0)
+                } else if (outbox_due(s->store, s->cfg->channels[ci].id, now_s, room, &rows, &n) <
+                           0)
                         n = 0;
                 /* Claim the batch in one transaction, then start the transfers. */
                 bool *claimed = calloc(n ? n : 1, sizeof(bool));
@@ -662,10 +670,9 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         s->multi = curl_multi_init();
         if (!s->multi)
                 goto fail;
-        if ((r = sd_event_add_time(e, &s->curl_timer, CLOCK_BOOTTIME, UINT64_MAX, 0,
-                                            on_curl_timer, s)) < 0 ||
-            (r = sd_event_add_time(e, &s->wake, CLOCK_BOOTTIME, UINT64_MAX, 0, on_wake,
-                                            s)) < 0 ||
+        if ((r = sd_event_add_time(e, &s->curl_timer, CLOCK_BOOTTIME, UINT64_MAX, 0, on_curl_timer,
+                                   s)) < 0 ||
+            (r = sd_event_add_time(e, &s->wake, CLOCK_BOOTTIME, UINT64_MAX, 0, on_wake, s)) < 0 ||
             (r = sd_event_add_defer(e, &s->dispatch, on_dispatch, s)) < 0)
                 goto fail;
         (void)sd_event_source_set_enabled(s->curl_timer, SD_EVENT_OFF);
@@ -743,7 +750,9 @@ int sender_next_wakeup(Sender *s, uint64_t *ret) {
         return 0;
 }
 
-unsigned sender_in_flight(const Sender *s) { return s->in_flight; }
+unsigned sender_in_flight(const Sender *s) {
+        return s->in_flight;
+}
 
 static int on_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
         (void)src, (void)usec;

@@ -52,14 +52,26 @@ Store *store_close(Store *s) {
         return NULL;
 }
 
-sqlite3 *store_db(Store *s) { return s->db; }
-const char *store_path(const Store *s) { return s->path; }
-const char *store_errmsg(Store *s) { return sqlite3_errmsg(s->db); }
+sqlite3 *store_db(Store *s) {
+        return s->db;
+}
+const char *store_path(const Store *s) {
+        return s->path;
+}
+const char *store_errmsg(Store *s) {
+        return sqlite3_errmsg(s->db);
+}
 
 int store_exec(Store *s, const char *sql) {
         return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
-int store_begin(Store *s) { return store_exec(s, "BEGIN IMMEDIATE"); }
-int store_commit(Store *s) { return store_exec(s, "COMMIT"); }
-void store_rollback(Store *s) { (void)store_exec(s, "ROLLBACK"); }
+int store_begin(Store *s) {
+        return store_exec(s, "BEGIN IMMEDIATE");
+}
+int store_commit(Store *s) {
+        return store_exec(s, "COMMIT");
+}
+void store_rollback(Store *s) {
+        (void)store_exec(s, "ROLLBACK");
+}

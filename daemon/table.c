@@ -53,7 +53,9 @@ int table_add(Table *t, const char *const *cells) {
         return 0;
 }
 
-size_t table_rows(const Table *t) { return t->n_rows ? t->n_rows - 1 : 0; }
+size_t table_rows(const Table *t) {
+        return t->n_rows ? t->n_rows - 1 : 0;
+}
 
 void table_print(const Table *t, FILE *f) {
         _cleanup_free_ int *w = calloc(t->n_cols ? t->n_cols : 1, sizeof(int));

@@ -22,7 +22,8 @@ time_t tz_offset(void) {
         if (!known) {
                 const char *e = getenv("DUTYD_FAKE_START");
                 int y, mo, d, h, mi, sec, n = 0;
-                if (e && sscanf(e, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
+                if (e &&
+                    sscanf(e, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
                     !e[n] && ymd_valid(y, mo, d))
                         offset = tz_instant(day_from_ymd(y, mo, d), h * 60 + mi) + sec - time(NULL);
                 known = true;
@@ -59,8 +60,12 @@ int tz_minute(time_t t) {
 
 time_t tz_instant(Day d, int minute) {
         Ymd y = day_to_ymd(d);
-        struct tm tm = {.tm_year = y.y - 1900, .tm_mon = y.m - 1, .tm_mday = y.d,
-                        .tm_hour = minute / 60, .tm_min = minute % 60, .tm_isdst = -1};
+        struct tm tm = {.tm_year = y.y - 1900,
+                        .tm_mon = y.m - 1,
+                        .tm_mday = y.d,
+                        .tm_hour = minute / 60,
+                        .tm_min = minute % 60,
+                        .tm_isdst = -1};
         return mktime(&tm);
 }
 

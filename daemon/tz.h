@@ -9,12 +9,12 @@
 
 #include "date.h"
 
-int tz_use(const char *zone);            /* 0 or -EINVAL */
+int tz_use(const char *zone); /* 0 or -EINVAL */
 time_t tz_now(void);
 /* Injected clock minus real clock, in seconds (0 normally). */
 time_t tz_offset(void);
-Day tz_day(time_t t);                    /* local date of an instant */
-int tz_minute(time_t t);                 /* local minute of the day */
-time_t tz_instant(Day d, int minute);    /* local date + minute → instant */
+Day tz_day(time_t t);                 /* local date of an instant */
+int tz_minute(time_t t);              /* local minute of the day */
+time_t tz_instant(Day d, int minute); /* local date + minute → instant */
 /* "2026-11-25 09:00" (local). */
 void tz_format(time_t t, char out[static 17]);

@@ -38,7 +38,9 @@ void buf_put(Buf *b, const char *s, size_t n) {
         b->data[b->len] = 0;
 }
 
-void buf_puts(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+void buf_puts(Buf *b, const char *s) {
+        buf_put(b, s, strlen(s));
+}
 
 void buf_printf(Buf *b, const char *fmt, ...) {
         va_list ap;

@@ -59,7 +59,8 @@ static int load(const char *path, Config *c, json_t **ret) {
                 ch->to = calloc(ch->n_to + 1, sizeof(char *));
                 for (size_t k = 0; k < ch->n_to; k++)
                         ch->to[k] = strdup(json_string_value(json_array_get(to, k)));
-                ch->rate_per_minute = (int)json_integer_value(json_object_get(o, "rate_per_minute"));
+                ch->rate_per_minute =
+                        (int)json_integer_value(json_object_get(o, "rate_per_minute"));
                 ch->timeout_sec = (int)json_integer_value(json_object_get(o, "timeout"));
                 ch->give_up_hours = (int)json_integer_value(json_object_get(o, "give_up_hours"));
                 ch->insecure_tls = json_is_true(json_object_get(o, "insecure_tls"));
@@ -69,12 +70,23 @@ static int load(const char *path, Config *c, json_t **ret) {
 }
 
 static MessageItem mk(const char *occ, int i) {
-        static const char *const titles[] = {"安全生产例会", "安全隐患排查", "应急演练", "安全生产工作报告"};
-        return (MessageItem){.kind = TEMPLATE_UPCOMING, .occurrence = occ, .step = "b7",
-                             .duty = "duty", .title = titles[i % 4], .kind_zh = "会议",
-                             .post = "镇长", .holders = "张三", .due = "2026-12-31", .days = 7,
-                             .period = "2026-Q4", .checkpoint = 1, .of = 1,
-                             .basis = "大栗港镇安全生产责任制实施意见（大发〔2019〕45号）二、（一）3"};
+        static const char *const titles[] = {"安全生产例会", "安全隐患排查", "应急演练",
+                                             "安全生产工作报告"};
+        return (MessageItem){
+                .kind = TEMPLATE_UPCOMING,
+                .occurrence = occ,
+                .step = "b7",
+                .duty = "duty",
+                .title = titles[i % 4],
+                .kind_zh = "会议",
+                .post = "镇长",
+                .holders = "张三",
+                .due = "2026-12-31",
+                .days = 7,
+                .period = "2026-Q4",
+                .checkpoint = 1,
+                .of = 1,
+                .basis = "大栗港镇安全生产责任制实施意见（大发〔2019〕45号）二、（一）3"};
 }
 
 int main(int argc, char **argv) {
@@ -98,7 +110,7 @@ int main(int argc, char **argv) {
                         return 2;
                 int n = atoi(argv[4]);
                 const char *prefix = streq(verb, "enqueue") && argc >= 6 ? argv[5] : "d";
-                char (*occ)[64] = calloc((size_t)n, 64);
+                char(*occ)[64] = calloc((size_t)n, 64);
                 MessageItem *its = calloc((size_t)n, sizeof *its);
                 const Channel *ch = &cfg.channels[ci];
                 const char *rcpt = ch->type == CHANNEL_SMTP && ch->n_to ? ch->to[0] : "";
@@ -109,16 +121,21 @@ int main(int argc, char **argv) {
                 }
                 if (streq(verb, "enqueue"))
                         for (int i = 0; i < n; i++) {
-                                OutboxRequest req = {.channel = (size_t)ci, .recipient = rcpt,
-                                                     .items = &its[i], .n_items = 1};
+                                OutboxRequest req = {.channel = (size_t)ci,
+                                                     .recipient = rcpt,
+                                                     .items = &its[i],
+                                                     .n_items = 1};
                                 if (outbox_queue(store, &cfg, &req, outbox_now(), &q) < 0)
                                         return 1;
                                 total += q;
                         }
                 else {
                         char *m[1] = {argc >= 6 ? argv[5] : NULL};
-                        OutboxRequest req = {.channel = (size_t)ci, .recipient = rcpt, .items = its,
-                                             .n_items = (size_t)n, .mentions = m,
+                        OutboxRequest req = {.channel = (size_t)ci,
+                                             .recipient = rcpt,
+                                             .items = its,
+                                             .n_items = (size_t)n,
+                                             .mentions = m,
                                              .n_mentions = m[0] ? 1 : 0};
                         if (outbox_queue(store, &cfg, &req, outbox_now(), &total) < 0)
                                 return 1;
@@ -140,9 +157,9 @@ int main(int argc, char **argv) {
                 if (outbox_list(store, false, &rows, &n) < 0)
                         return 1;
                 for (size_t i = 0; i < n; i++)
-                        printf("%s %s %d %s | %s\n", rows[i].id, outbox_state_to_string(rows[i].state),
-                               rows[i].attempts, rows[i].channel,
-                               rows[i].last_error ? rows[i].last_error : "");
+                        printf("%s %s %d %s | %s\n", rows[i].id,
+                               outbox_state_to_string(rows[i].state), rows[i].attempts,
+                               rows[i].channel, rows[i].last_error ? rows[i].last_error : "");
                 outbox_rows_free(rows, n);
         } else
                 return 2;

@@ -12,10 +12,11 @@
 #include "schedule.h"
 #include "store.h"
 
-static const char *YAML = "organization: {name: 测试镇}\n"
-                          "posts:\n  - {id: zz, name: 镇长}\n"
-                          "people:\n  - {id: a, name: 张三, posts: [zz]}\n"
-                          "duties:\n  - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次}\n";
+static const char *YAML =
+        "organization: {name: 测试镇}\n"
+        "posts:\n  - {id: zz, name: 镇长}\n"
+        "people:\n  - {id: a, name: 张三, posts: [zz]}\n"
+        "duties:\n  - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次}\n";
 
 typedef struct Fx {
         char dir[64];
@@ -103,14 +104,16 @@ static void test_tamper(void **state) {
         /* Payloads signed with the right key but for another purpose, or malformed. */
         unsigned char key[32];
         sqlite3_stmt *st = NULL;
-        assert_int_equal(sqlite3_prepare_v2(store_db(f->s), "SELECT key FROM donelink_key", -1,
-                                            &st, NULL), SQLITE_OK);
+        assert_int_equal(
+                sqlite3_prepare_v2(store_db(f->s), "SELECT key FROM donelink_key", -1, &st, NULL),
+                SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         memcpy(key, sqlite3_column_blob(st, 0), 32);
         sqlite3_finalize(st);
-        const char *payloads[] = {"feed\n1790003600\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
-                                  "done\nsoon\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
-                                  "done\n1790003600\nm:zz:2026-11:1"};
+        const char *payloads[] = {
+                "feed\n1790003600\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
+                "done\nsoon\n00112233445566778899aabbccddeeff\nm:zz:2026-11:1",
+                "done\n1790003600\nm:zz:2026-11:1"};
         const int want[] = {-EPERM, -EBADMSG, -EBADMSG};
         for (size_t i = 0; i < ELEMENTSOF(payloads); i++) {
                 char *p64 = base64url_encode(payloads[i], strlen(payloads[i]));
@@ -144,8 +147,11 @@ static void test_consume_replay(void **state) {
         assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
         Occurrence o;
         assert_int_equal(schedule_find(f->c, OCC, &o), 0);
-        CompletionInput in = {.occ = &o, .done_by = "a", .date = day_from_ymd(2026, 11, 20),
-                              .note = "纪要", .source = "link"};
+        CompletionInput in = {.occ = &o,
+                              .done_by = "a",
+                              .date = day_from_ymd(2026, 11, 20),
+                              .note = "纪要",
+                              .source = "link"};
         int64_t id = 0;
         assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), 0);
         assert_true(id > 0);
@@ -188,8 +194,8 @@ static void test_url(void **state) {
 static void test_base64url(void **state) {
         (void)state;
         unsigned char out[16];
-        const char *cases[][2] = {{"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
-                                  {"\xfb\xff", "-_8"}};
+        const char *cases[][2] = {
+                {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"\xfb\xff", "-_8"}};
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char *e = base64url_encode(cases[i][0], strlen(cases[i][0]));
                 assert_string_equal(e, cases[i][1]);

@@ -73,7 +73,8 @@ static void start(sd_event *e, const Config *c, Day today, FeedStatusFn fn, cons
         OccurrenceList occ;
         FeedStatus *st;
         assert_int_equal(feeds_plan(c, today, fn, NULL, &occ, &st), 0);
-        assert_int_equal(feedbuild_start(e, c, today, &occ, st, dir, prev, now, on_done, res, b), 0);
+        assert_int_equal(feedbuild_start(e, c, today, &occ, st, dir, prev, now, on_done, res, b),
+                         0);
         assert_null(occ.items);
         assert_true(feedbuild_running(*b));
 }

@@ -11,7 +11,7 @@
 #include "ical.h"
 #include "schedule.h"
 
-#define LONG_TITLE                                                                           \
+#define LONG_TITLE                                                                                                                 \
         "组织召开安全生产委员会全体成员会议，专题研究部署本镇道路交通、消防、危险化学品、" \
         "烟花爆竹、非煤矿山、建筑施工、旅游景区、水上交通及农村自建房等重点行业领域安全生产工作"
 
@@ -161,7 +161,10 @@ static void test_escaping(void **state) {
 
 static void test_control_characters(void **state) {
         (void)state;
-        _cleanup_free_ char *t = ical_clean_text("a\x01" "b\x1b[31mc\x7f" "d\te\r\nf\xc2\x85g\xff" "h");
+        _cleanup_free_ char *t = ical_clean_text("a\x01"
+                                                 "b\x1b[31mc\x7f"
+                                                 "d\te\r\nf\xc2\x85g\xff"
+                                                 "h");
         assert_string_equal(t, "ab[31mcd e\nfg\xEF\xBF\xBDh");
         Config *c = load_with_report_title("报告");
         OccurrenceList l = {0};
@@ -292,7 +295,8 @@ static void test_status_and_alarms(void **state) {
         Config *c = load_with_report_title("报告");
         OccurrenceList l = {0};
         assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31),
-                                       PLAN_FILTER_ALL, &l), 0);
+                                       PLAN_FILTER_ALL, &l),
+                         0);
         /* 2026-Q2 meeting: due Tue 2026-06-30; 7 days before = Tue 06-23 (working day) */
         const Occurrence *o = NULL;
         for (size_t i = 0; i < l.n; i++)
@@ -308,8 +312,8 @@ static void test_status_and_alarms(void **state) {
         assert_non_null(strstr(plain, "DTSTART;VALUE=DATE:20260630\r\n"));
         assert_non_null(strstr(plain, "DTEND;VALUE=DATE:20260701\r\n"));
         assert_non_null(strstr(plain, "SEQUENCE:0\r\n"));
-        FeedStatus st = {.done = 1, .required = 1, .met = true,
-                         .done_on = day_from_ymd(2026, 6, 20)};
+        FeedStatus st = {
+                .done = 1, .required = 1, .met = true, .done_on = day_from_ymd(2026, 6, 20)};
         assert_int_equal(ical_render_event(c, o, &st, &done, NULL), 0);
         _cleanup_free_ char *sum = line_value(done, "SUMMARY:");
         assert_memory_equal(sum, "✓ 镇党委书记·", strlen("✓ 镇党委书记·"));
@@ -327,7 +331,8 @@ static void test_status_and_alarms(void **state) {
         /* description: what, who, basis, period */
         _cleanup_free_ char *u = unfold(plain);
         assert_non_null(strstr(u, "责任人：张三（镇党委书记）"));
-        assert_non_null(strstr(u, "依据：《测试镇安全生产责任制实施意见》（测发〔2026〕1号） 二、（一）1"));
+        assert_non_null(
+                strstr(u, "依据：《测试镇安全生产责任制实施意见》（测发〔2026〕1号） 二、（一）1"));
         assert_non_null(strstr(u, "周期：2026-Q2（2026-04-01 至 2026-06-30）"));
         assert_non_null(strstr(u, "完成：0/1"));
         occurrence_list_done(&l);
@@ -398,12 +403,13 @@ static void test_renderer_identical(void **state) {
                         for (size_t k = 0; k < ELEMENTSOF(sts); k++) {
                                 char *ref;
                                 size_t ref_len;
-                                assert_int_equal(ical_render_event(c, &l.items[i], &sts[k], &ref,
-                                                                   &ref_len),
-                                                 0);
+                                assert_int_equal(
+                                        ical_render_event(c, &l.items[i], &sts[k], &ref, &ref_len),
+                                        0);
                                 IcalEvent ev;
                                 assert_int_equal(
-                                        ical_event_prepare(c, &l.items[i], &sts[k], NULL, 0, &ev), 0);
+                                        ical_event_prepare(c, &l.items[i], &sts[k], NULL, 0, &ev),
+                                        0);
                                 const char *fast;
                                 size_t fast_len;
                                 assert_int_equal(ical_renderer_event(rd, &ev, &fast, &fast_len), 0);
@@ -411,7 +417,8 @@ static void test_renderer_identical(void **state) {
                                 assert_memory_equal(fast, ref, ref_len);
                                 IcalEvent ev2;
                                 assert_int_equal(ical_event_prepare(c, &l.items[i],
-                                                                    &sts[(k + 1) % 4], NULL, 0, &ev2),
+                                                                    &sts[(k + 1) % 4], NULL, 0,
+                                                                    &ev2),
                                                  0);
                                 assert_memory_not_equal(ev.key, ev2.key, 32);
                                 ical_event_done(&ev2);

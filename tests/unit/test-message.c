@@ -14,10 +14,19 @@
 
 static MessageItem item(TemplateKind k, int days) {
         return (MessageItem){
-                .kind = k, .occurrence = "meeting:secretary:2026-Q4:1", .step = "b7",
-                .duty = "meeting", .title = "安全生产工作会议", .kind_zh = "会议",
-                .post = "镇党委书记", .holders = "张三", .due = "2026-12-31", .days = days,
-                .period = "2026-Q4", .checkpoint = 1, .of = 1,
+                .kind = k,
+                .occurrence = "meeting:secretary:2026-Q4:1",
+                .step = "b7",
+                .duty = "meeting",
+                .title = "安全生产工作会议",
+                .kind_zh = "会议",
+                .post = "镇党委书记",
+                .holders = "张三",
+                .due = "2026-12-31",
+                .days = days,
+                .period = "2026-Q4",
+                .checkpoint = 1,
+                .of = 1,
                 .basis = "大栗港镇安全生产责任制实施意见（大发〔2019〕45号）二、（一）3",
         };
 }
@@ -32,11 +41,16 @@ static Config *cfg_new(void) {
 static void test_defaults(void **state) {
         (void)state;
         Config *c = cfg_new();
-        struct { TemplateKind k; int days; const char *want; } cases[] = {
+        struct {
+                TemplateKind k;
+                int days;
+                const char *want;
+        } cases[] = {
                 {TEMPLATE_UPCOMING, 7, "还剩7天，截止2026-12-31"},
                 {TEMPLATE_DUE_TODAY, 0, "今天截止（2026-12-31）"},
                 {TEMPLATE_OVERDUE, 2, "已逾期2个工作日"},
-                {TEMPLATE_ESCALATION, 3, "逾期督办：镇党委书记（张三）未按期完成「安全生产工作会议」"},
+                {TEMPLATE_ESCALATION, 3,
+                 "逾期督办：镇党委书记（张三）未按期完成「安全生产工作会议」"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 MessageItem it = item(cases[i].k, cases[i].days);
@@ -66,10 +80,10 @@ static void test_placeholders_and_override(void **state) {
         MessageText *t = NULL;
         size_t n = 0;
         assert_int_equal(message_render(c, &it, 1, false, NULL, 0, &t, &n), 0);
-        assert_non_null(strstr(t[0].text,
-                "镇党委书记/空缺/meeting/安全生产工作会议/会议/2026-12-31/5/2026-Q4/1/1/"
-                "meeting:secretary:2026-Q4:1/https://duty.example.cn/d/abc\n办结登记："
-                "https://duty.example.cn/d/abc/{unknown}/{x}/大栗港镇"));
+        assert_non_null(strstr(
+                t[0].text, "镇党委书记/空缺/meeting/安全生产工作会议/会议/2026-12-31/5/2026-Q4/1/1/"
+                           "meeting:secretary:2026-Q4:1/https://duty.example.cn/d/abc\n办结登记："
+                           "https://duty.example.cn/d/abc/{unknown}/{x}/大栗港镇"));
         message_texts_free(t, n);
         free(c);
 }

@@ -29,7 +29,8 @@ static int setup(void **state) {
         assert_int_equal(outbox_init(f->store), 0);
         assert_int_equal(outbox_init(f->store), 0); /* idempotent */
         f->ch[0] = (Channel){.id = (char *)"wecom-town", .type = CHANNEL_WECOM, .give_up_hours = 2};
-        f->ch[1] = (Channel){.id = (char *)"hook", .type = CHANNEL_WEBHOOK, .url = (char *)"http://x"};
+        f->ch[1] =
+                (Channel){.id = (char *)"hook", .type = CHANNEL_WEBHOOK, .url = (char *)"http://x"};
         f->cfg.channels = f->ch;
         f->cfg.n_channels = 2;
         f->cfg.org_name = (char *)"大栗港镇";
@@ -48,10 +49,18 @@ static int teardown(void **state) {
 }
 
 static MessageItem item(const char *occ, const char *step) {
-        return (MessageItem){.kind = TEMPLATE_UPCOMING, .occurrence = occ, .step = step,
-                             .duty = "meeting", .title = "安全生产例会", .post = "镇长",
-                             .holders = "张三、李四", .due = "2026-12-31", .days = 7,
-                             .period = "2026-Q4", .checkpoint = 1, .of = 1};
+        return (MessageItem){.kind = TEMPLATE_UPCOMING,
+                             .occurrence = occ,
+                             .step = step,
+                             .duty = "meeting",
+                             .title = "安全生产例会",
+                             .post = "镇长",
+                             .holders = "张三、李四",
+                             .due = "2026-12-31",
+                             .days = 7,
+                             .period = "2026-Q4",
+                             .checkpoint = 1,
+                             .of = 1};
 }
 
 static size_t count(Fx *f, bool failed_only) {
@@ -148,13 +157,17 @@ static void test_split_ids(void **state) {
 static void test_states(void **state) {
         Fx *f = *state;
         bool ins, failed;
-        assert_int_equal(outbox_insert(f->store, "id1", "hook", "", "test", "o", "{\"text\":\"x\"}", 100, 100 + 3600, &ins), 0);
+        assert_int_equal(outbox_insert(f->store, "id1", "hook", "", "test", "o", "{\"text\":\"x\"}",
+                                       100, 100 + 3600, &ins),
+                         0);
         assert_true(ins);
-        assert_int_equal(outbox_insert(f->store, "id1", "hook", "", "test", "o", "{}", 100, 100, &ins), 0);
+        assert_int_equal(
+                outbox_insert(f->store, "id1", "hook", "", "test", "o", "{}", 100, 100, &ins), 0);
         assert_false(ins);
         assert_int_equal(outbox_claim(f->store, "id1", 100), 0);
         assert_int_equal(outbox_claim(f->store, "id1", 100), -ESTALE); /* already claimed */
-        assert_int_equal(outbox_mark_retry(f->store, "id1", 100, DELIVERY_RETRY, "HTTP 500", &failed), 0);
+        assert_int_equal(
+                outbox_mark_retry(f->store, "id1", 100, DELIVERY_RETRY, "HTTP 500", &failed), 0);
         assert_false(failed);
         OutboxRow r;
         assert_int_equal(outbox_get(f->store, "id1", &r), 0);
@@ -185,23 +198,29 @@ static void test_states(void **state) {
         assert_int_equal(pend, 0);
 
         /* Give-up: a retry past the deadline fails the message. */
-        assert_int_equal(outbox_insert(f->store, "id2", "hook", "", "test", "o", "{}", 100, 110, &ins), 0);
+        assert_int_equal(
+                outbox_insert(f->store, "id2", "hook", "", "test", "o", "{}", 100, 110, &ins), 0);
         assert_int_equal(outbox_claim(f->store, "id2", 100), 0);
-        assert_int_equal(outbox_mark_retry(f->store, "id2", 100, DELIVERY_RETRY, "超时", &failed), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id2", 100, DELIVERY_RETRY, "超时", &failed),
+                         0);
         assert_true(failed);
         /* Re-sign: once at once, then failed. */
-        assert_int_equal(outbox_insert(f->store, "id3", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
+        assert_int_equal(
+                outbox_insert(f->store, "id3", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
         assert_int_equal(outbox_claim(f->store, "id3", 100), 0);
-        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed),
+                         0);
         assert_false(failed);
         assert_int_equal(outbox_get(f->store, "id3", &r), 0);
         assert_int_equal(r.next_attempt, 100);
         outbox_row_done(&r);
         assert_int_equal(outbox_claim(f->store, "id3", 100), 0);
-        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed), 0);
+        assert_int_equal(outbox_mark_retry(f->store, "id3", 100, DELIVERY_RESIGN, "sign", &failed),
+                         0);
         assert_true(failed);
         /* Permanent. */
-        assert_int_equal(outbox_insert(f->store, "id4", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
+        assert_int_equal(
+                outbox_insert(f->store, "id4", "hook", "", "test", "o", "{}", 100, 9999, &ins), 0);
         assert_int_equal(outbox_claim(f->store, "id4", 100), 0);
         assert_int_equal(outbox_mark_failed(f->store, "id4", 100, "HTTP 404"), 0);
         assert_int_equal(count(f, true), 3);

@@ -23,8 +23,11 @@ static json_t *content(void) {
 }
 
 static Channel chan(ChannelType t, const char *url, const char *key, const char *secret) {
-        return (Channel){.id = (char *)"ch1", .type = t, .url = (char *)url,
-                         .key.value = (char *)key, .secret.value = (char *)secret};
+        return (Channel){.id = (char *)"ch1",
+                         .type = t,
+                         .url = (char *)url,
+                         .key.value = (char *)key,
+                         .secret.value = (char *)secret};
 }
 
 static void test_wecom(void **state) {
@@ -37,9 +40,11 @@ static void test_wecom(void **state) {
         json_t *b = json_loads(req.body, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(b, "msgtype")), "text");
         json_t *t = json_object_get(b, "text");
-        assert_string_equal(json_string_value(json_object_get(t, "content")), "【大栗港镇】提醒\n@13800001111");
-        assert_string_equal(json_string_value(json_array_get(json_object_get(t, "mentioned_mobile_list"), 0)),
-                            "13800001111");
+        assert_string_equal(json_string_value(json_object_get(t, "content")),
+                            "【大栗港镇】提醒\n@13800001111");
+        assert_string_equal(
+                json_string_value(json_array_get(json_object_get(t, "mentioned_mobile_list"), 0)),
+                "13800001111");
         assert_null(req.signature);
         /* UTF-8 raw, not \u escapes. */
         assert_non_null(strstr(req.body, "大栗港镇"));
@@ -54,14 +59,17 @@ static void test_dingtalk(void **state) {
         Channel ch = chan(CHANNEL_DINGTALK, "http://127.0.0.1:1/robot/send", "TOK", "secret");
         PayloadRequest req;
         assert_int_equal(payload_build(&ch, "abc", c, 1700000000000LL, &req), 0);
-        assert_string_equal(req.url, "http://127.0.0.1:1/robot/send?access_token=TOK&timestamp=1700000000000"
-                                     "&sign=OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D");
+        assert_string_equal(req.url,
+                            "http://127.0.0.1:1/robot/send?access_token=TOK&timestamp=1700000000000"
+                            "&sign=OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D");
         json_t *b = json_loads(req.body, 0, NULL);
         json_t *at = json_object_get(b, "at");
-        assert_string_equal(json_string_value(json_array_get(json_object_get(at, "atMobiles"), 0)), "13800001111");
+        assert_string_equal(json_string_value(json_array_get(json_object_get(at, "atMobiles"), 0)),
+                            "13800001111");
         assert_true(json_is_false(json_object_get(at, "isAtAll")));
-        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(b, "text"), "content")),
-                               "@13800001111"));
+        assert_non_null(
+                strstr(json_string_value(json_object_get(json_object_get(b, "text"), "content")),
+                       "@13800001111"));
         json_decref(b);
         payload_request_done(&req);
         json_decref(c);
@@ -76,7 +84,8 @@ static void test_feishu(void **state) {
         assert_string_equal(req.url, "https://open.feishu.cn/open-apis/bot/v2/hook/hooktoken");
         json_t *b = json_loads(req.body, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(b, "timestamp")), "1599360473");
-        assert_string_equal(json_string_value(json_object_get(b, "sign")), "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=");
+        assert_string_equal(json_string_value(json_object_get(b, "sign")),
+                            "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=");
         assert_string_equal(json_string_value(json_object_get(b, "msg_type")), "text");
         assert_non_null(json_string_value(json_object_get(json_object_get(b, "content"), "text")));
         json_decref(b);
@@ -93,7 +102,8 @@ static void test_webhook(void **state) {
         assert_string_equal(req.url, "http://127.0.0.1:9/hook");
         json_t *b = json_loads(req.body, 0, NULL);
         assert_int_equal(json_integer_value(json_object_get(b, "version")), 1);
-        assert_string_equal(json_string_value(json_object_get(b, "delivery_id")), "0123456789abcdef0123456789abcdef");
+        assert_string_equal(json_string_value(json_object_get(b, "delivery_id")),
+                            "0123456789abcdef0123456789abcdef");
         assert_string_equal(json_string_value(json_object_get(b, "channel")), "ch1");
         assert_string_equal(json_string_value(json_object_get(b, "kind")), "upcoming");
         json_t *it = json_array_get(json_object_get(b, "items"), 0);
@@ -124,26 +134,46 @@ static void test_classify(void **state) {
                 DeliveryResult want;
         } cases[] = {
                 {CHANNEL_WECOM, 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", DELIVERY_OK},
-                {CHANNEL_WECOM, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", DELIVERY_RETRY},
-                {CHANNEL_WECOM, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}", DELIVERY_PERMANENT},
+                {CHANNEL_WECOM, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}",
+                 DELIVERY_RETRY},
+                {CHANNEL_WECOM, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}",
+                 DELIVERY_PERMANENT},
                 {CHANNEL_WECOM, 200, "", DELIVERY_RETRY},
                 {CHANNEL_WECOM, 200, "<html>", DELIVERY_RETRY},
                 {CHANNEL_DINGTALK, 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", DELIVERY_OK},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":130101,\"errmsg\":\"send too fast, exceed 20 times per minute\"}", DELIVERY_RETRY},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"invalid timestamp\"}", DELIVERY_RESIGN},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", DELIVERY_RESIGN},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"机器人发送签名不匹配\"}", DELIVERY_RESIGN},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"keywords not in content\"}", DELIVERY_PERMANENT},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"ip 1.2.3.4 not in whitelist\"}", DELIVERY_PERMANENT},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}", DELIVERY_PERMANENT},
-                {CHANNEL_DINGTALK, 200, "{\"errcode\":460101,\"errmsg\":\"body 大小不合法\"}", DELIVERY_PERMANENT},
-                {CHANNEL_FEISHU, 200, "{\"StatusCode\":0,\"code\":0,\"msg\":\"success\",\"data\":{}}", DELIVERY_OK},
-                {CHANNEL_FEISHU, 200, "{\"code\":11232,\"msg\":\"frequency limited\"}", DELIVERY_RETRY},
-                {CHANNEL_FEISHU, 400, "{\"code\":9499,\"msg\":\"too many request\"}", DELIVERY_RETRY},
-                {CHANNEL_FEISHU, 400, "{\"code\":9499,\"msg\":\"Bad Request\"}", DELIVERY_PERMANENT},
-                {CHANNEL_FEISHU, 200, "{\"code\":19021,\"msg\":\"sign match fail or timestamp is not within one hour from current time\"}", DELIVERY_RESIGN},
-                {CHANNEL_FEISHU, 200, "{\"code\":19022,\"msg\":\"Ip Not Allowed\"}", DELIVERY_PERMANENT},
-                {CHANNEL_FEISHU, 200, "{\"code\":19024,\"msg\":\"Key Words Not Found\"}", DELIVERY_PERMANENT},
+                {CHANNEL_DINGTALK, 200,
+                 "{\"errcode\":130101,\"errmsg\":\"send too fast, exceed 20 times per minute\"}",
+                 DELIVERY_RETRY},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"invalid timestamp\"}",
+                 DELIVERY_RESIGN},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}",
+                 DELIVERY_RESIGN},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"机器人发送签名不匹配\"}",
+                 DELIVERY_RESIGN},
+                {CHANNEL_DINGTALK, 200,
+                 "{\"errcode\":310000,\"errmsg\":\"keywords not in content\"}", DELIVERY_PERMANENT},
+                {CHANNEL_DINGTALK, 200,
+                 "{\"errcode\":310000,\"errmsg\":\"ip 1.2.3.4 not in whitelist\"}",
+                 DELIVERY_PERMANENT},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":300001,\"errmsg\":\"token is not exist\"}",
+                 DELIVERY_PERMANENT},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":460101,\"errmsg\":\"body 大小不合法\"}",
+                 DELIVERY_PERMANENT},
+                {CHANNEL_FEISHU, 200,
+                 "{\"StatusCode\":0,\"code\":0,\"msg\":\"success\",\"data\":{}}", DELIVERY_OK},
+                {CHANNEL_FEISHU, 200, "{\"code\":11232,\"msg\":\"frequency limited\"}",
+                 DELIVERY_RETRY},
+                {CHANNEL_FEISHU, 400, "{\"code\":9499,\"msg\":\"too many request\"}",
+                 DELIVERY_RETRY},
+                {CHANNEL_FEISHU, 400, "{\"code\":9499,\"msg\":\"Bad Request\"}",
+                 DELIVERY_PERMANENT},
+                {CHANNEL_FEISHU, 200,
+                 "{\"code\":19021,\"msg\":\"sign match fail or timestamp is not within one hour from current time\"}",
+                 DELIVERY_RESIGN},
+                {CHANNEL_FEISHU, 200, "{\"code\":19022,\"msg\":\"Ip Not Allowed\"}",
+                 DELIVERY_PERMANENT},
+                {CHANNEL_FEISHU, 200, "{\"code\":19024,\"msg\":\"Key Words Not Found\"}",
+                 DELIVERY_PERMANENT},
                 {CHANNEL_FEISHU, 429, "", DELIVERY_RETRY},
                 {CHANNEL_FEISHU, 503, "", DELIVERY_RETRY},
                 {CHANNEL_WEBHOOK, 204, "", DELIVERY_OK},
@@ -169,8 +199,10 @@ static void test_scrub(void **state) {
         (void)state;
         Channel ch = chan(CHANNEL_WECOM, NULL, "supersecretkey", NULL);
         char err[256];
-        const char *body = "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: key=supersecretkey\"}";
-        assert_int_equal(payload_classify(&ch, 200, body, strlen(body), err, sizeof err), DELIVERY_PERMANENT);
+        const char *body =
+                "{\"errcode\":93000,\"errmsg\":\"invalid webhook url, hint: key=supersecretkey\"}";
+        assert_int_equal(payload_classify(&ch, 200, body, strlen(body), err, sizeof err),
+                         DELIVERY_PERMANENT);
         assert_null(strstr(err, "supersecretkey"));
         assert_non_null(strstr(err, "93000"));
         assert_non_null(strstr(err, "***"));
@@ -178,8 +210,8 @@ static void test_scrub(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_wecom),   cmocka_unit_test(test_dingtalk),
-                cmocka_unit_test(test_feishu),  cmocka_unit_test(test_webhook),
+                cmocka_unit_test(test_wecom),    cmocka_unit_test(test_dingtalk),
+                cmocka_unit_test(test_feishu),   cmocka_unit_test(test_webhook),
                 cmocka_unit_test(test_classify), cmocka_unit_test(test_scrub),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

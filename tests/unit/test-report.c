@@ -33,8 +33,12 @@ static void add(Fx *f, const char *occ, const char *by, Day date, const char *no
                 const char *evidence) {
         Occurrence o;
         assert_int_equal(schedule_find(f->c, occ, &o), 0);
-        CompletionInput in = {.occ = &o, .done_by = by, .date = date, .note = note,
-                              .evidence = evidence, .source = "test"};
+        CompletionInput in = {.occ = &o,
+                              .done_by = by,
+                              .date = date,
+                              .note = note,
+                              .evidence = evidence,
+                              .source = "test"};
         assert_int_equal(completion_add(f->s, f->c, &in, NULL), 0);
 }
 
@@ -110,26 +114,28 @@ static void test_counts(void **state) {
         report_done(&r);
 
         /* Filters. */
-        assert_int_equal(report_build(f->c, f->l, from, to, TODAY, config_find_person(f->c, "c"),
-                                      -1, &r), 0);
+        assert_int_equal(
+                report_build(f->c, f->l, from, to, TODAY, config_find_person(f->c, "c"), -1, &r),
+                0);
         assert_int_equal(r.n_rows, 2);
         check_counts(&r.total, 3, 1, 0, 0, 2);
         report_done(&r);
-        assert_int_equal(report_build(f->c, f->l, from, to, TODAY, -1,
-                                      config_find_post(f->c, "zz"), &r), 0);
+        assert_int_equal(
+                report_build(f->c, f->l, from, to, TODAY, -1, config_find_post(f->c, "zz"), &r), 0);
         assert_int_equal(r.n_rows, 1);
         check_counts(&r.total, 6, 1, 1, 2, 2);
         report_done(&r);
 
         /* A month: the October meeting is due 11-02, so 2026-11 holds two deadlines. */
         assert_int_equal(period_parse("2026-11", &k, &from, &to), 0);
-        assert_int_equal(report_build(f->c, f->l, from, to, TODAY, -1,
-                                      config_find_post(f->c, "zz"), &r), 0);
+        assert_int_equal(
+                report_build(f->c, f->l, from, to, TODAY, -1, config_find_post(f->c, "zz"), &r), 0);
         check_counts(&r.total, 2, 0, 0, 1, 1);
         report_done(&r);
         /* On the deadline itself a checkpoint is still open. */
         assert_int_equal(report_build(f->c, f->l, from, to, day_from_ymd(2026, 11, 30), -1,
-                                      config_find_post(f->c, "zz"), &r), 0);
+                                      config_find_post(f->c, "zz"), &r),
+                         0);
         check_counts(&r.total, 2, 0, 0, 1, 1);
         report_done(&r);
 }
@@ -189,7 +195,8 @@ static void test_shuzhi(void **state) {
         assert_int_equal(completion_list(f->s, false, &v, &n), 0);
         char *t = NULL;
         assert_int_equal(report_shuzhi(f->c, f->l, v, n, (size_t)config_find_person(f->c, "b"),
-                                       2026, TODAY, &t), 0);
+                                       2026, TODAY, &t),
+                         0);
         assert_non_null(strstr(t, "李四 2026年度"));
         assert_non_null(strstr(t, "镇长（全年）"));
         assert_non_null(strstr(t, "2026-07-10  镇长·安全生产工作会议（2026-07）"));
@@ -204,7 +211,8 @@ static void test_shuzhi(void **state) {
         free(t);
         /* Someone with a per_holder duty and nothing late. */
         assert_int_equal(report_shuzhi(f->c, f->l, v, n, (size_t)config_find_person(f->c, "c"),
-                                       2026, TODAY, &t), 0);
+                                       2026, TODAY, &t),
+                         0);
         assert_non_null(strstr(t, "其他班子成员·督导检查：应完成 4 次，按时完成 1 次"));
         free(t);
         completion_list_free(v, n);

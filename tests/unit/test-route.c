@@ -75,11 +75,14 @@ static Firing firing(const char *duty, ReminderKind k, int days) {
         assert_true(di >= 0);
         PlanFilter pf = PLAN_FILTER_ALL;
         pf.duty = di;
-        assert_int_equal(schedule_plan(cfg, day_from_ymd(2026, 12, 1), day_from_ymd(2026, 12, 31), pf, &l), 0);
+        assert_int_equal(
+                schedule_plan(cfg, day_from_ymd(2026, 12, 1), day_from_ymd(2026, 12, 31), pf, &l),
+                0);
         assert_true(l.n >= 1);
         f.occ = l.items[0];
         occurrence_list_done(&l);
-        f.rem = (Reminder){.kind = k, .day = day_from_ymd(2026, 12, 24), .minute = 540, .days = days};
+        f.rem = (Reminder){
+                .kind = k, .day = day_from_ymd(2026, 12, 24), .minute = 540, .days = days};
         snprintf(f.rem.step, sizeof f.rem.step, "%c%d", k == REMIND_ESCALATION ? 'e' : 'b', days);
         return f;
 }
@@ -98,7 +101,8 @@ static void test_plan(void **state) {
         RoutePlan p;
         assert_int_equal(route_plan(cfg, f, 2, &p), 0);
         /* Group chat: both items in one message, @张三. Zhang's own mail: both items. */
-        const RouteMessage *g = find(&p, "group", ""), *m = find(&p, "mail", "zhang@town.example.cn");
+        const RouteMessage *g = find(&p, "group", ""),
+                           *m = find(&p, "mail", "zhang@town.example.cn");
         assert_non_null(g);
         assert_non_null(m);
         assert_int_equal(p.n, 2);
@@ -112,7 +116,8 @@ static void test_plan(void **state) {
         assert_int_equal(route_item(cfg, &f[0], "https://duty.example.cn/d/x", &it), 0);
         assert_string_equal(it.item.post, "镇长");
         assert_string_equal(it.item.holders, "张三");
-        assert_string_equal(it.item.basis, "安全生产责任制实施意见（大发〔2019〕45号） 二、（一）3");
+        assert_string_equal(it.item.basis,
+                            "安全生产责任制实施意见（大发〔2019〕45号） 二、（一）3");
         assert_string_equal(it.item.period, "2026-Q4");
         assert_string_equal(it.item.due, "2026-12-31");
         assert_string_equal(it.item.link, "https://duty.example.cn/d/x");
@@ -145,7 +150,8 @@ static void test_escalation(void **state) {
         for (size_t i = 0; i < n; i++)
                 if (streq(rows[i].channel, "group")) {
                         seen_group = true;
-                        assert_non_null(strstr(rows[i].content, "逾期督办：镇长（张三）未按期完成「安全生产例会」"));
+                        assert_non_null(strstr(rows[i].content,
+                                               "逾期督办：镇长（张三）未按期完成「安全生产例会」"));
                         assert_string_equal(rows[i].kind, "escalation");
                 }
         assert_true(seen_group);

@@ -102,16 +102,16 @@ static void errors(void **s) {
                 const char *phrase;
                 size_t offset; /* bytes */
         } cases[] = {
-                {"每天至少一次", 3},        /* unknown period at 天 */
-                {"每年至少四回", 15},       /* 回 instead of 次 */
-                {"每年至少次", 12},         /* no count */
-                {"每年至少4次以上", 16},    /* trailing text */
-                {"经常", 0},                /* not a rule */
-                {"每月32日以前", 6},        /* day out of range */
-                {"每年13月底前", 6},        /* month out of range */
-                {"每年至少0次", 12},        /* count 0 */
+                {"每天至少一次", 3},     /* unknown period at 天 */
+                {"每年至少四回", 15},    /* 回 instead of 次 */
+                {"每年至少次", 12},      /* no count */
+                {"每年至少4次以上", 16}, /* trailing text */
+                {"经常", 0},             /* not a rule */
+                {"每月32日以前", 6},     /* day out of range */
+                {"每年13月底前", 6},     /* month out of range */
+                {"每年至少0次", 12},     /* count 0 */
                 {"", 0},
-                {"每年至少四五次", 18},     /* two digits: at the second */
+                {"每年至少四五次", 18}, /* two digits: at the second */
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule r;
@@ -159,9 +159,8 @@ static void describe(void **s) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(counts),   cmocka_unit_test(fixed_dates),
-                cmocka_unit_test(errors),   cmocka_unit_test(validate),
-                cmocka_unit_test(describe),
+                cmocka_unit_test(counts),   cmocka_unit_test(fixed_dates), cmocka_unit_test(errors),
+                cmocka_unit_test(validate), cmocka_unit_test(describe),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,11 +37,11 @@ static char *plan_rule(const char *rule, const char *extra) {
         return buf_steal(&b);
 }
 
-#define EXPECT_PLAN(rule, extra, want)                                                             \
-        do {                                                                                       \
-                char *got = plan_rule(rule, extra);                                                \
-                assert_string_equal(got, want);                                                    \
-                free(got);                                                                         \
+#define EXPECT_PLAN(rule, extra, want)              \
+        do {                                        \
+                char *got = plan_rule(rule, extra); \
+                assert_string_equal(got, want);     \
+                free(got);                          \
         } while (0)
 
 /* 000 扬武镇 镇党委书记 安全生产例会 每半年至少召开一次 */
@@ -246,15 +246,14 @@ static void per_holder_and_holders(void **s) {
 static void person_filter_follows_tenure(void **s) {
         (void)s;
         char yaml[2048];
-        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: j, title: t, rule: 每月至少1次}\n",
-                 base_yaml);
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: d, post: j, title: t, rule: 每月至少1次}\n", base_yaml);
         Config *c = load_ok(yaml);
         OccurrenceList l = {0};
         PlanFilter f = PLAN_FILTER_ALL;
         f.person = config_find_person(c, "c");
-        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), f,
-                                       &l),
-                         0);
+        assert_int_equal(
+                schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), f, &l), 0);
         /* 王五 holds 纪委书记 from 07-01: July … December. */
         assert_int_equal(l.n, 6);
         size_t h[4];
@@ -306,8 +305,8 @@ static void stable_ids(void **s) {
 static void reminders(void **s) {
         (void)s;
         char yaml[2048];
-        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: t, rule: 每月25日以前}\n",
-                 base_yaml);
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: d, post: p, title: t, rule: 每月25日以前}\n", base_yaml);
         Config *c = load_ok(yaml);
         Occurrence o;
         /* 2026-04: 25th Sat → due Mon 04-27. 7 days before = 04-20 (Mon); 1 day before = 04-26
@@ -315,8 +314,8 @@ static void reminders(void **s) {
         assert_int_equal(schedule_find(c, "d:p:2026-04:1", &o), 0);
         assert_int_equal(o.due, day_from_ymd(2026, 4, 27));
         Reminder r[16];
-        size_t n = schedule_reminders(c, &o, day_from_ymd(2026, 4, 1), day_from_ymd(2026, 5, 12),
-                                      r, 16);
+        size_t n = schedule_reminders(c, &o, day_from_ymd(2026, 4, 1), day_from_ymd(2026, 5, 12), r,
+                                      16);
         assert_true(n >= 7);
         assert_int_equal(r[0].day, day_from_ymd(2026, 4, 20));
         assert_string_equal(r[0].step, "b7");

@@ -32,16 +32,18 @@ static void test_webhook(void **state) {
         const char *body = "{\"text\":\"提醒\"}";
         assert_int_equal(sign_webhook("whsec", body, strlen(body), &s), 0);
         /* python3: hmac.new(b'whsec', body.encode(), hashlib.sha256).hexdigest() */
-        assert_string_equal(s, "sha256=d066803c7441d7e279a22f292a8cf43de7cb54cee0b7048ecde127f9d2743a33");
+        assert_string_equal(
+                s, "sha256=d066803c7441d7e279a22f292a8cf43de7cb54cee0b7048ecde127f9d2743a33");
         free(s);
 }
 
 static void test_hmac_rfc4231(void **state) {
         (void)state;
         unsigned char mac[32];
-        static const unsigned char want[32] = {
-                0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
-                0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+        static const unsigned char want[32] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+                                               0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+                                               0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+                                               0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
         const char *m = "what do ya want for nothing?";
         assert_int_equal(sign_hmac_sha256("Jefe", 4, m, strlen(m), mac), 0);
         assert_memory_equal(mac, want, 32);
@@ -64,8 +66,8 @@ static void test_base64_urlencode(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_dingtalk_vector), cmocka_unit_test(test_feishu_vector),
-                cmocka_unit_test(test_webhook),         cmocka_unit_test(test_hmac_rfc4231),
+                cmocka_unit_test(test_dingtalk_vector),  cmocka_unit_test(test_feishu_vector),
+                cmocka_unit_test(test_webhook),          cmocka_unit_test(test_hmac_rfc4231),
                 cmocka_unit_test(test_base64_urlencode),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
