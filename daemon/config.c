@@ -749,6 +749,7 @@ static const KeyDef feeds_keys[] = {
          .off = FIELD(FeedsConfig, refresh_minutes),
          .min = 5,
          .max = 10080},
+        {.name = "org", .type = F_BOOL, .off = FIELD(FeedsConfig, org)},
 };
 
 static const KeyDef server_keys[] = {
@@ -1537,6 +1538,7 @@ static void set_defaults(Config *c) {
         c->feeds.past_days = 31;
         c->feeds.future_days = 366;
         c->feeds.refresh_minutes = 360;
+        c->feeds.org = true;
         c->server.max_connections = 256;
         c->server.per_ip_connections = 32;
         c->server.timeout_sec = 30;

@@ -145,6 +145,7 @@ typedef struct FeedsConfig {
         int past_days;       /* default 31 */
         int future_days;     /* default 366 */
         int refresh_minutes; /* default 360 */
+        bool org;            /* the whole-organisation feed; default true */
 } FeedsConfig;
 
 typedef struct ServerConfig {
