@@ -285,15 +285,20 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         return r;
 }
 
-/* Queues whatever fired in (last_processed, now]: on time, or missed while dutyd was down. */
-static int process_due(Manager *m, time_t now) {
+/* Where processing resumes: last time, but not before the catch-up limit nor in the future. */
+static time_t resume_from(const Manager *m, time_t now) {
         time_t t0 = m->last_processed;
         if (t0 <= 0 || t0 > now)
                 t0 = t0 > now ? now : now - 1;
         if (t0 < now - CATCH_UP_MAX_DAYS * 86400)
                 t0 = now - CATCH_UP_MAX_DAYS * 86400;
+        return t0;
+}
+
+/* Queues whatever fired in (last_processed, now]: on time, or missed while dutyd was down. */
+static int process_due(Manager *m, const PlanWindow *w, time_t now) {
         PlannedList l = {0};
-        int r = planner_due(m->config, m->ledger, m->track_from, t0, now, GRACE_SEC, &l);
+        int r = planner_due(m->config, m->ledger, w, resume_from(m, now), now, GRACE_SEC, &l);
         if (r < 0) {
                 planned_list_done(&l);
                 return r;
@@ -354,17 +359,16 @@ static void describe_next(Manager *m, const Planned *p) {
 }
 
 /* Arms the one timer: the next reminder, or local midnight, whichever is first. */
-static int plan_next(Manager *m, time_t now) {
+static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
         Day today = tz_day(now);
         time_t midnight = tz_instant(today + 1, 0);
         time_t next = midnight;
         Planned first;
-        int r = planner_next(m->config, m->ledger, m->track_from, now, LOOKAHEAD_DAYS, &next,
-                             &first);
+        int r = planner_next(m->config, m->ledger, w, now, &next, &first);
         describe_next(m, r == 0 ? &first : NULL);
         if (r < 0 || next > midnight)
                 next = midnight;
-        m->overdue = planner_overdue_count(m->config, m->ledger, m->track_from, today);
+        m->overdue = planner_overdue_count(m->config, m->ledger, w, today);
         count_failed(m);
         update_status(m);
         r = sd_event_source_set_time(m->timer, real_usec(next));
@@ -373,15 +377,32 @@ static int plan_next(Manager *m, time_t now) {
         return r < 0 ? r : 0;
 }
 
+/* Plans the window once (from where processing resumes to a week ahead), then queues what is
+ * due and arms the timer. */
 static int tick(Manager *m) {
         time_t now = tz_now();
         Day today = tz_day(now);
         if (today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
                 (void)rebuild_feeds(m, today);
-        int r = process_due(m, now);
-        if (r < 0)
-                log_error("处理提醒失败：%s", strerror(-r));
-        return plan_next(m, now);
+        PlanWindow w;
+        int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
+                               today + LOOKAHEAD_DAYS, &w);
+        if (r < 0) {
+                /* Out of memory: try again in a minute rather than never. */
+                log_error("无法计算提醒：%s，一分钟后重试", strerror(-r));
+                plan_window_done(&w);
+                (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
+                return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+        }
+        int q = process_due(m, &w, now);
+        r = plan_next(m, &w, now);
+        plan_window_done(&w);
+        if (q < 0) {
+                /* Nothing was lost (progress is saved only after queueing): retry soon. */
+                log_error("处理提醒失败：%s，一分钟后重试", strerror(-q));
+                (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
+        }
+        return r;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -509,7 +530,7 @@ static int refresh_completions(Manager *m, bool force) {
         if (!force) {
                 log_info("履职记录有变化，重新计算提醒和日历");
                 (void)rebuild_feeds(m, tz_day(tz_now()));
-                (void)plan_next(m, tz_now());
+                (void)tick(m);
         }
         return 0;
 }

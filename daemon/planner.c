@@ -37,9 +37,14 @@ static int max_before(const Config *c) {
 /* Occurrences that can fire on days [d0, d1]: upcoming ones (due up to d1 + the longest advance
  * warning, plus room for the move to an earlier working day) and overdue ones (due before d1,
  * not before track_from, at most ~13 months back). */
-static int relevant(const Config *c, Day track_from, Day d0, Day d1, OccurrenceList *out) {
+int planner_window(const Config *c, Day track_from, Day d0, Day d1, PlanWindow *ret) {
+        *ret = (PlanWindow){.d0 = d0, .d1 = d1, .track_from = track_from};
         Day from = d0 - 400 > track_from ? d0 - 400 : track_from;
-        return schedule_plan(c, from, d1 + max_before(c) + 16, PLAN_FILTER_ALL, out);
+        return schedule_plan(c, from, d1 + max_before(c) + 16, PLAN_FILTER_ALL, &ret->occ);
+}
+
+void plan_window_done(PlanWindow *w) {
+        occurrence_list_done(&w->occ);
 }
 
 static int cmp_firing(const void *x, const void *y) {
@@ -61,15 +66,15 @@ static bool same_occ(const Occurrence *a, const Occurrence *b) {
                a->holiday == b->holiday;
 }
 
-int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, time_t t1,
+int planner_due(const Config *c, const Ledger *l, const PlanWindow *w, time_t t0, time_t t1,
                 time_t grace, PlannedList *out) {
         if (t1 <= t0)
                 return 0;
-        Day d0 = tz_day(t0), d1 = tz_day(t1);
-        OccurrenceList occ = {0};
-        int r = relevant(c, track_from, d0, d1, &occ);
-        if (r < 0)
-                return r;
+        Day d0 = tz_day(t0), d1 = tz_day(t1), track_from = w->track_from;
+        if (d0 < w->d0 || d1 > w->d1)
+                return -ERANGE;
+        const OccurrenceList occ = w->occ;
+        int r = 0;
         size_t first = out->n;
         Reminder rem[64];
         for (size_t i = 0; i < occ.n && r == 0; i++) {
@@ -104,7 +109,6 @@ int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, tim
                 if (r == 0 && have_missed && !have_current)
                         r = push(out, &missed);
         }
-        occurrence_list_done(&occ);
         if (r < 0)
                 return r;
         if (out->n - first > 1)
@@ -120,13 +124,12 @@ int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, tim
         return 0;
 }
 
-int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days, time_t *ret,
+int planner_next(const Config *c, const Ledger *l, const PlanWindow *w, time_t t, time_t *ret,
                  Planned *ret_first) {
-        Day d0 = tz_day(t), d1 = d0 + days;
-        OccurrenceList occ = {0};
-        int r = relevant(c, track_from, d0, d1, &occ);
-        if (r < 0)
-                return r;
+        Day d0 = tz_day(t), d1 = w->d1, track_from = w->track_from;
+        if (d0 < w->d0 || d0 > d1)
+                return -ERANGE;
+        const OccurrenceList occ = w->occ;
         bool found = false;
         Planned best = {0};
         Reminder rem[8];
@@ -147,7 +150,6 @@ int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int
                         }
                 }
         }
-        occurrence_list_done(&occ);
         if (!found)
                 return -ENOENT;
         *ret = best.at;
@@ -156,17 +158,16 @@ int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int
         return 0;
 }
 
-size_t planner_overdue_count(const Config *c, const Ledger *l, Day track_from, Day today) {
-        OccurrenceList occ = {0};
-        Day from = today - 400 > track_from ? today - 400 : track_from;
+size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow *w, Day today) {
+        Day from = today - 400 > w->track_from ? today - 400 : w->track_from;
         size_t n = 0;
-        if (schedule_plan(c, from, today - 1, PLAN_FILTER_ALL, &occ) < 0)
-                return 0;
-        for (size_t i = 0; i < occ.n; i++) {
+        for (size_t i = 0; i < w->occ.n; i++) {
+                const Occurrence *o = &w->occ.items[i];
+                if (o->due < from || o->due >= today)
+                        continue;
                 OccStatus st;
-                ledger_status(l, c, &occ.items[i], today, &st);
+                ledger_status(l, c, o, today, &st);
                 n += !st.met;
         }
-        occurrence_list_done(&occ);
         return n;
 }

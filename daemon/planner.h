@@ -26,16 +26,28 @@ typedef struct PlannedList {
 
 void planned_list_done(PlannedList *l);
 
+/* The occurrences that can fire a reminder on a day in [d0, d1] (upcoming, due-day and
+ * overdue ones), planned once and shared by the calls below. */
+typedef struct PlanWindow {
+        OccurrenceList occ;
+        Day d0, d1, track_from;
+} PlanWindow;
+
+int planner_window(const Config *c, Day track_from, Day d0, Day d1, PlanWindow *ret);
+void plan_window_done(PlanWindow *w);
+
 /* The reminders firing in (t0, t1], in time order. Those before `t1 - grace` are missed; of the
  * missed reminders of one occurrence only the latest is kept, and none when the occurrence also
- * fires on time in the same call (so a catch-up never repeats what is sent now). */
-int planner_due(const Config *c, const Ledger *l, Day track_from, time_t t0, time_t t1,
+ * fires on time in the same call (so a catch-up never repeats what is sent now). The days of
+ * t0 and t1 must lie in the window (-ERANGE otherwise). */
+int planner_due(const Config *c, const Ledger *l, const PlanWindow *w, time_t t0, time_t t1,
                 time_t grace, PlannedList *out);
 
-/* The first instant after `t` at which a reminder fires, looking `days` days ahead; -ENOENT if
- * none. */
-int planner_next(const Config *c, const Ledger *l, Day track_from, time_t t, int days, time_t *ret,
+/* The first instant after `t` at which a reminder fires, up to the window's last day; -ENOENT
+ * if none. */
+int planner_next(const Config *c, const Ledger *l, const PlanWindow *w, time_t t, time_t *ret,
                  Planned *ret_first);
 
-/* Unmet checkpoints past their deadline on `today` (due >= track_from). */
-size_t planner_overdue_count(const Config *c, const Ledger *l, Day track_from, Day today);
+/* Unmet checkpoints past their deadline on `today` (due >= track_from, at most ~13 months
+ * back); today must lie in the window. */
+size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow *w, Day today);
