@@ -44,6 +44,14 @@ YAML
 
 ns_boot dutyd-test
 ok "container booted"
+
+# The README's first command, on the shipped default config that `make install` put in /etc.
+ns_run systemctl daemon-reload
+ns_run systemctl enable --now dutyd.socket dutyd.service >/dev/null 2>&1
+check "default config: service active" ns_wait_active dutyd.service 20
+check "default config: dutyctl upcoming lists deadlines" sh -c \
+        "$(declare -f ns_run); NS_LEADER=$NS_LEADER; ns_run dutyctl upcoming --from 2026-12-01 --to 2027-03-31 | grep -q 截止日期"
+ns_run systemctl disable --now dutyd.service dutyd.socket >/dev/null 2>&1
 config "" >"$T/good.yaml"
 ns_install_config "$T/good.yaml"
 printf hooksecret | ns_write /etc/dutyd/credentials/hook-secret 0600
