@@ -91,7 +91,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
 
 # Every build and test dependency, from Debian's packages (run as root).
-DEB_PKGS := build-essential pkg-config clang-format git libyaml-dev libical-dev libcurl4-openssl-dev \
+DEB_PKGS := build-essential pkg-config clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	sqlite3 faketime python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
 	systemd systemd-container wrk hyperfine time strace openssl curl iproute2 procps
@@ -101,6 +101,20 @@ deps:
 
 bench: all
 	bench/run
+
+# Fuzzing (clang's libFuzzer, ASan+UBSan; see tests/fuzz/): builds $(BUILD)/fuzz/fuzz-config and
+# fuzz-phrase, then runs each for FUZZ_SECONDS (default 60). New inputs: $(BUILD)/fuzz/corpus-*,
+# crashes to $(BUILD)/fuzz/crash-* (minimise with -minimize_crash=1, keep in tests/fuzz/crashes/).
+.PHONY: fuzz
+fuzz:
+	tests/fuzz/build.sh $(BUILD)/fuzz
+	mkdir -p $(BUILD)/fuzz/corpus-config $(BUILD)/fuzz/corpus-phrase
+	$(BUILD)/fuzz/fuzz-config -max_total_time=$(or $(FUZZ_SECONDS),60) -max_len=20000 -timeout=10 \
+		-dict=tests/fuzz/config.dict -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus-config tests/fuzz/corpus-config </dev/null
+	$(BUILD)/fuzz/fuzz-phrase -max_total_time=$(or $(FUZZ_SECONDS),60) -max_len=256 -timeout=10 \
+		-dict=tests/fuzz/phrase.dict -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus-phrase tests/fuzz/corpus-phrase </dev/null
 
 clean:
 	rm -rf build dutyd dutyctl

@@ -1555,6 +1555,9 @@ static int fill_defaults_after(Loader *L) {
                 if (root)
                         return err_at(L, map_get(L, root, "organization") ?: root,
                                       "missing required key 'organization.name'");
+                if (L->cur->loaded)
+                        diags_add(L->diags, false, L->cur->path, 0, 0,
+                                  "the file is empty: missing required key 'organization.name'");
                 return -EINVAL;
         }
         if (!c->n_posts) {
@@ -1584,7 +1587,8 @@ static int load_all(Loader *L, const char *path) {
                         failed = -EINVAL;
         }
         /* Without the main file, where the holiday data is cannot be known. */
-        if (L->files[0].loaded && load_holidays(L) < 0)
+        if (L->files[0].loaded && yaml_document_get_root_node(&L->files[0].doc) &&
+            load_holidays(L) < 0)
                 failed = -EINVAL;
         if (allocate_arrays(L) < 0)
                 return -ENOMEM;

@@ -219,7 +219,12 @@ static int parse_tail(Cursor *c, Rule *r, PhraseError *err) {
                 if (eat_any(c, verbs, ELEMENTSOF(verbs)) || eat(c, "（") || eat(c, "(") ||
                     eat(c, "）") || eat(c, ")") || eat(c, "，") || eat(c, ","))
                         continue;
+                size_t at = c->pos;
                 if (eat(c, "上年度") || eat(c, "上一年度")) {
+                        if (r->period != PERIOD_YEAR) {
+                                c->pos = at;
+                                FAIL(c, "上年度 fits only a yearly rule (每年…月底前)");
+                        }
                         r->after_period = true;
                         c->pos = strlen(c->s);
                         return 0;
@@ -384,30 +389,44 @@ const char *rule_validate(const Rule *r) {
         return NULL;
 }
 
+/* The deadline part, "1月底前" / "25日前", for a month given or implied. */
+static void describe_day(Buf *b, int day) {
+        if (day == DUE_DAY_LAST)
+                buf_puts(b, "底前");
+        else
+                buf_printf(b, "%d日前", day);
+}
+
 char *rule_describe(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
-        if (r->after_period) {
-                const char *prev = r->period == PERIOD_YEAR ? "上年度" : "上一周期";
+        if (r->period == PERIOD_YEAR && r->due_month == 12 && r->due_day == DUE_DAY_LAST &&
+            !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
+                return strdup("年终");
+        const char *p = period_kind_to_zh(r->period);
+        if (!r->due_day)
+                return strfmt("每%s至少%d次%s", p, r->count,
+                              r->pacing || r->count == 1 ? "" : "（不分段）");
+        Buf b = {0};
+        if (r->period == PERIOD_YEAR) {
+                /* 每年3月15日前, 每年1月底前（上年度） */
+                buf_printf(&b, "每年%d月", r->due_month ? r->due_month : 12);
+                describe_day(&b, r->due_day);
+                if (r->after_period)
+                        buf_puts(&b, "（上年度）");
+        } else if (r->period == PERIOD_MONTH && !r->after_period) {
+                buf_puts(&b, "每月");
                 if (r->due_day == DUE_DAY_LAST)
-                        return strfmt("每%s%d月底前（%s）", period_kind_to_zh(r->period),
-                                      r->due_month, prev);
-                return strfmt("每%s%d月%d日前（%s）", period_kind_to_zh(r->period),
-                              r->due_month ? r->due_month : 1, r->due_day, prev);
+                        buf_puts(&b, "月");
+                describe_day(&b, r->due_day);
+        } else {
+                /* Quarter and half-year months are counted, not named: 每季度第2个月10日前. */
+                int months = period_kind_months(r->period);
+                int m = r->due_month ? r->due_month : r->after_period ? 1 : months;
+                buf_printf(&b, "每%s%s第%d个月", p, r->after_period ? "结束后" : "", m);
+                describe_day(&b, r->due_day);
         }
-        if (r->due_day) {
-                Buf b = {0};
-                buf_printf(&b, "每%s", period_kind_to_zh(r->period));
-                if (r->due_month && r->period != PERIOD_MONTH)
-                        buf_printf(&b, "%d月", r->due_month);
-                if (r->due_day == DUE_DAY_LAST)
-                        buf_puts(&b, r->period == PERIOD_MONTH ? "月底前" : "底前");
-                else
-                        buf_printf(&b, "%d日前", r->due_day);
-                if (r->count > 1)
-                        buf_printf(&b, "至少%d次", r->count);
-                return buf_steal(&b);
-        }
-        return strfmt("每%s至少%d次%s", period_kind_to_zh(r->period), r->count,
-                      r->pacing || r->count == 1 ? "" : "（不分段）");
+        if (r->count > 1)
+                buf_printf(&b, "，共%d次", r->count);
+        return buf_steal(&b);
 }

@@ -111,7 +111,8 @@ static void errors(void **s) {
                 {"每年13月底前", 6},     /* month out of range */
                 {"每年至少0次", 12},     /* count 0 */
                 {"", 0},
-                {"每年至少四五次", 18}, /* two digits: at the second */
+                {"每年至少四五次", 18},  /* two digits: at the second */
+                {"每月2日前上年度", 13}, /* 上年度 only with a yearly rule */
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule r;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (clang -fsanitize=fuzzer,address,undefined) into OUT (default
+# build/fuzz), compiling the daemon sources each one needs directly into it. Used by `make fuzz`
+# and tests/test-fuzz-corpus.sh; rebuilds only what is older than its sources.
+#   tests/fuzz/build.sh [OUT]        FUZZ_CC=clang-14 to choose the compiler
+set -eu
+cd "$(dirname "$0")/../.."
+OUT=${1:-build/fuzz}
+CC=${FUZZ_CC:-clang}
+mkdir -p "$OUT"
+WARN="-Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes"
+CFLAGS="-std=gnu17 -D_GNU_SOURCE $WARN -g -O1 -fno-omit-frame-pointer
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        $(pkg-config --cflags yaml-0.1) -DDUTYD_SYSCONFDIR=\"/etc\"
+        -DDUTYD_DATADIR=\"/nonexistent/dutyd-fuzz\" -Idaemon"
+
+build() { # name, daemon sources...
+        local name=$1; shift
+        local bin=$OUT/$name srcs=(tests/fuzz/$name.c "$@") f
+        local stale=0
+        [ -x "$bin" ] || stale=1
+        for f in "${srcs[@]}" daemon/*.h tests/fuzz/build.sh; do
+                [ "$f" -nt "$bin" ] && stale=1
+        done
+        [ "$stale" = 1 ] || return 0
+        echo "  FUZZ-CC $bin"
+        # shellcheck disable=SC2086
+        $CC $CFLAGS -DFUZZ_HOLIDAYS="\"$PWD/config/holidays-cn.yaml\"" -o "$bin.tmp" "${srcs[@]}" \
+                $(pkg-config --libs yaml-0.1) -lm
+        mv "$bin.tmp" "$bin"
+}
+
+build fuzz-config daemon/config.c daemon/rule.c daemon/schedule.c daemon/calendar.c \
+        daemon/date.c daemon/util.c
+build fuzz-phrase daemon/rule.c daemon/util.c
