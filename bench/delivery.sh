@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Delivery throughput: N webhook messages (default 10,000) queued in the outbox and sent by the
-# real sender (curl multi on sd-event, 8 in flight per channel, SQLite synchronous=FULL) to a
+# real sender (curl multi on sd-event, 32 in flight per webhook channel, SQLite synchronous=FULL) to a
 # local sink; beside it, the sink's own ceiling measured with wrk in the same run (same path,
 # same answer). Medians of RUNS runs (default 3).
 set -u
@@ -27,7 +27,7 @@ wrk.body = '{"version":1,"delivery_id":"0123456789abcdef0123456789abcdef","chann
 LUA
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 now() { date +%s.%N; }
-: >"$T/q" ; : >"$T/s"; : >"$T/w"
+: >"$T/q" ; : >"$T/b"; : >"$T/s"; : >"$T/w"
 for run in $(seq "$RUNS"); do
         rm -rf "$T/state"
         start_sink
@@ -35,6 +35,10 @@ for run in $(seq "$RUNS"); do
 {"state":"$T/state","org":"大栗港镇","timezone":"Asia/Shanghai","channels":[
  {"id":"hk","type":"webhook","url":"http://127.0.0.1:$port/bench","secret":"benchsecret"}]}
 JSON
+        rm -rf "$T/state"
+        tb0=$(now); "$T/driver" "$T/spec.json" enqueue-batch hk "$N" 100 >/dev/null; tb1=$(now)
+        echo "$tb0 $tb1" | awk -v n="$N" '{printf "%.0f\n", n/($2-$1)}' >>"$T/b"
+        rm -rf "$T/state"
         t0=$(now); "$T/driver" "$T/spec.json" enqueue hk "$N" >/dev/null; t1=$(now)
         "$T/driver" "$T/spec.json" run 300 >"$T/run.out"; t2=$(now)
         kill -0 "$sink" 2>/dev/null || echo "run $run: the sink died" >&2
@@ -48,6 +52,7 @@ JSON
 done
 echo "delivery: $N webhook messages, $RUNS runs, medians"
 printf '  queue (outbox_queue, one transaction each):  %8s msg/s\n' "$(median <"$T/q")"
+printf '  queue (outbox_queue_many, 100 a transaction): %7s msg/s\n' "$(median <"$T/b")"
 printf '  send (sender → sink, marked sent in SQLite): %8s msg/s\n' "$(median <"$T/s")"
 printf '  sink ceiling (wrk -c8, same path and body):  %8s req/s\n' "$(median <"$T/w")"
-echo "  per run: queue $(paste -sd' ' "$T/q") | send $(paste -sd' ' "$T/s") | sink $(paste -sd' ' "$T/w")"
+echo "  per run: queue $(paste -sd' ' "$T/q") | batched $(paste -sd' ' "$T/b") | send $(paste -sd' ' "$T/s") | sink $(paste -sd' ' "$T/w")"

@@ -63,31 +63,35 @@ double outbox_clock_scale(void) {
 /* ---- schema ------------------------------------------------------------------------------ */
 
 int outbox_init(Store *s) {
-        return store_exec(
-                s, "CREATE TABLE IF NOT EXISTS outbox ("
-                   "  id TEXT PRIMARY KEY,"
-                   "  channel TEXT NOT NULL,"
-                   "  recipient TEXT NOT NULL,"
-                   "  kind TEXT NOT NULL,"
-                   "  occurrence TEXT NOT NULL,"
-                   "  content TEXT NOT NULL,"
-                   "  state TEXT NOT NULL DEFAULT 'queued',"
-                   "  attempts INTEGER NOT NULL DEFAULT 0,"
-                   "  resigns INTEGER NOT NULL DEFAULT 0,"
-                   "  created INTEGER NOT NULL,"
-                   "  next_attempt INTEGER NOT NULL,"
-                   "  give_up INTEGER NOT NULL,"
-                   "  sent INTEGER NOT NULL DEFAULT 0,"
-                   "  last_error TEXT);"
-                   "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, channel, next_attempt);"
-                   "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
-                   "CREATE TABLE IF NOT EXISTS outbox_items ("
-                   "  occurrence TEXT NOT NULL,"
-                   "  step TEXT NOT NULL,"
-                   "  channel TEXT NOT NULL,"
-                   "  recipient TEXT NOT NULL,"
-                   "  delivery_id TEXT NOT NULL,"
-                   "  PRIMARY KEY (occurrence, step, channel, recipient));");
+        return store_exec(s,
+                          "CREATE TABLE IF NOT EXISTS outbox ("
+                          "  id TEXT PRIMARY KEY,"
+                          "  channel TEXT NOT NULL,"
+                          "  recipient TEXT NOT NULL,"
+                          "  kind TEXT NOT NULL,"
+                          "  occurrence TEXT NOT NULL,"
+                          "  content TEXT NOT NULL,"
+                          "  state TEXT NOT NULL DEFAULT 'queued',"
+                          "  attempts INTEGER NOT NULL DEFAULT 0,"
+                          "  resigns INTEGER NOT NULL DEFAULT 0,"
+                          "  created INTEGER NOT NULL,"
+                          "  next_attempt INTEGER NOT NULL,"
+                          "  give_up INTEGER NOT NULL,"
+                          "  sent INTEGER NOT NULL DEFAULT 0,"
+                          "  last_error TEXT);"
+                          /* In the order outbox_due() reads, so that taking the first few due
+                    * rows walks the index instead of sorting every due row. */
+                          "DROP INDEX IF EXISTS outbox_due;"
+                          "CREATE INDEX IF NOT EXISTS outbox_due_order"
+                          "  ON outbox(state, channel, next_attempt, created, id);"
+                          "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
+                          "CREATE TABLE IF NOT EXISTS outbox_items ("
+                          "  occurrence TEXT NOT NULL,"
+                          "  step TEXT NOT NULL,"
+                          "  channel TEXT NOT NULL,"
+                          "  recipient TEXT NOT NULL,"
+                          "  delivery_id TEXT NOT NULL,"
+                          "  PRIMARY KEY (occurrence, step, channel, recipient));");
 }
 
 void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
@@ -291,36 +295,34 @@ static int already_queued(Store *s, const char *occ, const char *step, const cha
         return 0;
 }
 
-int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
-                 size_t *ret_queued) {
-        size_t queued = 0, n_keep = 0, n_texts = 0;
+/* Queues one request inside the caller's transaction; adds to *queued. */
+static int queue_one(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
+                     size_t *queued) {
+        size_t n_keep = 0, n_texts = 0;
         MessageItem *keep = NULL;
         MessageText *texts = NULL;
         char *suffix = NULL;
-        int r;
+        int r = 0;
 
         if (req->channel >= cfg->n_channels || !req->recipient)
                 return -EINVAL;
         const Channel *ch = &cfg->channels[req->channel];
         if (req->n_items == 0)
-                goto done_noop;
+                return 0;
         keep = calloc(req->n_items, sizeof(MessageItem));
         if (!keep)
                 return -ENOMEM;
-        r = store_begin(s);
-        if (r < 0)
-                goto out;
         for (size_t i = 0; i < req->n_items; i++) {
                 bool dup;
                 const MessageItem *it = &req->items[i];
                 if (!it->occurrence) {
                         r = -EINVAL;
-                        goto rollback;
+                        goto out;
                 }
                 r = already_queued(s, it->occurrence, it->step ? it->step : "", ch->id,
                                    req->recipient, &dup);
                 if (r < 0)
-                        goto rollback;
+                        goto out;
                 if (!dup)
                         keep[n_keep++] = *it;
         }
@@ -334,36 +336,63 @@ int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t 
                         suffix = buf_steal(&b);
                         if (!suffix) {
                                 r = -ENOMEM;
-                                goto rollback;
+                                goto out;
                         }
                 }
                 r = message_render(cfg, keep, n_keep, req->digest, suffix,
                                    message_byte_limit(ch->type), &texts, &n_texts);
                 if (r < 0)
-                        goto rollback;
+                        goto out;
                 for (size_t i = 0; i < n_texts; i++) {
-                        r = queue_part(s, cfg, ch, req, keep, &texts[i], now, &queued);
+                        r = queue_part(s, cfg, ch, req, keep, &texts[i], now, queued);
                         if (r < 0)
-                                goto rollback;
+                                goto out;
                 }
         }
-        r = store_commit(s);
-        if (r < 0)
-                goto rollback;
-        goto out;
-rollback:
-        store_rollback(s);
-        queued = 0;
+        r = 0;
 out:
         free(keep);
         free(suffix);
         message_texts_free(texts, n_texts);
+        return r;
+}
+
+int outbox_queue_many(Store *s, const Config *cfg, const OutboxRequest *reqs, size_t n, int64_t now,
+                      size_t *ret_queued) {
+        size_t queued = 0;
+        int r;
+        for (size_t i = 0; i < n; i++)
+                if (reqs[i].channel >= cfg->n_channels || !reqs[i].recipient)
+                        return -EINVAL;
+        r = store_begin(s);
         if (r < 0)
                 return r;
-done_noop:
+        for (size_t i = 0; i < n; i++) {
+                r = queue_one(s, cfg, &reqs[i], now, &queued);
+                if (r < 0)
+                        goto rollback;
+        }
+        r = store_commit(s);
+        if (r < 0)
+                goto rollback;
         if (ret_queued)
                 *ret_queued = queued;
         return 0;
+rollback:
+        store_rollback(s);
+        return r;
+}
+
+int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
+                 size_t *ret_queued) {
+        if (req->channel >= cfg->n_channels || !req->recipient)
+                return -EINVAL;
+        if (req->n_items == 0) {
+                if (ret_queued)
+                        *ret_queued = 0;
+                return 0;
+        }
+        return outbox_queue_many(s, cfg, req, 1, now, ret_queued);
 }
 
 /* ---- state changes ----------------------------------------------------------------------- */

@@ -83,6 +83,10 @@ typedef struct OutboxRequest {
  * recipient) are dropped. *ret_queued (may be NULL) = messages inserted. */
 int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
                  size_t *ret_queued);
+/* Several requests, all or none, in one transaction (one fsync): what route_queue() uses for
+ * everything one firing produces. *ret_queued (may be NULL) = messages inserted. */
+int outbox_queue_many(Store *s, const Config *cfg, const OutboxRequest *reqs, size_t n, int64_t now,
+                      size_t *ret_queued);
 /* Low level: insert-or-ignore one message as is. */
 int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
                   const char *kind, const char *occurrence, const char *content, int64_t now,

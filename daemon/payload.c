@@ -181,7 +181,8 @@ static const struct {
         {CHANNEL_WECOM, 45009, NULL, DELIVERY_RETRY, "发送频率超限（每分钟20条）"},
         {CHANNEL_WECOM, 93000, NULL, DELIVERY_PERMANENT,
          "机器人 key 无效（key 只填 key= 后面的部分）"},
-        {CHANNEL_DINGTALK, 130101, NULL, DELIVERY_RETRY, "发送太快，超过每分钟20条"},
+        {CHANNEL_DINGTALK, 130101, NULL, DELIVERY_RETRY,
+         "发送太快，超过每分钟20条（机器人被限流10分钟）"},
         {CHANNEL_DINGTALK, 310000, "timestamp|时间戳", DELIVERY_RESIGN,
          "时间戳无效（请检查服务器时间）"},
         {CHANNEL_DINGTALK, 310000, "sign|签名", DELIVERY_RESIGN, "加签不匹配（请检查 secret）"},
@@ -249,38 +250,65 @@ static bool status_retryable(long s) {
         return s == 0 || s == 408 || s == 425 || s == 429 || s >= 500;
 }
 
+/* Codes after which the vendor blocks the whole robot for a while (seconds). */
+static const struct {
+        ChannelType type;
+        long code;
+        int seconds;
+} pause_table[] = {
+        {CHANNEL_DINGTALK, 130101, 600},
+};
+
+/* The robot's code and message (scrubbed) from its answer; false when there is no code. */
+static bool answer_code(const Channel *ch, const char *body, size_t body_len, long *code,
+                        char vendor[static 160]) {
+        bool have_code = false;
+        vendor[0] = 0;
+        if (ch->type == CHANNEL_WEBHOOK || !body || !body_len)
+                return false;
+        json_t *j = json_loadb(body, body_len, 0, NULL);
+        if (json_is_object(j)) {
+                json_t *c = json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
+                if (!c && ch->type == CHANNEL_FEISHU)
+                        c = json_object_get(j, "StatusCode");
+                if (json_is_integer(c)) {
+                        *code = (long)json_integer_value(c);
+                        have_code = true;
+                }
+                const char *m = json_string_value(
+                        json_object_get(j, ch->type == CHANNEL_FEISHU ? "msg" : "errmsg"));
+                if (!m)
+                        m = json_string_value(json_object_get(j, "StatusMessage"));
+                if (m)
+                        payload_scrub(ch, m, vendor, 120);
+        }
+        json_decref(j);
+        return have_code;
+}
+
+int payload_pause_seconds(const Channel *ch, long http_status, const char *body, size_t body_len) {
+        char vendor[160];
+        long code = 0;
+        if (http_status == 0 || !answer_code(ch, body, body_len, &code, vendor) || code == 0)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(pause_table); i++)
+                if (pause_table[i].type == ch->type && pause_table[i].code == code)
+                        return pause_table[i].seconds;
+        return 0;
+}
+
 DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
                                 size_t body_len, char *err, size_t err_len) {
         char vendor[160] = "";
         DeliveryResult res;
         const char *zh = NULL;
         long code = 0;
-        bool have_code = false;
 
         if (http_status == 0) {
                 snprintf(err, err_len, "无法连接或无应答");
                 return DELIVERY_RETRY;
         }
-        if (ch->type != CHANNEL_WEBHOOK && body && body_len) {
-                json_t *j = json_loadb(body, body_len, 0, NULL);
-                if (json_is_object(j)) {
-                        json_t *c =
-                                json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
-                        if (!c && ch->type == CHANNEL_FEISHU)
-                                c = json_object_get(j, "StatusCode");
-                        if (json_is_integer(c)) {
-                                code = (long)json_integer_value(c);
-                                have_code = true;
-                        }
-                        const char *m = json_string_value(
-                                json_object_get(j, ch->type == CHANNEL_FEISHU ? "msg" : "errmsg"));
-                        if (!m)
-                                m = json_string_value(json_object_get(j, "StatusMessage"));
-                        if (m)
-                                payload_scrub(ch, m, vendor, 120);
-                }
-                json_decref(j);
-        }
+        bool have_code = answer_code(ch, body, body_len, &code, vendor);
 
         if (have_code && code == 0 && http_status >= 200 && http_status < 300) {
                 snprintf(err, err_len, "成功");

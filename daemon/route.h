@@ -1,7 +1,8 @@
 /* route.h — who is told what: from reminders firing at one moment to messages per channel and
  * recipient.
  * Contract: route_plan() and route_item() are pure (no I/O, no clock). route_queue() is the one
- * call the daemon makes: plan + render + outbox_queue() in the state database.
+ * call the daemon makes: plan + render + outbox_queue_many() in the state database, all the
+ * messages of one moment in one transaction.
  * Rules, for each firing (occurrence + reminder):
  *  - the "told posts" are the occurrence's post, plus for REMIND_ESCALATION its escalate_to posts;
  *  - every cfg->routes entry whose duties/posts/kinds lists match (empty = any; posts matched

@@ -33,6 +33,7 @@ typedef struct ChannelState {
         char *id;
         Window minute, second;
         unsigned in_flight;
+        int64_t paused_until; /* delivery clock µs: the vendor blocks the robot until then */
 } ChannelState;
 
 typedef struct Transfer {
@@ -46,6 +47,10 @@ typedef struct Transfer {
         MailMessage *mail;
         Buf response;
         CURLcode result;
+        /* The outcome, classified when the transfer completed; recorded by the next flush. */
+        DeliveryResult res;
+        bool failed;
+        char err[512];
 } Transfer;
 
 struct Sender {
@@ -58,6 +63,9 @@ struct Sender {
         size_t n_channels;
         Transfer *transfers;
         unsigned in_flight;
+        /* Completed transfers whose outcome is not recorded yet (FIFO): recorded by the next
+         * dispatch, all in one transaction, before anything else looks at them. */
+        Transfer *done, **done_tail;
         uint64_t next_wake; /* CLOCK_REALTIME µs, 0 = none */
         SenderNotify notify;
         void *userdata;
@@ -145,6 +153,7 @@ static int build_channel_states(Sender *s, const Config *cfg) {
                         if (!streq(o->id, ch->id))
                                 continue;
                         v[i].in_flight = o->in_flight;
+                        v[i].paused_until = o->paused_until;
                         for (size_t k = 0; k < o->minute.count; k++)
                                 if (v[i].minute.cap)
                                         window_record(&v[i].minute,
@@ -407,52 +416,68 @@ static DeliveryResult classify_smtp(CURLcode res, long code, char *err, size_t n
         return DELIVERY_RETRY;
 }
 
-static void transfer_finish(Sender *s, Transfer *t, int64_t now) {
-        char err[512];
-        DeliveryResult res;
+/* Classifies the answer of a completed transfer (in memory; recorded later). */
+static void transfer_classify(Sender *s, Transfer *t) {
         long code = 0;
-        bool failed = false;
         ssize_t ci = channel_index(s, t->row.channel);
         const Channel *ch = ci >= 0 ? &s->cfg->channels[ci] : NULL;
 
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
         if (t->type == CHANNEL_SMTP)
-                res = classify_smtp(t->result, code, err, sizeof err);
+                t->res = classify_smtp(t->result, code, t->err, sizeof t->err);
         else if (t->result != CURLE_OK) {
-                res = DELIVERY_RETRY;
-                snprintf(err, sizeof err, "%s：%s",
+                t->res = DELIVERY_RETRY;
+                snprintf(t->err, sizeof t->err, "%s：%s",
                          t->result == CURLE_OPERATION_TIMEDOUT ? "超时" : "网络错误",
                          curl_easy_strerror(t->result));
         } else {
                 Channel stub = {.type = t->type};
-                res = payload_classify(ch ? ch : &stub, code, t->response.data, t->response.len,
-                                       err, sizeof err);
+                t->res = payload_classify(ch ? ch : &stub, code, t->response.data, t->response.len,
+                                          t->err, sizeof t->err);
+                int pause = t->res == DELIVERY_OK
+                                    ? 0
+                                    : payload_pause_seconds(ch ? ch : &stub, code, t->response.data,
+                                                            t->response.len);
+                if (pause > 0 && ci >= 0) {
+                        /* The vendor blocks the robot: send nothing more on it until then. */
+                        int64_t until = outbox_now_usec() + (int64_t)pause * USEC_PER_SEC;
+                        if (until > s->channels[ci].paused_until)
+                                s->channels[ci].paused_until = until;
+                }
         }
-        if (s->one_shot && res != DELIVERY_OK)
-                res = DELIVERY_PERMANENT;
+        if (s->one_shot && t->res != DELIVERY_OK)
+                t->res = DELIVERY_PERMANENT;
+}
 
+/* Writes the outcome of `t` (inside the caller's transaction). */
+static void transfer_record(Sender *s, Transfer *t, int64_t now_s) {
         int r;
-        if (res == DELIVERY_OK)
-                r = outbox_mark_sent(s->store, t->row.id, now / USEC_PER_SEC);
-        else if (res == DELIVERY_PERMANENT) {
-                r = outbox_mark_failed(s->store, t->row.id, now / USEC_PER_SEC, err);
-                failed = true;
+        t->failed = false;
+        if (t->res == DELIVERY_OK)
+                r = outbox_mark_sent(s->store, t->row.id, now_s);
+        else if (t->res == DELIVERY_PERMANENT) {
+                r = outbox_mark_failed(s->store, t->row.id, now_s, t->err);
+                t->failed = true;
         } else
-                r = outbox_mark_retry(s->store, t->row.id, now / USEC_PER_SEC, res, err, &failed);
+                r = outbox_mark_retry(s->store, t->row.id, now_s, t->res, t->err, &t->failed);
         if (r < 0 && r != -ESTALE)
                 fprintf(stderr, "dutyd: 无法记录发送结果 %s: %s\n", t->row.id, strerror(-r));
+}
+
+/* After the outcome is committed: statistics and the notify callback. */
+static void transfer_report(Sender *s, Transfer *t) {
         if (s->stats) {
-                if (res == DELIVERY_OK)
+                if (t->res == DELIVERY_OK)
                         s->stats->sent++;
-                else if (failed)
+                else if (t->failed)
                         s->stats->failed++;
                 else
                         s->stats->retried++;
-                if (res != DELIVERY_OK)
-                        snprintf(s->stats->last_error, sizeof s->stats->last_error, "%s", err);
+                if (t->res != DELIVERY_OK)
+                        snprintf(s->stats->last_error, sizeof s->stats->last_error, "%s", t->err);
         }
         if (s->notify)
-                s->notify(s, &t->row, res, failed, err, s->userdata);
+                s->notify(s, &t->row, t->res, t->failed, t->err, s->userdata);
 }
 
 static void unlink_transfer(Sender *s, Transfer *t) {
@@ -462,44 +487,48 @@ static void unlink_transfer(Sender *s, Transfer *t) {
                 s->transfers = t->next;
         if (t->next)
                 t->next->prev = t->prev;
+        t->next = t->prev = NULL;
         s->in_flight--;
         ssize_t ci = channel_index(s, t->row.channel);
         if (ci >= 0 && s->channels[ci].in_flight > 0)
                 s->channels[ci].in_flight--;
 }
 
+/* Collects the completed transfers. Their outcomes are recorded by the next dispatch, which runs
+ * after every other pending event of this loop iteration (lower priority), so that all the
+ * transfers completing together cost one transaction (one fsync). */
 static void process_done(Sender *s) {
         CURLMsg *msg;
         int left;
-        Transfer *done = NULL;
+        bool any = false;
         while ((msg = curl_multi_info_read(s->multi, &left))) {
                 if (msg->msg != CURLMSG_DONE)
                         continue;
                 Transfer *t = NULL;
                 curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
                 t->result = msg->data.result;
+                transfer_classify(s, t);
                 curl_multi_remove_handle(s->multi, t->easy);
                 unlink_transfer(s, t);
-                t->next = done;
-                done = t;
+                *s->done_tail = t;
+                s->done_tail = &t->next;
+                any = true;
         }
-        if (!done)
-                return;
-        /* One transaction for the whole batch of outcomes. */
-        int64_t now = outbox_now_usec();
-        bool tx = store_begin(s->store) >= 0;
-        for (Transfer *t = done; t; t = t->next)
-                transfer_finish(s, t, now);
-        if (tx && store_commit(s->store) < 0) {
-                store_rollback(s->store);
-                fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
-        }
+        if (any)
+                schedule_dispatch(s);
+}
+
+/* Reports and frees the recorded outcomes. */
+static void done_report(Sender *s) {
+        Transfer *done = s->done;
+        s->done = NULL;
+        s->done_tail = &s->done;
         while (done) {
                 Transfer *n = done->next;
+                transfer_report(s, done);
                 transfer_free(done);
                 done = n;
         }
-        schedule_dispatch(s);
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
@@ -541,9 +570,75 @@ static void fail_orphans(Sender *s, const char *channel, int64_t now_s) {
         outbox_rows_free(rows, n);
 }
 
+typedef struct Claim {
+        size_t ci;
+        OutboxRow row;
+} Claim;
+
+/* Claims (inside the caller's transaction) what channel `ci` may send now, appending to
+ * `claims` (room for MAX_IN_FLIGHT). Lowers *wake to when a full rate window frees a slot. */
+static void claim_channel(Sender *s, size_t ci, int64_t now, Claim *claims, size_t *n_claims,
+                          int64_t *wake) {
+        const Channel *ch = &s->cfg->channels[ci];
+        ChannelState *cs = &s->channels[ci];
+        int64_t now_s = now / USEC_PER_SEC, next = INT64_MAX;
+        unsigned cap = max_per_channel(ch->type);
+        unsigned busy = s->in_flight + (unsigned)*n_claims;
+        size_t room = cap > cs->in_flight ? cap - cs->in_flight : 0;
+        size_t global = MAX_IN_FLIGHT > busy ? MAX_IN_FLIGHT - busy : 0;
+        size_t rm = window_room(&cs->minute, now, &next), rs = window_room(&cs->second, now, &next);
+
+        if (cs->paused_until > now) {
+                rm = 0;
+                next = cs->paused_until;
+        }
+        if (rm == 0 || rs == 0) {
+                bool due = false;
+                if (outbox_channel_due(s->store, ch->id, now_s, &due) >= 0 && due && next < *wake)
+                        *wake = next;
+                return;
+        }
+        if (room > global)
+                room = global;
+        if (room > rm)
+                room = rm;
+        if (room > rs)
+                room = rs;
+        if (room == 0)
+                return; /* a completion re-dispatches */
+
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        if (s->only_id) {
+                rows = calloc(1, sizeof *rows);
+                if (rows && outbox_get(s->store, s->only_id, rows) >= 0 &&
+                    rows->state == OUTBOX_QUEUED && rows->next_attempt <= now_s &&
+                    streq(rows->channel, ch->id))
+                        n = 1;
+                else if (rows) {
+                        outbox_row_done(rows);
+                        free(rows);
+                        rows = NULL;
+                }
+        } else if (outbox_due(s->store, ch->id, now_s, room, &rows, &n) < 0)
+                n = 0;
+        for (size_t i = 0; i < n && *n_claims < MAX_IN_FLIGHT; i++)
+                if (outbox_claim(s->store, rows[i].id, now_s) >= 0) {
+                        claims[*n_claims] = (Claim){.ci = ci, .row = rows[i]};
+                        rows[i] = (OutboxRow){0};
+                        (*n_claims)++;
+                }
+        outbox_rows_free(rows, n);
+}
+
+/* One pass, one transaction: records the outcomes of the transfers completed since the last
+ * pass, claims what is due (queued → sending), commits (durable), and only then reports the
+ * outcomes and starts the new transfers. */
 static void dispatch(Sender *s) {
         int64_t now = outbox_now_usec(), now_s = now / USEC_PER_SEC;
-        int64_t wake = INT64_MAX;
+        int64_t wake = INT64_MAX, future;
+        Claim claims[MAX_IN_FLIGHT];
+        size_t n_claims = 0;
         char **ids = NULL;
         size_t n_ids = 0;
 
@@ -561,72 +656,36 @@ static void dispatch(Sender *s) {
                 }
                 free(ids);
         }
-        for (size_t ci = 0; ci < s->cfg->n_channels; ci++) {
-                bool due = false;
-                if (outbox_channel_due(s->store, s->cfg->channels[ci].id, now_s, &due) < 0 || !due)
-                        continue;
-                ChannelState *cs = &s->channels[ci];
-                int64_t next = INT64_MAX;
-                unsigned cap = max_per_channel(s->cfg->channels[ci].type);
-                size_t room = cap > cs->in_flight ? cap - cs->in_flight : 0;
-                size_t global = MAX_IN_FLIGHT > s->in_flight ? MAX_IN_FLIGHT - s->in_flight : 0;
-                size_t rm = window_room(&cs->minute, now, &next),
-                       rs = window_room(&cs->second, now, &next);
-                if (room > global)
-                        room = global;
-                if (room > rm)
-                        room = rm;
-                if (room > rs)
-                        room = rs;
-                if (rm == 0 || rs == 0) {
-                        if (next < wake)
-                                wake = next;
-                        continue;
-                }
-                if (room == 0)
-                        continue; /* a completion re-dispatches */
-
-                OutboxRow *rows = NULL;
-                size_t n = 0;
-                if (s->only_id) {
-                        rows = calloc(1, sizeof *rows);
-                        if (rows && outbox_get(s->store, s->only_id, rows) >= 0 &&
-                            rows->state == OUTBOX_QUEUED && rows->next_attempt <= now_s &&
-                            streq(rows->channel, s->cfg->channels[ci].id))
-                                n = 1;
-                        else if (rows) {
-                                outbox_row_done(rows);
-                                free(rows);
-                                rows = NULL;
-                        }
-                } else if (outbox_due(s->store, s->cfg->channels[ci].id, now_s, room, &rows, &n) <
-                           0)
-                        n = 0;
-                /* Claim the batch in one transaction, then start the transfers. */
-                bool *claimed = calloc(n ? n : 1, sizeof(bool));
-                if (claimed && store_begin(s->store) >= 0) {
-                        for (size_t i = 0; i < n; i++)
-                                claimed[i] = outbox_claim(s->store, rows[i].id, now_s) >= 0;
-                        if (store_commit(s->store) < 0) {
-                                store_rollback(s->store);
-                                memset(claimed, 0, n * sizeof(bool));
-                        }
-                }
-                for (size_t i = 0; claimed && i < n; i++) {
-                        if (!claimed[i])
-                                continue;
-                        window_record(&cs->minute, now);
-                        window_record(&cs->second, now);
-                        (void)transfer_start(s, ci, &rows[i]);
-                }
-                free(claimed);
-                outbox_rows_free(rows, n);
-        }
-        int64_t future;
+        if (store_begin(s->store) < 0)
+                goto retry;
+        for (Transfer *t = s->done; t; t = t->next)
+                transfer_record(s, t, now_s);
+        for (size_t ci = 0; ci < s->cfg->n_channels; ci++)
+                claim_channel(s, ci, now, claims, &n_claims, &wake);
         if (outbox_next_due(s->store, now_s, &future) >= 0 && future * USEC_PER_SEC < wake)
                 wake = future * USEC_PER_SEC;
+        if (store_commit(s->store) < 0) {
+                store_rollback(s->store);
+                for (size_t i = 0; i < n_claims; i++)
+                        outbox_row_done(&claims[i].row);
+                goto retry;
+        }
+        done_report(s);
+        for (size_t i = 0; i < n_claims; i++) {
+                ChannelState *cs = &s->channels[claims[i].ci];
+                window_record(&cs->minute, now);
+                window_record(&cs->second, now);
+                (void)transfer_start(s, claims[i].ci, &claims[i].row);
+                outbox_row_done(&claims[i].row);
+        }
         arm_wake(s, wake, now);
         check_finished(s);
+        return;
+retry:
+        /* The database is busy or failing: the outcomes stay pending (the rows stay `sending`,
+         * which a restart would put back to queued); try again in a second. */
+        fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
+        arm_wake(s, now + (int64_t)(outbox_clock_scale() * (double)USEC_PER_SEC), now);
 }
 
 static int on_dispatch(sd_event_source *src, void *userdata) {
@@ -654,6 +713,7 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
                 return -ENOMEM;
         s->event = sd_event_ref(e);
         s->store = store;
+        s->done_tail = &s->done;
         s->cfg = cfg;
         if ((r = outbox_init(store)) < 0)
                 goto fail;
@@ -677,14 +737,23 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
                 goto fail;
         (void)sd_event_source_set_enabled(s->curl_timer, SD_EVENT_OFF);
         (void)sd_event_source_set_enabled(s->wake, SD_EVENT_OFF);
+        /* Accuracy 0 means sd-event's default of 250 ms: far too coarse for curl, which asks
+         * for a 0 ms timeout to start every new transfer. */
+        (void)sd_event_source_set_time_accuracy(s->curl_timer, 1);
+        (void)sd_event_source_set_time_accuracy(s->wake, 1000);
         (void)sd_event_source_set_description(s->curl_timer, "dutyd-curl-timer");
         (void)sd_event_source_set_description(s->wake, "dutyd-sender-wake");
         (void)sd_event_source_set_description(s->dispatch, "dutyd-sender-dispatch");
+        /* After every other pending event: the completions of one loop iteration are collected
+         * first, then recorded together. */
+        (void)sd_event_source_set_priority(s->dispatch, SD_EVENT_PRIORITY_NORMAL + 1);
         curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
         curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
         curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
         curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
         curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_IN_FLIGHT);
+        /* Keep the connections of a full load open between batches (reuse, no reconnects). */
+        curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)MAX_IN_FLIGHT * 2);
         s->check_orphans = true;
         schedule_dispatch(s);
         *ret = s;
@@ -698,14 +767,25 @@ Sender *sender_free(Sender *s) {
         if (!s)
                 return NULL;
         int64_t now_s = outbox_now();
+        /* Outcomes received but not recorded yet are recorded; transfers still in flight go back
+         * to the queue (same id next time). One transaction. */
+        bool tx = (s->done || s->transfers) && store_begin(s->store) >= 0;
+        for (Transfer *t = s->done; t; t = t->next)
+                transfer_record(s, t, now_s);
         while (s->transfers) {
                 Transfer *t = s->transfers;
                 if (s->multi)
                         curl_multi_remove_handle(s->multi, t->easy);
-                (void)outbox_release(s->store, t->row.id, now_s); /* same id next time */
+                (void)outbox_release(s->store, t->row.id, now_s);
                 unlink_transfer(s, t);
                 transfer_free(t);
         }
+        if (tx && store_commit(s->store) < 0) {
+                fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
+                store_rollback(s->store);
+        }
+        if (s->done_tail)
+                done_report(s);
         /* Before the sources: cleanup calls the socket callback. */
         if (s->multi)
                 curl_multi_cleanup(s->multi);

@@ -1,11 +1,16 @@
 /* sender.h — the asynchronous sender: curl multi driven by an sd_event loop.
  * Contract: never blocks the loop (no curl_easy_perform; SQLite writes are short transactions).
  * Takes due messages from the outbox (outbox.h), claims them (queued → sending), sends each as
- * one easy handle on one shared curl multi, and records the outcome only after the receiver
- * answered: sent when the body says OK (payload_classify), else retry/failed as outbox.h says.
+ * one easy handle on one shared curl multi (connections kept and reused), and records the
+ * outcome only after the receiver answered: sent when the body says OK (payload_classify), else
+ * retry/failed as outbox.h says. Batching: one pass per loop iteration, after the iteration's
+ * other events, records every outcome received in it and claims what is due, in one
+ * transaction (one fsync); outcomes are reported (notify) and new transfers started only after
+ * that commit. A crash before it leaves the rows `sending`: sent again, same id.
  * Per channel: a sliding-window rate limit (Channel.rate_per_minute, default WeCom/DingTalk 20
- * a minute, Feishu 100 a minute and 5 a second, webhook/SMTP unlimited) and at most 8 transfers
- * in flight; 64 in all. Every transfer has its own timeout (Channel.timeout_sec, default 15 s),
+ * a minute, Feishu 100 a minute and 5 a second, webhook/SMTP unlimited); after DingTalk's 130101
+ * "send too fast" nothing more on that channel for 10 minutes (the vendor blocks the robot that
+ * long; payload_pause_seconds); at most 8 transfers in flight (webhook 32, SMTP 4); 64 in all. Every transfer has its own timeout (Channel.timeout_sec, default 15 s),
  * so a dead or hanging receiver never delays the others. Webhooks carry X-Dutyd-Delivery-Id
  * (and X-Dutyd-Signature with a secret); mail carries Message-ID derived from the delivery id.
  * The Config passed in must outlive the sender or the next sender_set_config(). Errors given to

@@ -1,7 +1,9 @@
 /* delivery-driver.c — test-only driver for tests/integration/test-delivery.sh and
  * bench/delivery.sh: builds a Config by hand from a small JSON spec (so it does not depend on
  * the YAML loader), queues messages through outbox_queue() and runs the real sender.
- *   driver SPEC enqueue CHANNEL N [PREFIX]   N one-item messages (occurrence PREFIX-i:p:2026-Q4:1)
+ *   driver SPEC enqueue CHANNEL N [PREFIX]   N one-item messages (occurrence PREFIX-i:p:2026-Q4:1),
+ *                                            one transaction each (outbox_queue)
+ *   driver SPEC enqueue-batch CHANNEL N B     the same, B messages a transaction (outbox_queue_many)
  *   driver SPEC group CHANNEL N MOBILE       one grouped message of N items, @MOBILE
  *   driver SPEC run TIMEOUT_SEC              send until drained (exit 0) or timeout (exit 3)
  *   driver SPEC list                         id state attempts channel | last_error
@@ -101,7 +103,8 @@ int main(int argc, char **argv) {
                 return 1;
         }
         const char *verb = argv[2];
-        if ((streq(verb, "enqueue") || streq(verb, "group")) && argc >= 5) {
+        if ((streq(verb, "enqueue") || streq(verb, "enqueue-batch") || streq(verb, "group")) &&
+            argc >= 5) {
                 ssize_t ci = -1;
                 for (size_t i = 0; i < cfg.n_channels; i++)
                         if (streq(cfg.channels[i].id, argv[3]))
@@ -110,6 +113,8 @@ int main(int argc, char **argv) {
                         return 2;
                 int n = atoi(argv[4]);
                 const char *prefix = streq(verb, "enqueue") && argc >= 6 ? argv[5] : "d";
+                size_t per_tx =
+                        streq(verb, "enqueue-batch") && argc >= 6 ? (size_t)atoi(argv[5]) : 0;
                 char(*occ)[64] = calloc((size_t)n, 64);
                 MessageItem *its = calloc((size_t)n, sizeof *its);
                 const Channel *ch = &cfg.channels[ci];
@@ -129,7 +134,21 @@ int main(int argc, char **argv) {
                                         return 1;
                                 total += q;
                         }
-                else {
+                else if (per_tx > 0) {
+                        OutboxRequest *reqs = calloc(per_tx, sizeof *reqs);
+                        for (size_t i = 0; reqs && i < (size_t)n; i += per_tx) {
+                                size_t k = (size_t)n - i < per_tx ? (size_t)n - i : per_tx;
+                                for (size_t j = 0; j < k; j++)
+                                        reqs[j] = (OutboxRequest){.channel = (size_t)ci,
+                                                                  .recipient = rcpt,
+                                                                  .items = &its[i + j],
+                                                                  .n_items = 1};
+                                if (outbox_queue_many(store, &cfg, reqs, k, outbox_now(), &q) < 0)
+                                        return 1;
+                                total += q;
+                        }
+                        free(reqs);
+                } else {
                         char *m[1] = {argc >= 6 ? argv[5] : NULL};
                         OutboxRequest req = {.channel = (size_t)ci,
                                              .recipient = rcpt,

@@ -10,7 +10,8 @@
 if r=$(ns_skip_reason); then echo "ok 1 - # SKIP $r"; t_done; exit 0; fi
 T=$T_TMP
 SINK_PID=
-trap 'ns_cleanup; [ -n "$SINK_PID" ] && kill $SINK_PID 2>/dev/null; rm -rf "$T"' EXIT
+on_exit() { ns_cleanup; [ -n "$SINK_PID" ] && kill $SINK_PID 2>/dev/null; rm -rf "$T"; }
+trap on_exit EXIT
 wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do
         n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 
@@ -43,6 +44,7 @@ YAML
 }
 
 ns_boot dutyd-test
+trap on_exit EXIT # ns_boot installs its own; ours calls ns_cleanup too
 ok "container booted"
 
 # The README's first command, on the shipped default config that `make install` put in /etc.

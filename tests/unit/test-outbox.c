@@ -129,6 +129,34 @@ static void test_queue_once(void **state) {
         assert_int_equal(q, 1);
 }
 
+/* Several requests in one transaction: duplicates within the batch dropped; all or none. */
+static void test_queue_many(void **state) {
+        Fx *f = *state;
+        MessageItem its[2] = {item("m:p:2026-Q4:1", "b7"), item("n:p:2026-Q4:1", "b7")};
+        OutboxRequest reqs[3] = {
+                {.channel = 0, .recipient = "", .items = its, .n_items = 2},
+                {.channel = 0, .recipient = "", .items = its + 1, .n_items = 1}, /* again */
+                {.channel = 1, .recipient = "", .items = its, .n_items = 1},
+        };
+        size_t q = 99;
+        assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs, 3, 1000, &q), 0);
+        assert_int_equal(q, 2);
+        assert_int_equal(count(f, false), 2);
+        /* A bad request anywhere: nothing of the batch is queued. */
+        MessageItem bad = item(NULL, "b7"), fresh = item("o:p:2026-Q4:1", "b7");
+        OutboxRequest reqs2[2] = {
+                {.channel = 0, .recipient = "", .items = &fresh, .n_items = 1},
+                {.channel = 0, .recipient = "", .items = &bad, .n_items = 1},
+        };
+        assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs2, 2, 1001, &q), -EINVAL);
+        assert_int_equal(count(f, false), 2);
+        reqs2[1].channel = 7;
+        assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs2, 2, 1001, &q), -EINVAL);
+        assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs2, 1, 1001, &q), 0);
+        assert_int_equal(q, 1);
+        assert_int_equal(count(f, false), 3);
+}
+
 static void test_split_ids(void **state) {
         Fx *f = *state;
         enum { N = 30 };
@@ -243,6 +271,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_delivery_id),
                 cmocka_unit_test_setup_teardown(test_queue_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_queue_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_split_ids, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_states, setup, teardown),
                 cmocka_unit_test(test_backoff),

@@ -195,6 +195,36 @@ static void test_classify(void **state) {
         }
 }
 
+/* Only DingTalk's 130101 blocks the whole robot (10 minutes). */
+static void test_pause(void **state) {
+        (void)state;
+        static const struct {
+                ChannelType t;
+                long status;
+                const char *body;
+                int want;
+        } cases[] = {
+                {CHANNEL_DINGTALK, 200,
+                 "{\"errcode\":130101,\"errmsg\":\"send too fast, exceed 20 times per minute\"}",
+                 600},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", 0},
+                {CHANNEL_DINGTALK, 200, "{\"errcode\":310000,\"errmsg\":\"sign not match\"}", 0},
+                {CHANNEL_DINGTALK, 0, "", 0},
+                {CHANNEL_DINGTALK, 200, "<html>", 0},
+                {CHANNEL_WECOM, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", 0},
+                {CHANNEL_WECOM, 200, "{\"errcode\":130101,\"errmsg\":\"x\"}", 0},
+                {CHANNEL_FEISHU, 200, "{\"code\":11232,\"msg\":\"frequency limited\"}", 0},
+                {CHANNEL_WEBHOOK, 200, "{\"errcode\":130101}", 0},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                Channel ch = chan(cases[i].t, NULL, NULL, NULL);
+                int got = payload_pause_seconds(&ch, cases[i].status, cases[i].body,
+                                                strlen(cases[i].body));
+                if (got != cases[i].want)
+                        fail_msg("case %zu: got %d want %d", i, got, cases[i].want);
+        }
+}
+
 static void test_scrub(void **state) {
         (void)state;
         Channel ch = chan(CHANNEL_WECOM, NULL, "supersecretkey", NULL);
@@ -212,7 +242,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_wecom),    cmocka_unit_test(test_dingtalk),
                 cmocka_unit_test(test_feishu),   cmocka_unit_test(test_webhook),
-                cmocka_unit_test(test_classify), cmocka_unit_test(test_scrub),
+                cmocka_unit_test(test_classify), cmocka_unit_test(test_pause),
+                cmocka_unit_test(test_scrub),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

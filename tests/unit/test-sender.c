@@ -1,0 +1,321 @@
+/* test-sender.c — the sender against a tiny in-process HTTP server, on the test clock
+ * (DUTYD_TEST_CLOCK, 600 times faster: ten minutes last one second):
+ *  - after DingTalk's 130101 "send too fast" the whole DingTalk channel pauses 10 minutes (the
+ *    vendor blocks the robot that long), while another channel keeps sending;
+ *  - a batch of webhook messages is sent, each marked sent once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "outbox.h"
+#include "sender.h"
+#include "util.h"
+
+#define MAX_REQ 256
+
+/* ---- the server: one thread, one request per connection ------------------------------------ */
+
+typedef struct Server {
+        int fd, port;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        size_t n;
+        struct {
+                char path[32];
+                int64_t at; /* delivery clock µs */
+        } req[MAX_REQ];
+        unsigned dingtalk_seen;
+} Server;
+
+static void serve_one(Server *sv, int c) {
+        char buf[16384];
+        size_t len = 0;
+        long body = -1;
+        char *end = NULL;
+        while (len < sizeof buf - 1) {
+                ssize_t k = read(c, buf + len, sizeof buf - 1 - len);
+                if (k <= 0)
+                        return;
+                len += (size_t)k;
+                buf[len] = 0;
+                if (!end && (end = strstr(buf, "\r\n\r\n"))) {
+                        const char *cl = strcasestr(buf, "\r\nContent-Length:");
+                        body = cl ? strtol(cl + 17, NULL, 10) : 0;
+                }
+                if (end && (size_t)(end + 4 - buf) + (size_t)body <= len)
+                        break;
+        }
+        if (!end)
+                return;
+        char path[32] = "";
+        (void)sscanf(buf, "POST %31[^? ]", path);
+        const char *answer = "{}";
+        pthread_mutex_lock(&sv->lock);
+        if (sv->n < MAX_REQ) {
+                snprintf(sv->req[sv->n].path, sizeof sv->req[sv->n].path, "%s", path);
+                sv->req[sv->n].at = outbox_now_usec();
+                sv->n++;
+        }
+        if (strncmp(path, "/dingtalk", 9) == 0)
+                answer = sv->dingtalk_seen++ == 0
+                                 ? "{\"errcode\":130101,\"errmsg\":\"send too fast, "
+                                   "exceed 20 times per minute\"}"
+                                 : "{\"errcode\":0,\"errmsg\":\"ok\"}";
+        pthread_mutex_unlock(&sv->lock);
+        char out[512];
+        int n = snprintf(out, sizeof out,
+                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         "%zu\r\nConnection: close\r\n\r\n%s",
+                         strlen(answer), answer);
+        (void)!write(c, out, (size_t)n);
+}
+
+static void *server_main(void *p) {
+        Server *sv = p;
+        for (;;) {
+                int c = accept(sv->fd, NULL, NULL);
+                if (c < 0)
+                        return NULL; /* shut down */
+                serve_one(sv, c);
+                close(c);
+        }
+}
+
+static void server_start(Server *sv) {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t l = sizeof a;
+        *sv = (Server){0};
+        pthread_mutex_init(&sv->lock, NULL);
+        sv->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(sv->fd >= 0);
+        assert_int_equal(bind(sv->fd, (struct sockaddr *)&a, sizeof a), 0);
+        assert_int_equal(listen(sv->fd, 128), 0);
+        assert_int_equal(getsockname(sv->fd, (struct sockaddr *)&a, &l), 0);
+        sv->port = ntohs(a.sin_port);
+        assert_int_equal(pthread_create(&sv->thread, NULL, server_main, sv), 0);
+}
+
+static void server_stop(Server *sv) {
+        shutdown(sv->fd, SHUT_RDWR);
+        pthread_join(sv->thread, NULL);
+        close(sv->fd);
+        pthread_mutex_destroy(&sv->lock);
+}
+
+/* ---- fixture ------------------------------------------------------------------------------- */
+
+typedef struct Fx {
+        char dir[64];
+        Store *store;
+        Server sv;
+        Config cfg;
+        Channel ch[2];
+        char url[2][64];
+        sd_event *event;
+        Sender *sender;
+        unsigned sent, retried, failed, want_sent;
+        char queued_late_id[OUTBOX_ID_LEN + 1];
+        int64_t queued_late_at;
+} Fx;
+
+static int setup(void **state) {
+        Fx *f = calloc(1, sizeof *f);
+        assert_non_null(f);
+        strcpy(f->dir, "/tmp/dutyd-sender-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(store_open(f->dir, &f->store), 0);
+        assert_int_equal(outbox_init(f->store), 0);
+        server_start(&f->sv);
+        snprintf(f->url[0], sizeof f->url[0], "http://127.0.0.1:%d/dingtalk", f->sv.port);
+        snprintf(f->url[1], sizeof f->url[1], "http://127.0.0.1:%d/hook", f->sv.port);
+        f->ch[0] = (Channel){.id = (char *)"dt",
+                             .type = CHANNEL_DINGTALK,
+                             .url = f->url[0],
+                             .key = {.value = (char *)"DT-token"},
+                             .rate_per_minute = 1000,
+                             .timeout_sec = 5};
+        f->ch[1] = (Channel){
+                .id = (char *)"hk", .type = CHANNEL_WEBHOOK, .url = f->url[1], .timeout_sec = 5};
+        f->cfg.channels = f->ch;
+        f->cfg.n_channels = 2;
+        f->cfg.org_name = (char *)"大栗港镇";
+        f->cfg.timezone = (char *)"Asia/Shanghai";
+        assert_int_equal(sd_event_new(&f->event), 0);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fx *f = *state;
+        sender_free(f->sender);
+        sd_event_unref(f->event);
+        server_stop(&f->sv);
+        store_close(f->store);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+        assert_int_equal(system(cmd), 0);
+        free(f);
+        return 0;
+}
+
+static void insert(Fx *f, const char *channel, const char *occ, char id[OUTBOX_ID_LEN + 1]) {
+        const char *occs[1] = {occ}, *steps[1] = {"b7"};
+        bool inserted = false;
+        int64_t now = outbox_now();
+        outbox_delivery_id(occs, steps, 1, channel, "", id);
+        assert_int_equal(
+                outbox_insert(f->store, id, channel, "", "upcoming", occ,
+                              "{\"kind\":\"upcoming\",\"subject\":\"s\",\"text\":\"安全生产例会\","
+                              "\"mentions\":[],\"items\":[]}",
+                              now, now + 24 * 3600, &inserted),
+                0);
+        assert_true(inserted);
+}
+
+static void on_notify(Sender *s, const OutboxRow *row, DeliveryResult result, bool failed,
+                      const char *error, void *userdata) {
+        (void)s, (void)row, (void)error;
+        Fx *f = userdata;
+        if (result == DELIVERY_OK)
+                f->sent++;
+        else if (failed)
+                f->failed++;
+        else
+                f->retried++;
+        if (f->sent + f->failed >= f->want_sent)
+                (void)sd_event_exit(f->event, 0);
+}
+
+static int on_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
+        (void)src, (void)usec;
+        Fx *f = userdata;
+        return sd_event_exit(f->event, -ETIMEDOUT);
+}
+
+/* Queued while the channel is paused: a DingTalk message and a webhook message. */
+static int on_late(sd_event_source *src, uint64_t usec, void *userdata) {
+        (void)src, (void)usec;
+        Fx *f = userdata;
+        char id[OUTBOX_ID_LEN + 1];
+        f->queued_late_at = outbox_now_usec();
+        insert(f, "dt", "late:mayor:2026-Q4:1", f->queued_late_id);
+        insert(f, "hk", "late:mayor:2026-Q4:1", id);
+        (void)sender_kick(f->sender);
+        return 0;
+}
+
+static int run_loop(Fx *f, uint64_t real_timeout_usec) {
+        sd_event_source *deadline = NULL;
+        assert_int_equal(sd_event_add_time_relative(f->event, &deadline, CLOCK_MONOTONIC,
+                                                    real_timeout_usec, 0, on_deadline, f),
+                         0);
+        int r = sd_event_loop(f->event);
+        sd_event_source_disable_unref(deadline);
+        return r;
+}
+
+static void test_dingtalk_pause(void **state) {
+        Fx *f = *state;
+        char first[OUTBOX_ID_LEN + 1];
+        sd_event_source *late = NULL;
+        insert(f, "dt", "first:mayor:2026-Q4:1", first);
+        assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
+        sender_set_notify(f->sender, on_notify, f);
+        f->want_sent = 3;
+        /* 0.2 s real = 2 minutes of delivery clock after the start: inside the pause. */
+        assert_int_equal(
+                sd_event_add_time_relative(f->event, &late, CLOCK_MONOTONIC, 200000, 0, on_late, f),
+                0);
+        assert_int_equal(run_loop(f, 10 * 1000000ULL), 0);
+        sd_event_source_disable_unref(late);
+
+        assert_int_equal(f->sent, 3);
+        assert_int_equal(f->retried, 1);
+        assert_int_equal(f->failed, 0);
+        pthread_mutex_lock(&f->sv.lock);
+        size_t n = f->sv.n;
+        int64_t blocked_at = -1, hook_at = -1, next_dt = -1;
+        for (size_t i = 0; i < n; i++) {
+                if (streq(f->sv.req[i].path, "/dingtalk")) {
+                        if (blocked_at < 0)
+                                blocked_at = f->sv.req[i].at;
+                        else if (next_dt < 0)
+                                next_dt = f->sv.req[i].at;
+                } else if (streq(f->sv.req[i].path, "/hook"))
+                        hook_at = f->sv.req[i].at;
+        }
+        pthread_mutex_unlock(&f->sv.lock);
+        assert_int_equal(n, 4); /* 130101, then the retry, the late DingTalk one, the webhook */
+        assert_true(blocked_at > 0 && next_dt > 0 && hook_at > 0);
+        /* Nothing on DingTalk for 10 minutes after the 130101 answer (without the pause the retry
+         * would come after the 30 s backoff, and the late message at once). */
+        if (next_dt - blocked_at < 600 * 1000000LL)
+                fail_msg("DingTalk sent again %.0f s after 130101",
+                         (double)(next_dt - blocked_at) / 1e6);
+        assert_true(f->queued_late_at < blocked_at + 600 * 1000000LL);
+        /* The webhook channel was not paused: sent as soon as it was queued (well within 10
+         * minutes of the delivery clock, i.e. within a second real). */
+        assert_true(hook_at >= f->queued_late_at);
+        assert_true(hook_at - f->queued_late_at < 300 * 1000000LL);
+
+        OutboxRow row;
+        assert_int_equal(outbox_get(f->store, first, &row), 0);
+        assert_int_equal(row.state, OUTBOX_SENT);
+        assert_int_equal(row.attempts, 2);
+        outbox_row_done(&row);
+        assert_int_equal(outbox_get(f->store, f->queued_late_id, &row), 0);
+        assert_int_equal(row.state, OUTBOX_SENT);
+        assert_int_equal(row.attempts, 1);
+        outbox_row_done(&row);
+}
+
+/* A batch larger than what may be in flight: every message sent once and recorded sent. */
+static void test_batch(void **state) {
+        Fx *f = *state;
+        char id[OUTBOX_ID_LEN + 1];
+        for (int i = 0; i < 150; i++) {
+                char occ[64];
+                snprintf(occ, sizeof occ, "d%d:mayor:2026-Q4:1", i);
+                insert(f, "hk", occ, id);
+        }
+        assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
+        sender_set_notify(f->sender, on_notify, f);
+        f->want_sent = 150;
+        assert_int_equal(run_loop(f, 20 * 1000000ULL), 0);
+        assert_int_equal(f->sent, 150);
+        assert_int_equal(f->sv.n, 150);
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(outbox_list(f->store, false, &rows, &n), 0);
+        assert_int_equal(n, 150);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(rows[i].state, OUTBOX_SENT);
+                assert_int_equal(rows[i].attempts, 1);
+        }
+        outbox_rows_free(rows, n);
+        assert_int_equal(sender_in_flight(f->sender), 0);
+}
+
+int main(void) {
+        /* Before the first use of the delivery clock: ten minutes last one second. */
+        char clock[64];
+        snprintf(clock, sizeof clock, "%lld:600", (long long)time(NULL));
+        setenv("DUTYD_TEST_CLOCK", clock, 1);
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_dingtalk_pause, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
