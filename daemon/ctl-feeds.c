@@ -2,13 +2,16 @@
 #include "ctl-feeds.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "feeds.h"
@@ -23,7 +26,8 @@ static int feeds_usage(FILE *f) {
                 "       dutyctl [-c FILE] feeds list\n"
                 "       dutyctl [-c FILE] feeds rotate [日历名]\n"
                 "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds）；\n"
-                "          内容未变的文件不重写\n"
+                "          内容未变的文件不重写；已不存在的日历（org.ics、post-*.ics、person-*.ics）\n"
+                "          的文件删除，其他文件不动\n"
                 "  list    列出每个日历的 https 与 webcal 订阅地址（含密钥令牌，请勿外传）\n"
                 "  rotate  为指定日历（不指定则全部）更换令牌，旧地址随即失效\n"
                 "日历名：org（全镇）、post-<岗位id>、person-<人员id>。\n");
@@ -91,8 +95,11 @@ static int feeds_write_cmd(Config *c, const char *dir_arg) {
                 fprintf(stderr, "写入 %s 失败：%s\n", dir, strerror(-r));
                 return 1;
         }
-        printf("已写出 %zu 个日历到 %s：%zu 个更新，%zu 个未变，共 %llu 字节\n", st.feeds, dir,
+        printf("已写出 %zu 个日历到 %s：%zu 个更新，%zu 个未变，共 %llu 字节", st.feeds, dir,
                st.written, st.unchanged, (unsigned long long)st.bytes);
+        if (st.removed > 0)
+                printf("；删除 %zu 个已不存在的日历文件", st.removed);
+        printf("\n");
         return 0;
 }
 
@@ -186,12 +193,18 @@ int verb_feeds(int argc, char **argv) {
 
 /* ---- serve ---- */
 
-/* --static FILE: the file's bytes at /static, for comparing the feed route with a plain
- * buffer served by the same MHD server (bench/feeds.sh). */
+/* --static FILE: the file's bytes at /static from a buffer, and at /static-file from the file
+ * itself (opened per request, sent with sendfile like the feed route), for comparing the feed
+ * route with plain static serving by the same MHD server (bench/feeds.sh). */
 typedef struct StaticFile {
         char *data;
         size_t size;
+        const char *path;
 } StaticFile;
+
+static void static_headers(struct MHD_Response *r) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/calendar; charset=utf-8");
+}
 
 static enum MHD_Result static_handler(const HttpRequest *req, void *userdata) {
         const StaticFile *f = userdata;
@@ -201,7 +214,29 @@ static enum MHD_Result static_handler(const HttpRequest *req, void *userdata) {
                 MHD_create_response_from_buffer(f->size, f->data, MHD_RESPMEM_PERSISTENT);
         if (!r)
                 return MHD_NO;
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/calendar; charset=utf-8");
+        static_headers(r);
+        enum MHD_Result q = MHD_queue_response(req->connection, MHD_HTTP_OK, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+static enum MHD_Result static_file_handler(const HttpRequest *req, void *userdata) {
+        const StaticFile *f = userdata;
+        if (req->rest[0])
+                return httpd_respond_not_found(req);
+        int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                if (fd >= 0)
+                        close(fd);
+                return httpd_respond_not_found(req);
+        }
+        struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);
+        if (!r) {
+                close(fd);
+                return MHD_NO;
+        }
+        static_headers(r);
         enum MHD_Result q = MHD_queue_response(req->connection, MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         return q;
@@ -222,6 +257,7 @@ static int read_file(const char *path, StaticFile *ret) {
         }
         ret->size = b.len;
         ret->data = buf_steal(&b);
+        ret->path = path;
         return ret->data ? 0 : -ENOMEM;
 }
 
@@ -229,6 +265,7 @@ typedef struct Server {
         Config *config;
         Store *store;
         FeedCache *cache;
+        char *dir; /* the feeds are served from their files here */
         Day rendered_for;
 } Server;
 
@@ -238,7 +275,7 @@ static int server_render(Server *sv) {
         int r = feedset_new(sv->config, today, NULL, NULL, &s);
         if (r < 0)
                 return r;
-        r = feed_cache_update(sv->cache, s, time(NULL));
+        r = feeds_update(s, sv->cache, sv->dir, time(NULL), NULL);
         feedset_free(s);
         if (r < 0)
                 return r;
@@ -279,21 +316,25 @@ int verb_serve(int argc, char **argv) {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                              {"listen", required_argument, NULL, 'l'},
                                              {"static", required_argument, NULL, 's'},
+                                             {"dir", required_argument, NULL, 'd'},
                                              {}};
-        const char *listen_on = NULL, *static_path = NULL;
+        const char *listen_on = NULL, *static_path = NULL, *dir = NULL;
         StaticFile static_file = {0};
         int o;
-        while ((o = getopt_long(argc, argv, "hl:s:", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "hl:s:d:", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口]\n"
+                        printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口] [--dir 目录]\n"
                                "在前台提供日历订阅（GET /feeds/<令牌>/<日历名>.ics），直到 Ctrl-C 或 SIGTERM。\n"
+                               "先像 feeds write 一样把日历写入目录，再从这些文件提供。\n"
                                "  --listen  监听地址，默认 server.listen（127.0.0.1:8080）；端口 0 = 任选\n"
-                               "  --static 文件  另在 /static 提供该文件（仅用于性能对比）\n"
+                               "  --dir     日历文件目录，默认 feeds.dir，否则 状态目录/feeds\n"
+                               "  --static 文件  另在 /static（内存）和 /static-file（文件）提供该文件（仅用于性能对比）\n"
                                "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新生成日历、重读令牌。\n");
                         return 0;
                 case 'l': listen_on = optarg; break;
                 case 's': static_path = optarg; break;
+                case 'd': dir = optarg; break;
                 default: return EXIT_USAGE;
                 }
         }
@@ -309,8 +350,11 @@ int verb_serve(int argc, char **argv) {
                 return r;
         if (open_tokens(sv.config, &sv.store) < 0)
                 goto out;
+        sv.dir = dir ? strdup(dir) : feeds_default_dir(sv.config, ctl_state_dir(sv.config));
+        if (!sv.dir)
+                goto out;
         if ((r = feed_cache_new(&sv.cache)) < 0 || (r = server_render(&sv)) < 0) {
-                fprintf(stderr, "生成日历失败：%s\n", strerror(-r));
+                fprintf(stderr, "生成日历到 %s 失败：%s\n", sv.dir, strerror(-r));
                 goto out;
         }
         if ((r = sd_event_default(&e)) < 0 ||
@@ -337,7 +381,9 @@ int verb_serve(int argc, char **argv) {
         if (static_path) {
                 if ((r = read_file(static_path, &static_file)) < 0 ||
                     (r = httpd_add_route(h, "/static", HTTP_GET | HTTP_HEAD, static_handler,
-                                         &static_file)) < 0) {
+                                         &static_file)) < 0 ||
+                    (r = httpd_add_route(h, "/static-file", HTTP_GET | HTTP_HEAD,
+                                         static_file_handler, &static_file)) < 0) {
                         fprintf(stderr, "无法提供 %s：%s\n", static_path, strerror(-r));
                         goto out;
                 }
@@ -358,6 +404,7 @@ out:
         sd_event_source_unref(tick);
         sd_event_unref(e);
         feed_cache_free(sv.cache);
+        free(sv.dir);
         store_close(sv.store);
         config_free(sv.config);
         return ret;

@@ -3,7 +3,9 @@
  *  - feedbuild_start() takes planned occurrences and their statuses (feeds_plan(), on the loop
  *    thread: statuses come from the state database) and, in a worker thread, builds the feed
  *    set, renders every event not kept by `prev`, writes DIR/<feed>.ics (feeds.h: unchanged files
- *    untouched, others replaced atomically; `dir` NULL = no files) and makes a new FeedCache.
+ *    untouched, others replaced atomically, stale feed files removed; `dir` NULL = no files,
+ *    nothing to serve) and makes a new FeedCache. Every file is written and renamed before the
+ *    callback: the cache it delivers describes bytes already on disk.
  *    The worker (and the threads it starts) blocks every signal; it never logs and never
  *    touches the database or the sd_event loop.
  *  - When it is done, `cb` runs on the loop thread (an eventfd io source on `e`) with the new
@@ -13,7 +15,7 @@
  *    may free the FeedBuild.
  *  - Until the callback (or feedbuild_free()) the caller keeps `c` alive and unchanged, and
  *    `prev` (may be NULL) alive and not updated — it may be served and its tokens reloaded
- *    meanwhile: the worker only reads its bodies, digests, file records and kept events.
+ *    meanwhile: the worker only reads its digests, file records and kept events.
  *  - feedbuild_cancel() asks the worker to stop (at the next event chunk or feed); the callback
  *    still comes. feedbuild_free() cancels, waits for the worker (bounded by one feed's work) and
  *    never calls the callback afterwards.

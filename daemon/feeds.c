@@ -1,6 +1,7 @@
 /* feeds.c — see feeds.h. */
 #include "feeds.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -257,12 +258,14 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
         if ((r = holder_index_new(c, &ix)) < 0)
                 goto fail;
 
-        /* org, post-*, person-* */
-        Feed *org = &s->feeds[0];
-        if ((r = feed_init(org, FEED_ORG, 0, NULL, NULL, c->org_name, NULL)) < 0)
-                goto fail;
-        Feed *posts = &s->feeds[1], *people = &s->feeds[1 + c->n_posts];
-        s->n_feeds = 1;
+        /* org (unless feeds.org is false), post-*, person-* */
+        Feed *org = NULL;
+        if (c->feeds.org) {
+                org = &s->feeds[s->n_feeds++];
+                if ((r = feed_init(org, FEED_ORG, 0, NULL, NULL, c->org_name, NULL)) < 0)
+                        goto fail;
+        }
+        Feed *posts = &s->feeds[s->n_feeds], *people = &s->feeds[s->n_feeds + c->n_posts];
         for (size_t p = 0; p < c->n_posts; p++, s->n_feeds++)
                 if ((r = feed_init(&posts[p], FEED_POST, p, "post", c->posts[p].id, c->org_name,
                                    c->posts[p].name)) < 0)
@@ -278,7 +281,7 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
                 goto fail;
         for (size_t i = 0; i < n; i++) {
                 const Occurrence *o = &s->occ.items[i];
-                if ((r = feed_push(org, (uint32_t)i)) < 0 ||
+                if ((org && (r = feed_push(org, (uint32_t)i)) < 0) ||
                     (r = feed_push(&posts[o->post], (uint32_t)i)) < 0)
                         goto fail;
                 size_t h[64];
@@ -655,9 +658,10 @@ static int write_all_iov(int fd, struct iovec *iov, size_t n) {
         return 0;
 }
 
-/* A temporary file in the folder with these bytes (not synced). */
+/* A temporary file in the folder with these bytes (not synced); *st is its stat once written (a
+ * rename keeps device, inode, size and mtime). */
 static int write_temp(int dir_fd, const char *name, struct iovec *iov, size_t n, char *tmp,
-                      size_t tmp_size) {
+                      size_t tmp_size, struct stat *st) {
         int fd = -1;
         for (int attempt = 0; attempt < 16; attempt++) {
                 snprintf(tmp, tmp_size, ".%s.%ld.%d.tmp", name, (long)getpid(), attempt);
@@ -670,6 +674,8 @@ static int write_temp(int dir_fd, const char *name, struct iovec *iov, size_t n,
                 return -errno;
         int r = write_all_iov(fd, iov, n);
         if (r == 0 && fchmod(fd, 0644) < 0)
+                r = -errno;
+        if (r == 0 && fstat(fd, st) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -687,7 +693,7 @@ int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len,
                 return 0;
         }
         char tmp[FEED_NAME_MAX + 48];
-        int r = write_temp(dir_fd, name, &iov, 1, tmp, sizeof(tmp));
+        int r = write_temp(dir_fd, name, &iov, 1, tmp, sizeof(tmp), &st);
         if (r < 0)
                 return r;
         int fd = openat(dir_fd, tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -707,46 +713,18 @@ int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len,
 
 /* ---- the cache ---- */
 
-struct FeedBody {
-        atomic_uint ref;
-        size_t size;
-        char *data;
-};
-
-FeedBody *feed_body_ref(FeedBody *b) {
-        if (b)
-                atomic_fetch_add_explicit(&b->ref, 1, memory_order_relaxed);
-        return b;
-}
-
-void feed_body_unref(void *p) {
-        FeedBody *b = p;
-        if (!b || atomic_fetch_sub_explicit(&b->ref, 1, memory_order_acq_rel) != 1)
-                return;
-        free(b->data);
-        free(b);
-}
-
-const char *feed_body_data(const FeedBody *b) {
-        return b->data;
-}
-size_t feed_body_size(const FeedBody *b) {
-        return b->size;
-}
-
 int feed_cache_new(FeedCache **ret) {
         FeedCache *fc = calloc(1, sizeof(*fc));
         if (!fc)
                 return -ENOMEM;
+        fc->dir_fd = -1;
         *ret = fc;
         return 0;
 }
 
 static void entries_free(FeedEntry *e, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                feed_body_unref(e[i].body);
+        for (size_t i = 0; i < n; i++)
                 explicit_bzero(e[i].token, sizeof(e[i].token));
-        }
         free(e);
 }
 
@@ -755,6 +733,8 @@ FeedCache *feed_cache_free(FeedCache *fc) {
                 return NULL;
         entries_free(fc->entries, fc->n);
         memo_free(fc->memo);
+        if (fc->dir_fd >= 0)
+                close(fc->dir_fd);
         free(fc->dir);
         free(fc);
         return NULL;
@@ -780,13 +760,40 @@ void feed_cache_copy_tokens(FeedCache *to, const FeedCache *from) {
         }
 }
 
+static bool stat_matches(const struct stat *st, const FeedEntry *e) {
+        return S_ISREG(st->st_mode) && st->st_dev == e->file.dev && st->st_ino == e->file.ino &&
+               st->st_size == e->file.size && st->st_mtim.tv_sec == e->file.mtime.tv_sec &&
+               st->st_mtim.tv_nsec == e->file.mtime.tv_nsec;
+}
+
+int feed_cache_open(const FeedCache *fc, const FeedEntry *e, int *ret_fd, uint64_t *ret_size,
+                    bool *ret_current) {
+        if (!fc || !e || fc->dir_fd < 0)
+                return -ENOENT;
+        char fname[FEED_NAME_MAX + 8];
+        snprintf(fname, sizeof(fname), "%s.ics", e->name);
+        int fd = openat(fc->dir_fd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        struct stat st;
+        int r = fstat(fd, &st) < 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -ENOENT;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        *ret_size = (uint64_t)st.st_size;
+        *ret_current = e->file.valid && streq(e->file.etag, e->etag) && stat_matches(&st, e);
+        return 0;
+}
+
 /* ---- phase 2: every feed ---- */
 
 typedef struct FeedJob {
-        FeedEntry e; /* the new entry (name, body, etag, file) */
-        size_t len;
-        bool wrote; /* a temporary waits in `tmp` */
+        FeedEntry e; /* the new entry (name, size, etag, file) */
+        bool wrote;  /* a temporary waits in `tmp`, its stat in `tmp_st` */
         char tmp[FEED_NAME_MAX + 48];
+        struct stat tmp_st;
 } FeedJob;
 
 typedef struct BuildJob {
@@ -798,12 +805,6 @@ typedef struct BuildJob {
         FeedJob *jobs;
 } BuildJob;
 
-static bool stat_matches(const struct stat *st, const FeedEntry *e) {
-        return S_ISREG(st->st_mode) && st->st_dev == e->file.dev && st->st_ino == e->file.ino &&
-               st->st_size == e->file.size && st->st_mtim.tv_sec == e->file.mtime.tv_sec &&
-               st->st_mtim.tv_nsec == e->file.mtime.tv_nsec;
-}
-
 static void record_file(FeedEntry *e, const struct stat *st, const char *etag) {
         e->file.valid = true;
         snprintf(e->file.etag, sizeof(e->file.etag), "%s", etag);
@@ -813,6 +814,8 @@ static void record_file(FeedEntry *e, const struct stat *st, const char *etag) {
         e->file.mtime = st->st_mtim;
 }
 
+/* One feed: pieces (an iovec over the shared events, no copy), digest, file compared or written
+ * to a temporary; the pieces are freed before the next feed. */
 static int build_one(void *ctx, Worker *w, size_t i) {
         BuildJob *b = ctx;
         FeedJob *j = &b->jobs[i];
@@ -822,26 +825,10 @@ static int build_one(void *ctx, Worker *w, size_t i) {
         int r = pieces_of(b->set, i, &p);
         if (r < 0)
                 return r;
-        j->len = p.len;
+        e->size = p.len;
         const FeedEntry *old = feed_cache_find(b->prev, e->name);
-        if (b->want_cache) {
-                if ((r = pieces_etag(&p, w->md, e->etag)) < 0)
-                        goto out;
-                if (old && streq(old->etag, e->etag)) {
-                        e->body = feed_body_ref(old->body);
-                        e->last_modified = old->last_modified;
-                } else {
-                        e->body = calloc(1, sizeof(FeedBody));
-                        char *data = e->body ? pieces_join(&p) : NULL;
-                        if (!data) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        atomic_init(&e->body->ref, 1);
-                        e->body->size = p.len;
-                        e->body->data = data;
-                }
-        }
+        if (b->want_cache && (r = pieces_etag(&p, w->md, e->etag)) < 0)
+                goto out;
         if (b->dir_fd >= 0) {
                 char fname[FEED_NAME_MAX + 8];
                 snprintf(fname, sizeof(fname), "%s.ics", e->name);
@@ -854,17 +841,16 @@ static int build_one(void *ctx, Worker *w, size_t i) {
                 else if (file_same_iov(b->dir_fd, fname, p.iov, p.n, p.len, &st)) {
                         if (b->want_cache)
                                 record_file(e, &st, e->etag);
-                } else if ((r = write_temp(b->dir_fd, fname, p.iov, p.n, j->tmp, sizeof(j->tmp))) ==
-                           0)
+                } else if ((r = write_temp(b->dir_fd, fname, p.iov, p.n, j->tmp, sizeof(j->tmp),
+                                           &j->tmp_st)) == 0)
                         j->wrote = true;
-        } else if (old && b->want_cache)
-                e->file = old->file; /* files untouched: what is known of them still holds */
+        }
 out:
         pieces_done(&p);
         return r;
 }
 
-/* Phase 3: one sync, then the renames, then the folder. */
+/* Phase 3: one sync, then the renames. */
 static int commit_files(BuildJob *b, size_t n) {
         size_t pending = 0;
         for (size_t i = 0; i < n; i++)
@@ -895,19 +881,77 @@ static int commit_files(BuildJob *b, size_t n) {
                 if (renameat(b->dir_fd, j->tmp, b->dir_fd, fname) < 0)
                         return -errno;
                 j->wrote = false;
-                struct stat st;
-                if (b->want_cache && fstatat(b->dir_fd, fname, &st, AT_SYMLINK_NOFOLLOW) == 0)
-                        record_file(&j->e, &st, j->e.etag);
+                if (b->want_cache)
+                        record_file(&j->e, &j->tmp_st, j->e.etag);
         }
-        return fsync(b->dir_fd) < 0 ? -errno : 0;
+        return 0;
+}
+
+static bool feed_file_name(const char *n) {
+        size_t l = strlen(n);
+        if (l <= 4 || !streq(n + l - 4, ".ics"))
+                return false;
+        return streq(n, "org.ics") || (strncmp(n, "post-", 5) == 0 && l > 9) ||
+               (strncmp(n, "person-", 7) == 0 && l > 11);
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Phase 4: regular files named like a feed that are no feed of the set. */
+static int remove_stale(int dir_fd, const FeedSet *s, size_t *ret_removed) {
+        const char **names = malloc((s->n_feeds ? s->n_feeds : 1) * sizeof(*names));
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_feeds; i++)
+                names[i] = s->feeds[i].name;
+        qsort(names, s->n_feeds, sizeof(*names), name_cmp);
+        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                int r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                free(names);
+                return r;
+        }
+        int r = 0;
+        size_t removed = 0;
+        struct dirent *de;
+        for (errno = 0; (de = readdir(d)); errno = 0) {
+                if (!feed_file_name(de->d_name))
+                        continue;
+                char name[FEED_NAME_MAX];
+                size_t l = strlen(de->d_name) - 4;
+                if (l < sizeof(name)) {
+                        memcpy(name, de->d_name, l);
+                        name[l] = 0;
+                        const char *key = name;
+                        if (bsearch(&key, names, s->n_feeds, sizeof(*names), name_cmp))
+                                continue;
+                }
+                struct stat st;
+                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                if (unlinkat(dir_fd, de->d_name, 0) == 0)
+                        removed++;
+                else if (errno != ENOENT && r == 0)
+                        r = -errno;
+        }
+        if (errno != 0 && r == 0)
+                r = -errno;
+        closedir(d);
+        free(names);
+        *ret_removed = removed;
+        return r;
 }
 
 static void jobs_free(BuildJob *b, size_t n) {
-        for (size_t i = 0; b->jobs && i < n; i++) {
+        for (size_t i = 0; b->jobs && i < n; i++)
                 if (b->jobs[i].wrote)
                         (void)unlinkat(b->dir_fd, b->jobs[i].tmp, 0);
-                feed_body_unref(b->jobs[i].e.body);
-        }
         free(b->jobs);
         b->jobs = NULL;
 }
@@ -936,18 +980,22 @@ int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, 
                 r = -ECANCELED;
         for (size_t i = 0; r == 0 && i < s->n_feeds; i++) {
                 st.feeds++;
-                st.bytes += b.jobs[i].len;
+                st.bytes += b.jobs[i].e.size;
                 st.written += b.jobs[i].wrote;
         }
         st.unchanged = st.feeds - st.written;
+        bool renamed = st.written > 0;
         if (r == 0 && b.dir_fd >= 0)
                 r = commit_files(&b, s->n_feeds);
+        if (r == 0 && b.dir_fd >= 0)
+                r = remove_stale(b.dir_fd, s, &st.removed);
+        if (r == 0 && b.dir_fd >= 0 && (renamed || st.removed > 0) && fsync(b.dir_fd) < 0)
+                r = -errno;
         if (r == 0 && ret) {
                 if ((r = feed_cache_new(&nc)) == 0 && (r = memo_new(s->occ.n, &nc->memo)) == 0 &&
                     !(nc->entries = calloc(s->n_feeds ? s->n_feeds : 1, sizeof(FeedEntry))))
                         r = -ENOMEM;
-                const char *d = dir ? dir : prev ? prev->dir : NULL;
-                if (r == 0 && d && !(nc->dir = strdup(d)))
+                if (r == 0 && dir && !(nc->dir = strdup(dir)))
                         r = -ENOMEM;
         }
         if (r == 0 && ret) {
@@ -956,9 +1004,10 @@ int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, 
                 for (size_t i = 0; i < s->n_feeds; i++) {
                         FeedEntry *e = &nc->entries[i];
                         *e = b.jobs[i].e;
-                        b.jobs[i].e.body = NULL;
                         const FeedEntry *old = feed_cache_find(prev, e->name);
-                        if (!old || !streq(old->etag, e->etag))
+                        if (old && streq(old->etag, e->etag))
+                                e->last_modified = old->last_modified;
+                        else
                                 /* Strictly later than what clients were told before, so
                                  * If-Modified-Since never hides a change within a second. */
                                 e->last_modified = old && old->last_modified >= now
@@ -969,6 +1018,9 @@ int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, 
                 }
                 nc->n = s->n_feeds;
                 qsort(nc->entries, nc->n, sizeof(FeedEntry), entry_cmp);
+                /* The files are all in place: the new cache may point at them. */
+                nc->dir_fd = b.dir_fd;
+                b.dir_fd = -1;
                 *ret = TAKE_PTR(nc);
         }
         feed_cache_free(nc);

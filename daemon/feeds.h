@@ -1,13 +1,14 @@
 /* feeds.h — which calendar feeds exist, what each contains, writing them to files, and the
- * in-memory cache the HTTP server serves from.
+ * cache of their validators the HTTP server serves the files with.
  * Contract:
- *  - Feeds: "org" (every occurrence), "post-<id>" (the post's occurrences) and "person-<id>"
- *    (occurrences of the posts the person holds on the deadline; per-holder duties: only their
- *    own), in that order, posts and people in config order. Each covers the deadlines in
- *    [today - feeds.past_days, today + feeds.future_days]. Planning is one schedule_plan() call;
- *    each occurrence's VEVENT is rendered once (ical.h: prepared, then serialised by an
- *    IcalRenderer, byte-identical to ical_render_event) and shared by every feed containing
- *    it, so a feed's bytes depend only on the config, `today`'s window and statuses.
+ *  - Feeds: "org" (every occurrence; none when feeds.org is false), "post-<id>" (the post's
+ *    occurrences) and "person-<id>" (occurrences of the posts the person holds on the deadline;
+ *    per-holder duties: only their own), in that order, posts and people in config order. Each
+ *    covers the deadlines in [today - feeds.past_days, today + feeds.future_days]. Planning is
+ *    one schedule_plan() call; each occurrence's VEVENT is rendered once (ical.h: prepared, then
+ *    serialised by an IcalRenderer, byte-identical to ical_render_event) and shared by every
+ *    feed containing it, so a feed's bytes depend only on the config, `today`'s window and
+ *    statuses.
  *  - Rendering and writing use up to FEEDS_THREADS threads (events, then whole feeds). A
  *    FeedCache keeps the rendered VEVENTs by their key (ical.h) between rebuilds, so a rebuild
  *    re-renders only events whose content or status changed.
@@ -16,12 +17,20 @@
  *    folder, else compared with the file on disk); others are replaced atomically: every
  *    temporary file is written first, then one syncfs() of the folder's file system (fsync of
  *    each temporary if syncfs fails), then the renames, then one fsync of the folder. On error
- *    no file is replaced and the temporaries are removed.
- *  - FeedCache: per feed a reference-counted body (atomic count: bodies may be shared with a
- *    build running in another thread), a strong ETag (SHA-256 of the body) and
- *    Last-Modified (the time this cache first held these bytes: kept while they stay the same,
- *    strictly increasing when they change), plus the feed's secret token (feedtoken.h). Bodies
- *    stay valid while referenced (an HTTP response in flight keeps its body across updates).
+ *    no file is replaced and the temporaries are removed. Each worker thread assembles (as an
+ *    iovec over the shared events), hashes and writes or skips one feed at a time: no feed body
+ *    is ever held in memory. After the renames, files of the folder named like a feed (org.ics,
+ *    post-*.ics, person-*.ics: regular files only) that are not feeds of the set are removed —
+ *    a person taken out of the config, feeds.org turned off; nothing else is touched.
+ *  - feeds.org false: no "org" feed (no file, not in the cache, not listed).
+ *  - FeedCache: per feed its name, size, a strong ETag (SHA-256 of the bytes) and Last-Modified
+ *    (the time this cache first held these bytes: kept while they stay the same, strictly
+ *    increasing when they change), plus the feed's secret token (feedtoken.h) and the identity
+ *    (device, inode, size, mtime) of the file DIR/<feed>.ics holding exactly these bytes. No
+ *    bodies: the HTTP server serves the files (feed_cache_open()). A build writes and renames
+ *    every file before it returns its cache, so a cache never points at bytes not yet on disk;
+ *    a file replaced later (the next build, or by hand) no longer matches its recorded identity,
+ *    which feed_cache_open() reports.
  *  - No logging; every function returns 0 or a negative errno. */
 #pragma once
 #include <stdatomic.h>
@@ -100,10 +109,11 @@ int feedset_render(FeedSet *s, size_t i, char **ret, size_t *ret_len);
 
 typedef struct FeedsWriteStats {
         size_t feeds, written, unchanged;
+        size_t removed; /* stale feed files deleted */
         uint64_t bytes; /* total size of all feeds */
 } FeedsWriteStats;
 
-/* Writes every feed of the set into `dir` (created 0755 if missing). */
+/* Writes every feed of the set into `dir` (created 0755 if missing), removing stale ones. */
 int feeds_write(FeedSet *s, const char *dir, FeedsWriteStats *ret);
 /* Both at once, each feed assembled once: the new cache content from `s` (as feed_cache_update)
  * and, when `dir` is not NULL, the files (as feeds_write). */
@@ -115,15 +125,9 @@ int feeds_write_file(int dir_fd, const char *name, const char *data, size_t len,
 /* The folder feeds are written to: feeds.dir, else STATE/feeds. malloc'd. */
 char *feeds_default_dir(const Config *c, const char *state_dir);
 
-typedef struct FeedBody FeedBody;
-FeedBody *feed_body_ref(FeedBody *b);
-void feed_body_unref(void *b); /* a FeedBody*; void* to serve as a free callback */
-const char *feed_body_data(const FeedBody *b);
-size_t feed_body_size(const FeedBody *b);
-
 typedef struct FeedEntry {
         char name[FEED_NAME_MAX];
-        FeedBody *body;
+        uint64_t size;                 /* bytes */
         char etag[67];                 /* "\"<64 hex>\"" with the quotes */
         time_t last_modified;          /* seconds */
         char token[FEEDTOKEN_LEN + 1]; /* "" until tokens are loaded: never served then */
@@ -140,21 +144,26 @@ typedef struct FeedEntry {
 struct FeedCache {
         FeedEntry *entries; /* sorted by name */
         size_t n;
-        /* private: the folder the last build wrote, and the rendered events kept for the next */
+        /* private: the folder the last build wrote (its path, and an fd of it the files are
+         * opened from; NULL and -1 for a cache made without files), and the rendered events
+         * kept for the next build */
         char *dir;
+        int dir_fd;
         EventMemo *memo;
 };
 
 int feed_cache_new(FeedCache **ret);
 FeedCache *feed_cache_free(FeedCache *fc);
-/* Renders every feed of `s` into the cache, replacing its content; `now` stamps changed feeds.
- * Feeds gone from the set disappear. Tokens of feeds still present are kept. */
+/* Renders every feed of `s` into the cache (validators only: no files, nothing to serve),
+ * replacing its content; `now` stamps changed feeds. Feeds gone from the set disappear. Tokens
+ * of feeds still present are kept. */
 int feed_cache_update(FeedCache *fc, FeedSet *s, time_t now);
 /* The building block of the three above and of feedbuild.c: a new cache from `s` and `prev`
- * (may be NULL; only read — except that the rendered events it keeps are moved to the new cache
- * once everything succeeded — so it may be served meanwhile from another thread, but must not
- * be updated or freed). Tokens are copied from `prev` only when `copy_tokens`. `cancel`, when
- * not NULL, is polled: once true the build stops with -ECANCELED. */
+ * (may be NULL; only read: its digests, file records and kept events — except that the rendered
+ * events it keeps are moved to the new cache once everything succeeded — so it may be served
+ * meanwhile from another thread, but must not be updated or freed). Tokens are copied from
+ * `prev` only when `copy_tokens`. `cancel`, when not NULL, is polled: once true the build stops
+ * with -ECANCELED. */
 int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, time_t now,
                 const atomic_int *cancel, FeedCache **ret, FeedsWriteStats *ret_stats);
 /* Copies the tokens of feeds present in both. */
@@ -162,3 +171,11 @@ void feed_cache_copy_tokens(FeedCache *to, const FeedCache *from);
 /* Reads the token of every cached feed from the state (creating missing ones). */
 int feed_cache_load_tokens(FeedCache *fc, Store *store);
 const FeedEntry *feed_cache_find(const FeedCache *fc, const char *name);
+/* Opens the file of `e`, an entry of `fc` (FeedCache.dir/<e->name>.ics, O_RDONLY|O_CLOEXEC|
+ * O_NOFOLLOW; the name is the entry's own, never a caller's string): *ret_fd and its size.
+ * *ret_current is true when the file still holds exactly the bytes the entry describes (its
+ * identity is the one the build recorded), so e->etag, e->last_modified are its validators;
+ * false when it was replaced since. The fd stays valid (same bytes) even if the file is
+ * replaced meanwhile. -ENOENT when the cache has no files or the file is gone. */
+int feed_cache_open(const FeedCache *fc, const FeedEntry *e, int *ret_fd, uint64_t *ret_size,
+                    bool *ret_current);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct Httpd {
         size_t n_listeners;
         HttpRoute routes[MAX_ROUTES];
         size_t n_routes;
-        struct MHD_Response *not_found, *not_allowed, *too_large;
+        struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
 };
 
 /* Per-request state, for requests with a body. */
@@ -55,6 +56,7 @@ typedef struct Pending {
 static const char NOT_FOUND_BODY[] = "未找到。\n";
 static const char NOT_ALLOWED_BODY[] = "不支持该请求方法。\n";
 static const char TOO_LARGE_BODY[] = "请求内容过大。\n";
+static const char UNAVAILABLE_BODY[] = "该日历暂时无法提供，请稍后再试。\n";
 
 /* ---- dates and validators ---- */
 
@@ -208,31 +210,45 @@ static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
         if (!e || !e->token[0] || !ok)
                 return httpd_respond_not_found(req);
 
+        /* The bytes come from the file the build wrote (sendfile); the fd keeps them even if a
+         * newer build replaces the file while they are sent. */
+        int fd;
+        uint64_t size;
+        bool current;
+        if (feed_cache_open(h->cache, e, &fd, &size, &current) < 0)
+                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+        /* Validators only when the file still holds the bytes they describe (it is replaced by
+         * the next build a moment before the cache describing it is installed): otherwise a
+         * plain 200 without them, which is always right. */
         char lm[30];
         httpd_format_date(e->last_modified, lm);
         bool not_modified = false;
-        const char *inm = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-                                                      MHD_HTTP_HEADER_IF_NONE_MATCH);
-        if (inm)
-                not_modified = httpd_etag_matches(inm, e->etag);
-        else {
-                const char *ims = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-                                                              MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-                time_t t;
-                if (ims && httpd_parse_date(ims, &t) == 0 && e->last_modified <= t)
-                        not_modified = true;
+        if (current) {
+                const char *inm = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_IF_NONE_MATCH);
+                if (inm)
+                        not_modified = httpd_etag_matches(inm, e->etag);
+                else {
+                        const char *ims =
+                                MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
+                                                            MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+                        time_t t;
+                        if (ims && httpd_parse_date(ims, &t) == 0 && e->last_modified <= t)
+                                not_modified = true;
+                }
         }
-        /* A 304 carries the same body object: MHD sends no body for 304 (nor for HEAD) but
-         * its Content-Length stays that of the full representation, as RFC 9110 wants. */
-        FeedBody *b = feed_body_ref(e->body);
-        struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
-                feed_body_size(b), (void *)feed_body_data(b), feed_body_unref, b);
-        if (!r)
-                feed_body_unref(b);
-        if (!r)
+        /* A 304 and a HEAD carry the same response: MHD sends no body for them but its
+         * Content-Length stays that of the full representation, as RFC 9110 wants. MHD owns the
+         * fd from here (closed when the response is destroyed). */
+        struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
+        if (!r) {
+                close(fd);
                 return MHD_NO;
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+        }
+        if (current) {
+                MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
+                MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
+        }
         /* The address is a secret: shared caches must not keep it; clients revalidate. */
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
         if (!not_modified) {
@@ -451,13 +467,13 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         unsigned max_conn = cfg->max_connections > 0 ? (unsigned)cfg->max_connections : 256;
         unsigned per_ip = cfg->per_ip_connections > 0 ? (unsigned)cfg->per_ip_connections : 32;
         unsigned timeout = cfg->timeout_sec > 0 ? (unsigned)cfg->timeout_sec : 30;
-        l->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
-                                (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
-                                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-                                MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+        l->d = MHD_start_daemon(
+                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+                MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+                MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1, MHD_OPTION_END);
         if (!l->d) {
                 close(fd);
                 return -EIO;
@@ -471,7 +487,9 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         int r = sd_event_add_io(h->event, &l->io, di->epoll_fd, EPOLLIN, on_io, l);
         if (r < 0)
                 return r;
-        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 0, on_timer, l);
+        /* Accuracy 1 µs, not sd_event's default 250 ms: a timeout of 0 means MHD has work now
+         * (the rest of a response larger than one write, on an edge-triggered socket). */
+        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 1, on_timer, l);
         if (r < 0)
                 return r;
         (void)sd_event_source_set_description(l->io, "httpd-io");
@@ -480,7 +498,20 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         return 0;
 }
 
+/* sendfile() cannot be told MSG_NOSIGNAL: a client gone mid-response would raise SIGPIPE. Ignored
+ * unless the program handles it already (systemd services ignore it by default). */
+static void ignore_sigpipe(void) {
+        struct sigaction sa;
+        if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
+            !(sa.sa_flags & SA_SIGINFO)) {
+                sa = (struct sigaction){.sa_handler = SIG_IGN};
+                sigemptyset(&sa.sa_mask);
+                (void)sigaction(SIGPIPE, &sa, NULL);
+        }
+}
+
 int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret) {
+        ignore_sigpipe();
         Httpd *h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
@@ -490,7 +521,8 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **re
         h->not_found = static_response(NOT_FOUND_BODY, NULL);
         h->not_allowed = static_response(NOT_ALLOWED_BODY, "GET, HEAD");
         h->too_large = static_response(TOO_LARGE_BODY, NULL);
-        if (!h->not_found || !h->not_allowed || !h->too_large)
+        h->unavailable = static_response(UNAVAILABLE_BODY, NULL);
+        if (!h->not_found || !h->not_allowed || !h->too_large || !h->unavailable)
                 goto fail;
         if ((r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
                 goto fail;
@@ -536,6 +568,8 @@ Httpd *httpd_free(Httpd *h) {
                 MHD_destroy_response(h->not_allowed);
         if (h->too_large)
                 MHD_destroy_response(h->too_large);
+        if (h->unavailable)
+                MHD_destroy_response(h->unavailable);
         sd_event_unref(h->event);
         free(h);
         return NULL;

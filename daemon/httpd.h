@@ -8,11 +8,19 @@
  *    the loop and a slow client only holds its own connection (connection, per-IP, memory and
  *    idle-timeout limits from ServerConfig).
  *  - Built-in route GET/HEAD /feeds/<token>/<feed>.ics from the FeedCache (borrowed; the owner
- *    updates it in place between loop iterations): Content-Type ICAL_CONTENT_TYPE, strong ETag,
- *    Last-Modified, 304 on If-None-Match (checked first, weak comparison) or else on
- *    If-Modified-Since; any Accept header is fine. A wrong token, an unknown feed, any other
- *    path, traversal attempts: one identical 404. Methods other than GET/HEAD: 405.
- *  - Never logs a request path (tokens are secrets). */
+ *    updates it in place between loop iterations): the cache finds the feed, checks the token
+ *    and gives the validators; the bytes are the file the build wrote, opened by the cached
+ *    entry's own name (feed_cache_open(), never a path from the request) and sent from the fd
+ *    (sendfile): a response never mixes versions even when a build replaces the file meanwhile.
+ *    Content-Type ICAL_CONTENT_TYPE, strong ETag, Last-Modified, 304 on If-None-Match (checked
+ *    first, weak comparison) or else on If-Modified-Since; HEAD: headers only, Content-Length
+ *    of the body; any Accept header is fine. A file no longer the one the cache describes (a
+ *    newer build renamed it in, not yet installed): 200 without validators. File missing: 503.
+ *    A wrong token, an unknown feed, any other path, traversal attempts: one identical 404.
+ *    Methods other than GET/HEAD: 405.
+ *  - Never logs a request path (tokens are secrets).
+ *  - httpd_new() sets SIGPIPE to be ignored unless the program already handles it (sendfile()
+ *    cannot suppress it per call; systemd services ignore it anyway). */
 #pragma once
 #include <microhttpd.h>
 #include <stdbool.h>

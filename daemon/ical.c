@@ -574,6 +574,11 @@ static bool put_memo(IcalRenderer *r, const void *key, size_t key_len, MakeFn ma
                 char *v = make(r, ev, arg, &len);
                 if (!v)
                         return false;
+                /* libical's string buffers are allocated in large steps (several KB for a
+                 * 300-byte VALARM): kept for the whole build, trim them to their length. */
+                char *t = realloc(v, len + 1);
+                if (t)
+                        v = t;
                 s = memo_put(&r->memo, key, key_len, v, len);
                 if (!s)
                         return false;

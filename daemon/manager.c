@@ -188,10 +188,10 @@ static void on_feeds_built(void *userdata, FeedCache *fc, FeedsWriteStats *st, i
                 m->feed_cache = fc;
                 if (m->httpd)
                         httpd_set_cache(m->httpd, fc);
-                feed_cache_free(old); /* bodies still being sent keep their own references */
+                feed_cache_free(old); /* responses in flight keep their own descriptors */
                 m->feeds_day = m->feeds_building_day;
-                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个", st->feeds, st->written,
-                          st->unchanged);
+                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个，删除 %zu 个", st->feeds,
+                          st->written, st->unchanged, st->removed);
         } else {
                 feed_cache_free(fc);
                 if (error != -ECANCELED)
@@ -465,6 +465,11 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 /* A running build still reads the old config: stop it first. */
                 m->feed_build = feedbuild_free(m->feed_build);
                 m->feeds_again = false;
+                char *dir = feeds_default_dir(c, m->state_dir);
+                if (dir) {
+                        free(m->feeds_dir);
+                        m->feeds_dir = dir;
+                }
                 (void)rebuild_feeds(m, tz_day(tz_now()));
                 config_free(old);
                 log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Calendar feeds end to end: `dutyctl feeds write` (atomic, unchanged files untouched, byte-
-# identical, UIDs stable across an unrelated edit), strict parsing by python3-icalendar, and
-# `dutyctl serve` over HTTP: 200 + headers, HEAD, 304s, 404s (wrong token = unknown path,
-# traversal), 405, Accept: text/calendar, token rotation; a real client (vdirsyncer http
-# storage + khal) subscribes and lists the right events.
+# identical, UIDs stable across an unrelated edit, stale feed files removed, feeds.org false),
+# strict parsing by python3-icalendar, and `dutyctl serve` over HTTP from its files: 200 +
+# headers, HEAD, 304s, 404s (wrong token = unknown path, traversal), 405, Accept: text/calendar,
+# a file replaced behind its back (no validators) or gone (503), token rotation; a real client
+# (vdirsyncer http storage + khal) subscribes and lists the right events.
 source "$(dirname "$0")/../lib.sh"
 DUTYCTL=${DUTYCTL:-$BIN/dutyctl}
 CHECK="/usr/bin/python3 $TOP/tests/integration/feedcheck.py"
@@ -88,6 +89,31 @@ check "org feed: the edited duty keeps its UID, new title" test \
         "$($CHECK events "$T_TMP/feeds/org.ics" | grep '|年度述职' | cut -d'|' -f1)" == \
         "$($CHECK events "$T_TMP/feeds-b/org.ics" | grep '|改过标题' | cut -d'|' -f1)"
 
+# Stale files: a person taken out of the config and feeds.org turned off remove their files;
+# nothing else in the folder is touched.
+sed -e '/id: li, name: 李四/d' -e 's|^feeds:$|feeds:\n  org: false|' "$T_TMP/a.yaml" >"$T_TMP/c.yaml"
+check "c.yaml: feeds.org false, no 李四" grep -q '^  org: false$' "$T_TMP/c.yaml"
+cp -r "$T_TMP/feeds" "$T_TMP/feeds-c"
+echo keep >"$T_TMP/feeds-c/notes.txt"
+echo keep >"$T_TMP/feeds-c/person-li.ics.bak"
+echo keep >"$T_TMP/feeds-c/calendar.ics"
+ln -s notes.txt "$T_TMP/feeds-c/person-link.ics"
+out=$("$DUTYCTL" -c "$T_TMP/c.yaml" feeds write --dir "$T_TMP/feeds-c" 2>&1)
+check "write after removing a person and org: reports 2 files removed" \
+        grep -q '3 个日历.*删除 2 个' <<<"$out"
+check "org.ics and person-li.ics removed" test ! -e "$T_TMP/feeds-c/org.ics" -a \
+        ! -e "$T_TMP/feeds-c/person-li.ics"
+check_eq "the remaining feeds and the other files kept" \
+        "calendar.ics notes.txt person-li.ics.bak person-link.ics person-zhang.ics post-mayor.ics post-sec.ics" \
+        "$(ls -A "$T_TMP/feeds-c" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "the remaining feeds untouched (same bytes)" "$(cd "$T_TMP/feeds" && sha256sum post-sec.ics person-zhang.ics)" \
+        "$(cd "$T_TMP/feeds-c" && sha256sum post-sec.ics person-zhang.ics)"
+list_c=$("$DUTYCTL" -c "$T_TMP/c.yaml" feeds list 2>/dev/null)
+check "feeds.org false: feeds list omits org" bash -c "! grep -q '/org\.ics' <<<'$list_c'"
+check_eq "feeds.org false: feeds list shows the 3 others" 3 "$(grep -c '^  https://' <<<"$list_c")"
+check "feeds.org false: rotate org is an unknown feed" \
+        bash -c "! '$DUTYCTL' -c '$T_TMP/c.yaml' feeds rotate org >/dev/null 2>&1"
+
 # --- server ----------------------------------------------------------------------------------
 "$DUTYCTL" -c "$T_TMP/a.yaml" serve --listen 127.0.0.1:0 2>"$T_TMP/serve.log" &
 server=$!
@@ -114,6 +140,7 @@ lm=$(grep -i '^Last-Modified:' "$T_TMP/h" | cut -d' ' -f2- | tr -d '\r')
 check "strong ETag = SHA-256 of the body" test "$etag" == "\"$(sha256sum <"$T_TMP/body" | cut -d' ' -f1)\""
 check "Last-Modified is an HTTP date" grep -qE '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$' <<<"$lm"
 check "served body = the file feeds write produced" cmp -s "$T_TMP/body" "$T_TMP/feeds/org.ics"
+check "serve wrote its files to STATE/feeds and serves them" cmp -s "$T_TMP/body" "$STATE_DIRECTORY/feeds/org.ics"
 
 curl -sS -I -o "$T_TMP/hh" "$url"
 check "HEAD 200 with the same ETag" grep -q "^ETag: $etag" "$T_TMP/hh"
@@ -151,6 +178,16 @@ printf 'GET /feeds/' >&3
 check_eq "a stalled client does not stall others" 200 "$(code --max-time 5 "$url")"
 exec 3>&-
 check "no token in the server log" bash -c "! grep -qE '[a-z2-7]{32}' '$T_TMP/serve.log'"
+# The bytes come from the file: one replaced behind the server's back is served as it is, but
+# without the cache's validators (they describe other bytes), and never 304.
+cp "$STATE_DIRECTORY/feeds/org.ics" "$T_TMP/org.x" && echo 'X-JUNK:1' >>"$T_TMP/org.x"
+mv "$T_TMP/org.x" "$STATE_DIRECTORY/feeds/org.ics"
+curl -sS -D "$T_TMP/hx" -o "$T_TMP/bx" -H "If-None-Match: $etag" "$url"
+check "replaced file: 200 with its own bytes" bash -c "grep -q '^HTTP/1.1 200' '$T_TMP/hx' && cmp -s '$T_TMP/bx' '$STATE_DIRECTORY/feeds/org.ics'"
+check "replaced file: no ETag, no Last-Modified" bash -c "! grep -qiE '^(ETag|Last-Modified):' '$T_TMP/hx'"
+mv "$STATE_DIRECTORY/feeds/org.ics" "$T_TMP/org.moved"
+check_eq "file gone: 503" 503 "$(code "$url")"
+mv "$T_TMP/org.moved" "$STATE_DIRECTORY/feeds/org.ics"
 
 # --- a real client: vdirsyncer http storage → folder → khal ---------------------------------
 mkdir -p "$T_TMP/vdir/cal" "$T_TMP/vdir/status"
@@ -207,8 +244,35 @@ for _ in $(seq 50); do grep -q '重新读取令牌' "$T_TMP/serve.log" && break;
 check_eq "old address → 404 after rotation" 404 "$(code "$addr$zhang")"
 check_eq "new address → 200" 200 "$(code "$addr$new")"
 check_eq "other feeds keep their token" 200 "$(code "$url")"
+# SIGHUP re-rendered: the replaced org.ics repaired, the same ETag as before.
+check_eq "SIGHUP repaired the replaced file: its ETag is back" "$etag" \
+        "$(curl -s -D - -o /dev/null "$url" | grep -i '^ETag:' | cut -d' ' -f2 | tr -d '\r')"
+check "SIGHUP repaired the replaced file: the same bytes" bash -c "curl -s '$url' | cmp -s - '$T_TMP/feeds/org.ics'"
 
 kill -TERM $server
 wait $server
 check_eq "server exits 0 on SIGTERM" 0 $?
+
+# A large feed (megabytes, far beyond one socket write) is sent whole and at once (sendfile; the
+# rest of a response is not left waiting for a coarse timer), several at a time.
+"$TOP/bench/gen-config" 300 >"$T_TMP/big.yaml"
+"$DUTYCTL" -c "$T_TMP/big.yaml" serve --listen 127.0.0.1:0 --dir "$T_TMP/feeds-big" \
+        2>"$T_TMP/serve-big.log" &
+server=$!
+addr=
+for _ in $(seq 300); do
+        addr=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$T_TMP/serve-big.log" | head -1)
+        [ -n "$addr" ] && break
+        sleep 0.1
+done
+big=$addr$("$DUTYCTL" -c "$T_TMP/big.yaml" feeds list 2>/dev/null | grep -oE '/feeds/[a-z2-7]{32}/org\.ics' | head -1)
+check "large feed: org.ics over 2 MB" test "$(stat -c %s "$T_TMP/feeds-big/org.ics")" -gt 2000000
+pids=()
+for i in 1 2 3; do curl -s --max-time 3 -o "$T_TMP/big$i" "$big" & pids+=($!); done
+wait "${pids[@]}"
+check "large feed: three parallel GETs complete within 3 s, byte-identical" bash -c \
+        "cmp -s '$T_TMP/big1' '$T_TMP/feeds-big/org.ics' && cmp -s '$T_TMP/big2' '$T_TMP/feeds-big/org.ics' && cmp -s '$T_TMP/big3' '$T_TMP/feeds-big/org.ics'"
+kill -TERM $server
+wait $server
+check_eq "large-feed server exits 0 on SIGTERM" 0 $?
 t_done

@@ -112,18 +112,29 @@ static void test_build(void **state) {
                 const FeedEntry *en = feed_cache_find(first, s->feeds[i].name);
                 assert_non_null(en);
                 assert_int_equal(en->last_modified, 1000);
-                assert_int_equal(feed_body_size(en->body), len);
-                assert_memory_equal(feed_body_data(en->body), body, len);
-                _cleanup_free_ char *path = strfmt("%s/%s.ics", dir, s->feeds[i].name);
-                struct stat st;
-                assert_int_equal(stat(path, &st), 0);
-                assert_int_equal((size_t)st.st_size, len);
+                assert_int_equal(en->size, len);
+                /* What the server would send: the file, current, with these bytes. */
+                int fd;
+                uint64_t size;
+                bool current;
+                assert_int_equal(feed_cache_open(first, en, &fd, &size, &current), 0);
+                assert_true(current);
+                assert_int_equal(size, len);
+                char *disk = malloc(len + 1);
+                assert_int_equal(read(fd, disk, len + 1), (ssize_t)len);
+                close(fd);
+                assert_memory_equal(disk, body, len);
+                free(disk);
                 free(body);
         }
         feedset_free(s);
         /* Tokens set on the served cache travel to the next one. */
         snprintf(first->entries[0].token, sizeof(first->entries[0].token), "%s",
                  "abcdefghijklmnopqrstuvwxyz234567");
+
+        _cleanup_free_ char *sec_path = strfmt("%s/post-sec.ics", dir);
+        struct stat sec_before;
+        assert_int_equal(stat(sec_path, &sec_before), 0);
 
         /* Second build: the weekly duty's past occurrences met. */
         sd_event_unref(e);
@@ -138,8 +149,29 @@ static void test_build(void **state) {
         FeedCache *second = res.cache;
         assert_int_equal(feed_cache_find(second, "post-sec")->last_modified, 1000);
         assert_int_equal(feed_cache_find(second, "person-li")->last_modified, 2000);
-        assert_ptr_equal(feed_cache_find(second, "post-sec")->body,
-                         feed_cache_find(first, "post-sec")->body);
+        assert_string_equal(feed_cache_find(second, "post-sec")->etag,
+                            feed_cache_find(first, "post-sec")->etag);
+        struct stat sec_after;
+        assert_int_equal(stat(sec_path, &sec_after), 0);
+        assert_int_equal(sec_after.st_ino, sec_before.st_ino); /* not rewritten */
+        /* The served cache's files of changed feeds were replaced under it: no longer current
+         * there (served without its validators), current in the new one. */
+        {
+                int fd;
+                uint64_t size;
+                bool current;
+                assert_int_equal(feed_cache_open(first, feed_cache_find(first, "person-li"), &fd,
+                                                 &size, &current),
+                                 0);
+                close(fd);
+                assert_false(current);
+                assert_int_equal(feed_cache_open(second, feed_cache_find(second, "person-li"), &fd,
+                                                 &size, &current),
+                                 0);
+                close(fd);
+                assert_true(current);
+                assert_int_equal(size, feed_cache_find(second, "person-li")->size);
+        }
         assert_string_equal(feed_cache_find(second, first->entries[0].name)->token,
                             "abcdefghijklmnopqrstuvwxyz234567");
         feed_cache_free(first);

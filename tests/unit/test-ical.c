@@ -2,7 +2,9 @@
  * stability, libical re-parse, statuses and alarms. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <libical/ical.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include "feeds.h"
@@ -449,6 +451,36 @@ static ino_t inode_of(const char *dir, const char *name) {
         return st.st_ino;
 }
 
+/* The quoted hex SHA-256 of `data`, as an ETag. */
+static void etag_of(const char *data, size_t len, char out[static 67]) {
+        unsigned char h[32];
+        unsigned int hl = sizeof(h);
+        assert_int_equal(EVP_Digest(data, len, h, &hl, EVP_sha256(), NULL), 1);
+        out[0] = '"';
+        for (int i = 0; i < 32; i++)
+                snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
+        out[65] = '"';
+        out[66] = 0;
+}
+
+/* The bytes feed_cache_open() gives for `name` (malloc'd), with *current. */
+static char *served(const FeedCache *fc, const char *name, size_t *len, bool *current) {
+        const FeedEntry *e = feed_cache_find(fc, name);
+        assert_non_null(e);
+        int fd;
+        uint64_t size;
+        assert_int_equal(feed_cache_open(fc, e, &fd, &size, current), 0);
+        char *buf = malloc(size + 1);
+        assert_non_null(buf);
+        size_t got = 0;
+        for (ssize_t k; got < size && (k = read(fd, buf + got, size - got)) > 0;)
+                got += (size_t)k;
+        assert_int_equal(got, size);
+        close(fd);
+        *len = size;
+        return buf;
+}
+
 /* feeds_update: files and cache in one pass; a rebuild with one status changed re-renders that
  * event only, rewrites only the feeds holding it, keeps the other files (same inode) and the
  * other feeds' Last-Modified; the kept events are shared, not copied. */
@@ -472,8 +504,17 @@ static void test_feeds_update(void **state) {
                 assert_int_equal(feedset_render(s, i, &body, &len), 0);
                 const FeedEntry *e = feed_cache_find(fc, s->feeds[i].name);
                 assert_non_null(e);
-                assert_int_equal(feed_body_size(e->body), len);
-                assert_memory_equal(feed_body_data(e->body), body, len);
+                assert_int_equal(e->size, len);
+                char etag[67];
+                etag_of(body, len, etag);
+                assert_string_equal(e->etag, etag);
+                size_t sl;
+                bool current;
+                char *sv = served(fc, s->feeds[i].name, &sl, &current);
+                assert_true(current);
+                assert_int_equal(sl, len);
+                assert_memory_equal(sv, body, len);
+                free(sv);
                 _cleanup_free_ char *path = strfmt("%s/%s.ics", dir, s->feeds[i].name);
                 FILE *f = fopen(path, "re");
                 assert_non_null(f);
@@ -516,15 +557,46 @@ static void test_feeds_update(void **state) {
                 assert_int_equal(feed_cache_find(fc, "post-mayor")->last_modified, other_lm);
         feedset_free(s);
 
-        /* A file changed behind our back is noticed (its identity changed) and repaired. */
+        /* A file changed behind our back is noticed (its identity changed): served without the
+         * validators of the cache (they describe other bytes), and repaired by the next build. */
         _cleanup_free_ char *cmd = strfmt("cp '%s/org.ics' '%s/x' && echo junk >> '%s/x' && "
                                           "mv '%s/x' '%s/org.ics'",
                                           dir, dir, dir, dir, dir);
         assert_int_equal(system(cmd), 0);
+        {
+                size_t sl;
+                bool current;
+                char *sv = served(fc, "org", &sl, &current);
+                assert_false(current);
+                assert_int_equal(sl, feed_cache_find(fc, "org")->size + 5);
+                free(sv);
+                /* A cache made without files has nothing to serve. */
+                FeedCache *bare = NULL;
+                assert_int_equal(feed_cache_new(&bare), 0);
+                assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+                assert_int_equal(feed_cache_update(bare, s, 1000), 0);
+                feedset_free(s);
+                int fd;
+                uint64_t size;
+                assert_int_equal(
+                        feed_cache_open(bare, feed_cache_find(bare, "org"), &fd, &size, &current),
+                        -ENOENT);
+                feed_cache_free(bare);
+        }
         assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
         assert_int_equal(feeds_update(s, fc, dir, 4000, &st), 0);
         assert_int_equal(st.written, 1);
         feedset_free(s);
+        {
+                size_t sl;
+                bool current;
+                char *sv = served(fc, "org", &sl, &current);
+                assert_true(current);
+                char etag[67];
+                etag_of(sv, sl, etag);
+                assert_string_equal(feed_cache_find(fc, "org")->etag, etag);
+                free(sv);
+        }
         /* dutyctl's path (no cache) compares with the files: nothing to do. */
         assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
         assert_int_equal(feeds_write(s, dir, &st), 0);
@@ -532,6 +604,82 @@ static void test_feeds_update(void **state) {
         feedset_free(s);
         _cleanup_free_ char *ls = strfmt("test $(ls -A '%s' | grep -c tmp) = 0", dir);
         assert_int_equal(system(ls), 0);
+        feed_cache_free(fc);
+        _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
+        assert_int_equal(system(rm), 0);
+        config_free(c);
+}
+
+static bool exists(const char *dir, const char *name) {
+        _cleanup_free_ char *p = strfmt("%s/%s", dir, name);
+        return access(p, F_OK) == 0;
+}
+
+/* feeds.org false: no org feed; files of feeds gone from the set are removed (only regular files
+ * named like a feed), whether written by the daemon's path or dutyctl's. */
+static void test_feeds_org_off_and_stale(void **state) {
+        (void)state;
+        Config *c = load_with_report_title("报告");
+        Day today = day_from_ymd(2026, 3, 15);
+        char dir[] = "/tmp/dutyd-unit-stale-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        FeedSet *s = NULL;
+        FeedsWriteStats st;
+        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+        assert_int_equal(feeds_write(s, dir, &st), 0);
+        assert_int_equal(st.removed, 0);
+        feedset_free(s);
+        assert_true(exists(dir, "org.ics"));
+        /* Neighbours that must survive: other names, a symlink and a folder named like feeds. */
+        _cleanup_free_ char *cmd =
+                strfmt("cd '%s' && echo x > notes.txt && echo x > person-li.ics.bak && "
+                       "echo x > .org.ics && echo x > other.ics && echo x > post-.ics && "
+                       "ln -s notes.txt person-ghost.ics && "
+                       "mkdir post-dir.ics && echo x > person-old.ics && echo x > post-gone.ics",
+                       dir);
+        assert_int_equal(system(cmd), 0);
+        config_free(c);
+
+        /* Now without the org feed and without 李四 (person-li) */
+        char yaml[sizeof(base_yaml) + 256];
+        snprintf(yaml, sizeof(yaml), base_yaml, "报告");
+        char *cut = strstr(yaml, "  - {id: li, name: 李四, posts: [mayor]}\n");
+        assert_non_null(cut);
+        memmove(cut, strchr(cut, '\n') + 1, strlen(strchr(cut, '\n') + 1) + 1);
+        _cleanup_free_ char *off = strfmt("feeds: {org: false}\n%s", yaml);
+        c = load_ok(off);
+        assert_false(c->feeds.org);
+        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+        assert_int_equal(s->n_feeds, 2 + 1);
+        assert_int_equal(feedset_find(s, "org"), -ENOENT);
+        assert_string_equal(s->feeds[0].name, "post-sec");
+        assert_int_equal(feedset_find(s, "person-zhang"), 2);
+        size_t n_mayor = s->feeds[1].n_occ;
+        assert_true(n_mayor > 0);
+        FeedCache *fc = NULL;
+        assert_int_equal(feed_cache_new(&fc), 0);
+        assert_int_equal(feeds_update(s, fc, dir, 1000, &st), 0);
+        feedset_free(s);
+        assert_int_equal(st.feeds, 3);
+        assert_int_equal(st.removed, 4); /* org, person-li, person-old, post-gone */
+        assert_int_equal(fc->n, 3);
+        assert_null(feed_cache_find(fc, "org"));
+        assert_false(exists(dir, "org.ics"));
+        assert_false(exists(dir, "person-li.ics"));
+        assert_false(exists(dir, "person-old.ics"));
+        assert_false(exists(dir, "post-gone.ics"));
+        assert_true(exists(dir, "post-sec.ics") && exists(dir, "post-mayor.ics") &&
+                    exists(dir, "person-zhang.ics"));
+        const char *kept[] = {"notes.txt", "person-li.ics.bak", ".org.ics",    "other.ics",
+                              "post-.ics", "person-ghost.ics",  "post-dir.ics"};
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                assert_true(exists(dir, kept[i]));
+        /* Nothing left to remove the second time. */
+        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
+        assert_int_equal(feeds_update(s, fc, dir, 2000, &st), 0);
+        assert_int_equal(st.removed, 0);
+        assert_int_equal(st.written, 0);
+        feedset_free(s);
         feed_cache_free(fc);
         _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
         assert_int_equal(system(rm), 0);
@@ -601,6 +749,7 @@ int main(void) {
                 cmocka_unit_test(test_feedset),
                 cmocka_unit_test(test_renderer_identical),
                 cmocka_unit_test(test_feeds_update),
+                cmocka_unit_test(test_feeds_org_off_and_stale),
                 cmocka_unit_test(test_feedtoken),
                 cmocka_unit_test(test_http_validators),
         };
