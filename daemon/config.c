@@ -35,9 +35,7 @@ void diags_add(Diags *d, bool warning, const char *file, int line, int column, c
         d->items = n;
         va_list ap;
         va_start(ap, fmt);
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        char *msg = vstrfmt(fmt, ap);
         va_end(ap);
         d->items[d->n++] = (Diag){.file = file ? strdup(file) : NULL,
                                   .line = line,
@@ -201,9 +199,7 @@ static int err_at(Loader *L, const yaml_node_t *n, const char *fmt, ...)
 static int err_at(Loader *L, const yaml_node_t *n, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        char *msg = vstrfmt(fmt, ap);
         va_end(ap);
         diags_add(L->diags, false, L->cur->path, n ? node_line(n) : 0, n ? node_col(n) : 0, "%s",
                   msg ? msg : "out of memory");
@@ -272,6 +268,9 @@ struct KeyDef {
 };
 
 #define FIELD(T, f) offsetof(T, f)
+/* An integer key of struct T's field f, accepted in [lo, hi]. */
+#define KEY_INT(n, T, f, lo, hi) \
+        { .name = (n), .type = F_INT, .off = FIELD(T, f), .min = (lo), .max = (hi) }
 
 static int parse_str(Loader *L, yaml_node_t *n, char **out) {
         const char *s = scalar(n);
@@ -582,10 +581,10 @@ static const KeyDef rule_keys[] = {
          .off = FIELD(Rule, period),
          .names = period_enum,
          .n_names = 6},
-        {.name = "count", .type = F_INT, .off = FIELD(Rule, count), .min = 1, .max = 366},
+        KEY_INT("count", Rule, count, 1, 366),
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
-        {.name = "due_month", .type = F_INT, .off = FIELD(Rule, due_month), .min = 1, .max = 12},
+        KEY_INT("due_month", Rule, due_month, 1, 12),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
         {.name = "holiday_move",
          .type = F_ENUM,
@@ -681,11 +680,7 @@ static const KeyDef reminder_keys[] = {
         {.name = "before", .type = F_CUSTOM, .custom = parse_before},
         {.name = "time", .type = F_TIME, .off = FIELD(ReminderPolicy, minute_of_day)},
         {.name = "overdue", .type = F_BOOL, .off = FIELD(ReminderPolicy, overdue)},
-        {.name = "escalate_after",
-         .type = F_INT,
-         .off = FIELD(ReminderPolicy, escalate_after),
-         .min = 0,
-         .max = 60},
+        KEY_INT("escalate_after", ReminderPolicy, escalate_after, 0, 60),
 };
 
 static int policy_copy(ReminderPolicy *dst, const ReminderPolicy *src) {
@@ -734,41 +729,17 @@ static const KeyDef org_keys[] = {
 static const KeyDef feeds_keys[] = {
         {.name = "dir", .type = F_STR, .off = FIELD(FeedsConfig, dir)},
         {.name = "public_url", .type = F_STR, .off = FIELD(FeedsConfig, public_url)},
-        {.name = "past_days",
-         .type = F_INT,
-         .off = FIELD(FeedsConfig, past_days),
-         .min = 0,
-         .max = 3660},
-        {.name = "future_days",
-         .type = F_INT,
-         .off = FIELD(FeedsConfig, future_days),
-         .min = 1,
-         .max = 3660},
-        {.name = "refresh_minutes",
-         .type = F_INT,
-         .off = FIELD(FeedsConfig, refresh_minutes),
-         .min = 5,
-         .max = 10080},
+        KEY_INT("past_days", FeedsConfig, past_days, 0, 3660),
+        KEY_INT("future_days", FeedsConfig, future_days, 1, 3660),
+        KEY_INT("refresh_minutes", FeedsConfig, refresh_minutes, 5, 10080),
         {.name = "org", .type = F_BOOL, .off = FIELD(FeedsConfig, org)},
 };
 
 static const KeyDef server_keys[] = {
         {.name = "listen", .type = F_STR, .off = FIELD(ServerConfig, listen)},
-        {.name = "max_connections",
-         .type = F_INT,
-         .off = FIELD(ServerConfig, max_connections),
-         .min = 1,
-         .max = 65536},
-        {.name = "per_ip_connections",
-         .type = F_INT,
-         .off = FIELD(ServerConfig, per_ip_connections),
-         .min = 1,
-         .max = 65536},
-        {.name = "timeout",
-         .type = F_INT,
-         .off = FIELD(ServerConfig, timeout_sec),
-         .min = 1,
-         .max = 3600},
+        KEY_INT("max_connections", ServerConfig, max_connections, 1, 65536),
+        KEY_INT("per_ip_connections", ServerConfig, per_ip_connections, 1, 65536),
+        KEY_INT("timeout", ServerConfig, timeout_sec, 1, 3600),
         {.name = "public_url", .type = F_STR, .off = FIELD(ServerConfig, public_url)},
 };
 
@@ -932,21 +903,9 @@ static const KeyDef channel_keys[] = {
         {.name = "from", .type = F_STR, .off = FIELD(Channel, from)},
         {.name = "from_name", .type = F_STR, .off = FIELD(Channel, from_name)},
         {.name = "to", .type = F_STRLIST, .off = FIELD(Channel, to), .off_n = FIELD(Channel, n_to)},
-        {.name = "rate_per_minute",
-         .type = F_INT,
-         .off = FIELD(Channel, rate_per_minute),
-         .min = 1,
-         .max = 100000},
-        {.name = "timeout",
-         .type = F_INT,
-         .off = FIELD(Channel, timeout_sec),
-         .min = 1,
-         .max = 600},
-        {.name = "give_up_hours",
-         .type = F_INT,
-         .off = FIELD(Channel, give_up_hours),
-         .min = 1,
-         .max = 24 * 30},
+        KEY_INT("rate_per_minute", Channel, rate_per_minute, 1, 100000),
+        KEY_INT("timeout", Channel, timeout_sec, 1, 600),
+        KEY_INT("give_up_hours", Channel, give_up_hours, 1, 24 * 30),
         {.name = "insecure_tls", .type = F_BOOL, .off = FIELD(Channel, insecure_tls)},
 };
 

@@ -52,9 +52,7 @@ void log_full(int priority, LogEvent ev, const char *const *fields, const char *
                 return;
         va_list ap;
         va_start(ap, fmt);
-        char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        char *msg = vstrfmt(fmt, ap);
         va_end(ap);
         if (!use_journal) {
                 fprintf(stderr, "%s: %s\n", log_ident, msg ? msg : fmt);

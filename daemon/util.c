@@ -3,13 +3,17 @@
 
 #include <stdint.h>
 
+char *vstrfmt(const char *fmt, va_list ap) {
+        char *s = NULL;
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 char *strfmt(const char *fmt, ...) {
         va_list ap;
-        char *s = NULL;
         va_start(ap, fmt);
-        int r = vasprintf(&s, fmt, ap);
+        char *s = vstrfmt(fmt, ap);
         va_end(ap);
-        return r < 0 ? NULL : s;
+        return s;
 }
 
 static bool buf_reserve(Buf *b, size_t extra) {

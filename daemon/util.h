@@ -40,6 +40,7 @@ static inline bool streq_ptr(const char *a, const char *b) {
 
 /* malloc'd formatted string, NULL on allocation failure. */
 char *strfmt(const char *fmt, ...) _printf_(1, 2);
+char *vstrfmt(const char *fmt, va_list ap) _printf_(1, 0);
 
 /* Growable byte buffer; `data` is always NUL-terminated when len > 0 or after buf_putc. */
 typedef struct Buf {
