@@ -135,11 +135,9 @@ static void update_status(Manager *m) {
 }
 
 static void count_failed(Manager *m) {
-        OutboxRow *rows = NULL;
-        size_t n = 0;
-        if (outbox_list(m->store, true, &rows, &n) == 0)
+        size_t n;
+        if (outbox_failed_count(m->store, &n) == 0)
                 m->failed = n;
-        outbox_rows_free(rows, n);
 }
 
 /* ---- feeds -------------------------------------------------------------------------------- */

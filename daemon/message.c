@@ -23,7 +23,8 @@ static const char *const default_templates[_TEMPLATE_MAX] = {
                 "◆ 逾期督办：{late}未按期完成「{title}」（{period} 第{checkpoint}/{of}次，"
                 "截止{due}），已逾期{days}个工作日，请督促落实。{basis_line}{link_line}",
         [TEMPLATE_DIGEST] = "【{org}·补发提醒】系统停止运行期间有{count}项提醒到期，汇总如下：",
-        [TEMPLATE_EVENT] = "◆ 紧急：{post}（{holders}）请立即「{title}」。{basis_line}{link_line}",
+        [TEMPLATE_EVENT] =
+                "◆ 紧急：{post}（{holders}）请立即「{title}」。{note_line}{basis_line}{link_line}",
 };
 
 size_t message_byte_limit(ChannelType t) {
@@ -97,7 +98,12 @@ static void put_placeholder(Buf *b, const char *name, size_t len, const char *or
                 buf_puts(b, nz(it->occurrence));
         else if (IS("late"))
                 buf_printf(b, "%s（%s）", nz(it->post), holders);
-        else if (IS("link"))
+        else if (IS("note"))
+                buf_puts(b, nz(it->note));
+        else if (IS("note_line")) {
+                if (it->note && *it->note)
+                        buf_printf(b, "\n情况：%s", it->note);
+        } else if (IS("link"))
                 buf_puts(b, nz(it->link));
         else if (IS("link_line")) {
                 if (it->link && *it->link)

@@ -16,6 +16,7 @@
  *   {basis}      the clause: document title, 文号, clause   {basis_line} "\n依据：…" or ""
  *   {occurrence} occurrence id                    {late}       ESCALATION: the late post and holders
  *   {link}       done link URL or ""              {link_line}  "\n办结登记：URL" or ""
+ *   {note}       what happened (dutyctl raise --note) {note_line}  "\n情况：…" or ""
  *   {count}      DIGEST header only: number of items */
 #pragma once
 #include <stdbool.h>
@@ -38,6 +39,7 @@ typedef struct MessageItem {
         int checkpoint, of;
         const char *basis; /* may be NULL */
         const char *link;  /* done link; may be NULL (issue 6) */
+        const char *note;  /* extra text, e.g. the event's description; may be NULL */
 } MessageItem;
 
 typedef struct MessageText {

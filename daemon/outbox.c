@@ -674,6 +674,17 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret) {
         return r;
 }
 
+int outbox_failed_count(Store *s, size_t *ret) {
+        sqlite3_stmt *st;
+        if (prep(s, "SELECT COUNT(*) FROM outbox WHERE state='failed'", &st) < 0)
+                return -EIO;
+        int r = sqlite3_step(st) == SQLITE_ROW ? 0 : -EIO;
+        if (r == 0)
+                *ret = (size_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return r;
+}
+
 int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret) {
         sqlite3_stmt *st;
         if (prep(s,

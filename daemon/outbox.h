@@ -106,6 +106,8 @@ int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxR
                size_t *ret_n);
 /* Earliest next_attempt > after of a queued row; -ENOENT when there is none. */
 int outbox_next_due(Store *s, int64_t after, int64_t *ret);
+/* Rows given up (state failed), for the status line. */
+int outbox_failed_count(Store *s, size_t *ret);
 /* Rows in queued or sending state (optionally restricted to one id). */
 int outbox_pending_count(Store *s, const char *id, size_t *ret);
 

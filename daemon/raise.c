@@ -115,6 +115,8 @@ int raise_event(Store *s, const Config *c, const char *event, const char *note,
                 *ret_event_id = id;
         if (r == 0)
                 r = raise_plan(c, event, today, minute, id, &f, &n);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                f[i].note = note;
         if (r == 0)
                 r = route_queue(s, c, f, n, NULL, false, outbox_now(), ret_queued);
         free(f);

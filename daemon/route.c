@@ -252,6 +252,7 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
                 .of = f->occ.of,
                 .basis = *ret->basis ? ret->basis : NULL,
                 .link = link,
+                .note = f->note,
         };
         return 0;
 }

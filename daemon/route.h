@@ -27,6 +27,7 @@
 typedef struct Firing {
         Occurrence occ;
         Reminder rem;
+        const char *note; /* borrowed, may be NULL: e.g. what happened, for `dutyctl raise` */
 } Firing;
 
 typedef struct RouteMessage {

@@ -176,6 +176,7 @@ check "raise: sent at once" grep -q '已送达 1 条' <<<"$out"
 check "sink got it" wait_for 10 test -s "$T/e/sink/log.jsonl"
 check_eq "one message for the channel" 1 "$(wc -l <"$T/e/sink/log.jsonl")"
 check "it names both posts, signature ok" bash -c "grep -q '镇党委书记' '$T/e/sink/log.jsonl' && grep -q '镇长' '$T/e/sink/log.jsonl' && grep -q '\"ok\": true' '$T/e/sink/log.jsonl' && ! grep -q '安监站长' '$T/e/sink/log.jsonl'"
+check "the event's description is in the message" grep -q '情况：某村道路交通事故' "$T/e/sink/log.jsonl"
 check "it reads as an emergency, not a deadline" bash -c "grep -q '紧急' '$T/e/sink/log.jsonl' && ! grep -q '今天截止' '$T/e/sink/log.jsonl'"
 check "event recorded" bash -c "sqlite3 '$T/e/state/state.db' 'SELECT event, note FROM events' | grep -q '^事故|某村道路交通事故$'"
 "$CTL" -c "$T/e/dutyd.yaml" raise 事故 >/dev/null 2>&1
