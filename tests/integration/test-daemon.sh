@@ -101,6 +101,8 @@ check "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
 #    11-30 and 12-01 09:00 fell while dutyd was down: one digest, the occurrence listed once.
 "$CTL" -c "$T/dutyd.yaml" undo >/dev/null 2>&1
 n0=$(sink_count)
+echo permanent >"$T/sink/mode" # this time the receiver refuses for good: reported, not retried
+: >"$T/notify.log"
 NOTIFY_SOCKET=$T/notify.sock DUTYD_FAKE_START=2026-12-01T10:00:00 "$D" -c "$T/dutyd.yaml" \
         >"$T/dutyd2.log" 2>&1 &
 DPID=$!; PIDS+=($DPID)
@@ -110,6 +112,8 @@ check_eq "one digest message" $((n0 + 1)) "$(sink_count)"
 last=$(tail -n 1 "$T/sink/log.jsonl")
 check_eq "the occurrence is listed once" 1 "$(echo "$last" | grep -o 'm:zz:2026-11:1' | wc -l)"
 check "catch-up logged" grep -q '合并为汇总消息' "$T/dutyd2.log"
+check "a permanent refusal is reported" wait_for 10 grep -q '失败，已放弃' "$T/dutyd2.log"
+check "STATUS counts the failed message" wait_for 5 grep -q '发送失败 1 条' "$T/notify.log"
 kill -TERM $DPID; wait $DPID
 check_eq "second run exits 0" 0 "$?"
 t_done
