@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "completion.h"
 #include "config.h"
 #include "ctl.h"
 #include "ctl-verbs.h"
@@ -87,7 +89,35 @@ static char *holder_names(const Config *c, const Occurrence *o) {
         return buf_steal(&b);
 }
 
-static int print_json(const Config *c, const Occurrence *o) {
+/* The record of completions, when this machine has the daemon's state (else NULL: statuses are
+ * simply not shown). */
+static Ledger *load_ledger(const Config *c) {
+        _cleanup_free_ char *db = strfmt("%s/state.db", ctl_state_dir(c));
+        Store *s = NULL;
+        Ledger *l = NULL;
+        if (!db || access(db, R_OK) < 0 || ctl_open_store(c, &s))
+                return NULL;
+        if (ledger_load(s, &l) < 0)
+                l = NULL; /* no completions table yet */
+        store_close(s);
+        return l;
+}
+
+/* Machine and Chinese names of an occurrence's state. */
+static const char *status_of(const Config *c, const Ledger *l, const Occurrence *o, Day today,
+                             bool zh) {
+        OccStatus st;
+        ledger_status(l, c, o, today, &st);
+        if (st.met)
+                return st.late ? (zh ? "逾期完成" : "late") : (zh ? "已完成" : "done");
+        if (st.overdue)
+                return zh ? "逾期未完成" : "overdue";
+        if (st.done > 0)
+                return zh ? "部分完成" : "partial";
+        return zh ? "" : "open";
+}
+
+static int print_json(const Config *c, const Occurrence *o, const char *status) {
         char id[OCCURRENCE_ID_MAX], pid[96], due[11], nominal[11];
         occurrence_id(c, o, id, sizeof(id));
         occurrence_period_id(c, o, pid, sizeof(pid));
@@ -108,9 +138,11 @@ static int print_json(const Config *c, const Occurrence *o) {
                               (int)o->checkpoint, "of", (int)o->of, "required", (int)o->required,
                               "due", due, "nominal", nominal, "holders",
                               holders ? holders : json_null(), "basis", basis ? basis : "");
+        if (j && status)
+                json_object_set_new(j, "status", json_string(status));
         if (!j)
                 return -ENOMEM;
-        char *s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+        char *s = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         if (!s)
                 return -ENOMEM;
@@ -119,7 +151,7 @@ static int print_json(const Config *c, const Occurrence *o) {
         return 0;
 }
 
-static int add_row(Table *t, const Config *c, const Occurrence *o) {
+static int add_row(Table *t, const Config *c, const Occurrence *o, const char *status) {
         char due[11], pid[96], cp[32];
         day_format(o->due, due);
         occurrence_period_id(c, o, pid, sizeof(pid));
@@ -134,10 +166,15 @@ static int add_row(Table *t, const Config *c, const Occurrence *o) {
         _cleanup_free_ char *basis = duty_basis(c, d);
         char id[OCCURRENCE_ID_MAX];
         occurrence_id(c, o, id, sizeof(id));
-        const char *cells[] = {date,     c->posts[o->post].name,
-                               d->title, cp,
-                               pid,      holders && *holders ? holders : "（空缺）",
-                               basis,    id};
+        const char *cells[] = {date,
+                               c->posts[o->post].name,
+                               d->title,
+                               cp,
+                               pid,
+                               holders && *holders ? holders : "（空缺）",
+                               status ? status : "",
+                               basis,
+                               id};
         return date && holders ? table_add(t, cells) : -ENOMEM;
 }
 
@@ -166,7 +203,9 @@ static int verb_upcoming(int argc, char **argv) {
                         printf("用法: dutyctl upcoming [-c FILE] [--from DATE] [--to DATE] [--post ID]\n"
                                "                       [--person ID] [--duty ID] [--json]\n"
                                "按截止日期列出应办事项（默认今天起90天）。\n"
-                               "  --json  每行一个 JSON 对象（id duty post title period checkpoint of due holders basis …）\n");
+                               "  --json  每行一个 JSON 对象（id duty post title period checkpoint of due holders basis …；\n"
+                               "          有状态数据库时另有 status：done late overdue partial open）\n"
+                               "有状态数据库（dutyd 的 state.db）时显示每项的完成状态。\n");
                         return 0;
                 case 'f': from_s = optarg; break;
                 case 't': to_s = optarg; break;
@@ -206,13 +245,18 @@ static int verb_upcoming(int argc, char **argv) {
         }
         OccurrenceList l = {0};
         r = schedule_plan(c, from, to, f, &l);
-        static const char *const hdr[] = {"截止日期", "岗位",   "职责", "次数",
-                                          "周期",     "责任人", "依据", "编号"};
+        static const char *const hdr[] = {"截止日期", "岗位", "职责", "次数", "周期",
+                                          "责任人",   "状态", "依据", "编号"};
         Table *t = json ? NULL : table_new(ELEMENTSOF(hdr), hdr);
         if (!json && !t)
                 r = -ENOMEM;
-        for (size_t i = 0; r == 0 && i < l.n; i++)
-                r = json ? print_json(c, &l.items[i]) : add_row(t, c, &l.items[i]);
+        Ledger *ledger = load_ledger(c);
+        Day today = ctl_today(c);
+        for (size_t i = 0; r == 0 && i < l.n; i++) {
+                const char *st = ledger ? status_of(c, ledger, &l.items[i], today, !json) : NULL;
+                r = json ? print_json(c, &l.items[i], st) : add_row(t, c, &l.items[i], st);
+        }
+        ledger_free(ledger);
         if (r == 0 && t) {
                 if (table_rows(t))
                         table_print(t, stdout);

@@ -62,6 +62,10 @@ check "shuzhi: completion with note and evidence" grep -q '证明材料：https:
 check "shuzhi: clause" grep -q '依据：大发〔2019〕45号 二、（一）3' <<<"$out"
 check "shuzhi: late one" grep -q '逾期完成（2026-09-03 完成，逾期 3 天）' <<<"$out"
 check "shuzhi: summary" grep -q '小结：2026年度应履职 12 次，按时完成 1 次，逾期完成 1 次，未完成 8 次，尚未到期 2 次' <<<"$out"
+up=$(ctl upcoming --json --from 2026-07-01 --to 2026-09-30 --duty m)
+st() { /usr/bin/python3 -c 'import json,sys; print(" ".join(json.loads(l)["id"].split(":")[2] + "=" + json.loads(l)["status"] for l in sys.stdin))'; }
+check_eq "upcoming --json shows each month's state" "2026-07=done 2026-08=late 2026-09=overdue" "$(st <<<"$up")"
+check "upcoming table has a 状态 column" grep -Eq '逾期完成' <<<"$(ctl upcoming --from 2026-07-01 --to 2026-09-30 --duty m)"
 ctl report --period 2026-W47 >/dev/null 2>&1; check_eq "week periods refused (usage)" 2 $?
 ctl report --period 2026 --person nobody >/dev/null 2>&1; check_eq "unknown person" 1 $?
 unset DUTYD_CONFIG DUTYD_TODAY
