@@ -18,4 +18,22 @@ check_eq() {
         if [ "$2" == "$3" ]; then ok "$1"; else
                 fail "$1"; echo "# expected: $2"; echo "# actual:   $3"; fi
 }
+# wait_for SECONDS COMMAND... : poll (every 0.1 s) until the command succeeds.
+wait_for() {
+        local n=$(($1 * 10)); shift
+        while ! "$@" 2>/dev/null; do n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done
+}
+# start_sink DIR [sink.py options…]: the local vendor sink (tests/integration/sink.py) on an
+# ephemeral port, answering "ok" unless DIR/mode says otherwise. Sets SINK_PID and SINK_PORT.
+# Without options it takes the credentials the tests' configs use (webhook secret hooksecret).
+start_sink() {
+        local dir=$1; shift
+        mkdir -p "$dir"; [ -f "$dir/mode" ] || echo ok >"$dir/mode"
+        [ $# -gt 0 ] || set -- --wecom-key k --dingtalk-token t --dingtalk-secret s \
+                --feishu-token f --feishu-secret s --hook-secret hooksecret
+        /usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$dir" "$@" >"$dir.out" 2>&1 &
+        SINK_PID=$!
+        wait_for 10 test -s "$dir/port" || return 1
+        SINK_PORT=$(cat "$dir/port")
+}
 t_done() { echo "1..$_t_n"; [ "$_t_failed" -eq 0 ]; }

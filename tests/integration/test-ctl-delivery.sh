@@ -6,14 +6,10 @@
 CTL=$BIN/dutyctl
 [ -x "$ASAN_BIN/dutyctl" ] && CTL=$ASAN_BIN/dutyctl
 T=$T_TMP
-mkdir -p "$T/sink"; echo ok >"$T/sink/mode"
-/usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$T/sink" --wecom-key wk \
-        --dingtalk-token dt --dingtalk-secret SECding --feishu-token ft --feishu-secret fs \
-        --hook-secret hooksecret >"$T/sink.out" 2>&1 &
-SINK=$!
-trap 'kill $SINK 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 100); do [ -s "$T/sink/port" ] && break; sleep 0.1; done
-P=$(cat "$T/sink/port")
+trap 'kill $SINK_PID 2>/dev/null; rm -rf "$T"' EXIT
+start_sink "$T/sink" --wecom-key wk --dingtalk-token dt --dingtalk-secret SECding \
+        --feishu-token ft --feishu-secret fs --hook-secret hooksecret || fail "sink started"
+P=$SINK_PORT
 printf 'hooksecret\n' >"$T/hook.secret"; printf 'SECding' >"$T/ding.secret"
 printf 'SECwrong-do-not-print' >"$T/wrong.secret"
 cat >"$T/c.yaml" <<YAML

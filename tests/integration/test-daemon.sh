@@ -13,16 +13,10 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-# wait_for SECONDS COMMAND... : poll (every 0.1 s) until the command succeeds.
-wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do
-        n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 
-/usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$T/sink" --wecom-key k \
-        --dingtalk-token t --dingtalk-secret s --feishu-token f --feishu-secret s \
-        --hook-secret hooksecret >"$T/sink.out" 2>&1 &
-PIDS+=($!)
-wait_for 10 test -s "$T/sink/port" || { fail "sink started"; t_done; exit 1; }
-PORT=$(cat "$T/sink/port")
+start_sink "$T/sink" || { fail "sink started"; t_done; exit 1; }
+PIDS+=($SINK_PID)
+PORT=$SINK_PORT
 /usr/bin/python3 "$TOP/tests/integration/notify.py" "$T/notify.sock" "$T/notify.log" &
 PIDS+=($!)
 wait_for 10 test -S "$T/notify.sock"

@@ -11,8 +11,6 @@ T=$T_TMP
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do
-        n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 unfold() { perl -0pe 's/\r?\n[ \t]//g; s/\r//g' "$1"; }
 
 # ---- 1. done / undo / history / report / shuzhi (today = 2026-11-15) ---------------------------
@@ -142,12 +140,9 @@ kill $DPID; wait $DPID 2>/dev/null
 # ---- 4. raise ---------------------------------------------------------------------------------
 mkdir -p "$T/e/sink" "$T/e/state"
 echo ok >"$T/e/sink/mode"
-/usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$T/e/sink" --wecom-key k \
-        --dingtalk-token t --dingtalk-secret s --feishu-token f --feishu-secret s \
-        --hook-secret hooksecret >"$T/e/sink.out" 2>&1 &
-PIDS+=($!)
-wait_for 10 test -s "$T/e/sink/port" || fail "sink started"
-PORT=$(cat "$T/e/sink/port")
+start_sink "$T/e/sink" || fail "sink started"
+PIDS+=($SINK_PID)
+PORT=$SINK_PORT
 printf '%s' hooksecret >"$T/e/hook.secret"
 cat >"$T/e/dutyd.yaml" <<YAML
 organization: {name: 测试镇}

@@ -12,16 +12,9 @@ T=$T_TMP
 SINK_PID=
 on_exit() { ns_cleanup; [ -n "$SINK_PID" ] && kill $SINK_PID 2>/dev/null; rm -rf "$T"; }
 trap on_exit EXIT
-wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do
-        n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 
-mkdir -p "$T/sink"; echo ok >"$T/sink/mode"
-/usr/bin/python3 "$TOP/tests/integration/sink.py" --dir "$T/sink" --wecom-key k \
-        --dingtalk-token t --dingtalk-secret s --feishu-token f --feishu-secret s \
-        --hook-secret hooksecret >"$T/sink.out" 2>&1 &
-SINK_PID=$!
-wait_for 10 test -s "$T/sink/port" || { fail "sink started"; t_done; exit 1; }
-PORT=$(cat "$T/sink/port")
+start_sink "$T/sink" || { fail "sink started"; t_done; exit 1; }
+PORT=$SINK_PORT
 FEED_PORT=$((20000 + RANDOM % 20000))
 
 config() { # extra duty line

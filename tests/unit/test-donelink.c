@@ -40,13 +40,7 @@ static int teardown(void **state) {
         Fx *f = *state;
         store_close(f->s);
         config_free(f->c);
-        const char *sfx[] = {"state.db", "state.db-wal", "state.db-shm"};
-        for (size_t i = 0; i < 3; i++) {
-                char p[128];
-                snprintf(p, sizeof(p), "%s/%s", f->dir, sfx[i]);
-                unlink(p);
-        }
-        rmdir(f->dir);
+        rm_tree(f->dir);
         free(f);
         return 0;
 }

@@ -215,8 +215,7 @@ static void test_build(void **state) {
 
         feed_cache_free(second);
         sd_event_unref(e);
-        _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
-        assert_int_equal(system(rm), 0);
+        rm_tree(dir);
         config_free(c);
 }
 

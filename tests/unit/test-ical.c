@@ -605,8 +605,7 @@ static void test_feeds_update(void **state) {
         _cleanup_free_ char *ls = strfmt("test $(ls -A '%s' | grep -c tmp) = 0", dir);
         assert_int_equal(system(ls), 0);
         feed_cache_free(fc);
-        _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
-        assert_int_equal(system(rm), 0);
+        rm_tree(dir);
         config_free(c);
 }
 
@@ -681,8 +680,7 @@ static void test_feeds_org_off_and_stale(void **state) {
         assert_int_equal(st.written, 0);
         feedset_free(s);
         feed_cache_free(fc);
-        _cleanup_free_ char *rm = strfmt("rm -rf '%s'", dir);
-        assert_int_equal(system(rm), 0);
+        rm_tree(dir);
         config_free(c);
 }
 
@@ -713,8 +711,7 @@ static void test_feedtoken(void **state) {
         assert_int_equal(feedtoken_get(st, "org", b), 0);
         assert_string_equal(b, c2);
         store_close(st);
-        _cleanup_free_ char *cmd = strfmt("rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        rm_tree(dir);
 }
 
 static void test_http_validators(void **state) {

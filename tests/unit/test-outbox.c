@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -41,9 +42,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         Fx *f = *state;
         store_close(f->store);
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-        assert_int_equal(system(cmd), 0);
+        rm_tree(f->dir);
         free(f);
         return 0;
 }

@@ -136,9 +136,7 @@ static void met_checkpoint_is_silent(void **s) {
         plan_window_done(&w);
         ledger_free(lg);
         store_close(st);
-        char cmd[128];
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+        rm_tree(dir);
         config_free(c);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "outbox.h"
 #include "route.h"
 #include "util.h"
@@ -62,9 +63,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         (void)state;
         config_free(cfg);
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        assert_int_equal(system(cmd), 0);
+        rm_tree(dir);
         return 0;
 }
 

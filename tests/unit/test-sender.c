@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "outbox.h"
 #include "sender.h"
 #include "util.h"
@@ -163,9 +164,7 @@ static int teardown(void **state) {
         sd_event_unref(f->event);
         server_stop(&f->sv);
         store_close(f->store);
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-        assert_int_equal(system(cmd), 0);
+        rm_tree(f->dir);
         free(f);
         return 0;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <ftw.h>
 
 #include "config.h"
 #include "util.h"
@@ -42,4 +43,14 @@ static inline Config *load_ok(const char *yaml) {
         diags_done(&d);
         assert_non_null(c);
         return c;
+}
+
+static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void)st, (void)flag, (void)ftw;
+        return remove(path);
+}
+
+/* Removes a temporary folder and everything in it (what the tests create under /tmp). */
+static inline void rm_tree(const char *dir) {
+        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
