@@ -14,6 +14,18 @@
 #include "table.h"
 #include "util.h"
 
+/* Loads the config and opens the records; returns an exit status (0 when both are there). */
+static int load_records(Config **ret_c, Store **ret_s) {
+        int r = ctl_load_config(ret_c);
+        if (r)
+                return r;
+        if (ctl_open_store(*ret_c, ret_s)) {
+                *ret_c = config_free(*ret_c);
+                return 1;
+        }
+        return 0;
+}
+
 typedef struct DoneArgs {
         const char *target, *person, *post, *date, *note, *evidence;
 } DoneArgs;
@@ -177,9 +189,7 @@ int verb_done(int argc, char **argv) {
                               .note = a.note,
                               .evidence = a.evidence,
                               .source = "dutyctl"};
-        r = completion_init(s);
-        if (r == 0)
-                r = completion_add(s, c, &in, &id);
+        r = completion_add(s, c, &in, &id);
         if (r < 0)
                 fprintf(stderr, "done: 记录失败：%s\n", store_errmsg(s));
         else {
@@ -212,16 +222,12 @@ int verb_undo(int argc, char **argv) {
                 }
         }
         Config *c = NULL;
-        int r = ctl_load_config(&c);
+        Store *s = NULL;
+        int r = load_records(&c, &s);
         if (r)
                 return r;
-        Store *s = NULL;
-        if (ctl_open_store(c, &s))
-                return config_free(c), 1;
         int64_t undone = 0;
-        r = completion_init(s);
-        if (r == 0)
-                r = completion_undo(s, id, &undone);
+        r = completion_undo(s, id, &undone);
         if (r == -ENOENT)
                 fprintf(stderr, "undo: 没有可撤销的记录%s\n", id ? "（编号不存在或已撤销）" : "");
         else if (r < 0)
@@ -260,17 +266,13 @@ int verb_history(int argc, char **argv) {
                 }
         }
         Config *c = NULL;
-        int r = ctl_load_config(&c);
+        Store *s = NULL;
+        int r = load_records(&c, &s);
         if (r)
                 return r;
-        Store *s = NULL;
-        if (ctl_open_store(c, &s))
-                return config_free(c), 1;
         Completion *v = NULL;
         size_t n = 0;
-        r = completion_init(s);
-        if (r == 0)
-                r = completion_list(s, all, &v, &n);
+        r = completion_list(s, all, &v, &n);
         static const char *const hdr[] = {"编号",   "日期", "岗位",     "职责", "周期",
                                           "完成人", "说明", "证明材料", "状态"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);

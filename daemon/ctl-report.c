@@ -143,9 +143,7 @@ int verb_report(int argc, char **argv) {
         Report rep = {0};
         _cleanup_free_ char *text = NULL;
         Day today = ctl_today(c);
-        r = completion_init(s);
-        if (r == 0)
-                r = ledger_load(s, &lg);
+        r = ledger_load(s, &lg);
         if (r == 0 && shuzhi && (r = completion_list(s, false, &comps, &n_comps)) == 0)
                 r = report_shuzhi(c, lg, comps, n_comps, (size_t)pi, y, today, &text);
         else if (r == 0 && period) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "completion.h"
 #include "store.h"
 
 #include "tz.h"
@@ -73,6 +74,12 @@ int ctl_open_store(const Config *c, Store **ret) {
         int r = store_open(dir, ret);
         if (r < 0) {
                 fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+                return 1;
+        }
+        /* Every verb that opens the state may read the record (ledger, history, reports). */
+        if (completion_init(*ret) < 0) {
+                fprintf(stderr, "无法初始化状态数据库 %s/state.db：%s\n", dir, store_errmsg(*ret));
+                *ret = store_close(*ret);
                 return 1;
         }
         return 0;

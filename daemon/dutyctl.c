@@ -98,7 +98,7 @@ static Ledger *load_ledger(const Config *c) {
         if (!db || access(db, R_OK) < 0 || ctl_open_store(c, &s))
                 return NULL;
         if (ledger_load(s, &l) < 0)
-                l = NULL; /* no completions table yet */
+                l = NULL;
         store_close(s);
         return l;
 }
