@@ -10,70 +10,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sign.h"
 #include "util.h"
 
 #define PURPOSE "done"
 #define NONCE_BYTES 16
 
-static const char B64URL[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
+/* base64url (RFC 4648 §5, no padding) on top of OpenSSL's base64 (sign_base64, EVP_DecodeBlock):
+ * only the alphabet and the padding differ. */
 char *base64url_encode(const void *data, size_t n) {
-        const unsigned char *p = data;
-        char *out = malloc(n / 3 * 4 + 5);
-        if (!out)
+        char *b = NULL;
+        if (sign_base64(data, n, &b) < 0)
                 return NULL;
-        size_t o = 0, i = 0;
-        for (; i + 3 <= n; i += 3) {
-                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
-                out[o++] = B64URL[v >> 6 & 63], out[o++] = B64URL[v & 63];
-        }
-        if (n - i == 1) {
-                uint32_t v = (uint32_t)p[i] << 16;
-                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
-        } else if (n - i == 2) {
-                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-                out[o++] = B64URL[v >> 18 & 63], out[o++] = B64URL[v >> 12 & 63];
-                out[o++] = B64URL[v >> 6 & 63];
-        }
-        out[o] = 0;
-        return out;
+        for (char *p = b; *p; p++)
+                if (*p == '+')
+                        *p = '-';
+                else if (*p == '/')
+                        *p = '_';
+                else if (*p == '=') {
+                        *p = 0;
+                        break;
+                }
+        return b;
 }
 
-static int b64val(char ch) {
-        if (ch >= 'A' && ch <= 'Z')
-                return ch - 'A';
-        if (ch >= 'a' && ch <= 'z')
-                return ch - 'a' + 26;
-        if (ch >= '0' && ch <= '9')
-                return ch - '0' + 52;
-        return ch == '-' ? 62 : ch == '_' ? 63 : -1;
+static bool b64url_char(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
 }
 
 int base64url_decode(const char *s, size_t len, unsigned char *out, size_t out_max) {
-        if (len % 4 == 1)
+        if (len % 4 == 1 || len > 4096)
                 return -EBADMSG;
         size_t need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
         if (need > out_max)
                 return -EBADMSG;
-        size_t o = 0;
-        uint32_t acc = 0;
-        int bits = 0;
-        for (size_t i = 0; i < len; i++) {
-                int v = b64val(s[i]);
-                if (v < 0)
-                        return -EBADMSG;
-                acc = acc << 6 | (uint32_t)v;
-                bits += 6;
-                if (bits >= 8) {
-                        bits -= 8;
-                        out[o++] = (unsigned char)(acc >> bits);
-                        acc &= (1u << bits) - 1;
+        size_t padded = (len + 3) / 4 * 4;
+        char std[4097 + 3];
+        unsigned char tmp[4096 / 4 * 3 + 3];
+        for (size_t i = 0; i < padded; i++) {
+                if (i >= len) {
+                        std[i] = '=';
+                        continue;
                 }
+                if (!b64url_char(s[i]))
+                        return -EBADMSG;
+                std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
         }
-        if (acc != 0) /* non-zero trailing bits: not the canonical encoding */
+        std[padded] = 0;
+        if (EVP_DecodeBlock(tmp, (const unsigned char *)std, (int)padded) < 0)
                 return -EBADMSG;
-        return (int)o;
+        /* Strict: only the canonical encoding of these bytes (no stray trailing bits). */
+        _cleanup_free_ char *again = base64url_encode(tmp, need);
+        if (!again || strlen(again) != len || memcmp(again, s, len) != 0)
+                return -EBADMSG;
+        memcpy(out, tmp, need);
+        return (int)need;
 }
 
 int donelink_init(Store *s) {

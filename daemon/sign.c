@@ -1,6 +1,7 @@
 /* sign.c — see sign.h. */
 #include "sign.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -35,24 +36,13 @@ int sign_base64(const void *data, size_t n, char **ret) {
 }
 
 int sign_urlencode(const char *s, char **ret) {
-        static const char hex[] = "0123456789ABCDEF";
-        size_t n = strlen(s);
-        char *o = malloc(3 * n + 1), *p = o;
-        if (!o)
+        /* libcurl escapes all but the RFC 3986 unreserved characters, as DingTalk expects. */
+        char *e = curl_easy_escape(NULL, s, 0);
+        if (!e)
                 return -ENOMEM;
-        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-                if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-                    (*c >= '0' && *c <= '9') || strchr("-._~", *c))
-                        *p++ = (char)*c;
-                else {
-                        *p++ = '%';
-                        *p++ = hex[*c >> 4];
-                        *p++ = hex[*c & 15];
-                }
-        }
-        *p = 0;
-        *ret = o;
-        return 0;
+        *ret = strdup(e);
+        curl_free(e);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int sign_dingtalk(const char *secret, int64_t ts_ms, char **ret) {
