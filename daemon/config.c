@@ -1564,6 +1564,8 @@ static int load_all(Loader *L, const char *path) {
         return L->oom ? -ENOMEM : failed;
 }
 
+static int build_holders_index(Config *c);
+
 int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         Config *c = calloc(1, sizeof(Config));
         if (!c)
@@ -1587,6 +1589,8 @@ int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         free(L.holidays_where_file);
         for (int e = 0; e < _ENT_MAX; e++)
                 idmap_done(&L.ids[e]);
+        if (r == 0 && (r = build_holders_index(c)) < 0)
+                diags_add(diags, false, path, 0, 0, "out of memory");
         if (r < 0) {
                 config_free(c);
                 return r;
@@ -1722,6 +1726,7 @@ Config *config_free(Config *c) {
         free(c->path), free(c->dir), free(c->org_name), free(c->timezone);
         free(c->holidays_path), free(c->state_dir);
         calendar_free(c->calendar);
+        free(c->holders_off), free(c->holders);
         free(c);
         return NULL;
 }
@@ -1750,22 +1755,50 @@ ssize_t config_find_channel(const Config *c, const char *id) {
         FIND(channels, n_channels);
 }
 
+static bool tenure_covers(Day from, Day until, Day day) {
+        return (from == DAY_INVALID || from <= day) && day <= until;
+}
+
 size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n) {
         size_t k = 0;
-        for (size_t i = 0; i < c->n_people; i++) {
-                const Person *p = &c->people[i];
-                for (size_t j = 0; j < p->n_tenures; j++) {
-                        const Tenure *t = &p->tenures[j];
-                        if (t->post == post && (t->from == DAY_INVALID || t->from <= day) &&
-                            day <= t->until) {
-                                if (k < n)
-                                        out[k] = i;
-                                k++;
-                                break;
-                        }
-                }
+        uint32_t last = UINT32_MAX;
+        for (uint32_t i = c->holders_off[post]; i < c->holders_off[post + 1]; i++) {
+                const PostTenure *t = &c->holders[i];
+                if (t->person == last || !tenure_covers(t->from, t->until, day))
+                        continue; /* a person counts once, however many tenures match */
+                last = t->person;
+                if (k < n)
+                        out[k] = t->person;
+                k++;
         }
         return k < n ? k : n;
+}
+
+/* The post → tenures index behind config_post_holders(), so that asking who holds a post does
+ * not scan every person (feeds, routing and reports ask it for every occurrence). */
+static int build_holders_index(Config *c) {
+        size_t total = 0;
+        for (size_t i = 0; i < c->n_people; i++)
+                total += c->people[i].n_tenures;
+        if (total > UINT32_MAX)
+                return -E2BIG;
+        c->holders_off = calloc(c->n_posts + 1, sizeof(uint32_t));
+        c->holders = calloc(total ? total : 1, sizeof(PostTenure));
+        _cleanup_free_ uint32_t *fill = calloc(c->n_posts + 1, sizeof(uint32_t));
+        if (!c->holders_off || !c->holders || !fill)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_people; i++)
+                for (size_t j = 0; j < c->people[i].n_tenures; j++)
+                        c->holders_off[c->people[i].tenures[j].post + 1]++;
+        for (size_t p = 0; p < c->n_posts; p++)
+                c->holders_off[p + 1] += c->holders_off[p];
+        for (size_t i = 0; i < c->n_people; i++)
+                for (size_t j = 0; j < c->people[i].n_tenures; j++) {
+                        const Tenure *t = &c->people[i].tenures[j];
+                        c->holders[c->holders_off[t->post] + fill[t->post]++] =
+                                (PostTenure){(uint32_t)i, t->from, t->until};
+                }
+        return 0;
 }
 
 char *duty_basis(const Config *c, const Duty *d) {

@@ -7,6 +7,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -60,6 +61,12 @@ typedef struct Tenure {
         size_t post;     /* post index */
         Day from, until; /* inclusive; DAY_INVALID / DAY_MAX when open */
 } Tenure;
+
+/* One tenure seen from its post (Config.holders index). */
+typedef struct PostTenure {
+        uint32_t person;
+        Day from, until;
+} PostTenure;
 
 typedef struct Person {
         char *id, *name, *email, *mobile;
@@ -189,6 +196,10 @@ typedef struct Config {
         FeedsConfig feeds;
         ServerConfig server;
         char *templates[_TEMPLATE_MAX]; /* user overrides (`templates:`); NULL = built-in */
+        /* Who held each post when: the tenures of post p are holders[holders_off[p] ..
+         * holders_off[p + 1]), in person order. Built by the loader. */
+        uint32_t *holders_off;
+        PostTenure *holders;
 } Config;
 
 /* Loads `path` (and its conf.d). Returns 0 with *ret, or a negative errno; errors and warnings go

@@ -159,80 +159,8 @@ int feeds_plan(const Config *c, Day today, FeedStatusFn fn, void *userdata, Occu
         return 0;
 }
 
-/* Who holds each post when: config_post_holders() scans every person; this index answers the
- * same question (same persons, same order) from the post's own tenures. */
-typedef struct Tenancy {
-        uint32_t person;
-        Day from, until; /* from = DAY_INVALID: since ever */
-} Tenancy;
-
-typedef struct HolderIndex {
-        uint32_t *off; /* n_posts + 1 */
-        Tenancy *t;
-} HolderIndex;
-
-static int holder_index_new(const Config *c, HolderIndex *ix) {
-        ix->off = calloc(c->n_posts + 1, sizeof(uint32_t));
-        size_t total = 0;
-        for (size_t i = 0; i < c->n_people; i++)
-                total += c->people[i].n_tenures;
-        ix->t = calloc(total ? total : 1, sizeof(Tenancy));
-        uint32_t *fill = calloc(c->n_posts + 1, sizeof(uint32_t));
-        if (!ix->off || !ix->t || !fill || total > UINT32_MAX) {
-                free(fill);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < c->n_people; i++)
-                for (size_t j = 0; j < c->people[i].n_tenures; j++)
-                        if (c->people[i].tenures[j].post < c->n_posts)
-                                ix->off[c->people[i].tenures[j].post + 1]++;
-        for (size_t p = 0; p < c->n_posts; p++)
-                ix->off[p + 1] += ix->off[p];
-        for (size_t i = 0; i < c->n_people; i++) /* person order kept within each post */
-                for (size_t j = 0; j < c->people[i].n_tenures; j++) {
-                        const Tenure *t = &c->people[i].tenures[j];
-                        if (t->post >= c->n_posts)
-                                continue;
-                        ix->t[ix->off[t->post] + fill[t->post]++] =
-                                (Tenancy){(uint32_t)i, t->from, t->until};
-                }
-        free(fill);
-        return 0;
-}
-
-static void holder_index_done(HolderIndex *ix) {
-        free(ix->off);
-        free(ix->t);
-}
-
-/* As occurrence_holders(c, o, day, out, n). */
-static size_t holders_of(const HolderIndex *ix, const Occurrence *o, Day day, size_t *out,
-                         size_t n) {
-        size_t k = 0;
-        uint32_t last = UINT32_MAX;
-        for (uint32_t i = ix->off[o->post]; i < ix->off[o->post + 1]; i++) {
-                const Tenancy *t = &ix->t[i];
-                if (t->person == last ||
-                    !((t->from == DAY_INVALID || t->from <= day) && day <= t->until))
-                        continue;
-                last = t->person;
-                if (o->person >= 0) {
-                        if (t->person == (uint32_t)o->person && n > 0) {
-                                out[0] = t->person;
-                                return 1;
-                        }
-                        continue;
-                }
-                if (k < n)
-                        out[k] = t->person;
-                k++;
-        }
-        return o->person >= 0 ? 0 : k < n ? k : n;
-}
-
 int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus *status,
                      FeedSet **ret) {
-        HolderIndex ix = {0};
         FeedSet *s = calloc(1, sizeof(*s));
         if (!s) {
                 occurrence_list_done(occ);
@@ -254,8 +182,6 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
         s->hold_off = calloc(n + 1, sizeof(*s->hold_off));
         s->feeds = calloc(1 + c->n_posts + c->n_people, sizeof(*s->feeds));
         if (!s->status || !s->events || !s->keys || !s->hold_off || !s->feeds)
-                goto fail;
-        if ((r = holder_index_new(c, &ix)) < 0)
                 goto fail;
 
         /* org (unless feeds.org is false), post-*, person-* */
@@ -285,7 +211,7 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
                     (r = feed_push(&posts[o->post], (uint32_t)i)) < 0)
                         goto fail;
                 size_t h[64];
-                size_t nh = holders_of(&ix, o, o->due, h, ELEMENTSOF(h));
+                size_t nh = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
                 if (used + nh > cap) {
                         cap = (used + nh) * 2;
                         uint32_t *p = realloc(s->holders, cap * sizeof(*p));
@@ -307,11 +233,9 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
                 }
         }
         s->hold_off[n] = (uint32_t)used;
-        holder_index_done(&ix);
         *ret = s;
         return 0;
 fail:
-        holder_index_done(&ix);
         feedset_free(s);
         return r;
 }
