@@ -10,7 +10,7 @@ D=build/dutyd
 runs=${BENCH_RUNS:-3}
 sizes=${BENCH_SIZES:-1000 10000 100000}
 idle=${BENCH_IDLE_SECONDS:-600}
-export DUTYD_FAKE_START=2026-11-24T10:00:00
+export DUTYD_CLOCK=2026-11-24T10:00:00
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 start_daemon() { # config → sets DPID; waits for READY

@@ -18,7 +18,7 @@ CTL=${DUTYCTL:-build/dutyctl}
 runs=${BENCH_RUNS:-5}
 n=${BENCH_ASSIGNMENTS:-10000}
 dur=${BENCH_WRK_SECONDS:-5}
-export DUTYD_TODAY=${DUTYD_TODAY:-2026-03-15} STATE_DIRECTORY=$PWD/$out/feeds-state
+export DUTYD_CLOCK=${DUTYD_CLOCK:-2026-03-15} STATE_DIRECTORY=$PWD/$out/feeds-state
 rm -rf "$STATE_DIRECTORY"; mkdir -p "$STATE_DIRECTORY"
 org=${BENCH_ORG:-true}
 cfg=$out/config-$n.yaml

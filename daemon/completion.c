@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "util.h"
 
 int completion_init(Store *s) {
@@ -55,7 +56,7 @@ int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t
         bind_text(st, 7, in->note);
         bind_text(st, 8, in->evidence);
         bind_text(st, 9, in->source);
-        sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+        sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_now());
         r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
         sqlite3_finalize(st);
         if (r == 0 && ret_id)
@@ -72,7 +73,7 @@ int completion_undo(Store *s, int64_t id, int64_t *ret_id) {
                                    " RETURNING id";
         if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)clock_now());
         if (id > 0)
                 sqlite3_bind_int64(st, 2, id);
         int step = sqlite3_step(st);

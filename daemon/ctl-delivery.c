@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "outbox.h"
 #include "sender.h"
@@ -69,7 +70,7 @@ int verb_send_test(int argc, char **argv) {
                 config_free(cfg);
                 return 1;
         }
-        int64_t now = outbox_now();
+        int64_t now = clock_now();
         char date[64] = "";
         time_t t = (time_t)now;
         struct tm tm;
@@ -82,7 +83,7 @@ int verb_send_test(int argc, char **argv) {
         _cleanup_free_ char *subject =
                 strfmt("【%s】dutyd 测试消息", cfg->org_name ? cfg->org_name : "dutyd");
         _cleanup_free_ char *stamp =
-                strfmt("test:%" PRId64 ":%ld", outbox_now_usec(), (long)random());
+                strfmt("test:%" PRId64 ":%ld", clock_now_usec(), (long)random());
         const char *rcpt = ch->type == CHANNEL_SMTP && ch->n_to ? ch->to[0] : "";
         _cleanup_free_ char *dump = NULL;
         int rc = 1;
@@ -114,7 +115,7 @@ int verb_send_test(int argc, char **argv) {
         } else if (r == -ETIMEDOUT) {
                 printf("✗ 通道 %s 在 %" PRIu64 " 秒内没有应答（投递编号 %s）。\n", ch->id,
                        timeout / 1000000, did);
-                (void)outbox_mark_failed(store, did, outbox_now(), "send-test 超时");
+                (void)outbox_mark_failed(store, did, clock_now(), "send-test 超时");
         } else
                 printf("✗ 发送到通道 %s 失败：%s（投递编号 %s）\n", ch->id,
                        st.last_error[0] ? st.last_error : strerror(r < 0 ? -r : EIO), did);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "feeds.h"
 #include "feedtoken.h"
@@ -275,7 +276,7 @@ static int server_render(Server *sv) {
         int r = feedset_new(sv->config, today, NULL, NULL, &s);
         if (r < 0)
                 return r;
-        r = feeds_update(s, sv->cache, sv->dir, time(NULL), NULL);
+        r = feeds_update(s, sv->cache, sv->dir, clock_now(), NULL);
         feedset_free(s);
         if (r < 0)
                 return r;

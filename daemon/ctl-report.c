@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "completion.h"
 #include "ctl.h"
 #include "donelink.h"
@@ -232,8 +233,7 @@ static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n,
                 for (size_t j = 0; j < n && !ours; j++) {
                         char id[OCCURRENCE_ID_MAX];
                         occurrence_id(c, &f[j].occ, id, sizeof(id));
-                        ours = streq(rows[i].occurrence, id) &&
-                               rows[i].created >= outbox_now() - 60;
+                        ours = streq(rows[i].occurrence, id) && rows[i].created >= clock_now() - 60;
                 }
                 if (!ours)
                         continue;
@@ -277,9 +277,9 @@ int verb_raise(int argc, char **argv) {
         int r = ctl_load_config(&c);
         if (r)
                 return r;
-        time_t now = (time_t)outbox_now();
+        time_t now = (time_t)clock_now();
         Day today = ctl_today(c);
-        int minute = tz_minute(tz_now());
+        int minute = tz_minute(clock_now());
         Firing *f = NULL;
         size_t n = 0;
         r = raise_plan(c, event, today, minute, 0, &f, &n);
@@ -384,7 +384,7 @@ int verb_done_link(int argc, char **argv) {
         _cleanup_free_ char *tok = NULL, *url = NULL;
         r = donelink_init(s);
         if (r == 0)
-                r = donelink_make(s, id, time(NULL) + days * 86400, &tok);
+                r = donelink_make(s, id, clock_now() + days * 86400, &tok);
         if (r == 0 && !(url = donelink_url(c, tok)))
                 r = -ENOMEM;
         if (r < 0)

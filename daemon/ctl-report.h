@@ -5,7 +5,7 @@
  *   dutyctl raise EVENT [--note TEXT]                alert every post responsible for EVENT
  *   dutyctl done-link OCCURRENCE [--days N]          a signed one-time "mark done" URL
  * Contract: as ctl.h (Chinese output, exit status 0 / 1 / 2 usage / 78 config). "Today" is
- * ctl_today() ($DUTYD_TODAY in tests). */
+ * ctl_today() (clock.h). */
 #pragma once
 
 int verb_report(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "completion.h"
 #include "store.h"
 
@@ -21,10 +22,9 @@ int ctl_load_config(Config **ret) {
         Diags d = {0};
         /* The zone is needed for "today" before the config is known: take the default first. */
         (void)tz_use("Asia/Shanghai");
-        Day today = tz_day(tz_now());
-        const char *t = getenv("DUTYD_TODAY");
-        if (t && day_parse(t) != DAY_INVALID)
-                today = day_parse(t);
+        Day today = tz_day(clock_now());
+        if (clock_error())
+                fprintf(stderr, "dutyctl: %s\n", clock_error());
         int r = config_load(path, today, ret, &d);
         Diags shown = {0};
         for (size_t i = 0; i < d.n; i++)
@@ -48,10 +48,7 @@ int ctl_load_config(Config **ret) {
 
 Day ctl_today(const Config *c) {
         (void)c;
-        const char *t = getenv("DUTYD_TODAY");
-        if (t && day_parse(t) != DAY_INVALID)
-                return day_parse(t);
-        return tz_day(tz_now());
+        return tz_day(clock_now());
 }
 
 const char *ctl_state_dir(const Config *c) {

@@ -16,7 +16,7 @@ extern const char *arg_config;
 extern bool ctl_show_warnings;
 /* Loads arg_config; prints its diagnostics to stderr. Returns 0, or EXIT_CONFIG. */
 int ctl_load_config(Config **ret);
-/* Today in the organisation's zone ($DUTYD_TODAY=YYYY-MM-DD overrides, for tests). */
+/* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
 /* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
 const char *ctl_state_dir(const Config *c);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "completion.h"
 #include "donelink.h"
 #include "schedule.h"
@@ -278,7 +279,7 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                               .note = note && *note ? note : NULL,
                               .source = "link"};
         int64_t id = 0;
-        r = donelink_consume(ctx->store, c, req->rest, time(NULL), &in, &id);
+        r = donelink_consume(ctx->store, c, req->rest, clock_now(), &in, &id);
         if (r < 0)
                 return error_page(req, r);
         if (ctx->on_done)
@@ -305,13 +306,13 @@ static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         if (!*token || strchr(token, '/') || strlen(token) >= DONELINK_TOKEN_MAX)
                 return error_page(req, -EBADMSG);
         _cleanup_free_ char *occ_id = NULL;
-        int r = donelink_check(ctx->store, token, time(NULL), &occ_id);
+        int r = donelink_check(ctx->store, token, clock_now(), &occ_id);
         if (r < 0)
                 return error_page(req, r);
         Occurrence o;
         if (schedule_find(c, occ_id, &o) < 0)
                 return error_page(req, -ENOENT);
-        Day today = tz_day(tz_now());
+        Day today = tz_day(clock_now());
         if (req->method == HTTP_POST)
                 return post_done(req, ctx, c, &o, today);
         return form_page(req, c, ctx->store, &o, today);

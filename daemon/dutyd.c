@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "manager.h"
@@ -18,7 +19,7 @@ static int check_config(const char *path) {
         Diags d = {0};
         Config *c = NULL;
         (void)tz_use("Asia/Shanghai");
-        int r = config_load(path, tz_day(tz_now()), &c, &d);
+        int r = config_load(path, tz_day(clock_now()), &c, &d);
         if (r == 0 && config_load_secrets(c, &d) < 0)
                 r = -EINVAL;
         diags_print(&d, stderr);

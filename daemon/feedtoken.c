@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "util.h"
 
 int feedtoken_init(Store *s) {
@@ -63,7 +64,7 @@ static int put(Store *s, const char *feed, const char *token, bool replace) {
                 return -EIO;
         sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
         int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
         sqlite3_finalize(st);
         return r;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "completion.h"
 #include "config.h"
 #include "donelink.h"
@@ -30,9 +31,10 @@
 #include "tz.h"
 #include "util.h"
 
-#define GRACE_SEC 600        /* a reminder later than this is "missed": catch-up digest */
-#define CATCH_UP_MAX_DAYS 31 /* how far back a catch-up looks */
-#define LOOKAHEAD_DAYS 8     /* for the next-reminder status line */
+#define GRACE_SEC 600          /* a reminder later than this is "missed": catch-up digest */
+#define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
+#define LOOKAHEAD_DAYS 8       /* the planning window of the timer */
+#define FAR_LOOKAHEAD_DAYS 400 /* how far the status line looks for the next reminder */
 
 struct Manager {
         sd_event *event;
@@ -127,9 +129,9 @@ static char *completions_signature(Store *s) {
 static void update_status(Manager *m) {
         _cleanup_free_ char *s =
                 strfmt("%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
-                       m->next_text ? "下次提醒 " : "无待发提醒", m->next_text ? m->next_text : "",
-                       "", m->overdue, m->failed, m->config_note ? "；" : "",
-                       m->config_note ? m->config_note : "");
+                       m->next_text ? "下次提醒 " : "一年内无提醒",
+                       m->next_text ? m->next_text : "", "", m->overdue, m->failed,
+                       m->config_note ? "；" : "", m->config_note ? m->config_note : "");
         if (s)
                 (void)sd_notifyf(false, "STATUS=%s", s);
 }
@@ -161,7 +163,7 @@ static int rebuild_feeds_now(Manager *m, Day today) {
         FeedsWriteStats stats = {0};
         int r = feedset_new(m->config, today, feed_status, m->ledger, &set);
         if (r == 0)
-                r = feeds_update(set, m->feed_cache, m->feeds_dir, tz_now(), &stats);
+                r = feeds_update(set, m->feed_cache, m->feeds_dir, clock_now(), &stats);
         if (r == 0)
                 r = feed_cache_load_tokens(m->feed_cache, m->store);
         feedset_free(set);
@@ -197,7 +199,7 @@ static void on_feeds_built(void *userdata, FeedCache *fc, FeedsWriteStats *st, i
         }
         if (m->feeds_again) {
                 m->feeds_again = false;
-                (void)rebuild_feeds(m, tz_day(tz_now()));
+                (void)rebuild_feeds(m, tz_day(clock_now()));
         }
 }
 
@@ -213,7 +215,7 @@ static int rebuild_feeds(Manager *m, Day today) {
         int r = feeds_plan(m->config, today, feed_status, m->ledger, &occ, &st);
         if (r == 0)
                 r = feedbuild_start(m->event, m->config, today, &occ, st, m->feeds_dir,
-                                    m->feed_cache, tz_now(), on_feeds_built, m, &m->feed_build);
+                                    m->feed_cache, clock_now(), on_feeds_built, m, &m->feed_build);
         if (r < 0)
                 log_error("写入日历订阅失败：%s", strerror(-r));
         else
@@ -257,7 +259,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                         char id[OCCURRENCE_ID_MAX];
                         _cleanup_free_ char *token = NULL;
                         occurrence_id(c, &f[i].occ, id, sizeof(id));
-                        time_t expires = tz_instant(f[i].occ.due + 31, 0) - tz_offset();
+                        time_t expires = tz_instant(f[i].occ.due + 31, 0);
                         if (donelink_make(m->store, id, expires, &token) == 0)
                                 links[i] = donelink_url(c, token);
                 }
@@ -265,7 +267,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         size_t queued = 0;
         /* The outbox keeps its own timeline (real time; tests may scale it). */
         (void)now;
-        int r = route_queue(m->store, c, f, n, (const char *const *)links, digest, outbox_now(),
+        int r = route_queue(m->store, c, f, n, (const char *const *)links, digest, clock_now(),
                             &queued);
         for (size_t i = 0; links && i < n; i++)
                 free(links[i]);
@@ -339,21 +341,41 @@ static int process_due(Manager *m, const PlanWindow *w, time_t now) {
         return 0;
 }
 
-static uint64_t real_usec(time_t fake_instant) {
-        /* The injected test clock may be shifted; timers run on the real clock. */
-        return (uint64_t)(fake_instant - tz_offset()) * 1000000ULL;
+static uint64_t real_usec(time_t instant) {
+        /* An injected clock (clock.h) may be shifted or faster; timers run on the real one. */
+        int64_t u = clock_real_usec((int64_t)instant * USEC_PER_SEC_I64);
+        return u > 0 ? (uint64_t)u : 1;
 }
 
-static void describe_next(Manager *m, const Planned *p) {
+static void describe_next(Manager *m, const Planned *p, time_t now) {
         free(m->next_text);
         m->next_text = NULL;
         if (!p)
                 return;
         const Config *c = m->config;
-        char when[17];
+        char when[17], today[17];
         tz_format(p->at, when);
-        m->next_text = strfmt("%s %s·%s", when + 5, c->posts[p->f.occ.post].name,
+        tz_format(now, today);
+        /* "11-25 09:00" this year, "2027-01-05 09:00" beyond it. */
+        bool this_year = strncmp(when, today, 4) == 0;
+        m->next_text = strfmt("%s %s·%s", this_year ? when + 5 : when, c->posts[p->f.occ.post].name,
                               c->duties[p->f.occ.duty].title);
+}
+
+/* The status line names the next reminder however far it is: past the planning window, look
+ * up to a year further (only when the window has none, so at most once a day). */
+static void describe_far_next(Manager *m, time_t now) {
+        Day today = tz_day(now);
+        PlanWindow far;
+        Planned first;
+        time_t at;
+        /* Overlaps the window's last day (which had none), so nothing between is skipped. */
+        Day d0 = today + LOOKAHEAD_DAYS;
+        int r = planner_window(m->config, m->track_from, d0, today + FAR_LOOKAHEAD_DAYS, &far);
+        if (r == 0)
+                r = planner_next(m->config, m->ledger, &far, tz_instant(d0, 0), &at, &first);
+        describe_next(m, r == 0 ? &first : NULL, now);
+        plan_window_done(&far);
 }
 
 /* Arms the one timer: the next reminder, or local midnight, whichever is first. */
@@ -363,7 +385,10 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
         time_t next = midnight;
         Planned first;
         int r = planner_next(m->config, m->ledger, w, now, &next, &first);
-        describe_next(m, r == 0 ? &first : NULL);
+        if (r == 0)
+                describe_next(m, &first, now);
+        else
+                describe_far_next(m, now);
         if (r < 0 || next > midnight)
                 next = midnight;
         m->overdue = planner_overdue_count(m->config, m->ledger, w, today);
@@ -378,7 +403,7 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
 /* Plans the window once (from where processing resumes to a week ahead), then queues what is
  * due and arms the timer. */
 static int tick(Manager *m) {
-        time_t now = tz_now();
+        time_t now = clock_now();
         Day today = tz_day(now);
         if (today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
                 (void)rebuild_feeds(m, today);
@@ -444,7 +469,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                          (unsigned long long)ts.tv_sec * 1000000ULL +
                                  (unsigned long long)ts.tv_nsec / 1000);
         Config *c = NULL;
-        int r = load_config(m->config_path, tz_day(tz_now()), &c, true);
+        int r = load_config(m->config_path, tz_day(clock_now()), &c, true);
         free(m->config_note);
         m->config_note = NULL;
         if (r < 0) {
@@ -468,7 +493,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                         free(m->feeds_dir);
                         m->feeds_dir = dir;
                 }
-                (void)rebuild_feeds(m, tz_day(tz_now()));
+                (void)rebuild_feeds(m, tz_day(clock_now()));
                 config_free(old);
                 log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);
         }
@@ -532,7 +557,7 @@ static int refresh_completions(Manager *m, bool force) {
         m->completions_sig = TAKE_PTR(sig);
         if (!force) {
                 log_info("履职记录有变化，重新计算提醒和日历");
-                (void)rebuild_feeds(m, tz_day(tz_now()));
+                (void)rebuild_feeds(m, tz_day(clock_now()));
                 (void)tick(m);
         }
         return 0;
@@ -618,8 +643,12 @@ static int open_state(Manager *m) {
             (r = donelink_init(m->store)) < 0)
                 return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
-        Day today = tz_day(tz_now());
-        if (meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID)
+        Day today = tz_day(clock_now());
+        /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
+         * ahead (or a state copied from another machine) would otherwise silence every
+         * reminder due before that day. */
+        if (meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID &&
+            day_parse(tf) <= today)
                 m->track_from = day_parse(tf);
         else {
                 char buf[11];
@@ -671,8 +700,10 @@ int manager_new(const char *config_path, Manager **ret) {
         if (!(m->config_path = strdup(config_path)))
                 goto fail;
         (void)tz_use("Asia/Shanghai");
-        if ((r = load_config(config_path, tz_day(tz_now()), &m->config, false)) < 0)
+        if ((r = load_config(config_path, tz_day(clock_now()), &m->config, false)) < 0)
                 goto fail;
+        if (clock_error())
+                log_warning("%s", clock_error());
         if ((r = tz_use(m->config->timezone)) < 0)
                 goto fail;
         if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
@@ -682,7 +713,7 @@ int manager_new(const char *config_path, Manager **ret) {
                 r = r < 0 ? r : -ENOMEM;
                 goto fail;
         }
-        if ((r = rebuild_feeds_now(m, tz_day(tz_now()))) < 0)
+        if ((r = rebuild_feeds_now(m, tz_day(clock_now()))) < 0)
                 goto fail;
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));

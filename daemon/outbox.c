@@ -28,38 +28,6 @@ static OutboxState state_from_string(const char *s) {
         return OUTBOX_FAILED;
 }
 
-/* ---- clock ------------------------------------------------------------------------------- */
-
-static bool clock_parsed;
-static double clock_origin, clock_scale = 1.0;
-
-static void clock_parse(void) {
-        if (clock_parsed)
-                return;
-        clock_parsed = true;
-        const char *e = getenv("DUTYD_TEST_CLOCK");
-        double o, s;
-        if (e && sscanf(e, "%lf:%lf", &o, &s) == 2 && s >= 1.0 && s <= 100000.0) {
-                clock_origin = o;
-                clock_scale = s;
-        }
-}
-
-int64_t outbox_now_usec(void) {
-        struct timespec ts;
-        clock_parse();
-        clock_gettime(CLOCK_REALTIME, &ts);
-        double real = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-        if (clock_scale != 1.0)
-                real = clock_origin + (real - clock_origin) * clock_scale;
-        return (int64_t)(real * 1e6);
-}
-
-double outbox_clock_scale(void) {
-        clock_parse();
-        return clock_scale;
-}
-
 /* ---- schema ------------------------------------------------------------------------------ */
 
 int outbox_init(Store *s) {

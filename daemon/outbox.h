@@ -13,9 +13,7 @@
  *    (created + Channel.give_up_hours, default 24 h) → failed. Permanent errors → failed at once.
  *    A signature/timestamp rejection is re-signed and retried once at once, then failed.
  *  - last_error never holds a secret (payload_scrub()).
- * Clock: unix time, except that tests may set DUTYD_TEST_CLOCK=ORIGIN:SCALE (unix seconds,
- * factor), which makes time run SCALE times faster from ORIGIN for the outbox and the sender
- * only (backoff, give-up, rate limits); all processes of a test share the same timeline. */
+ * Clock: clock.h (backoff, give-up and rate limits follow an injected, faster clock too). */
 #pragma once
 #include <jansson.h>
 #include <stdbool.h>
@@ -50,13 +48,6 @@ typedef struct OutboxRow {
 
 void outbox_row_done(OutboxRow *r); /* frees the strings of one row */
 void outbox_rows_free(OutboxRow *rows, size_t n);
-
-/* The delivery clock (see above). */
-int64_t outbox_now_usec(void);
-static inline int64_t outbox_now(void) {
-        return outbox_now_usec() / 1000000;
-}
-double outbox_clock_scale(void);
 
 int outbox_init(Store *s);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -118,7 +119,7 @@ int raise_event(Store *s, const Config *c, const char *event, const char *note,
         for (size_t i = 0; r == 0 && i < n; i++)
                 f[i].note = note;
         if (r == 0)
-                r = route_queue(s, c, f, n, NULL, false, outbox_now(), ret_queued);
+                r = route_queue(s, c, f, n, NULL, false, clock_now(), ret_queued);
         free(f);
         return r;
 }

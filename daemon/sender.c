@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "clock.h"
 #include "mail.h"
 #include "sign.h"
 #include "util.h"
@@ -313,7 +314,7 @@ static int transfer_start(Sender *s, size_t ci, OutboxRow *row) {
                 r = -EBADMSG;
                 goto fail;
         }
-        int64_t now_ms = outbox_now_usec() / 1000;
+        int64_t now_ms = clock_now_usec() / 1000;
         if (ch->type == CHANNEL_SMTP) {
                 const char *subject = json_string_value(json_object_get(content, "subject"));
                 const char *text = json_string_value(json_object_get(content, "text"));
@@ -375,7 +376,7 @@ fail:
         {
                 char err[256];
                 snprintf(err, sizeof err, "无法生成请求：%s", strerror(-r));
-                (void)outbox_mark_failed(s->store, t->row.id, outbox_now(), err);
+                (void)outbox_mark_failed(s->store, t->row.id, clock_now(), err);
                 if (s->stats) {
                         s->stats->failed++;
                         snprintf(s->stats->last_error, sizeof s->stats->last_error, "%s", err);
@@ -440,7 +441,7 @@ static void transfer_classify(Sender *s, Transfer *t) {
                                                             t->response.len);
                 if (pause > 0 && ci >= 0) {
                         /* The vendor blocks the robot: send nothing more on it until then. */
-                        int64_t until = outbox_now_usec() + (int64_t)pause * USEC_PER_SEC;
+                        int64_t until = clock_now_usec() + (int64_t)pause * USEC_PER_SEC;
                         if (until > s->channels[ci].paused_until)
                                 s->channels[ci].paused_until = until;
                 }
@@ -539,7 +540,7 @@ static void arm_wake(Sender *s, int64_t at, int64_t now) {
                 (void)sd_event_source_set_enabled(s->wake, SD_EVENT_OFF);
                 return;
         }
-        double scale = outbox_clock_scale();
+        double scale = clock_scale();
         int64_t delay = at > now ? (int64_t)((double)(at - now) / scale) : 0;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -635,7 +636,7 @@ static void claim_channel(Sender *s, size_t ci, int64_t now, Claim *claims, size
  * pass, claims what is due (queued → sending), commits (durable), and only then reports the
  * outcomes and starts the new transfers. */
 static void dispatch(Sender *s) {
-        int64_t now = outbox_now_usec(), now_s = now / USEC_PER_SEC;
+        int64_t now = clock_now_usec(), now_s = now / USEC_PER_SEC;
         int64_t wake = INT64_MAX, future;
         Claim claims[MAX_IN_FLIGHT];
         size_t n_claims = 0;
@@ -685,7 +686,7 @@ retry:
         /* The database is busy or failing: the outcomes stay pending (the rows stay `sending`,
          * which a restart would put back to queued); try again in a second. */
         fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
-        arm_wake(s, now + (int64_t)(outbox_clock_scale() * (double)USEC_PER_SEC), now);
+        arm_wake(s, now + (int64_t)(clock_scale() * (double)USEC_PER_SEC), now);
 }
 
 static int on_dispatch(sd_event_source *src, void *userdata) {
@@ -717,7 +718,7 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         s->cfg = cfg;
         if ((r = outbox_init(store)) < 0)
                 goto fail;
-        if (outbox_recover(store, outbox_now()) < 0) {
+        if (outbox_recover(store, clock_now()) < 0) {
                 r = -EIO;
                 goto fail;
         }
@@ -766,7 +767,7 @@ fail:
 Sender *sender_free(Sender *s) {
         if (!s)
                 return NULL;
-        int64_t now_s = outbox_now();
+        int64_t now_s = clock_now();
         /* Outcomes received but not recorded yet are recorded; transfers still in flight go back
          * to the queue (same id next time). One transaction. */
         bool tx = (s->done || s->transfers) && store_begin(s->store) >= 0;

@@ -2,7 +2,6 @@
 #include "tz.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +13,6 @@ int tz_use(const char *zone) {
                 return -errno;
         tzset();
         return 0;
-}
-
-time_t tz_offset(void) {
-        static bool known;
-        static time_t offset;
-        if (!known) {
-                const char *e = getenv("DUTYD_FAKE_START");
-                int y, mo, d, h, mi, sec, n = 0;
-                if (e &&
-                    sscanf(e, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) == 6 &&
-                    !e[n] && ymd_valid(y, mo, d))
-                        offset = tz_instant(day_from_ymd(y, mo, d), h * 60 + mi) + sec - time(NULL);
-                known = true;
-        }
-        return offset;
-}
-
-time_t tz_now(void) {
-        const char *e = getenv("DUTYD_NOW");
-        if (e && *e) {
-                int y, mo, d, h, mi, n = 0;
-                if (sscanf(e, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) == 5 && !e[n] &&
-                    ymd_valid(y, mo, d))
-                        return tz_instant(day_from_ymd(y, mo, d), h * 60 + mi);
-                char *end;
-                long long v = strtoll(e, &end, 10);
-                if (!*end)
-                        return (time_t)v;
-        }
-        return time(NULL) + tz_offset();
 }
 
 Day tz_day(time_t t) {

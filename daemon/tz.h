@@ -1,18 +1,12 @@
 /* tz.h — conversions between instants (time_t) and the organisation's local date and time.
  * Contract: uses the C library's zoneinfo through TZ; one zone per process (the config's), set
- * by tz_use(). Pure otherwise. For tests, "now" can be injected: $DUTYD_NOW (unix seconds, or
- * YYYY-MM-DDTHH:MM local) freezes it; $DUTYD_FAKE_START (YYYY-MM-DDTHH:MM:SS local) makes the
- * clock start there and run at real speed (tz_offset() tells by how much it is shifted, so the
- * daemon can arm real timers for fake instants). */
+ * by tz_use(). Pure otherwise: "now" comes from clock.h. */
 #pragma once
 #include <time.h>
 
 #include "date.h"
 
-int tz_use(const char *zone); /* 0 or -EINVAL */
-time_t tz_now(void);
-/* Injected clock minus real clock, in seconds (0 normally). */
-time_t tz_offset(void);
+int tz_use(const char *zone);         /* 0 or -EINVAL */
 Day tz_day(time_t t);                 /* local date of an instant */
 int tz_minute(time_t t);              /* local minute of the day */
 time_t tz_instant(Day d, int minute); /* local date + minute → instant */

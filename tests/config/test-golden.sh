@@ -6,7 +6,7 @@
 cd "$TOP/tests/config"
 CTL=$ASAN_BIN/dutyctl
 [ -x "$CTL" ] || CTL=$BIN/dutyctl
-export DUTYD_TODAY=2026-03-01
+export DUTYD_CLOCK=2026-03-01
 
 golden() { # name dir file okfile verb...
         local name=$1 dir=$2 file=$3 ok=$4; shift 4

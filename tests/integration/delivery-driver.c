@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "outbox.h"
 #include "sender.h"
 #include "util.h"
@@ -130,7 +131,7 @@ int main(int argc, char **argv) {
                                                      .recipient = rcpt,
                                                      .items = &its[i],
                                                      .n_items = 1};
-                                if (outbox_queue(store, &cfg, &req, outbox_now(), &q) < 0)
+                                if (outbox_queue(store, &cfg, &req, clock_now(), &q) < 0)
                                         return 1;
                                 total += q;
                         }
@@ -143,7 +144,7 @@ int main(int argc, char **argv) {
                                                                   .recipient = rcpt,
                                                                   .items = &its[i + j],
                                                                   .n_items = 1};
-                                if (outbox_queue_many(store, &cfg, reqs, k, outbox_now(), &q) < 0)
+                                if (outbox_queue_many(store, &cfg, reqs, k, clock_now(), &q) < 0)
                                         return 1;
                                 total += q;
                         }
@@ -156,7 +157,7 @@ int main(int argc, char **argv) {
                                              .n_items = (size_t)n,
                                              .mentions = m,
                                              .n_mentions = m[0] ? 1 : 0};
-                        if (outbox_queue(store, &cfg, &req, outbox_now(), &total) < 0)
+                        if (outbox_queue(store, &cfg, &req, clock_now(), &total) < 0)
                                 return 1;
                 }
                 printf("queued %zu\n", total);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dutyd in the foreground, without systemd: the notify protocol (READY, STATUS, RELOADING with
 # MONOTONIC_USEC, STOPPING), a reminder reaching a local webhook sink at its minute (injected
-# clock: DUTYD_FAKE_START), reload with a broken then a good config, a completion recorded by
+# clock: DUTYD_CLOCK), reload with a broken then a good config, a completion recorded by
 # dutyctl while the daemon runs, clean stop, and the grouped catch-up after downtime.
 . "$(dirname "$0")/../lib.sh"
 D=$BIN/dutyd CTL=$BIN/dutyctl
@@ -47,7 +47,7 @@ sink_count() { [ -f "$T/sink/log.jsonl" ] && wc -l <"$T/sink/log.jsonl" || echo 
 
 # 1. Start on Monday 2026-11-23 at 08:59:57: the 7-days-before reminder of the November
 #    meeting (due Mon 11-30) fires at 09:00.
-NOTIFY_SOCKET=$T/notify.sock DUTYD_FAKE_START=2026-11-23T08:59:57 "$D" -c "$T/dutyd.yaml" \
+NOTIFY_SOCKET=$T/notify.sock DUTYD_CLOCK=2026-11-23T08:59:57 "$D" -c "$T/dutyd.yaml" \
         >"$T/dutyd.log" 2>&1 &
 DPID=$!; PIDS+=($DPID)
 check "READY=1 sent" wait_for 10 grep -q 'READY=1' "$T/notify.log"
@@ -80,7 +80,7 @@ check "the new duty is in the feed" wait_for 5 grep -q '隐患排查专项检查
 
 # 4. dutyctl done while the daemon runs: takes effect without a restart.
 before=$(md5sum <"$T/state/feeds/org.ics")
-DUTYD_TODAY=2026-11-23 "$CTL" -c "$T/dutyd.yaml" done m:zz:2026-11:1 --note 已召开 >"$T/done.out" 2>&1
+DUTYD_CLOCK=2026-11-23 "$CTL" -c "$T/dutyd.yaml" done m:zz:2026-11:1 --note 已召开 >"$T/done.out" 2>&1
 check "dutyctl done" grep -q '已记录' "$T/done.out"
 check "daemon notices the completion" wait_for 10 grep -q '履职记录有变化' "$T/dutyd.log"
 check "the feed changes" wait_for 5 sh -c "[ \"\$(md5sum <'$T/state/feeds/org.ics')\" != '$before' ]"
@@ -97,7 +97,7 @@ check "STOPPING=1 sent" grep -q 'STOPPING=1' "$T/notify.log"
 n0=$(sink_count)
 echo permanent >"$T/sink/mode" # this time the receiver refuses for good: reported, not retried
 : >"$T/notify.log"
-NOTIFY_SOCKET=$T/notify.sock DUTYD_FAKE_START=2026-12-01T10:00:00 "$D" -c "$T/dutyd.yaml" \
+NOTIFY_SOCKET=$T/notify.sock DUTYD_CLOCK=2026-12-01T10:00:00 "$D" -c "$T/dutyd.yaml" \
         >"$T/dutyd2.log" 2>&1 &
 DPID=$!; PIDS+=($DPID)
 check "catch-up delivered" wait_for 15 sh -c "[ \$(wc -l <'$T/sink/log.jsonl') -gt $n0 ]"
@@ -110,4 +110,22 @@ check "a permanent refusal is reported" wait_for 10 grep -q '失败，已放弃'
 check "STATUS counts the failed message" wait_for 5 grep -q '发送失败 1 条' "$T/notify.log"
 kill -TERM $DPID; wait $DPID
 check_eq "second run exits 0" 0 "$?"
+
+# 3. The status line names the next reminder however far it is: on 2026-12-28 the only duty is
+#    the report due 2027-01-31 (Sunday → Mon 02-01); its first reminder is 2027-01-25 09:00,
+#    past the timer's planning window, and in another year.
+mkdir -p "$T/far"
+sed -e "s|^state: .*|state: $T/far|" -e '/^duties:/,$d' "$T/dutyd.yaml" >"$T/far.yaml"
+cat >>"$T/far.yaml" <<'YAML'
+duties:
+  - {id: r, post: zz, title: 述职报告, kind: report, rule: 每年1月底前提交上年度书面述职报告}
+YAML
+: >"$T/notify.log"
+NOTIFY_SOCKET=$T/notify.sock DUTYD_CLOCK=2026-12-28T10:00:00 "$D" -c "$T/far.yaml" \
+        >"$T/dutyd3.log" 2>&1 &
+DPID=$!; PIDS+=($DPID)
+check "READY=1 sent (far reminder)" wait_for 10 grep -q 'READY=1' "$T/notify.log"
+check "STATUS names a reminder weeks ahead, with its year" \
+        grep -q 'STATUS=下次提醒 2027-01-25 09:00 镇长·述职报告；' "$T/notify.log"
+kill -TERM $DPID; wait $DPID
 t_done

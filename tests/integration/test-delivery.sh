@@ -3,7 +3,7 @@
 # bodies and signatures as each vendor documents them) and smtpd.py (aiosmtpd, STARTTLS + AUTH).
 # The driver (delivery-driver.c, built here) queues through outbox_queue() and sends with the real
 # sender (curl multi on sd-event). Time runs faster where backoff or rate windows matter
-# (DUTYD_TEST_CLOCK, honoured only by the outbox/sender clock); no real sleeps of minutes.
+# (DUTYD_CLOCK anchored at the test's start, so every process shares one faster timeline); no real sleeps of minutes.
 . "$(dirname "$0")/../lib.sh"
 PY=/usr/bin/python3
 HERE=$TOP/tests/integration
@@ -14,7 +14,7 @@ trap cleanup EXIT
 
 # The driver needs only the delivery modules: built from their sources, so that work in
 # progress elsewhere in daemon/ cannot break this test.
-SRCS=$(printf "$TOP/daemon/%s.c " outbox message payload sign mail sender store util)
+SRCS=$(printf "$TOP/daemon/%s.c " outbox message payload sign mail sender store util clock tz date)
 if ! cc -std=gnu17 -D_GNU_SOURCE -I"$TOP/daemon" $(pkg-config --cflags libcurl libsystemd sqlite3 jansson) \
         -o "$DRV" "$HERE/delivery-driver.c" $SRCS \
         $(pkg-config --libs libcurl libsystemd sqlite3 jansson libcrypto) -lm; then
@@ -69,12 +69,12 @@ kill "$sink_pid"; wait "$sink_pid" 2>/dev/null
 # 2. Receiver down for a while, then back: all delivered, none twice.
 C=$T_TMP/c2; mkdir -p "$C"; start_sink "$C"; spec "$C" "$port"; kill "$sink_pid"; wait "$sink_pid" 2>/dev/null
 for ch in hk wc fs; do "$DRV" "$C/spec.json" enqueue $ch 4 >/dev/null; done
-export DUTYD_TEST_CLOCK="$(date +%s):120"   # 30 s backoff = 0.25 s
+export DUTYD_CLOCK="@$(date +%s)x120"   # 30 s backoff = 0.25 s
 "$DRV" "$C/spec.json" run 30 >"$C/run.out" & drv=$!
 sleep 1.5
 start_sink "$C" "$port"
 wait "$drv"; rc=$?
-unset DUTYD_TEST_CLOCK
+unset DUTYD_CLOCK
 read -r req ids < <(count_ids "$C/log.jsonl")
 check_eq "down then back: drained" 0 "$rc"
 check_eq "down then back: all 12 sent" "sent=12 " "$(states "$C")"
@@ -120,9 +120,9 @@ check "permanent: no secret in errors" bash -c "! '$DRV' '$C/spec.json' list | g
 # 5. 500, 429 and vendor rate-limit codes in a 200 are retried, then delivered once.
 C=$T_TMP/c5; mkdir -p "$C"; echo flaky >"$C/mode"; start_sink "$C"; spec "$C" "$port"
 for ch in wc dt fs hk; do "$DRV" "$C/spec.json" enqueue $ch 3 >/dev/null; done
-export DUTYD_TEST_CLOCK="$(date +%s):120"
+export DUTYD_CLOCK="@$(date +%s)x120"
 "$DRV" "$C/spec.json" run 30 >/dev/null; rc=$?
-unset DUTYD_TEST_CLOCK
+unset DUTYD_CLOCK
 check_eq "flaky (500/429/45009/130101/11232): all 12 sent" "sent=12 " "$(states "$C")"
 check_eq "flaky: each message needed exactly 2 attempts" 12 "$("$DRV" "$C/spec.json" list | awk '$3 == 2' | wc -l)"
 
@@ -146,9 +146,9 @@ check "hang: timed-out messages queued for retry, not lost" grep -q 'queued.*han
 # 7. Rate limits: WeCom 20 a minute (a "minute" lasts 2 s here), Feishu 5 a second (real time).
 C=$T_TMP/c7; mkdir -p "$C"; start_sink "$C"; spec "$C" "$port"
 "$DRV" "$C/spec.json" enqueue wc 45 >/dev/null
-export DUTYD_TEST_CLOCK="$(date +%s):30"
+export DUTYD_CLOCK="@$(date +%s)x30"
 "$DRV" "$C/spec.json" run 20 >/dev/null
-unset DUTYD_TEST_CLOCK
+unset DUTYD_CLOCK
 "$DRV" "$C/spec.json" enqueue fs 12 >/dev/null
 "$DRV" "$C/spec.json" run 20 >/dev/null
 rate=$($PY - "$C/log.jsonl" <<'PY'

@@ -41,7 +41,7 @@ for example, expected in sorted(rows.items()):
     path = os.path.join(top, "config", "examples", example)
     out = subprocess.run([ctl, "-c", path, "upcoming", "--json", "--from", "2026-01-01",
                           "--to", "2027-12-31"], capture_output=True, text=True,
-                         env=dict(os.environ, DUTYD_TODAY="2026-01-01"))
+                         env=dict(os.environ, DUTYD_CLOCK="2026-01-01"))
     result(out.returncode == 0, f"{example}: upcoming runs", out.stderr)
     got = {}
     for line in out.stdout.splitlines():

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 DUTYCTL=${DUTYCTL:-$BIN/dutyctl}
 CHECK="/usr/bin/python3 $TOP/tests/integration/feedcheck.py"
-export DUTYD_TODAY=2026-03-15 STATE_DIRECTORY=$T_TMP/state TZ=Asia/Shanghai
+export DUTYD_CLOCK=2026-03-15 STATE_DIRECTORY=$T_TMP/state TZ=Asia/Shanghai
 mkdir -p "$STATE_DIRECTORY"
 
 if ! "$DUTYCTL" serve --help >/dev/null 2>&1 || ! "$DUTYCTL" feeds --help >/dev/null 2>&1; then

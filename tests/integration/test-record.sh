@@ -32,7 +32,7 @@ duties:
   - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次, document: yj, clause: "二、（一）3"}
   - {id: x, post: bz, per_holder: true, title: 督导检查, rule: 每季度至少1次}
 YAML
-export DUTYD_CONFIG=$T/r/dutyd.yaml DUTYD_TODAY=2026-11-15
+export DUTYD_CONFIG=$T/r/dutyd.yaml DUTYD_CLOCK=2026-11-15
 ctl() { "$CTL" "$@"; }
 ctl_q() { "$CTL" "$@" >/dev/null; }
 check "done on time" ctl_q done m --date 2026-07-10 --note '纪要,第"7"号' --evidence https://e.x/7
@@ -66,7 +66,7 @@ check_eq "upcoming --json shows each month's state" "2026-07=done 2026-08=late 2
 check "upcoming table has a 状态 column" grep -Eq '逾期完成' <<<"$(ctl upcoming --from 2026-07-01 --to 2026-09-30 --duty m)"
 ctl report --period 2026-W47 >/dev/null 2>&1; check_eq "week periods refused (usage)" 2 $?
 ctl report --period 2026 --person nobody >/dev/null 2>&1; check_eq "unknown person" 1 $?
-unset DUTYD_CONFIG DUTYD_TODAY
+unset DUTYD_CONFIG DUTYD_CLOCK
 
 # ---- 2. durability: done, kill -9 dutyd, restart ------------------------------------------------
 mkdir -p "$T/d/state"

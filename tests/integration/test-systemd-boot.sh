@@ -130,7 +130,10 @@ ExecStart=
 ExecStart=/bin/sh -c 'exit 78'
 UNIT
 ns_run timeout 30 systemctl start dutyd.service >/dev/null 2>&1
-# A scheduled restart would show SubState=auto-restart right away.
+# A scheduled restart would show SubState=auto-restart (RestartSec=5s) instead; on a loaded
+# machine the start itself may still be settling, so wait for it to leave "activating".
+_unit_settled() { [ "$(ns_prop dutyd.service ActiveState)" != activating ]; }
+ns_wait 10 _unit_settled
 check_eq "exit 78 (invalid config): failed, no restart scheduled" "failed failed" \
         "$(ns_prop dutyd.service ActiveState) $(ns_prop dutyd.service SubState)"
 ns_run rm -rf /etc/systemd/system/dutyd.service.d

@@ -58,7 +58,7 @@ EOF2
 # The injected clock: Monday 2026-11-23, seconds before the 09:00 reminder (due 11-30).
 ns_unit dutyd.service.d/clock.conf <<EOF2
 [Service]
-Environment=DUTYD_FAKE_START=2026-11-23T08:59:55
+Environment=DUTYD_CLOCK=2026-11-23T08:59:55
 WatchdogSec=3s
 EOF2
 ns_run systemctl enable --now dutyd.socket dutyd.service >/dev/null 2>&1

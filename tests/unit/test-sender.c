@@ -1,5 +1,5 @@
 /* test-sender.c — the sender against a tiny in-process HTTP server, on the test clock
- * (DUTYD_TEST_CLOCK, 600 times faster: ten minutes last one second):
+ * (DUTYD_CLOCK, 600 times faster: ten minutes last one second):
  *  - after DingTalk's 130101 "send too fast" the whole DingTalk channel pauses 10 minutes (the
  *    vendor blocks the robot that long), while another channel keeps sending;
  *  - a batch of webhook messages is sent, each marked sent once. */
@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "testutil.h"
 #include "outbox.h"
 #include "sender.h"
@@ -66,7 +67,7 @@ static void serve_one(Server *sv, int c) {
         pthread_mutex_lock(&sv->lock);
         if (sv->n < MAX_REQ) {
                 snprintf(sv->req[sv->n].path, sizeof sv->req[sv->n].path, "%s", path);
-                sv->req[sv->n].at = outbox_now_usec();
+                sv->req[sv->n].at = clock_now_usec();
                 sv->n++;
         }
         if (strncmp(path, "/dingtalk", 9) == 0)
@@ -172,7 +173,7 @@ static int teardown(void **state) {
 static void insert(Fx *f, const char *channel, const char *occ, char id[OUTBOX_ID_LEN + 1]) {
         const char *occs[1] = {occ}, *steps[1] = {"b7"};
         bool inserted = false;
-        int64_t now = outbox_now();
+        int64_t now = clock_now();
         outbox_delivery_id(occs, steps, 1, channel, "", id);
         assert_int_equal(
                 outbox_insert(f->store, id, channel, "", "upcoming", occ,
@@ -208,7 +209,7 @@ static int on_late(sd_event_source *src, uint64_t usec, void *userdata) {
         (void)src, (void)usec;
         Fx *f = userdata;
         char id[OUTBOX_ID_LEN + 1];
-        f->queued_late_at = outbox_now_usec();
+        f->queued_late_at = clock_now_usec();
         insert(f, "dt", "late:mayor:2026-Q4:1", f->queued_late_id);
         insert(f, "hk", "late:mayor:2026-Q4:1", id);
         (void)sender_kick(f->sender);
@@ -309,9 +310,7 @@ static void test_batch(void **state) {
 
 int main(void) {
         /* Before the first use of the delivery clock: ten minutes last one second. */
-        char clock[64];
-        snprintf(clock, sizeof clock, "%lld:600", (long long)time(NULL));
-        setenv("DUTYD_TEST_CLOCK", clock, 1);
+        setenv("DUTYD_CLOCK", "x600", 1);
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_dingtalk_pause, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batch, setup, teardown),

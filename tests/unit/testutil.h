@@ -16,14 +16,27 @@
 #include "config.h"
 #include "util.h"
 
-/* Writes `yaml` to a temporary file (with `holidays:` pointing at the repo's data unless the
- * text sets it) and loads it. Returns NULL on errors, leaving them in *diags. */
+static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void)st, (void)flag, (void)ftw;
+        return remove(path);
+}
+
+/* Removes a temporary folder and everything in it (what the tests create under /tmp). */
+static inline void rm_tree(const char *dir) {
+        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* Writes `yaml` as dutyd.yaml in a folder of its own (so no stray conf.d/ next to it is read),
+ * with `holidays:` pointing at the repo's data unless the text sets it, and loads it. Returns
+ * NULL on errors, leaving them in *diags. */
 static inline Config *load_yaml_text(const char *yaml, Day today, Diags *diags) {
-        char path[] = "/tmp/dutyd-unit-XXXXXX";
-        int fd = mkstemp(path);
-        if (fd < 0)
+        char dir[] = "/tmp/dutyd-unit-XXXXXX";
+        if (!mkdtemp(dir))
                 return NULL;
-        FILE *f = fdopen(fd, "w");
+        char path[sizeof(dir) + 16];
+        snprintf(path, sizeof(path), "%s/dutyd.yaml", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
         const char *top = getenv("DUTYD_TOP");
         if (strncmp(yaml, "holidays:", 9) != 0 && !strstr(yaml, "\nholidays:"))
                 fprintf(f, "holidays: %s/config/holidays-cn.yaml\n", top ? top : ".");
@@ -31,7 +44,7 @@ static inline Config *load_yaml_text(const char *yaml, Day today, Diags *diags) 
         fclose(f);
         Config *c = NULL;
         int r = config_load(path, today, &c, diags);
-        unlink(path);
+        rm_tree(dir);
         return r < 0 ? NULL : c;
 }
 
@@ -43,14 +56,4 @@ static inline Config *load_ok(const char *yaml) {
         diags_done(&d);
         assert_non_null(c);
         return c;
-}
-
-static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void)st, (void)flag, (void)ftw;
-        return remove(path);
-}
-
-/* Removes a temporary folder and everything in it (what the tests create under /tmp). */
-static inline void rm_tree(const char *dir) {
-        assert_int_equal(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
 }

@@ -1,0 +1,28 @@
+/* clock.h — the one clock of dutyd and dutyctl: "now" as the program sees it.
+ * Contract: the real CLOCK_REALTIME, unless $DUTYD_CLOCK injects another (tests, benchmarks).
+ *     DUTYD_CLOCK=[START][xSCALE]
+ *     START   YYYY-MM-DD (that day at 12:00) or YYYY-MM-DDTHH:MM[:SS] (local time in the zone
+ *             in effect at the first call: dutyd and dutyctl set the organisation's zone
+ *             first): the clock shows START at the program's first reading of it;
+ *             @UNIX-SECONDS: the clock shows the real time at that real instant (so processes
+ *             started at different times share one timeline);
+ *             absent: the real time of the first reading
+ *     SCALE   how many seconds pass per real second (1 to 100000; default 1)
+ * From there it runs SCALE times as fast as the real clock. Timers run on the real clock: clock_real_usec() converts an instant to the real time
+ * at which it happens. Nothing else in dutyd reads the time. */
+#pragma once
+#include <stdint.h>
+#include <time.h>
+
+#define USEC_PER_SEC_I64 INT64_C(1000000)
+
+int64_t clock_now_usec(void);
+static inline time_t clock_now(void) {
+        return (time_t)(clock_now_usec() / USEC_PER_SEC_I64);
+}
+/* Seconds of the clock per real second (1 unless injected). */
+double clock_scale(void);
+/* The real CLOCK_REALTIME (µs) at which the clock shows `usec`. */
+int64_t clock_real_usec(int64_t usec);
+/* A malformed $DUTYD_CLOCK is ignored (the real clock is used); this says why, or NULL. */
+const char *clock_error(void);
