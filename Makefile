@@ -5,6 +5,10 @@ BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+# `make install` on the live system (no DESTDIR) also creates the user and updates the catalog.
+SYSTEM_SETUP ?= $(if $(DESTDIR),0,1)
 DATADIR ?= $(PREFIX)/share/dutyd
 
 CC ?= gcc
@@ -63,9 +67,15 @@ test: all unit
 check-style:
 	bash tests/test-style.sh
 
+# The user and group `dutyd` come from sysusers.d (created here at once on a live system, at
+# boot otherwise); the credentials folder is root's only (tmpfiles.d recreates it at boot).
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
-		$(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(SYSCONFDIR)/dutyd/conf.d
+		$(DESTDIR)$(DATADIR)/examples $(DESTDIR)$(SYSCONFDIR)/dutyd/conf.d \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/dutyd/credentials
+	install -m 644 units/dutyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf
+	sed 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' units/dutyd.tmpfiles >$(DESTDIR)$(TMPFILESDIR)/dutyd.conf
 	install -m 755 $(BUILD)/dutyd $(BUILD)/dutyctl $(DESTDIR)$(BINDIR)/
 	install -m 644 config/holidays-cn.yaml $(DESTDIR)$(DATADIR)/
 	install -m 644 config/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
@@ -80,21 +90,24 @@ install: all
 		install -m 644 $$c $(DESTDIR)$(CATALOGDIR)/; done
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dutyd
 	install -m 644 README.md docs/config.md docs/operations.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/
-	if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then \
+	if [ "$(SYSTEM_SETUP)" = 1 ] && command -v journalctl >/dev/null; then \
 		journalctl --update-catalog || true; fi
+	if [ "$(SYSTEM_SETUP)" = 1 ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/dutyd.conf; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dutyd $(DESTDIR)$(BINDIR)/dutyctl
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(UNITDIR)/dutyd.service $(DESTDIR)$(UNITDIR)/dutyd.socket
 	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf $(DESTDIR)$(TMPFILESDIR)/dutyd.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
 
 # Every build and test dependency, from Debian's packages (run as root).
 DEB_PKGS := build-essential pkg-config clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	sqlite3 faketime python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
-	systemd systemd-container wrk hyperfine time strace openssl curl iproute2 procps
+	systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)

@@ -24,5 +24,11 @@ static inline time_t clock_now(void) {
 double clock_scale(void);
 /* The real CLOCK_REALTIME (µs) at which the clock shows `usec`. */
 int64_t clock_real_usec(int64_t usec);
+/* The clock for delays (timeouts, retries, coalescing) of sd-event time sources: CLOCK_BOOTTIME,
+ * except under libfaketime (the test suite runs under it at other dates, tests/run), which
+ * translates absolute timerfd times as if every clock were CLOCK_REALTIME ("only CLOCK_REALTIME
+ * is handled", libfaketime.c timer_settime_common): there a monotonic or boot-time timer would
+ * expire at once or never, so delays run on CLOCK_REALTIME. */
+clockid_t clock_delay_id(void);
 /* A malformed $DUTYD_CLOCK is ignored (the real clock is used); this says why, or NULL. */
 const char *clock_error(void);

@@ -1505,7 +1505,7 @@ static void set_defaults(Config *c) {
 
 static int fill_defaults_after(Loader *L) {
         Config *c = L->cfg;
-        if (!c->timezone && !(c->timezone = strdup("Asia/Shanghai")))
+        if (!c->timezone && !(c->timezone = strdup(DEFAULT_TIMEZONE)))
                 return -ENOMEM;
         if (!c->org_name) {
                 L->cur = &L->files[0];
@@ -1607,20 +1607,20 @@ static int secret_load(Secret *s, Diags *diags) {
                 return 0;
         _cleanup_free_ char *path = NULL;
         if (s->credential) {
-                const char *dir = getenv("CREDENTIALS_DIRECTORY");
-                if (!dir || !*dir) {
-                        diags_add(diags, false, s->where, 0, 0,
-                                  "credential '%s': $CREDENTIALS_DIRECTORY is not set "
-                                  "(LoadCredential= in the unit)",
-                                  s->credential);
-                        return -ENOENT;
+                /* Under systemd, the service's private copy, where units/dutyd.service's folder
+                 * credential "dutyd" names each file "dutyd_FILE"; otherwise (dutyctl check
+                 * --secrets, send-test, a daemon run by hand) the folder itself. */
+                const char *dir = getenv("CREDENTIALS_DIRECTORY"), *name = s->credential;
+                bool service = dir && *dir;
+                if (!service) {
+                        dir = CREDENTIALS_FOLDER;
+                        if (strncmp(name, "dutyd_", 6) == 0)
+                                name += 6;
                 }
-                path = strfmt("%s/%s", dir, s->credential);
-                /* units/dutyd.service loads the folder /etc/dutyd/credentials as the credential
-                 * "dutyd": systemd names each file in it "dutyd_FILE". */
-                if (path && access(path, F_OK) < 0) {
+                path = strfmt("%s/%s", dir, name);
+                if (service && path && access(path, F_OK) < 0) {
                         free(path);
-                        path = strfmt("%s/dutyd_%s", dir, s->credential);
+                        path = strfmt("%s/dutyd_%s", dir, name);
                 }
         } else
                 path = strdup(s->file);
@@ -1630,8 +1630,11 @@ static int secret_load(Secret *s, Diags *diags) {
         char buf[4096];
         size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
         if (!f || ferror(f)) {
-                diags_add(diags, false, s->where, 0, 0, "cannot read secret '%s': %s", path,
-                          strerror(errno));
+                int e = errno;
+                diags_add(diags, false, s->where, 0, 0, "cannot read secret '%s': %s%s", path,
+                          strerror(e),
+                          e == EACCES && s->credential ? " (credentials are root's: run as root)"
+                                                       : "");
                 return -EIO;
         }
         buf[n] = 0;
@@ -1734,6 +1737,12 @@ Config *config_free(Config *c) {
 const char *config_default_path(void) {
         const char *e = getenv("DUTYD_CONFIG");
         return e && *e ? e : DUTYD_SYSCONFDIR "/dutyd/dutyd.yaml";
+}
+
+char *config_local_url(const Config *c, const char *served) {
+        if (served && *served)
+                return strfmt("http://%s", served);
+        return strfmt("http://%s", c->server.listen ? c->server.listen : DEFAULT_LISTEN);
 }
 
 #define FIND(arr, n)                         \

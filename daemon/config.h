@@ -15,6 +15,17 @@
 #include "date.h"
 #include "rule.h"
 
+/* Defaults and places, each defined here only. */
+#ifndef DUTYD_SYSCONFDIR
+#define DUTYD_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_TIMEZONE "Asia/Shanghai"
+/* The address of units/dutyd.socket: a daemon started without the socket listens there too. */
+#define DEFAULT_LISTEN "127.0.0.1:8027"
+/* Where units/dutyd.service loads credentials from (LoadCredential=dutyd:…); {credential: X}
+ * is read from there when there is no $CREDENTIALS_DIRECTORY. */
+#define CREDENTIALS_FOLDER DUTYD_SYSCONFDIR "/dutyd/credentials"
+
 typedef struct Diag {
         char *file;
         int line, column; /* 1-based; 0 = whole file */
@@ -156,7 +167,7 @@ typedef struct FeedsConfig {
 } FeedsConfig;
 
 typedef struct ServerConfig {
-        char *listen; /* "127.0.0.1:8080"; ignored when systemd passes sockets */
+        char *listen; /* DEFAULT_LISTEN; ignored when systemd passes sockets */
         int max_connections;
         int per_ip_connections;
         int timeout_sec;
@@ -206,13 +217,18 @@ typedef struct Config {
  * to `diags` either way. `today` decides which missing holiday years are warned about. */
 int config_load(const char *path, Day today, Config **ret, Diags *diags);
 Config *config_free(Config *c);
-/* Reads every channel secret (files, or $CREDENTIALS_DIRECTORY). Only the daemon and commands
+/* Reads every channel secret (files, or credentials: $CREDENTIALS_DIRECTORY, else
+ * CREDENTIALS_FOLDER). Only the daemon and commands
  * that send call this, so reading the schedule needs no access to secrets. 0 or negative errno;
  * errors (naming the file, never the content) go to `diags`. */
 int config_load_secrets(Config *c, Diags *diags);
 
 /* Default config path: $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
 const char *config_default_path(void);
+
+/* "http://ADDRESS" of the feed server when no public address is configured: `served` (the
+ * address the daemon actually listens on, e.g. the socket unit's), else server.listen. */
+char *config_local_url(const Config *c, const char *served);
 
 ssize_t config_find_post(const Config *c, const char *id);
 ssize_t config_find_person(const Config *c, const char *id);

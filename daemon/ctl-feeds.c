@@ -52,24 +52,26 @@ static void print_addresses(const char *base, const char *name, const char *titl
         printf("  webcal://%.*s/feeds/%s/%s.ics\n", rl, rest, token, name);
 }
 
-static const char *public_base(const Config *c, char *fallback, size_t n) {
+/* The address a subscriber uses: the public one, else the one the daemon serves (recorded in
+ * the state, e.g. the socket unit's), else server.listen. malloc'd. */
+static char *public_base(const Config *c, Store *store) {
         if (c->feeds.public_url)
-                return c->feeds.public_url;
+                return strdup(c->feeds.public_url);
         if (c->server.public_url)
-                return c->server.public_url;
-        snprintf(fallback, n, "http://%s", c->server.listen ? c->server.listen : "127.0.0.1:8080");
-        fprintf(stderr, "提示：未配置 feeds.public_url，地址按 %s 显示\n", fallback);
-        return fallback;
+                return strdup(c->server.public_url);
+        _cleanup_free_ char *served = NULL;
+        (void)store_meta_get(store, "served_address", &served);
+        char *base = config_local_url(c, served);
+        if (base)
+                fprintf(stderr, "提示：未配置 feeds.public_url，地址按%s %s 显示\n",
+                        served ? "服务实际监听的" : " server.listen", base);
+        return base;
 }
 
 static int open_tokens(const Config *c, Store **ret) {
-        const char *dir = ctl_state_dir(c);
-        int r = store_open(dir, ret);
-        if (r < 0) {
-                fprintf(stderr, "无法打开状态库 %s/state.db：%s\n", dir, strerror(-r));
-                return r;
-        }
-        r = feedtoken_init(*ret);
+        if (ctl_open_state(c, ret))
+                return -EIO;
+        int r = feedtoken_init(*ret);
         if (r < 0) {
                 fprintf(stderr, "无法初始化令牌表：%s\n", store_errmsg(*ret));
                 *ret = store_close(*ret);
@@ -121,10 +123,9 @@ static int feeds_list_cmd(Config *c, const char *only, bool rotate) {
                 feedset_free(s);
                 return 1;
         }
-        char fallback[300];
-        const char *base = public_base(c, fallback, sizeof(fallback));
-        int ret = 0;
-        for (size_t i = 0; i < s->n_feeds; i++) {
+        _cleanup_free_ char *base = public_base(c, store);
+        int ret = base ? 0 : 1;
+        for (size_t i = 0; ret == 0 && i < s->n_feeds; i++) {
                 const Feed *f = &s->feeds[i];
                 if (only && !streq(f->name, only))
                         continue;
@@ -328,7 +329,8 @@ int verb_serve(int argc, char **argv) {
                         printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口] [--dir 目录]\n"
                                "在前台提供日历订阅（GET /feeds/<令牌>/<日历名>.ics），直到 Ctrl-C 或 SIGTERM。\n"
                                "先像 feeds write 一样把日历写入目录，再从这些文件提供。\n"
-                               "  --listen  监听地址，默认 server.listen（127.0.0.1:8080）；端口 0 = 任选\n"
+                               "  --listen  监听地址，默认 server.listen（" DEFAULT_LISTEN
+                               "）；端口 0 = 任选\n"
                                "  --dir     日历文件目录，默认 feeds.dir，否则 状态目录/feeds\n"
                                "  --static 文件  另在 /static（内存）和 /static-file（文件）提供该文件（仅用于性能对比）\n"
                                "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新生成日历、重读令牌。\n");
@@ -365,7 +367,7 @@ int verb_serve(int argc, char **argv) {
                     0 ||
             (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_hup, &sv)) <
                     0 ||
-            (r = sd_event_add_time_relative(e, &tick, CLOCK_MONOTONIC, 60 * 1000000ULL, 0, on_tick,
+            (r = sd_event_add_time_relative(e, &tick, clock_delay_id(), 60 * 1000000ULL, 0, on_tick,
                                             &sv)) < 0) {
                 fprintf(stderr, "事件循环初始化失败：%s\n", strerror(-r));
                 goto out;
@@ -375,7 +377,7 @@ int verb_serve(int argc, char **argv) {
                 scfg.listen = (char *)listen_on;
         r = httpd_new(e, &scfg, sv.cache, &h);
         if (r < 0) {
-                fprintf(stderr, "无法监听 %s：%s\n", scfg.listen ? scfg.listen : "127.0.0.1:8080",
+                fprintf(stderr, "无法监听 %s：%s\n", scfg.listen ? scfg.listen : DEFAULT_LISTEN,
                         strerror(-r));
                 goto out;
         }

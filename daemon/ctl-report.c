@@ -381,11 +381,12 @@ int verb_done_link(int argc, char **argv) {
         Store *s = NULL;
         if (ctl_open_store(c, &s))
                 return config_free(c), 1;
-        _cleanup_free_ char *tok = NULL, *url = NULL;
+        _cleanup_free_ char *tok = NULL, *url = NULL, *served = NULL;
+        (void)store_meta_get(s, "served_address", &served); /* written by the running daemon */
         r = donelink_init(s);
         if (r == 0)
                 r = donelink_make(s, id, clock_now() + days * 86400, &tok);
-        if (r == 0 && !(url = donelink_url(c, tok)))
+        if (r == 0 && !(url = donelink_url(c, served, tok)))
                 r = -ENOMEM;
         if (r < 0)
                 fprintf(stderr, "done-link: 失败：%s\n",

@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,7 +22,7 @@ int ctl_load_config(Config **ret) {
         const char *path = arg_config ? arg_config : config_default_path();
         Diags d = {0};
         /* The zone is needed for "today" before the config is known: take the default first. */
-        (void)tz_use("Asia/Shanghai");
+        (void)tz_use(DEFAULT_TIMEZONE);
         Day today = tz_day(clock_now());
         if (clock_error())
                 fprintf(stderr, "dutyctl: %s\n", clock_error());
@@ -58,24 +59,61 @@ const char *ctl_state_dir(const Config *c) {
         return c && c->state_dir ? c->state_dir : "/var/lib/dutyd";
 }
 
-int ctl_open_store(const Config *c, Store **ret) {
-        const char *dir = ctl_state_dir(c);
+/* Run as root against a state folder owned by the daemon's user, dutyctl becomes that user (and
+ * its group only), so that whatever it creates stays the daemon's. */
+static int become_state_owner(const char *dir) {
         struct stat st;
-        if (geteuid() == 0 && stat(dir, &st) == 0 && st.st_uid != 0) {
-                if (setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
-                        fprintf(stderr, "无法切换到状态目录 %s 的所有者：%s\n", dir,
-                                strerror(errno));
-                        return 1;
-                }
+        if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
+                return 0;
+        if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+                fprintf(stderr, "无法切换到状态目录 %s 的所有者（uid %u）：%s\n", dir,
+                        (unsigned)st.st_uid, strerror(errno));
+                return -errno;
         }
+        return 0;
+}
+
+/* Says why the state cannot be opened, and what to do about it. */
+static void explain_open_error(const char *dir, int r) {
+        if (r != -EACCES && r != -EPERM && r != -EROFS) {
+                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+                return;
+        }
+        struct stat st;
+        struct group *g = stat(dir, &st) == 0 ? getgrgid(st.st_gid) : NULL;
+        fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+        if (r == -EROFS)
+                return;
+        if (g && st.st_gid != 0)
+                fprintf(stderr,
+                        "需要 root 权限，或属于用户组 %s：管理员执行 usermod -aG %s 用户名，"
+                        "重新登录后生效。\n",
+                        g->gr_name, g->gr_name);
+        else
+                fprintf(stderr, "需要 root 权限，或对 %s 有读写权限。\n", dir);
+}
+
+int ctl_open_state(const Config *c, Store **ret) {
+        const char *dir = ctl_state_dir(c);
+        /* Files made here (the database, -wal, -shm, feeds) stay usable by the daemon's group. */
+        umask(0007);
+        if (become_state_owner(dir) < 0)
+                return 1;
         int r = store_open(dir, ret);
         if (r < 0) {
-                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+                explain_open_error(dir, r);
                 return 1;
         }
+        return 0;
+}
+
+int ctl_open_store(const Config *c, Store **ret) {
+        if (ctl_open_state(c, ret))
+                return 1;
         /* Every verb that opens the state may read the record (ledger, history, reports). */
         if (completion_init(*ret) < 0) {
-                fprintf(stderr, "无法初始化状态数据库 %s/state.db：%s\n", dir, store_errmsg(*ret));
+                fprintf(stderr, "无法初始化状态数据库 %s：%s\n", store_path(*ret),
+                        store_errmsg(*ret));
                 *ret = store_close(*ret);
                 return 1;
         }

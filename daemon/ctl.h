@@ -20,8 +20,10 @@ int ctl_load_config(Config **ret);
 Day ctl_today(const Config *c);
 /* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
 const char *ctl_state_dir(const Config *c);
-/* Opens the state database (with the completions table). Run as root against a state folder
- * owned by another user (the daemon's DynamicUser), it first becomes that user, so files it
- * creates stay usable by the daemon. Prints the error; returns 0 or 1. */
+/* Opens the state database. Run as root against a state folder owned by another user (the
+ * daemon's `dutyd`), it first becomes that user, so files it creates stay usable by the daemon;
+ * anyone else needs to be in the folder's group. Prints the error and what to do about it;
+ * returns 0 or 1. ctl_open_store() also creates the completions table. */
 typedef struct Store Store;
+int ctl_open_state(const Config *c, Store **ret);
 int ctl_open_store(const Config *c, Store **ret);

@@ -291,13 +291,11 @@ int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
         return r;
 }
 
-char *donelink_url(const Config *c, const char *token) {
+char *donelink_url(const Config *c, const char *served, const char *token) {
         const char *base = c->server.public_url ? c->server.public_url : c->feeds.public_url;
         _cleanup_free_ char *fallback = NULL;
         if (!base || !*base) {
-                fallback =
-                        strfmt("http://%s", c->server.listen ? c->server.listen : "127.0.0.1:8080");
-                if (!fallback)
+                if (!(fallback = config_local_url(c, served)))
                         return NULL;
                 base = fallback;
         }

@@ -32,9 +32,9 @@ int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrenc
  * its nonce as used and adds the completion (completion_add). *ret_id: the completion id. */
 int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
                      const CompletionInput *in, int64_t *ret_id);
-/* "<server.public_url, else feeds.public_url, else http://server.listen>/done/<token>";
+/* "<server.public_url, else feeds.public_url, else config_local_url(c, served)>/done/<token>";
  * malloc'd, NULL on allocation failure. */
-char *donelink_url(const Config *c, const char *token);
+char *donelink_url(const Config *c, const char *served, const char *token);
 /* A Chinese explanation of an error above. */
 const char *donelink_strerror(int r);
 

@@ -18,7 +18,7 @@
 static int check_config(const char *path) {
         Diags d = {0};
         Config *c = NULL;
-        (void)tz_use("Asia/Shanghai");
+        (void)tz_use(DEFAULT_TIMEZONE);
         int r = config_load(path, tz_day(clock_now()), &c, &d);
         if (r == 0 && config_load_secrets(c, &d) < 0)
                 r = -EINVAL;

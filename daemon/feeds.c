@@ -890,7 +890,7 @@ int feeds_build(FeedSet *s, FeedCache *prev, bool copy_tokens, const char *dir, 
         if (r == 0)
                 r = render_events(s, prev ? prev->memo : NULL, &pool);
         if (r == 0 && dir) {
-                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                if (mkdir(dir, 0775) < 0 && errno != EEXIST)
                         r = -errno;
                 else if ((b.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
                         r = -errno;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "feedtoken.h"
 #include "util.h"
 
@@ -489,7 +490,7 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
                 return r;
         /* Accuracy 1 µs, not sd_event's default 250 ms: a timeout of 0 means MHD has work now
          * (the rest of a response larger than one write, on an edge-triggered socket). */
-        r = sd_event_add_time_relative(h->event, &l->timer, CLOCK_MONOTONIC, 0, 1, on_timer, l);
+        r = sd_event_add_time_relative(h->event, &l->timer, clock_delay_id(), 0, 1, on_timer, l);
         if (r < 0)
                 return r;
         (void)sd_event_source_set_description(l->io, "httpd-io");
@@ -537,7 +538,7 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **re
         }
         if (h->n_listeners == 0) {
                 int fd;
-                r = bind_address(cfg->listen ? cfg->listen : "127.0.0.1:8080", &fd);
+                r = bind_address(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &fd);
                 if (r < 0)
                         goto fail;
                 if ((r = add_listener(h, fd, cfg)) < 0)

@@ -2,7 +2,7 @@
  * route table other modules extend (issue 6: /done/<token> pages).
  * Contract:
  *  - Listens on the stream sockets systemd passes (sd_listen_fds), else on ServerConfig.listen
- *    ("HOST:PORT", "[V6]:PORT", ":PORT"; port 0 = ephemeral; default 127.0.0.1:8080). One MHD
+ *    ("HOST:PORT", "[V6]:PORT", ":PORT"; port 0 = ephemeral; default DEFAULT_LISTEN). One MHD
  *    daemon per socket, MHD_USE_EPOLL without threads: each MHD epoll fd is an sd_event io
  *    source and a timer is re-armed from MHD_get_timeout() after every run, so nothing blocks
  *    the loop and a slow client only holds its own connection (connection, per-IP, memory and
@@ -58,7 +58,7 @@ Httpd *httpd_free(Httpd *h);
 /* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
 void httpd_set_cache(Httpd *h, FeedCache *cache);
-/* Listening sockets and their addresses ("127.0.0.1:8080", "[::1]:8080"). */
+/* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
 

@@ -698,7 +698,7 @@ int ical_render_head(const Config *c, const char *calname, char **ret, size_t *r
         add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALNAME", calname), &ok);
         add(cal,
             text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
-                      c->timezone ? c->timezone : "Asia/Shanghai"),
+                      c->timezone ? c->timezone : DEFAULT_TIMEZONE),
             &ok);
         add(cal, icalproperty_new_refreshinterval(refresh), &ok);
         char *ttl = icaldurationtype_as_ical_string_r(refresh);

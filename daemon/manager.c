@@ -54,6 +54,7 @@ struct Manager {
         char *completions_sig;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
+        char *served;      /* the feed server's first address, "127.0.0.1:8027" */
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
         DonePageContext done_page;
@@ -63,40 +64,6 @@ struct Manager {
 };
 
 /* ---- small state in the database -------------------------------------------------------- */
-
-static int meta_init(Store *s) {
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);");
-}
-
-static int meta_get(Store *s, const char *key, char **ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key = ?", -1, &st,
-                               NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        int r = -ENOENT;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                const unsigned char *v = sqlite3_column_text(st, 0);
-                *ret = v ? strdup((const char *)v) : NULL;
-                r = *ret ? 0 : -ENOMEM;
-        }
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int meta_set(Store *s, const char *key, const char *value) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s),
-                               "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
-                               "UPDATE SET value = excluded.value",
-                               -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        return r;
-}
 
 static int64_t query_int(Store *s, const char *sql) {
         sqlite3_stmt *st = NULL;
@@ -261,7 +228,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                         occurrence_id(c, &f[i].occ, id, sizeof(id));
                         time_t expires = tz_instant(f[i].occ.due + 31, 0);
                         if (donelink_make(m->store, id, expires, &token) == 0)
-                                links[i] = donelink_url(c, token);
+                                links[i] = donelink_url(c, m->served, token);
                 }
         }
         size_t queued = 0;
@@ -333,7 +300,7 @@ static int process_due(Manager *m, const PlanWindow *w, time_t now) {
          * drops as already queued. */
         char buf[32];
         snprintf(buf, sizeof(buf), "%lld", (long long)now);
-        if (meta_set(m->store, "last_processed", buf) < 0)
+        if (store_meta_set(m->store, "last_processed", buf) < 0)
                 log_warning("无法保存处理进度：%s", store_errmsg(m->store));
         m->last_processed = now;
         if (any && m->sender)
@@ -638,26 +605,25 @@ static int open_state(Manager *m) {
         int r = store_open(m->state_dir, &m->store);
         if (r < 0)
                 return log_error("无法打开状态数据库 %s：%s", m->state_dir, strerror(-r)), r;
-        if ((r = meta_init(m->store)) < 0 || (r = completion_init(m->store)) < 0 ||
-            (r = outbox_init(m->store)) < 0 || (r = feedtoken_init(m->store)) < 0 ||
-            (r = donelink_init(m->store)) < 0)
+        if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
+            (r = feedtoken_init(m->store)) < 0 || (r = donelink_init(m->store)) < 0)
                 return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(clock_now());
         /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
          * ahead (or a state copied from another machine) would otherwise silence every
          * reminder due before that day. */
-        if (meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID &&
+        if (store_meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID &&
             day_parse(tf) <= today)
                 m->track_from = day_parse(tf);
         else {
                 char buf[11];
                 m->track_from = today;
                 day_format(today, buf);
-                if ((r = meta_set(m->store, "track_from", buf)) < 0)
+                if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
                         return log_error("无法写入状态数据库：%s", store_errmsg(m->store)), r;
         }
-        if (meta_get(m->store, "last_processed", &lp) == 0)
+        if (store_meta_get(m->store, "last_processed", &lp) == 0)
                 m->last_processed = (time_t)strtoll(lp, NULL, 10);
         m->data_version = query_int(m->store, "PRAGMA data_version");
         return refresh_completions(m, true);
@@ -674,7 +640,7 @@ static int add_sources(Manager *m) {
         if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 1000 * 1000, on_timer,
                                    m)) < 0)
                 return r;
-        if ((r = sd_event_add_time_relative(e, &m->refresh, CLOCK_MONOTONIC, 200 * 1000, 0,
+        if ((r = sd_event_add_time_relative(e, &m->refresh, clock_delay_id(), 200 * 1000, 0,
                                             on_refresh, m)) < 0)
                 return r;
         (void)sd_event_source_set_enabled(m->refresh, SD_EVENT_OFF);
@@ -691,6 +657,21 @@ static int add_sources(Manager *m) {
         return sd_event_set_watchdog(e, true) < 0 ? -EIO : 0;
 }
 
+/* The address actually served (the socket unit's when systemd passes one), for done links and
+ * for `dutyctl feeds list` / `done-link`, which read it from the state. */
+static int note_served_address(Manager *m) {
+        char addr[128];
+        if (httpd_n_listeners(m->httpd) == 0 ||
+            httpd_listener_address(m->httpd, 0, addr, sizeof(addr)) < 0)
+                return 0;
+        free(m->served);
+        if (!(m->served = strdup(addr)))
+                return -ENOMEM;
+        if (store_meta_set(m->store, "served_address", addr) < 0)
+                log_warning("无法写入状态数据库：%s", store_errmsg(m->store));
+        return 0;
+}
+
 int manager_new(const char *config_path, Manager **ret) {
         Manager *m = calloc(1, sizeof(*m));
         if (!m)
@@ -699,7 +680,7 @@ int manager_new(const char *config_path, Manager **ret) {
         int r = -ENOMEM;
         if (!(m->config_path = strdup(config_path)))
                 goto fail;
-        (void)tz_use("Asia/Shanghai");
+        (void)tz_use(DEFAULT_TIMEZONE);
         if ((r = load_config(config_path, tz_day(clock_now()), &m->config, false)) < 0)
                 goto fail;
         if (clock_error())
@@ -723,6 +704,8 @@ int manager_new(const char *config_path, Manager **ret) {
                 log_error("无法启动日历订阅服务：%s", strerror(-r));
                 goto fail;
         }
+        if ((r = note_served_address(m)) < 0)
+                goto fail;
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
                 goto fail;
@@ -757,7 +740,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         sd_event_unref(m->event);
         free(m->config_path), free(m->state_dir), free(m->feeds_dir);
-        free(m->completions_sig), free(m->next_text), free(m->config_note);
+        free(m->completions_sig), free(m->next_text), free(m->config_note), free(m->served);
         free(m);
         return NULL;
 }

@@ -731,9 +731,9 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         s->multi = curl_multi_init();
         if (!s->multi)
                 goto fail;
-        if ((r = sd_event_add_time(e, &s->curl_timer, CLOCK_BOOTTIME, UINT64_MAX, 0, on_curl_timer,
-                                   s)) < 0 ||
-            (r = sd_event_add_time(e, &s->wake, CLOCK_BOOTTIME, UINT64_MAX, 0, on_wake, s)) < 0 ||
+        if ((r = sd_event_add_time(e, &s->curl_timer, clock_delay_id(), UINT64_MAX, 0,
+                                   on_curl_timer, s)) < 0 ||
+            (r = sd_event_add_time(e, &s->wake, clock_delay_id(), UINT64_MAX, 0, on_wake, s)) < 0 ||
             (r = sd_event_add_defer(e, &s->dispatch, on_dispatch, s)) < 0)
                 goto fail;
         (void)sd_event_source_set_enabled(s->curl_timer, SD_EVENT_OFF);
@@ -860,7 +860,7 @@ int sender_run(Store *store, const Config *cfg, const char *only_id, bool one_sh
                 r = -ENOMEM;
                 goto out;
         }
-        r = sd_event_add_time_relative(e, &s->deadline, CLOCK_BOOTTIME, timeout_usec, 0,
+        r = sd_event_add_time_relative(e, &s->deadline, clock_delay_id(), timeout_usec, 0,
                                        on_deadline, s);
         if (r < 0)
                 goto out;

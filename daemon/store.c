@@ -2,9 +2,14 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -13,11 +18,33 @@ struct Store {
         char *path;
 };
 
+/* The database and its -wal/-shm files are shared by the daemon and the administrators of its
+ * group (dutyctl): the daemon runs with UMask=0007 in a setgid state folder, so files are made
+ * 0660 less the umask. SQLite itself creates 0644 (less the umask), which would leave the group
+ * read-only: create the file first, and give the group back what the umask allows on files
+ * that an older release (DynamicUser=, 0600) left behind. SQLite gives -wal/-shm the database's
+ * mode. */
+static int share_with_group(const char *path, bool create) {
+        mode_t mask = umask(0);
+        umask(mask);
+        int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0660);
+        if (fd < 0)
+                return create || errno != ENOENT ? -errno : 0;
+        struct stat st;
+        int r = 0;
+        mode_t want = 0660 & ~mask;
+        if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & want) != want &&
+            fchmod(fd, (st.st_mode & 07777) | want) < 0)
+                r = -errno;
+        close(fd);
+        return r;
+}
+
 int store_open(const char *dir, Store **ret) {
         Store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        if (mkdir(dir, 0770) < 0 && errno != EEXIST) {
                 int r = -errno;
                 free(s);
                 return r;
@@ -27,6 +54,16 @@ int store_open(const char *dir, Store **ret) {
                 free(s);
                 return -ENOMEM;
         }
+        int r = share_with_group(s->path, true);
+        for (size_t i = 0; r == 0 && i < 2; i++) {
+                char side[PATH_MAX];
+                snprintf(side, sizeof(side), "%s%s", s->path, i == 0 ? "-wal" : "-shm");
+                r = share_with_group(side, false);
+        }
+        if (r < 0) {
+                store_close(s);
+                return r;
+        }
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
                 store_close(s);
@@ -35,7 +72,9 @@ int store_open(const char *dir, Store **ret) {
         sqlite3_busy_timeout(s->db, 2000);
         if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
             store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
-            store_exec(s, "PRAGMA foreign_keys=ON") < 0) {
+            store_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
+            store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") <
+                    0) {
                 store_close(s);
                 return -EIO;
         }
@@ -74,4 +113,34 @@ int store_commit(Store *s) {
 }
 void store_rollback(Store *s) {
         (void)store_exec(s, "ROLLBACK");
+}
+
+int store_meta_get(Store *s, const char *key, char **ret) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
+            SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        int r = -ENOENT;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+                const unsigned char *v = sqlite3_column_text(st, 0);
+                *ret = v ? strdup((const char *)v) : NULL;
+                r = *ret ? 0 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+int store_meta_set(Store *s, const char *key, const char *value) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                               "UPDATE SET value = excluded.value",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_finalize(st);
+        return r;
 }

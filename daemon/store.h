@@ -19,5 +19,8 @@ int store_exec(Store *s, const char *sql);
 int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
+/* Small named values (the `meta` table): 0, -ENOENT, -ENOMEM or -EIO. *ret is malloc'd. */
+int store_meta_get(Store *s, const char *key, char **ret);
+int store_meta_set(Store *s, const char *key, const char *value);
 /* Last SQLite error text, for the caller's log line. */
 const char *store_errmsg(Store *s);

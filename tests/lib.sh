@@ -4,7 +4,7 @@ TOP=${DUTYD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=${DUTYD_BIN:-$TOP/build}
 ASAN_BIN=$TOP/build/asan
 export LC_ALL=C.UTF-8
-export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ASAN_OPTIONS=${ASAN_EXTRA:-}detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 _t_n=0 _t_failed=0
 T_TMP=$(mktemp -d /tmp/dutyd-test.XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT

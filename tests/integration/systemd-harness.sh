@@ -4,8 +4,10 @@
 # Recipe: ../shared/systemd-in-ci.md. A boot takes about a second.
 #
 # What it does: `make install PREFIX=/usr/local DESTDIR=<temp>` of THIS tree (the host's
-# /usr/local is not touched), then boots `systemd-nspawn -D / --volatile=yes`: the host's /usr
-# read-only under an empty tmpfs root, with the temp install overlaid (read-only) on /usr/local.
+# /usr/local is not touched), then boots `systemd-nspawn -D / --volatile=yes --private-network`:
+# the host's /usr read-only under an empty tmpfs root, with the temp install overlaid
+# (read-only) on /usr/local, and a network of its own (only its loopback: nothing it binds,
+# 8027 included, meets the host's ports or a dutyd installed on the host).
 # So inside the container dutyd is /usr/local/bin/dutyd, its units are in
 # /usr/local/lib/systemd/system, its catalog in /usr/local/lib/systemd/catalog, and
 # /etc/dutyd is a copy of what `make install` put there (container /etc is a tmpfs). dutyd.service
@@ -27,6 +29,10 @@
 #                           pass through; returns CMD's status. E.g. ns_run systemctl start dutyd
 #   ns_sh 'SCRIPT'          ns_run sh -c 'SCRIPT'
 #   ns_write PATH [MODE]    write stdin to PATH inside the container (parents created).
+#   ns_path PATH            the host's path to PATH inside the container (/proc/LEADER/root/…),
+#                           to read files the container writes.
+#   ns_bg CMD…              start CMD inside the container in the background; sets NS_BG_PID
+#                           (it ends with the container at power-off at the latest).
 #   ns_install_file SRC DST copy a host file to DST inside the container.
 #   ns_install_config FILE [HOLIDAYS]
 #                           FILE → /etc/dutyd/dutyd.yaml, HOLIDAYS (default: the tree's
@@ -80,6 +86,11 @@ ns_run() {
         nsenter -t "$NS_LEADER" -a env SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 LC_ALL=C.UTF-8 "$@"
 }
 ns_sh() { ns_run sh -c "$1"; }
+ns_path() { echo "/proc/$NS_LEADER/root$1"; }
+ns_bg() {
+        nsenter -t "$NS_LEADER" -a env LC_ALL=C.UTF-8 "$@" </dev/null &
+        NS_BG_PID=$!
+}
 
 ns_write() { # PATH [MODE] < content
         ns_run sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$1" "${2:-0644}"
@@ -126,7 +137,8 @@ ns_boot() { # [NAME]
                         --bind-ro="$NS_DEST:/run/dutyd-dest"
                         --bind-ro="$NS_DEST.preset:/etc/systemd/system-preset/00-dutyd-test.preset")
         fi
-        systemd-nspawn -q -D / --volatile=yes -M "$NS_NAME" -b --register=no --keep-unit \
+        systemd-nspawn -q -D / --volatile=yes --private-network -M "$NS_NAME" -b --register=no \
+                --keep-unit \
                 "${mounts[@]}" -- systemd.firstboot=off >"$NS_LOG" 2>&1 </dev/null &
         NS_PID=$!
         if ! ns_wait 10 _ns_find_leader; then
@@ -143,6 +155,10 @@ ns_boot() { # [NAME]
                 ns_sh 'cp -a /run/dutyd-dest/etc/. /etc/ && journalctl --update-catalog' || return 1
                 ns_run systemctl daemon-reload || return 1
         fi
+        # Only loopback here: systemd-networkd-wait-online would hold network-online.target
+        # (which dutyd.service is After=) for its 2-minute timeout.
+        ns_run systemctl mask --runtime --now systemd-networkd-wait-online.service \
+                >/dev/null 2>&1
         return 0
 }
 

@@ -1,11 +1,14 @@
 """Every deadline in tests/data/expected-dates.tsv (worked out by hand, independently of the
 engine, for each seed document's rules in 2026 and 2027) must be what `dutyctl upcoming --json`
 prints for the shipped example configs: same occurrence, same nominal date, same due date."""
+import atexit
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 top = os.environ.get("DUTYD_TOP") or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -37,11 +40,14 @@ with open(os.path.join(top, "tests", "data", "expected-dates.tsv"), encoding="ut
 result(sum(len(v) for v in rows.values()) > 500, "the table has the seed rows",
        str(sum(len(v) for v in rows.values())))
 
+# An empty state of our own: never the machine's /var/lib/dutyd (an installed dutyd).
+state = tempfile.mkdtemp(prefix="dutyd-dates-")
+atexit.register(shutil.rmtree, state, True)
 for example, expected in sorted(rows.items()):
     path = os.path.join(top, "config", "examples", example)
     out = subprocess.run([ctl, "-c", path, "upcoming", "--json", "--from", "2026-01-01",
                           "--to", "2027-12-31"], capture_output=True, text=True,
-                         env=dict(os.environ, DUTYD_CLOCK="2026-01-01"))
+                         env=dict(os.environ, DUTYD_CLOCK="2026-01-01", STATE_DIRECTORY=state))
     result(out.returncode == 0, f"{example}: upcoming runs", out.stderr)
     got = {}
     for line in out.stdout.splitlines():

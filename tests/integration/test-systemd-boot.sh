@@ -97,18 +97,23 @@ ns_unit dutyd.service.d/standin.conf <<'UNIT'
 ExecStart=
 ExecStart=/usr/bin/python3 /etc/dutyd-standin/standin.py
 UNIT
-ns_sh 'install -d -m 0700 /etc/dutyd/credentials &&
-       (umask 077; echo s3cret >/etc/dutyd/credentials/smtp-password)'
+ns_sh '(umask 077; echo s3cret >/etc/dutyd/credentials/smtp-password)'
 check "systemctl enable --now dutyd.socket dutyd.service (stand-in)" \
         ns_run timeout 30 systemctl enable --now dutyd.socket dutyd.service
 st=$(ns_prop dutyd.service StatusText)
 echo "# StatusText: $st"
-check_eq "stand-in STATUS: credential dir loaded, socket passed, state dir" \
-        "测试 creds=dutyd_smtp-password fds=1 state=/var/lib/dutyd" "$st"
+check_eq "stand-in STATUS: credential dir loaded (+ the placeholder), socket passed, state dir" \
+        "测试 creds=dutyd,dutyd_smtp-password fds=1 state=/var/lib/dutyd" "$st"
 check_eq "watchdog armed" 30s "$(ns_prop dutyd.service WatchdogUSec)"
 main_uid=$(ns_sh 'stat -c %u /proc/$(systemctl show -p MainPID --value dutyd)')
-check "runs as a dynamic user (uid $main_uid)" test "${main_uid:-0}" -ge 61184
-check "state in /var/lib/private/dutyd" ns_run test -s /var/lib/private/dutyd/state.db
+check_eq "runs as the static user dutyd (sysusers.d)" "$(ns_run id -u dutyd)" "$main_uid"
+check "state in /var/lib/dutyd" ns_run test -s /var/lib/dutyd/state.db
+check_eq "state folder dutyd:dutyd 2770 (setgid: the group's)" "dutyd:dutyd 2770" \
+        "$(ns_run stat -c '%U:%G %a' /var/lib/dutyd)"
+check_eq "credentials folder root's only (tmpfiles.d / make install)" "root:root 700" \
+        "$(ns_run stat -c '%U:%G %a' /etc/dutyd/credentials)"
+check "no warning about the credentials folder's mode" \
+        ns_sh '! journalctl -u dutyd -o cat | grep -q "already exists but the mode is different"'
 check_eq "feed port 8027 served through the socket" "feed ok $st" \
         "$(ns_run python3 -c 'import socket; s=socket.create_connection(("127.0.0.1", 8027), 5); print(s.recv(200).decode().strip())')"
 check "systemctl reload" ns_run timeout 20 systemctl reload dutyd.service
@@ -121,7 +126,7 @@ check "journal has the stand-in's stop line" ns_sh 'journalctl -u dutyd -o cat |
 check "starts with an empty credentials dir" \
         ns_sh 'rm -f /etc/dutyd/credentials/* && timeout 30 systemctl start dutyd.service'
 ns_run systemctl stop dutyd.service 2>/dev/null
-check "starts with no credentials dir (ConfigurationDirectory= creates it)" \
+check "starts with no credentials dir (SetCredential= fallback)" \
         ns_sh 'rmdir /etc/dutyd/credentials && timeout 30 systemctl start dutyd.service'
 ns_run systemctl stop dutyd.service 2>/dev/null
 ns_unit dutyd.service.d/standin.conf <<'UNIT'

@@ -20,7 +20,8 @@ P=$T_TMP/prefix E=$T_TMP/etc
 if [ -x "$BIN/dutyd" ] && [ -x "$BIN/dutyctl" ]; then
         # -o all: install what is built, do not rebuild (a half-edited tree must not break this)
         check "make install PREFIX=$P (real build/dutyd)" \
-                make -s --no-print-directory -o all install PREFIX="$P" SYSCONFDIR="$E" BUILD="$BIN"
+                make -s --no-print-directory -o all install PREFIX="$P" SYSCONFDIR="$E" BUILD="$BIN" \
+                        SYSTEM_SETUP=0
 else
         echo "# $BIN/dutyd not built: a stand-in executable takes its place"
         mkdir -p "$P/bin" "$P/lib/systemd/system" "$P/lib/systemd/catalog"
@@ -53,7 +54,8 @@ echo "$sec" | grep '^✗' | sed 's/  */ /g; s/^/#   /'
 
 # --- the settings issue 5 requires (guard against a careless edit) ---
 for kv in Type=notify NotifyAccess=main WatchdogSec=30s Restart=on-failure RestartSec=5s \
-        TimeoutStopSec=15s DynamicUser=yes StateDirectory=dutyd Sockets=dutyd.socket \
+        TimeoutStopSec=15s User=dutyd Group=dutyd StateDirectory=dutyd StateDirectoryMode=2770 \
+        UMask=0007 Sockets=dutyd.socket SetCredential=dutyd:none \
         'ExecReload=/bin/kill -HUP $MAINPID'; do
         check "dutyd.service has $kv" grep -qxF "$kv" "$SVC"
 done
@@ -61,6 +63,15 @@ check "dutyd.service has ConfigurationDirectory=dutyd…" grep -q '^Configuratio
 check "dutyd.service has an active LoadCredential=" grep -q '^LoadCredential=' "$SVC"
 check "dutyd.socket ListenStream=127.0.0.1:8027" grep -qxF 'ListenStream=127.0.0.1:8027' "$SOCK"
 check "dutyd.socket Accept=no" grep -qxF 'Accept=no' "$SOCK"
+check "dutyd.socket PartOf=dutyd.service (stop stays stopped)" grep -qxF 'PartOf=dutyd.service' "$SOCK"
+check "no DynamicUser= (its state is unreachable for dutyctl)" bash -c "! grep -q '^DynamicUser=' '$SVC'"
+check "credentials not a ConfigurationDirectory= (the service would own it)" \
+        bash -c "! grep -q '^ConfigurationDirectory=.*credentials' '$SVC'"
+check_eq "sysusers.d installed" 'u dutyd - "dutyd work-safety duty reminders" /var/lib/dutyd' \
+        "$(grep -v '^#' "$P/lib/sysusers.d/dutyd.conf" 2>/dev/null)"
+check_eq "tmpfiles.d installed (credentials folder root's, 0700)" "d $E/dutyd/credentials 0700 root root -" \
+        "$(grep -v '^#' "$P/lib/tmpfiles.d/dutyd.conf" 2>/dev/null)"
+check_eq "make install made the credentials folder 0700" 700 "$(stat -c %a "$E/dutyd/credentials" 2>/dev/null)"
 
 # --- catalog: one entry per MESSAGE_ID, and it compiles ---
 ids_code=$(grep -o '\[EV_[A-Z_]*\] = "[0-9a-f]\{32\}"' daemon/log.c | grep -o '[0-9a-f]\{32\}' | sort)

@@ -175,12 +175,16 @@ static void test_consume_replay(void **state) {
 
 static void test_url(void **state) {
         Fx *f = *state;
-        char *u = donelink_url(f->c, "TOK.SIG");
-        assert_string_equal(u, "http://127.0.0.1:8080/done/TOK.SIG");
+        char *u = donelink_url(f->c, NULL, "TOK.SIG");
+        assert_string_equal(u, "http://127.0.0.1:8027/done/TOK.SIG");
+        free(u);
+        /* The address the daemon really serves (the socket unit's) wins over the default. */
+        u = donelink_url(f->c, "127.0.0.1:9123", "TOK.SIG");
+        assert_string_equal(u, "http://127.0.0.1:9123/done/TOK.SIG");
         free(u);
         free(f->c->server.public_url);
         f->c->server.public_url = strdup("https://duty.example.gov.cn/");
-        u = donelink_url(f->c, "TOK.SIG");
+        u = donelink_url(f->c, NULL, "TOK.SIG");
         assert_string_equal(u, "https://duty.example.gov.cn/done/TOK.SIG");
         free(u);
 }
