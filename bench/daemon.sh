@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 out=$PWD/build/bench/daemon; mkdir -p "$out"
-D=build/dutyd
+D=${DUTYD_BIN:-build/dutyd}
 runs=${BENCH_RUNS:-3}
 sizes=${BENCH_SIZES:-1000 10000 100000}
 idle=${BENCH_IDLE_SECONDS:-600}

@@ -982,10 +982,13 @@ int feed_cache_update(FeedCache *fc, FeedSet *s, time_t now) {
 }
 
 int feed_cache_load_tokens(FeedCache *fc, Store *store) {
-        for (size_t i = 0; i < fc->n; i++) {
-                int r = feedtoken_get(store, fc->entries[i].name, fc->entries[i].token);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        /* One transaction: a first start creates a token per feed (20,001 at county scale). */
+        int r = store_begin(store);
+        for (size_t i = 0; r == 0 && i < fc->n; i++)
+                r = feedtoken_get(store, fc->entries[i].name, fc->entries[i].token);
+        if (r == 0)
+                r = store_commit(store);
+        else
+                store_rollback(store);
+        return r;
 }

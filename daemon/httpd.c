@@ -45,6 +45,7 @@ struct Httpd {
         HttpRoute routes[MAX_ROUTES];
         size_t n_routes;
         struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
+        bool feeds_pending; /* the first build is still running: 503 for every feed */
 };
 
 /* Per-request state, for requests with a body. */
@@ -205,6 +206,10 @@ static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
                                 e = feed_cache_find(h->cache, name);
                 }
         }
+        /* Until the first build after start-up is in, every feed is "later", whatever the
+         * token: nothing is told about which exist. */
+        if (h->feeds_pending)
+                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
         /* Always one constant-time comparison, whether or not the feed exists. */
         bool ok = feedtoken_equal(token, e && e->token[0] ? e->token : dummy);
         explicit_bzero(token, sizeof(token));
@@ -523,6 +528,8 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **re
         h->not_allowed = static_response(NOT_ALLOWED_BODY, "GET, HEAD");
         h->too_large = static_response(TOO_LARGE_BODY, NULL);
         h->unavailable = static_response(UNAVAILABLE_BODY, NULL);
+        if (h->unavailable) /* calendar clients retry then, instead of at their next poll */
+                MHD_add_response_header(h->unavailable, MHD_HTTP_HEADER_RETRY_AFTER, "5");
         if (!h->not_found || !h->not_allowed || !h->too_large || !h->unavailable)
                 goto fail;
         if ((r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
@@ -590,8 +597,13 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
         return 0;
 }
 
+void httpd_set_feeds_pending(Httpd *h) {
+        h->feeds_pending = true;
+}
+
 void httpd_set_cache(Httpd *h, FeedCache *cache) {
         h->cache = cache;
+        h->feeds_pending = false;
 }
 
 size_t httpd_n_listeners(const Httpd *h) {

@@ -58,6 +58,9 @@ Httpd *httpd_free(Httpd *h);
 /* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
 void httpd_set_cache(Httpd *h, FeedCache *cache);
+/* Feeds answer 503 (Retry-After) until the next httpd_set_cache(): the daemon's first build
+ * runs after READY=1. */
+void httpd_set_feeds_pending(Httpd *h);
 /* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);

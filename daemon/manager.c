@@ -57,6 +57,7 @@ struct Manager {
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
+        bool ready; /* READY=1 sent */
         DonePageContext done_page;
         FeedBuild *feed_build; /* a rebuild running in its worker thread */
         bool feeds_again;      /* another rebuild was asked for meanwhile */
@@ -122,23 +123,6 @@ static int feed_status(void *userdata, const Config *c, const Occurrence *o, Day
                             .overdue = st.overdue,
                             .done_on = st.met_on};
         return 0;
-}
-
-/* At start-up, before READY=1: synchronously, so the server never serves an empty cache. */
-static int rebuild_feeds_now(Manager *m, Day today) {
-        FeedSet *set = NULL;
-        FeedsWriteStats stats = {0};
-        int r = feedset_new(m->config, today, feed_status, m->ledger, &set);
-        if (r == 0)
-                r = feeds_update(set, m->feed_cache, m->feeds_dir, clock_now(), &stats);
-        if (r == 0)
-                r = feed_cache_load_tokens(m->feed_cache, m->store);
-        feedset_free(set);
-        if (r < 0)
-                log_error("写入日历订阅失败：%s", strerror(-r));
-        else
-                m->feeds_day = today;
-        return r;
 }
 
 static int rebuild_feeds(Manager *m, Day today);
@@ -372,7 +356,7 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
 static int tick(Manager *m) {
         time_t now = clock_now();
         Day today = tz_day(now);
-        if (today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
+        if (m->ready && today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
                 (void)rebuild_feeds(m, today);
         PlanWindow w;
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
@@ -467,6 +451,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void)tick(m);
         (void)sd_notify(false, "READY=1");
         update_status(m);
+        /* The feeds only now (planning them takes a while at county scale): see manager_new. */
+        m->ready = true;
+        (void)rebuild_feeds(m, tz_day(clock_now()));
         return 0;
 }
 
@@ -694,8 +681,6 @@ int manager_new(const char *config_path, Manager **ret) {
                 r = r < 0 ? r : -ENOMEM;
                 goto fail;
         }
-        if ((r = rebuild_feeds_now(m, tz_day(clock_now()))) < 0)
-                goto fail;
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
                 goto fail;
@@ -704,6 +689,10 @@ int manager_new(const char *config_path, Manager **ret) {
                 log_error("无法启动日历订阅服务：%s", strerror(-r));
                 goto fail;
         }
+        /* READY=1 waits for the config, the state and the next firing only: the feeds are
+         * planned and built after it (in the worker thread), and answer 503 (Retry-After) until
+         * that build is in. */
+        httpd_set_feeds_pending(m->httpd);
         if ((r = note_served_address(m)) < 0)
                 goto fail;
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
@@ -757,6 +746,9 @@ int manager_run(Manager *m) {
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : "无");
         (void)sd_notify(false, "READY=1");
         update_status(m);
+        /* The feeds only now (planning them takes a while at county scale): see manager_new. */
+        m->ready = true;
+        (void)rebuild_feeds(m, tz_day(clock_now()));
         r = sd_event_loop(m->event);
         return r < 0 ? 1 : 0;
 }

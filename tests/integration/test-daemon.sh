@@ -128,4 +128,22 @@ check "READY=1 sent (far reminder)" wait_for 10 grep -q 'READY=1' "$T/notify.log
 check "STATUS names a reminder weeks ahead, with its year" \
         grep -q 'STATUS=下次提醒 2027-01-25 09:00 镇长·述职报告；' "$T/notify.log"
 kill -TERM $DPID; wait $DPID
+
+# 4. READY=1 does not wait for the feeds (built after it, off the loop): meanwhile a feed is
+#    "503, retry in 5 s", never a 404; then it is served.
+mkdir -p "$T/big"
+"$TOP/bench/gen-config" 3000 | sed "1a state: $T/big\nserver: {listen: \"127.0.0.1:0\"}" >"$T/big.yaml"
+feed=$("$CTL" -c "$T/big.yaml" feeds list 2>/dev/null | grep -oE '/feeds/[a-z2-7]{32}/post-p1\.ics' | head -1)
+: >"$T/notify.log"
+NOTIFY_SOCKET=$T/notify.sock DUTYD_CLOCK=2026-11-24T10:00:00 "$D" -c "$T/big.yaml" \
+        >"$T/dutyd4.log" 2>&1 &
+DPID=$!; PIDS+=($DPID)
+check "READY=1 sent (3,000 assignments)" wait_for 20 grep -q 'READY=1' "$T/notify.log"
+addr=$(grep -o '订阅地址 127\.0\.0\.1:[0-9]*' "$T/dutyd4.log" | cut -d' ' -f2)
+first=$(curl -s -o /dev/null -D - "http://$addr$feed" | tr -d '\r')
+echo "# first answer after READY: $(head -n1 <<<"$first")"
+check "… a feed at once: 200, or 503 with Retry-After" bash -c \
+        "grep -q '^HTTP/1.1 200' <<<'$first' || { grep -q '^HTTP/1.1 503' <<<'$first' && grep -qi '^Retry-After: 5' <<<'$first'; }"
+check "… then served" wait_for 30 sh -c "curl -sf 'http://$addr$feed' | grep -q BEGIN:VCALENDAR"
+kill -TERM $DPID; wait $DPID
 t_done
