@@ -11,20 +11,38 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SYSTEM_SETUP ?= $(if $(DESTDIR),0,1)
 DATADIR ?= $(PREFIX)/share/dutyd
 
-CC ?= gcc
+# gcc unless the caller names a compiler (make's own default CC is cc).
+ifeq ($(origin CC),default)
+CC := gcc
+endif
 PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
+# CI (CI=true) builds warning-free or not at all.
+ifeq ($(CI),true)
+WERROR ?= 1
+endif
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 BUILD ?= build
+# Debian's hardening (dpkg-buildflags, "hardening=+all"): stack protector and clash protection,
+# CET, fortified libc calls (not under the sanitizers, which replace them), full RELRO, PIE.
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+LDHARDEN := -Wl,-z,relro -Wl,-z,now -pie
 ifeq ($(SAN),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SAN),thread)
+CFLAGS += -O1 -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+else
+HARDEN += -D_FORTIFY_SOURCE=2
 endif
-ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS)) \
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
+	$(shell pkg-config --cflags $(PKGS)) \
 	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' -MMD -MP
+ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
 MAINS := daemon/dutyd.c daemon/dutyctl.c
@@ -46,22 +64,33 @@ $(BUILD)/libdutyd.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libdutyd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# The programs' objects are kept (not intermediate), so a second make links nothing.
+.SECONDARY: $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(MAINS))
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(BUILD)/libdutyd.a
+$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libdutyd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdutyd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a \
+		$(LIBS) -lcmocka
 
 unit: $(TEST_BIN)
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 all unit
 
-# The whole suite: unit tests (plain and ASan+UBSan), golden config tests, integration tests.
+# The unit tests whose code runs threads (feed rendering, the feed build worker, the sender's
+# test server): also under ThreadSanitizer.
+TSAN_TESTS := test-feedbuild test-ical test-sender
+
+# The whole suite: unit tests (plain, ASan+UBSan, and TSan for the threaded ones), golden config
+# tests, integration tests.
 test: all unit
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 $(PROGS:build/%=build/asan/%) \
 		$(TEST_BIN:build/%=build/asan/%)
+	$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
+		$(addprefix build/tsan/tests/,$(TSAN_TESTS))
 	tests/run
 
 check-style:
@@ -132,4 +161,4 @@ fuzz:
 clean:
 	rm -rf build dutyd dutyctl
 
--include $(wildcard $(BUILD)/obj/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

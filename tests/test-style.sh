@@ -6,10 +6,15 @@ cd "$TOP"
 files=$(git ls-files 'daemon/*.[ch]' 'tests/unit/*.[ch]' 'tests/integration/*.c' 2>/dev/null)
 [ -n "$files" ] || files=$(ls daemon/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
 if command -v clang-format >/dev/null; then
+        # One check for the whole tree (each file is not a test of its own).
+        bad=()
         for f in $files; do
-                if clang-format --dry-run --Werror "$f" >"$T_TMP/cf" 2>&1; then ok "format: $f"; else
-                        fail "format: $f (run clang-format -i $f)"; head -5 "$T_TMP/cf" | sed 's/^/# /'; fi
+                clang-format --dry-run --Werror "$f" >"$T_TMP/cf" 2>&1 && continue
+                bad+=("$f"); head -5 "$T_TMP/cf" | sed 's/^/# /'
         done
+        n=$(echo "$files" | wc -w)
+        if [ ${#bad[@]} -eq 0 ]; then ok "format: all $n C files as .clang-format says"; else
+                fail "format: ${#bad[@]} of $n C files differ (run clang-format -i ${bad[*]})"; fi
 else
         echo "ok 1 - # SKIP clang-format not installed"
 fi
