@@ -52,7 +52,7 @@ TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
 
-.PHONY: all test unit check-style install uninstall deps bench clean asan
+.PHONY: all test unit check-style install uninstall deps bench bench-deps clean asan
 all: $(PROGS)
 	@ln -sf $(BUILD)/dutyd dutyd; ln -sf $(BUILD)/dutyctl dutyctl
 
@@ -140,6 +140,12 @@ DEB_PKGS := build-essential pkg-config clang-format clang libclang-rt-14-dev git
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+
+# The benchmarks' peers, kept out of `make deps` (the README's setup command must not start a
+# web server on the admin's port 80): nginx as the feed server's and the webhook receiver's peer.
+BENCH_PKGS := nginx-light
+bench-deps:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PKGS)
 
 bench: all
 	bench/run

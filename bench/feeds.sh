@@ -5,9 +5,9 @@
 #     BENCH_RUNS runs, MB written, MB/s, peak RSS.
 #  2. `dutyctl serve --dir` (the folder of step 1: nothing rewritten): requests/s (wrk,
 #     keep-alive) for one cached person feed through the feed route (token check, validators,
-#     the file opened and sent with sendfile) beside the same bytes served by the same MHD server
-#     as a plain buffer (/static) and from the file (/static-file, opened per request, sendfile),
-#     and for the 404 of a wrong token — in one run; the server's peak RSS.
+#     the file opened and sent with sendfile) beside the same file served by nginx (its peer:
+#     a static file server, sendfile, keep-alive) on loopback, and for the 404 of a wrong
+#     token — in one run, with the ratio; the server's peak RSS.
 #  BENCH_ORG=false: the same with feeds.org off (no whole-county feed).
 #     (No 304 figure: a 304 carries the representation's Content-Length as RFC 9110 allows,
 #     and wrk's parser then waits for a body that never comes.)
@@ -55,10 +55,11 @@ printf '  peak RSS %.0f MB\n' "$(awk -v r="$rss" 'BEGIN {print r / 1024}')"
 if ! command -v wrk >/dev/null; then echo "wrk missing (make deps): no server numbers"; exit 0; fi
 feed=person-u1
 cp "$dir/$feed.ics" "$out/static.ics"
-"$CTL" -c "$cfg" serve --listen 127.0.0.1:0 --dir "$dir" --static "$out/static.ics" \
-        2>"$out/serve.log" &
+"$CTL" -c "$cfg" serve --listen 127.0.0.1:0 --dir "$dir" 2>"$out/serve.log" &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
+nginx_pid=
+stop_all() { kill $server 2>/dev/null || true; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true; }
+trap stop_all EXIT
 addr=
 for _ in $(seq 600); do
         addr=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$out/serve.log" | head -1 || true)
@@ -68,12 +69,38 @@ done
 [ -n "$addr" ] || { echo "server did not start"; cat "$out/serve.log"; exit 1; }
 path=$("$CTL" -c "$cfg" feeds list 2>/dev/null | grep -oE "/feeds/[a-z2-7]{32}/$feed\.ics" | head -1)
 cmp -s <(curl -s "$addr$path") "$out/static.ics" || echo "warning: served feed differs from the file"
+# The peer: nginx serving the same file (static, sendfile, keep-alive, one worker per core).
+nginx_rps=
+if command -v nginx >/dev/null; then
+        nport=$((20000 + RANDOM % 20000))
+        mkdir -p "$out/nginx"
+        o=$(cd "$out" && pwd) # nginx takes relative paths from its prefix
+        cat >"$out/nginx/nginx.conf" <<NGX
+worker_processes auto; daemon off; pid $o/nginx/nginx.pid; error_log $o/nginx/error.log;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types { text/calendar ics; }
+  client_body_temp_path $o/nginx; proxy_temp_path $o/nginx; fastcgi_temp_path $o/nginx;
+  uwsgi_temp_path $o/nginx; scgi_temp_path $o/nginx;
+  server { listen 127.0.0.1:$nport; root $o; } }
+NGX
+        nginx -c "$o/nginx/nginx.conf" -p "$o/nginx" 2>/dev/null &
+        nginx_pid=$!
+        for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nport/static.ics" && break; sleep 0.1; done
+fi
 rps() { wrk -t2 -c16 -d"${dur}s" "$@" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
 echo "server (wrk -t2 -c16 -d${dur}s, keep-alive), $feed: $(stat -c %s "$out/static.ics") bytes"
-printf '  %-34s %10s req/s\n' "feed route, 200" "$(rps "$addr$path")"
-printf '  %-34s %10s req/s\n' "same bytes from /static (buffer)" "$(rps "$addr/static")"
-printf '  %-34s %10s req/s\n' "same bytes from /static-file" "$(rps "$addr/static-file")"
+feed_rps=$(rps "$addr$path")
+printf '  %-34s %10s req/s\n' "feed route, 200" "$feed_rps"
+if [ -n "$nginx_pid" ]; then
+        nginx_rps=$(rps "http://127.0.0.1:$nport/static.ics")
+        printf '  %-34s %10s req/s  (dutyd/nginx %s)\n' "nginx, the same file" "$nginx_rps" \
+                "$(awk -v a="$feed_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
+else
+        echo "  nginx missing (make bench-deps): no peer figure"
+fi
 printf '  %-34s %10s req/s\n' "wrong token, 404" "$(rps "$addr/feeds/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/$feed.ics")"
 printf '  server peak RSS %s MB\n' "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' /proc/$server/status)"
 kill -TERM $server; wait $server || true
+[ -n "$nginx_pid" ] && { kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; }
 trap - EXIT

@@ -106,13 +106,6 @@ bool calendar_is_working_day(const Calendar *c, Day day) {
         return day_weekday(day) <= 5;
 }
 
-const Holiday *calendar_holiday_at(const Calendar *c, Day day) {
-        for (size_t i = 0; i < c->n_holidays; i++)
-                if (day >= c->holidays[i].from && day <= c->holidays[i].to)
-                        return &c->holidays[i];
-        return NULL;
-}
-
 /* Every run of days off is at most a few weeks long, so these loops are short. */
 Day calendar_next_working_day(const Calendar *c, Day day) {
         while (!calendar_is_working_day(c, day))

@@ -39,8 +39,6 @@ void calendar_seal(Calendar *c);
 
 bool calendar_has_year(const Calendar *c, int year);
 bool calendar_is_working_day(const Calendar *c, Day day);
-/* The holiday a day off belongs to, or NULL. */
-const Holiday *calendar_holiday_at(const Calendar *c, Day day);
 Day calendar_next_working_day(const Calendar *c, Day day);     /* >= day */
 Day calendar_previous_working_day(const Calendar *c, Day day); /* <= day */
 /* The n-th working day after `day` (n >= 1; day itself not counted). */

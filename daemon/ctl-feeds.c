@@ -195,74 +195,6 @@ int verb_feeds(int argc, char **argv) {
 
 /* ---- serve ---- */
 
-/* --static FILE: the file's bytes at /static from a buffer, and at /static-file from the file
- * itself (opened per request, sent with sendfile like the feed route), for comparing the feed
- * route with plain static serving by the same MHD server (bench/feeds.sh). */
-typedef struct StaticFile {
-        char *data;
-        size_t size;
-        const char *path;
-} StaticFile;
-
-static void static_headers(struct MHD_Response *r) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/calendar; charset=utf-8");
-}
-
-static enum MHD_Result static_handler(const HttpRequest *req, void *userdata) {
-        const StaticFile *f = userdata;
-        if (req->rest[0])
-                return httpd_respond_not_found(req);
-        struct MHD_Response *r =
-                MHD_create_response_from_buffer(f->size, f->data, MHD_RESPMEM_PERSISTENT);
-        if (!r)
-                return MHD_NO;
-        static_headers(r);
-        enum MHD_Result q = MHD_queue_response(req->connection, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
-        return q;
-}
-
-static enum MHD_Result static_file_handler(const HttpRequest *req, void *userdata) {
-        const StaticFile *f = userdata;
-        if (req->rest[0])
-                return httpd_respond_not_found(req);
-        int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                if (fd >= 0)
-                        close(fd);
-                return httpd_respond_not_found(req);
-        }
-        struct MHD_Response *r = MHD_create_response_from_fd64((uint64_t)st.st_size, fd);
-        if (!r) {
-                close(fd);
-                return MHD_NO;
-        }
-        static_headers(r);
-        enum MHD_Result q = MHD_queue_response(req->connection, MHD_HTTP_OK, r);
-        MHD_destroy_response(r);
-        return q;
-}
-
-static int read_file(const char *path, StaticFile *ret) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        Buf b = {0};
-        char chunk[65536];
-        size_t k;
-        while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                buf_put(&b, chunk, k);
-        if (ferror(f)) {
-                buf_done(&b);
-                return -EIO;
-        }
-        ret->size = b.len;
-        ret->data = buf_steal(&b);
-        ret->path = path;
-        return ret->data ? 0 : -ENOMEM;
-}
-
 typedef struct Server {
         Config *config;
         Store *store;
@@ -317,13 +249,11 @@ static int on_term(sd_event_source *src, const struct signalfd_siginfo *si, void
 int verb_serve(int argc, char **argv) {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                              {"listen", required_argument, NULL, 'l'},
-                                             {"static", required_argument, NULL, 's'},
                                              {"dir", required_argument, NULL, 'd'},
                                              {}};
-        const char *listen_on = NULL, *static_path = NULL, *dir = NULL;
-        StaticFile static_file = {0};
+        const char *listen_on = NULL, *dir = NULL;
         int o;
-        while ((o = getopt_long(argc, argv, "hl:s:d:", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "hl:d:", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
                         printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口] [--dir 目录]\n"
@@ -332,11 +262,9 @@ int verb_serve(int argc, char **argv) {
                                "  --listen  监听地址，默认 server.listen（" DEFAULT_LISTEN
                                "）；端口 0 = 任选\n"
                                "  --dir     日历文件目录，默认 feeds.dir，否则 状态目录/feeds\n"
-                               "  --static 文件  另在 /static（内存）和 /static-file（文件）提供该文件（仅用于性能对比）\n"
                                "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新生成日历、重读令牌。\n");
                         return 0;
                 case 'l': listen_on = optarg; break;
-                case 's': static_path = optarg; break;
                 case 'd': dir = optarg; break;
                 default: return EXIT_USAGE;
                 }
@@ -381,16 +309,6 @@ int verb_serve(int argc, char **argv) {
                         strerror(-r));
                 goto out;
         }
-        if (static_path) {
-                if ((r = read_file(static_path, &static_file)) < 0 ||
-                    (r = httpd_add_route(h, "/static", HTTP_GET | HTTP_HEAD, static_handler,
-                                         &static_file)) < 0 ||
-                    (r = httpd_add_route(h, "/static-file", HTTP_GET | HTTP_HEAD,
-                                         static_file_handler, &static_file)) < 0) {
-                        fprintf(stderr, "无法提供 %s：%s\n", static_path, strerror(-r));
-                        goto out;
-                }
-        }
         for (size_t i = 0; i < httpd_n_listeners(h); i++) {
                 char a[80];
                 httpd_listener_address(h, i, a, sizeof(a));
@@ -403,7 +321,6 @@ int verb_serve(int argc, char **argv) {
         ret = r < 0 ? 1 : 0;
 out:
         httpd_free(h);
-        free(static_file.data);
         sd_event_source_unref(tick);
         sd_event_unref(e);
         feed_cache_free(sv.cache);

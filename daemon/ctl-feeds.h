@@ -3,8 +3,8 @@
  *   dutyctl feeds list                each feed's https and webcal address (with its token)
  *   dutyctl feeds rotate [FEED]       new token for FEED (all feeds without FEED)
  *   dutyctl serve [--listen ADDR]     the feed server in the foreground until SIGINT/SIGTERM
- *                                     (SIGHUP: re-read tokens and re-render), until dutyd
- *                                     serves feeds itself
+ *                                     (SIGHUP: re-read tokens and re-render), for feeds
+ *                                     published without the daemon
  * Contract: as ctl.h (Chinese output, exit status 0 / 1 / 2 usage / 78 config). Tokens are
  * printed only by `list` and `rotate`, to stdout, on the operator's request. */
 #pragma once

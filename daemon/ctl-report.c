@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "completion.h"
 #include "ctl.h"
 #include "donelink.h"
+#include "log.h"
 #include "outbox.h"
 #include "raise.h"
 #include "report.h"
@@ -173,14 +173,6 @@ int verb_report(int argc, char **argv) {
 
 /* ---- raise ----------------------------------------------------------------------------------- */
 
-static const char *whoami(void) {
-        const char *u = getenv("SUDO_USER");
-        if (u && *u)
-                return u;
-        struct passwd *pw = getpwuid(getuid());
-        return pw ? pw->pw_name : getenv("USER");
-}
-
 static void print_alerted(const Config *c, const Firing *f, size_t n) {
         static const char *const hdr[] = {"职责", "岗位", "在岗人员", "渠道"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
@@ -301,14 +293,19 @@ int verb_raise(int argc, char **argv) {
                 fprintf(stderr, "raise: 失败：%s\n", strerror(-r));
                 return config_free(c), 1;
         }
+        /* Secrets first: root's dutyctl becomes the daemon's user to open the state, and the
+         * credentials are root's. */
+        Diags d = {0};
+        bool secrets = !no_send && config_load_secrets(c, &d) == 0;
         Store *s = NULL;
         if (ctl_open_store(c, &s)) {
+                diags_done(&d);
                 free(f);
                 return config_free(c), 1;
         }
         int64_t eid = 0;
         size_t queued = 0;
-        r = raise_event(s, c, event, note, whoami(), today, minute, now, &eid, &queued);
+        r = raise_event(s, c, event, note, ctl_invoker(), today, minute, now, &eid, &queued);
         if (r < 0)
                 fprintf(stderr, "raise: 记录或入队失败：%s\n",
                         r == -EIO ? store_errmsg(s) : strerror(-r));
@@ -317,20 +314,22 @@ int verb_raise(int argc, char **argv) {
                        "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
                        event, eid, note ? "：" : "", note ? note : "", n, queued);
                 print_alerted(c, f, n);
-                if (!no_send && queued) {
-                        Diags d = {0};
-                        if (config_load_secrets(c, &d) < 0) {
-                                diags_print(&d, stderr);
-                                printf("无法读取渠道密钥，消息留在发送队列，由 dutyd 发送。\n");
-                        } else {
-                                unsigned failed = 0, sent = send_now(s, c, f, n, &failed);
-                                printf("已送达 %u 条%s。\n", sent,
-                                       sent < queued ? "，其余留在发送队列由 dutyd 重试发送" : "");
-                                (void)failed;
-                        }
-                        diags_done(&d);
+                _cleanup_free_ char *field = strfmt("DUTYD_EVENT=%s", event);
+                const char *fields[] = {field, NULL};
+                log_journal(LOG_NOTICE, EV_EVENT_RAISED, field ? fields : NULL,
+                            "事件「%s」（编号 %" PRId64 "）由 %s 发起，通知 %zu 个岗位", event, eid,
+                            ctl_invoker() ? ctl_invoker() : "?", n);
+                if (!no_send && queued && !secrets) {
+                        diags_print(&d, stderr);
+                        printf("无法读取渠道密钥，消息留在发送队列，由 dutyd 发送。\n");
+                } else if (!no_send && queued) {
+                        unsigned failed = 0, sent = send_now(s, c, f, n, &failed);
+                        printf("已送达 %u 条%s。\n", sent,
+                               sent < queued ? "，其余留在发送队列由 dutyd 重试发送" : "");
+                        (void)failed;
                 }
         }
+        diags_done(&d);
         free(f);
         store_close(s);
         config_free(c);

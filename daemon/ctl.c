@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,6 +60,17 @@ const char *ctl_state_dir(const Config *c) {
         return c && c->state_dir ? c->state_dir : "/var/lib/dutyd";
 }
 
+const char *ctl_invoker(void) {
+        static char name[64];
+        if (!name[0]) {
+                const char *u = getenv("SUDO_USER");
+                struct passwd *pw = u && *u ? NULL : getpwuid(getuid());
+                const char *n = u && *u ? u : pw ? pw->pw_name : getenv("USER");
+                snprintf(name, sizeof(name), "%s", n && *n ? n : "?");
+        }
+        return name;
+}
+
 /* Run as root against a state folder owned by the daemon's user, dutyctl becomes that user (and
  * its group only), so that whatever it creates stays the daemon's. */
 static int become_state_owner(const char *dir) {
@@ -97,6 +109,7 @@ int ctl_open_state(const Config *c, Store **ret) {
         const char *dir = ctl_state_dir(c);
         /* Files made here (the database, -wal, -shm, feeds) stay usable by the daemon's group. */
         umask(0007);
+        (void)ctl_invoker(); /* who ran it, before root becomes the daemon's user */
         if (become_state_owner(dir) < 0)
                 return 1;
         int r = store_open(dir, ret);

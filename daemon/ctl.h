@@ -18,6 +18,9 @@ extern bool ctl_show_warnings;
 int ctl_load_config(Config **ret);
 /* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
+/* Who runs dutyctl ($SUDO_USER, else the real user's name), as it was before
+ * ctl_open_state() switched users: what the records name as the one who acted. */
+const char *ctl_invoker(void);
 /* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
 const char *ctl_state_dir(const Config *c);
 /* Opens the state database. Run as root against a state folder owned by another user (the

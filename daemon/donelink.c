@@ -304,15 +304,3 @@ char *donelink_url(const Config *c, const char *served, const char *token) {
                 n--;
         return strfmt("%.*s/done/%s", (int)n, base, token);
 }
-
-const char *donelink_strerror(int r) {
-        switch (r) {
-        case 0: return "有效";
-        case -EBADMSG: return "链接格式不正确";
-        case -EPERM: return "链接无效（签名不符）";
-        case -ESTALE: return "链接已过期";
-        case -EALREADY: return "链接已使用过";
-        case -ENOENT: return "链接对应的事项已不存在";
-        default: return "内部错误";
-        }
-}

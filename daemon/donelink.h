@@ -35,8 +35,6 @@ int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
 /* "<server.public_url, else feeds.public_url, else config_local_url(c, served)>/done/<token>";
  * malloc'd, NULL on allocation failure. */
 char *donelink_url(const Config *c, const char *served, const char *token);
-/* A Chinese explanation of an error above. */
-const char *donelink_strerror(int r);
 
 /* base64url without padding (exposed for tests). Decoding is strict: returns the length, or
  * -EBADMSG for a character outside the alphabet, a bad length or non-zero trailing bits. */

@@ -165,20 +165,6 @@ enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
         return q;
 }
 
-enum MHD_Result httpd_respond(const HttpRequest *req, unsigned status, const char *content_type,
-                              const char *body, size_t len) {
-        struct MHD_Response *r =
-                MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-        if (!r)
-                return MHD_NO;
-        if (content_type)
-                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        common_headers(r);
-        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
-        MHD_destroy_response(r);
-        return q;
-}
-
 static enum MHD_Result queue_static(struct MHD_Connection *c, unsigned status,
                                     struct MHD_Response *r) {
         return r ? MHD_queue_response(c, status, r) : MHD_NO;

@@ -44,6 +44,27 @@ void log_setup(const char *ident) {
                       st.st_dev == dev && st.st_ino == ino;
 }
 
+/* One entry to the journal; false when there is no journal to take it. */
+static bool journal_send(int priority, LogEvent ev, const char *const *fields, const char *msg) {
+        struct iovec iov[32];
+        char *owned[4] = {0};
+        size_t n = 0;
+        owned[0] = strfmt("MESSAGE=%s", msg);
+        owned[1] = strfmt("PRIORITY=%d", priority);
+        owned[2] = strfmt("SYSLOG_IDENTIFIER=%s", log_ident);
+        if (log_event_id(ev))
+                owned[3] = strfmt("MESSAGE_ID=%s", log_event_id(ev));
+        for (size_t i = 0; i < ELEMENTSOF(owned); i++)
+                if (owned[i])
+                        iov[n++] = (struct iovec){owned[i], strlen(owned[i])};
+        for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
+                iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
+        bool ok = owned[0] && sd_journal_sendv(iov, (int)n) >= 0;
+        for (size_t i = 0; i < ELEMENTSOF(owned); i++)
+                free(owned[i]);
+        return ok;
+}
+
 void log_full(int priority, LogEvent ev, const char *const *fields, const char *fmt, ...) {
         static int debug = -1;
         if (debug < 0)
@@ -54,27 +75,16 @@ void log_full(int priority, LogEvent ev, const char *const *fields, const char *
         va_start(ap, fmt);
         char *msg = vstrfmt(fmt, ap);
         va_end(ap);
-        if (!use_journal) {
+        if (!use_journal || !journal_send(priority, ev, fields, msg ? msg : fmt))
                 fprintf(stderr, "%s: %s\n", log_ident, msg ? msg : fmt);
-                free(msg);
-                return;
-        }
-        struct iovec iov[32];
-        char *owned[4] = {0};
-        size_t n = 0;
-        owned[0] = strfmt("MESSAGE=%s", msg ? msg : fmt);
-        owned[1] = strfmt("PRIORITY=%d", priority);
-        owned[2] = strfmt("SYSLOG_IDENTIFIER=%s", log_ident);
-        if (log_event_id(ev))
-                owned[3] = strfmt("MESSAGE_ID=%s", log_event_id(ev));
-        for (size_t i = 0; i < ELEMENTSOF(owned); i++)
-                if (owned[i])
-                        iov[n++] = (struct iovec){owned[i], strlen(owned[i])};
-        for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
-                iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
-        if (sd_journal_sendv(iov, (int)n) < 0)
-                fprintf(stderr, "%s: %s\n", log_ident, msg ? msg : fmt);
-        for (size_t i = 0; i < ELEMENTSOF(owned); i++)
-                free(owned[i]);
+        free(msg);
+}
+
+void log_journal(int priority, LogEvent ev, const char *const *fields, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *msg = vstrfmt(fmt, ap);
+        va_end(ap);
+        (void)journal_send(priority, ev, fields, msg ? msg : fmt);
         free(msg);
 }

@@ -7,7 +7,7 @@
 
 typedef enum LogEvent {
         EV_NONE,
-        EV_STARTED,         /* ready: config loaded, state open, feeds written */
+        EV_STARTED,         /* ready: config loaded, state open, next reminder planned */
         EV_CONFIG_REJECTED, /* a reload found errors; the old config stays */
         EV_CONFIG_RELOADED,
         EV_REMINDER_SENT,   /* a message was accepted by its receiver */
@@ -24,6 +24,11 @@ typedef enum LogEvent {
 void log_setup(const char *ident);
 /* Log a message. `fields` is NULL or a NULL-terminated list of "DUTYD_X=value" strings. */
 void log_full(int priority, LogEvent ev, const char *const *fields, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* To the journal whatever stderr is (dutyctl's record of what an administrator did, e.g. raise);
+ * nothing when there is no journal. */
+void log_journal(int priority, LogEvent ev, const char *const *fields, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
 #define log_error(...) log_full(LOG_ERR, EV_NONE, NULL, __VA_ARGS__)

@@ -54,26 +54,15 @@ int mail_encode_words(const char *text, char **ret) {
         return 0;
 }
 
-int mail_format_date(int64_t t, const char *tz, char *buf, size_t n) {
+int mail_format_date(int64_t t, char *buf, size_t n) {
         static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
         static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         struct tm tm;
         time_t tt = (time_t)t;
-        _cleanup_free_ char *old = NULL;
-        const char *o = getenv("TZ");
-        if (o && !(old = strdup(o)))
-                return -ENOMEM;
-        /* The process is single-threaded; switch TZ just for this conversion. */
-        setenv("TZ", tz && *tz ? tz : "UTC", 1);
-        tzset();
-        bool ok = localtime_r(&tt, &tm) != NULL;
-        if (old)
-                setenv("TZ", old, 1);
-        else
-                unsetenv("TZ");
-        tzset();
-        if (!ok)
+        /* In the process's zone (the organisation's, set once at start by tz_use()): never a
+         * TZ switch here, which other threads (the feed build) would see. */
+        if (!localtime_r(&tt, &tm))
                 return -EINVAL;
         long off = tm.tm_gmtoff / 60;
         char sign = off < 0 ? '-' : '+';
@@ -139,8 +128,8 @@ static int add_header(struct curl_slist **l, char *line) {
         return 0;
 }
 
-int mail_new(const Channel *ch, const char *tz, const char *delivery_id, const char *to,
-             const char *subject, const char *body, int64_t now, MailMessage **ret) {
+int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
+             const char *body, int64_t now, MailMessage **ret) {
         if (!ch->url || !address_ok(ch->from) || !address_ok(to))
                 return -EINVAL;
         bool implicit = strncmp(ch->url, "smtps://", 8) == 0;
@@ -158,7 +147,7 @@ int mail_new(const Channel *ch, const char *tz, const char *delivery_id, const c
                 goto fail;
         if ((r = mail_encode_words(subject ? subject : "", &subj)) < 0 ||
             (r = mail_message_id(delivery_id, ch->from, &mid)) < 0 ||
-            (r = mail_format_date(now, tz, date, sizeof date)) < 0 ||
+            (r = mail_format_date(now, date, sizeof date)) < 0 ||
             (r = mail_crlf(body ? body : "", &m->body)) < 0)
                 goto fail;
         if (ch->from_name && *ch->from_name) {

@@ -22,13 +22,13 @@ typedef struct MailMessage {
 
 /* "=?UTF-8?B?…?=" words joined by "\r\n " (ASCII-only text is returned as is). */
 int mail_encode_words(const char *text, char **ret);
-/* "Tue, 22 Aug 2026 14:08:43 +0800" for unix time t in zone tz (NULL = UTC). */
-int mail_format_date(int64_t t, const char *tz, char *buf, size_t n);
+/* "Tue, 22 Aug 2026 14:08:43 +0800" for unix time t in the process's zone (tz.h). */
+int mail_format_date(int64_t t, char *buf, size_t n);
 /* "<ID@domain-of-from>" */
 int mail_message_id(const char *delivery_id, const char *from, char **ret);
 /* LF or CR LF → CR LF. */
 int mail_crlf(const char *text, char **ret);
 
-int mail_new(const Channel *ch, const char *tz, const char *delivery_id, const char *to,
-             const char *subject, const char *body, int64_t now, MailMessage **ret);
+int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
+             const char *body, int64_t now, MailMessage **ret);
 MailMessage *mail_free(MailMessage *m);

@@ -37,12 +37,6 @@ size_t message_byte_limit(ChannelType t) {
         }
 }
 
-const char *message_default_template(TemplateKind k) {
-        if ((unsigned)k >= _TEMPLATE_MAX)
-                return "";
-        return default_templates[k];
-}
-
 size_t utf8_truncate(const char *s, size_t max) {
         size_t n = strlen(s);
         if (n <= max)

@@ -52,9 +52,6 @@ typedef struct MessageText {
  * 20000 B; Feishu body 20 KB) with room for JSON escaping and the other fields. */
 size_t message_byte_limit(ChannelType t);
 
-/* The built-in template of a kind (never NULL). */
-const char *message_default_template(TemplateKind k);
-
 /* Renders one template against one item (a NULL item is allowed for the digest header). */
 int message_expand(const char *tmpl, const char *org, const MessageItem *it, size_t count,
                    char **ret);

@@ -8,15 +8,6 @@
 
 #define MAX_HOLDERS 64
 
-const char *report_state_to_zh(ReportState s) {
-        switch (s) {
-        case REPORT_ON_TIME: return "按时完成";
-        case REPORT_LATE: return "逾期完成";
-        case REPORT_MISSED: return "未完成";
-        default: return "未到期";
-        }
-}
-
 static ReportState state_of(const OccStatus *st) {
         if (st->met)
                 return st->late ? REPORT_LATE : REPORT_ON_TIME;

@@ -44,8 +44,6 @@ typedef enum ReportState {
         REPORT_OPEN,
 } ReportState;
 
-const char *report_state_to_zh(ReportState s); /* 按时完成 逾期完成 未完成 未到期 */
-
 /* person / post: -1 = any. -ENOMEM or 0. */
 int report_build(const Config *c, const Ledger *l, Day from, Day to, Day today, ssize_t person,
                  ssize_t post, Report *ret);

@@ -52,27 +52,15 @@ bool rule_equal(const Rule *a, const Rule *b) {
         return true;
 }
 
-static const char *const period_names[_PERIOD_MAX] = {
-        [PERIOD_WEEK] = "week", [PERIOD_MONTH] = "month", [PERIOD_QUARTER] = "quarter",
-        [PERIOD_HALF] = "half", [PERIOD_YEAR] = "year",
-};
 static const char *const period_zh[_PERIOD_MAX] = {
         [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",
 };
 
-const char *period_kind_to_string(PeriodKind k) {
-        return k > PERIOD_NONE && k < _PERIOD_MAX ? period_names[k] : "none";
-}
 const char *period_kind_to_zh(PeriodKind k) {
         return k > PERIOD_NONE && k < _PERIOD_MAX ? period_zh[k] : "";
 }
-PeriodKind period_kind_from_string(const char *s) {
-        for (int k = PERIOD_WEEK; k < _PERIOD_MAX; k++)
-                if (streq(s, period_names[k]))
-                        return (PeriodKind)k;
-        return PERIOD_NONE;
-}
+
 int period_kind_months(PeriodKind k) {
         switch (k) {
         case PERIOD_MONTH: return 1;
@@ -81,17 +69,6 @@ int period_kind_months(PeriodKind k) {
         case PERIOD_YEAR: return 12;
         default: return 0;
         }
-}
-
-static const char *const move_names[] = {"postpone", "earlier", "none"};
-const char *holiday_move_to_string(HolidayMove m) {
-        return move_names[m];
-}
-int holiday_move_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(move_names); i++)
-                if (streq(s, move_names[i]))
-                        return (int)i;
-        return -EINVAL;
 }
 
 /* ---- phrase parser ---------------------------------------------------------------------- */

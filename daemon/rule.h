@@ -47,11 +47,7 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
-const char *period_kind_to_string(PeriodKind k); /* "year" … */
-PeriodKind period_kind_from_string(const char *s);
 const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 */
 int period_kind_months(PeriodKind k);        /* 12 6 3 1, 0 for week */
-const char *holiday_move_to_string(HolidayMove m);
-int holiday_move_from_string(const char *s); /* -EINVAL when unknown */
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

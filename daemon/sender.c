@@ -318,8 +318,8 @@ static int transfer_start(Sender *s, size_t ci, OutboxRow *row) {
         if (ch->type == CHANNEL_SMTP) {
                 const char *subject = json_string_value(json_object_get(content, "subject"));
                 const char *text = json_string_value(json_object_get(content, "text"));
-                r = mail_new(ch, s->cfg->timezone, t->row.id, t->row.recipient, subject, text,
-                             now_ms / 1000, &t->mail);
+                r = mail_new(ch, t->row.id, t->row.recipient, subject, text, now_ms / 1000,
+                             &t->mail);
                 if (r < 0)
                         goto fail;
                 t->easy = t->mail->easy;
@@ -822,13 +822,6 @@ int sender_set_config(Sender *s, const Config *cfg) {
                 return r;
         }
         return sender_kick(s);
-}
-
-int sender_next_wakeup(Sender *s, uint64_t *ret) {
-        if (s->next_wake == 0)
-                return -ENOENT;
-        *ret = s->next_wake;
-        return 0;
 }
 
 unsigned sender_in_flight(const Sender *s) {

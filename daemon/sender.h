@@ -41,9 +41,6 @@ void sender_set_notify(Sender *s, SenderNotify fn, void *userdata);
 int sender_kick(Sender *s);
 /* Reload: use `cfg` from now on (rate-limit history is kept per channel id). */
 int sender_set_config(Sender *s, const Config *cfg);
-/* CLOCK_REALTIME µs (real time) at which the sender next wakes up by itself; -ENOENT if never
- * (nothing queued, nothing in flight). */
-int sender_next_wakeup(Sender *s, uint64_t *ret);
 /* Transfers in flight. */
 unsigned sender_in_flight(const Sender *s);
 

@@ -42,7 +42,7 @@ static inline bool streq_ptr(const char *a, const char *b) {
 char *strfmt(const char *fmt, ...) _printf_(1, 2);
 char *vstrfmt(const char *fmt, va_list ap) _printf_(1, 0);
 
-/* Growable byte buffer; `data` is always NUL-terminated when len > 0 or after buf_putc. */
+/* Growable byte buffer; `data` is NUL-terminated whenever it is not NULL. */
 typedef struct Buf {
         char *data;
         size_t len, cap;

@@ -54,6 +54,7 @@ routes:
   - {channels: [hook]}
 duties:
   - {id: m, post: zz, title: 安全生产工作会议, kind: meeting, rule: 每月至少1次}
+  - {id: acc, post: zz, title: 事故应急处置, event: 事故}
 $1
 YAML
 }
@@ -112,6 +113,12 @@ n_before=$(grep -c . "$SINK_LOG")
 check "root: dutyctl send-test hook (credential read as root)" in_ns 'dutyctl send-test hook'
 check "… reaches the sink" wait_for 10 sh -c "[ \$(grep -c . '$SINK_LOG') -gt $n_before ]"
 check "root: dutyctl check --secrets" in_ns 'dutyctl check --secrets'
+n_before=$(grep -c . "$SINK_LOG")
+check "root: dutyctl raise (sent at once: secrets read as root)" in_ns \
+        'dutyctl raise 事故 --note 演练 | grep -q 已送达'
+check "… the alert reaches the sink" wait_for 10 sh -c "[ \$(grep -c . '$SINK_LOG') -gt $n_before ]"
+check "… recorded in the journal by whom (MESSAGE_ID of the catalog)" in_ns \
+        'journalctl MESSAGE_ID=4365c190b57d42bd9750d625b639d693 -o cat --no-pager | grep -q "由 root 发起"'
 # A member of the group dutyd, and somebody else (setpriv: no PAM in the container).
 printf 'u alice -\nm alice dutyd\nu bob -\n' | ns_run systemd-sysusers - >/dev/null 2>&1
 as() { local u=$1; shift; ns_run setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
@@ -130,7 +137,7 @@ config "  - {id: n, post: zz, title: 检查, rule: 每天一次}" >"$T_TMP/bad.y
 ns_install_config "$T_TMP/bad.yaml"
 ns_run systemctl reload dutyd >/dev/null 2>&1
 check "journal has the error with its location" wait_for 10 in_ns \
-        "journalctl -u dutyd --no-pager | grep -q 'dutyd.yaml:13:[0-9]*: cannot understand rule'"
+        "journalctl -u dutyd --no-pager | grep -q 'dutyd.yaml:14:[0-9]*: cannot understand rule'"
 check "still active after a bad reload" test "$(ns_run systemctl is-active dutyd)" = active
 check "STATUS says the old config stays" wait_for 5 in_ns \
         'systemctl show -p StatusText --value dutyd | grep -q 重新加载失败'
