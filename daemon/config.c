@@ -1566,6 +1566,28 @@ static int load_all(Loader *L, const char *path) {
 
 static int build_holders_index(Config *c);
 
+/* More people on one post than MAX_POST_HOLDERS is an error, never a truncation. */
+static int check_holder_limit(const Config *c, const char *path, Diags *diags) {
+        int r = 0;
+        for (size_t p = 0; p < c->n_posts; p++) {
+                size_t n = 0;
+                uint32_t last = UINT32_MAX;
+                for (uint32_t i = c->holders_off[p]; i < c->holders_off[p + 1]; i++)
+                        if (c->holders[i].person != last) {
+                                last = c->holders[i].person;
+                                n++;
+                        }
+                if (n <= MAX_POST_HOLDERS)
+                        continue;
+                diags_add(diags, false, path, 0, 0,
+                          "post '%s' is held by %zu people; at most %d are supported (split it "
+                          "into several posts)",
+                          c->posts[p].id, n, MAX_POST_HOLDERS);
+                r = -EINVAL;
+        }
+        return r;
+}
+
 int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         Config *c = calloc(1, sizeof(Config));
         if (!c)
@@ -1591,6 +1613,8 @@ int config_load(const char *path, Day today, Config **ret, Diags *diags) {
                 idmap_done(&L.ids[e]);
         if (r == 0 && (r = build_holders_index(c)) < 0)
                 diags_add(diags, false, path, 0, 0, "out of memory");
+        if (r == 0 && (r = check_holder_limit(c, path, diags)) < 0)
+                r = -EINVAL;
         if (r < 0) {
                 config_free(c);
                 return r;

@@ -25,6 +25,10 @@
 /* Where units/dutyd.service loads credentials from (LoadCredential=dutyd:…); {credential: X}
  * is read from there when there is no $CREDENTIALS_DIRECTORY. */
 #define CREDENTIALS_FOLDER DUTYD_SYSCONFDIR "/dutyd/credentials"
+/* People holding one post (over all their tenures): a config with more is rejected, so that
+ * no one is ever silently left out of a reminder, a feed or a report. Callers size their
+ * holder arrays with it. */
+#define MAX_POST_HOLDERS 64
 
 typedef struct Diag {
         char *file;
@@ -238,5 +242,6 @@ ssize_t config_find_channel(const Config *c, const char *id);
 /* "大发〔2019〕45号 二、（一）3": the document number (or title) and the clause. malloc'd. */
 char *duty_basis(const Config *c, const Duty *d);
 
-/* Persons holding `post` on `day`, written to `out` (capacity n); returns the count found. */
+/* Persons holding `post` on `day`, written to `out` (capacity n, MAX_POST_HOLDERS suffices);
+ * returns the count written. */
 size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n);

@@ -61,8 +61,8 @@ static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t 
         else {
                 /* The post the person holds, if exactly one of the duty's posts. */
                 for (size_t i = 0; done_by >= 0 && i < d->n_posts; i++) {
-                        size_t h[64];
-                        size_t n = config_post_holders(c, d->posts[i], date, h, 64);
+                        size_t h[MAX_POST_HOLDERS];
+                        size_t n = config_post_holders(c, d->posts[i], date, h, MAX_POST_HOLDERS);
                         for (size_t j = 0; j < n; j++)
                                 if (h[j] == (size_t)done_by)
                                         post = post < 0 ? (ssize_t)d->posts[i] : -2;

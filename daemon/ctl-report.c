@@ -183,8 +183,8 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
         }
         for (size_t i = 0; i < n; i++) {
                 Buf hb = {0}, cb = {0};
-                size_t h[64];
-                size_t nh = occurrence_holders(c, &f[i].occ, f[i].occ.due, h, 64);
+                size_t h[MAX_POST_HOLDERS];
+                size_t nh = occurrence_holders(c, &f[i].occ, f[i].occ.due, h, MAX_POST_HOLDERS);
                 for (size_t j = 0; j < nh; j++)
                         buf_printf(&hb, "%s%s", j ? "、" : "", c->people[h[j]].name);
                 for (size_t m = 0; m < plan.n; m++) {

@@ -13,7 +13,6 @@
 #include "tz.h"
 
 #define NOTE_MAX 2000
-#define MAX_HOLDERS 64
 
 void html_escape(Buf *b, const char *s) {
         for (; s && *s; s++) {
@@ -211,8 +210,8 @@ static size_t holders_of(const Config *c, const Occurrence *o, Day today, size_t
 
 static enum MHD_Result form_page(const HttpRequest *req, const Config *c, Store *s,
                                  const Occurrence *o, Day today) {
-        size_t h[MAX_HOLDERS];
-        size_t nh = holders_of(c, o, today, h, MAX_HOLDERS);
+        size_t h[MAX_POST_HOLDERS];
+        size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
         Buf b = {0};
         page_head(&b, "办结登记");
         buf_puts(&b, "<h1>办结登记</h1>\n");
@@ -255,8 +254,8 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                         "<h1 class=\"bad\">无法登记</h1><p>提交的内容格式不正确或说明过长。</p>\n");
                 return send_page(req, 400, &b);
         }
-        size_t h[MAX_HOLDERS];
-        size_t nh = holders_of(c, o, today, h, MAX_HOLDERS);
+        size_t h[MAX_POST_HOLDERS];
+        size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
         ssize_t by = -1;
         if (person && *person) {
                 for (size_t j = 0; j < nh; j++)

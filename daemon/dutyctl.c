@@ -81,7 +81,7 @@ static int verb_check(int argc, char **argv) {
 /* ---- upcoming ----------------------------------------------------------------------------- */
 
 static char *holder_names(const Config *c, const Occurrence *o) {
-        size_t h[64];
+        size_t h[MAX_POST_HOLDERS];
         size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
         Buf b = {0};
         for (size_t i = 0; i < n; i++)
@@ -126,7 +126,7 @@ static int print_json(const Config *c, const Occurrence *o, const char *status) 
         const Duty *d = &c->duties[o->duty];
         _cleanup_free_ char *basis = duty_basis(c, d);
         json_t *holders = json_array();
-        size_t h[64];
+        size_t h[MAX_POST_HOLDERS];
         size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
         for (size_t i = 0; holders && i < n; i++)
                 json_array_append_new(holders, json_pack("{s:s,s:s}", "id", c->people[h[i]].id,

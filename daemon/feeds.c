@@ -210,7 +210,7 @@ int feedset_new_from(const Config *c, Day today, OccurrenceList *occ, FeedStatus
                 if ((org && (r = feed_push(org, (uint32_t)i)) < 0) ||
                     (r = feed_push(&posts[o->post], (uint32_t)i)) < 0)
                         goto fail;
-                size_t h[64];
+                size_t h[MAX_POST_HOLDERS];
                 size_t nh = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
                 if (used + nh > cap) {
                         cap = (used + nh) * 2;
@@ -390,12 +390,12 @@ static int render_one(void *ctx, Worker *w, size_t i) {
         if (s->events[i])
                 return 0;
         IcalEvent ev;
-        size_t holders[64];
+        size_t holders[MAX_POST_HOLDERS];
         size_t nh = s->hold_off[i + 1] - s->hold_off[i];
-        for (size_t k = 0; k < nh && k < 64; k++)
+        for (size_t k = 0; k < nh && k < MAX_POST_HOLDERS; k++)
                 holders[k] = s->holders[s->hold_off[i] + k];
         int r = ical_event_prepare(s->config, &s->occ.items[i], &s->status[i], holders,
-                                   nh < 64 ? nh : 64, &ev);
+                                   nh < MAX_POST_HOLDERS ? nh : MAX_POST_HOLDERS, &ev);
         if (r < 0)
                 return r;
         memcpy(s->keys[i], ev.key, 32);

@@ -178,7 +178,7 @@ int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *s
         /* DESCRIPTION: what, who, basis, period, deadline, progress, note. */
         Buf desc = {0};
         buf_printf(&desc, "事项：%s（%s）\n", d->title, duty_kind_to_zh(d->kind));
-        size_t hbuf[64];
+        size_t hbuf[MAX_POST_HOLDERS];
         const size_t *holders = holders_in;
         size_t nh = n_holders;
         if (!holders) {

@@ -10,8 +10,6 @@
 #include "outbox.h"
 #include "util.h"
 
-#define MAX_HOLDERS 64
-
 int raise_init(Store *s) {
         return store_exec(s, "CREATE TABLE IF NOT EXISTS events ("
                              " id INTEGER PRIMARY KEY, event TEXT NOT NULL, note TEXT,"
@@ -46,9 +44,9 @@ int raise_plan(const Config *c, const char *event, Day today, int minute, int64_
                 if (!duty->event || !streq(duty->event, event))
                         continue;
                 for (size_t k = 0; k < duty->n_posts; k++) {
-                        size_t h[MAX_HOLDERS];
+                        size_t h[MAX_POST_HOLDERS];
                         size_t nh = duty->per_holder ? config_post_holders(c, duty->posts[k], today,
-                                                                           h, MAX_HOLDERS)
+                                                                           h, MAX_POST_HOLDERS)
                                                      : 0;
                         for (size_t j = 0; j < (nh ? nh : 1); j++) {
                                 if (n == cap) {

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_HOLDERS 64
-
 static ReportState state_of(const OccStatus *st) {
         if (st->met)
                 return st->late ? REPORT_LATE : REPORT_ON_TIME;
@@ -35,13 +33,13 @@ static int each_occurrence(const Config *c, const Ledger *l, Day from, Day to, D
         int r = schedule_plan(c, from, to, (PlanFilter){-1, post, -1}, &ol);
         for (size_t i = 0; r == 0 && i < ol.n; i++) {
                 const Occurrence *o = &ol.items[i];
-                ssize_t who[MAX_HOLDERS];
+                ssize_t who[MAX_POST_HOLDERS];
                 size_t n = 0;
                 if (o->person >= 0)
                         who[n++] = o->person;
                 else {
-                        size_t h[MAX_HOLDERS];
-                        n = occurrence_holders(c, o, o->due, h, MAX_HOLDERS);
+                        size_t h[MAX_POST_HOLDERS];
+                        n = occurrence_holders(c, o, o->due, h, MAX_POST_HOLDERS);
                         for (size_t j = 0; j < n; j++)
                                 who[j] = (ssize_t)h[j];
                         if (n == 0)

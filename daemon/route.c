@@ -8,8 +8,6 @@
 #include "outbox.h"
 #include "util.h"
 
-#define MAX_HOLDERS 64
-
 static bool in_list(const size_t *v, size_t n, size_t x) {
         for (size_t i = 0; i < n; i++)
                 if (v[i] == x)
@@ -85,11 +83,11 @@ static size_t told(const Config *c, const Firing *f, size_t *posts, size_t max_p
                         if (!in_list(posts, np, p->escalate_to[i]))
                                 posts[np++] = p->escalate_to[i];
         }
-        size_t n = occurrence_holders(c, &f->occ, f->rem.day, people, MAX_HOLDERS);
+        size_t n = occurrence_holders(c, &f->occ, f->rem.day, people, MAX_POST_HOLDERS);
         for (size_t i = 1; i < np; i++) {
-                size_t tmp[MAX_HOLDERS];
-                size_t k = config_post_holders(c, posts[i], f->rem.day, tmp, MAX_HOLDERS);
-                for (size_t j = 0; j < k && n < MAX_HOLDERS; j++)
+                size_t tmp[MAX_POST_HOLDERS];
+                size_t k = config_post_holders(c, posts[i], f->rem.day, tmp, MAX_POST_HOLDERS);
+                for (size_t j = 0; j < k && n < MAX_POST_HOLDERS; j++)
                         if (!in_list(people, n, tmp[j]))
                                 people[n++] = tmp[j];
         }
@@ -98,8 +96,8 @@ static size_t told(const Config *c, const Firing *f, size_t *posts, size_t max_p
 }
 
 static int plan_one(const Config *c, const Firing *f, size_t idx, RoutePlan *p) {
-        size_t posts[MAX_HOLDERS], people[MAX_HOLDERS], n_people;
-        size_t n_posts = told(c, f, posts, MAX_HOLDERS, people, &n_people);
+        size_t posts[MAX_POST_HOLDERS], people[MAX_POST_HOLDERS], n_people;
+        size_t n_posts = told(c, f, posts, MAX_POST_HOLDERS, people, &n_people);
         const Duty *d = &c->duties[f->occ.duty];
         int r;
 
@@ -212,8 +210,8 @@ void route_item_done(RouteItem *it) {
 
 int route_item(const Config *c, const Firing *f, const char *link, RouteItem *ret) {
         const Duty *d = &c->duties[f->occ.duty];
-        size_t people[MAX_HOLDERS];
-        size_t n = occurrence_holders(c, &f->occ, f->rem.day, people, MAX_HOLDERS);
+        size_t people[MAX_POST_HOLDERS];
+        size_t n = occurrence_holders(c, &f->occ, f->rem.day, people, MAX_POST_HOLDERS);
         Buf b = {0};
         *ret = (RouteItem){0};
         for (size_t i = 0; i < n; i++)
