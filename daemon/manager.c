@@ -48,6 +48,7 @@ struct Manager {
         char *state_dir, *feeds_dir;
         sd_event_source *timer, *clock_watch, *inotify, *refresh;
         int clock_fd;
+        int lock_fd; /* the state folder's dutyd.lock, held for the process's life */
         Day track_from, feeds_day;
         time_t last_processed;
         int64_t data_version;
@@ -589,7 +590,16 @@ static int open_state(Manager *m) {
         char *colon = strchr(m->state_dir, ':'); /* several StateDirectory= entries */
         if (colon)
                 *colon = 0;
-        int r = store_open(m->state_dir, &m->store);
+        long holder = 0;
+        int r = store_lock_daemon(m->state_dir, &m->lock_fd, &holder);
+        if (r == -EBUSY)
+                return log_error("另一个 dutyd（PID %ld）正在使用状态目录 %s：同一状态只能由一个 "
+                                 "dutyd 使用，本进程退出",
+                                 holder, m->state_dir),
+                       r;
+        if (r < 0)
+                return log_error("无法锁定状态目录 %s：%s", m->state_dir, strerror(-r)), r;
+        r = store_open(m->state_dir, &m->store);
         if (r < 0)
                 return log_error("无法打开状态数据库 %s：%s", m->state_dir, strerror(-r)), r;
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
@@ -664,6 +674,7 @@ int manager_new(const char *config_path, Manager **ret) {
         if (!m)
                 return -ENOMEM;
         m->clock_fd = -1;
+        m->lock_fd = -1;
         int r = -ENOMEM;
         if (!(m->config_path = strdup(config_path)))
                 goto fail;
@@ -723,6 +734,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->inotify);
         if (m->clock_fd >= 0)
                 close(m->clock_fd);
+        if (m->lock_fd >= 0)
+                close(m->lock_fd);
         feed_cache_free(m->feed_cache);
         ledger_free(m->ledger);
         store_close(m->store);

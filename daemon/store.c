@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,4 +144,33 @@ int store_meta_set(Store *s, const char *key, const char *value) {
         int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
         sqlite3_finalize(st);
         return r;
+}
+
+int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder) {
+        if (mkdir(dir, 0770) < 0 && errno != EEXIST)
+                return -errno;
+        _cleanup_free_ char *path = strfmt("%s/dutyd.lock", dir);
+        if (!path)
+                return -ENOMEM;
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                char buf[32] = "";
+                ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+                *ret_holder = n > 0 ? strtol(buf, NULL, 10) : 0;
+                close(fd);
+                return r;
+        }
+        /* The holder's PID, for the message a second daemon prints. */
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
 }

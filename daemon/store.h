@@ -8,6 +8,10 @@
 
 typedef struct Store Store;
 
+/* One state folder, one daemon: takes DIR/dutyd.lock (flock, held until *ret_fd is closed, i.e.
+ * for the process's life) and writes the PID into it. -EBUSY when another process holds it
+ * (*ret_holder: its PID, 0 if unknown). dutyctl does not take it. */
+int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder);
 /* Opens (creating) DIR/state.db. Returns 0 or a negative errno; logs nothing. */
 int store_open(const char *dir, Store **ret);
 Store *store_close(Store *s);

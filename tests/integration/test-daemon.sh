@@ -59,6 +59,16 @@ check "the message carries a signed done link" grep -q 'https://duty.example.gov
 check "sent is logged" wait_for 5 grep -q '已送达渠道 hook' "$T/dutyd.log"
 check "feeds written" test -s "$T/state/feeds/org.ics"
 
+# One state folder, one daemon: a second dutyd on the same state (its own port) refuses to
+# start, naming the first; the first goes on.
+NOTIFY_SOCKET= "$D" -c "$T/dutyd.yaml" >"$T/second.log" 2>&1 &
+second=$!
+wait_for 10 sh -c "! kill -0 $second"
+wait $second; rc=$?
+check "a second dutyd on the same state exits (status $rc)" test "$rc" -ne 0
+check "… naming the first one's PID" grep -q "另一个 dutyd（PID $DPID）正在使用状态目录" "$T/second.log"
+check "… and the first goes on" kill -0 $DPID
+
 # 2. A broken config on SIGHUP: rejected with its location, the old one kept.
 cp "$T/dutyd.yaml" "$T/good.yaml"
 write_config "  - {id: n, post: zz, title: 检查, rule: 每年至少4次, bogus: 1}"
