@@ -137,8 +137,12 @@ ns_boot() { # [NAME]
                         --bind-ro="$NS_DEST:/run/dutyd-dest"
                         --bind-ro="$NS_DEST.preset:/etc/systemd/system-preset/00-dutyd-test.preset")
         fi
+        # Only loopback here: systemd-networkd-wait-online, masked from the start, would hold
+        # network-online.target (which dutyd.service, and whatever the host has installed, e.g.
+        # nginx, is After=) for its 2-minute timeout.
         systemd-nspawn -q -D / --volatile=yes --private-network -M "$NS_NAME" -b --register=no \
                 --keep-unit \
+                --bind-ro=/dev/null:/etc/systemd/system/systemd-networkd-wait-online.service \
                 "${mounts[@]}" -- systemd.firstboot=off >"$NS_LOG" 2>&1 </dev/null &
         NS_PID=$!
         if ! ns_wait 10 _ns_find_leader; then
@@ -155,10 +159,6 @@ ns_boot() { # [NAME]
                 ns_sh 'cp -a /run/dutyd-dest/etc/. /etc/ && journalctl --update-catalog' || return 1
                 ns_run systemctl daemon-reload || return 1
         fi
-        # Only loopback here: systemd-networkd-wait-online would hold network-online.target
-        # (which dutyd.service is After=) for its 2-minute timeout.
-        ns_run systemctl mask --runtime --now systemd-networkd-wait-online.service \
-                >/dev/null 2>&1
         return 0
 }
 
