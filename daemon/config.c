@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1056,31 +1057,109 @@ static unsigned duty_hash(const Duty *d) {
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-static int load_yaml(Loader *L, SourceFile *f) {
-        _cleanup_fclose_ FILE *fp = fopen(f->path, "re");
-        if (!fp) {
-                diags_add(L->diags, false, f->path, 0, 0, "cannot open: %s", strerror(errno));
-                return -errno;
+/* A config file is a regular file: a FIFO (or a device) would block the loader, and the daemon's
+ * reload with it, forever. Opened non-blocking to find out. */
+static FILE *open_regular(Loader *L, const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                diags_add(L->diags, false, path, 0, 0, "cannot open: %s", strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
         }
+        if (!S_ISREG(st.st_mode)) {
+                diags_add(L->diags, false, path, 0, 0, "not a regular file");
+                close(fd);
+                return NULL;
+        }
+        FILE *fp = fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "re") : NULL;
+        if (!fp) {
+                diags_add(L->diags, false, path, 0, 0, "cannot open: %s", strerror(errno));
+                close(fd);
+        }
+        return fp;
+}
+
+#define MAX_DEPTH 32 /* nesting of the config's mappings and lists; real ones use 4 */
+
+/* Two equal keys in one mapping: YAML forbids it and the loader would read only the first
+ * (a second `duties:` block would be dropped without a word). Also bounds the nesting. */
+static int check_keys(Loader *L, yaml_node_t *n, int depth) {
+        if (!n || n->type == YAML_SCALAR_NODE)
+                return 0;
+        if (depth > MAX_DEPTH)
+                return err_at(L, n, "nested more than %d levels deep", MAX_DEPTH);
+        int r = 0;
+        if (n->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *i = n->data.sequence.items.start;
+                     i < n->data.sequence.items.top; i++)
+                        if (check_keys(L, node_get(L, *i), depth + 1) < 0)
+                                r = -EINVAL;
+                return r;
+        }
+        yaml_node_pair_t *start = n->data.mapping.pairs.start, *top = n->data.mapping.pairs.top;
+        for (yaml_node_pair_t *p = start; p < top; p++) {
+                yaml_node_t *k = node_get(L, p->key);
+                const char *name = k && k->type == YAML_SCALAR_NODE ? scalar(k) : NULL;
+                for (yaml_node_pair_t *q = start; name && q < p; q++) {
+                        yaml_node_t *k2 = node_get(L, q->key);
+                        if (k2 && k2->type == YAML_SCALAR_NODE && streq(scalar(k2), name)) {
+                                r = err_at(L, k,
+                                           "'%s' given twice in this mapping (first at line %d)",
+                                           name, node_line(k2));
+                                break;
+                        }
+                }
+                if (check_keys(L, node_get(L, p->value), depth + 1) < 0)
+                        r = -EINVAL;
+        }
+        return r;
+}
+
+static void syntax_error(Loader *L, const char *path, const yaml_parser_t *p) {
+        const yaml_mark_t *m = p->problem_mark.line || p->problem_mark.column ? &p->problem_mark
+                                                                              : &p->context_mark;
+        diags_add(L->diags, false, path, (int)m->line + 1, (int)m->column + 1,
+                  "YAML syntax error: %s%s%s", p->problem ? p->problem : "unknown",
+                  p->context ? " " : "", p->context ? p->context : "");
+}
+
+static int load_yaml(Loader *L, SourceFile *f) {
+        _cleanup_fclose_ FILE *fp = open_regular(L, f->path);
+        if (!fp)
+                return -EINVAL;
         yaml_parser_t p;
         if (!yaml_parser_initialize(&p))
                 return L->oom = true, -ENOMEM;
         yaml_parser_set_input_file(&p, fp);
         int r = 0;
         if (!yaml_parser_load(&p, &f->doc)) {
-                const yaml_mark_t *m = p.problem_mark.line || p.problem_mark.column
-                                               ? &p.problem_mark
-                                               : &p.context_mark;
-                diags_add(L->diags, false, f->path, (int)m->line + 1, (int)m->column + 1,
-                          "YAML syntax error: %s%s%s", p.problem ? p.problem : "unknown",
-                          p.context ? " " : "", p.context ? p.context : "");
+                syntax_error(L, f->path, &p);
                 r = -EINVAL;
         } else {
                 f->loaded = true;
+                L->cur = f;
                 yaml_node_t *root = yaml_document_get_root_node(&f->doc);
-                if (root && root->type != YAML_MAPPING_NODE) {
-                        L->cur = f;
+                if (root && root->type != YAML_MAPPING_NODE)
                         r = err_at(L, root, "the configuration must be a mapping of sections");
+                else if (check_keys(L, root, 0) < 0)
+                        r = -EINVAL;
+                /* A second document ("---") would be ignored: say so. */
+                yaml_document_t extra;
+                if (!yaml_parser_load(&p, &extra)) {
+                        syntax_error(L, f->path, &p);
+                        r = -EINVAL;
+                } else {
+                        yaml_node_t *x = yaml_document_get_root_node(&extra);
+                        if (x) {
+                                diags_add(L->diags, false, f->path, (int)x->start_mark.line + 1,
+                                          (int)x->start_mark.column + 1,
+                                          "a second YAML document is not read: put everything "
+                                          "in one (remove the '---')");
+                                r = -EINVAL;
+                        }
+                        yaml_document_delete(&extra);
                 }
         }
         yaml_parser_delete(&p);
@@ -1092,11 +1171,26 @@ static int cmp_str(const void *a, const void *b) {
 }
 
 static int collect_files(Loader *L, const char *path) {
+        _cleanup_free_ char *dir = strfmt("%s/conf.d", L->cfg->dir);
         _cleanup_free_ char *pattern = strfmt("%s/conf.d/*.yaml", L->cfg->dir);
-        if (!pattern)
+        if (!pattern || !dir)
                 return -ENOMEM;
+        /* No conf.d is fine; one that cannot be read is an error, not "no drop-ins". */
+        struct stat st;
+        errno = 0;
+        if (stat(dir, &st) < 0 ? errno != ENOENT
+                               : !S_ISDIR(st.st_mode) || access(dir, R_OK | X_OK) < 0) {
+                diags_add(L->diags, false, dir, 0, 0, "cannot read the drop-in folder: %s",
+                          errno ? strerror(errno) : "not a folder");
+                return -EINVAL;
+        }
         glob_t g = {0};
-        int gr = glob(pattern, GLOB_NOSORT, NULL, &g);
+        int gr = errno == ENOENT ? GLOB_NOMATCH : glob(pattern, GLOB_NOSORT | GLOB_ERR, NULL, &g);
+        if (gr != 0 && gr != GLOB_NOMATCH) {
+                diags_add(L->diags, false, dir, 0, 0, "cannot read the drop-in folder");
+                globfree(&g);
+                return -EINVAL;
+        }
         size_t n = 1 + (gr == 0 ? g.gl_pathc : 0);
         L->files = calloc(n, sizeof(SourceFile));
         if (!L->files) {

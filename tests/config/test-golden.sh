@@ -38,6 +38,17 @@ done
 "$CTL" -c /nonexistent/dutyd.yaml check >"$T_TMP/o" 2>&1; rc=$?
 check_eq "missing config exits 78" 78 "$rc"
 check "missing config names the file" grep -q '^/nonexistent/dutyd.yaml: cannot open' "$T_TMP/o"
+# Files that are not regular files, and drop-in folders that cannot be read, are errors (a
+# FIFO would block the loader forever; an unreadable conf.d used to be "no drop-ins").
+mkfifo "$T_TMP/fifo.yaml"
+timeout 10 "$CTL" -c "$T_TMP/fifo.yaml" check >"$T_TMP/o" 2>&1; rc=$?
+check_eq "a FIFO as the config: exit 78 at once" 78 "$rc"
+check "… 'not a regular file'" grep -q "fifo.yaml: not a regular file" "$T_TMP/o"
+mkdir -p "$T_TMP/loop" && cp good/dropin/dutyd.yaml "$T_TMP/loop/" && ln -s conf.d "$T_TMP/loop/conf.d"
+sed -i "s|^holidays:.*|holidays: $TOP/config/holidays-cn.yaml|" "$T_TMP/loop/dutyd.yaml"
+"$CTL" -c "$T_TMP/loop/dutyd.yaml" check >"$T_TMP/o" 2>&1; rc=$?
+check_eq "a looping conf.d: exit 78" 78 "$rc"
+check "… names the folder and the cause" grep -q "loop/conf.d: cannot read the drop-in folder: Too many levels of symbolic links" "$T_TMP/o"
 # $DUTYD_CONFIG is the fallback of -c.
 DUTYD_CONFIG="$TOP/config/dutyd.yaml" "$CTL" check >/dev/null 2>&1
 check_eq "DUTYD_CONFIG is used" 0 "$?"
