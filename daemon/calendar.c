@@ -53,6 +53,9 @@ static int mark(Calendar *c, Day day, bool off) {
         if (!y)
                 return -ENOENT;
         int idx = day - day_from_ymd(t.y, 1, 1);
+        /* A day off of two holidays, or both off and a make-up working day: the data is wrong. */
+        if (y->off[idx] || (off && y->work[idx]))
+                return -EEXIST;
         (off ? y->off : y->work)[idx] = 1;
         return 0;
 }

@@ -31,6 +31,8 @@ Calendar *calendar_new(void);
 Calendar *calendar_free(Calendar *c);
 /* Adds a year (idempotent: returns the existing one). NULL on allocation failure. */
 CalendarYear *calendar_add_year(Calendar *c, int year, const char *source);
+/* -ENOENT outside the calendar's years; -EEXIST when the day is already off (another holiday)
+ * or, for calendar_set_off(), already a make-up working day. */
 int calendar_set_off(Calendar *c, Day day);
 int calendar_set_work(Calendar *c, Day day);
 int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from, Day to);

@@ -1305,9 +1305,22 @@ static int load_holiday(Loader *L, yaml_node_t *n, int year, Calendar *cal) {
                 r = err_at(L, n, "'to' must be on or after 'from', within a month");
         if (r == 0 && day_to_ymd(h.from).y != year)
                 r = err_at(L, map_get(L, n, "from"), "date is not in %d", year);
-        for (Day d = h.from; r == 0 && d <= h.to; d++)
-                if (calendar_set_off(cal, d) < 0)
+        for (size_t i = 0; r == 0 && i < cal->n_holidays; i++)
+                if (streq(cal->holidays[i].id, h.id) && day_to_ymd(cal->holidays[i].from).y == year)
+                        r = err_at(L, map_get(L, n, "id"), "holiday '%s' given twice in %d", h.id,
+                                   year);
+        for (Day d = h.from; r == 0 && d <= h.to; d++) {
+                int q = calendar_set_off(cal, d);
+                char ds[11];
+                day_format(d, ds);
+                if (q == -EEXIST)
+                        r = err_at(L, n,
+                                   "%s is already a day off of another holiday or a make-up "
+                                   "working day",
+                                   ds);
+                else if (q < 0)
                         r = err_at(L, n, "days off must be inside the year %d", year);
+        }
         yaml_node_t *wn = map_get(L, n, "work");
         _cleanup_free_ yaml_node_t **items = NULL;
         size_t cnt = 0;
@@ -1319,8 +1332,15 @@ static int load_holiday(Loader *L, yaml_node_t *n, int year, Calendar *cal) {
                         r = err_at(L, items[i], "expected a date YYYY-MM-DD");
                 else if (day_weekday(d) < 6)
                         r = err_at(L, items[i], "%s is not a weekend day", h.work[i]);
-                else if (calendar_set_work(cal, d) < 0)
-                        r = err_at(L, items[i], "make-up day must be inside the year %d", year);
+                else {
+                        int q = calendar_set_work(cal, d);
+                        if (q == -EEXIST)
+                                r = err_at(L, items[i], "make-up working day %s is a day off",
+                                           h.work[i]);
+                        else if (q < 0)
+                                r = err_at(L, items[i], "make-up day must be inside the year %d",
+                                           year);
+                }
         }
         if (r == 0 && calendar_add_holiday(cal, h.id, h.name, h.from, h.to) < 0)
                 r = -ENOMEM;
