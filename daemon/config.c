@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
+#include <arpa/inet.h>
 
 #include "util.h"
 
@@ -255,6 +256,8 @@ typedef enum FieldType {
 
 typedef struct KeyDef KeyDef;
 typedef int (*CustomFn)(Loader *L, yaml_node_t *n, void *obj);
+/* A string key's validator: NULL when the value is fine, else what is wrong with it. */
+typedef const char *(*CheckFn)(const char *value);
 
 struct KeyDef {
         const char *name;
@@ -266,6 +269,7 @@ struct KeyDef {
         size_t n_names;
         Entity ref;
         CustomFn custom;
+        CheckFn check; /* F_STR */
 };
 
 #define FIELD(T, f) offsetof(T, f)
@@ -494,7 +498,11 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
                 void *f = base + d->off;
                 int q = 0;
                 switch (d->type) {
-                case F_STR: q = parse_str(L, vn, f); break;
+                case F_STR:
+                        q = parse_str(L, vn, f);
+                        if (q == 0 && d->check && d->check(*(char **)f))
+                                q = err_at(L, vn, "%s: %s", k, d->check(*(char **)f));
+                        break;
                 case F_ID:
                         q = parse_str(L, vn, f);
                         if (q == 0 && !id_valid(*(char **)f))
@@ -722,6 +730,75 @@ static int parse_timezone(Loader *L, yaml_node_t *n, void *obj) {
         return parse_str(L, n, &c->timezone);
 }
 
+/* ---- validators of string keys (what run time would reject, rejected at load) ---------- */
+
+static bool has_control_or_space(const char *s) {
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p <= ' ' || *p == 0x7f)
+                        return true;
+        return false;
+}
+
+/* scheme://HOST[...] with one of `schemes`, a non-empty host, no spaces or control characters;
+ * `wrong` says what is expected otherwise. */
+static const char *check_url_scheme(const char *s, const char *const *schemes, const char *wrong) {
+        if (has_control_or_space(s))
+                return "a URL cannot contain spaces or control characters";
+        for (const char *const *sc = schemes; *sc; sc++) {
+                size_t n = strlen(*sc);
+                if (strncmp(s, *sc, n) == 0)
+                        return s[n] && !strchr("/:?#", s[n]) ? NULL : "the URL has no host";
+        }
+        return wrong;
+}
+
+static const char *check_http_url(const char *s) {
+        static const char *const http[] = {"https://", "http://", NULL};
+        return check_url_scheme(s, http, "must be an http:// or https:// URL");
+}
+
+static const char *check_any_url(const char *s) {
+        static const char *const any[] = {"https://", "http://", "smtps://", "smtp://", NULL};
+        return check_url_scheme(s, any, "must start with https:// (or http://, smtp://, smtps://)");
+}
+
+/* A header value: no line breaks (they would end the header and break every mail). */
+static const char *check_header_text(const char *s) {
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < ' ' || *p == 0x7f)
+                        return "cannot contain line breaks or control characters";
+        return NULL;
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" (as httpd.c binds it), port 0-65535. */
+static const char *check_listen(const char *s) {
+        const char *colon = strrchr(s, ':');
+        if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+            strlen(colon + 1) > 5 || atoi(colon + 1) > 65535)
+                return "expected HOST:PORT, [IPV6]:PORT or :PORT (port 0-65535)";
+        size_t hl = (size_t)(colon - s);
+        if (hl == 0)
+                return NULL;
+        char host[256];
+        if (hl >= sizeof(host))
+                return "host name too long";
+        memcpy(host, s, hl);
+        host[hl] = 0;
+        unsigned char buf[16];
+        if (host[0] == '[') {
+                if (hl < 3 || host[hl - 1] != ']')
+                        return "expected [IPV6]:PORT";
+                host[hl - 1] = 0;
+                return inet_pton(AF_INET6, host + 1, buf) == 1 ? NULL : "not an IPv6 address";
+        }
+        if (inet_pton(AF_INET, host, buf) == 1)
+                return NULL;
+        return strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") ==
+                               hl
+                       ? NULL
+                       : "not a host name or IPv4 address";
+}
+
 static const KeyDef org_keys[] = {
         {.name = "name", .type = F_CUSTOM, .custom = parse_org_name},
         {.name = "timezone", .type = F_CUSTOM, .custom = parse_timezone},
@@ -729,7 +806,10 @@ static const KeyDef org_keys[] = {
 
 static const KeyDef feeds_keys[] = {
         {.name = "dir", .type = F_STR, .off = FIELD(FeedsConfig, dir)},
-        {.name = "public_url", .type = F_STR, .off = FIELD(FeedsConfig, public_url)},
+        {.name = "public_url",
+         .type = F_STR,
+         .off = FIELD(FeedsConfig, public_url),
+         .check = check_http_url},
         KEY_INT("past_days", FeedsConfig, past_days, 0, 3660),
         KEY_INT("future_days", FeedsConfig, future_days, 1, 3660),
         KEY_INT("refresh_minutes", FeedsConfig, refresh_minutes, 5, 10080),
@@ -737,11 +817,17 @@ static const KeyDef feeds_keys[] = {
 };
 
 static const KeyDef server_keys[] = {
-        {.name = "listen", .type = F_STR, .off = FIELD(ServerConfig, listen)},
+        {.name = "listen",
+         .type = F_STR,
+         .off = FIELD(ServerConfig, listen),
+         .check = check_listen},
         KEY_INT("max_connections", ServerConfig, max_connections, 1, 65536),
         KEY_INT("per_ip_connections", ServerConfig, per_ip_connections, 1, 65536),
         KEY_INT("timeout", ServerConfig, timeout_sec, 1, 3600),
-        {.name = "public_url", .type = F_STR, .off = FIELD(ServerConfig, public_url)},
+        {.name = "public_url",
+         .type = F_STR,
+         .off = FIELD(ServerConfig, public_url),
+         .check = check_http_url},
 };
 
 static const KeyDef template_keys[] = {
@@ -896,13 +982,16 @@ static const KeyDef channel_keys[] = {
          .required = true,
          .names = channel_names,
          .n_names = _CHANNEL_MAX},
-        {.name = "url", .type = F_STR, .off = FIELD(Channel, url)},
+        {.name = "url", .type = F_STR, .off = FIELD(Channel, url), .check = check_any_url},
         {.name = "key", .type = F_CUSTOM, .custom = parse_key},
         {.name = "secret", .type = F_CUSTOM, .custom = parse_chsecret},
         {.name = "username", .type = F_STR, .off = FIELD(Channel, username)},
         {.name = "password", .type = F_CUSTOM, .custom = parse_password},
         {.name = "from", .type = F_STR, .off = FIELD(Channel, from)},
-        {.name = "from_name", .type = F_STR, .off = FIELD(Channel, from_name)},
+        {.name = "from_name",
+         .type = F_STR,
+         .off = FIELD(Channel, from_name),
+         .check = check_header_text},
         {.name = "to", .type = F_STRLIST, .off = FIELD(Channel, to), .off_n = FIELD(Channel, n_to)},
         KEY_INT("rate_per_minute", Channel, rate_per_minute, 1, 100000),
         KEY_INT("timeout", Channel, timeout_sec, 1, 600),
@@ -1030,9 +1119,9 @@ static int check_channel(Loader *L, yaml_node_t *n, Channel *c) {
                                    channel_type_to_string(c->type));
                 break;
         }
-        if (c->url && strncmp(c->url, "http://", 7) && strncmp(c->url, "https://", 8) &&
-            strncmp(c->url, "smtp://", 7) && strncmp(c->url, "smtps://", 8))
-                r = err_at(L, map_get(L, n, "url"), "url must start with https:// (or http://)");
+        /* Robots and webhooks speak HTTP: an smtp:// URL there could never be delivered. */
+        if (c->type != CHANNEL_SMTP && c->url && check_http_url(c->url))
+                r = err_at(L, map_get(L, n, "url"), "url: %s", check_http_url(c->url));
         return r;
 }
 
@@ -1551,9 +1640,12 @@ static int parse_lists(Loader *L, yaml_node_t *root) {
                      it < routes->data.sequence.items.top; it++) {
                         Route *rt = &L->cfg->routes[L->n_routes++];
                         rt->mention = true;
-                        if (parse_map(L, node_get(L, *it), route_keys, ELEMENTSOF(route_keys), rt,
-                                      NULL) < 0)
+                        yaml_node_t *rn = node_get(L, *it);
+                        if (parse_map(L, rn, route_keys, ELEMENTSOF(route_keys), rt, NULL) < 0)
                                 r = -EINVAL;
+                        else if (rt->n_channels == 0)
+                                r = err_at(L, map_get(L, rn, "channels"),
+                                           "a route needs at least one channel");
                 }
         }
         return r;
