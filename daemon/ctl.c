@@ -88,7 +88,8 @@ static int become_state_owner(const char *dir) {
 /* Says why the state cannot be opened, and what to do about it. */
 static void explain_open_error(const char *dir, int r) {
         if (r != -EACCES && r != -EPERM && r != -EROFS) {
-                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
+                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir,
+                        store_open_error() ? store_open_error() : strerror(-r));
                 return;
         }
         struct stat st;

@@ -601,7 +601,16 @@ static int open_state(Manager *m) {
                 return log_error("无法锁定状态目录 %s：%s", m->state_dir, strerror(-r)), r;
         r = store_open(m->state_dir, &m->store);
         if (r < 0)
-                return log_error("无法打开状态数据库 %s：%s", m->state_dir, strerror(-r)), r;
+                return log_error("无法打开状态数据库 %s/state.db：%s", m->state_dir,
+                                 store_open_error() ? store_open_error() : strerror(-r)),
+                       r;
+        /* Damage in pages nobody reads yet would otherwise go unnoticed until it loses data. */
+        _cleanup_free_ char *problem = NULL;
+        if ((r = store_quick_check(m->store, &problem)) < 0)
+                return log_error(
+                               "状态数据库 %s 已损坏（%s）：请从备份恢复（见 docs/operations.md）",
+                               store_path(m->store), problem ? problem : store_errmsg(m->store)),
+                       r;
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
             (r = feedtoken_init(m->store)) < 0 || (r = donelink_init(m->store)) < 0)
                 return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;

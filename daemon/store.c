@@ -41,7 +41,24 @@ static int share_with_group(const char *path, bool create) {
         return r;
 }
 
+/* Why the last store_open() failed, in SQLite's or our words (one process, one thread opens). */
+static char open_error[512];
+
+const char *store_open_error(void) {
+        return open_error[0] ? open_error : NULL;
+}
+
+/* Fails the open with SQLite's own message kept. */
+static int open_failed(Store *s, const char *what) {
+        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+        snprintf(open_error, sizeof(open_error), "%s（SQLite：%s）", what,
+                 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        store_close(s);
+        return code == SQLITE_NOTADB ? -EBADMSG : code == SQLITE_CORRUPT ? -EBADMSG : -EIO;
+}
+
 int store_open(const char *dir, Store **ret) {
+        open_error[0] = 0;
         Store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -55,6 +72,16 @@ int store_open(const char *dir, Store **ret) {
                 free(s);
                 return -ENOMEM;
         }
+        /* An existing empty file is not a new state: the record it held is gone (a failed copy, a
+         * full disk). Starting afresh over it would hide that. */
+        struct stat st;
+        if (stat(s->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+                snprintf(open_error, sizeof(open_error),
+                         "文件为空（0 字节），原有的履职记录已不在其中：请从备份恢复，"
+                         "或删除该文件以开始新的记录");
+                store_close(s);
+                return -ENODATA;
+        }
         int r = share_with_group(s->path, true);
         for (size_t i = 0; r == 0 && i < 2; i++) {
                 char side[PATH_MAX];
@@ -66,21 +93,34 @@ int store_open(const char *dir, Store **ret) {
                 return r;
         }
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK) {
-                store_close(s);
-                return -EIO;
-        }
+        if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
+                return open_failed(s, "无法打开");
         sqlite3_busy_timeout(s->db, 2000);
         if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
             store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
             store_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
-            store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") <
-                    0) {
-                store_close(s);
-                return -EIO;
-        }
+            store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") < 0)
+                return open_failed(s, "不是可用的 dutyd 状态数据库");
         *ret = s;
         return 0;
+}
+
+int store_quick_check(Store *s, char **ret_problem) {
+        sqlite3_stmt *st = NULL;
+        int r = 0;
+        *ret_problem = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        int q = sqlite3_step(st);
+        const unsigned char *v = q == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+        if (q != SQLITE_ROW)
+                r = -EIO;
+        else if (!v || strcmp((const char *)v, "ok") != 0) {
+                *ret_problem = strdup(v ? (const char *)v : "?");
+                r = *ret_problem ? -EBADMSG : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        return r;
 }
 
 Store *store_close(Store *s) {

@@ -12,9 +12,14 @@ typedef struct Store Store;
  * for the process's life) and writes the PID into it. -EBUSY when another process holds it
  * (*ret_holder: its PID, 0 if unknown). dutyctl does not take it. */
 int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder);
-/* Opens (creating) DIR/state.db. Returns 0 or a negative errno; logs nothing. */
+/* Opens (creating) DIR/state.db. Returns 0 or a negative errno; logs nothing. An existing
+ * empty file is refused (-ENODATA), a file that is not an SQLite database too (-EBADMSG);
+ * store_open_error() then says why, with SQLite's own message and what to do. */
 int store_open(const char *dir, Store **ret);
 Store *store_close(Store *s);
+const char *store_open_error(void); /* NULL when there is nothing to add to the errno */
+/* PRAGMA quick_check: 0, or -EBADMSG with SQLite's first finding in *ret_problem (malloc'd). */
+int store_quick_check(Store *s, char **ret_problem);
 sqlite3 *store_db(Store *s);
 const char *store_path(const Store *s);
 /* Runs `sql` (no results) — for DDL and simple statements. Returns 0 or -EIO. */

@@ -139,6 +139,22 @@ check "STATUS names a reminder weeks ahead, with its year" \
         grep -q 'STATUS=下次提醒 2027-01-25 09:00 镇长·述职报告；' "$T/notify.log"
 kill -TERM $DPID; wait $DPID
 
+# A state that is not one is refused, with the cause and what to do: an empty state.db (the
+# record is gone: never silently started afresh) and a file that is not a database.
+mkdir -p "$T/bad"
+: >"$T/bad/state.db"
+sed -e "s|^state: .*|state: $T/bad|" "$T/dutyd.yaml" >"$T/bad.yaml"
+NOTIFY_SOCKET= "$D" -c "$T/bad.yaml" >"$T/bad.log" 2>&1; rc=$?
+check "empty state.db: dutyd refuses to start (status $rc)" test "$rc" -ne 0
+check "… saying it is empty and what to do" grep -q '文件为空（0 字节）.*请从备份恢复' "$T/bad.log"
+check_eq "… and leaves it as it was" 0 "$(stat -c %s "$T/bad/state.db")"
+"$CTL" -c "$T/bad.yaml" history >"$T/bad-ctl.log" 2>&1; rc=$?
+check "… dutyctl too (status $rc)" grep -q '文件为空' "$T/bad-ctl.log"
+printf 'PK\003\004 this is a zip, not a state database: padding padding padding\n' >"$T/bad/state.db"
+NOTIFY_SOCKET= "$D" -c "$T/bad.yaml" >"$T/bad.log" 2>&1; rc=$?
+check "foreign state.db: refused (status $rc) with SQLite's reason" \
+        grep -q '不是可用的 dutyd 状态数据库（SQLite：file is not a database）' "$T/bad.log"
+
 # 4. READY=1 does not wait for the feeds (built after it, off the loop): meanwhile a feed is
 #    "503, retry in 5 s", never a 404; then it is served.
 mkdir -p "$T/big"
