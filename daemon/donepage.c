@@ -298,6 +298,28 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
         return send_page(req, 200, &b);
 }
 
+static bool already_met(Store *s, const Config *c, const Occurrence *o, Day today) {
+        Ledger *lg = NULL;
+        OccStatus st = {0};
+        if (ledger_load(s, &lg) == 0)
+                ledger_status(lg, c, o, today, &st);
+        ledger_free(lg);
+        return st.met;
+}
+
+/* A checkpoint already met (by dutyctl, another link, a colleague): say so, offer no button and
+ * record nothing, whether the form is fetched or submitted. */
+static enum MHD_Result met_page(const HttpRequest *req, const Config *c, Store *s,
+                                const Occurrence *o, Day today) {
+        size_t h[MAX_POST_HOLDERS];
+        size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
+        Buf b = {0};
+        page_head(&b, "已完成");
+        buf_puts(&b, "<h1 class=\"ok\">该事项已完成</h1>\n<p>已有履职记录，无需再次登记。</p>\n");
+        describe(&b, c, s, o, today, h, nh);
+        return send_page(req, 200, &b);
+}
+
 static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         DonePageContext *ctx = userdata;
         const Config *c = *ctx->config;
@@ -312,6 +334,8 @@ static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         if (schedule_find(c, occ_id, &o) < 0)
                 return error_page(req, -ENOENT);
         Day today = tz_day(clock_now());
+        if (already_met(ctx->store, c, &o, today))
+                return met_page(req, c, ctx->store, &o, today);
         if (req->method == HTTP_POST)
                 return post_done(req, ctx, c, &o, today);
         return form_page(req, c, ctx->store, &o, today);

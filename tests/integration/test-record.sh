@@ -134,7 +134,14 @@ first=${TOK2:0:1}; [ "$first" = A ] && rep=B || rep=A
 check_eq "tampered payload: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' --data x=1 "http://$ADDR/done/$rep${TOK2:1}")"
 check_eq "malformed: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/done/nonsense")"
 check_eq "PUT: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://$ADDR/done/$TOK2")"
-check_eq "the untampered second link still works" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/done/$TOK2")"
+check_eq "the untampered second link still works" 200 "$(curl -s -o "$T/d/met.html" -w '%{http_code}' "http://$ADDR/done/$TOK2")"
+# That occurrence is already done (the first link): the page says so and offers no button, and
+# submitting the form anyway records nothing.
+check "a link for a done occurrence: says it is done" grep -q '该事项已完成' "$T/d/met.html"
+check "… and offers no form" bash -c "! grep -q '<form' '$T/d/met.html'"
+code=$(curl -s -o /dev/null -w '%{http_code}' --data person=s "http://$ADDR/done/$TOK2")
+check_eq "… a POST anyway: 200" 200 "$code"
+check_eq "… and still one completion" 1 "$("$CTL" -c "$T/d/dutyd.yaml" history | grep -c 专题研究)"
 kill $DPID; wait $DPID 2>/dev/null
 
 # ---- 4. raise ---------------------------------------------------------------------------------
