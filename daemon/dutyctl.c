@@ -151,31 +151,77 @@ static int print_json(const Config *c, const Occurrence *o, const char *status) 
         return 0;
 }
 
-static int add_row(Table *t, const Config *c, const Occurrence *o, const char *status) {
-        char due[11], pid[96], cp[32];
-        day_format(o->due, due);
-        occurrence_period_id(c, o, pid, sizeof(pid));
+#define UPCOMING_COLS 9
+
+/* One row of the listing: what each of its cells needs beyond the config, and the cells. */
+typedef struct UpcomingRow {
+        char date[32], cp[32], pid[96], id[OCCURRENCE_ID_MAX];
+        char *holders, *basis;
+        const char *cells[UPCOMING_COLS];
+} UpcomingRow;
+
+static int upcoming_row(UpcomingRow *r, const Config *c, const Occurrence *o, const char *status) {
         static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
-        _cleanup_free_ char *date = strfmt("%s（%s）", due, wd[day_weekday(o->due)]);
+        char due[11];
+        day_format(o->due, due);
+        snprintf(r->date, sizeof(r->date), "%s（%s）", due, wd[day_weekday(o->due)]);
+        occurrence_period_id(c, o, r->pid, sizeof(r->pid));
         if (o->required > 1)
-                snprintf(cp, sizeof(cp), "%u次", o->required);
+                snprintf(r->cp, sizeof(r->cp), "%u次", o->required);
         else
-                snprintf(cp, sizeof(cp), "第%u/%u次", o->checkpoint, o->of);
+                snprintf(r->cp, sizeof(r->cp), "第%u/%u次", o->checkpoint, o->of);
         const Duty *d = &c->duties[o->duty];
-        _cleanup_free_ char *holders = holder_names(c, o);
-        _cleanup_free_ char *basis = duty_basis(c, d);
-        char id[OCCURRENCE_ID_MAX];
-        occurrence_id(c, o, id, sizeof(id));
-        const char *cells[] = {date,
-                               c->posts[o->post].name,
-                               d->title,
-                               cp,
-                               pid,
-                               holders && *holders ? holders : "（空缺）",
-                               status ? status : "",
-                               basis,
-                               id};
-        return date && holders ? table_add(t, cells) : -ENOMEM;
+        r->holders = holder_names(c, o);
+        r->basis = duty_basis(c, d);
+        occurrence_id(c, o, r->id, sizeof(r->id));
+        const char *cells[UPCOMING_COLS] = {r->date,
+                                            c->posts[o->post].name,
+                                            d->title,
+                                            r->cp,
+                                            r->pid,
+                                            r->holders && *r->holders ? r->holders : "（空缺）",
+                                            status ? status : "",
+                                            r->basis,
+                                            r->id};
+        memcpy(r->cells, cells, sizeof(cells));
+        return r->holders && r->basis ? 0 : -ENOMEM;
+}
+
+static void upcoming_row_done(UpcomingRow *r) {
+        free(r->holders);
+        free(r->basis);
+}
+
+/* The aligned table, streamed: a first pass over the rows for the column widths, a second that
+ * prints them; no row is kept (a province's year is a million rows). */
+static int print_upcoming_table(const Config *c, const OccurrenceList *l, const Ledger *ledger,
+                                Day today) {
+        static const char *const hdr[UPCOMING_COLS] = {"截止日期", "岗位", "职责", "次数", "周期",
+                                                       "责任人",   "状态", "依据", "编号"};
+        if (l->n == 0) {
+                printf("该期间没有应办事项。\n");
+                return 0;
+        }
+        int w[UPCOMING_COLS] = {0};
+        table_widths(w, UPCOMING_COLS, hdr);
+        for (int pass = 0; pass < 2; pass++) {
+                if (pass == 1)
+                        table_print_row(stdout, w, UPCOMING_COLS, hdr);
+                for (size_t i = 0; i < l->n; i++) {
+                        const Occurrence *o = &l->items[i];
+                        UpcomingRow r = {0};
+                        int q = upcoming_row(&r, c, o,
+                                             ledger ? status_of(c, ledger, o, today, true) : NULL);
+                        if (q == 0 && pass == 0)
+                                table_widths(w, UPCOMING_COLS, r.cells);
+                        else if (q == 0)
+                                table_print_row(stdout, w, UPCOMING_COLS, r.cells);
+                        upcoming_row_done(&r);
+                        if (q < 0)
+                                return q;
+                }
+        }
+        return 0;
 }
 
 static int parse_day_arg(const char *s, const char *opt, Day *ret) {
@@ -245,27 +291,16 @@ static int verb_upcoming(int argc, char **argv) {
         }
         OccurrenceList l = {0};
         r = schedule_plan(c, from, to, f, &l);
-        static const char *const hdr[] = {"截止日期", "岗位", "职责", "次数", "周期",
-                                          "责任人",   "状态", "依据", "编号"};
-        Table *t = json ? NULL : table_new(ELEMENTSOF(hdr), hdr);
-        if (!json && !t)
-                r = -ENOMEM;
         Ledger *ledger = load_ledger(c);
         Day today = ctl_today(c);
-        for (size_t i = 0; r == 0 && i < l.n; i++) {
-                const char *st = ledger ? status_of(c, ledger, &l.items[i], today, !json) : NULL;
-                r = json ? print_json(c, &l.items[i], st) : add_row(t, c, &l.items[i], st);
-        }
+        if (r == 0 && !json)
+                r = print_upcoming_table(c, &l, ledger, today);
+        for (size_t i = 0; r == 0 && json && i < l.n; i++)
+                r = print_json(c, &l.items[i],
+                               ledger ? status_of(c, ledger, &l.items[i], today, false) : NULL);
         ledger_free(ledger);
-        if (r == 0 && t) {
-                if (table_rows(t))
-                        table_print(t, stdout);
-                else
-                        printf("该期间没有应办事项。\n");
-        }
         if (r < 0)
                 fprintf(stderr, "upcoming: %s\n", strerror(-r));
-        table_free(t);
         occurrence_list_done(&l);
         config_free(c);
         return r < 0 ? 1 : 0;

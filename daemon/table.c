@@ -57,23 +57,37 @@ size_t table_rows(const Table *t) {
         return t->n_rows ? t->n_rows - 1 : 0;
 }
 
+void table_widths(int *widths, size_t n_cols, const char *const *cells) {
+        for (size_t c = 0; c < n_cols; c++) {
+                int cw = cells[c] ? utf8_width(cells[c]) : 0;
+                if (cw > widths[c])
+                        widths[c] = cw;
+        }
+}
+
+void table_print_row(FILE *f, const int *widths, size_t n_cols, const char *const *cells) {
+        static const char spaces[] =
+                "                                                                ";
+        for (size_t c = 0; c < n_cols; c++) {
+                const char *s = cells[c] ? cells[c] : "";
+                fputs(s, f);
+                if (c + 1 == n_cols)
+                        break;
+                for (int pad = widths[c] - utf8_width(s) + 2; pad > 0;) {
+                        int k = pad < (int)sizeof(spaces) - 1 ? pad : (int)sizeof(spaces) - 1;
+                        fwrite(spaces, 1, (size_t)k, f);
+                        pad -= k;
+                }
+        }
+        fputc('\n', f);
+}
+
 void table_print(const Table *t, FILE *f) {
         _cleanup_free_ int *w = calloc(t->n_cols ? t->n_cols : 1, sizeof(int));
         if (!w)
                 return;
         for (size_t r = 0; r < t->n_rows; r++)
-                for (size_t c = 0; c < t->n_cols; c++) {
-                        int cw = utf8_width(t->cells[r * t->n_cols + c]);
-                        if (cw > w[c])
-                                w[c] = cw;
-                }
-        for (size_t r = 0; r < t->n_rows; r++) {
-                for (size_t c = 0; c < t->n_cols; c++) {
-                        const char *s = t->cells[r * t->n_cols + c];
-                        fputs(s, f);
-                        if (c + 1 < t->n_cols)
-                                fprintf(f, "%*s", w[c] - utf8_width(s) + 2, "");
-                }
-                fputc('\n', f);
-        }
+                table_widths(w, t->n_cols, (const char *const *)t->cells + r * t->n_cols);
+        for (size_t r = 0; r < t->n_rows; r++)
+                table_print_row(f, w, t->n_cols, (const char *const *)t->cells + r * t->n_cols);
 }

@@ -1,5 +1,7 @@
 /* table.h — aligned text tables for dutyctl (Chinese aligned by display width, not bytes).
- * Contract: collects rows in memory, prints once; cells are copied. */
+ * Contract: a Table collects rows in memory and prints once (cells are copied). For long
+ * listings, the streaming pair keeps nothing: the caller produces its rows twice, first feeding
+ * table_widths() to learn the column widths, then printing each with table_print_row(). */
 #pragma once
 #include <stddef.h>
 #include <stdio.h>
@@ -12,3 +14,8 @@ Table *table_free(Table *t);
 int table_add(Table *t, const char *const *cells);
 size_t table_rows(const Table *t);
 void table_print(const Table *t, FILE *f);
+
+/* widths[n_cols]: raised to fit `cells` (display width). */
+void table_widths(int *widths, size_t n_cols, const char *const *cells);
+/* One row, each cell padded to its column's width (the last one not). */
+void table_print_row(FILE *f, const int *widths, size_t n_cols, const char *const *cells);

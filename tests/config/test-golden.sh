@@ -29,6 +29,8 @@ golden "drop-in error and cross-file duplicate" bad/dropin dutyd.yaml bad/dropin
 golden "drop-ins merge in name order (summary)" good/dropin dutyd.yaml good/dropin-check.ok check
 golden "drop-ins merge in name order (schedule)" good/dropin dutyd.yaml good/dropin.ok \
         upcoming --json --from 2026-01-01 --to 2026-12-31
+golden "the aligned upcoming table (streamed in two passes)" good/dropin dutyd.yaml \
+        good/dropin-table.ok upcoming --from 2026-01-01 --to 2026-06-30
 
 # Shipped configs all pass.
 for f in "$TOP"/config/dutyd.yaml "$TOP"/config/examples/*.yaml; do
