@@ -366,8 +366,15 @@ int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t 
 /* ---- state changes ----------------------------------------------------------------------- */
 
 int outbox_recover(Store *s, int64_t now) {
-        return run(s, "UPDATE outbox SET state='queued', next_attempt=? WHERE state='sending'", "i",
-                   now);
+        /* In flight when the process died: sent again at once with the same id, unless it was
+         * in flight at several deaths already (a message that brings the sender down, a receiver
+         * that takes it and never answers): from the third attempt on it backs off like any
+         * retry (30 s * 2^(attempts-1), at most an hour; no jitter) instead of going out again at
+         * every restart. */
+        return run(s,
+                   "UPDATE outbox SET state='queued', next_attempt=? + CASE WHEN attempts >= "
+                   "3 THEN min(3600, 30 << min(attempts - 1, 8)) ELSE 0 END WHERE state='sending'",
+                   "i", now);
 }
 
 static int expect_one(int r) {

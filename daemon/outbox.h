@@ -8,7 +8,8 @@
  *    per (occurrence, step, channel, recipient): the same reminder is never queued twice, even
  *    when a later batch groups it differently.
  *  - States: queued → sending → sent | queued (retry) | failed. A row left in `sending` by a
- *    crash is put back to `queued` by outbox_recover() and sent again with the same id.
+ *    crash is put back to `queued` by outbox_recover() and sent again with the same id (at
+ *    once, or after a backoff when it has been attempted three times or more).
  *  - Retries: backoff 30 s × 2^(attempts−1), capped at 1 h, ±20 % jitter; past the give-up time
  *    (created + Channel.give_up_hours, default 24 h) → failed. Permanent errors → failed at once.
  *    A signature/timestamp rejection is re-signed and retried once at once, then failed.

@@ -254,6 +254,30 @@ static void test_states(void **state) {
         assert_int_equal(outbox_next_due(f->store, 0, &next), -ENOENT);
 }
 
+/* A message in flight at one crash after another backs off instead of going out at every
+ * restart (kill -9 loops once sent one message 23 times). */
+static void test_recover_backs_off(void **state) {
+        Fx *f = *state;
+        bool ins;
+        assert_int_equal(
+                outbox_insert(f->store, "id9", "hook", "", "test", "o", "{}", 100, 999999, &ins),
+                0);
+        static const int64_t expect[] = {0, 0, 120, 240, 480, 960, 1920, 3600, 3600};
+        for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+                OutboxRow r;
+                assert_int_equal(outbox_get(f->store, "id9", &r), 0);
+                int64_t now = r.next_attempt;
+                outbox_row_done(&r);
+                assert_int_equal(outbox_claim(f->store, "id9", now), 0);
+                assert_int_equal(outbox_recover(f->store, now), 1);
+                assert_int_equal(outbox_get(f->store, "id9", &r), 0);
+                assert_int_equal(r.state, OUTBOX_QUEUED);
+                assert_int_equal(r.attempts, (int)i + 1);
+                assert_int_equal(r.next_attempt - now, expect[i]);
+                outbox_row_done(&r);
+        }
+}
+
 static void test_backoff(void **state) {
         (void)state;
         assert_int_equal(outbox_backoff(1, 0.5), 30);
@@ -273,6 +297,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_queue_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_split_ids, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_states, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_recover_backs_off, setup, teardown),
                 cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
