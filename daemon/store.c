@@ -118,6 +118,9 @@ int store_quick_check(Store *s, char **ret_problem) {
         else if (!v || strcmp((const char *)v, "ok") != 0) {
                 *ret_problem = strdup(v ? (const char *)v : "?");
                 r = *ret_problem ? -EBADMSG : -ENOMEM;
+                for (char *p = *ret_problem; p && *p; p++) /* one log line */
+                        if (*p == '\n')
+                                *p = ' ';
         }
         sqlite3_finalize(st);
         return r;

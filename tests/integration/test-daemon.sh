@@ -155,6 +155,17 @@ NOTIFY_SOCKET= "$D" -c "$T/bad.yaml" >"$T/bad.log" 2>&1; rc=$?
 check "foreign state.db: refused (status $rc) with SQLite's reason" \
         grep -q '不是可用的 dutyd 状态数据库（SQLite：file is not a database）' "$T/bad.log"
 
+# Damage in pages the daemon would not read at once: PRAGMA quick_check at start refuses it.
+cp "$T/state/state.db" "$T/bad/state.db"
+sqlite3 "$T/bad/state.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+pages=$(sqlite3 "$T/bad/state.db" 'PRAGMA page_count;')
+# Every page but the schema's (page 1) overwritten with 0xff: no b-tree page survives.
+head -c $(((pages - 1) * 4096)) /dev/zero | tr '\0' '\377' |
+        dd of="$T/bad/state.db" bs=4096 seek=1 conv=notrunc 2>/dev/null
+NOTIFY_SOCKET= "$D" -c "$T/bad.yaml" >"$T/bad.log" 2>&1; rc=$?
+check "damaged state.db ($pages pages, all but the first overwritten): refused at start (status $rc)" \
+        grep -q '状态数据库 .*state.db 已损坏（\*\*\* in database main \*\*\* Page .*请从备份恢复' "$T/bad.log"
+
 # 4. READY=1 does not wait for the feeds (built after it, off the loop): meanwhile a feed is
 #    "503, retry in 5 s", never a 404; then it is served.
 mkdir -p "$T/big"
