@@ -489,8 +489,8 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
                         r = err_at(L, kn, "unknown key '%s'", k);
                         continue;
                 }
-                if (seen[i]) {
-                        r = err_at(L, kn, "key '%s' given twice", k);
+                if (seen[i]) { /* reported once, by check_keys() when the file was read */
+                        r = -EINVAL;
                         continue;
                 }
                 seen[i] = true;

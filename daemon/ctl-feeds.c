@@ -60,7 +60,7 @@ static char *public_base(const Config *c, Store *store) {
         if (c->server.public_url)
                 return strdup(c->server.public_url);
         _cleanup_free_ char *served = NULL;
-        (void)store_meta_get(store, "served_address", &served);
+        (void)store_meta_get(store, META_SERVED_ADDRESS, &served);
         char *base = config_local_url(c, served);
         if (base)
                 fprintf(stderr, "提示：未配置 feeds.public_url，地址按%s %s 显示\n",

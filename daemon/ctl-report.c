@@ -381,7 +381,7 @@ int verb_done_link(int argc, char **argv) {
         if (ctl_open_store(c, &s))
                 return config_free(c), 1;
         _cleanup_free_ char *tok = NULL, *url = NULL, *served = NULL;
-        (void)store_meta_get(s, "served_address", &served); /* written by the running daemon */
+        (void)store_meta_get(s, META_SERVED_ADDRESS, &served); /* written by the running daemon */
         r = donelink_init(s);
         if (r == 0)
                 r = donelink_make(s, id, clock_now() + days * 86400, &tok);

@@ -87,16 +87,12 @@ static int become_state_owner(const char *dir) {
 
 /* Says why the state cannot be opened, and what to do about it. */
 static void explain_open_error(const char *dir, int r) {
-        if (r != -EACCES && r != -EPERM && r != -EROFS) {
-                fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir,
-                        store_open_error() ? store_open_error() : strerror(-r));
+        fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir,
+                store_open_error() ? store_open_error() : strerror(-r));
+        if (r != -EACCES && r != -EPERM)
                 return;
-        }
         struct stat st;
         struct group *g = stat(dir, &st) == 0 ? getgrgid(st.st_gid) : NULL;
-        fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir, strerror(-r));
-        if (r == -EROFS)
-                return;
         if (g && st.st_gid != 0)
                 fprintf(stderr,
                         "需要 root 权限，或属于用户组 %s：管理员执行 usermod -aG %s 用户名，"

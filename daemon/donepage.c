@@ -162,7 +162,19 @@ static void row(Buf *b, const char *k, const char *v) {
         buf_puts(b, "</td></tr>\n");
 }
 
-static void describe(Buf *b, const Config *c, Store *s, const Occurrence *o, Day today,
+/* The occurrence's state in the record (one look at it); false when it cannot be read. */
+static bool occ_status(Store *s, const Config *c, const Occurrence *o, Day today, OccStatus *ret) {
+        Ledger *lg = NULL;
+        *ret = (OccStatus){0};
+        bool ok = ledger_load(s, &lg) == 0;
+        if (ok)
+                ledger_status(lg, c, o, today, ret);
+        ledger_free(lg);
+        return ok;
+}
+
+/* `st` NULL: the record could not be read. */
+static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStatus *st,
                      const size_t *h, size_t nh) {
         const Duty *d = &c->duties[o->duty];
         char pid[96], due[11], of[128];
@@ -171,17 +183,11 @@ static void describe(Buf *b, const Config *c, Store *s, const Occurrence *o, Day
         Buf hb = {0};
         for (size_t j = 0; j < nh; j++)
                 buf_printf(&hb, "%s%s", j ? "、" : "", c->people[h[j]].name);
-        OccStatus st = {0};
-        Ledger *lg = NULL;
-        const char *status = "未知";
-        if (ledger_load(s, &lg) == 0) {
-                ledger_status(lg, c, o, today, &st);
-                status = st.met       ? (st.late ? "逾期完成" : "已完成")
-                         : st.done    ? "部分完成"
-                         : st.overdue ? "逾期未完成"
-                                      : "未完成";
-        }
-        ledger_free(lg);
+        const char *status = !st           ? "未知"
+                             : st->met     ? (st->late ? "逾期完成" : "已完成")
+                             : st->done    ? "部分完成"
+                             : st->overdue ? "逾期未完成"
+                                           : "未完成";
         snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
         _cleanup_free_ char *basis = duty_basis(c, d);
         buf_puts(b, "<table>\n");
@@ -192,9 +198,9 @@ static void describe(Buf *b, const Config *c, Store *s, const Occurrence *o, Day
         row(b, "周期", of);
         row(b, "截止日期", due);
         row(b, "状态", status);
-        if (st.required > 1) {
+        if (st && st->required > 1) {
                 char prog[32];
-                snprintf(prog, sizeof(prog), "%d/%d", st.done, st.required);
+                snprintf(prog, sizeof(prog), "%d/%d", st->done, st->required);
                 row(b, "已完成次数", prog);
         }
         if (basis && *basis)
@@ -208,14 +214,22 @@ static size_t holders_of(const Config *c, const Occurrence *o, Day today, size_t
         return k ? k : occurrence_holders(c, o, o->due, h, n);
 }
 
-static enum MHD_Result form_page(const HttpRequest *req, const Config *c, Store *s,
-                                 const Occurrence *o, Day today) {
-        size_t h[MAX_POST_HOLDERS];
+/* A page about one occurrence: its head, `heading` (HTML) and the occurrence's table. The
+ * holders shown are left in h (MAX_POST_HOLDERS); returns how many. */
+static size_t occurrence_page(Buf *b, const char *title, const char *heading, const Config *c,
+                              const Occurrence *o, Day today, const OccStatus *st, size_t *h) {
         size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
+        page_head(b, title);
+        buf_puts(b, heading);
+        describe(b, c, o, st, h, nh);
+        return nh;
+}
+
+static enum MHD_Result form_page(const HttpRequest *req, const Config *c, const Occurrence *o,
+                                 Day today, const OccStatus *st) {
+        size_t h[MAX_POST_HOLDERS];
         Buf b = {0};
-        page_head(&b, "办结登记");
-        buf_puts(&b, "<h1>办结登记</h1>\n");
-        describe(&b, c, s, o, today, h, nh);
+        size_t nh = occurrence_page(&b, "办结登记", "<h1>办结登记</h1>\n", c, o, today, st, h);
         buf_puts(&b, "<form method=\"post\">\n<label for=\"person\">完成人</label>"
                      "<select id=\"person\" name=\"person\">");
         if (nh != 1)
@@ -294,29 +308,21 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                 html_escape(&b, c->people[by].name);
         }
         buf_puts(&b, "。</p>\n");
-        describe(&b, c, ctx->store, o, today, h, nh);
+        OccStatus st;
+        describe(&b, c, o, occ_status(ctx->store, c, o, today, &st) ? &st : NULL, h, nh);
         return send_page(req, 200, &b);
-}
-
-static bool already_met(Store *s, const Config *c, const Occurrence *o, Day today) {
-        Ledger *lg = NULL;
-        OccStatus st = {0};
-        if (ledger_load(s, &lg) == 0)
-                ledger_status(lg, c, o, today, &st);
-        ledger_free(lg);
-        return st.met;
 }
 
 /* A checkpoint already met (by dutyctl, another link, a colleague): say so, offer no button and
  * record nothing, whether the form is fetched or submitted. */
-static enum MHD_Result met_page(const HttpRequest *req, const Config *c, Store *s,
-                                const Occurrence *o, Day today) {
+static enum MHD_Result met_page(const HttpRequest *req, const Config *c, const Occurrence *o,
+                                Day today, const OccStatus *st) {
         size_t h[MAX_POST_HOLDERS];
-        size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
         Buf b = {0};
-        page_head(&b, "已完成");
-        buf_puts(&b, "<h1 class=\"ok\">该事项已完成</h1>\n<p>已有履职记录，无需再次登记。</p>\n");
-        describe(&b, c, s, o, today, h, nh);
+        (void)occurrence_page(
+                &b, "已完成",
+                "<h1 class=\"ok\">该事项已完成</h1>\n<p>已有履职记录，无需再次登记。</p>\n", c, o,
+                today, st, h);
         return send_page(req, 200, &b);
 }
 
@@ -334,11 +340,13 @@ static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         if (schedule_find(c, occ_id, &o) < 0)
                 return error_page(req, -ENOENT);
         Day today = tz_day(clock_now());
-        if (already_met(ctx->store, c, &o, today))
-                return met_page(req, c, ctx->store, &o, today);
+        OccStatus st;
+        const OccStatus *known = occ_status(ctx->store, c, &o, today, &st) ? &st : NULL;
+        if (known && known->met)
+                return met_page(req, c, &o, today, known);
         if (req->method == HTTP_POST)
                 return post_done(req, ctx, c, &o, today);
-        return form_page(req, c, ctx->store, &o, today);
+        return form_page(req, c, &o, today, known);
 }
 
 int donepage_register(Httpd *h, DonePageContext *ctx) {

@@ -452,9 +452,6 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void)tick(m);
         (void)sd_notify(false, "READY=1");
         update_status(m);
-        /* The feeds only now (planning them takes a while at county scale): see manager_new. */
-        m->ready = true;
-        (void)rebuild_feeds(m, tz_day(clock_now()));
         return 0;
 }
 
@@ -673,7 +670,7 @@ static int note_served_address(Manager *m) {
         free(m->served);
         if (!(m->served = strdup(addr)))
                 return -ENOMEM;
-        if (store_meta_set(m->store, "served_address", addr) < 0)
+        if (store_meta_set(m->store, META_SERVED_ADDRESS, addr) < 0)
                 log_warning("无法写入状态数据库：%s", store_errmsg(m->store));
         return 0;
 }

@@ -26,6 +26,8 @@ struct Store {
  * that an older release (DynamicUser=, 0600) left behind. SQLite gives -wal/-shm the database's
  * mode. */
 static int share_with_group(const char *path, bool create) {
+        /* Reading the umask sets it for a moment: fine here, stores are opened before any
+         * thread starts (the daemon's feed worker, dutyctl has none). */
         mode_t mask = umask(0);
         umask(mask);
         int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0660);

@@ -28,6 +28,9 @@ int store_exec(Store *s, const char *sql);
 int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
+/* The address the running daemon serves ("127.0.0.1:8027"), which it records at start for
+ * dutyctl's feed and done-link addresses. */
+#define META_SERVED_ADDRESS "served_address"
 /* Small named values (the `meta` table): 0, -ENOENT, -ENOMEM or -EIO. *ret is malloc'd. */
 int store_meta_get(Store *s, const char *key, char **ret);
 int store_meta_set(Store *s, const char *key, const char *value);
