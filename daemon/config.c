@@ -1,13 +1,18 @@
 /* config.c — the YAML configuration loader. See config.h and docs/config.md.
  *
  * How it works (OpenBSD-style: parse everything, apply nothing until it is all valid):
- *   1. every file (main, then conf.d/NAME.yaml in byte order) is parsed into a libyaml document;
- *   2. pass "ids": the ids of documents, posts, people, duties and channels are registered, so
- *      references can point forward and across files, and duplicates are found;
- *   3. the holiday data file is loaded;
- *   4. pass "values": sections and list items are parsed through key tables (name, type, field
- *      offset, limits) — redis's standardConfig idea — into the final arrays.
- * Errors are collected (FILE:LINE:COLUMN: message), never printed here. */
+ *   1. every file (main, then conf.d/NAME.yaml in byte order) is read with libyaml's event
+ *      parser (ytree.h) section by section, and a list (posts, duties, …) item by item: each
+ *      item is a small tree parsed through key tables (name, type, field offset, limits —
+ *      redis's standardConfig idea) straight into the config's arrays, then dropped, so memory
+ *      is the config's own and never a whole document's;
+ *   2. ids are registered as items come, so duplicates are found at once; an item naming an id
+ *      not seen yet (it may come further on, or in a later file), or a holiday before the
+ *      holiday data was read, is kept as a copy and parsed again at the end;
+ *   3. the holiday data file is loaded, the kept items parsed, and each duty's reminders take
+ *      the `reminders:` defaults (wherever that section was) for the keys it does not set.
+ * Errors are collected (FILE:LINE:COLUMN: message), sorted into reading order, never printed
+ * here. */
 #include "config.h"
 
 #include <ctype.h>
@@ -22,10 +27,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yaml.h>
 #include <arpa/inet.h>
 
 #include "util.h"
+#include "ytree.h"
 
 /* ---- diagnostics ------------------------------------------------------------------------ */
 
@@ -61,6 +66,53 @@ void diags_print(const Diags *d, FILE *f) {
                 else
                         fprintf(f, "%s: %s%s\n", g->file ? g->file : "?", w, msg);
         }
+}
+
+/* A diagnostic with its sort key: the rank of its file (by first mention) and where it was
+ * added, so that equal places keep their order. */
+typedef struct DiagKey {
+        size_t rank, seq;
+        int line, column;
+} DiagKey;
+
+static int cmp_diag_key(const void *a, const void *b) {
+        const DiagKey *x = a, *y = b;
+        if (x->rank != y->rank)
+                return x->rank < y->rank ? -1 : 1;
+        if (x->line != y->line)
+                return x->line < y->line ? -1 : 1;
+        if (x->column != y->column)
+                return x->column < y->column ? -1 : 1;
+        return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Puts the diagnostics added since `from` in reading order: file by file (in the order the
+ * files were first mentioned), then by line and column. The loader finds some problems late
+ * (an item naming an id not seen yet is checked once every file is read). */
+static void diags_sort(Diags *d, size_t from) {
+        size_t n = d->n - from;
+        _cleanup_free_ DiagKey *k = calloc(n ? n : 1, sizeof(DiagKey));
+        _cleanup_free_ Diag *v = calloc(n ? n : 1, sizeof(Diag));
+        if (!k || !v)
+                return; /* unsorted is still every diagnostic */
+        /* The files named so far (a config has a few): their first diagnostic's index. */
+        _cleanup_free_ size_t *files = calloc(n ? n : 1, sizeof(size_t));
+        if (!files)
+                return;
+        size_t n_files = 0;
+        for (size_t i = 0; i < n; i++) {
+                const Diag *g = &d->items[from + i];
+                size_t rank = 0;
+                while (rank < n_files && !streq_ptr(d->items[from + files[rank]].file, g->file))
+                        rank++;
+                if (rank == n_files)
+                        files[n_files++] = i;
+                k[i] = (DiagKey){rank, i, g->line, g->column};
+        }
+        qsort(k, n, sizeof(DiagKey), cmp_diag_key);
+        for (size_t i = 0; i < n; i++)
+                v[i] = d->items[from + k[i].seq];
+        memcpy(d->items + from, v, n * sizeof(Diag));
 }
 
 void diags_done(Diags *d) {
@@ -101,7 +153,7 @@ static const char *const entity_lists[_ENT_MAX] = {"documents", "posts", "people
                                                    "channels"};
 
 typedef struct IdMap {
-        const char **keys; /* borrowed from the YAML documents */
+        const char **keys; /* interned by the loader (intern()) */
         size_t *vals;
         size_t cap, n;
 } IdMap;
@@ -166,68 +218,87 @@ static void idmap_done(IdMap *m) {
 
 /* ---- loader state ----------------------------------------------------------------------- */
 
-typedef struct SourceFile {
-        char *path;
-        yaml_document_t doc;
-        bool loaded;
-} SourceFile;
+/* Where each id was defined, for "first defined at". */
+typedef struct IdSite {
+        const char *file;
+        int line, col;
+} IdSite;
+
+/* A list item parsed at the end: it named an id not seen yet (it may come later in the file or
+ * in a later file), or a holiday before the holiday data was read. */
+typedef struct Deferred {
+        int entity; /* Entity, or ENT_ROUTE */
+        size_t idx;
+        const char *file;
+        YTree tree;
+        uint32_t node;
+} Deferred;
+
+#define ENT_ROUTE _ENT_MAX
 
 typedef struct Loader {
         Config *cfg;
         Diags *diags;
-        SourceFile *files;
+        char **files; /* main, then conf.d/NAME.yaml in byte order */
         size_t n_files;
-        SourceFile *cur;
+        const char *path; /* of the file being read */
+        YTree *t;         /* the tree the nodes being parsed belong to */
         IdMap ids[_ENT_MAX];
-        size_t counts[_ENT_MAX];
-        size_t next[_ENT_MAX]; /* pass "values": next slot to fill */
-        size_t n_routes;
+        IdSite *sites[_ENT_MAX];
+        size_t cap_sites[_ENT_MAX];
+        size_t cap[_ENT_MAX + 1]; /* of the config's arrays; [ENT_ROUTE] routes */
+        char *id_text;            /* every id, NUL-separated, in blocks (see intern()) */
+        char **id_blocks;
+        size_t n_id_blocks, id_left;
+        Deferred *deferred;
+        size_t n_deferred, cap_deferred;
+        bool streaming; /* an unknown id may still be defined further on */
+        bool defer;     /* the item being parsed waits for the end (set by resolve()) */
         bool oom;
         Day today;
         /* the node that set `holidays:`, for the location of its errors */
         char *holidays_where_file;
         int holidays_line, holidays_col;
+        /* where organization.name is missing: the `organization:` key, else the root */
+        int org_line, org_col;
+        bool main_has_root, main_empty, main_broken;
+        /* the reminder keys (RM_*) each duty sets itself, by duty index */
+        unsigned char *reminders_set;
+        size_t cap_reminders_set;
+        unsigned duty_reminders; /* of the duty being parsed */
 } Loader;
 
-static int node_line(const yaml_node_t *n) {
-        return (int)n->start_mark.line + 1;
-}
-static int node_col(const yaml_node_t *n) {
-        return (int)n->start_mark.column + 1;
+/* Makes room for `need` elements of `size` bytes in *p (capacity *cap, doubled), zeroing the
+ * new ones. */
+static int grow_array(Loader *L, void **p, size_t *cap, size_t need, size_t size) {
+        if (need <= *cap)
+                return 0;
+        size_t c = *cap ? *cap : 16;
+        while (c < need)
+                c *= 2;
+        void *q = reallocarray(*p, c, size);
+        if (!q)
+                return L->oom = true, -ENOMEM;
+        memset((char *)q + *cap * size, 0, (c - *cap) * size);
+        *p = q, *cap = c;
+        return 0;
 }
 
-static int err_at(Loader *L, const yaml_node_t *n, const char *fmt, ...)
+static int err_at(Loader *L, const YNode *n, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-static int err_at(Loader *L, const yaml_node_t *n, const char *fmt, ...) {
+static int err_at(Loader *L, const YNode *n, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         char *msg = vstrfmt(fmt, ap);
         va_end(ap);
-        diags_add(L->diags, false, L->cur->path, n ? node_line(n) : 0, n ? node_col(n) : 0, "%s",
+        diags_add(L->diags, false, L->path, n ? (int)n->line : 0, n ? (int)n->column : 0, "%s",
                   msg ? msg : "out of memory");
         free(msg);
         return -EINVAL;
 }
 
-static yaml_node_t *node_get(Loader *L, int idx) {
-        return yaml_document_get_node(&L->cur->doc, idx);
-}
-
-static const char *scalar(const yaml_node_t *n) {
-        return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* A key's value, or NULL. */
-static yaml_node_t *map_get(Loader *L, yaml_node_t *map, const char *key) {
-        if (!map || map->type != YAML_MAPPING_NODE)
-                return NULL;
-        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-             p++) {
-                const char *k = scalar(node_get(L, p->key));
-                if (k && streq(k, key))
-                        return node_get(L, p->value);
-        }
-        return NULL;
+static const char *scalar(Loader *L, const YNode *n) {
+        return ytree_scalar(L->t, n);
 }
 
 static char *xstrdup(Loader *L, const char *s) {
@@ -255,7 +326,7 @@ typedef enum FieldType {
 } FieldType;
 
 typedef struct KeyDef KeyDef;
-typedef int (*CustomFn)(Loader *L, yaml_node_t *n, void *obj);
+typedef int (*CustomFn)(Loader *L, const YNode *n, void *obj);
 /* A string key's validator: NULL when the value is fine, else what is wrong with it. */
 typedef const char *(*CheckFn)(const char *value);
 
@@ -277,8 +348,8 @@ struct KeyDef {
 #define KEY_INT(n, T, f, lo, hi) \
         { .name = (n), .type = F_INT, .off = FIELD(T, f), .min = (lo), .max = (hi) }
 
-static int parse_str(Loader *L, yaml_node_t *n, char **out) {
-        const char *s = scalar(n);
+static int parse_str(Loader *L, const YNode *n, char **out) {
+        const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a string");
         if (!utf8_valid(s, strlen(s)))
@@ -302,10 +373,9 @@ static bool id_valid(const char *s) {
         return true;
 }
 
-static int parse_int(Loader *L, yaml_node_t *n, int min, int max, int *out) {
-        const char *s = scalar(n);
-        if (!s || n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-            n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+static int parse_int(Loader *L, const YNode *n, int min, int max, int *out) {
+        const char *s = scalar(L, n);
+        if (!s || n->quoted)
                 return err_at(L, n, "expected an integer");
         char *end;
         errno = 0;
@@ -318,10 +388,10 @@ static int parse_int(Loader *L, yaml_node_t *n, int min, int max, int *out) {
         return 0;
 }
 
-static int parse_bool(Loader *L, yaml_node_t *n, bool *out) {
+static int parse_bool(Loader *L, const YNode *n, bool *out) {
         static const char *const yes[] = {"true", "yes", "on", "True", "Yes", "On", "TRUE"};
         static const char *const no[] = {"false", "no", "off", "False", "No", "Off", "FALSE"};
-        const char *s = scalar(n);
+        const char *s = scalar(L, n);
         for (size_t i = 0; s && i < ELEMENTSOF(yes); i++) {
                 if (streq(s, yes[i]))
                         return *out = true, 0;
@@ -331,8 +401,8 @@ static int parse_bool(Loader *L, yaml_node_t *n, bool *out) {
         return err_at(L, n, "expected true or false");
 }
 
-static int parse_date(Loader *L, yaml_node_t *n, Day *out) {
-        const char *s = scalar(n);
+static int parse_date(Loader *L, const YNode *n, Day *out) {
+        const char *s = scalar(L, n);
         Day d = s ? day_parse(s) : DAY_INVALID;
         if (d == DAY_INVALID)
                 return err_at(L, n, "expected a date YYYY-MM-DD");
@@ -340,8 +410,8 @@ static int parse_date(Loader *L, yaml_node_t *n, Day *out) {
         return 0;
 }
 
-static int parse_time(Loader *L, yaml_node_t *n, int *out) {
-        const char *s = scalar(n);
+static int parse_time(Loader *L, const YNode *n, int *out) {
+        const char *s = scalar(L, n);
         int h, m, k = 0;
         if (!s || sscanf(s, "%2d:%2d%n", &h, &m, &k) != 2 || s[k] || h < 0 || h > 23 || m < 0 ||
             m > 59 || strlen(s) != 5)
@@ -350,8 +420,8 @@ static int parse_time(Loader *L, yaml_node_t *n, int *out) {
         return 0;
 }
 
-static int parse_enum(Loader *L, yaml_node_t *n, const char *const *names, size_t count, int *out) {
-        const char *s = scalar(n);
+static int parse_enum(Loader *L, const YNode *n, const char *const *names, size_t count, int *out) {
+        const char *s = scalar(L, n);
         for (size_t i = 0; s && i < count; i++)
                 if (names[i][0] && streq(s, names[i]))
                         return *out = (int)i, 0;
@@ -366,18 +436,18 @@ static int parse_enum(Loader *L, yaml_node_t *n, const char *const *names, size_
 }
 
 /* Iterate a sequence, or treat a scalar as a one-element sequence. */
-static int node_items(Loader *L, yaml_node_t *n, yaml_node_t ***ret, size_t *ret_n) {
-        if (n->type == YAML_SEQUENCE_NODE) {
-                size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-                yaml_node_t **v = calloc(cnt ? cnt : 1, sizeof(*v));
+static int node_items(Loader *L, const YNode *n, const YNode ***ret, size_t *ret_n) {
+        if (n->type == Y_SEQ) {
+                size_t cnt = ytree_count(n);
+                const YNode **v = calloc(cnt ? cnt : 1, sizeof(*v));
                 if (!v)
                         return L->oom = true, -ENOMEM;
                 for (size_t i = 0; i < cnt; i++)
-                        v[i] = node_get(L, n->data.sequence.items.start[i]);
+                        v[i] = ytree_item(L->t, n, i);
                 *ret = v, *ret_n = cnt;
                 return 0;
         }
-        yaml_node_t **v = calloc(1, sizeof(*v));
+        const YNode **v = calloc(1, sizeof(*v));
         if (!v)
                 return L->oom = true, -ENOMEM;
         v[0] = n;
@@ -387,7 +457,7 @@ static int node_items(Loader *L, yaml_node_t *n, yaml_node_t ***ret, size_t *ret
 
 /* The items of a list node (or a scalar as a one-item list) and a zeroed array of as many
  * elements of `size` bytes for the parsed values. NULL when out of memory. */
-static void *list_new(Loader *L, yaml_node_t *n, size_t size, yaml_node_t ***ret_items,
+static void *list_new(Loader *L, const YNode *n, size_t size, const YNode ***ret_items,
                       size_t *ret_n) {
         if (node_items(L, n, ret_items, ret_n) < 0)
                 return NULL;
@@ -399,8 +469,8 @@ static void *list_new(Loader *L, yaml_node_t *n, size_t size, yaml_node_t ***ret
         return v;
 }
 
-static int parse_strlist(Loader *L, yaml_node_t *n, char ***out, size_t *out_n) {
-        _cleanup_free_ yaml_node_t **items = NULL;
+static int parse_strlist(Loader *L, const YNode *n, char ***out, size_t *out_n) {
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         if (node_items(L, n, &items, &cnt) < 0)
                 return -ENOMEM;
@@ -424,19 +494,24 @@ static int parse_strlist(Loader *L, yaml_node_t *n, char ***out, size_t *out_n) 
         return r;
 }
 
-static int resolve(Loader *L, yaml_node_t *n, Entity e, size_t *out) {
-        const char *s = scalar(n);
+static int resolve(Loader *L, const YNode *n, Entity e, size_t *out) {
+        const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a %s id", entity_names[e]);
         ssize_t i = idmap_get(&L->ids[e], s);
+        if (i < 0 && L->streaming) {
+                /* It may be defined further on: this item is parsed again at the end. */
+                L->defer = true;
+                return -EAGAIN;
+        }
         if (i < 0)
                 return err_at(L, n, "unknown %s '%s'", entity_names[e], s);
         *out = (size_t)i;
         return 0;
 }
 
-static int parse_reflist(Loader *L, yaml_node_t *n, Entity e, size_t **out, size_t *out_n) {
-        _cleanup_free_ yaml_node_t **items = NULL;
+static int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size_t *out_n) {
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         size_t *v = list_new(L, n, sizeof(size_t), &items, &cnt);
         if (!v)
@@ -454,7 +529,7 @@ static int parse_reflist(Loader *L, yaml_node_t *n, Entity e, size_t **out, size
                         dup |= v[j] == idx;
                 if (dup) {
                         r = err_at(L, items[i], "%s '%s' listed twice", entity_names[e],
-                                   scalar(items[i]));
+                                   scalar(L, items[i]));
                         continue;
                 }
                 v[k++] = idx;
@@ -465,19 +540,18 @@ static int parse_reflist(Loader *L, yaml_node_t *n, Entity e, size_t **out, size
 }
 
 /* Parses a mapping through a key table. `seen` (optional) reports which keys were present. */
-static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_keys, void *obj,
+static int parse_map(Loader *L, const YNode *map, const KeyDef *keys, size_t n_keys, void *obj,
                      bool *seen) {
-        if (!map || map->type != YAML_MAPPING_NODE)
+        if (!map || map->type != Y_MAP)
                 return err_at(L, map, "expected a mapping (key: value)");
         bool local_seen[32] = {0};
         if (!seen)
                 seen = local_seen;
         int r = 0;
         char *base = obj;
-        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-             p++) {
-                yaml_node_t *kn = node_get(L, p->key), *vn = node_get(L, p->value);
-                const char *k = scalar(kn);
+        for (size_t pi = 0; pi < ytree_count(map); pi++) {
+                const YNode *kn = ytree_key(L->t, map, pi), *vn = ytree_value(L->t, map, pi);
+                const char *k = scalar(L, kn);
                 if (!k) {
                         r = err_at(L, kn, "expected a key");
                         continue;
@@ -545,17 +619,17 @@ static int parse_map(Loader *L, yaml_node_t *map, const KeyDef *keys, size_t n_k
 
 /* ---- rules ------------------------------------------------------------------------------ */
 
-static int parse_due_day(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_due_day(Loader *L, const YNode *n, void *obj) {
         Rule *r = obj;
-        const char *s = scalar(n);
+        const char *s = scalar(L, n);
         if (s && streq(s, "last"))
                 return r->due_day = DUE_DAY_LAST, 0;
         return parse_int(L, n, 1, 31, &r->due_day);
 }
 
-static int parse_before_holidays(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
         Rule *r = obj;
-        const char *s = scalar(n);
+        const char *s = scalar(L, n);
         bool b;
         if (s && (streq(s, "true") || streq(s, "false") || streq(s, "yes") || streq(s, "no"))) {
                 if (parse_bool(L, n, &b) < 0)
@@ -567,11 +641,16 @@ static int parse_before_holidays(Loader *L, yaml_node_t *n, void *obj) {
         int q = parse_strlist(L, n, &r->holidays, &r->n_holidays);
         if (q < 0)
                 return q;
-        _cleanup_free_ yaml_node_t **items = NULL;
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         if (node_items(L, n, &items, &cnt) < 0)
                 return -ENOMEM;
         const Calendar *cal = L->cfg->calendar;
+        if (!cal && L->streaming) {
+                /* The holiday data is read once every file is: check the names then. */
+                L->defer = true;
+                return -EAGAIN;
+        }
         for (size_t i = 0; i < r->n_holidays && i < cnt; i++) {
                 bool found = false;
                 for (size_t j = 0; cal && j < cal->n_holidays && !found; j++)
@@ -603,8 +682,8 @@ static const KeyDef rule_keys[] = {
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
 };
 
-static int parse_phrase_node(Loader *L, yaml_node_t *n, Rule *r) {
-        const char *s = scalar(n);
+static int parse_phrase_node(Loader *L, const YNode *n, Rule *r) {
+        const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         size_t off;
@@ -614,29 +693,28 @@ static int parse_phrase_node(Loader *L, yaml_node_t *n, Rule *r) {
                 return L->oom = true, q;
         if (q < 0) {
                 /* Column of the character where the phrase stopped making sense. */
-                int col = node_col(n);
-                if (n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+                int col = (int)n->column;
+                if (n->quoted)
                         col++;
                 for (size_t i = 0; i < off; i++)
                         col += ((unsigned char)s[i] & 0xC0) != 0x80;
-                diags_add(L->diags, false, L->cur->path, node_line(n), col,
+                diags_add(L->diags, false, L->path, (int)n->line, col,
                           "cannot understand rule '%s': %s", s, msg);
                 return -EINVAL;
         }
         return 0;
 }
 
-static int parse_rule(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_rule(Loader *L, const YNode *n, void *obj) {
         Duty *d = obj;
         Rule *r = &d->rule;
         rule_done(r);
         rule_init(r);
-        if (n->type == YAML_SCALAR_NODE)
+        if (n->type == Y_SCALAR)
                 return parse_phrase_node(L, n, r);
-        if (n->type != YAML_MAPPING_NODE)
+        if (n->type != Y_MAP)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
-        yaml_node_t *ph = map_get(L, n, "phrase");
+        const YNode *ph = ytree_get(L->t, n, "phrase");
         if (ph && parse_phrase_node(L, ph, r) < 0)
                 return -EINVAL;
         int q = parse_map(L, n, rule_keys, ELEMENTSOF(rule_keys), r, NULL);
@@ -655,9 +733,9 @@ static int cmp_int_desc(const void *a, const void *b) {
         return (x < y) - (x > y);
 }
 
-static int parse_before(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_before(Loader *L, const YNode *n, void *obj) {
         ReminderPolicy *p = obj;
-        _cleanup_free_ yaml_node_t **items = NULL;
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         int *v = list_new(L, n, sizeof(int), &items, &cnt);
         if (!v)
@@ -692,29 +770,27 @@ static const KeyDef reminder_keys[] = {
         KEY_INT("escalate_after", ReminderPolicy, escalate_after, 0, 60),
 };
 
-static int policy_copy(ReminderPolicy *dst, const ReminderPolicy *src) {
-        *dst = *src;
-        dst->before = calloc(src->n_before ? src->n_before : 1, sizeof(int));
-        if (!dst->before)
-                return -ENOMEM;
-        memcpy(dst->before, src->before, src->n_before * sizeof(int));
-        return 0;
-}
+/* Bits of Loader.reminders_set: the keys of reminder_keys, in its order. */
+enum { RM_BEFORE = 1 << 0, RM_TIME = 1 << 1, RM_OVERDUE = 1 << 2, RM_ESCALATE = 1 << 3 };
 
-static int parse_duty_reminders(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_duty_reminders(Loader *L, const YNode *n, void *obj) {
         Duty *d = obj;
-        return parse_map(L, n, reminder_keys, ELEMENTSOF(reminder_keys), &d->reminders, NULL);
+        bool seen[ELEMENTSOF(reminder_keys)] = {0};
+        int r = parse_map(L, n, reminder_keys, ELEMENTSOF(reminder_keys), &d->reminders, seen);
+        for (size_t i = 0; i < ELEMENTSOF(reminder_keys); i++)
+                L->duty_reminders |= seen[i] ? 1u << i : 0;
+        return r;
 }
 
 /* ---- sections ----------------------------------------------------------------------------- */
 
-static int parse_org_name(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_org_name(Loader *L, const YNode *n, void *obj) {
         return parse_str(L, n, &((Config *)obj)->org_name);
 }
 
-static int parse_timezone(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_timezone(Loader *L, const YNode *n, void *obj) {
         Config *c = obj;
-        const char *s = scalar(n);
+        const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a time zone such as Asia/Shanghai");
         /* Accept names of the system's zoneinfo only ("Asia/Shanghai", "UTC"). */
@@ -868,9 +944,9 @@ static const KeyDef tenure_keys[] = {
         {.name = "until", .type = F_DATE, .off = FIELD(Tenure, until)},
 };
 
-static int parse_tenures(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_tenures(Loader *L, const YNode *n, void *obj) {
         Person *p = obj;
-        _cleanup_free_ yaml_node_t **items = NULL;
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         Tenure *v = list_new(L, n, sizeof(Tenure), &items, &cnt);
         if (!v)
@@ -880,7 +956,7 @@ static int parse_tenures(Loader *L, yaml_node_t *n, void *obj) {
         int r = 0;
         for (size_t i = 0; i < cnt; i++) {
                 Tenure t = {.from = DAY_INVALID, .until = DAY_MAX};
-                if (items[i]->type == YAML_SCALAR_NODE) {
+                if (items[i]->type == Y_SCALAR) {
                         if (resolve(L, items[i], ENT_POST, &t.post) < 0) {
                                 r = -EINVAL;
                                 continue;
@@ -941,12 +1017,12 @@ static const KeyDef duty_keys[] = {
         {.name = "note", .type = F_STR, .off = FIELD(Duty, note)},
 };
 
-static int parse_secret(Loader *L, yaml_node_t *n, Secret *s) {
+static int parse_secret(Loader *L, const YNode *n, Secret *s) {
         static const KeyDef secret_keys[] = {
                 {.name = "file", .type = F_STR, .off = FIELD(Secret, file)},
                 {.name = "credential", .type = F_STR, .off = FIELD(Secret, credential)},
         };
-        if (n->type == YAML_SCALAR_NODE)
+        if (n->type == Y_SCALAR)
                 return err_at(L, n,
                               "a secret is not written here: use {file: PATH} or "
                               "{credential: NAME}");
@@ -955,7 +1031,7 @@ static int parse_secret(Loader *L, yaml_node_t *n, Secret *s) {
                 return -EINVAL;
         if (seen[0] == seen[1])
                 return err_at(L, n, "give exactly one of 'file' or 'credential'");
-        s->where = strfmt("%s:%d:%d", L->cur->path, node_line(n), node_col(n));
+        s->where = strfmt("%s:%d:%d", L->path, (int)n->line, (int)n->column);
         if (!s->where)
                 return L->oom = true, -ENOMEM;
         if (s->credential && (strchr(s->credential, '/') || s->credential[0] == '.'))
@@ -963,13 +1039,13 @@ static int parse_secret(Loader *L, yaml_node_t *n, Secret *s) {
         return 0;
 }
 
-static int parse_key(Loader *L, yaml_node_t *n, void *o) {
+static int parse_key(Loader *L, const YNode *n, void *o) {
         return parse_secret(L, n, &((Channel *)o)->key);
 }
-static int parse_chsecret(Loader *L, yaml_node_t *n, void *o) {
+static int parse_chsecret(Loader *L, const YNode *n, void *o) {
         return parse_secret(L, n, &((Channel *)o)->secret);
 }
-static int parse_password(Loader *L, yaml_node_t *n, void *o) {
+static int parse_password(Loader *L, const YNode *n, void *o) {
         return parse_secret(L, n, &((Channel *)o)->password);
 }
 
@@ -999,9 +1075,9 @@ static const KeyDef channel_keys[] = {
         {.name = "insecure_tls", .type = F_BOOL, .off = FIELD(Channel, insecure_tls)},
 };
 
-static int parse_kinds(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_kinds(Loader *L, const YNode *n, void *obj) {
         Route *r = obj;
-        _cleanup_free_ yaml_node_t **items = NULL;
+        _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         DutyKind *v = list_new(L, n, sizeof(DutyKind), &items, &cnt);
         if (!v)
@@ -1062,19 +1138,19 @@ static bool mobile_valid(const char *s) {
         return true;
 }
 
-static int check_person(Loader *L, yaml_node_t *n, Person *p) {
+static int check_person(Loader *L, const YNode *n, Person *p) {
         int r = 0;
         if (p->email && !email_valid(p->email))
-                r = err_at(L, map_get(L, n, "email"), "invalid email address '%s'", p->email);
+                r = err_at(L, ytree_get(L->t, n, "email"), "invalid email address '%s'", p->email);
         if (p->mobile && !mobile_valid(p->mobile))
-                r = err_at(L, map_get(L, n, "mobile"),
+                r = err_at(L, ytree_get(L->t, n, "mobile"),
                            "invalid mobile number '%s' (11 digits starting with 1)", p->mobile);
         return r;
 }
 
-static int check_duty(Loader *L, yaml_node_t *n, Duty *d) {
-        yaml_node_t *post = map_get(L, n, "post"), *posts = map_get(L, n, "posts");
-        yaml_node_t *rule = map_get(L, n, "rule"), *event = map_get(L, n, "event");
+static int check_duty(Loader *L, const YNode *n, Duty *d) {
+        const YNode *post = ytree_get(L->t, n, "post"), *posts = ytree_get(L->t, n, "posts");
+        const YNode *rule = ytree_get(L->t, n, "rule"), *event = ytree_get(L->t, n, "event");
         int r = 0;
         if (post && posts)
                 r = err_at(L, posts, "give either 'post' or 'posts', not both");
@@ -1085,26 +1161,27 @@ static int check_duty(Loader *L, yaml_node_t *n, Duty *d) {
         else if (!rule && !event)
                 r = err_at(L, n, "missing required key 'rule' (or 'event')");
         if (d->per_holder && event)
-                r = err_at(L, map_get(L, n, "per_holder"), "per_holder needs a rule");
+                r = err_at(L, ytree_get(L->t, n, "per_holder"), "per_holder needs a rule");
         return r;
 }
 
-static int check_channel(Loader *L, yaml_node_t *n, Channel *c) {
+static int check_channel(Loader *L, const YNode *n, Channel *c) {
         int r = 0;
         switch (c->type) {
         case CHANNEL_SMTP:
                 if (!c->url || (strncmp(c->url, "smtp://", 7) && strncmp(c->url, "smtps://", 8)))
-                        r = err_at(L, c->url ? map_get(L, n, "url") : n,
+                        r = err_at(L, c->url ? ytree_get(L->t, n, "url") : n,
                                    "an smtp channel needs url: smtp://HOST:587 (STARTTLS) or "
                                    "smtps://HOST:465");
                 if (!c->from)
                         r = err_at(L, n, "an smtp channel needs 'from'");
                 else if (!email_valid(c->from))
-                        r = err_at(L, map_get(L, n, "from"), "invalid email address '%s'", c->from);
+                        r = err_at(L, ytree_get(L->t, n, "from"), "invalid email address '%s'",
+                                   c->from);
                 for (size_t i = 0; i < c->n_to; i++)
                         if (!email_valid(c->to[i]))
-                                r = err_at(L, map_get(L, n, "to"), "invalid email address '%s'",
-                                           c->to[i]);
+                                r = err_at(L, ytree_get(L->t, n, "to"),
+                                           "invalid email address '%s'", c->to[i]);
                 if (c->username && !c->password.file && !c->password.credential)
                         r = err_at(L, n, "an smtp channel with a username needs 'password'");
                 break;
@@ -1121,27 +1198,46 @@ static int check_channel(Loader *L, yaml_node_t *n, Channel *c) {
         }
         /* Robots and webhooks speak HTTP: an smtp:// URL there could never be delivered. */
         if (c->type != CHANNEL_SMTP && c->url && check_http_url(c->url))
-                r = err_at(L, map_get(L, n, "url"), "url: %s", check_http_url(c->url));
+                r = err_at(L, ytree_get(L->t, n, "url"), "url: %s", check_http_url(c->url));
         return r;
+}
+
+/* FNV-1a, fed field by field: strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
+        for (const unsigned char *s = p; n > 0; n--, s++)
+                h = (h ^ *s) * 16777619u;
+        return h;
+}
+
+static uint32_t hash_str(uint32_t h, const char *s) {
+        return hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static uint32_t hash_int(uint32_t h, int v) {
+        return hash_bytes(h, &v, sizeof(v));
 }
 
 static unsigned duty_hash(const Duty *d) {
         /* Everything that changes what the duty's occurrences look like. */
-        Buf b = {0};
-        buf_printf(&b, "%s|%s|%s|%s|%s|%d|%d|", d->id, d->title, d->clause ? d->clause : "",
-                   d->note ? d->note : "", d->event ? d->event : "", d->kind, d->per_holder);
+        uint32_t h = 2166136261u;
+        const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
+        for (size_t i = 0; i < ELEMENTSOF(strs); i++)
+                h = hash_str(h, strs[i]);
         const Rule *r = &d->rule;
-        buf_printf(&b, "%d|%d|%d|%d|%d|%d|%d|%d|", r->period, r->count, r->pacing, r->due_day,
-                   r->due_month, r->after_period, r->move, r->before_holidays);
+        const int ints[] = {(int)d->kind, d->per_holder,     r->period,    r->count,
+                            r->pacing,    r->due_day,        r->due_month, r->after_period,
+                            (int)r->move, r->before_holidays};
+        for (size_t i = 0; i < ELEMENTSOF(ints); i++)
+                h = hash_int(h, ints[i]);
         for (size_t i = 0; i < r->n_holidays; i++)
-                buf_printf(&b, "%s,", r->holidays[i]);
-        for (size_t i = 0; i < d->reminders.n_before; i++)
-                buf_printf(&b, "b%d,", d->reminders.before[i]);
-        buf_printf(&b, "%d|%d|%d", d->reminders.minute_of_day, d->reminders.overdue,
-                   d->reminders.escalate_after);
-        unsigned h = b.data ? fnv1a(b.data) : 0;
-        buf_done(&b);
-        return h;
+                h = hash_str(h, r->holidays[i]);
+        const ReminderPolicy *p = &d->reminders;
+        h = hash_int(h, (int)p->n_before);
+        for (size_t i = 0; i < p->n_before; i++)
+                h = hash_int(h, p->before[i]);
+        h = hash_int(h, p->minute_of_day);
+        h = hash_int(h, p->overdue);
+        return hash_int(h, p->escalate_after);
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
@@ -1170,91 +1266,6 @@ static FILE *open_regular(Loader *L, const char *path) {
         return fp;
 }
 
-#define MAX_DEPTH 32 /* nesting of the config's mappings and lists; real ones use 4 */
-
-/* Two equal keys in one mapping: YAML forbids it and the loader would read only the first
- * (a second `duties:` block would be dropped without a word). Also bounds the nesting. */
-static int check_keys(Loader *L, yaml_node_t *n, int depth) {
-        if (!n || n->type == YAML_SCALAR_NODE)
-                return 0;
-        if (depth > MAX_DEPTH)
-                return err_at(L, n, "nested more than %d levels deep", MAX_DEPTH);
-        int r = 0;
-        if (n->type == YAML_SEQUENCE_NODE) {
-                for (yaml_node_item_t *i = n->data.sequence.items.start;
-                     i < n->data.sequence.items.top; i++)
-                        if (check_keys(L, node_get(L, *i), depth + 1) < 0)
-                                r = -EINVAL;
-                return r;
-        }
-        yaml_node_pair_t *start = n->data.mapping.pairs.start, *top = n->data.mapping.pairs.top;
-        for (yaml_node_pair_t *p = start; p < top; p++) {
-                yaml_node_t *k = node_get(L, p->key);
-                const char *name = k && k->type == YAML_SCALAR_NODE ? scalar(k) : NULL;
-                for (yaml_node_pair_t *q = start; name && q < p; q++) {
-                        yaml_node_t *k2 = node_get(L, q->key);
-                        if (k2 && k2->type == YAML_SCALAR_NODE && streq(scalar(k2), name)) {
-                                r = err_at(L, k,
-                                           "'%s' given twice in this mapping (first at line %d)",
-                                           name, node_line(k2));
-                                break;
-                        }
-                }
-                if (check_keys(L, node_get(L, p->value), depth + 1) < 0)
-                        r = -EINVAL;
-        }
-        return r;
-}
-
-static void syntax_error(Loader *L, const char *path, const yaml_parser_t *p) {
-        const yaml_mark_t *m = p->problem_mark.line || p->problem_mark.column ? &p->problem_mark
-                                                                              : &p->context_mark;
-        diags_add(L->diags, false, path, (int)m->line + 1, (int)m->column + 1,
-                  "YAML syntax error: %s%s%s", p->problem ? p->problem : "unknown",
-                  p->context ? " " : "", p->context ? p->context : "");
-}
-
-static int load_yaml(Loader *L, SourceFile *f) {
-        _cleanup_fclose_ FILE *fp = open_regular(L, f->path);
-        if (!fp)
-                return -EINVAL;
-        yaml_parser_t p;
-        if (!yaml_parser_initialize(&p))
-                return L->oom = true, -ENOMEM;
-        yaml_parser_set_input_file(&p, fp);
-        int r = 0;
-        if (!yaml_parser_load(&p, &f->doc)) {
-                syntax_error(L, f->path, &p);
-                r = -EINVAL;
-        } else {
-                f->loaded = true;
-                L->cur = f;
-                yaml_node_t *root = yaml_document_get_root_node(&f->doc);
-                if (root && root->type != YAML_MAPPING_NODE)
-                        r = err_at(L, root, "the configuration must be a mapping of sections");
-                else if (check_keys(L, root, 0) < 0)
-                        r = -EINVAL;
-                /* A second document ("---") would be ignored: say so. */
-                yaml_document_t extra;
-                if (!yaml_parser_load(&p, &extra)) {
-                        syntax_error(L, f->path, &p);
-                        r = -EINVAL;
-                } else {
-                        yaml_node_t *x = yaml_document_get_root_node(&extra);
-                        if (x) {
-                                diags_add(L->diags, false, f->path, (int)x->start_mark.line + 1,
-                                          (int)x->start_mark.column + 1,
-                                          "a second YAML document is not read: put everything "
-                                          "in one (remove the '---')");
-                                r = -EINVAL;
-                        }
-                        yaml_document_delete(&extra);
-                }
-        }
-        yaml_parser_delete(&p);
-        return r;
-}
-
 static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -1281,88 +1292,87 @@ static int collect_files(Loader *L, const char *path) {
                 return -EINVAL;
         }
         size_t n = 1 + (gr == 0 ? g.gl_pathc : 0);
-        L->files = calloc(n, sizeof(SourceFile));
+        L->files = calloc(n, sizeof(char *));
         if (!L->files) {
                 globfree(&g);
                 return -ENOMEM;
         }
-        L->files[0].path = strdup(path);
+        L->files[0] = strdup(path);
         if (gr == 0)
                 qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
         for (size_t i = 1; i < n; i++)
-                L->files[i].path = strdup(g.gl_pathv[i - 1]);
+                L->files[i] = strdup(g.gl_pathv[i - 1]);
         globfree(&g);
         L->n_files = n;
         for (size_t i = 0; i < n; i++)
-                if (!L->files[i].path)
+                if (!L->files[i])
                         return -ENOMEM;
         return 0;
 }
 
-/* ---- pass "ids" ------------------------------------------------------------------------- */
+/* ---- diagnostics of one reading --------------------------------------------------------- */
 
-typedef struct IdSite {
-        const char *file;
-        int line, col;
-} IdSite;
+static void report_yaml(void *userdata, int line, int column, const char *msg) {
+        Loader *L = userdata;
+        diags_add(L->diags, false, L->path, line, column, "%s", msg);
+}
 
-static int pass_ids(Loader *L) {
-        IdSite *sites[_ENT_MAX] = {0};
-        size_t cap[_ENT_MAX] = {0};
-        int r = 0;
-        for (size_t fi = 0; fi < L->n_files; fi++) {
-                L->cur = &L->files[fi];
-                if (!L->cur->loaded)
-                        continue;
-                yaml_node_t *root = yaml_document_get_root_node(&L->cur->doc);
-                if (!root || root->type != YAML_MAPPING_NODE)
-                        continue;
-                for (int e = 0; e < _ENT_MAX; e++) {
-                        yaml_node_t *list = map_get(L, root, entity_lists[e]);
-                        if (!list)
-                                continue;
-                        if (list->type != YAML_SEQUENCE_NODE) {
-                                r = err_at(L, list, "'%s' must be a list", entity_lists[e]);
-                                continue;
-                        }
-                        for (yaml_node_item_t *it = list->data.sequence.items.start;
-                             it < list->data.sequence.items.top; it++) {
-                                size_t idx = L->counts[e]++;
-                                yaml_node_t *idn = map_get(L, node_get(L, *it), "id");
-                                const char *id = scalar(idn);
-                                if (!id)
-                                        continue; /* reported in pass "values" */
-                                if (idx >= cap[e]) {
-                                        cap[e] = cap[e] ? cap[e] * 2 : 64;
-                                        IdSite *ns = realloc(sites[e], cap[e] * sizeof(IdSite));
-                                        if (!ns) {
-                                                r = -ENOMEM;
-                                                goto out;
-                                        }
-                                        sites[e] = ns;
-                                }
-                                sites[e][idx] =
-                                        (IdSite){L->cur->path, node_line(idn), node_col(idn)};
-                                ssize_t prev = idmap_get(&L->ids[e], id);
-                                if (prev >= 0) {
-                                        IdSite *s = &sites[e][prev];
-                                        r = err_at(L, idn,
-                                                   "duplicate %s id '%s' (first defined at "
-                                                   "%s:%d:%d)",
-                                                   entity_names[e], id, s->file, s->line, s->col);
-                                        continue;
-                                }
-                                if (idmap_put(&L->ids[e], id, idx) < 0) {
-                                        r = -ENOMEM;
-                                        goto out;
-                                }
-                        }
-                }
+/* Forgets the diagnostics added since there were `mark` (an item parsed again later). */
+static void diags_truncate(Diags *d, size_t mark) {
+        for (size_t i = mark; i < d->n; i++) {
+                if (d->items[i].warning)
+                        d->n_warnings--;
+                else
+                        d->n_errors--;
+                free(d->items[i].file);
+                free(d->items[i].msg);
         }
-out:
-        for (int e = 0; e < _ENT_MAX; e++)
-                free(sites[e]);
-        return r;
+        d->n = mark;
+}
+
+/* ---- ids -------------------------------------------------------------------------------- */
+
+#define ID_BLOCK (64 * 1024)
+
+/* A copy of `s` that lives as long as the loader: the id maps' keys. Ids are at most 64 bytes
+ * (longer ones are rejected, but still registered, so this takes any length). */
+static const char *intern(Loader *L, const char *s) {
+        size_t n = strlen(s) + 1;
+        if (n > L->id_left) {
+                size_t sz = n > ID_BLOCK ? n : ID_BLOCK;
+                char **nb = reallocarray(L->id_blocks, L->n_id_blocks + 1, sizeof(char *));
+                char *blk = nb ? malloc(sz) : NULL;
+                if (nb)
+                        L->id_blocks = nb;
+                if (!blk)
+                        return L->oom = true, NULL;
+                L->id_blocks[L->n_id_blocks++] = blk;
+                L->id_text = blk, L->id_left = sz;
+        }
+        char *d = memcpy(L->id_text, s, n);
+        L->id_text += n, L->id_left -= n;
+        return d;
+}
+
+/* Registers the id of item `idx` (duplicates are reported, the first one stays). */
+static int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
+        const YNode *idn = ytree_get(L->t, item, "id");
+        const char *id = scalar(L, idn);
+        if (!id)
+                return 0; /* reported when the item is parsed */
+        if (grow_array(L, (void **)&L->sites[e], &L->cap_sites[e], idx + 1, sizeof(IdSite)) < 0)
+                return -ENOMEM;
+        L->sites[e][idx] = (IdSite){L->path, (int)idn->line, (int)idn->column};
+        ssize_t prev = idmap_get(&L->ids[e], id);
+        if (prev >= 0) {
+                const IdSite *s = &L->sites[e][prev];
+                return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
+                              entity_names[e], id, s->file, s->line, s->col);
+        }
+        const char *key = intern(L, id);
+        if (!key || idmap_put(&L->ids[e], key, idx) < 0)
+                return L->oom = true, -ENOMEM;
+        return 0;
 }
 
 /* ---- holiday data ----------------------------------------------------------------------- */
@@ -1374,7 +1384,7 @@ typedef struct HolidayItem {
         size_t n_work;
 } HolidayItem;
 
-static int parse_work_days(Loader *L, yaml_node_t *n, void *obj) {
+static int parse_work_days(Loader *L, const YNode *n, void *obj) {
         HolidayItem *h = obj;
         return parse_strlist(L, n, &h->work, &h->n_work);
 }
@@ -1387,50 +1397,61 @@ static const KeyDef holiday_keys[] = {
         {.name = "work", .type = F_CUSTOM, .custom = parse_work_days},
 };
 
-static int load_holiday(Loader *L, yaml_node_t *n, int year, Calendar *cal) {
+static int holiday_days_off(Loader *L, const YNode *n, const HolidayItem *h, int year,
+                            Calendar *cal) {
+        for (Day d = h->from; d <= h->to; d++) {
+                int q = calendar_set_off(cal, d);
+                char ds[11];
+                day_format(d, ds);
+                if (q == -EEXIST)
+                        return err_at(L, n,
+                                      "%s is already a day off of another holiday or a make-up "
+                                      "working day",
+                                      ds);
+                if (q < 0)
+                        return err_at(L, n, "days off must be inside the year %d", year);
+        }
+        return 0;
+}
+
+static int holiday_work_days(Loader *L, const YNode *n, const HolidayItem *h, int year,
+                             Calendar *cal) {
+        const YNode *wn = ytree_get(L->t, n, "work");
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt = 0;
+        if (wn && node_items(L, wn, &items, &cnt) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->n_work && i < cnt; i++) {
+                Day d = day_parse(h->work[i]);
+                if (d == DAY_INVALID)
+                        return err_at(L, items[i], "expected a date YYYY-MM-DD");
+                if (day_weekday(d) < 6)
+                        return err_at(L, items[i], "%s is not a weekend day", h->work[i]);
+                int q = calendar_set_work(cal, d);
+                if (q == -EEXIST)
+                        return err_at(L, items[i], "make-up working day %s is a day off",
+                                      h->work[i]);
+                if (q < 0)
+                        return err_at(L, items[i], "make-up day must be inside the year %d", year);
+        }
+        return 0;
+}
+
+static int load_holiday(Loader *L, const YNode *n, int year, Calendar *cal) {
         HolidayItem h = {.from = DAY_INVALID, .to = DAY_INVALID};
         int r = parse_map(L, n, holiday_keys, ELEMENTSOF(holiday_keys), &h, NULL);
         if (r == 0 && (h.to < h.from || h.to - h.from > 31))
                 r = err_at(L, n, "'to' must be on or after 'from', within a month");
         if (r == 0 && day_to_ymd(h.from).y != year)
-                r = err_at(L, map_get(L, n, "from"), "date is not in %d", year);
+                r = err_at(L, ytree_get(L->t, n, "from"), "date is not in %d", year);
         for (size_t i = 0; r == 0 && i < cal->n_holidays; i++)
                 if (streq(cal->holidays[i].id, h.id) && day_to_ymd(cal->holidays[i].from).y == year)
-                        r = err_at(L, map_get(L, n, "id"), "holiday '%s' given twice in %d", h.id,
-                                   year);
-        for (Day d = h.from; r == 0 && d <= h.to; d++) {
-                int q = calendar_set_off(cal, d);
-                char ds[11];
-                day_format(d, ds);
-                if (q == -EEXIST)
-                        r = err_at(L, n,
-                                   "%s is already a day off of another holiday or a make-up "
-                                   "working day",
-                                   ds);
-                else if (q < 0)
-                        r = err_at(L, n, "days off must be inside the year %d", year);
-        }
-        yaml_node_t *wn = map_get(L, n, "work");
-        _cleanup_free_ yaml_node_t **items = NULL;
-        size_t cnt = 0;
-        if (r == 0 && wn && node_items(L, wn, &items, &cnt) < 0)
-                r = -ENOMEM;
-        for (size_t i = 0; r == 0 && i < h.n_work && i < cnt; i++) {
-                Day d = day_parse(h.work[i]);
-                if (d == DAY_INVALID)
-                        r = err_at(L, items[i], "expected a date YYYY-MM-DD");
-                else if (day_weekday(d) < 6)
-                        r = err_at(L, items[i], "%s is not a weekend day", h.work[i]);
-                else {
-                        int q = calendar_set_work(cal, d);
-                        if (q == -EEXIST)
-                                r = err_at(L, items[i], "make-up working day %s is a day off",
-                                           h.work[i]);
-                        else if (q < 0)
-                                r = err_at(L, items[i], "make-up day must be inside the year %d",
-                                           year);
-                }
-        }
+                        r = err_at(L, ytree_get(L->t, n, "id"), "holiday '%s' given twice in %d",
+                                   h.id, year);
+        if (r == 0)
+                r = holiday_days_off(L, n, &h, year, cal);
+        if (r == 0)
+                r = holiday_work_days(L, n, &h, year, cal);
         if (r == 0 && calendar_add_holiday(cal, h.id, h.name, h.from, h.to) < 0)
                 r = -ENOMEM;
         free(h.id);
@@ -1441,149 +1462,221 @@ static int load_holiday(Loader *L, yaml_node_t *n, int year, Calendar *cal) {
         return r;
 }
 
-static int load_holiday_year(Loader *L, yaml_node_t *kn, yaml_node_t *vn, Calendar *cal) {
+static int load_holiday_year(Loader *L, const YNode *kn, const YNode *vn, Calendar *cal) {
         int year;
         if (parse_int(L, kn, 1900, 9999, &year) < 0)
                 return -EINVAL;
         if (calendar_has_year(cal, year))
                 return err_at(L, kn, "year %d given twice", year);
-        if (!vn || vn->type != YAML_MAPPING_NODE)
+        if (!vn || vn->type != Y_MAP)
                 return err_at(L, vn, "expected a mapping with 'source' and 'holidays'");
-        const char *src = scalar(map_get(L, vn, "source"));
+        const char *src = scalar(L, ytree_get(L->t, vn, "source"));
         if (!calendar_add_year(cal, year, src))
                 return L->oom = true, -ENOMEM;
         int r = 0;
-        for (yaml_node_pair_t *p = vn->data.mapping.pairs.start; p < vn->data.mapping.pairs.top;
-             p++) {
-                const char *k = scalar(node_get(L, p->key));
-                if (k && streq(k, "source"))
+        for (size_t i = 0; i < ytree_count(vn); i++) {
+                const YNode *k = ytree_key(L->t, vn, i), *list = ytree_value(L->t, vn, i);
+                const char *name = scalar(L, k);
+                if (name && streq(name, "source"))
                         continue;
-                if (!k || !streq(k, "holidays")) {
-                        r = err_at(L, node_get(L, p->key), "unknown key '%s'", k ? k : "");
+                if (!name || !streq(name, "holidays")) {
+                        r = err_at(L, k, "unknown key '%s'", name ? name : "");
                         continue;
                 }
-                yaml_node_t *list = node_get(L, p->value);
-                if (list->type != YAML_SEQUENCE_NODE) {
+                if (list->type != Y_SEQ) {
                         r = err_at(L, list, "'holidays' must be a list");
                         continue;
                 }
-                for (yaml_node_item_t *it = list->data.sequence.items.start;
-                     it < list->data.sequence.items.top; it++)
-                        if (load_holiday(L, node_get(L, *it), year, cal) < 0)
+                for (size_t j = 0; j < ytree_count(list); j++)
+                        if (load_holiday(L, ytree_item(L->t, list, j), year, cal) < 0)
                                 r = -EINVAL;
         }
         return r;
 }
 
-static int load_holidays(Loader *L) {
-        Config *c = L->cfg;
+/* The holiday file's root: {years: {YEAR: {source, holidays: [...]}, ...}}. */
+static int load_holiday_root(Loader *L, const YNode *root, Calendar *cal) {
+        int r = 0;
+        for (size_t i = 0; root->type == Y_MAP && i < ytree_count(root); i++) {
+                const YNode *kn = ytree_key(L->t, root, i), *vn = ytree_value(L->t, root, i);
+                const char *k = scalar(L, kn);
+                if (!k || !streq(k, "years")) {
+                        r = err_at(L, kn, "unknown key '%s'", k ? k : "");
+                        continue;
+                }
+                if (vn->type != Y_MAP) {
+                        r = err_at(L, vn, "'years' must be a mapping YEAR: {...}");
+                        continue;
+                }
+                for (size_t j = 0; j < ytree_count(vn); j++)
+                        if (load_holiday_year(L, ytree_key(L->t, vn, j), ytree_value(L->t, vn, j),
+                                              cal) < 0)
+                                r = -EINVAL;
+        }
+        return r;
+}
+
+static char *holidays_file(const Config *c) {
         const char *name = c->holidays_path ? c->holidays_path : "holidays-cn.yaml";
-        _cleanup_free_ char *path =
+        char *path =
                 name[0] == '/' || streq(c->dir, ".") ? strdup(name) : strfmt("%s/%s", c->dir, name);
-        if (!path)
-                return -ENOMEM;
-        if (!c->holidays_path && access(path, R_OK) < 0) {
+        if (path && !c->holidays_path && access(path, R_OK) < 0) {
                 /* Not configured and not beside the config: the installed copy. */
                 free(path);
                 path = strdup(DUTYD_DATADIR "/holidays-cn.yaml");
-                if (!path)
-                        return -ENOMEM;
         }
-        c->calendar = calendar_new();
-        if (!c->calendar)
+        return path;
+}
+
+static int load_holidays(Loader *L) {
+        Config *c = L->cfg;
+        _cleanup_free_ char *path = holidays_file(c);
+        if (!path || !(c->calendar = calendar_new()))
                 return -ENOMEM;
-        SourceFile f = {.path = TAKE_PTR(path)};
-        SourceFile *saved = L->cur;
-        int r = load_yaml(L, &f);
-        if (r == -ENOENT && L->holidays_where_file) {
-                /* Point at the `holidays:` key as well. */
+        const char *saved = L->path;
+        L->path = path;
+        YTree t = {0};
+        YReader *R = NULL;
+        uint32_t root = UINT32_MAX;
+        _cleanup_fclose_ FILE *fp = open_regular(L, path);
+        int r = -EINVAL;
+        if (!fp && L->holidays_where_file) /* point at the `holidays:` key as well */
                 diags_add(L->diags, false, L->holidays_where_file, L->holidays_line,
-                          L->holidays_col, "holiday data file '%s' cannot be read", f.path);
-        }
-        L->cur = &f;
-        yaml_node_t *root = f.loaded ? yaml_document_get_root_node(&f.doc) : NULL;
-        if (root && root->type == YAML_MAPPING_NODE) {
-                for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
-                     p < root->data.mapping.pairs.top; p++) {
-                        yaml_node_t *kn = node_get(L, p->key), *vn = node_get(L, p->value);
-                        const char *k = scalar(kn);
-                        if (!k || !streq(k, "years")) {
-                                r = err_at(L, kn, "unknown key '%s'", k ? k : "");
-                                continue;
-                        }
-                        if (vn->type != YAML_MAPPING_NODE) {
-                                r = err_at(L, vn, "'years' must be a mapping YEAR: {...}");
-                                continue;
-                        }
-                        for (yaml_node_pair_t *q = vn->data.mapping.pairs.start;
-                             q < vn->data.mapping.pairs.top; q++)
-                                if (load_holiday_year(L, node_get(L, q->key), node_get(L, q->value),
-                                                      c->calendar) < 0)
-                                        r = -EINVAL;
-                }
-        }
+                          L->holidays_col, "holiday data file '%s' cannot be read", path);
+        if (fp && (r = yreader_new(fp, report_yaml, L, &R)) == 0)
+                r = yreader_document(R, &t, &root);
+        L->t = &t;
+        if (root != UINT32_MAX && load_holiday_root(L, ytree_node(&t, root), c->calendar) < 0)
+                r = -EINVAL;
         calendar_seal(c->calendar);
         /* Years of the planning range (the next 12 months) without data. */
-        if (r == 0) {
-                int y0 = day_to_ymd(L->today).y, y1 = day_to_ymd(L->today + 365).y;
-                for (int y = y0; y <= y1; y++)
-                        if (!calendar_has_year(c->calendar, y))
-                                diags_add(L->diags, true, f.path, 0, 0,
-                                          "no holiday data for %d: treated as weekends only "
-                                          "until the State Council notice is added",
-                                          y);
-        }
-        if (f.loaded)
-                yaml_document_delete(&f.doc);
-        free(f.path);
-        L->cur = saved;
-        return r;
+        for (int y = day_to_ymd(L->today).y; r == 0 && y <= day_to_ymd(L->today + 365).y; y++)
+                if (!calendar_has_year(c->calendar, y))
+                        diags_add(L->diags, true, path, 0, 0,
+                                  "no holiday data for %d: treated as weekends only until the "
+                                  "State Council notice is added",
+                                  y);
+        yreader_free(R);
+        ytree_done(&t);
+        L->path = saved;
+        return r == -ENOMEM ? (L->oom = true, r) : r;
 }
 
-/* ---- pass "values" ---------------------------------------------------------------------- */
+/* ---- sections --------------------------------------------------------------------------- */
 
-static int parse_sections(Loader *L, yaml_node_t *root) {
+static int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
         Config *c = L->cfg;
-        int r = 0;
-        for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-             p++) {
-                yaml_node_t *kn = node_get(L, p->key), *vn = node_get(L, p->value);
-                const char *k = scalar(kn);
-                int q = 0;
-                if (!k)
-                        q = err_at(L, kn, "expected a section name");
-                else if (streq(k, "organization"))
-                        q = parse_map(L, vn, org_keys, ELEMENTSOF(org_keys), c, NULL);
-                else if (streq(k, "reminders"))
-                        q = parse_map(L, vn, reminder_keys, ELEMENTSOF(reminder_keys),
-                                      &c->reminders, NULL);
-                else if (streq(k, "feeds"))
-                        q = parse_map(L, vn, feeds_keys, ELEMENTSOF(feeds_keys), &c->feeds, NULL);
-                else if (streq(k, "server"))
-                        q = parse_map(L, vn, server_keys, ELEMENTSOF(server_keys), &c->server,
-                                      NULL);
-                else if (streq(k, "templates"))
-                        q = parse_map(L, vn, template_keys, ELEMENTSOF(template_keys), c, NULL);
-                else if (streq(k, "holidays")) {
-                        q = parse_str(L, vn, &c->holidays_path);
-                        free(L->holidays_where_file);
-                        L->holidays_where_file = xstrdup(L, L->cur->path);
-                        L->holidays_line = node_line(vn), L->holidays_col = node_col(vn);
-                } else if (streq(k, "state"))
-                        q = parse_str(L, vn, &c->state_dir);
-                else if (streq(k, "routes") || streq(k, "documents") || streq(k, "posts") ||
-                         streq(k, "people") || streq(k, "duties") || streq(k, "channels")) {
-                        if (streq(k, "routes") && vn->type != YAML_SEQUENCE_NODE)
-                                q = err_at(L, vn, "'routes' must be a list");
-                } else
-                        q = err_at(L, kn, "unknown section '%s'", k);
-                if (q < 0)
-                        r = q;
+        if (!k)
+                return err_at(L, kn, "expected a section name");
+        if (streq(k, "organization"))
+                return parse_map(L, vn, org_keys, ELEMENTSOF(org_keys), c, NULL);
+        if (streq(k, "reminders"))
+                return parse_map(L, vn, reminder_keys, ELEMENTSOF(reminder_keys), &c->reminders,
+                                 NULL);
+        if (streq(k, "feeds"))
+                return parse_map(L, vn, feeds_keys, ELEMENTSOF(feeds_keys), &c->feeds, NULL);
+        if (streq(k, "server"))
+                return parse_map(L, vn, server_keys, ELEMENTSOF(server_keys), &c->server, NULL);
+        if (streq(k, "templates"))
+                return parse_map(L, vn, template_keys, ELEMENTSOF(template_keys), c, NULL);
+        if (streq(k, "holidays")) {
+                free(L->holidays_where_file);
+                L->holidays_where_file = xstrdup(L, L->path);
+                L->holidays_line = (int)vn->line, L->holidays_col = (int)vn->column;
+                return parse_str(L, vn, &c->holidays_path);
         }
-        return r;
+        if (streq(k, "state"))
+                return parse_str(L, vn, &c->state_dir);
+        return err_at(L, kn, "unknown section '%s'", k);
 }
 
-static int parse_item(Loader *L, Entity e, yaml_node_t *n, size_t idx) {
+/* ---- list items ------------------------------------------------------------------------- */
+
+static void document_done(Document *d);
+static void post_done(Post *p);
+static void person_done(Person *p);
+static void duty_done(Duty *d);
+static void channel_done(Channel *ch);
+static void route_done(Route *r);
+
+/* The list of entity `e`'s items in the config: its array, count and item size. */
+static void entity_array(Config *c, int e, void ***ret_arr, size_t **ret_n, size_t *ret_size) {
+        switch (e) {
+        case ENT_DOCUMENT:
+                *ret_arr = (void **)&c->documents, *ret_n = &c->n_documents;
+                *ret_size = sizeof(Document);
+                return;
+        case ENT_POST:
+                *ret_arr = (void **)&c->posts, *ret_n = &c->n_posts, *ret_size = sizeof(Post);
+                return;
+        case ENT_PERSON:
+                *ret_arr = (void **)&c->people, *ret_n = &c->n_people, *ret_size = sizeof(Person);
+                return;
+        case ENT_DUTY:
+                *ret_arr = (void **)&c->duties, *ret_n = &c->n_duties, *ret_size = sizeof(Duty);
+                return;
+        case ENT_CHANNEL:
+                *ret_arr = (void **)&c->channels, *ret_n = &c->n_channels;
+                *ret_size = sizeof(Channel);
+                return;
+        default:
+                *ret_arr = (void **)&c->routes, *ret_n = &c->n_routes, *ret_size = sizeof(Route);
+                return;
+        }
+}
+
+/* A new zeroed item at the end of entity `e`'s array: its index, or -ENOMEM. */
+static ssize_t entity_slot(Loader *L, int e) {
+        void **arr;
+        size_t *n, size;
+        entity_array(L->cfg, e, &arr, &n, &size);
+        if (*n == L->cap[e]) {
+                size_t cap = L->cap[e] ? L->cap[e] * 2 : 16;
+                void *na = reallocarray(*arr, cap, size);
+                if (!na)
+                        return L->oom = true, -ENOMEM;
+                *arr = na, L->cap[e] = cap;
+        }
+        memset((char *)*arr + *n * size, 0, size);
+        return (ssize_t)(*n)++;
+}
+
+/* Frees what item `idx` of entity `e` holds and zeroes it (the array keeps its place). */
+static void item_done(Config *c, int e, size_t idx) {
+        void **arr;
+        size_t *n, size;
+        entity_array(c, e, &arr, &n, &size);
+        void *it = (char *)*arr + idx * size;
+        switch (e) {
+        case ENT_DOCUMENT: document_done(it); break;
+        case ENT_POST: post_done(it); break;
+        case ENT_PERSON: person_done(it); break;
+        case ENT_DUTY: duty_done(it); break;
+        case ENT_CHANNEL: channel_done(it); break;
+        default: route_done(it); break;
+        }
+        memset(it, 0, size);
+}
+
+static int parse_duty(Loader *L, const YNode *n, size_t idx) {
+        Duty *d = &L->cfg->duties[idx];
+        d->document = -1;
+        d->kind = KIND_OTHER;
+        rule_init(&d->rule);
+        L->duty_reminders = 0;
+        int r = parse_map(L, n, duty_keys, ELEMENTSOF(duty_keys), d, NULL);
+        int q = check_duty(L, n, d);
+        if (!L->defer && L->duty_reminders) {
+                /* The keys the duty sets itself; the rest come from `reminders:` at the end. */
+                if (grow_array(L, (void **)&L->reminders_set, &L->cap_reminders_set, idx + 1,
+                               sizeof(*L->reminders_set)) < 0)
+                        return -ENOMEM;
+                L->reminders_set[idx] = L->duty_reminders;
+        }
+        return r < 0 ? r : q;
+}
+
+static int parse_item(Loader *L, int e, const YNode *n, size_t idx) {
         Config *c = L->cfg;
         switch (e) {
         case ENT_DOCUMENT: {
@@ -1598,19 +1691,7 @@ static int parse_item(Loader *L, Entity e, yaml_node_t *n, size_t idx) {
                 int r = parse_map(L, n, person_keys, ELEMENTSOF(person_keys), p, NULL);
                 return r < 0 ? r : check_person(L, n, p);
         }
-        case ENT_DUTY: {
-                Duty *d = &c->duties[idx];
-                d->document = -1;
-                d->kind = KIND_OTHER;
-                rule_init(&d->rule);
-                if (policy_copy(&d->reminders, &c->reminders) < 0)
-                        return L->oom = true, -ENOMEM;
-                int r = parse_map(L, n, duty_keys, ELEMENTSOF(duty_keys), d, NULL);
-                int q = check_duty(L, n, d);
-                if (r == 0 && q == 0)
-                        d->hash = duty_hash(d);
-                return r < 0 ? r : q;
-        }
+        case ENT_DUTY: return parse_duty(L, n, idx);
         case ENT_CHANNEL: {
                 Channel *ch = &c->channels[idx];
                 ch->timeout_sec = 15;
@@ -1618,76 +1699,206 @@ static int parse_item(Loader *L, Entity e, yaml_node_t *n, size_t idx) {
                 int r = parse_map(L, n, channel_keys, ELEMENTSOF(channel_keys), ch, NULL);
                 return r < 0 ? r : check_channel(L, n, ch);
         }
-        default: return -EINVAL;
+        default: {
+                Route *rt = &c->routes[idx];
+                rt->mention = true;
+                int r = parse_map(L, n, route_keys, ELEMENTSOF(route_keys), rt, NULL);
+                if (r == 0 && rt->n_channels == 0)
+                        r = err_at(L, ytree_get(L->t, n, "channels"),
+                                   "a route needs at least one channel");
+                return r;
+        }
         }
 }
 
-static int parse_lists(Loader *L, yaml_node_t *root) {
-        int r = 0;
-        /* Channels before people and routes only matters for error order; ids are known. */
-        for (int e = 0; e < _ENT_MAX; e++) {
-                yaml_node_t *list = map_get(L, root, entity_lists[e]);
-                if (!list || list->type != YAML_SEQUENCE_NODE)
-                        continue;
-                for (yaml_node_item_t *it = list->data.sequence.items.start;
-                     it < list->data.sequence.items.top; it++)
-                        if (parse_item(L, (Entity)e, node_get(L, *it), L->next[e]++) < 0)
-                                r = -EINVAL;
+/* Parses one list item now, or, when it names what is not known yet, keeps a copy of it for
+ * the end (what this attempt reported and filled in is undone). */
+static int take_item(Loader *L, int e, YTree *t, uint32_t node) {
+        ssize_t idx = entity_slot(L, e);
+        if (idx < 0)
+                return (int)idx;
+        L->t = t;
+        const YNode *n = ytree_node(t, node);
+        int r = e == ENT_ROUTE ? 0 : register_id(L, (Entity)e, n, (size_t)idx);
+        size_t mark = L->diags->n;
+        L->defer = false;
+        int q = parse_item(L, e, n, (size_t)idx);
+        if (!L->defer)
+                return r < 0 ? r : q;
+        L->defer = false;
+        diags_truncate(L->diags, mark);
+        item_done(L->cfg, e, (size_t)idx);
+        if (grow_array(L, (void **)&L->deferred, &L->cap_deferred, L->n_deferred + 1,
+                       sizeof(Deferred)) < 0)
+                return -ENOMEM;
+        Deferred *d = &L->deferred[L->n_deferred];
+        *d = (Deferred){.entity = e, .idx = (size_t)idx, .file = L->path};
+        int64_t c = ytree_copy(&d->tree, t, node);
+        if (c < 0) {
+                ytree_done(&d->tree);
+                return L->oom = true, -ENOMEM;
         }
-        yaml_node_t *routes = map_get(L, root, "routes");
-        if (routes && routes->type == YAML_SEQUENCE_NODE) {
-                for (yaml_node_item_t *it = routes->data.sequence.items.start;
-                     it < routes->data.sequence.items.top; it++) {
-                        Route *rt = &L->cfg->routes[L->n_routes++];
-                        rt->mention = true;
-                        yaml_node_t *rn = node_get(L, *it);
-                        if (parse_map(L, rn, route_keys, ELEMENTSOF(route_keys), rt, NULL) < 0)
+        d->node = (uint32_t)c;
+        L->n_deferred++;
+        return r;
+}
+
+static int list_entity(const char *k) {
+        for (int e = 0; e < _ENT_MAX; e++)
+                if (streq(k, entity_lists[e]))
+                        return e;
+        return streq(k, "routes") ? ENT_ROUTE : -1;
+}
+
+/* A list section: item by item as they are read, or whole when it cannot be streamed. */
+static int read_list(Loader *L, YReader *R, int e, const char *name, YTree *t) {
+        int line, col, q = yreader_enter(R, &line, &col);
+        uint32_t node;
+        int r = 0;
+        if (q == 1) {
+                while ((q = yreader_item(R, t, &node)) > 0)
+                        if (take_item(L, e, t, node) < 0)
                                 r = -EINVAL;
-                        else if (rt->n_channels == 0)
-                                r = err_at(L, map_get(L, rn, "channels"),
-                                           "a route needs at least one channel");
+                return q < 0 ? q : r;
+        }
+        if (q < 0 || (q = yreader_value(R, t, &node)) < 0)
+                return q;
+        L->t = t;
+        const YNode *list = ytree_node(t, node);
+        if (list->type != Y_SEQ)
+                return err_at(L, list, "'%s' must be a list", name);
+        for (size_t i = 0; i < ytree_count(list); i++)
+                if (take_item(L, e, t, t->kids[list->a + i]) < 0)
+                        r = -EINVAL;
+        return r;
+}
+
+/* The sections of one file, each as it is read. 0, -EINVAL after errors, or -EPIPE when the
+ * file could not be read to its end (a syntax error). */
+static int read_sections(Loader *L, YReader *R, bool main_file) {
+        YTree kt = {0}, vt = {0};
+        uint32_t node;
+        int q, r = 0;
+        while ((q = yreader_key(R, &kt, &node)) > 0) {
+                L->t = &kt;
+                const YNode *kn = ytree_node(&kt, node);
+                const char *k = scalar(L, kn);
+                int e = k ? list_entity(k) : -1;
+                if (main_file && k && streq(k, "organization"))
+                        L->org_line = (int)kn->line, L->org_col = (int)kn->column;
+                if (e >= 0)
+                        q = read_list(L, R, e, k, &vt);
+                else if ((q = yreader_value(R, &vt, &node)) == 0) {
+                        L->t = &vt;
+                        q = parse_section(L, k, kn, ytree_node(&vt, node));
                 }
+                if (q == -EINVAL)
+                        r = q;
+                else if (q < 0)
+                        break;
+        }
+        ytree_done(&kt);
+        ytree_done(&vt);
+        if (q == -ENOMEM)
+                return L->oom = true, q;
+        return q < 0 ? -EPIPE : r;
+}
+
+/* Streams one file into the config. */
+static int read_file(Loader *L, size_t fi) {
+        L->path = L->files[fi];
+        _cleanup_fclose_ FILE *fp = open_regular(L, L->path);
+        if (!fp)
+                return -EINVAL;
+        YReader *R = NULL;
+        if (yreader_new(fp, report_yaml, L, &R) < 0)
+                return L->oom = true, -ENOMEM;
+        YTree t = {0};
+        uint32_t node;
+        size_t deferred_before = L->n_deferred;
+        int type = yreader_root(R, &t, &node), r = 0;
+        if (type == Y_MAP) {
+                if (fi == 0) {
+                        L->main_has_root = true;
+                        L->org_line = (int)t.nodes[node].line;
+                        L->org_col = (int)t.nodes[node].column;
+                }
+                r = read_sections(L, R, fi == 0);
+                if (r != -EPIPE && yreader_end(R) < 0)
+                        r = -EINVAL;
+        } else if (type > 0) {
+                L->t = &t;
+                r = err_at(L, ytree_node(&t, node),
+                           "the configuration must be a mapping of sections");
+        } else if (type == 0 && fi == 0)
+                L->main_empty = true;
+        if (type < 0 || r == -EPIPE) {
+                /* Read up to a syntax error: what its items named may lie beyond it. */
+                for (size_t i = deferred_before; i < L->n_deferred; i++)
+                        ytree_done(&L->deferred[i].tree);
+                L->n_deferred = deferred_before;
+                if (fi == 0)
+                        L->main_broken = true;
+        }
+        if (yreader_status(R) < 0)
+                r = -EINVAL;
+        yreader_free(R);
+        ytree_done(&t);
+        return type == -ENOMEM || r == -ENOMEM ? -ENOMEM : r < 0 || type < 0 ? -EINVAL : 0;
+}
+
+/* ---- after every file ------------------------------------------------------------------- */
+
+static int parse_deferred(Loader *L) {
+        int r = 0;
+        for (size_t i = 0; i < L->n_deferred; i++) {
+                Deferred *d = &L->deferred[i];
+                L->path = d->file;
+                L->t = &d->tree;
+                if (parse_item(L, d->entity, ytree_node(&d->tree, d->node), d->idx) < 0)
+                        r = -EINVAL;
         }
         return r;
 }
 
-static int count_routes(Loader *L) {
-        size_t n = 0;
-        for (size_t fi = 0; fi < L->n_files; fi++) {
-                L->cur = &L->files[fi];
-                yaml_node_t *root =
-                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
-                yaml_node_t *routes = root ? map_get(L, root, "routes") : NULL;
-                if (routes && routes->type == YAML_SEQUENCE_NODE)
-                        n += (size_t)(routes->data.sequence.items.top -
-                                      routes->data.sequence.items.start);
+/* Each duty's reminders: the keys it sets itself, the rest from `reminders:` (which may come
+ * in any file, before or after the duty). Then the duty's hash, which covers them. */
+static int finish_duties(Loader *L) {
+        Config *c = L->cfg;
+        const ReminderPolicy *def = &c->reminders;
+        for (size_t i = 0; i < c->n_duties; i++) {
+                Duty *d = &c->duties[i];
+                unsigned set = i < L->cap_reminders_set ? L->reminders_set[i] : 0;
+                ReminderPolicy *p = &d->reminders;
+                if (!(set & RM_BEFORE)) {
+                        free(p->before);
+                        p->before = calloc(def->n_before ? def->n_before : 1, sizeof(int));
+                        if (!p->before)
+                                return L->oom = true, -ENOMEM;
+                        memcpy(p->before, def->before, def->n_before * sizeof(int));
+                        p->n_before = def->n_before;
+                }
+                if (!(set & RM_TIME))
+                        p->minute_of_day = def->minute_of_day;
+                if (!(set & RM_OVERDUE))
+                        p->overdue = def->overdue;
+                if (!(set & RM_ESCALATE))
+                        p->escalate_after = def->escalate_after;
+                d->hash = duty_hash(d);
         }
-        return (int)n;
+        return 0;
 }
 
-static int allocate_arrays(Loader *L) {
-        Config *c = L->cfg;
-        size_t nr = (size_t)count_routes(L);
-#define ALLOC(field, nfield, e)                                                        \
-        do {                                                                           \
-                c->field = calloc(L->counts[e] ? L->counts[e] : 1, sizeof(*c->field)); \
-                if (!c->field)                                                         \
-                        return -ENOMEM;                                                \
-                c->nfield = L->counts[e];                                              \
-        } while (0)
-        ALLOC(documents, n_documents, ENT_DOCUMENT);
-        ALLOC(posts, n_posts, ENT_POST);
-        ALLOC(people, n_people, ENT_PERSON);
-        ALLOC(duties, n_duties, ENT_DUTY);
-        ALLOC(channels, n_channels, ENT_CHANNEL);
-#undef ALLOC
-        c->routes = calloc(nr ? nr : 1, sizeof(Route));
-        if (!c->routes)
-                return -ENOMEM;
-        c->n_routes = nr;
-        for (size_t i = 0; i < c->n_duties; i++)
-                c->duties[i].document = -1;
-        return 0;
+/* Gives back the unused half of the arrays grown while streaming. */
+static void trim_arrays(Loader *L) {
+        for (int e = 0; e <= ENT_ROUTE; e++) {
+                void **arr;
+                size_t *n, size;
+                entity_array(L->cfg, e, &arr, &n, &size);
+                void *na = *n ? reallocarray(*arr, *n, size) : NULL;
+                if (na)
+                        *arr = na;
+        }
 }
 
 static void set_defaults(Config *c) {
@@ -1713,61 +1924,61 @@ static int fill_defaults_after(Loader *L) {
         Config *c = L->cfg;
         if (!c->timezone && !(c->timezone = strdup(DEFAULT_TIMEZONE)))
                 return -ENOMEM;
+        if (L->main_broken) /* what is missing may lie beyond the syntax error */
+                return -EINVAL;
         if (!c->org_name) {
-                L->cur = &L->files[0];
-                yaml_node_t *root =
-                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
-                if (root)
-                        return err_at(L, map_get(L, root, "organization") ?: root,
-                                      "missing required key 'organization.name'");
-                if (L->cur->loaded)
-                        diags_add(L->diags, false, L->cur->path, 0, 0,
+                if (L->main_has_root)
+                        diags_add(L->diags, false, L->files[0], L->org_line, L->org_col,
+                                  "missing required key 'organization.name'");
+                else if (L->main_empty)
+                        diags_add(L->diags, false, L->files[0], 0, 0,
                                   "the file is empty: missing required key 'organization.name'");
                 return -EINVAL;
         }
         if (!c->n_posts) {
-                diags_add(L->diags, false, L->files[0].path, 0, 0, "no posts are defined");
+                diags_add(L->diags, false, L->files[0], 0, 0, "no posts are defined");
                 return -EINVAL;
         }
         return 0;
 }
 
 static int load_all(Loader *L, const char *path) {
-        Config *c = L->cfg;
         int r = collect_files(L, path);
         if (r < 0)
                 return r;
         int failed = 0;
+        L->streaming = true;
         for (size_t i = 0; i < L->n_files; i++)
-                if (load_yaml(L, &L->files[i]) < 0)
-                        failed = -EINVAL;
-        if (pass_ids(L) < 0)
-                failed = -EINVAL;
-        /* Sections first (all files): defaults such as reminders apply to every duty. */
-        for (size_t i = 0; i < L->n_files; i++) {
-                L->cur = &L->files[i];
-                yaml_node_t *root =
-                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
-                if (root && root->type == YAML_MAPPING_NODE && parse_sections(L, root) < 0)
-                        failed = -EINVAL;
-        }
+                if ((r = read_file(L, i)) < 0)
+                        failed = r;
+        L->streaming = false;
         /* Without the main file, where the holiday data is cannot be known. */
-        if (L->files[0].loaded && yaml_document_get_root_node(&L->files[0].doc) &&
-            load_holidays(L) < 0)
+        if (L->main_has_root && !L->main_broken && load_holidays(L) < 0)
                 failed = -EINVAL;
-        if (allocate_arrays(L) < 0)
-                return -ENOMEM;
-        for (size_t i = 0; i < L->n_files; i++) {
-                L->cur = &L->files[i];
-                yaml_node_t *root =
-                        L->cur->loaded ? yaml_document_get_root_node(&L->cur->doc) : NULL;
-                if (root && root->type == YAML_MAPPING_NODE && parse_lists(L, root) < 0)
-                        failed = -EINVAL;
-        }
+        if (parse_deferred(L) < 0 || finish_duties(L) < 0)
+                failed = -EINVAL;
+        trim_arrays(L);
         if (fill_defaults_after(L) < 0)
                 failed = -EINVAL;
-        (void)c;
         return L->oom ? -ENOMEM : failed;
+}
+
+static void loader_done(Loader *L) {
+        for (size_t i = 0; i < L->n_files; i++)
+                free(L->files[i]);
+        free(L->files);
+        free(L->holidays_where_file);
+        for (int e = 0; e < _ENT_MAX; e++) {
+                idmap_done(&L->ids[e]);
+                free(L->sites[e]);
+        }
+        for (size_t i = 0; i < L->n_id_blocks; i++)
+                free(L->id_blocks[i]);
+        free(L->id_blocks);
+        for (size_t i = 0; i < L->n_deferred; i++)
+                ytree_done(&L->deferred[i].tree);
+        free(L->deferred);
+        free(L->reminders_set);
 }
 
 static int build_holders_index(Config *c);
@@ -1803,20 +2014,14 @@ int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         const char *slash = strrchr(path, '/');
         c->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
         Loader L = {.cfg = c, .diags = diags, .today = today};
+        size_t first_diag = diags->n;
         int r = !c->path || !c->dir || !c->reminders.before ? -ENOMEM : load_all(&L, path);
+        diags_sort(diags, first_diag);
         if (r == -ENOMEM)
                 diags_add(diags, false, path, 0, 0, "out of memory");
         else if (r == 0 && diags->n_errors > 0)
                 r = -EINVAL;
-        for (size_t i = 0; i < L.n_files; i++) {
-                if (L.files[i].loaded)
-                        yaml_document_delete(&L.files[i].doc);
-                free(L.files[i].path);
-        }
-        free(L.files);
-        free(L.holidays_where_file);
-        for (int e = 0; e < _ENT_MAX; e++)
-                idmap_done(&L.ids[e]);
+        loader_done(&L);
         if (r == 0 && (r = build_holders_index(c)) < 0)
                 diags_add(diags, false, path, 0, 0, "out of memory");
         if (r == 0 && (r = check_holder_limit(c, path, diags)) < 0)
@@ -1908,47 +2113,57 @@ static void secret_done(Secret *s) {
         }
 }
 
+static void document_done(Document *d) {
+        free(d->id), free(d->title), free(d->number);
+}
+
+static void post_done(Post *p) {
+        free(p->id), free(p->name), free(p->escalate_to);
+}
+
+static void person_done(Person *p) {
+        free(p->id), free(p->name), free(p->email), free(p->mobile);
+        free(p->tenures);
+        free(p->channels);
+}
+
+static void duty_done(Duty *d) {
+        free(d->id), free(d->title), free(d->clause), free(d->note), free(d->event);
+        free(d->posts);
+        rule_done(&d->rule);
+        free(d->reminders.before);
+}
+
+static void channel_done(Channel *ch) {
+        free(ch->id), free(ch->name), free(ch->url), free(ch->username);
+        free(ch->from), free(ch->from_name);
+        secret_done(&ch->key);
+        secret_done(&ch->secret);
+        secret_done(&ch->password);
+        for (size_t j = 0; j < ch->n_to; j++)
+                free(ch->to[j]);
+        free(ch->to);
+}
+
+static void route_done(Route *r) {
+        free(r->duties), free(r->posts), free(r->kinds), free(r->channels);
+}
+
 Config *config_free(Config *c) {
         if (!c)
                 return NULL;
-        for (size_t i = 0; i < c->n_documents; i++) {
-                free(c->documents[i].id);
-                free(c->documents[i].title);
-                free(c->documents[i].number);
-        }
-        for (size_t i = 0; i < c->n_posts; i++) {
-                free(c->posts[i].id);
-                free(c->posts[i].name);
-                free(c->posts[i].escalate_to);
-        }
-        for (size_t i = 0; i < c->n_people; i++) {
-                Person *p = &c->people[i];
-                free(p->id), free(p->name), free(p->email), free(p->mobile);
-                free(p->tenures);
-                free(p->channels);
-        }
-        for (size_t i = 0; i < c->n_duties; i++) {
-                Duty *d = &c->duties[i];
-                free(d->id), free(d->title), free(d->clause), free(d->note), free(d->event);
-                free(d->posts);
-                rule_done(&d->rule);
-                free(d->reminders.before);
-        }
-        for (size_t i = 0; i < c->n_channels; i++) {
-                Channel *ch = &c->channels[i];
-                free(ch->id), free(ch->name), free(ch->url), free(ch->username);
-                free(ch->from), free(ch->from_name);
-                secret_done(&ch->key);
-                secret_done(&ch->secret);
-                secret_done(&ch->password);
-                for (size_t j = 0; j < ch->n_to; j++)
-                        free(ch->to[j]);
-                free(ch->to);
-        }
-        for (size_t i = 0; i < c->n_routes; i++) {
-                Route *r = &c->routes[i];
-                free(r->duties), free(r->posts), free(r->kinds), free(r->channels);
-        }
+        for (size_t i = 0; i < c->n_documents; i++)
+                document_done(&c->documents[i]);
+        for (size_t i = 0; i < c->n_posts; i++)
+                post_done(&c->posts[i]);
+        for (size_t i = 0; i < c->n_people; i++)
+                person_done(&c->people[i]);
+        for (size_t i = 0; i < c->n_duties; i++)
+                duty_done(&c->duties[i]);
+        for (size_t i = 0; i < c->n_channels; i++)
+                channel_done(&c->channels[i]);
+        for (size_t i = 0; i < c->n_routes; i++)
+                route_done(&c->routes[i]);
         for (int i = 0; i < _TEMPLATE_MAX; i++)
                 free(c->templates[i]);
         free(c->documents), free(c->posts), free(c->people), free(c->duties);

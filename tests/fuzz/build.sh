@@ -30,6 +30,6 @@ build() { # name, daemon sources...
         mv "$bin.tmp" "$bin"
 }
 
-build fuzz-config daemon/config.c daemon/rule.c daemon/schedule.c daemon/calendar.c \
+build fuzz-config daemon/config.c daemon/ytree.c daemon/rule.c daemon/schedule.c daemon/calendar.c \
         daemon/date.c daemon/util.c
 build fuzz-phrase daemon/rule.c daemon/util.c

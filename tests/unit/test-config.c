@@ -72,9 +72,13 @@ static void errors_are_all_reported(void **s) {
                                    day_from_ymd(2026, 1, 1), &d);
         assert_null(c);
         assert_int_equal(d.n_errors, 3);
-        /* Line 1 is the holidays line the helper adds; 天 is the 2nd character of the value. */
-        assert_int_equal(d.items[d.n - 2].line, 6);
-        assert_int_equal(d.items[d.n - 2].column, 39);
+        /* In file order, though the unknown post is only known to be unknown at the end. Line 1
+         * is the holidays line the helper adds; 天 is the 2nd character of the value. */
+        assert_int_equal(d.items[0].line, 5);
+        assert_non_null(strstr(d.items[0].msg, "unknown post 'nope'"));
+        assert_int_equal(d.items[1].line, 6);
+        assert_int_equal(d.items[1].column, 39);
+        assert_int_equal(d.items[2].line, 7);
         diags_done(&d);
 }
 
@@ -145,6 +149,80 @@ static void holders_over_time(void **s) {
         config_free(c);
 }
 
+/* The loader reads each list item as it comes: what an item names may come later in the file
+ * (posts after duties, channels after people and routes), and so may the sections it depends
+ * on (`reminders:` defaults, the holiday data a rule names). Same config as if in order. */
+static void order_does_not_matter(void **s) {
+        (void)s;
+        const char *top = getenv("DUTYD_TOP");
+        _cleanup_free_ char *yaml = strfmt(
+                "duties:\n"
+                "  - {id: d1, post: p2, title: t, rule: 每月1次, reminders: {time: '07:30'}}\n"
+                "  - {id: d2, post: p1, title: t, rule: {before_holidays: "
+                "[spring-festival]}}\n"
+                "routes: [{posts: [p1], channels: [hook]}]\n"
+                "people: [{id: u1, name: 甲, posts: [p1], channels: [hook]}]\n"
+                "posts: [{id: p1, name: 一, escalate_to: [p2]}, {id: p2, name: 二}]\n"
+                "channels: [{id: hook, type: webhook, url: 'https://example.org/h'}]\n"
+                "reminders: {before: [5], time: '10:00'}\n"
+                "organization: {name: 晚到镇}\n"
+                "holidays: %s/config/holidays-cn.yaml\n",
+                top ? top : ".");
+        assert_non_null(yaml);
+        Config *c = load_ok(yaml);
+        assert_int_equal(c->n_duties, 2);
+        assert_int_equal(c->duties[0].posts[0], 1);
+        assert_int_equal(c->duties[1].posts[0], 0);
+        /* d1 sets its time; its days before come from the later `reminders:`. */
+        assert_int_equal(c->duties[0].reminders.minute_of_day, 7 * 60 + 30);
+        assert_int_equal(c->duties[0].reminders.n_before, 1);
+        assert_int_equal(c->duties[0].reminders.before[0], 5);
+        assert_int_equal(c->duties[1].reminders.minute_of_day, 10 * 60);
+        assert_string_equal(c->duties[1].rule.holidays[0], "spring-festival");
+        assert_int_equal(c->routes[0].channels[0], 0);
+        assert_int_equal(c->people[0].channels[0], 0);
+        assert_int_equal(c->posts[0].escalate_to[0], 1);
+        assert_string_equal(c->org_name, "晚到镇");
+        /* The same config in the usual order hashes every duty the same. */
+        _cleanup_free_ char *ordered = strfmt(
+                "organization: {name: 晚到镇}\nholidays: %s/config/holidays-cn.yaml\n"
+                "reminders: {before: [5], time: '10:00'}\n"
+                "posts: [{id: p1, name: 一, escalate_to: [p2]}, {id: p2, name: 二}]\n"
+                "duties:\n"
+                "  - {id: d1, post: p2, title: t, rule: 每月1次, reminders: {time: '07:30'}}\n"
+                "  - {id: d2, post: p1, title: t, rule: {before_holidays: "
+                "[spring-festival]}}\n",
+                top ? top : ".");
+        Config *o = load_ok(ordered);
+        assert_int_equal(c->duties[0].hash, o->duties[0].hash);
+        assert_int_equal(c->duties[1].hash, o->duties[1].hash);
+        config_free(o);
+        config_free(c);
+}
+
+/* Anchors and aliases work as YAML says, a whole list included (it is then not streamed). */
+static void anchors_and_aliases(void **s) {
+        (void)s;
+        Config *c =
+                load_ok("organization: {name: x}\n"
+                        "posts: &ps [{id: p, name: a}]\n"
+                        "duties:\n"
+                        "  - {id: a, post: p, title: t, rule: 每年, reminders: &r {before: [9]}}\n"
+                        "  - {id: b, post: p, title: t, rule: 每季度, reminders: *r}\n");
+        assert_int_equal(c->n_posts, 1);
+        assert_int_equal(c->duties[1].reminders.n_before, 1);
+        assert_int_equal(c->duties[1].reminders.before[0], 9);
+        config_free(c);
+        Diags d = {0};
+        c = load_yaml_text("organization: {name: x}\nposts: [{id: p, name: *nope}]\n",
+                           day_from_ymd(2026, 1, 1), &d);
+        assert_null(c);
+        assert_int_equal(d.n_errors, 1);
+        assert_int_equal(d.items[0].line, 3);
+        assert_non_null(strstr(d.items[0].msg, "unknown alias"));
+        diags_done(&d);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(phrase_equals_structured),
@@ -152,6 +230,8 @@ int main(void) {
                 cmocka_unit_test(errors_are_all_reported),
                 cmocka_unit_test(secrets),
                 cmocka_unit_test(holders_over_time),
+                cmocka_unit_test(order_does_not_matter),
+                cmocka_unit_test(anchors_and_aliases),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
