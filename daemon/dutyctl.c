@@ -55,8 +55,8 @@ static int verb_check(int argc, char **argv) {
                 }
         }
         Day today = ctl_today(c);
-        OccurrenceList l = {0};
-        r = schedule_plan(c, today, today + 365, PLAN_FILTER_ALL, &l);
+        size_t n_occ = 0;
+        r = schedule_count(c, today, today + 365, &n_occ);
         size_t events = 0;
         for (size_t i = 0; i < c->n_duties; i++)
                 events += c->duties[i].event != NULL;
@@ -68,12 +68,11 @@ static int verb_check(int argc, char **argv) {
         printf("岗位 %zu 个，人员 %zu 人，职责 %zu 项（其中事件类 %zu 项），文件 %zu 份，渠道 %zu 个，路由 %zu 条\n",
                c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
                c->n_routes);
-        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : l.n, a, b);
+        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : n_occ, a, b);
         printf("节假日数据：");
         for (size_t i = 0; i < c->calendar->n_years; i++)
                 printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
         printf("%s\n", c->calendar->n_years ? "" : "无");
-        occurrence_list_done(&l);
         config_free(c);
         return r < 0 ? 1 : 0;
 }

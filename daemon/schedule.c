@@ -285,6 +285,24 @@ static bool person_holds_post(const Config *c, size_t person, size_t post) {
         return false;
 }
 
+int schedule_count(const Config *c, Day from, Day to, size_t *ret) {
+        OccurrenceList tmp = {0}, one = {0};
+        size_t n = 0;
+        int r = 0;
+        for (size_t di = 0; di < c->n_duties && r == 0; di++)
+                for (size_t pi = 0; !c->duties[di].event && pi < c->duties[di].n_posts && r == 0;
+                     pi++) {
+                        one.n = 0;
+                        r = plan_assignment(c, (uint32_t)di, (uint32_t)c->duties[di].posts[pi],
+                                            PLAN_FILTER_ALL, from, to, &tmp, &one);
+                        n += one.n;
+                }
+        occurrence_list_done(&tmp);
+        occurrence_list_done(&one);
+        *ret = n;
+        return r;
+}
+
 int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out) {
         OccurrenceList tmp = {0};
         size_t first = out->n;

@@ -37,6 +37,9 @@ typedef struct PlanFilter {
 /* Appends every occurrence whose deadline (after the move) is in [from, to], sorted by due date,
  * then duty, post, person, checkpoint. Returns 0 or -ENOMEM. */
 int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out);
+/* How many occurrences schedule_plan() would give for PLAN_FILTER_ALL, in memory of one
+ * assignment's. */
+int schedule_count(const Config *c, Day from, Day to, size_t *ret);
 
 /* Occurrence ids. `buf` of at least OCCURRENCE_ID_MAX bytes. */
 #define OCCURRENCE_ID_MAX 256
