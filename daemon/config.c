@@ -153,7 +153,7 @@ static const char *const entity_lists[_ENT_MAX] = {"documents", "posts", "people
                                                    "channels"};
 
 typedef struct IdMap {
-        const char **keys; /* interned by the loader (intern()) */
+        const char **keys; /* in the config's pool */
         size_t *vals;
         size_t cap, n;
 } IdMap;
@@ -216,6 +216,109 @@ static void idmap_done(IdMap *m) {
         *m = (IdMap){0};
 }
 
+/* ---- the config's memory -------------------------------------------------------------------
+ * Every string and small array of a config (ids, names, titles, lists of indices…) lives in
+ * blocks freed with it: no allocator header or rounding per string (a 7-byte id took 32 bytes),
+ * nothing to free one by one, and the same clause or reminder days across 100,000 duties are
+ * one copy (pool_intern()). Config strings are never changed after loading. */
+
+#define POOL_BLOCK (256 * 1024)
+
+struct ConfigPool {
+        char **blocks;
+        size_t n_blocks;
+        char *cur;
+        size_t left;
+        /* interned values while loading: open addressing, dropped by pool_seal() */
+        struct PoolEntry {
+                uint32_t hash, len;
+                const void *p;
+        } * set;
+        size_t set_cap, set_n;
+};
+
+static ConfigPool *pool_new(void) {
+        return calloc(1, sizeof(ConfigPool));
+}
+
+static void pool_seal(ConfigPool *p) {
+        free(p->set);
+        p->set = NULL;
+        p->set_cap = p->set_n = 0;
+}
+
+static void pool_free(ConfigPool *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < p->n_blocks; i++)
+                free(p->blocks[i]);
+        free(p->blocks);
+        pool_seal(p);
+        free(p);
+}
+
+/* `n` zeroed bytes aligned for any type, or NULL. */
+static void *pool_alloc(ConfigPool *p, size_t n) {
+        n = (n + 7) & ~(size_t)7;
+        if (n > p->left) {
+                size_t sz = n > POOL_BLOCK / 4 ? n : POOL_BLOCK; /* big ones get their own */
+                char **nb = reallocarray(p->blocks, p->n_blocks + 1, sizeof(char *));
+                if (!nb)
+                        return NULL;
+                p->blocks = nb;
+                char *blk = calloc(1, sz);
+                if (!blk)
+                        return NULL;
+                p->blocks[p->n_blocks++] = blk;
+                if (sz != POOL_BLOCK) /* the current block keeps its room */
+                        return blk;
+                p->cur = blk, p->left = sz;
+        }
+        void *r = p->cur;
+        p->cur += n, p->left -= n;
+        return r;
+}
+
+static char *pool_strdup(ConfigPool *p, const char *s) {
+        size_t n = strlen(s) + 1;
+        char *d = pool_alloc(p, n);
+        return d ? memcpy(d, s, n) : NULL;
+}
+
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n);
+
+/* One copy of each distinct value of `n` bytes: for the values repeated across many items. */
+static const void *pool_intern(ConfigPool *p, const void *v, size_t n) {
+        uint32_t h = hash_bytes(2166136261u, v, n);
+        if (p->set_n * 2 >= p->set_cap) {
+                size_t cap = p->set_cap ? p->set_cap * 2 : 256;
+                struct PoolEntry *ns = calloc(cap, sizeof(*ns));
+                if (!ns)
+                        return NULL;
+                for (size_t i = 0; i < p->set_cap; i++)
+                        if (p->set[i].p)
+                                for (size_t j = p->set[i].hash & (cap - 1);;
+                                     j = (j + 1) & (cap - 1))
+                                        if (!ns[j].p) {
+                                                ns[j] = p->set[i];
+                                                break;
+                                        }
+                free(p->set);
+                p->set = ns, p->set_cap = cap;
+        }
+        size_t j = h & (p->set_cap - 1);
+        for (; p->set[j].p; j = (j + 1) & (p->set_cap - 1))
+                if (p->set[j].hash == h && p->set[j].len == n && memcmp(p->set[j].p, v, n) == 0)
+                        return p->set[j].p;
+        void *d = pool_alloc(p, n ? n : 1);
+        if (!d)
+                return NULL;
+        memcpy(d, v, n);
+        p->set[j] = (struct PoolEntry){h, (uint32_t)n, d};
+        p->set_n++;
+        return d;
+}
+
 /* ---- loader state ----------------------------------------------------------------------- */
 
 /* Where each id was defined, for "first defined at". */
@@ -247,9 +350,6 @@ typedef struct Loader {
         IdSite *sites[_ENT_MAX];
         size_t cap_sites[_ENT_MAX];
         size_t cap[_ENT_MAX + 1]; /* of the config's arrays; [ENT_ROUTE] routes */
-        char *id_text;            /* every id, NUL-separated, in blocks (see intern()) */
-        char **id_blocks;
-        size_t n_id_blocks, id_left;
         Deferred *deferred;
         size_t n_deferred, cap_deferred;
         bool streaming; /* an unknown id may still be defined further on */
@@ -302,7 +402,14 @@ static const char *scalar(Loader *L, const YNode *n) {
 }
 
 static char *xstrdup(Loader *L, const char *s) {
-        char *d = strdup(s);
+        char *d = pool_strdup(L->cfg->pool, s);
+        if (!d)
+                L->oom = true;
+        return d;
+}
+
+static void *xalloc(Loader *L, size_t n) {
+        void *d = pool_alloc(L->cfg->pool, n);
         if (!d)
                 L->oom = true;
         return d;
@@ -357,7 +464,6 @@ static int parse_str(Loader *L, const YNode *n, char **out) {
         char *d = xstrdup(L, s);
         if (!d)
                 return -ENOMEM;
-        free(*out);
         *out = d;
         return 0;
 }
@@ -461,11 +567,9 @@ static void *list_new(Loader *L, const YNode *n, size_t size, const YNode ***ret
                       size_t *ret_n) {
         if (node_items(L, n, ret_items, ret_n) < 0)
                 return NULL;
-        void *v = calloc(*ret_n ? *ret_n : 1, size);
-        if (!v) {
-                L->oom = true;
+        void *v = xalloc(L, (*ret_n ? *ret_n : 1) * size);
+        if (!v)
                 *ret_items = (free(*ret_items), NULL);
-        }
         return v;
 }
 
@@ -474,9 +578,9 @@ static int parse_strlist(Loader *L, const YNode *n, char ***out, size_t *out_n) 
         size_t cnt;
         if (node_items(L, n, &items, &cnt) < 0)
                 return -ENOMEM;
-        char **v = calloc(cnt ? cnt : 1, sizeof(char *));
+        char **v = xalloc(L, (cnt ? cnt : 1) * sizeof(char *));
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return -ENOMEM;
         int r = 0;
         size_t k = 0;
         for (size_t i = 0; i < cnt; i++) {
@@ -487,9 +591,6 @@ static int parse_strlist(Loader *L, const YNode *n, char ***out, size_t *out_n) 
                 }
                 v[k++] = s;
         }
-        for (size_t i = 0; i < *out_n; i++)
-                free((*out)[i]);
-        free(*out);
         *out = v, *out_n = k;
         return r;
 }
@@ -534,7 +635,6 @@ static int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size
                 }
                 v[k++] = idx;
         }
-        free(*out);
         *out = v, *out_n = k;
         return r;
 }
@@ -638,9 +738,15 @@ static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
                 return 0;
         }
         r->before_holidays = true;
-        int q = parse_strlist(L, n, &r->holidays, &r->n_holidays);
+        /* The rule owns its names (rule.h): a copy of the list read into the pool. */
+        Rule read = *r;
+        read.holidays = NULL, read.n_holidays = 0;
+        int q = parse_strlist(L, n, &read.holidays, &read.n_holidays);
         if (q < 0)
                 return q;
+        rule_done(r);
+        if (rule_copy(r, &read) < 0)
+                return L->oom = true, -ENOMEM;
         _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         if (node_items(L, n, &items, &cnt) < 0)
@@ -758,8 +864,11 @@ static int parse_before(Loader *L, const YNode *n, void *obj) {
                 v[k++] = d;
         }
         qsort(v, k, sizeof(int), cmp_int_desc);
-        free(p->before);
-        p->before = v, p->n_before = k;
+        /* Most duties say the same days: one copy of each list. */
+        int *shared = (int *)pool_intern(L->cfg->pool, v, k * sizeof(int));
+        if (!shared)
+                return L->oom = true, -ENOMEM;
+        p->before = shared, p->n_before = k;
         return r;
 }
 
@@ -951,7 +1060,6 @@ static int parse_tenures(Loader *L, const YNode *n, void *obj) {
         Tenure *v = list_new(L, n, sizeof(Tenure), &items, &cnt);
         if (!v)
                 return -ENOMEM;
-        free(p->tenures);
         p->tenures = v, p->n_tenures = 0;
         int r = 0;
         for (size_t i = 0; i < cnt; i++) {
@@ -1031,8 +1139,8 @@ static int parse_secret(Loader *L, const YNode *n, Secret *s) {
                 return -EINVAL;
         if (seen[0] == seen[1])
                 return err_at(L, n, "give exactly one of 'file' or 'credential'");
-        s->where = strfmt("%s:%d:%d", L->path, (int)n->line, (int)n->column);
-        if (!s->where)
+        _cleanup_free_ char *where = strfmt("%s:%d:%d", L->path, (int)n->line, (int)n->column);
+        if (!where || !(s->where = xstrdup(L, where)))
                 return L->oom = true, -ENOMEM;
         if (s->credential && (strchr(s->credential, '/') || s->credential[0] == '.'))
                 return err_at(L, n, "invalid credential name '%s'", s->credential);
@@ -1082,7 +1190,6 @@ static int parse_kinds(Loader *L, const YNode *n, void *obj) {
         DutyKind *v = list_new(L, n, sizeof(DutyKind), &items, &cnt);
         if (!v)
                 return -ENOMEM;
-        free(r->kinds);
         r->kinds = v, r->n_kinds = 0;
         int q = 0;
         for (size_t i = 0; i < cnt; i++) {
@@ -1332,28 +1439,6 @@ static void diags_truncate(Diags *d, size_t mark) {
 
 /* ---- ids -------------------------------------------------------------------------------- */
 
-#define ID_BLOCK (64 * 1024)
-
-/* A copy of `s` that lives as long as the loader: the id maps' keys. Ids are at most 64 bytes
- * (longer ones are rejected, but still registered, so this takes any length). */
-static const char *intern(Loader *L, const char *s) {
-        size_t n = strlen(s) + 1;
-        if (n > L->id_left) {
-                size_t sz = n > ID_BLOCK ? n : ID_BLOCK;
-                char **nb = reallocarray(L->id_blocks, L->n_id_blocks + 1, sizeof(char *));
-                char *blk = nb ? malloc(sz) : NULL;
-                if (nb)
-                        L->id_blocks = nb;
-                if (!blk)
-                        return L->oom = true, NULL;
-                L->id_blocks[L->n_id_blocks++] = blk;
-                L->id_text = blk, L->id_left = sz;
-        }
-        char *d = memcpy(L->id_text, s, n);
-        L->id_text += n, L->id_left -= n;
-        return d;
-}
-
 /* Registers the id of item `idx` (duplicates are reported, the first one stays). */
 static int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
         const YNode *idn = ytree_get(L->t, item, "id");
@@ -1369,7 +1454,7 @@ static int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
                               entity_names[e], id, s->file, s->line, s->col);
         }
-        const char *key = intern(L, id);
+        const char *key = xstrdup(L, id);
         if (!key || idmap_put(&L->ids[e], key, idx) < 0)
                 return L->oom = true, -ENOMEM;
         return 0;
@@ -1454,12 +1539,7 @@ static int load_holiday(Loader *L, const YNode *n, int year, Calendar *cal) {
                 r = holiday_work_days(L, n, &h, year, cal);
         if (r == 0 && calendar_add_holiday(cal, h.id, h.name, h.from, h.to) < 0)
                 r = -ENOMEM;
-        free(h.id);
-        free(h.name);
-        for (size_t i = 0; i < h.n_work; i++)
-                free(h.work[i]);
-        free(h.work);
-        return r;
+        return r; /* its strings are in the config's pool */
 }
 
 static int load_holiday_year(Loader *L, const YNode *kn, const YNode *vn, Calendar *cal) {
@@ -1581,7 +1661,8 @@ static int parse_section(Loader *L, const char *k, const YNode *kn, const YNode 
                 return parse_map(L, vn, template_keys, ELEMENTSOF(template_keys), c, NULL);
         if (streq(k, "holidays")) {
                 free(L->holidays_where_file);
-                L->holidays_where_file = xstrdup(L, L->path);
+                if (!(L->holidays_where_file = strdup(L->path)))
+                        return L->oom = true, -ENOMEM;
                 L->holidays_line = (int)vn->line, L->holidays_col = (int)vn->column;
                 return parse_str(L, vn, &c->holidays_path);
         }
@@ -1870,14 +1951,8 @@ static int finish_duties(Loader *L) {
                 Duty *d = &c->duties[i];
                 unsigned set = i < L->cap_reminders_set ? L->reminders_set[i] : 0;
                 ReminderPolicy *p = &d->reminders;
-                if (!(set & RM_BEFORE)) {
-                        free(p->before);
-                        p->before = calloc(def->n_before ? def->n_before : 1, sizeof(int));
-                        if (!p->before)
-                                return L->oom = true, -ENOMEM;
-                        memcpy(p->before, def->before, def->n_before * sizeof(int));
-                        p->n_before = def->n_before;
-                }
+                if (!(set & RM_BEFORE)) /* shared: the pool owns every list */
+                        p->before = def->before, p->n_before = def->n_before;
                 if (!(set & RM_TIME))
                         p->minute_of_day = def->minute_of_day;
                 if (!(set & RM_OVERDUE))
@@ -1906,11 +1981,8 @@ static void set_defaults(Config *c) {
         c->reminders.overdue = true;
         c->reminders.escalate_after = 3;
         static const int before[] = {7, 1, 0};
-        c->reminders.before = malloc(sizeof(before));
-        if (c->reminders.before) {
-                memcpy(c->reminders.before, before, sizeof(before));
-                c->reminders.n_before = ELEMENTSOF(before);
-        }
+        c->reminders.before = (int *)pool_intern(c->pool, before, sizeof(before));
+        c->reminders.n_before = ELEMENTSOF(before);
         c->feeds.past_days = 31;
         c->feeds.future_days = 366;
         c->feeds.refresh_minutes = 360;
@@ -1922,7 +1994,7 @@ static void set_defaults(Config *c) {
 
 static int fill_defaults_after(Loader *L) {
         Config *c = L->cfg;
-        if (!c->timezone && !(c->timezone = strdup(DEFAULT_TIMEZONE)))
+        if (!c->timezone && !(c->timezone = xstrdup(L, DEFAULT_TIMEZONE)))
                 return -ENOMEM;
         if (L->main_broken) /* what is missing may lie beyond the syntax error */
                 return -EINVAL;
@@ -1972,9 +2044,6 @@ static void loader_done(Loader *L) {
                 idmap_done(&L->ids[e]);
                 free(L->sites[e]);
         }
-        for (size_t i = 0; i < L->n_id_blocks; i++)
-                free(L->id_blocks[i]);
-        free(L->id_blocks);
         for (size_t i = 0; i < L->n_deferred; i++)
                 ytree_done(&L->deferred[i].tree);
         free(L->deferred);
@@ -2007,12 +2076,16 @@ static int check_holder_limit(const Config *c, const char *path, Diags *diags) {
 
 int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         Config *c = calloc(1, sizeof(Config));
-        if (!c)
+        if (!c || !(c->pool = pool_new())) {
+                free(c);
                 return -ENOMEM;
+        }
         set_defaults(c);
-        c->path = strdup(path);
+        c->path = pool_strdup(c->pool, path);
         const char *slash = strrchr(path, '/');
-        c->dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+        size_t dl = slash ? (size_t)(slash - path) + (slash == path) : 0;
+        if ((c->dir = pool_alloc(c->pool, dl + 2)))
+                memcpy(c->dir, slash ? path : ".", slash ? dl : 1);
         Loader L = {.cfg = c, .diags = diags, .today = today};
         size_t first_diag = diags->n;
         int r = !c->path || !c->dir || !c->reminders.before ? -ENOMEM : load_all(&L, path);
@@ -2022,6 +2095,7 @@ int config_load(const char *path, Day today, Config **ret, Diags *diags) {
         else if (r == 0 && diags->n_errors > 0)
                 r = -EINVAL;
         loader_done(&L);
+        pool_seal(c->pool);
         if (r == 0 && (r = build_holders_index(c)) < 0)
                 diags_add(diags, false, path, 0, 0, "out of memory");
         if (r == 0 && (r = check_holder_limit(c, path, diags)) < 0)
@@ -2102,51 +2176,41 @@ int config_load_secrets(Config *c, Diags *diags) {
 
 /* ---- teardown and lookups --------------------------------------------------------------- */
 
+/* The secret's value is read after loading, with its own allocation; the rest is pooled. */
 static void secret_done(Secret *s) {
-        free(s->where);
-        free(s->file);
-        free(s->credential);
         if (s->value) {
                 /* Do not leave the secret in freed heap memory. */
                 explicit_bzero(s->value, strlen(s->value));
                 free(s->value);
         }
+        s->value = NULL;
 }
 
+/* Items hold pooled memory only (but a rule its holiday names, a channel its secrets). */
 static void document_done(Document *d) {
-        free(d->id), free(d->title), free(d->number);
+        (void)d;
 }
 
 static void post_done(Post *p) {
-        free(p->id), free(p->name), free(p->escalate_to);
+        (void)p;
 }
 
 static void person_done(Person *p) {
-        free(p->id), free(p->name), free(p->email), free(p->mobile);
-        free(p->tenures);
-        free(p->channels);
+        (void)p;
 }
 
 static void duty_done(Duty *d) {
-        free(d->id), free(d->title), free(d->clause), free(d->note), free(d->event);
-        free(d->posts);
         rule_done(&d->rule);
-        free(d->reminders.before);
 }
 
 static void channel_done(Channel *ch) {
-        free(ch->id), free(ch->name), free(ch->url), free(ch->username);
-        free(ch->from), free(ch->from_name);
         secret_done(&ch->key);
         secret_done(&ch->secret);
         secret_done(&ch->password);
-        for (size_t j = 0; j < ch->n_to; j++)
-                free(ch->to[j]);
-        free(ch->to);
 }
 
 static void route_done(Route *r) {
-        free(r->duties), free(r->posts), free(r->kinds), free(r->channels);
+        (void)r;
 }
 
 Config *config_free(Config *c) {
@@ -2164,15 +2228,9 @@ Config *config_free(Config *c) {
                 channel_done(&c->channels[i]);
         for (size_t i = 0; i < c->n_routes; i++)
                 route_done(&c->routes[i]);
-        for (int i = 0; i < _TEMPLATE_MAX; i++)
-                free(c->templates[i]);
         free(c->documents), free(c->posts), free(c->people), free(c->duties);
         free(c->channels), free(c->routes);
-        free(c->reminders.before);
-        free(c->feeds.dir), free(c->feeds.public_url);
-        free(c->server.listen), free(c->server.public_url);
-        free(c->path), free(c->dir), free(c->org_name), free(c->timezone);
-        free(c->holidays_path), free(c->state_dir);
+        pool_free(c->pool);
         calendar_free(c->calendar);
         free(c->holders_off), free(c->holders);
         free(c);

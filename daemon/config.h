@@ -188,9 +188,12 @@ typedef enum TemplateKind {
         _TEMPLATE_MAX,
 } TemplateKind;
 
+typedef struct ConfigPool ConfigPool;
+
 typedef struct Config {
-        char *path; /* main file */
-        char *dir;  /* its folder */
+        ConfigPool *pool; /* private: every string and small array below (config.c) */
+        char *path;       /* main file */
+        char *dir;        /* its folder */
         char *org_name, *timezone;
         char *holidays_path;
         char *state_dir;
