@@ -191,36 +191,76 @@ static void upcoming_row_done(UpcomingRow *r) {
         free(r->basis);
 }
 
-/* The aligned table, streamed: a first pass over the rows for the column widths, a second that
- * prints them; no row is kept (a province's year is a million rows). */
-static int print_upcoming_table(const Config *c, const OccurrenceList *l, const Ledger *ledger,
-                                Day today) {
+/* Walks the occurrences of [from, to] in schedule_plan()'s order, planned a month at a time:
+ * the order is by deadline first, so the slices concatenate into the same sequence, and no
+ * more than a month is ever held (a province's year is ten million occurrences; smaller sorts
+ * are faster too). `fn` returning < 0 stops the walk. */
+#define UPCOMING_SLICE_DAYS 31
+
+typedef int (*OccurrenceFn)(void *userdata, const Occurrence *o);
+
+static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, OccurrenceFn fn,
+                            void *userdata) {
+        OccurrenceList l = {0};
+        int r = 0;
+        for (Day a = from; r == 0 && a <= to; a += UPCOMING_SLICE_DAYS) {
+                Day b = to - a < UPCOMING_SLICE_DAYS ? to : a + UPCOMING_SLICE_DAYS - 1;
+                l.n = 0;
+                r = schedule_plan(c, a, b, f, &l);
+                for (size_t i = 0; r == 0 && i < l.n; i++)
+                        r = fn(userdata, &l.items[i]);
+        }
+        occurrence_list_done(&l);
+        return r;
+}
+
+typedef struct Listing {
+        const Config *c;
+        const Ledger *ledger;
+        Day today;
+        int pass; /* table: 0 measures, 1 prints */
+        size_t rows;
+        int w[UPCOMING_COLS];
+} Listing;
+
+static const char *listing_status(const Listing *x, const Occurrence *o, bool zh) {
+        return x->ledger ? status_of(x->c, x->ledger, o, x->today, zh) : NULL;
+}
+
+static int table_row_fn(void *userdata, const Occurrence *o) {
+        Listing *x = userdata;
+        UpcomingRow r = {0};
+        int q = upcoming_row(&r, x->c, o, listing_status(x, o, true));
+        if (q == 0 && x->pass == 0)
+                table_widths(x->w, UPCOMING_COLS, r.cells);
+        else if (q == 0)
+                table_print_row(stdout, x->w, UPCOMING_COLS, r.cells);
+        upcoming_row_done(&r);
+        x->rows++;
+        return q;
+}
+
+static int json_row_fn(void *userdata, const Occurrence *o) {
+        Listing *x = userdata;
+        return print_json(x->c, o, listing_status(x, o, false));
+}
+
+/* The aligned table, streamed: a first walk for the column widths, a second that prints the
+ * rows; no row is kept. */
+static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
         static const char *const hdr[UPCOMING_COLS] = {"截止日期", "岗位", "职责", "次数", "周期",
                                                        "责任人",   "状态", "依据", "编号"};
-        if (l->n == 0) {
+        table_widths(x->w, UPCOMING_COLS, hdr);
+        int r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
+        if (r < 0)
+                return r;
+        if (x->rows == 0) {
                 printf("该期间没有应办事项。\n");
                 return 0;
         }
-        int w[UPCOMING_COLS] = {0};
-        table_widths(w, UPCOMING_COLS, hdr);
-        for (int pass = 0; pass < 2; pass++) {
-                if (pass == 1)
-                        table_print_row(stdout, w, UPCOMING_COLS, hdr);
-                for (size_t i = 0; i < l->n; i++) {
-                        const Occurrence *o = &l->items[i];
-                        UpcomingRow r = {0};
-                        int q = upcoming_row(&r, c, o,
-                                             ledger ? status_of(c, ledger, o, today, true) : NULL);
-                        if (q == 0 && pass == 0)
-                                table_widths(w, UPCOMING_COLS, r.cells);
-                        else if (q == 0)
-                                table_print_row(stdout, w, UPCOMING_COLS, r.cells);
-                        upcoming_row_done(&r);
-                        if (q < 0)
-                                return q;
-                }
-        }
-        return 0;
+        x->pass = 1;
+        table_print_row(stdout, x->w, UPCOMING_COLS, hdr);
+        return walk_occurrences(x->c, from, to, f, table_row_fn, x);
 }
 
 static int parse_day_arg(const char *s, const char *opt, Day *ret) {
@@ -288,19 +328,13 @@ static int verb_upcoming(int argc, char **argv) {
                 fprintf(stderr, "upcoming: 没有职责 '%s'\n", duty);
                 return config_free(c), 1;
         }
-        OccurrenceList l = {0};
-        r = schedule_plan(c, from, to, f, &l);
         Ledger *ledger = load_ledger(c);
-        Day today = ctl_today(c);
-        if (r == 0 && !json)
-                r = print_upcoming_table(c, &l, ledger, today);
-        for (size_t i = 0; r == 0 && json && i < l.n; i++)
-                r = print_json(c, &l.items[i],
-                               ledger ? status_of(c, ledger, &l.items[i], today, false) : NULL);
+        Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
+        r = json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
+                 : print_upcoming_table(&x, from, to, f);
         ledger_free(ledger);
         if (r < 0)
                 fprintf(stderr, "upcoming: %s\n", strerror(-r));
-        occurrence_list_done(&l);
         config_free(c);
         return r < 0 ? 1 : 0;
 }
