@@ -141,10 +141,14 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
 
-# The benchmarks' peers, kept out of `make deps` (the README's setup command must not start a
-# web server on the admin's port 80): nginx as the feed server's and the webhook receiver's peer.
-BENCH_PKGS := nginx-light
+# The benchmarks' peers and tools, kept out of `make deps` (the README's setup command must not
+# start a web server on the admin's port 80): nginx as the feed server's and the webhook
+# receiver's peer, Remind as `dutyctl upcoming`'s, libyaml's event parser (libyaml-dev) as
+# `dutyctl check`'s; wrk drives the HTTP peers; python3-yaml reads the holidays for the REM lines.
+BENCH_PKGS := nginx-light remind wrk libyaml-dev pkg-config gcc libc6-dev python3 python3-yaml \
+	curl strace time
 bench-deps:
+	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BENCH_PKGS)
 
 bench: all

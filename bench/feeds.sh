@@ -9,26 +9,28 @@
 #     a static file server, sendfile, keep-alive) on loopback, and for the 404 of a wrong
 #     token — in one run, with the ratio; the server's peak RSS.
 #  BENCH_ORG=false: the same with feeds.org off (no whole-county feed).
+#  Runs BENCH_RUNS (default 3); nginx and wrk are required (make bench-deps).
 #     (No 304 figure: a 304 carries the representation's Content-Length as RFC 9110 allows,
 #     and wrk's parser then waits for a body that never comes.)
 set -eu
-cd "$(dirname "$0")/.."
-out=build/bench; mkdir -p "$out"
-CTL=${DUTYCTL:-build/dutyctl}
-runs=${BENCH_RUNS:-5}
+. "$(dirname "$0")/lib.sh"
+need wrk
+need nginx
+need curl
+need /usr/bin/time
+out=build/bench
+runs=$RUNS
 n=${BENCH_ASSIGNMENTS:-10000}
 dur=${BENCH_WRK_SECONDS:-5}
 export DUTYD_CLOCK=${DUTYD_CLOCK:-2026-03-15} STATE_DIRECTORY=$PWD/$out/feeds-state
 rm -rf "$STATE_DIRECTORY"; mkdir -p "$STATE_DIRECTORY"
 org=${BENCH_ORG:-true}
-cfg=$out/config-$n.yaml
-[ -s "$cfg" ] || bench/gen-config "$n" >"$cfg"
+cfg=$(config "$n")
 dir=$out/feeds-$n
 if [ "$org" = false ]; then
         { echo "feeds: {org: false}"; cat "$cfg"; } >"$out/config-$n-noorg.yaml"
         cfg=$out/config-$n-noorg.yaml dir=$out/feeds-$n-noorg
 fi
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 cold=() warm=() rss=0 bytes=0 nfeeds=0
 for _ in $(seq "$runs"); do
@@ -52,7 +54,6 @@ printf '  %-34s %8s s  %8s MB/s\n' "warm (rendered, compared, kept)" "$mw" \
         "$(awk -v b="$bytes" -v t="$mw" 'BEGIN {printf "%.1f", b / 1e6 / t}')"
 printf '  peak RSS %.0f MB\n' "$(awk -v r="$rss" 'BEGIN {print r / 1024}')"
 
-if ! command -v wrk >/dev/null; then echo "wrk missing (make deps): no server numbers"; exit 0; fi
 feed=person-u1
 cp "$dir/$feed.ics" "$out/static.ics"
 "$CTL" -c "$cfg" serve --listen 127.0.0.1:0 --dir "$dir" 2>"$out/serve.log" &
@@ -70,12 +71,10 @@ done
 path=$("$CTL" -c "$cfg" feeds list 2>/dev/null | grep -oE "/feeds/[a-z2-7]{32}/$feed\.ics" | head -1)
 cmp -s <(curl -s "$addr$path") "$out/static.ics" || echo "warning: served feed differs from the file"
 # The peer: nginx serving the same file (static, sendfile, keep-alive, one worker per core).
-nginx_rps=
-if command -v nginx >/dev/null; then
-        nport=$((20000 + RANDOM % 20000))
-        mkdir -p "$out/nginx"
-        o=$(cd "$out" && pwd) # nginx takes relative paths from its prefix
-        cat >"$out/nginx/nginx.conf" <<NGX
+nport=$((20000 + RANDOM % 20000))
+mkdir -p "$out/nginx"
+o=$(cd "$out" && pwd) # nginx takes relative paths from its prefix
+cat >"$out/nginx/nginx.conf" <<NGX
 worker_processes auto; daemon off; pid $o/nginx/nginx.pid; error_log $o/nginx/error.log;
 events { worker_connections 1024; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
@@ -84,21 +83,20 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   uwsgi_temp_path $o/nginx; scgi_temp_path $o/nginx;
   server { listen 127.0.0.1:$nport; root $o; } }
 NGX
-        nginx -c "$o/nginx/nginx.conf" -p "$o/nginx" 2>/dev/null &
-        nginx_pid=$!
-        for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nport/static.ics" && break; sleep 0.1; done
-fi
+nginx -c "$o/nginx/nginx.conf" -p "$o/nginx" 2>/dev/null &
+nginx_pid=$!
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nport/static.ics" && break; sleep 0.1; done
 rps() { wrk -t2 -c16 -d"${dur}s" "$@" 2>&1 | awk '/Requests\/sec/ {print $2}'; }
 echo "server (wrk -t2 -c16 -d${dur}s, keep-alive), $feed: $(stat -c %s "$out/static.ics") bytes"
 feed_rps=$(rps "$addr$path")
 printf '  %-34s %10s req/s\n' "feed route, 200" "$feed_rps"
-if [ -n "$nginx_pid" ]; then
-        nginx_rps=$(rps "http://127.0.0.1:$nport/static.ics")
-        printf '  %-34s %10s req/s  (dutyd/nginx %s)\n' "nginx, the same file" "$nginx_rps" \
-                "$(awk -v a="$feed_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')"
-else
-        echo "  nginx missing (make bench-deps): no peer figure"
-fi
+nginx_rps=$(rps "http://127.0.0.1:$nport/static.ics")
+[ -n "$feed_rps" ] && [ -n "$nginx_rps" ] || die "wrk failed against the feed route or nginx"
+printf '  %-34s %10s req/s  (dutyd/nginx %s)\n' "nginx, the same file" "$nginx_rps" \
+        "$(ratio "$feed_rps" "$nginx_rps")"
+judged "feed route req/s, one person feed (peer: nginx, same file)" "$n" "$feed_rps" \
+        "$nginx_rps" "$(ratio "$feed_rps" "$nginx_rps")×" 0 - 0 ""
+judged "dutyctl feeds write, every feed, cold s" "$n" "$mc" — — 0 - 0 ""
 printf '  %-34s %10s req/s\n' "wrong token, 404" "$(rps "$addr/feeds/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/$feed.ics")"
 printf '  server peak RSS %s MB\n' "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' /proc/$server/status)"
 kill -TERM $server; wait $server || true
