@@ -21,11 +21,11 @@ idle=${BENCH_IDLE_SECONDS:-600}
 out=$OUT/daemon
 mkdir -p "$out"
 export DUTYD_CLOCK=2026-11-24T10:00:00
-DPID= NPID=
+DPID='' NPID=''
 trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null; [ -n "$NPID" ] && kill $NPID 2>/dev/null' EXIT
 
 # start_daemon CONFIG: starts dutyd on $out/state (kept as it is), waits for READY=1; sets
-# DPID, READY_S, RSS_MIB, HWM_MIB, FILES, FILE_MB.
+# DPID, READY_S, RSS_MIB, HWM_MIB, FILES, FILE_MB. Returns 1 (its log shown) when dutyd dies.
 start_daemon() {
         rm -f "$out/notify.sock" "$out/notify.log"
         python3 bench/notify-ready.py "$out/notify.sock" "$out/notify.log" &
@@ -39,7 +39,15 @@ with open(sys.argv[1], "w") as f:
 os.execv(sys.argv[2], sys.argv[2:])' "$out/t0" "$D" -c "$1" >"$out/dutyd.log" 2>&1 &
         DPID=$!
         until grep -q ' READY=1' "$out/notify.log" 2>/dev/null; do
-                kill -0 $DPID 2>/dev/null || { cat "$out/dutyd.log" >&2; die "dutyd died"; }
+                if ! kill -0 $DPID 2>/dev/null; then
+                        echo "bench: dutyd died before READY=1:" >&2
+                        tail -5 "$out/dutyd.log" | sed 's/^/  /' >&2
+                        wait $DPID 2>/dev/null
+                        kill $NPID
+                        wait $NPID 2>/dev/null
+                        DPID='' NPID=''
+                        return 1
+                fi
                 sleep 0.01
         done
         local m0 r0 ready
@@ -56,7 +64,7 @@ stop_daemon() {
         wait $DPID 2>/dev/null
         kill $NPID
         wait $NPID 2>/dev/null
-        DPID= NPID=
+        DPID='' NPID=''
 }
 # settle: waits (at most 300 s) until the daemon's CPU time stays the same for 2 s: the
 # background work that may follow READY (the feed build) is over.
@@ -84,8 +92,8 @@ reload_daemon() { # sets RELOAD_S
 }
 
 # Targets of issue #10 by size: READY (s) and RSS at READY (MiB).
-ready_target() { case $1 in 10000) echo 0.2 ;; 100000) echo 1 ;; $MILLION) echo 10 ;; *) echo - ;; esac; }
-rss_target() { case $1 in 10000) echo 24 ;; 100000) echo 64 ;; $MILLION) echo 512 ;; *) echo - ;; esac; }
+ready_target() { case $1 in 10000) echo 0.2 ;; 100000) echo 1 ;; "$MILLION") echo 10 ;; *) echo - ;; esac; }
+rss_target() { case $1 in 10000) echo 24 ;; 100000) echo 64 ;; "$MILLION") echo 512 ;; *) echo - ;; esac; }
 # judge_limit MEASURE SIZE VALUE LIMIT UNIT: a row without peer, target "< LIMIT UNIT".
 judge_limit() {
         if [ "$4" = - ]; then
@@ -97,22 +105,39 @@ judge_limit() {
 
 printf '%-9s | %9s %8s %8s %12s | %9s %8s %8s %12s | %8s\n' size fresh_s RSS_MiB HWM_MiB \
         files/MB restart_s RSS_MiB HWM_MiB files/MB reload_s
-for n in $SIZES; do
-        cfg=$out/config-$n.yaml
-        { echo "server: {listen: '127.0.0.1:0'}"; cat "$(config "$n")"; } >"$cfg"
+# runs CONFIG: BENCH_RUNS fresh starts, restarts and reloads into $out/{fresh,restart,reload}.m.
+runs() {
         rm -f "$out"/{fresh,restart,reload}.m
         for _ in $(seq "$RUNS"); do
                 rm -rf "$out/state"
                 mkdir -p "$out/state"
-                start_daemon "$cfg"
+                start_daemon "$1" || return 1
                 echo "$READY_S $RSS_MIB $HWM_MIB $FILES $FILE_MB" >>"$out/fresh.m"
                 stop_daemon
-                start_daemon "$cfg"
+                start_daemon "$1" || return 1
                 echo "$READY_S $RSS_MIB $HWM_MIB $FILES $FILE_MB" >>"$out/restart.m"
                 reload_daemon
                 echo "$RELOAD_S" >>"$out/reload.m"
                 stop_daemon
         done
+}
+
+bad=0
+for n in $SIZES; do
+        cfg=$out/config-$n.yaml
+        { echo "server: {listen: '127.0.0.1:0'}"; cat "$(config "$n")"; } >"$cfg"
+        if ! runs "$cfg"; then
+                rt="< $(ready_target "$n") s" mt="< $(rss_target "$n") MiB"
+                [ "$(ready_target "$n")" = - ] && rt=— mt=—
+                for kind in fresh restart; do
+                        failed_row "daemon start → READY s ($kind state)" "$n" "$rt"
+                        failed_row "daemon VmRSS at READY MiB ($kind)" "$n" "$mt"
+                        failed_row "daemon VmHWM at READY MiB ($kind)" "$n" "$mt"
+                        failed_row "feed files written before READY ($kind)" "$n" "none"
+                done
+                bad=1
+                continue
+        fi
         m() { awk -v c="$2" '{print $c}' "$out/$1.m" | median; }
         printf '%-9s | %9.3f %8.1f %8.1f %6d/%-5.1f | %9.3f %8.1f %8.1f %6d/%-5.1f | %8.3f\n' "$n" \
                 "$(m fresh 1)" "$(m fresh 2)" "$(m fresh 3)" "$(m fresh 4)" "$(m fresh 5)" \
@@ -135,7 +160,7 @@ if [ "$idle" -gt 0 ]; then
         { echo "server: {listen: '127.0.0.1:0'}"; cat "$(config 10000)"; } >"$cfg"
         rm -rf "$out/state"
         mkdir -p "$out/state"
-        start_daemon "$cfg"
+        start_daemon "$cfg" || exit 1
         settle
         timeout "$idle" strace -f -qq -e trace=epoll_wait -o "$out/strace.log" -p $DPID
         # A wake-up is an epoll_wait that returned (the last call is still blocked at detach).
@@ -147,3 +172,4 @@ if [ "$idle" -gt 0 ]; then
 else
         echo "idle wake-ups: not measured (BENCH_IDLE_SECONDS=0)"
 fi
+exit $bad

@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # Sourced by the bench scripts: sizes, runs, medians, resource measurement, peers that must be
 # there, and the rows of the summary table (bench/summary prints them).
-#   BENCH_SIZES    assignments per generated config (default "1000 10000 100000")
+#   BENCH_SIZES    assignments per generated config (default "1000 10000 100000"; set and
+#                  empty with BENCH_MILLION=1: the 1,000,000 size alone)
 #   BENCH_RUNS     runs per figure, medians reported (default 3)
 #   BENCH_MILLION  1: also the 1,000,000-assignment run of issue #10 item 6 (check, READY,
 #                  upcoming one month; not Remind)
@@ -9,12 +11,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 TOP=$PWD
 OUT=$TOP/build/bench
 mkdir -p "$OUT"
-RUNS=${BENCH_RUNS:-3}
-SIZES=${BENCH_SIZES:-1000 10000 100000}
+# shellcheck disable=SC2034 # RUNS and CTL are for the scripts that source this file
+RUNS=${BENCH_RUNS:-3} CTL=${DUTYCTL:-$TOP/build/dutyctl}
+SIZES=${BENCH_SIZES-1000 10000 100000}
 BENCH_ROWS=${BENCH_ROWS:-$OUT/rows.tsv}
 MILLION=1000000
 [ "${BENCH_MILLION:-0}" = 1 ] && SIZES="$SIZES $MILLION"
-CTL=${DUTYCTL:-$TOP/build/dutyctl}
 export LC_ALL=C.UTF-8
 
 die() {
@@ -41,15 +43,18 @@ helpers() {
         pkg-config --exists yaml-0.1 || die "libyaml-dev is missing: run make bench-deps"
         mkdir -p "$OUT/bin"
         cc -O2 -Wall -Wextra -o "$OUT/bin/rusage" bench/rusage.c || die "cannot build bench/rusage.c"
+        # shellcheck disable=SC2046 # pkg-config's flags are words
         cc -O2 -Wall -Wextra $(pkg-config --cflags yaml-0.1) -o "$OUT/bin/yaml-events" \
                 bench/yaml-events.c $(pkg-config --libs yaml-0.1) || die "cannot build bench/yaml-events.c"
 }
 
-# measure FILE CMD...: runs CMD, appends "cpu_seconds peak_rss_mib wall_seconds" to FILE;
-# fails when CMD does.
+# measure FILE CMD...: runs CMD (its stderr to build/bench/stderr.log), appends
+# "cpu_seconds peak_rss_mib wall_seconds" to FILE; when CMD fails, says so with the end of its
+# stderr and returns 1.
 measure() {
-        "$OUT/bin/rusage" "$@" || {
+        "$OUT/bin/rusage" "$@" 2>"$OUT/stderr.log" || {
                 echo "bench: failed: ${*:2}" >&2
+                tail -5 "$OUT/stderr.log" | sed 's/^/  /' >&2
                 return 1
         }
 }
@@ -87,6 +92,9 @@ row() {
         local IFS=$'\t'
         echo "$*" >>"$BENCH_ROWS"
 }
+
+# failed_row MEASURE SIZE [TARGET]: the row of a figure whose command failed (said above it).
+failed_row() { row "$1" "$2" "failed" "—" "—" "${3:-—}" "no"; }
 
 # judged MEASURE SIZE DUTYD PEER RATIO VALUE OP LIMIT TEXT: a row whose target is VALUE OP LIMIT
 # (TEXT as printed); OP "-" means no target at this size.
