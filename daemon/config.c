@@ -989,6 +989,18 @@ static const KeyDef org_keys[] = {
         {.name = "timezone", .type = F_CUSTOM, .custom = parse_timezone},
 };
 
+/* The whole-organisation feed is gone (a county's is far beyond what calendar clients accept):
+ * the key still loads, with a warning naming the bounded feeds that replace it. */
+static int parse_feeds_org(Loader *L, const YNode *n, void *obj) {
+        int r = parse_bool(L, n, &((FeedsConfig *)obj)->org);
+        if (r == 0)
+                diags_add(L->diags, true, L->path, (int)n->line, (int)n->column,
+                          "feeds.org is obsolete: the whole-organisation feed is replaced by the "
+                          "bounded feeds 'overdue' and 'summary' (feeds.overdue, feeds.summary)%s",
+                          ((FeedsConfig *)obj)->org ? "" : "; org: false turns both off");
+        return r;
+}
+
 static const KeyDef feeds_keys[] = {
         {.name = "dir", .type = F_STR, .off = FIELD(FeedsConfig, dir)},
         {.name = "public_url",
@@ -998,7 +1010,10 @@ static const KeyDef feeds_keys[] = {
         KEY_INT("past_days", FeedsConfig, past_days, 0, 3660),
         KEY_INT("future_days", FeedsConfig, future_days, 1, 3660),
         KEY_INT("refresh_minutes", FeedsConfig, refresh_minutes, 5, 10080),
-        {.name = "org", .type = F_BOOL, .off = FIELD(FeedsConfig, org)},
+        KEY_INT("max_events", FeedsConfig, max_events, 10, 10000),
+        {.name = "overdue", .type = F_BOOL, .off = FIELD(FeedsConfig, overdue)},
+        {.name = "summary", .type = F_BOOL, .off = FIELD(FeedsConfig, summary)},
+        {.name = "org", .type = F_CUSTOM, .custom = parse_feeds_org},
 };
 
 static const KeyDef server_keys[] = {
@@ -1986,6 +2001,9 @@ static void set_defaults(Config *c) {
         c->feeds.past_days = 31;
         c->feeds.future_days = 366;
         c->feeds.refresh_minutes = 360;
+        c->feeds.max_events = 500;
+        c->feeds.overdue = true;
+        c->feeds.summary = true;
         c->feeds.org = true;
         c->server.max_connections = 256;
         c->server.per_ip_connections = 32;

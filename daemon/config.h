@@ -167,7 +167,10 @@ typedef struct FeedsConfig {
         int past_days;       /* default 31 */
         int future_days;     /* default 366 */
         int refresh_minutes; /* default 360 */
-        bool org;            /* the whole-organisation feed; default true */
+        int max_events;      /* events per feed at most; default 500 */
+        bool overdue;        /* the "overdue" feed; default true */
+        bool summary;        /* the "summary" feed; default true */
+        bool org;            /* obsolete (warned): false turns overdue and summary off */
 } FeedsConfig;
 
 typedef struct ServerConfig {

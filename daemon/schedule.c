@@ -262,7 +262,7 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
         return 0;
 }
 
-static int cmp_occ(const void *x, const void *y) {
+int occurrence_compare(const void *x, const void *y) {
         const Occurrence *a = x, *b = y;
 #define CMP(f)            \
         if (a->f != b->f) \
@@ -275,6 +275,17 @@ static int cmp_occ(const void *x, const void *y) {
         CMP(checkpoint);
 #undef CMP
         return 0;
+}
+
+int schedule_plan_assignment(const Config *c, size_t duty, size_t post, ssize_t person, Day from,
+                             Day to, OccurrenceList *out) {
+        if (c->duties[duty].event)
+                return 0;
+        OccurrenceList tmp = {0};
+        PlanFilter f = {(ssize_t)duty, (ssize_t)post, person};
+        int r = plan_assignment(c, (uint32_t)duty, (uint32_t)post, f, from, to, &tmp, out);
+        occurrence_list_done(&tmp);
+        return r;
 }
 
 static bool person_holds_post(const Config *c, size_t person, size_t post) {
@@ -341,7 +352,7 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
         if (r < 0)
                 return r;
         if (out->n - first > 1)
-                qsort(out->items + first, out->n - first, sizeof(Occurrence), cmp_occ);
+                qsort(out->items + first, out->n - first, sizeof(Occurrence), occurrence_compare);
         return 0;
 }
 

@@ -41,6 +41,15 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
  * assignment's. */
 int schedule_count(const Config *c, Day from, Day to, size_t *ret);
 
+/* The occurrences of one assignment (duty `duty` on post `post`; per_holder duties: every
+ * holder, or only `person` when it is >= 0) due in [from, to], appended to `out` unsorted — the
+ * work schedule_plan() does for each assignment, for callers that need a few of them. Duties
+ * triggered by events have none. Returns 0 or -ENOMEM. */
+int schedule_plan_assignment(const Config *c, size_t duty, size_t post, ssize_t person, Day from,
+                             Day to, OccurrenceList *out);
+/* The order schedule_plan() sorts in (qsort comparator over Occurrence). */
+int occurrence_compare(const void *a, const void *b);
+
 /* Occurrence ids. `buf` of at least OCCURRENCE_ID_MAX bytes. */
 #define OCCURRENCE_ID_MAX 256
 void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n);
