@@ -2,21 +2,21 @@
 #include "ctl-feeds.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
+#include "completion.h"
 #include "ctl.h"
+#include "feedbuild.h"
 #include "feeds.h"
 #include "feedtoken.h"
+#include "feedversion.h"
 #include "httpd.h"
 #include "store.h"
 #include "util.h"
@@ -26,12 +26,14 @@ static int feeds_usage(FILE *f) {
                 "用法: dutyctl [-c FILE] feeds write [--dir 目录]\n"
                 "       dutyctl [-c FILE] feeds list\n"
                 "       dutyctl [-c FILE] feeds rotate [日历名]\n"
-                "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds）；\n"
-                "          内容未变的文件不重写；已不存在的日历（org.ics、post-*.ics、person-*.ics）\n"
-                "          的文件删除，其他文件不动\n"
+                "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds），\n"
+                "          与订阅服务提供的内容逐字节相同；内容未变的文件不重写；已不存在的日历\n"
+                "          （org.ics、overdue.ics、summary.ics、post-*.ics、person-*.ics）的文件删除，\n"
+                "          其他文件不动\n"
                 "  list    列出每个日历的 https 与 webcal 订阅地址（含密钥令牌，请勿外传）\n"
                 "  rotate  为指定日历（不指定则全部）更换令牌，旧地址随即失效\n"
-                "日历名：org（全镇）、post-<岗位id>、person-<人员id>。\n");
+                "日历名：overdue（逾期未完成）、summary（完成情况汇总）、post-<岗位id>、\n"
+                "person-<人员id>；每个日历最多 feeds.max_events 项（默认 500）。\n");
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -68,36 +70,86 @@ static char *public_base(const Config *c, Store *store) {
         return base;
 }
 
-static int open_tokens(const Config *c, Store **ret) {
-        if (ctl_open_state(c, ret))
+/* The state with the tables the feeds use. */
+static int open_feed_state(const Config *c, Store **ret) {
+        if (ctl_open_store(c, ret))
                 return -EIO;
         int r = feedtoken_init(*ret);
+        if (r == 0)
+                r = feedversion_init(*ret);
         if (r < 0) {
-                fprintf(stderr, "无法初始化令牌表：%s\n", store_errmsg(*ret));
+                fprintf(stderr, "无法初始化状态数据库 %s：%s\n", store_path(*ret),
+                        store_errmsg(*ret));
                 *ret = store_close(*ret);
         }
         return r;
 }
 
+/* The record and its version, read in one transaction. */
+static int load_ledger(Store *s, Ledger **ret, CompletionVersion *ret_v) {
+        Ledger *l = NULL;
+        int r = store_exec(s, "BEGIN") < 0 ? -EIO : ledger_load(s, &l);
+        if (r == 0)
+                r = feedversion_completions(s, ret_v);
+        (void)store_exec(s, "COMMIT");
+        if (r < 0) {
+                ledger_free(l);
+                fprintf(stderr, "读取履职记录失败：%s\n", store_errmsg(s));
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* ---- write ---- */
+
+/* Inputs as the server has them, then every feed written; the record read again if someone
+ * records a completion meanwhile. */
+static int write_with(Store *s, FeedInputs *in, const char *dir, FeedsWriteStats *st) {
+        FeedVersionReader *vr = NULL;
+        int r = feedversion_reader_new(s, &vr);
+        for (int attempt = 0; r == 0 && attempt < FEEDBUILD_TRIES; attempt++) {
+                Ledger *l = NULL;
+                if ((r = load_ledger(s, &l, &in->completions)) < 0)
+                        break;
+                in->ledger = l;
+                r = feedversion_reader_begin(vr, in->generation.generation,
+                                             in->completions.version);
+                if (r == 0) {
+                        r = feeds_write(in, vr, ctl_today(in->config), dir, st);
+                        feedversion_reader_end(vr);
+                }
+                in->ledger = ledger_free(l);
+                if (r != -ESTALE)
+                        break;
+        }
+        feedversion_reader_free(vr);
+        return r;
+}
+
 static int feeds_write_cmd(Config *c, const char *dir_arg) {
-        Day today = ctl_today(c);
         _cleanup_free_ char *dir =
                 dir_arg ? strdup(dir_arg) : feeds_default_dir(c, ctl_state_dir(c));
         if (!dir)
                 return 1;
-        FeedSet *s = NULL;
-        int r = feedset_new(c, today, NULL, NULL, &s);
-        if (r < 0) {
-                fprintf(stderr, "生成日历失败：%s\n", strerror(-r));
+        Store *s = NULL;
+        if (open_feed_state(c, &s) < 0)
                 return 1;
-        }
+        FeedInputs in = {.config = c};
+        FeedIndex *x = NULL;
         FeedsWriteStats st;
-        r = feeds_write(s, dir, &st);
-        feedset_free(s);
-        if (r < 0) {
-                fprintf(stderr, "写入 %s 失败：%s\n", dir, strerror(-r));
-                return 1;
+        int r = feedversion_sync(s, c, ctl_today(c), clock_now(), NULL, &in.generation);
+        if (r < 0)
+                fprintf(stderr, "更新日历版本记录失败：%s\n", store_errmsg(s));
+        else if ((r = feed_index_new(c, &x)) == 0) {
+                in.index = x;
+                if ((r = write_with(s, &in, dir, &st)) < 0)
+                        fprintf(stderr, "写入 %s 失败：%s\n", dir, strerror(-r));
         }
+        feed_index_free(x);
+        store_close(s);
+        if (r < 0)
+                return 1;
         printf("已写出 %zu 个日历到 %s：%zu 个更新，%zu 个未变，共 %llu 字节", st.feeds, dir,
                st.written, st.unchanged, (unsigned long long)st.bytes);
         if (st.removed > 0)
@@ -106,45 +158,64 @@ static int feeds_write_cmd(Config *c, const char *dir_arg) {
         return 0;
 }
 
-static int feeds_list_cmd(Config *c, const char *only, bool rotate) {
-        FeedSet *s = NULL;
-        int r = feedset_new(c, ctl_today(c), NULL, NULL, &s);
-        if (r < 0) {
-                fprintf(stderr, "生成日历失败：%s\n", strerror(-r));
-                return 1;
+/* ---- list, rotate ---- */
+
+/* Every token the listing needs (created or replaced) in one transaction. */
+static int make_tokens(Store *s, const Config *c, const FeedRef *only, bool rotate) {
+        if (store_begin(s) < 0)
+                return -EIO;
+        int r = 0;
+        size_t n = only ? 1 : feeds_count(c);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                char name[FEED_NAME_MAX], token[FEEDTOKEN_LEN + 1];
+                feeds_name(c, only ? *only : feeds_nth(c, i), name);
+                r = rotate ? feedtoken_rotate(s, name, token) : feedtoken_get(s, name, token);
+                explicit_bzero(token, sizeof(token));
         }
-        if (only && feedset_find(s, only) < 0) {
-                fprintf(stderr, "未知日历：%s（dutyctl feeds list 查看全部）\n", only);
-                feedset_free(s);
+        if (r == 0 && store_commit(s) < 0)
+                r = -EIO;
+        if (r < 0)
+                store_rollback(s);
+        return r;
+}
+
+static int print_list(Store *s, const Config *c, const FeedRef *only, const char *base) {
+        FeedTokenReader *tr = NULL;
+        int r = feedtoken_reader_new(s, &tr);
+        size_t n = only ? 1 : feeds_count(c);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                FeedRef f = only ? *only : feeds_nth(c, i);
+                char name[FEED_NAME_MAX], token[FEEDTOKEN_LEN + 1];
+                feeds_name(c, f, name);
+                _cleanup_free_ char *title = feeds_title(c, f);
+                if ((r = feedtoken_find(tr, name, token)) == 0 && title)
+                        print_addresses(base, name, title, token);
+                explicit_bzero(token, sizeof(token));
+        }
+        feedtoken_reader_free(tr);
+        return r;
+}
+
+static int feeds_list_cmd(Config *c, const char *only_name, bool rotate) {
+        FeedRef only;
+        if (only_name && feeds_find(c, NULL, only_name, &only) < 0) {
+                fprintf(stderr, "未知日历：%s（dutyctl feeds list 查看全部）\n", only_name);
                 return 1;
         }
         Store *store = NULL;
-        if (open_tokens(c, &store) < 0) {
-                feedset_free(s);
+        if (open_feed_state(c, &store) < 0)
                 return 1;
-        }
         _cleanup_free_ char *base = public_base(c, store);
-        int ret = base ? 0 : 1;
-        for (size_t i = 0; ret == 0 && i < s->n_feeds; i++) {
-                const Feed *f = &s->feeds[i];
-                if (only && !streq(f->name, only))
-                        continue;
-                char token[FEEDTOKEN_LEN + 1];
-                r = rotate ? feedtoken_rotate(store, f->name, token)
-                           : feedtoken_get(store, f->name, token);
-                if (r < 0) {
-                        fprintf(stderr, "%s：读写令牌失败：%s\n", f->name, store_errmsg(store));
-                        ret = 1;
-                        break;
-                }
-                print_addresses(base, f->name, f->title, token);
-                explicit_bzero(token, sizeof(token));
-        }
-        if (rotate && ret == 0)
-                fprintf(stderr, "令牌已更换；运行中的服务收到 SIGHUP 或重新加载后旧地址失效。\n");
+        const FeedRef *o = only_name ? &only : NULL;
+        int r = base ? make_tokens(store, c, o, rotate) : -ENOMEM;
+        if (r == 0)
+                r = print_list(store, c, o, base);
+        if (r < 0)
+                fprintf(stderr, "读写令牌失败：%s\n", store_errmsg(store));
+        else if (rotate)
+                fprintf(stderr, "令牌已更换，旧地址立即失效。\n");
         store_close(store);
-        feedset_free(s);
-        return ret;
+        return r < 0 ? 1 : 0;
 }
 
 int verb_feeds(int argc, char **argv) {
@@ -198,35 +269,43 @@ int verb_feeds(int argc, char **argv) {
 typedef struct Server {
         Config *config;
         Store *store;
-        FeedCache *cache;
-        char *dir; /* the feeds are served from their files here */
-        Day rendered_for;
+        FeedBuild *feeds;
+        Ledger *ledger;
+        CompletionVersion completions;
 } Server;
 
-static int server_render(Server *sv) {
-        Day today = ctl_today(sv->config);
-        FeedSet *s = NULL;
-        int r = feedset_new(sv->config, today, NULL, NULL, &s);
+/* The record again, if it changed (or `force`). */
+static int server_reload(Server *sv, bool force) {
+        CompletionVersion v;
+        if (!force && feedversion_completions(sv->store, &v) == 0 &&
+            v.version == sv->completions.version)
+                return 0;
+        Ledger *l = NULL;
+        int r = load_ledger(sv->store, &l, &v);
         if (r < 0)
                 return r;
-        r = feeds_update(s, sv->cache, sv->dir, clock_now(), NULL);
-        feedset_free(s);
-        if (r < 0)
-                return r;
-        sv->rendered_for = today;
-        return feed_cache_load_tokens(sv->cache, sv->store);
+        feedbuild_set_ledger(sv->feeds, l, v);
+        ledger_free(sv->ledger);
+        sv->ledger = l;
+        sv->completions = v;
+        return 0;
+}
+
+static void on_stale(void *userdata) {
+        (void)server_reload(userdata, true);
+}
+
+static void on_sync_error(void *userdata, int error) {
+        (void)userdata;
+        fprintf(stderr, "更新日历版本记录失败：%s\n", strerror(-error));
 }
 
 static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         (void)usec;
-        Server *sv = userdata;
-        /* Tokens rotated by `dutyctl feeds rotate` take effect within a minute; a new day
-         * re-renders the windows. */
-        int r = ctl_today(sv->config) != sv->rendered_for
-                        ? server_render(sv)
-                        : feed_cache_load_tokens(sv->cache, sv->store);
-        if (r < 0)
-                fprintf(stderr, "更新日历失败：%s\n", strerror(-r));
+        /* Completions recorded by `dutyctl done` show within a minute (tokens and the day are
+         * looked at on every request). */
+        if (server_reload(userdata, false) < 0)
+                fprintf(stderr, "读取履职记录失败\n");
         (void)sd_event_source_set_time_relative(src, 60 * 1000000ULL);
         (void)sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         return 0;
@@ -235,8 +314,9 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
 static int on_hup(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
         (void)src, (void)si;
         Server *sv = userdata;
-        int r = server_render(sv);
-        fprintf(stderr, r < 0 ? "重新生成日历失败\n" : "已重新生成日历并重新读取令牌\n");
+        int r = server_reload(sv, true);
+        feedbuild_flush(sv->feeds);
+        fprintf(stderr, r < 0 ? "重新读取履职记录失败\n" : "已重新读取履职记录并重新读取令牌\n");
         return 0;
 }
 
@@ -246,26 +326,56 @@ static int on_term(sd_event_source *src, const struct signalfd_siginfo *si, void
         return sd_event_exit(sd_event_source_get_event(src), 0);
 }
 
+static int serve_usage(void) {
+        printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口]\n"
+               "在前台提供日历订阅（GET /feeds/<令牌>/<日历名>.ics），直到 Ctrl-C 或 SIGTERM。\n"
+               "日历按请求生成（与 feeds write 写出的内容相同），不写文件。\n"
+               "  --listen  监听地址，默认 server.listen（" DEFAULT_LISTEN "）；端口 0 = 任选\n"
+               "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新读取履职记录。\n");
+        return 0;
+}
+
+/* The feed worker on its own connection, with the config and the record. */
+static int server_start(Server *sv, sd_event *e) {
+        Store *ws = NULL;
+        int r = store_open(ctl_state_dir(sv->config), &ws);
+        FeedBuildHooks hooks = {on_stale, on_sync_error, sv};
+        if (r == 0)
+                r = feedbuild_new(e, sv->store, ws, &hooks, &sv->feeds);
+        if (r == 0)
+                r = feedbuild_set_config(sv->feeds, sv->config);
+        if (r == 0)
+                r = server_reload(sv, true);
+        return r;
+}
+
+static int add_sources(sd_event *e, Server *sv, sd_event_source **tick) {
+        int r;
+        if ((r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_term, sv)) <
+                    0 ||
+            (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_term, sv)) <
+                    0 ||
+            (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_hup, sv)) < 0)
+                return r;
+        return sd_event_add_time_relative(e, tick, clock_delay_id(), 60 * 1000000ULL, 0, on_tick,
+                                          sv);
+}
+
 int verb_serve(int argc, char **argv) {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                              {"listen", required_argument, NULL, 'l'},
                                              {"dir", required_argument, NULL, 'd'},
                                              {}};
-        const char *listen_on = NULL, *dir = NULL;
+        const char *listen_on = NULL;
         int o;
         while ((o = getopt_long(argc, argv, "hl:d:", opts, NULL)) >= 0) {
                 switch (o) {
-                case 'h':
-                        printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口] [--dir 目录]\n"
-                               "在前台提供日历订阅（GET /feeds/<令牌>/<日历名>.ics），直到 Ctrl-C 或 SIGTERM。\n"
-                               "先像 feeds write 一样把日历写入目录，再从这些文件提供。\n"
-                               "  --listen  监听地址，默认 server.listen（" DEFAULT_LISTEN
-                               "）；端口 0 = 任选\n"
-                               "  --dir     日历文件目录，默认 feeds.dir，否则 状态目录/feeds\n"
-                               "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新生成日历、重读令牌。\n");
-                        return 0;
+                case 'h': return serve_usage();
                 case 'l': listen_on = optarg; break;
-                case 'd': dir = optarg; break;
+                case 'd':
+                        /* Feeds used to be served from files: nothing is written now. */
+                        fprintf(stderr, "提示：--dir 已无作用，日历按请求生成\n");
+                        break;
                 default: return EXIT_USAGE;
                 }
         }
@@ -279,31 +389,17 @@ int verb_serve(int argc, char **argv) {
         int r = ctl_load_config(&sv.config);
         if (r)
                 return r;
-        if (open_tokens(sv.config, &sv.store) < 0)
+        if (open_feed_state(sv.config, &sv.store) < 0)
                 goto out;
-        sv.dir = dir ? strdup(dir) : feeds_default_dir(sv.config, ctl_state_dir(sv.config));
-        if (!sv.dir)
-                goto out;
-        if ((r = feed_cache_new(&sv.cache)) < 0 || (r = server_render(&sv)) < 0) {
-                fprintf(stderr, "生成日历到 %s 失败：%s\n", sv.dir, strerror(-r));
-                goto out;
-        }
-        if ((r = sd_event_default(&e)) < 0 ||
-            (r = sd_event_add_signal(e, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) <
-                    0 ||
-            (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_term, &sv)) <
-                    0 ||
-            (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_hup, &sv)) <
-                    0 ||
-            (r = sd_event_add_time_relative(e, &tick, clock_delay_id(), 60 * 1000000ULL, 0, on_tick,
-                                            &sv)) < 0) {
-                fprintf(stderr, "事件循环初始化失败：%s\n", strerror(-r));
+        if ((r = sd_event_default(&e)) < 0 || (r = add_sources(e, &sv, &tick)) < 0 ||
+            (r = server_start(&sv, e)) < 0) {
+                fprintf(stderr, "启动日历订阅失败：%s\n", strerror(-r));
                 goto out;
         }
         ServerConfig scfg = sv.config->server;
         if (listen_on)
                 scfg.listen = (char *)listen_on;
-        r = httpd_new(e, &scfg, sv.cache, &h);
+        r = httpd_new(e, &scfg, sv.feeds, &h);
         if (r < 0) {
                 fprintf(stderr, "无法监听 %s：%s\n", scfg.listen ? scfg.listen : DEFAULT_LISTEN,
                         strerror(-r));
@@ -313,7 +409,7 @@ int verb_serve(int argc, char **argv) {
                 char a[80];
                 httpd_listener_address(h, i, a, sizeof(a));
                 fprintf(stderr, "正在监听 http://%s/feeds/<令牌>/<日历名>.ics（共 %zu 个日历）\n",
-                        a, sv.cache->n);
+                        a, feeds_count(sv.config));
         }
         fflush(stderr);
         (void)sd_notify(0, "READY=1\nSTATUS=正在提供日历订阅");
@@ -321,10 +417,10 @@ int verb_serve(int argc, char **argv) {
         ret = r < 0 ? 1 : 0;
 out:
         httpd_free(h);
+        feedbuild_free(sv.feeds);
         sd_event_source_unref(tick);
         sd_event_unref(e);
-        feed_cache_free(sv.cache);
-        free(sv.dir);
+        ledger_free(sv.ledger);
         store_close(sv.store);
         config_free(sv.config);
         return ret;

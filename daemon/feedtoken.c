@@ -70,11 +70,9 @@ static int put(Store *s, const char *feed, const char *token, bool replace) {
         return r;
 }
 
-static int lookup(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT token FROM feed_tokens WHERE feed = ?1", -1,
-                               &st, NULL) != SQLITE_OK)
-                return -EIO;
+/* Steps a prepared "SELECT token … WHERE feed = ?1" for `feed`. */
+static int lookup_with(sqlite3_stmt *st, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {
+        sqlite3_reset(st);
         sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
@@ -86,8 +84,49 @@ static int lookup(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]
                         r = -EBADMSG;
         } else
                 r = r == SQLITE_DONE ? -ENOENT : -EIO;
+        sqlite3_reset(st);
+        return r;
+}
+
+static const char lookup_sql[] = "SELECT token FROM feed_tokens WHERE feed = ?1";
+
+static int lookup(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(s), lookup_sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        int r = lookup_with(st, feed, ret);
         sqlite3_finalize(st);
         return r;
+}
+
+struct FeedTokenReader {
+        sqlite3_stmt *st;
+};
+
+int feedtoken_reader_new(Store *s, FeedTokenReader **ret) {
+        FeedTokenReader *r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        if (sqlite3_prepare_v3(store_db(s), lookup_sql, -1, SQLITE_PREPARE_PERSISTENT, &r->st,
+                               NULL) != SQLITE_OK) {
+                free(r);
+                return -EIO;
+        }
+        *ret = r;
+        return 0;
+}
+
+FeedTokenReader *feedtoken_reader_free(FeedTokenReader *r) {
+        if (!r)
+                return NULL;
+        sqlite3_finalize(r->st);
+        free(r);
+        return NULL;
+}
+
+int feedtoken_find(FeedTokenReader *r, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {
+        int q = lookup_with(r->st, feed, ret);
+        return q == -EBADMSG ? -ENOENT : q;
 }
 
 int feedtoken_get(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {

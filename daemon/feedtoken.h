@@ -16,11 +16,18 @@
 
 /* Creates the table feed_tokens if missing. */
 int feedtoken_init(Store *s);
-/* The feed's token, created (and stored) if the feed has none yet. */
+/* The feed's token, created (and stored) if the feed has none yet. Many feeds at once: call it
+ * between store_begin() and store_commit() (one transaction, not one per token). */
 int feedtoken_get(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]);
 /* Replaces the feed's token by a fresh one (creating it if missing); the old address stops
  * working as soon as the server reloads its tokens. */
 int feedtoken_rotate(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]);
+/* The server's lookup, prepared once (its hot path): the feed's token without creating one,
+ * -ENOENT when it has none. */
+typedef struct FeedTokenReader FeedTokenReader;
+int feedtoken_reader_new(Store *s, FeedTokenReader **ret);
+FeedTokenReader *feedtoken_reader_free(FeedTokenReader *r);
+int feedtoken_find(FeedTokenReader *r, const char *feed, char ret[static FEEDTOKEN_LEN + 1]);
 /* A fresh random token (no storage). */
 int feedtoken_generate(char ret[static FEEDTOKEN_LEN + 1]);
 /* Constant-time equality of a candidate (any string, any length) with a stored token. The time

@@ -37,23 +37,32 @@ typedef struct HttpRoute {
         void *userdata;
 } HttpRoute;
 
+typedef struct Pending Pending;
+
 struct Httpd {
         sd_event *event;
-        FeedCache *cache;
+        FeedBuild *feeds;
         Listener listeners[MAX_LISTENERS];
         size_t n_listeners;
         HttpRoute routes[MAX_ROUTES];
         size_t n_routes;
         struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
-        bool feeds_pending; /* the first build is still running: 503 for every feed */
+        Pending *suspended; /* connections waiting for a feed to be rendered */
 };
 
-/* Per-request state, for requests with a body. */
-typedef struct Pending {
+/* Per-request state: the route, a POST body, a feed being rendered. */
+struct Pending {
         const HttpRoute *route;
         Buf body;
         bool too_large;
-} Pending;
+        struct MHD_Connection *connection;
+        Listener *listener;
+        FeedRequest *feed; /* the rendering waited for (the connection is suspended) */
+        bool feed_done;
+        int feed_error;
+        FeedBody *feed_body;
+        Pending *prev, *next; /* in Httpd.suspended */
+};
 
 static const char NOT_FOUND_BODY[] = "未找到。\n";
 static const char NOT_ALLOWED_BODY[] = "不支持该请求方法。\n";
@@ -172,88 +181,163 @@ static enum MHD_Result queue_static(struct MHD_Connection *c, unsigned status,
 
 /* ---- the feeds route ---- */
 
-static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
-        Httpd *h = userdata;
-        /* rest = <token>/<feed>.ics; anything else is the same 404. */
-        static const char dummy[FEEDTOKEN_LEN + 1] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-        const char *slash = strchr(req->rest, '/');
-        const FeedEntry *e = NULL;
-        char token[FEEDTOKEN_LEN + 2] = "", name[FEED_NAME_MAX] = "";
-        if (slash && (size_t)(slash - req->rest) <= FEEDTOKEN_LEN) {
-                memcpy(token, req->rest, (size_t)(slash - req->rest));
-                token[slash - req->rest] = 0;
-                const char *file = slash + 1;
-                size_t fl = strlen(file);
-                if (fl > 4 && fl - 4 < sizeof(name) && streq(file + fl - 4, ".ics") &&
-                    !memchr(file, '/', fl)) {
-                        memcpy(name, file, fl - 4);
-                        name[fl - 4] = 0;
-                        if (h->cache)
-                                e = feed_cache_find(h->cache, name);
-                }
-        }
-        /* Until the first build after start-up is in, every feed is "later", whatever the
-         * token: nothing is told about which exist. */
-        if (h->feeds_pending)
-                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
-        /* Always one constant-time comparison, whether or not the feed exists. */
-        bool ok = feedtoken_equal(token, e && e->token[0] ? e->token : dummy);
-        explicit_bzero(token, sizeof(token));
-        if (!e || !e->token[0] || !ok)
-                return httpd_respond_not_found(req);
+static void run_listener(Listener *l);
 
-        /* The bytes come from the file the build wrote (sendfile); the fd keeps them even if a
-         * newer build replaces the file while they are sent. */
-        int fd;
-        uint64_t size;
-        bool current;
-        if (feed_cache_open(h->cache, e, &fd, &size, &current) < 0)
-                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
-        /* Validators only when the file still holds the bytes they describe (it is replaced by
-         * the next build a moment before the cache describing it is installed): otherwise a
-         * plain 200 without them, which is always right. */
-        char lm[30];
-        httpd_format_date(e->last_modified, lm);
-        bool not_modified = false;
-        if (current) {
-                const char *inm = MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-                                                              MHD_HTTP_HEADER_IF_NONE_MATCH);
-                if (inm)
-                        not_modified = httpd_etag_matches(inm, e->etag);
-                else {
-                        const char *ims =
-                                MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND,
-                                                            MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-                        time_t t;
-                        if (ims && httpd_parse_date(ims, &t) == 0 && e->last_modified <= t)
-                                not_modified = true;
-                }
+/* rest = <token>/<feed>.ics; false for anything else (the same 404). */
+static bool parse_feed_path(const char *rest, char token[static FEEDTOKEN_LEN + 2],
+                            char name[static FEED_NAME_MAX]) {
+        const char *slash = strchr(rest, '/');
+        if (!slash || (size_t)(slash - rest) > FEEDTOKEN_LEN)
+                return false;
+        memcpy(token, rest, (size_t)(slash - rest));
+        token[slash - rest] = 0;
+        const char *file = slash + 1;
+        size_t fl = strlen(file);
+        if (fl <= 4 || fl - 4 >= FEED_NAME_MAX || !streq(file + fl - 4, ".ics") ||
+            memchr(file, '/', fl))
+                return false;
+        memcpy(name, file, fl - 4);
+        name[fl - 4] = 0;
+        return true;
+}
+
+/* If-None-Match (checked first, weak comparison) or else If-Modified-Since. */
+static bool not_modified(struct MHD_Connection *c, const char *etag, time_t last_modified) {
+        const char *inm =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (inm)
+                return httpd_etag_matches(inm, etag);
+        const char *ims =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+        time_t t;
+        return ims && last_modified > 0 && httpd_parse_date(ims, &t) == 0 && last_modified <= t;
+}
+
+/* The body of a 304 response, which MHD never reads. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max) {
+        (void)cls, (void)pos, (void)buf, (void)max;
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void body_unref(void *cls) {
+        feed_body_unref(cls);
+}
+
+/* 200 with the body, or 304. A 304 and a HEAD carry the headers a 200 would: MHD sends no body
+ * for them, and Content-Length is the body's — for a 304 without the body at hand, its size if
+ * known (a body of that size MHD never reads), else none at all: the connection then closes
+ * after the response, the only way MHD 0.9.75 sends neither a length nor a chunked end. */
+static enum MHD_Result respond_feed(struct MHD_Connection *c, const char *name, const char *etag,
+                                    time_t last_modified, FeedBody *body, uint64_t size,
+                                    bool is_304) {
+        struct MHD_Response *r;
+        if (body)
+                r = MHD_create_response_from_buffer_with_free_callback_cls(
+                        body->len, body->data, body_unref, feed_body_ref(body));
+        else {
+                r = MHD_create_response_from_callback(size == UINT64_MAX ? MHD_SIZE_UNKNOWN : size,
+                                                      1024, no_body, NULL, NULL);
+                if (r && size == UINT64_MAX)
+                        (void)MHD_set_response_options(r, MHD_RF_HTTP_1_0_COMPATIBLE_STRICT,
+                                                       MHD_RO_END);
         }
-        /* A 304 and a HEAD carry the same response: MHD sends no body for them but its
-         * Content-Length stays that of the full representation, as RFC 9110 wants. MHD owns the
-         * fd from here (closed when the response is destroyed). */
-        struct MHD_Response *r = MHD_create_response_from_fd64(size, fd);
         if (!r) {
-                close(fd);
+                feed_body_unref(body);
                 return MHD_NO;
         }
-        if (current) {
-                MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, e->etag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+        if (last_modified > 0) {
+                char lm[30];
+                httpd_format_date(last_modified, lm);
                 MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, lm);
         }
         /* The address is a secret: shared caches must not keep it; clients revalidate. */
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
-        if (!not_modified) {
+        if (!is_304) {
                 char disp[FEED_NAME_MAX + 40];
-                snprintf(disp, sizeof(disp), "inline; filename=\"%s.ics\"", e->name);
+                snprintf(disp, sizeof(disp), "inline; filename=\"%s.ics\"", name);
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ICAL_CONTENT_TYPE);
                 MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
         }
         common_headers(r);
-        enum MHD_Result q = MHD_queue_response(
-                req->connection, not_modified ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
+        enum MHD_Result q = MHD_queue_response(c, is_304 ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
         MHD_destroy_response(r);
         return q;
+}
+
+static void unlink_suspended(Httpd *h, Pending *p) {
+        if (p->prev)
+                p->prev->next = p->next;
+        else if (h->suspended == p)
+                h->suspended = p->next;
+        if (p->next)
+                p->next->prev = p->prev;
+        p->prev = p->next = NULL;
+}
+
+/* The rendering is in: the connection goes on, and MHD calls on_request() for it again. */
+static void on_feed_ready(void *userdata, FeedBody *body, int error) {
+        Pending *p = userdata;
+        Httpd *h = p->listener->h;
+        p->feed = NULL;
+        p->feed_done = true;
+        p->feed_body = body;
+        p->feed_error = error;
+        unlink_suspended(h, p);
+        MHD_resume_connection(p->connection);
+        run_listener(p->listener);
+}
+
+/* The answer once the rendering is in. */
+static enum MHD_Result answer_rendered(Httpd *h, const HttpRequest *req, Pending *p,
+                                       const char *name) {
+        FeedBody *body = TAKE_PTR(p->feed_body);
+        if (p->feed_error == -ENOENT)
+                return httpd_respond_not_found(req);
+        if (p->feed_error < 0 || !body)
+                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+        bool same = not_modified(req->connection, body->etag, body->last_modified);
+        enum MHD_Result q = respond_feed(req->connection, name, body->etag, body->last_modified,
+                                         body, body->len, same);
+        feed_body_unref(body);
+        return q;
+}
+
+static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
+        Httpd *h = userdata;
+        Pending *p = req->state;
+        char token[FEEDTOKEN_LEN + 2] = "", name[FEED_NAME_MAX] = "";
+        bool ok = parse_feed_path(req->rest, token, name);
+        FeedValidators v;
+        int r = ok ? feedbuild_lookup(h->feeds, name, token, &v) : -ENOENT;
+        explicit_bzero(token, sizeof(token));
+        if (p->feed_done && r != -ENOENT)
+                return answer_rendered(h, req, p, name);
+        if (r == -ENOENT)
+                return httpd_respond_not_found(req);
+        if (r < 0 && r != -EAGAIN)
+                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+        if (r == 0) {
+                /* Validators known without rendering: a conditional request is answered here. */
+                uint64_t size;
+                FeedBody *body = feedbuild_cached(h->feeds, name, v.etag, &size);
+                bool same = not_modified(req->connection, v.etag, v.last_modified);
+                if (body || same) {
+                        enum MHD_Result q = respond_feed(req->connection, name, v.etag,
+                                                         v.last_modified, body, size, same);
+                        feed_body_unref(body);
+                        return q;
+                }
+        }
+        /* Rendered in the worker: the connection waits, suspended (it holds nothing else). */
+        if (feedbuild_request(h->feeds, name, on_feed_ready, p, &p->feed) < 0)
+                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+        p->next = h->suspended;
+        if (p->next)
+                p->next->prev = p;
+        h->suspended = p;
+        MHD_suspend_connection(req->connection);
+        return MHD_YES;
 }
 
 /* ---- dispatch ---- */
@@ -279,6 +363,14 @@ static const HttpRoute *find_route(const Httpd *h, const char *path) {
         return best;
 }
 
+static Listener *listener_of(Httpd *h, struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+        for (size_t i = 0; ci && i < h->n_listeners; i++)
+                if (h->listeners[i].d == ci->daemon)
+                        return &h->listeners[i];
+        return &h->listeners[0];
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -298,6 +390,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 if (!p)
                         return MHD_NO;
                 p->route = rt;
+                p->connection = connection;
+                p->listener = listener_of(h, connection);
                 *con_cls = p;
                 return MHD_YES;
         }
@@ -318,7 +412,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         HttpRequest req = {.connection = connection,
                            .method = m,
                            .path = url,
-                           .rest = url + strlen(p->route->prefix)};
+                           .rest = url + strlen(p->route->prefix),
+                           .state = p};
         if (m == HTTP_POST) {
                 req.body = p->body.data ? p->body.data : "";
                 req.body_len = p->body.len;
@@ -331,6 +426,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         (void)cls, (void)connection, (void)toe;
         Pending *p = *con_cls;
         if (p) {
+                feedbuild_request_cancel(p->feed);
+                feed_body_unref(p->feed_body);
                 buf_done(&p->body);
                 free(p);
                 *con_cls = NULL;
@@ -359,11 +456,14 @@ static void rearm(Listener *l) {
                 (void)sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        (void)s, (void)fd, (void)revents;
-        Listener *l = userdata;
+static void run_listener(Listener *l) {
         (void)MHD_run(l->d);
         rearm(l);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s, (void)fd, (void)revents;
+        run_listener(userdata);
         return 0;
 }
 
@@ -460,12 +560,13 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         unsigned per_ip = cfg->per_ip_connections > 0 ? (unsigned)cfg->per_ip_connections : 32;
         unsigned timeout = cfg->timeout_sec > 0 ? (unsigned)cfg->timeout_sec : 30;
         l->d = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
-                MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-                MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-                MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1, MHD_OPTION_END);
+                MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+                on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
+                (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_SIGPIPE_HANDLED_BY_APP,
+                (int)1, MHD_OPTION_END);
         if (!l->d) {
                 close(fd);
                 return -EIO;
@@ -490,8 +591,9 @@ static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
         return 0;
 }
 
-/* sendfile() cannot be told MSG_NOSIGNAL: a client gone mid-response would raise SIGPIPE. Ignored
- * unless the program handles it already (systemd services ignore it by default). */
+/* MHD is told the program handles SIGPIPE (MHD_OPTION_SIGPIPE_HANDLED_BY_APP), so that no write
+ * to a client gone mid-response can kill it: ignored unless the program handles it already
+ * (systemd services ignore it by default). */
 static void ignore_sigpipe(void) {
         struct sigaction sa;
         if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
@@ -502,13 +604,13 @@ static void ignore_sigpipe(void) {
         }
 }
 
-int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret) {
+int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **ret) {
         ignore_sigpipe();
         Httpd *h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         h->event = sd_event_ref(e);
-        h->cache = cache;
+        h->feeds = feeds;
         int r = -ENOMEM;
         h->not_found = static_response(NOT_FOUND_BODY, NULL);
         h->not_allowed = static_response(NOT_ALLOWED_BODY, "GET, HEAD");
@@ -518,7 +620,7 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **re
                 MHD_add_response_header(h->unavailable, MHD_HTTP_HEADER_RETRY_AFTER, "5");
         if (!h->not_found || !h->not_allowed || !h->too_large || !h->unavailable)
                 goto fail;
-        if ((r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
+        if (feeds && (r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
                 goto fail;
 
         int n = sd_listen_fds(1);
@@ -547,6 +649,16 @@ fail:
 Httpd *httpd_free(Httpd *h) {
         if (!h)
                 return NULL;
+        /* MHD must not be stopped with connections suspended: those waiting for a feed go on
+         * (and are closed by the stop), their renderings forgotten. */
+        while (h->suspended) {
+                Pending *p = h->suspended;
+                unlink_suspended(h, p);
+                feedbuild_request_cancel(TAKE_PTR(p->feed));
+                p->feed_done = true;
+                p->feed_error = -ECANCELED;
+                MHD_resume_connection(p->connection);
+        }
         for (size_t i = 0; i < h->n_listeners; i++) {
                 Listener *l = &h->listeners[i];
                 sd_event_source_disable_unref(l->io);
@@ -581,15 +693,6 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
                 return -ENOMEM;
         h->routes[h->n_routes++] = (HttpRoute){p, methods, fn, userdata};
         return 0;
-}
-
-void httpd_set_feeds_pending(Httpd *h) {
-        h->feeds_pending = true;
-}
-
-void httpd_set_cache(Httpd *h, FeedCache *cache) {
-        h->cache = cache;
-        h->feeds_pending = false;
 }
 
 size_t httpd_n_listeners(const Httpd *h) {

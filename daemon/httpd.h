@@ -7,20 +7,20 @@
  *    source and a timer is re-armed from MHD_get_timeout() after every run, so nothing blocks
  *    the loop and a slow client only holds its own connection (connection, per-IP, memory and
  *    idle-timeout limits from ServerConfig).
- *  - Built-in route GET/HEAD /feeds/<token>/<feed>.ics from the FeedCache (borrowed; the owner
- *    updates it in place between loop iterations): the cache finds the feed, checks the token
- *    and gives the validators; the bytes are the file the build wrote, opened by the cached
- *    entry's own name (feed_cache_open(), never a path from the request) and sent from the fd
- *    (sendfile): a response never mixes versions even when a build replaces the file meanwhile.
- *    Content-Type ICAL_CONTENT_TYPE, strong ETag, Last-Modified, 304 on If-None-Match (checked
- *    first, weak comparison) or else on If-Modified-Since; HEAD: headers only, Content-Length
- *    of the body; any Accept header is fine. A file no longer the one the cache describes (a
- *    newer build renamed it in, not yet installed): 200 without validators. File missing: 503.
- *    A wrong token, an unknown feed, any other path, traversal attempts: one identical 404.
- *    Methods other than GET/HEAD: 405.
+ *  - Built-in route GET/HEAD /feeds/<token>/<feed>.ics (when given a FeedBuild): the token and
+ *    the validators come from feedbuild_lookup() without rendering, so a conditional request
+ *    is answered 304 at once (If-None-Match checked first, weak comparison; else
+ *    If-Modified-Since); a body the cache holds for the ETag is sent at once; otherwise the
+ *    connection is suspended (MHD_ALLOW_SUSPEND_RESUME: the loop goes on) while the worker
+ *    renders the feed, and resumed with the body (then 200, or 304 if it turns out to match).
+ *    Content-Type ICAL_CONTENT_TYPE, strong ETag, Last-Modified, Cache-Control private,
+ *    no-cache; HEAD: headers only, Content-Length of the body; any Accept header is fine. A
+ *    wrong token, an unknown feed, any other path, traversal attempts: one identical 404. A
+ *    feed that cannot be rendered now: 503 with Retry-After. Methods other than GET/HEAD: 405.
+ *    Connections still waiting when the server is freed are closed.
  *  - Never logs a request path (tokens are secrets).
- *  - httpd_new() sets SIGPIPE to be ignored unless the program already handles it (sendfile()
- *    cannot suppress it per call; systemd services ignore it anyway). */
+ *  - httpd_new() sets SIGPIPE to be ignored unless the program already handles it (systemd
+ *    services ignore it anyway). */
 #pragma once
 #include <microhttpd.h>
 #include <stdbool.h>
@@ -28,7 +28,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
-#include "feeds.h"
+#include "feedbuild.h"
 
 typedef struct Httpd Httpd;
 
@@ -47,20 +47,17 @@ typedef struct HttpRequest {
         const char *rest; /* path after the route's prefix */
         const char *body; /* POST: the request body (NUL-terminated), else NULL */
         size_t body_len;
+        void *state; /* httpd's own, per request */
 } HttpRequest;
 
 /* A route handler queues exactly one response (helpers below) and returns its result. */
 typedef enum MHD_Result (*HttpHandler)(const HttpRequest *req, void *userdata);
 
-/* Starts listening. `cache` may be NULL (no feeds route). */
-int httpd_new(sd_event *e, const ServerConfig *cfg, FeedCache *cache, Httpd **ret);
+/* Starts listening. `feeds` (borrowed; may be NULL: no feeds route) must outlive the server. */
+int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **ret);
 Httpd *httpd_free(Httpd *h);
 /* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
-void httpd_set_cache(Httpd *h, FeedCache *cache);
-/* Feeds answer 503 (Retry-After) until the next httpd_set_cache(): the daemon's first build
- * runs after READY=1. */
-void httpd_set_feeds_pending(Httpd *h);
 /* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);

@@ -11,11 +11,7 @@
 
 #define ORGANIZER_ADDRESS "mailto:noreply@dutyd.invalid"
 #define PRODID "-//dutyd//dutyd 1.0//ZH"
-/* DTSTAMP of an occurrence nothing has happened to yet: a point in 2024 chosen by its content
- * hash, so any change to its text, dates or alarms changes it and nothing else does. */
-#define STAMP_BASE INT64_C(1704067200) /* 2024-01-01T00:00:00Z */
-#define STAMP_SPAN INT64_C(31536000)   /* 365 days */
-#define ICAL_FIXED_MAX 8
+#define DESCRIPTION_PREFIX "DESCRIPTION:"
 
 static void sha256(const void *data, size_t n, unsigned char out[static 32]) {
         unsigned int len = 32;
@@ -113,12 +109,13 @@ static struct icaltimetype utc_value(int64_t t) {
         return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
 }
 
-void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
-        char id[OCCURRENCE_ID_MAX];
-        char in[OCCURRENCE_ID_MAX + 32];
+/* ---- UIDs ---- */
+
+/* UUID form (version 8, RFC 9562) of SHA-256(`ns` + `id`). */
+static void uuid_of(const char *ns, const char *id, char out[static ICAL_UID_MAX]) {
+        char in[OCCURRENCE_ID_MAX + 64];
         unsigned char h[32];
-        occurrence_id(c, o, id, sizeof(id));
-        int n = snprintf(in, sizeof(in), "dutyd-occurrence-v1\n%s", id);
+        int n = snprintf(in, sizeof(in), "%s\n%s", ns, id);
         sha256(in, (size_t)n, h);
         h[6] = (unsigned char)((h[6] & 0x0F) | 0x80); /* version 8: custom (RFC 9562) */
         h[8] = (unsigned char)((h[8] & 0x3F) | 0x80); /* variant 10 */
@@ -131,6 +128,51 @@ void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static I
                 *q++ = hex[h[i] & 15];
         }
         *q = 0;
+}
+
+void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
+        char id[OCCURRENCE_ID_MAX];
+        occurrence_id(c, o, id, sizeof(id));
+        uuid_of("dutyd-occurrence-v1", id, out);
+}
+
+/* A summary event: one per duty, period and checkpoint. */
+static void summary_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
+        char period[128], id[OCCURRENCE_ID_MAX];
+        occurrence_period_id(c, o, period, sizeof(period));
+        snprintf(id, sizeof(id), "%s:%s:%u", c->duties[o->duty].id, period, o->checkpoint);
+        uuid_of("dutyd-summary-v1", id, out);
+}
+
+/* ---- texts ---- */
+
+static void event_reset(IcalEvent *ev) {
+        ev->text.len = 0;
+        ev->text.oom = false;
+        if (ev->text.data)
+                ev->text.data[0] = 0;
+        ev->at[0] = 0;
+        ev->n_pieces = 0;
+        ev->n_alarms = 0;
+        memset(ev->duty_piece, 0, sizeof(ev->duty_piece));
+}
+
+/* An event of occurrence `o` (any member of a summary group) of duty `d`. */
+static void event_start(IcalEvent *ev, const Occurrence *o, const Duty *d, IcalVersion v) {
+        event_reset(ev);
+        ev->due = o->due;
+        ev->kind = d->kind;
+        ev->version = v;
+        ev->duty = o->duty;
+}
+
+/* Ends the current text and starts the next description piece. */
+static void piece(IcalEvent *ev) {
+        buf_put(&ev->text, "", 1);
+        if (ev->n_pieces < ICAL_PIECES_MAX)
+                ev->at[++ev->n_pieces] = ev->text.len;
+        else
+                ev->text.oom = true; /* a programming error: reported as a failure */
 }
 
 static void put_day(Buf *b, Day d) {
@@ -146,38 +188,104 @@ static void put_post(Buf *b, const Config *c, const Occurrence *o) {
                 buf_printf(b, "（%s）", c->people[o->person].name);
 }
 
-/* Builds the texts and stamps of one event and its key (see ical.h). */
-int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *st,
-                       const size_t *holders_in, size_t n_holders, IcalEvent *ev) {
+static void put_checkpoint(Buf *b, const Occurrence *o) {
+        if (o->of > 1)
+                buf_printf(b, " 第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
+}
+
+/* The pieces that are the duty's own: what it is (always the first), its basis, its note. */
+static void text_what(Buf *b, const Duty *d) {
+        buf_printf(b, "事项：%s（%s）", d->title, duty_kind_to_zh(d->kind));
+}
+
+static void text_basis(Buf *b, const Config *c, const Duty *d) {
+        buf_puts(b, "\n依据：");
+        if (d->document >= 0 && (size_t)d->document < c->n_documents) {
+                const Document *doc = &c->documents[d->document];
+                buf_printf(b, "《%s》", doc->title);
+                if (doc->number)
+                        buf_printf(b, "（%s）", doc->number);
+        }
+        if (d->clause)
+                buf_printf(b, "%s%s", d->document >= 0 ? " " : "", d->clause);
+}
+
+static void text_note(Buf *b, const Duty *d) {
+        buf_printf(b, "\n备注：%s", d->note);
+}
+
+/* A piece made by the renderer from the duty (see IcalEvent.duty_piece). */
+static void duty_piece(IcalEvent *ev, char kind) {
+        piece(ev);
+        ev->duty_piece[ev->n_pieces] = kind;
+}
+
+/* Period (with the checkpoint) and deadline. */
+static void put_period(IcalEvent *ev, const Config *c, const Occurrence *o) {
+        char period[128];
+        occurrence_period_id(c, o, period, sizeof(period));
+        piece(ev);
+        Buf *b = &ev->text;
+        buf_printf(b, "\n周期：%s（", period);
+        if (o->holiday >= 0 && c->calendar && (size_t)o->holiday < c->calendar->n_holidays)
+                buf_printf(b, "%s前", c->calendar->holidays[o->holiday].name);
+        else {
+                put_day(b, o->period_start);
+                buf_puts(b, " 至 ");
+                put_day(b, o->period_end);
+        }
+        buf_puts(b, "）");
+        if (o->of > 1)
+                buf_printf(b, "，第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
+        piece(ev);
+        buf_puts(b, "\n截止：");
+        put_day(b, o->due);
+        if (o->due != o->nominal) {
+                buf_puts(b, "（原定 ");
+                put_day(b, o->nominal);
+                buf_puts(b, "，逢节假日调整）");
+        }
+}
+
+static int event_finish(IcalEvent *ev) {
+        return ev->text.oom ? -ENOMEM : 0;
+}
+
+/* Alarms: the reminder days the engine computes (non-working days already moved), at the
+ * reminder time, relative to the all-day start. */
+static void put_alarms(IcalEvent *ev, const Config *c, const Occurrence *o) {
+        Reminder rem[32];
+        size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
+        for (size_t i = 0; i < nr && ev->n_alarms < ELEMENTSOF(ev->alarms); i++) {
+                if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
+                        continue;
+                IcalAlarm *a = &ev->alarms[ev->n_alarms++];
+                a->trigger = (int64_t)(rem[i].day - o->due) * 86400 + (int64_t)rem[i].minute * 60;
+                a->days_left = o->due - rem[i].day;
+        }
+}
+
+int ical_event_occurrence(const Config *c, const Occurrence *o, const FeedStatus *st,
+                          const size_t *holders_in, size_t n_holders, IcalVersion v,
+                          IcalEvent *ev) {
         static const FeedStatus none = {0};
         if (!st)
                 st = &none;
-        *ev = (IcalEvent){0};
         const Duty *d = &c->duties[o->duty];
         int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
         bool met = st->met, overdue = st->overdue && !st->met;
-        ev->due = o->due;
-        ev->kind = d->kind;
-
-        char id[OCCURRENCE_ID_MAX], period[128];
-        occurrence_id(c, o, id, sizeof(id));
-        occurrence_period_id(c, o, period, sizeof(period));
+        event_start(ev, o, d, v);
         ical_occurrence_uid(c, o, ev->uid);
 
         /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
-        Buf sum = {0};
-        if (met)
-                buf_puts(&sum, "✓ ");
-        else if (overdue)
-                buf_puts(&sum, "【逾期】");
-        put_post(&sum, c, o);
-        buf_printf(&sum, "·%s", d->title);
-        if (o->of > 1)
-                buf_printf(&sum, " 第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
+        Buf *b = &ev->text;
+        buf_puts(b, met ? "✓ " : overdue ? "【逾期】" : "");
+        put_post(b, c, o);
+        buf_printf(b, "·%s", d->title);
+        put_checkpoint(b, o);
 
         /* DESCRIPTION: what, who, basis, period, deadline, progress, note. */
-        Buf desc = {0};
-        buf_printf(&desc, "事项：%s（%s）\n", d->title, duty_kind_to_zh(d->kind));
+        duty_piece(ev, 'W');
         size_t hbuf[MAX_POST_HOLDERS];
         const size_t *holders = holders_in;
         size_t nh = n_holders;
@@ -185,222 +293,175 @@ int ical_event_prepare(const Config *c, const Occurrence *o, const FeedStatus *s
                 nh = occurrence_holders(c, o, o->due, hbuf, ELEMENTSOF(hbuf));
                 holders = hbuf;
         }
-        buf_puts(&desc, "责任人：");
+        piece(ev);
+        buf_puts(b, "\n责任人：");
         for (size_t i = 0; i < nh; i++)
-                buf_printf(&desc, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
-        buf_puts(&desc, nh ? "（" : "暂无在岗人员（");
-        buf_puts(&desc, c->posts[o->post].name);
-        buf_puts(&desc, "）\n");
-        if (d->document >= 0 || d->clause) {
-                buf_puts(&desc, "依据：");
-                if (d->document >= 0 && (size_t)d->document < c->n_documents) {
-                        const Document *doc = &c->documents[d->document];
-                        buf_printf(&desc, "《%s》", doc->title);
-                        if (doc->number)
-                                buf_printf(&desc, "（%s）", doc->number);
-                }
-                if (d->clause)
-                        buf_printf(&desc, "%s%s", d->document >= 0 ? " " : "", d->clause);
-                buf_puts(&desc, "\n");
-        }
-        buf_printf(&desc, "周期：%s（", period);
-        if (o->holiday >= 0 && c->calendar && (size_t)o->holiday < c->calendar->n_holidays)
-                buf_printf(&desc, "%s前", c->calendar->holidays[o->holiday].name);
-        else {
-                put_day(&desc, o->period_start);
-                buf_puts(&desc, " 至 ");
-                put_day(&desc, o->period_end);
-        }
-        buf_puts(&desc, "）");
-        if (o->of > 1)
-                buf_printf(&desc, "，第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
-        buf_puts(&desc, "\n截止：");
-        put_day(&desc, o->due);
-        if (o->due != o->nominal) {
-                buf_puts(&desc, "（原定 ");
-                put_day(&desc, o->nominal);
-                buf_puts(&desc, "，逢节假日调整）");
-        }
-        buf_printf(&desc, "\n完成：%d/%d", st->done, required);
+                buf_printf(b, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
+        buf_printf(b, "%s%s）", nh ? "（" : "暂无在岗人员（", c->posts[o->post].name);
+        if (d->document >= 0 || d->clause)
+                duty_piece(ev, 'B');
+        put_period(ev, c, o);
+        piece(ev);
+        buf_printf(b, "\n完成：%d/%d", st->done, required);
         if (met && st->done_on > 0) {
-                buf_puts(&desc, "（已于 ");
-                put_day(&desc, st->done_on);
-                buf_puts(&desc, " 完成）");
+                buf_puts(b, "（已于 ");
+                put_day(b, st->done_on);
+                buf_puts(b, " 完成）");
         } else if (met)
-                buf_puts(&desc, "（已完成）");
+                buf_puts(b, "（已完成）");
         else if (overdue)
-                buf_puts(&desc, "（已逾期）");
+                buf_puts(b, "（已逾期）");
         if (d->note)
-                buf_printf(&desc, "\n备注：%s", d->note);
+                duty_piece(ev, 'N');
+        if (!met) /* nothing left to remind of once met */
+                put_alarms(ev, c, o);
+        return event_finish(ev);
+}
 
-        /* Alarms: the reminder days the engine computes (non-working days already moved), at the
-         * reminder time, relative to the all-day start. None once the occurrence is met. */
-        if (!met) {
-                Reminder rem[32];
-                size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
-                for (size_t i = 0; i < nr && ev->n_alarms < ELEMENTSOF(ev->alarms); i++) {
-                        if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
-                                continue;
-                        IcalAlarm *a = &ev->alarms[ev->n_alarms++];
-                        a->trigger = (int64_t)(rem[i].day - o->due) * 86400 +
-                                     (int64_t)rem[i].minute * 60;
-                        a->days_left = o->due - rem[i].day;
+int ical_event_summary(const Config *c, const IcalGroup *g, IcalVersion v, IcalEvent *ev) {
+        const Occurrence *o = g->o;
+        const Duty *d = &c->duties[o->duty];
+        const char *unit = d->per_holder ? "人" : "岗位";
+        event_start(ev, o, d, v);
+        summary_uid(c, o, ev->uid);
+
+        Buf *b = &ev->text;
+        buf_puts(b, g->met == g->members ? "✓ " : g->overdue > 0 ? "【逾期】" : "");
+        buf_puts(b, d->title);
+        put_checkpoint(b, o);
+        buf_printf(b, " 已完成 %d/%d %s", g->met, g->members, unit);
+
+        duty_piece(ev, 'W');
+        if (d->document >= 0 || d->clause)
+                duty_piece(ev, 'B');
+        put_period(ev, c, o);
+        piece(ev);
+        buf_printf(b, "\n完成：%d/%d 个%s", g->met, g->members, unit);
+        if (g->overdue > 0)
+                buf_printf(b, "，逾期未完成 %d 个", g->overdue);
+        int unmet = g->members - g->met;
+        if (unmet > 0 && g->n_unmet > 0) {
+                piece(ev);
+                buf_puts(b, "\n未完成：");
+                for (size_t i = 0; i < g->n_unmet && i < ICAL_UNMET_LISTED; i++) {
+                        if (i > 0)
+                                buf_puts(b, "、");
+                        put_post(b, c, &g->unmet[i]);
                 }
+                if ((size_t)unmet > g->n_unmet)
+                        buf_printf(b, " 等 %d 个", unmet);
         }
-
-        /* DTSTAMP/LAST-MODIFIED and SEQUENCE from the content: hash of everything rendered.
-         * The key adds what else reaches the bytes (the organiser's name). */
-        Buf hb = {0};
-        buf_printf(&hb, "%s\n%d\n%d\n%s\n%s\n%d\n", id, (int)o->due, (int)o->nominal,
-                   sum.data ? sum.data : "", desc.data ? desc.data : "",
-                   (int)(met       ? 2
-                         : overdue ? 1
-                                   : 0));
-        for (size_t i = 0; i < ev->n_alarms; i++)
-                buf_printf(&hb, "%lld\n", (long long)ev->alarms[i].trigger);
-        if (sum.oom || desc.oom || hb.oom) {
-                buf_done(&sum);
-                buf_done(&desc);
-                buf_done(&hb);
-                return -ENOMEM;
-        }
-        unsigned char h[32];
-        sha256(hb.data, hb.len, h);
-        buf_done(&hb);
-        /* key = SHA-256(h, kind, organiser): h already covers the rest. */
-        Buf kb = {0};
-        buf_put(&kb, (const char *)h, sizeof(h));
-        buf_printf(&kb, "%d\n%s", (int)d->kind, c->org_name ? c->org_name : "");
-        if (kb.oom) {
-                buf_done(&sum);
-                buf_done(&desc);
-                buf_done(&kb);
-                return -ENOMEM;
-        }
-        sha256(kb.data, kb.len, ev->key);
-        buf_done(&kb);
-        uint64_t hv = 0;
-        for (int i = 0; i < 8; i++)
-                hv = (hv << 8) | h[i];
-        if (met && st->done_on > 0) {
-                ev->stamp = (int64_t)st->done_on * 86400 + 43200 + (int64_t)(hv % 3600);
-                ev->sequence = st->done_on > o->due ? 3 : 2;
-        } else if (overdue) {
-                ev->stamp = (int64_t)(o->due + 1) * 86400 + (int64_t)(hv % 3600);
-                ev->sequence = 1;
-        } else {
-                ev->stamp = STAMP_BASE + (int64_t)(hv % (uint64_t)STAMP_SPAN);
-                ev->sequence = met ? 2 : 0;
-        }
-        ev->summary = buf_steal(&sum);
-        ev->description = buf_steal(&desc);
-        if (!ev->summary || !ev->description) {
-                ical_event_done(ev);
-                return -ENOMEM;
-        }
-        return 0;
+        if (d->note)
+                duty_piece(ev, 'N');
+        return event_finish(ev);
 }
 
 void ical_event_done(IcalEvent *ev) {
-        free(ev->summary);
-        free(ev->description);
-        ev->summary = ev->description = NULL;
+        buf_done(&ev->text);
 }
 
-static char *alarm_text(const IcalEvent *ev, const IcalAlarm *a) {
-        return a->days_left == 0   ? strfmt("今天截止：%s", ev->summary)
-               : a->days_left == 1 ? strfmt("明天截止：%s", ev->summary)
-                                   : strfmt("%d天后截止：%s", a->days_left, ev->summary);
+/* ---- content hashes (FNV-1a, 64 bits; every field length-prefixed) ---- */
+
+#define HASH_SEED UINT64_C(14695981039346656037)
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
+        const unsigned char *s = p;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ s[i]) * UINT64_C(1099511628211);
+        return h;
 }
 
-static icalproperty *organizer_prop(const Config *c) {
-        icalproperty *org = icalproperty_new_organizer(ORGANIZER_ADDRESS);
-        if (!org)
-                return NULL;
-        /* A parameter value cannot hold a DQUOTE at all (RFC 5545 §3.1): drop it. */
-        _cleanup_free_ char *cn = ical_clean_text(c->org_name);
-        icalparameter *prm = NULL;
-        if (cn) {
-                for (char *q = cn; *q; q++)
-                        if (*q == '"' || *q == '\n')
-                                *q = ' ';
-                prm = icalparameter_new_cn(cn);
-        }
-        if (!prm) {
-                icalproperty_free(org);
-                return NULL;
-        }
-        icalproperty_add_parameter(org, prm);
-        return org;
+uint64_t ical_hash_mix(uint64_t h, uint64_t v) {
+        unsigned char le[8];
+        for (int i = 0; i < 8; i++)
+                le[i] = (unsigned char)(v >> (8 * i));
+        return hash_bytes(h, le, sizeof(le));
 }
 
-static icalcomponent *alarm_component(const IcalEvent *ev, const IcalAlarm *al) {
-        bool ok = true;
-        icalcomponent *a = icalcomponent_new_valarm();
-        if (!a)
-                return NULL;
-        add(a, icalproperty_new_action(ICAL_ACTION_DISPLAY), &ok);
-        _cleanup_free_ char *text = alarm_text(ev, al);
-        if (!text)
-                ok = false;
-        else
-                add(a, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), &ok);
-        add(a, icalproperty_new_trigger(icaltriggertype_from_int((int)al->trigger)), &ok);
-        if (!ok) {
-                icalcomponent_free(a);
-                return NULL;
-        }
-        return a;
-}
-
-/* The reference path: the whole VEVENT as one libical component tree. */
-static int serialize_component(const Config *c, const IcalEvent *e, char **ret, size_t *ret_len) {
-        bool ok = true;
-        icalcomponent *ev = icalcomponent_new_vevent();
-        if (!ev)
-                return -ENOMEM;
-        add(ev, icalproperty_new_uid(e->uid), &ok);
-        add(ev, icalproperty_new_dtstamp(utc_value(e->stamp)), &ok);
-        add(ev, icalproperty_new_lastmodified(utc_value(e->stamp)), &ok);
-        add(ev, icalproperty_new_sequence(e->sequence), &ok);
-        add(ev, organizer_prop(c), &ok);
-        add(ev, icalproperty_new_dtstart(date_value(e->due)), &ok);
-        add(ev, icalproperty_new_dtend(date_value(e->due + 1)), &ok);
-        add(ev, text_prop(ICAL_SUMMARY_PROPERTY, NULL, e->summary), &ok);
-        add(ev, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, e->description), &ok);
-        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, "安全生产"), &ok);
-        add(ev, text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(e->kind)), &ok);
-        add(ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
-        add(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
-        for (size_t i = 0; i < e->n_alarms && ok; i++) {
-                icalcomponent *a = alarm_component(e, &e->alarms[i]);
-                if (!a)
-                        ok = false;
-                else
-                        icalcomponent_add_component(ev, a);
-        }
-        char *s = ok ? icalcomponent_as_ical_string_r(ev) : NULL;
-        icalcomponent_free(ev);
+uint64_t ical_hash_str(uint64_t h, const char *s) {
         if (!s)
-                return -ENOMEM;
-        *ret = s;
-        if (ret_len)
-                *ret_len = strlen(s);
-        return 0;
+                return ical_hash_mix(h, UINT64_MAX);
+        size_t n = strlen(s);
+        return hash_bytes(ical_hash_mix(h, n), s, n);
 }
 
-int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, char **ret,
-                      size_t *ret_len) {
-        IcalEvent ev;
-        int r = ical_event_prepare(c, o, st, NULL, 0, &ev);
-        if (r < 0)
-                return r;
-        r = serialize_component(c, &ev, ret, ret_len);
-        ical_event_done(&ev);
-        return r;
+static uint64_t nonzero(uint64_t h) {
+        return h ? h : 1;
 }
 
-/* ---- the renderer: libical output of each distinct property, kept and reused ---- */
+uint64_t ical_hash_org(const Config *c) {
+        return nonzero(ical_hash_str(HASH_SEED, c->org_name));
+}
+
+uint64_t ical_hash_calendar_year(const Config *c, int year) {
+        uint64_t h = ical_hash_mix(HASH_SEED, (uint64_t)year);
+        const Calendar *cal = c->calendar;
+        const CalendarYear *y = NULL;
+        for (size_t i = 0; cal && i < cal->n_years; i++)
+                if (cal->years[i].year == year)
+                        y = &cal->years[i];
+        if (!y)
+                return nonzero(ical_hash_str(h, "weekends only"));
+        h = hash_bytes(h, y->off, sizeof(y->off));
+        h = hash_bytes(h, y->work, sizeof(y->work));
+        for (size_t i = 0; i < cal->n_holidays; i++) {
+                const Holiday *hd = &cal->holidays[i];
+                if (day_to_ymd(hd->from).y != year)
+                        continue;
+                h = ical_hash_str(ical_hash_str(h, hd->id), hd->name);
+                h = ical_hash_mix(ical_hash_mix(h, (uint64_t)hd->from), (uint64_t)hd->to);
+        }
+        return nonzero(h);
+}
+
+uint64_t ical_hash_post(const Config *c, size_t post) {
+        uint64_t h =
+                ical_hash_str(ical_hash_str(HASH_SEED, c->posts[post].id), c->posts[post].name);
+        for (uint32_t i = c->holders_off[post]; i < c->holders_off[post + 1]; i++) {
+                const PostTenure *t = &c->holders[i];
+                h = ical_hash_str(h, c->people[t->person].id);
+                h = ical_hash_str(h, c->people[t->person].name);
+                h = ical_hash_mix(ical_hash_mix(h, (uint64_t)t->from), (uint64_t)t->until);
+        }
+        return nonzero(h);
+}
+
+uint64_t ical_hash_duty(const Config *c, size_t duty) {
+        const Duty *d = &c->duties[duty];
+        /* d->hash covers the duty's own settings (texts, kind, rule, reminders); the rest is what
+         * else its events show. */
+        uint64_t h = ical_hash_mix(HASH_SEED, d->hash);
+        h = ical_hash_str(ical_hash_str(h, d->id), d->title);
+        h = ical_hash_str(ical_hash_str(h, d->clause), d->note);
+        h = ical_hash_mix(ical_hash_mix(h, (uint64_t)d->kind), d->per_holder);
+        if (d->document >= 0 && (size_t)d->document < c->n_documents)
+                h = ical_hash_str(ical_hash_str(h, c->documents[d->document].title),
+                                  c->documents[d->document].number);
+        const ReminderPolicy *p = &d->reminders;
+        for (size_t i = 0; i < p->n_before; i++)
+                h = ical_hash_mix(h, (uint64_t)p->before[i]);
+        h = ical_hash_mix(ical_hash_mix(h, (uint64_t)p->minute_of_day), p->overdue);
+        return nonzero(h);
+}
+
+uint64_t ical_hash_assignment(const Config *c, uint64_t duty_hash, uint64_t post_hash,
+                              ssize_t person) {
+        uint64_t h = ical_hash_mix(ical_hash_mix(HASH_SEED, duty_hash), post_hash);
+        if (person >= 0 && (size_t)person < c->n_people)
+                h = ical_hash_str(ical_hash_str(h, c->people[person].id), c->people[person].name);
+        return nonzero(h);
+}
+
+uint64_t ical_hash_duty_row(const Config *c, size_t duty, uint64_t duty_hash,
+                            const uint64_t *post_hash) {
+        const Duty *d = &c->duties[duty];
+        uint64_t h = ical_hash_mix(HASH_SEED, duty_hash);
+        for (size_t i = 0; i < d->n_posts; i++)
+                h = ical_hash_mix(h, post_hash[d->posts[i]]);
+        return nonzero(h);
+}
+
+/* ---- the renderer: libical output of each distinct text, kept and reused ---- */
 
 typedef struct MemoSlot {
         uint64_t hash;
@@ -415,11 +476,8 @@ typedef struct Memo {
         size_t n, cap; /* cap: power of two */
 } Memo;
 
-static uint64_t hash_bytes(const void *p, size_t n) {
-        const unsigned char *s = p;
-        uint64_t h = UINT64_C(1469598103934665603);
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ s[i]) * UINT64_C(1099511628211);
+static uint64_t memo_hash(const void *p, size_t n) {
+        uint64_t h = hash_bytes(HASH_SEED, p, n);
         return h ^ (h >> 29);
 }
 
@@ -446,7 +504,7 @@ static MemoSlot *memo_slot(Memo *m, const void *key, size_t key_len, uint64_t h)
 static const MemoSlot *memo_get(const Memo *m, const void *key, size_t key_len) {
         if (m->cap == 0)
                 return NULL;
-        MemoSlot *s = memo_slot((Memo *)m, key, key_len, hash_bytes(key, key_len));
+        MemoSlot *s = memo_slot((Memo *)m, key, key_len, memo_hash(key, key_len));
         return s->key ? s : NULL;
 }
 
@@ -466,7 +524,7 @@ static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *
                                 *memo_slot(m, old[i].key, old[i].key_len, old[i].hash) = old[i];
                 free(old);
         }
-        uint64_t h = hash_bytes(key, key_len);
+        uint64_t h = memo_hash(key, key_len);
         MemoSlot *s = memo_slot(m, key, key_len, h);
         if (s->key) { /* already there */
                 free(val);
@@ -483,17 +541,25 @@ static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *
         return s;
 }
 
+enum { FX_ORGANIZER, FX_CAT_SAFETY, FX_STATUS, FX_TRANSP, FX_ACTION, FX_MAX };
+
 struct IcalRenderer {
         const Config *config;
         Memo memo;
-        char *begin, *end; /* "BEGIN:VEVENT\r\n", "END:VEVENT\r\n" as libical writes them */
-        size_t begin_len, end_len;
-        char *fixed[ICAL_FIXED_MAX]; /* see fixed_props() */
-        size_t fixed_len[ICAL_FIXED_MAX];
-        Buf out;
+        /* "BEGIN:VEVENT\r\n", "END:VEVENT\r\n", and VALARM's, as libical writes them */
+        char *begin, *end, *alarm_begin, *alarm_end;
+        size_t begin_len, end_len, alarm_begin_len, alarm_end_len;
+        char *fixed[FX_MAX];
+        size_t fixed_len[FX_MAX];
+        /* libical's UID line for a UID of zeros, and where they are: an event's UID (UUID form,
+         * [0-9a-f-], always 36 characters) takes their place, as it would the same way in
+         * libical's output (nothing to escape, no fold). */
+        char *uid_line;
+        size_t uid_len, uid_at;
+        Buf key; /* scratch: the memo key being looked up */
 };
 
-enum { FX_ORGANIZER, FX_CAT_SAFETY, FX_STATUS, FX_TRANSP, FX_SEQ0 /* … FX_SEQ0 + 3 */ };
+#define UID_ZERO "00000000-0000-0000-0000-000000000000"
 
 /* Serialises one property with libical and frees it. */
 static char *prop_string(icalproperty *p, size_t *len) {
@@ -506,42 +572,77 @@ static char *prop_string(icalproperty *p, size_t *len) {
         return s;
 }
 
+static icalproperty *organizer_prop(const Config *c) {
+        icalproperty *org = icalproperty_new_organizer(ORGANIZER_ADDRESS);
+        if (!org)
+                return NULL;
+        /* A parameter value cannot hold a DQUOTE at all (RFC 5545 §3.1): drop it. */
+        _cleanup_free_ char *cn = ical_clean_text(c->org_name);
+        icalparameter *prm = NULL;
+        if (cn) {
+                for (char *q = cn; *q; q++)
+                        if (*q == '"' || *q == '\n')
+                                *q = ' ';
+                prm = icalparameter_new_cn(cn);
+        }
+        if (!prm) {
+                icalproperty_free(org);
+                return NULL;
+        }
+        icalproperty_add_parameter(org, prm);
+        return org;
+}
+
+/* The first and the last line of an empty component, as libical writes them. */
+static int component_shell(icalcomponent *comp, char **begin, size_t *begin_len, char **end,
+                           size_t *end_len) {
+        char *s = comp ? icalcomponent_as_ical_string_r(comp) : NULL;
+        if (comp)
+                icalcomponent_free(comp);
+        char *mid = s ? strstr(s, "END:") : NULL;
+        if (!mid) {
+                free(s);
+                return s ? -EIO : -ENOMEM;
+        }
+        *end = strdup(mid);
+        *mid = 0;
+        *begin = s;
+        *begin_len = strlen(s);
+        *end_len = *end ? strlen(*end) : 0;
+        return *end ? 0 : -ENOMEM;
+}
+
 int ical_renderer_new(const Config *c, IcalRenderer **ret) {
         IcalRenderer *r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
         r->config = c;
         (void)icaltimezone_get_utc_timezone();
-        icalcomponent *ev = icalcomponent_new_vevent();
-        char *s = ev ? icalcomponent_as_ical_string_r(ev) : NULL;
-        if (ev)
-                icalcomponent_free(ev);
-        char *mid = s ? strstr(s, "END:") : NULL;
-        if (!mid) {
-                free(s);
+        int q = component_shell(icalcomponent_new_vevent(), &r->begin, &r->begin_len, &r->end,
+                                &r->end_len);
+        if (q == 0)
+                q = component_shell(icalcomponent_new_valarm(), &r->alarm_begin,
+                                    &r->alarm_begin_len, &r->alarm_end, &r->alarm_end_len);
+        if (q < 0) {
                 ical_renderer_free(r);
-                return s ? -EIO : -ENOMEM;
+                return q;
         }
-        r->end = strdup(mid);
-        *mid = 0;
-        r->begin = s;
-        r->begin_len = strlen(s);
-        r->end_len = r->end ? strlen(r->end) : 0;
-        icalproperty *p[ICAL_FIXED_MAX] = {
+        icalproperty *p[FX_MAX] = {
                 [FX_ORGANIZER] = organizer_prop(c),
                 [FX_CAT_SAFETY] = text_prop(ICAL_CATEGORIES_PROPERTY, NULL, "安全生产"),
                 [FX_STATUS] = icalproperty_new_status(ICAL_STATUS_CONFIRMED),
                 [FX_TRANSP] = icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT),
-                [FX_SEQ0] = icalproperty_new_sequence(0),
-                [FX_SEQ0 + 1] = icalproperty_new_sequence(1),
-                [FX_SEQ0 + 2] = icalproperty_new_sequence(2),
-                [FX_SEQ0 + 3] = icalproperty_new_sequence(3),
+                [FX_ACTION] = icalproperty_new_action(ICAL_ACTION_DISPLAY),
         };
-        bool ok = r->end != NULL;
-        for (size_t i = 0; i < ICAL_FIXED_MAX; i++) {
+        bool ok = true;
+        for (size_t i = 0; i < FX_MAX; i++) {
                 r->fixed[i] = prop_string(p[i], &r->fixed_len[i]);
                 ok = ok && r->fixed[i];
         }
+        r->uid_line = prop_string(icalproperty_new_uid(UID_ZERO), &r->uid_len);
+        const char *zero = r->uid_line ? strstr(r->uid_line, UID_ZERO) : NULL;
+        ok = ok && zero;
+        r->uid_at = zero ? (size_t)(zero - r->uid_line) : 0;
         if (!ok) {
                 ical_renderer_free(r);
                 return -ENOMEM;
@@ -556,134 +657,226 @@ IcalRenderer *ical_renderer_free(IcalRenderer *r) {
         memo_done(&r->memo);
         free(r->begin);
         free(r->end);
-        for (size_t i = 0; i < ICAL_FIXED_MAX; i++)
+        free(r->alarm_begin);
+        free(r->alarm_end);
+        for (size_t i = 0; i < FX_MAX; i++)
                 free(r->fixed[i]);
-        buf_done(&r->out);
+        free(r->uid_line);
+        buf_done(&r->key);
         free(r);
         return NULL;
 }
 
-/* The memoised libical text for `key`; `make` builds it on first use. */
-typedef char *(*MakeFn)(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len);
+/* What a memo entry is made from: the event, and the text or number the key names. */
+typedef struct MakeArg {
+        const IcalEvent *ev;
+        const char *text;
+        char kind; /* a duty piece (IcalEvent.duty_piece) */
+        int64_t n;
+        const IcalAlarm *alarm;
+} MakeArg;
 
-static bool put_memo(IcalRenderer *r, const void *key, size_t key_len, MakeFn make,
-                     const IcalEvent *ev, const void *arg) {
-        const MemoSlot *s = memo_get(&r->memo, key, key_len);
+typedef char *(*MakeFn)(IcalRenderer *r, const MakeArg *a, size_t *len);
+
+/* Appends the memoised libical text for the key in r->key; `make` builds it on first use. */
+static bool put_memo(IcalRenderer *r, Buf *out, MakeFn make, const MakeArg *a) {
+        if (r->key.oom)
+                return false;
+        const MemoSlot *s = memo_get(&r->memo, r->key.data, r->key.len);
         if (!s) {
                 size_t len = 0;
-                char *v = make(r, ev, arg, &len);
+                char *v = make(r, a, &len);
                 if (!v)
                         return false;
                 /* libical's string buffers are allocated in large steps (several KB for a
-                 * 300-byte VALARM): kept for the whole build, trim them to their length. */
+                 * 300-byte VALARM): kept for the whole feed, trim them to their length. */
                 char *t = realloc(v, len + 1);
                 if (t)
                         v = t;
-                s = memo_put(&r->memo, key, key_len, v, len);
+                s = memo_put(&r->memo, r->key.data, r->key.len, v, len);
                 if (!s)
                         return false;
         }
-        buf_put(&r->out, s->val, s->len);
+        buf_put(out, s->val, s->len);
         return true;
 }
 
-static char *make_date(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
-        (void)r, (void)ev;
-        const int *a = arg; /* [0] = 0 DTSTART / 1 DTEND, [1] = day */
-        struct icaltimetype t = date_value((Day)a[1]);
-        return prop_string(a[0] ? icalproperty_new_dtend(t) : icalproperty_new_dtstart(t), len);
+/* Sets r->key to a one-letter kind followed by `text`. */
+static void key_text(IcalRenderer *r, char kind, const char *text) {
+        r->key.len = 0;
+        r->key.oom = false;
+        buf_put(&r->key, &kind, 1);
+        buf_puts(&r->key, text);
 }
 
-static char *make_summary(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
-        (void)r, (void)arg;
-        return prop_string(text_prop(ICAL_SUMMARY_PROPERTY, NULL, ev->summary), len);
+/* Sets r->key to a one-letter kind followed by the number's bytes. */
+static void key_num(IcalRenderer *r, char kind, int64_t n) {
+        r->key.len = 0;
+        r->key.oom = false;
+        buf_put(&r->key, &kind, 1);
+        buf_put(&r->key, (const char *)&n, sizeof(n));
 }
 
-static char *make_kind(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
-        (void)r, (void)arg;
-        return prop_string(text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(ev->kind)),
+static char *make_day(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        /* n = day * 2 + (0 DTSTART / 1 DTEND) */
+        Day d = (Day)(a->n / 2);
+        struct icaltimetype t = date_value(d);
+        return prop_string(a->n % 2 ? icalproperty_new_dtend(t) : icalproperty_new_dtstart(t), len);
+}
+
+static char *make_stamp(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        size_t l1, l2;
+        _cleanup_free_ char *s1 = prop_string(icalproperty_new_dtstamp(utc_value(a->n)), &l1);
+        _cleanup_free_ char *s2 = prop_string(icalproperty_new_lastmodified(utc_value(a->n)), &l2);
+        return s1 && s2 ? (*len = l1 + l2, strfmt("%s%s", s1, s2)) : NULL;
+}
+
+static char *make_sequence(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        int seq = a->n > INT32_MAX ? INT32_MAX : (int)a->n;
+        return prop_string(icalproperty_new_sequence(seq), len);
+}
+
+static char *make_summary(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        return prop_string(text_prop(ICAL_SUMMARY_PROPERTY, NULL, a->text), len);
+}
+
+/* The text of a piece: the event's, or the duty's own made now. */
+static char *piece_text(IcalRenderer *r, const MakeArg *a) {
+        if (!a->kind)
+                return strdup(a->text);
+        const Duty *d = &r->config->duties[a->ev->duty];
+        Buf b = {0};
+        if (a->kind == 'W')
+                text_what(&b, d);
+        else if (a->kind == 'B')
+                text_basis(&b, r->config, d);
+        else
+                text_note(&b, d);
+        return buf_steal(&b);
+}
+
+static char *make_head_piece(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        _cleanup_free_ char *text = piece_text(r, a);
+        return text ? prop_string(text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), len) : NULL;
+}
+
+/* A piece after the first: libical's DESCRIPTION line of it, its name replaced by the SP of a
+ * fold, so that it continues the line before it (which ends with CRLF). */
+static char *make_next_piece(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        size_t l;
+        _cleanup_free_ char *s = make_head_piece(r, a, &l);
+        size_t pl = strlen(DESCRIPTION_PREFIX);
+        if (!s || l < pl || memcmp(s, DESCRIPTION_PREFIX, pl) != 0)
+                return NULL;
+        const char *rest = s + pl;
+        if (strncmp(rest, "\r\n ", 3) == 0) /* libical folded right after the name */
+                rest += 3;
+        *len = strlen(rest) + 1;
+        return strfmt(" %s", rest);
+}
+
+static char *make_kind(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        return prop_string(text_prop(ICAL_CATEGORIES_PROPERTY, NULL, duty_kind_to_zh(a->ev->kind)),
                            len);
 }
 
-static char *make_alarm(IcalRenderer *r, const IcalEvent *ev, const void *arg, size_t *len) {
+/* A VALARM's DESCRIPTION: "7天后截止：<SUMMARY>" (n = days left). */
+static char *make_alarm_text(IcalRenderer *r, const MakeArg *a, size_t *len) {
         (void)r;
-        icalcomponent *a = alarm_component(ev, arg);
-        if (!a)
-                return NULL;
-        char *s = icalcomponent_as_ical_string_r(a);
-        icalcomponent_free(a);
-        if (s)
-                *len = strlen(s);
-        return s;
+        const char *sum = a->ev->text.data + a->ev->at[0];
+        _cleanup_free_ char *text = a->n == 0   ? strfmt("今天截止：%s", sum)
+                                    : a->n == 1 ? strfmt("明天截止：%s", sum)
+                                                : strfmt("%d天后截止：%s", (int)a->n, sum);
+        return text ? prop_string(text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, text), len) : NULL;
 }
 
-static void put_fixed(IcalRenderer *r, int i) {
-        buf_put(&r->out, r->fixed[i], r->fixed_len[i]);
+static char *make_trigger(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        (void)r;
+        return prop_string(icalproperty_new_trigger(icaltriggertype_from_int((int)a->n)), len);
 }
 
-static bool put_prop(IcalRenderer *r, icalproperty *p) {
-        size_t len;
-        char *s = prop_string(p, &len);
-        if (!s)
-                return false;
-        buf_put(&r->out, s, len);
-        free(s);
-        return true;
+/* BEGIN:VALARM, ACTION, DESCRIPTION, TRIGGER, END:VALARM: what libical writes for such a
+ * component, its two lines that vary each rendered once per text or trigger. */
+static bool put_alarm(IcalRenderer *r, Buf *out, MakeArg *a) {
+        buf_put(out, r->alarm_begin, r->alarm_begin_len);
+        buf_put(out, r->fixed[FX_ACTION], r->fixed_len[FX_ACTION]);
+        a->n = a->alarm->days_left;
+        key_num(r, 'a', a->n);
+        buf_puts(&r->key, a->ev->text.data + a->ev->at[0]);
+        bool ok = put_memo(r, out, make_alarm_text, a);
+        a->n = a->alarm->trigger;
+        key_num(r, 'R', a->n);
+        ok = ok && put_memo(r, out, make_trigger, a);
+        buf_put(out, r->alarm_end, r->alarm_end_len);
+        return ok;
 }
 
-int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, const char **ret, size_t *ret_len) {
-        Buf *b = &r->out;
-        b->len = 0;
-        b->oom = false;
-        bool ok = true;
-        buf_put(b, r->begin, r->begin_len);
-        ok = ok && put_prop(r, icalproperty_new_uid(e->uid));
-        ok = ok && put_prop(r, icalproperty_new_dtstamp(utc_value(e->stamp)));
-        ok = ok && put_prop(r, icalproperty_new_lastmodified(utc_value(e->stamp)));
-        if (e->sequence >= 0 && e->sequence <= 3)
-                put_fixed(r, FX_SEQ0 + e->sequence);
+static void put_fixed(IcalRenderer *r, Buf *out, int i) {
+        buf_put(out, r->fixed[i], r->fixed_len[i]);
+}
+
+static void put_uid(IcalRenderer *r, Buf *out, const char *uid) {
+        size_t at = out->len;
+        buf_put(out, r->uid_line, r->uid_len);
+        if (!out->oom && strlen(uid) == strlen(UID_ZERO))
+                memcpy(out->data + at + r->uid_at, uid, strlen(UID_ZERO));
         else
-                ok = ok && put_prop(r, icalproperty_new_sequence(e->sequence));
-        put_fixed(r, FX_ORGANIZER);
-        for (int k = 0; k < 2 && ok; k++) {
-                int arg[2] = {k, (int)e->due + k};
-                char key[16];
-                size_t kl = (size_t)snprintf(key, sizeof(key), "D%d:%d", k, arg[1]);
-                ok = put_memo(r, key, kl, make_date, e, arg);
-        }
-        if (ok) {
-                Buf key = {0};
-                buf_puts(&key, "S");
-                buf_puts(&key, e->summary);
-                ok = !key.oom && put_memo(r, key.data, key.len, make_summary, e, NULL);
-                buf_done(&key);
-        }
-        ok = ok && put_prop(r, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, e->description));
-        put_fixed(r, FX_CAT_SAFETY);
-        if (ok) {
-                char key[16];
-                size_t kl = (size_t)snprintf(key, sizeof(key), "K%d", (int)e->kind);
-                ok = put_memo(r, key, kl, make_kind, e, NULL);
-        }
-        put_fixed(r, FX_STATUS);
-        put_fixed(r, FX_TRANSP);
-        for (size_t i = 0; i < e->n_alarms && ok; i++) {
-                Buf key = {0};
-                buf_printf(&key, "A%lld:%d:%s", (long long)e->alarms[i].trigger,
-                           e->alarms[i].days_left, e->summary);
-                ok = !key.oom && put_memo(r, key.data, key.len, make_alarm, e, &e->alarms[i]);
-                buf_done(&key);
-        }
-        buf_put(b, r->end, r->end_len);
-        if (!ok || b->oom)
-                return -ENOMEM;
-        *ret = b->data;
-        if (ret_len)
-                *ret_len = b->len;
-        return 0;
+                out->oom = true; /* not a UID of ours */
 }
 
-int ical_render_head(const Config *c, const char *calname, char **ret, size_t *ret_len) {
+int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, Buf *out) {
+        const char *text = e->text.data ? e->text.data : "";
+        MakeArg a = {.ev = e};
+        buf_put(out, r->begin, r->begin_len);
+        put_uid(r, out, e->uid);
+        bool ok = true;
+        a.n = e->version.stamp;
+        key_num(r, 'T', a.n);
+        ok = ok && put_memo(r, out, make_stamp, &a);
+        a.n = e->version.sequence;
+        key_num(r, 'Q', a.n);
+        ok = ok && put_memo(r, out, make_sequence, &a);
+        put_fixed(r, out, FX_ORGANIZER);
+        for (int k = 0; k < 2 && ok; k++) {
+                a.n = (int64_t)(e->due + k) * 2 + k;
+                key_num(r, 'D', a.n);
+                ok = put_memo(r, out, make_day, &a);
+        }
+        a.text = text + e->at[0];
+        key_text(r, 'S', a.text);
+        ok = ok && put_memo(r, out, make_summary, &a);
+        for (size_t i = 1; i <= e->n_pieces && ok; i++) {
+                a.text = text + e->at[i];
+                a.kind = e->duty_piece[i];
+                if (a.kind) /* e.g. "W12" (first) / "w12": duty 12's what */
+                        key_num(r, (char)(i == 1 ? a.kind : a.kind + ('a' - 'A')), e->duty);
+                else
+                        key_text(r, i == 1 ? 'H' : 'P', a.text);
+                ok = put_memo(r, out, i == 1 ? make_head_piece : make_next_piece, &a);
+        }
+        a.kind = 0;
+        put_fixed(r, out, FX_CAT_SAFETY);
+        key_num(r, 'K', e->kind);
+        ok = ok && put_memo(r, out, make_kind, &a);
+        put_fixed(r, out, FX_STATUS);
+        put_fixed(r, out, FX_TRANSP);
+        for (size_t i = 0; i < e->n_alarms && ok; i++) {
+                a.alarm = &e->alarms[i];
+                ok = put_alarm(r, out, &a);
+        }
+        buf_put(out, r->end, r->end_len);
+        return ok && !out->oom ? 0 : -ENOMEM;
+}
+
+/* ---- calendars ---- */
+
+int ical_render_head(const Config *c, const char *calname, const char *note, char **ret,
+                     size_t *ret_len) {
         bool ok = true;
         icalcomponent *cal = icalcomponent_new_vcalendar();
         if (!cal)
@@ -696,6 +889,10 @@ int ical_render_head(const Config *c, const char *calname, char **ret, size_t *r
         add(cal, icalproperty_new_method(ICAL_METHOD_PUBLISH), &ok);
         add(cal, text_prop(ICAL_NAME_PROPERTY, NULL, calname), &ok);
         add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALNAME", calname), &ok);
+        if (note) {
+                add(cal, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, note), &ok);
+                add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALDESC", note), &ok);
+        }
         add(cal,
             text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
                       c->timezone ? c->timezone : DEFAULT_TIMEZONE),
@@ -725,32 +922,61 @@ int ical_render_head(const Config *c, const char *calname, char **ret, size_t *r
         return 0;
 }
 
-int ical_render_feed(const Config *c, const char *calname, const Occurrence *occ,
-                     const FeedStatus *st, size_t n, char **ret, size_t *ret_len) {
-        Buf b = {0};
-        char *s;
-        size_t len;
-        int r = ical_render_head(c, calname, &s, &len);
-        if (r < 0)
-                return r;
-        buf_put(&b, s, len);
-        free(s);
-        for (size_t i = 0; i < n; i++) {
-                r = ical_render_event(c, &occ[i], st ? &st[i] : NULL, &s, &len);
-                if (r < 0) {
-                        buf_done(&b);
-                        return r;
-                }
-                buf_put(&b, s, len);
+static const IcalVersion no_version = {0};
+
+/* Hands out what `b` holds when `r` is 0 (taking it in every case). */
+static int buf_result(Buf *b, int r, char **ret, size_t *ret_len) {
+        size_t len = b->len;
+        char *s = buf_steal(b);
+        if (r == 0 && !s)
+                r = -ENOMEM;
+        if (r < 0) {
                 free(s);
+                return r;
         }
-        buf_puts(&b, ICAL_CALENDAR_END);
-        len = b.len;
-        s = buf_steal(&b);
-        if (!s)
-                return -ENOMEM;
         *ret = s;
         if (ret_len)
                 *ret_len = len;
         return 0;
+}
+
+int ical_render_feed(const Config *c, const char *calname, const Occurrence *occ,
+                     const FeedStatus *st, const IcalVersion *v, size_t n, char **ret,
+                     size_t *ret_len) {
+        Buf b = {0};
+        IcalEvent ev = {0};
+        IcalRenderer *rd = NULL;
+        char *head;
+        size_t len;
+        int r = ical_render_head(c, calname, NULL, &head, &len);
+        if (r < 0)
+                return r;
+        buf_put(&b, head, len);
+        free(head);
+        r = ical_renderer_new(c, &rd);
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                r = ical_event_occurrence(c, &occ[i], st ? &st[i] : NULL, NULL, 0,
+                                          v ? v[i] : no_version, &ev);
+                if (r == 0)
+                        r = ical_renderer_event(rd, &ev, &b);
+        }
+        ical_renderer_free(rd);
+        ical_event_done(&ev);
+        buf_puts(&b, ICAL_CALENDAR_END);
+        return buf_result(&b, r, ret, ret_len);
+}
+
+int ical_render_event(const Config *c, const Occurrence *o, const FeedStatus *st, IcalVersion v,
+                      char **ret, size_t *ret_len) {
+        IcalEvent ev = {0};
+        IcalRenderer *rd = NULL;
+        Buf b = {0};
+        int r = ical_event_occurrence(c, o, st, NULL, 0, v, &ev);
+        if (r == 0)
+                r = ical_renderer_new(c, &rd);
+        if (r == 0)
+                r = ical_renderer_event(rd, &ev, &b);
+        ical_renderer_free(rd);
+        ical_event_done(&ev);
+        return buf_result(&b, r, ret, ret_len);
 }

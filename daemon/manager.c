@@ -21,6 +21,7 @@
 #include "feedbuild.h"
 #include "feeds.h"
 #include "feedtoken.h"
+#include "feedversion.h"
 #include "httpd.h"
 #include "log.h"
 #include "outbox.h"
@@ -44,25 +45,22 @@ struct Manager {
         Ledger *ledger;
         Sender *sender;
         Httpd *httpd;
-        FeedCache *feed_cache;
-        char *state_dir, *feeds_dir;
+        FeedBuild *feeds; /* the feeds, rendered on request */
+        char *state_dir;
         sd_event_source *timer, *clock_watch, *inotify, *refresh;
         int clock_fd;
         int lock_fd; /* the state folder's dutyd.lock, held for the process's life */
-        Day track_from, feeds_day;
+        Day track_from;
         time_t last_processed;
         int64_t data_version;
+        CompletionVersion completions; /* of m->ledger, read with it */
         char *completions_sig;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
-        bool ready; /* READY=1 sent */
         DonePageContext done_page;
-        FeedBuild *feed_build; /* a rebuild running in its worker thread */
-        bool feeds_again;      /* another rebuild was asked for meanwhile */
-        Day feeds_building_day;
 };
 
 /* ---- small state in the database -------------------------------------------------------- */
@@ -113,66 +111,34 @@ static void count_failed(Manager *m) {
 
 /* ---- feeds -------------------------------------------------------------------------------- */
 
-static int feed_status(void *userdata, const Config *c, const Occurrence *o, Day today,
-                       FeedStatus *ret) {
-        const Ledger *l = userdata;
-        OccStatus st;
-        ledger_status(l, c, o, today, &st);
-        *ret = (FeedStatus){.done = st.done,
-                            .required = st.required,
-                            .met = st.met,
-                            .overdue = st.overdue,
-                            .done_on = st.met_on};
-        return 0;
-}
+static int refresh_completions(Manager *m, bool force);
 
-static int rebuild_feeds(Manager *m, Day today);
-
-static void on_feeds_built(void *userdata, FeedCache *fc, FeedsWriteStats *st, int error) {
+/* The worker found completions recorded after the ledger it was given: read them now. */
+static void on_feeds_stale(void *userdata) {
         Manager *m = userdata;
-        m->feed_build = feedbuild_free(m->feed_build);
-        if (error == 0) {
-                /* Tokens come from the database, which stays on the loop thread. */
-                int r = feed_cache_load_tokens(fc, m->store);
-                if (r < 0)
-                        log_error("读取订阅令牌失败：%s", strerror(-r));
-                FeedCache *old = m->feed_cache;
-                m->feed_cache = fc;
-                if (m->httpd)
-                        httpd_set_cache(m->httpd, fc);
-                feed_cache_free(old); /* responses in flight keep their own descriptors */
-                m->feeds_day = m->feeds_building_day;
-                log_debug("日历订阅：%zu 个，重写 %zu 个，未变 %zu 个，删除 %zu 个", st->feeds,
-                          st->written, st->unchanged, st->removed);
-        } else {
-                feed_cache_free(fc);
-                if (error != -ECANCELED)
-                        log_error("写入日历订阅失败：%s", strerror(-error));
-        }
-        if (m->feeds_again) {
-                m->feeds_again = false;
-                (void)rebuild_feeds(m, tz_day(clock_now()));
-        }
+        m->data_version = -1;
+        (void)refresh_completions(m, false);
 }
 
-/* Off the loop: planning here, rendering and writing in a worker thread. */
-static int rebuild_feeds(Manager *m, Day today) {
-        if (m->feed_build) { /* one at a time; the newest state wins */
-                feedbuild_cancel(m->feed_build);
-                m->feeds_again = true;
-                return 0;
-        }
-        OccurrenceList occ = {0};
-        FeedStatus *st = NULL;
-        int r = feeds_plan(m->config, today, feed_status, m->ledger, &occ, &st);
-        if (r == 0)
-                r = feedbuild_start(m->event, m->config, today, &occ, st, m->feeds_dir,
-                                    m->feed_cache, clock_now(), on_feeds_built, m, &m->feed_build);
+static void on_feeds_error(void *userdata, int error) {
+        (void)userdata;
+        log_error("日历订阅的版本记录无法更新：%s（订阅暂时返回 503）", strerror(-error));
+}
+
+/* The feed worker, on a state connection of its own; feeds are rendered when asked for. */
+static int start_feeds(Manager *m) {
+        Store *ws = NULL;
+        int r = store_open(m->state_dir, &ws);
         if (r < 0)
-                log_error("写入日历订阅失败：%s", strerror(-r));
-        else
-                m->feeds_building_day = today;
-        return r;
+                return log_error("无法打开状态数据库 %s/state.db：%s", m->state_dir,
+                                 store_open_error() ? store_open_error() : strerror(-r)),
+                       r;
+        FeedBuildHooks hooks = {on_feeds_stale, on_feeds_error, m};
+        if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0 ||
+            (r = feedbuild_set_config(m->feeds, m->config)) < 0)
+                return log_error("无法启动日历订阅：%s", strerror(-r)), r;
+        feedbuild_set_ledger(m->feeds, m->ledger, m->completions);
+        return 0;
 }
 
 /* ---- reminders ---------------------------------------------------------------------------- */
@@ -357,8 +323,6 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
 static int tick(Manager *m) {
         time_t now = clock_now();
         Day today = tz_day(now);
-        if (m->ready && today != m->feeds_day && !(m->feed_build && m->feeds_building_day == today))
-                (void)rebuild_feeds(m, today);
         PlanWindow w;
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
                                today + LOOKAHEAD_DAYS, &w);
@@ -437,15 +401,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                 m->config = c;
                 if (m->sender)
                         (void)sender_set_config(m->sender, c);
-                /* A running build still reads the old config: stop it first. */
-                m->feed_build = feedbuild_free(m->feed_build);
-                m->feeds_again = false;
-                char *dir = feeds_default_dir(c, m->state_dir);
-                if (dir) {
-                        free(m->feeds_dir);
-                        m->feeds_dir = dir;
-                }
-                (void)rebuild_feeds(m, tz_day(clock_now()));
+                /* The feed worker lets go of the old config before it is freed. */
+                if (m->feeds && feedbuild_set_config(m->feeds, c) < 0)
+                        log_error("日历订阅未能切换到新配置：内存不足");
                 config_free(old);
                 log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);
         }
@@ -497,19 +455,28 @@ static int refresh_completions(Manager *m, bool force) {
         _cleanup_free_ char *sig = completions_signature(m->store);
         if (!force && sig && m->completions_sig && streq(sig, m->completions_sig))
                 return 0;
+        /* The record and its version in one read transaction: feed validators name the state
+         * the statuses come from. */
         Ledger *l = NULL;
-        int r = ledger_load(m->store, &l);
+        CompletionVersion cv;
+        int r = store_exec(m->store, "BEGIN") < 0 ? -EIO : ledger_load(m->store, &l);
+        if (r == 0)
+                r = feedversion_completions(m->store, &cv);
+        (void)store_exec(m->store, "COMMIT");
         if (r < 0) {
+                ledger_free(l);
                 log_error("读取履职记录失败：%s", strerror(-r));
                 return r;
         }
+        if (m->feeds)
+                feedbuild_set_ledger(m->feeds, l, cv);
         ledger_free(m->ledger);
         m->ledger = l;
+        m->completions = cv;
         free(m->completions_sig);
         m->completions_sig = TAKE_PTR(sig);
         if (!force) {
                 log_info("履职记录有变化，重新计算提醒和日历");
-                (void)rebuild_feeds(m, tz_day(clock_now()));
                 (void)tick(m);
         }
         return 0;
@@ -609,7 +576,8 @@ static int open_state(Manager *m) {
                                store_path(m->store), problem ? problem : store_errmsg(m->store)),
                        r;
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
-            (r = feedtoken_init(m->store)) < 0 || (r = donelink_init(m->store)) < 0)
+            (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
+            (r = donelink_init(m->store)) < 0)
                 return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(clock_now());
@@ -693,23 +661,19 @@ int manager_new(const char *config_path, Manager **ret) {
                 goto fail;
         if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
                 goto fail;
-        if (!(m->feeds_dir = feeds_default_dir(m->config, m->state_dir)) ||
-            (r = feed_cache_new(&m->feed_cache)) < 0) {
-                r = r < 0 ? r : -ENOMEM;
-                goto fail;
-        }
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
                 goto fail;
         }
-        if ((r = httpd_new(m->event, &m->config->server, m->feed_cache, &m->httpd)) < 0) {
+        /* READY=1 waits for the config, the state and the next firing only: no feed is built
+         * in advance; each is rendered in the worker when asked for (after the versions are
+         * synced with the config, which the worker does first). */
+        if ((r = start_feeds(m)) < 0)
+                goto fail;
+        if ((r = httpd_new(m->event, &m->config->server, m->feeds, &m->httpd)) < 0) {
                 log_error("无法启动日历订阅服务：%s", strerror(-r));
                 goto fail;
         }
-        /* READY=1 waits for the config, the state and the next firing only: the feeds are
-         * planned and built after it (in the worker thread), and answer 503 (Retry-After) until
-         * that build is in. */
-        httpd_set_feeds_pending(m->httpd);
         if ((r = note_served_address(m)) < 0)
                 goto fail;
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
@@ -732,8 +696,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* The sender first: it puts transfers in flight back to the queue. */
         sender_free(m->sender);
-        feedbuild_free(m->feed_build);
-        httpd_free(m->httpd);
+        httpd_free(m->httpd); /* before the feeds: it lets go of the renderings it waits for */
+        feedbuild_free(m->feeds);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->refresh);
         sd_event_source_disable_unref(m->clock_watch);
@@ -742,12 +706,11 @@ Manager *manager_free(Manager *m) {
                 close(m->clock_fd);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
-        feed_cache_free(m->feed_cache);
         ledger_free(m->ledger);
         store_close(m->store);
         config_free(m->config);
         sd_event_unref(m->event);
-        free(m->config_path), free(m->state_dir), free(m->feeds_dir);
+        free(m->config_path), free(m->state_dir);
         free(m->completions_sig), free(m->next_text), free(m->config_note), free(m->served);
         free(m);
         return NULL;
@@ -765,9 +728,6 @@ int manager_run(Manager *m) {
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : "无");
         (void)sd_notify(false, "READY=1");
         update_status(m);
-        /* The feeds only now (planning them takes a while at county scale): see manager_new. */
-        m->ready = true;
-        (void)rebuild_feeds(m, tz_day(clock_now()));
         r = sd_event_loop(m->event);
         return r < 0 ? 1 : 0;
 }

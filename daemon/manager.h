@@ -5,7 +5,8 @@
  * sender arms its own timers for retries and rate limits. SIGHUP reloads (the old config stays
  * on any error), SIGTERM/SIGINT stop cleanly, a wall-clock change re-plans, and a completion
  * recorded by `dutyctl done` (another process) is noticed through inotify on the state folder.
- * systemd hears READY=1 only once the config, the state and the feeds are ready. */
+ * systemd hears READY=1 once the config and the state are loaded and the next firing is planned:
+ * feeds are rendered on request (feedbuild.h), none in advance. */
 #pragma once
 
 typedef struct Manager Manager;

@@ -1,17 +1,24 @@
-/* test-feedbuild.c — the off-loop feed rebuild on a real sd_event loop: the callback comes on the
- * loop thread with a cache equal to the synchronous path's, the files written; a second build
- * from the first's cache keeps unchanged feeds (Last-Modified, files, tokens); cancel and free
- * while running. */
+/* test-feedbuild.c — feeds on request through the HTTP server on a real sd_event loop, a client
+ * (libcurl) in a thread: the first GET renders in the worker (the connection suspended), a
+ * conditional GET is answered 304 without rendering — the cache's body dropped, and on a fresh
+ * server that never rendered the feed — a recorded completion changes the ETag, a completion
+ * the server was not told of is found by the worker (the stale hook, then the new state), a new
+ * config syncs first; wrong tokens and unknown feeds are one 404. */
 #include "testutil.h"
 
-#include "clock.h"
-
+#include <curl/curl.h>
 #include <pthread.h>
-#include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <systemd/sd-event.h>
 
+#include "clock.h"
 #include "feedbuild.h"
 #include "feeds.h"
+#include "feedtoken.h"
+#include "feedversion.h"
+#include "httpd.h"
+#include "store.h"
+#include "tz.h"
 
 static const char yaml[] =
         "organization: {name: 测试镇}\n"
@@ -23,207 +30,292 @@ static const char yaml[] =
         "  - {id: li, name: 李四, posts: [mayor]}\n"
         "duties:\n"
         "  - {id: meeting, post: sec, title: 安委会会议, kind: meeting, rule: 每季度至少一次}\n"
-        "  - {id: check, post: mayor, title: 隐患排查, kind: inspection, rule: 每月25日前}\n"
-        "  - {id: weekly, post: mayor, title: 周巡查, kind: inspection, rule: 每周至少一次}\n";
+        "  - {id: check, post: mayor, title: 隐患排查, kind: inspection, rule: %s}\n";
 
-typedef struct Result {
-        int calls;
-        int error;
-        FeedCache *cache;
-        FeedsWriteStats stats;
-        pthread_t thread;
-        sd_event *event;
-} Result;
+typedef struct Fx {
+        char dir[40];
+        Store *s;
+        Config *c;
+        Ledger *l;
+        sd_event *e;
+        FeedBuild *b;
+        Httpd *h;
+        char base[128];
+        char token[FEEDTOKEN_LEN + 1];
+        int stale_calls;
+} Fx;
 
-static void on_done(void *userdata, FeedCache *c, FeedsWriteStats *st, int error) {
-        Result *r = userdata;
-        r->calls++;
-        r->error = error;
-        r->cache = c;
-        r->stats = *st;
-        r->thread = pthread_self();
-        (void)sd_event_exit(r->event, 0);
+static void reload_ledger(Fx *f) {
+        Ledger *l = NULL;
+        CompletionVersion v;
+        assert_int_equal(ledger_load(f->s, &l), 0);
+        assert_int_equal(feedversion_completions(f->s, &v), 0);
+        feedbuild_set_ledger(f->b, l, v);
+        ledger_free(f->l);
+        f->l = l;
 }
 
-static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
-        (void)s, (void)usec, (void)userdata;
-        fail_msg("feed build did not finish in time");
+static void on_stale(void *userdata) {
+        Fx *f = userdata;
+        f->stale_calls++;
+        reload_ledger(f);
+}
+
+static Config *load_rule(const char *rule) {
+        _cleanup_free_ char *y = strfmt(yaml, rule);
+        return load_ok(y);
+}
+
+static void start_server(Fx *f) {
+        Store *ws = NULL;
+        assert_int_equal(store_open(f->dir, &ws), 0);
+        FeedBuildHooks hooks = {on_stale, NULL, f};
+        assert_int_equal(feedbuild_new(f->e, f->s, ws, &hooks, &f->b), 0);
+        assert_int_equal(feedbuild_set_config(f->b, f->c), 0);
+        reload_ledger(f);
+        ServerConfig sc = {.listen = (char *)"127.0.0.1:0"};
+        assert_int_equal(httpd_new(f->e, &sc, f->b, &f->h), 0);
+        char addr[80];
+        assert_int_equal(httpd_listener_address(f->h, 0, addr, sizeof(addr)), 0);
+        snprintf(f->base, sizeof(f->base), "http://%s", addr);
+}
+
+static void stop_server(Fx *f) {
+        f->h = httpd_free(f->h);
+        f->b = feedbuild_free(f->b);
+}
+
+static int setup(void **state) {
+        Fx *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        snprintf(f->dir, sizeof(f->dir), "/tmp/dutyd-unit-fb-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        (void)tz_use(DEFAULT_TIMEZONE);
+        assert_int_equal(store_open(f->dir, &f->s), 0);
+        assert_int_equal(feedversion_init(f->s), 0);
+        assert_int_equal(feedtoken_init(f->s), 0);
+        assert_int_equal(feedtoken_get(f->s, "person-li", f->token), 0);
+        f->c = load_rule("每月25日前");
+        assert_int_equal(sd_event_new(&f->e), 0);
+        start_server(f);
+        *state = f;
         return 0;
 }
 
-/* An sd_event loop cannot run again once it exited: a fresh one for each build. */
-static void run_loop(sd_event *e) {
-        sd_event_source *t = NULL;
-        assert_int_equal(sd_event_add_time_relative(e, &t, clock_delay_id(), 30 * 1000000ULL, 0,
-                                                    on_timeout, NULL),
-                         0);
-        assert_true(sd_event_loop(e) >= 0);
-        sd_event_source_disable_unref(t);
-}
-
-static int met_weekly(void *userdata, const Config *c, const Occurrence *o, Day today,
-                      FeedStatus *ret) {
-        (void)userdata, (void)today;
-        *ret = (FeedStatus){0};
-        if (streq(c->duties[o->duty].id, "weekly") && o->due < today)
-                *ret = (FeedStatus){.done = 1, .required = 1, .met = true, .done_on = o->due};
+static int teardown(void **state) {
+        Fx *f = *state;
+        stop_server(f);
+        ledger_free(f->l);
+        config_free(f->c);
+        sd_event_unref(f->e);
+        store_close(f->s);
+        rm_tree(f->dir);
+        free(f);
         return 0;
 }
 
-static void start(sd_event *e, const Config *c, Day today, FeedStatusFn fn, const char *dir,
-                  FeedCache *prev, time_t now, Result *res, FeedBuild **b) {
-        OccurrenceList occ;
-        FeedStatus *st;
-        assert_int_equal(feeds_plan(c, today, fn, NULL, &occ, &st), 0);
-        assert_int_equal(feedbuild_start(e, c, today, &occ, st, dir, prev, now, on_done, res, b),
-                         0);
-        assert_null(occ.items);
-        assert_true(feedbuild_running(*b));
+/* ---- one HTTP request from a thread, the loop running meanwhile ---- */
+
+typedef struct Request {
+        const char *url;
+        const char *header; /* may be NULL */
+        bool head;
+        long code;
+        Buf body;
+        char etag[FEED_ETAG_LEN + 8], last_modified[40];
+        long content_length; /* -1: none */
+        int efd;
+} Request;
+
+static size_t on_body(char *p, size_t size, size_t n, void *userdata) {
+        buf_put(&((Request *)userdata)->body, p, size * n);
+        return size * n;
 }
 
-static void test_build(void **state) {
-        (void)state;
-        Config *c = load_ok(yaml);
-        Day today = day_from_ymd(2026, 3, 15);
-        char dir[] = "/tmp/dutyd-unit-fb-XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        sd_event *e = NULL;
-        assert_int_equal(sd_event_new(&e), 0);
-        Result res = {.event = e};
-        FeedBuild *b = NULL;
-        start(e, c, today, NULL, dir, NULL, 1000, &res, &b);
-        run_loop(e);
-        assert_int_equal(res.calls, 1);
-        assert_int_equal(res.error, 0);
-        assert_true(pthread_equal(res.thread, pthread_self()));
-        assert_false(feedbuild_running(b));
-        b = feedbuild_free(b);
-        assert_int_equal(res.stats.feeds, 5);
-        assert_int_equal(res.stats.written, 5);
-        FeedCache *first = res.cache;
-        assert_non_null(first);
-        assert_int_equal(first->n, 5);
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t n) {
+        size_t nl = strlen(name);
+        if (len <= nl || strncasecmp(line, name, nl) != 0)
+                return;
+        size_t v = len - nl;
+        while (v > 0 && (line[nl + v - 1] == '\r' || line[nl + v - 1] == '\n'))
+                v--;
+        snprintf(out, n, "%.*s", (int)v, line + nl);
+}
 
-        /* The same as the synchronous path, byte for byte, and as the files. */
-        FeedSet *s = NULL;
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        for (size_t i = 0; i < s->n_feeds; i++) {
-                char *body;
-                size_t len;
-                assert_int_equal(feedset_render(s, i, &body, &len), 0);
-                const FeedEntry *en = feed_cache_find(first, s->feeds[i].name);
-                assert_non_null(en);
-                assert_int_equal(en->last_modified, 1000);
-                assert_int_equal(en->size, len);
-                /* What the server would send: the file, current, with these bytes. */
-                int fd;
-                uint64_t size;
-                bool current;
-                assert_int_equal(feed_cache_open(first, en, &fd, &size, &current), 0);
-                assert_true(current);
-                assert_int_equal(size, len);
-                char *disk = malloc(len + 1);
-                assert_int_equal(read(fd, disk, len + 1), (ssize_t)len);
-                close(fd);
-                assert_memory_equal(disk, body, len);
-                free(disk);
-                free(body);
-        }
-        feedset_free(s);
-        /* Tokens set on the served cache travel to the next one. */
-        snprintf(first->entries[0].token, sizeof(first->entries[0].token), "%s",
-                 "abcdefghijklmnopqrstuvwxyz234567");
+static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
+        Request *q = userdata;
+        char cl[24] = "";
+        header_value(p, size * n, "ETag: ", q->etag, sizeof(q->etag));
+        header_value(p, size * n, "Last-Modified: ", q->last_modified, sizeof(q->last_modified));
+        header_value(p, size * n, "Content-Length: ", cl, sizeof(cl));
+        if (cl[0])
+                q->content_length = atol(cl);
+        return size * n;
+}
 
-        _cleanup_free_ char *sec_path = strfmt("%s/post-sec.ics", dir);
-        struct stat sec_before;
-        assert_int_equal(stat(sec_path, &sec_before), 0);
+static void *client(void *arg) {
+        Request *q = arg;
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = q->header ? curl_slist_append(NULL, q->header) : NULL;
+        curl_easy_setopt(c, CURLOPT_URL, q->url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_NOBODY, q->head ? 1L : 0L);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &q->code);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        uint64_t one = 1;
+        while (write(q->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+                ;
+        return NULL;
+}
 
-        /* Second build: the weekly duty's past occurrences met. */
-        sd_event_unref(e);
-        assert_int_equal(sd_event_new(&e), 0);
-        res = (Result){.event = e};
-        start(e, c, today, met_weekly, dir, first, 2000, &res, &b);
-        run_loop(e);
-        b = feedbuild_free(b);
-        assert_int_equal(res.error, 0);
-        assert_int_equal(res.stats.written, 3); /* org, post-mayor, person-li */
-        assert_int_equal(res.stats.unchanged, 2);
-        FeedCache *second = res.cache;
-        assert_int_equal(feed_cache_find(second, "post-sec")->last_modified, 1000);
-        assert_int_equal(feed_cache_find(second, "person-li")->last_modified, 2000);
-        assert_string_equal(feed_cache_find(second, "post-sec")->etag,
-                            feed_cache_find(first, "post-sec")->etag);
-        struct stat sec_after;
-        assert_int_equal(stat(sec_path, &sec_after), 0);
-        assert_int_equal(sec_after.st_ino, sec_before.st_ino); /* not rewritten */
-        /* The served cache's files of changed feeds were replaced under it: no longer current
-         * there (served without its validators), current in the new one. */
-        {
-                int fd;
-                uint64_t size;
-                bool current;
-                assert_int_equal(feed_cache_open(first, feed_cache_find(first, "person-li"), &fd,
-                                                 &size, &current),
-                                 0);
-                close(fd);
-                assert_false(current);
-                assert_int_equal(feed_cache_open(second, feed_cache_find(second, "person-li"), &fd,
-                                                 &size, &current),
-                                 0);
-                close(fd);
-                assert_true(current);
-                assert_int_equal(size, feed_cache_find(second, "person-li")->size);
-        }
-        assert_string_equal(feed_cache_find(second, first->entries[0].name)->token,
-                            "abcdefghijklmnopqrstuvwxyz234567");
-        feed_cache_free(first);
+static int on_client_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        (void)s, (void)fd, (void)revents;
+        *(bool *)userdata = true;
+        return 0;
+}
 
-        /* Cancelled: the callback still comes, with -ECANCELED (or 0 if it won the race). */
-        sd_event_unref(e);
-        assert_int_equal(sd_event_new(&e), 0);
-        res = (Result){.event = e};
-        start(e, c, today, NULL, dir, second, 3000, &res, &b);
-        feedbuild_cancel(b);
-        run_loop(e);
-        assert_int_equal(res.calls, 1);
-        assert_true(res.error == -ECANCELED || res.error == 0);
-        if (res.error < 0)
-                assert_null(res.cache);
-        feed_cache_free(res.cache);
-        b = feedbuild_free(b);
+static void http(Fx *f, const char *path, const char *header, Request *q) {
+        _cleanup_free_ char *url = strfmt("%s%s", f->base, path);
+        *q = (Request){.url = url, .header = header, .content_length = -1};
+        q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        assert_true(q->efd >= 0);
+        bool done = false;
+        sd_event_source *src = NULL;
+        assert_int_equal(sd_event_add_io(f->e, &src, q->efd, EPOLLIN, on_client_done, &done), 0);
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, client, q), 0);
+        for (int i = 0; !done && i < 2000; i++)
+                assert_true(sd_event_run(f->e, 10 * 1000) >= 0);
+        pthread_join(t, NULL);
+        assert_true(done);
+        sd_event_source_disable_unref(src);
+        close(q->efd);
+        q->url = NULL;
+}
 
-        /* Freed while running: no callback, no leak, no temporary file left. */
-        sd_event_unref(e);
-        assert_int_equal(sd_event_new(&e), 0);
-        res = (Result){.event = e};
-        start(e, c, today, NULL, dir, second, 4000, &res, &b);
-        b = feedbuild_free(b);
-        assert_int_equal(sd_event_run(e, 100 * 1000), 0);
-        assert_int_equal(res.calls, 0);
-        _cleanup_free_ char *ls = strfmt("test $(ls -A '%s' | grep -c tmp) = 0", dir);
-        assert_int_equal(system(ls), 0);
+static char *feed_path(Fx *f, const char *name) {
+        return strfmt("/feeds/%s/%s.ics", f->token, name);
+}
 
-        /* Without a folder: cache only. */
-        sd_event_unref(e);
-        assert_int_equal(sd_event_new(&e), 0);
-        res = (Result){.event = e};
-        start(e, c, today, NULL, NULL, NULL, 5000, &res, &b);
-        run_loop(e);
-        b = feedbuild_free(b);
-        assert_int_equal(res.error, 0);
-        assert_int_equal(res.stats.written, 0);
-        assert_int_equal(res.cache->n, 5);
-        feed_cache_free(res.cache);
+static void test_conditional_without_render(void **state) {
+        Fx *f = *state;
+        _cleanup_free_ char *p = feed_path(f, "person-li");
+        Request a, b, c, d;
+        http(f, p, NULL, &a);
+        assert_int_equal(a.code, 200);
+        assert_non_null(strstr(a.body.data, "BEGIN:VCALENDAR"));
+        assert_int_equal(a.content_length, (long)a.body.len);
+        assert_int_equal(strlen(a.etag), 66);
+        assert_int_equal(feedbuild_renders(f->b), 1);
+        _cleanup_free_ char *inm = strfmt("If-None-Match: %s", a.etag);
+        http(f, p, inm, &b);
+        assert_int_equal(b.code, 304);
+        assert_string_equal(b.etag, a.etag);
+        /* the body dropped from the cache: still 304, its size known, nothing rendered */
+        feedbuild_flush(f->b);
+        http(f, p, inm, &c);
+        assert_int_equal(c.code, 304);
+        assert_int_equal(c.content_length, (long)a.body.len);
+        _cleanup_free_ char *ims = strfmt("If-Modified-Since: %s", a.last_modified);
+        http(f, p, ims, &d);
+        assert_int_equal(d.code, 304);
+        assert_int_equal(feedbuild_renders(f->b), 1);
+        buf_done(&a.body), buf_done(&b.body), buf_done(&c.body), buf_done(&d.body);
 
-        feed_cache_free(second);
-        sd_event_unref(e);
-        rm_tree(dir);
-        config_free(c);
+        /* A server that never rendered it (a restart): the same ETag, 304 at once, and no
+         * length it does not know. */
+        stop_server(f);
+        start_server(f);
+        Request e;
+        http(f, p, inm, &e);
+        assert_int_equal(e.code, 304);
+        assert_int_equal(e.content_length, -1);
+        assert_int_equal(feedbuild_renders(f->b), 0);
+        buf_done(&e.body);
+}
+
+static void record(Fx *f, const char *id, Day date) {
+        Occurrence o;
+        assert_int_equal(schedule_find(f->c, id, &o), 0);
+        CompletionInput in = {.occ = &o, .date = date, .source = "test"};
+        assert_int_equal(completion_add(f->s, f->c, &in, NULL), 0);
+}
+
+static void test_changes(void **state) {
+        Fx *f = *state;
+        _cleanup_free_ char *p = feed_path(f, "person-li");
+        Request a, b, c, d;
+        http(f, p, NULL, &a);
+        assert_int_equal(a.code, 200);
+        _cleanup_free_ char *inm = strfmt("If-None-Match: %s", a.etag);
+        /* A completion recorded, the server told (as the daemon does when it notices): a new
+         * ETag, a new rendering. */
+        Day today = tz_day(clock_now());
+        Ymd y = day_to_ymd(today);
+        _cleanup_free_ char *id = strfmt("check:mayor:%04d-%02d:1", y.y, y.m);
+        record(f, id, today);
+        reload_ledger(f);
+        http(f, p, inm, &b);
+        assert_int_equal(b.code, 200);
+        assert_string_not_equal(b.etag, a.etag);
+        assert_non_null(strstr(b.body.data, "SUMMARY:✓ 镇长·隐患排查"));
+        /* A completion undone that the server was not told of: its validators are still those
+         * of the state it knows, but a rendering finds the state moved on (-ESTALE), the owner
+         * reloads, and what is served is the new state. */
+        int64_t gone;
+        assert_int_equal(completion_undo(f->s, 0, &gone), 0);
+        feedbuild_flush(f->b);
+        int before = f->stale_calls;
+        http(f, p, NULL, &c);
+        assert_int_equal(f->stale_calls, before + 1);
+        assert_int_equal(c.code, 200);
+        assert_string_not_equal(c.etag, b.etag);
+        assert_null(strstr(c.body.data, "SUMMARY:✓ 镇长·隐患排查"));
+        /* A new config: synced first, then served with its own validators. */
+        Config *old = f->c;
+        f->c = load_rule("每月20日前");
+        assert_int_equal(feedbuild_set_config(f->b, f->c), 0);
+        config_free(old);
+        http(f, p, NULL, &d);
+        assert_int_equal(d.code, 200);
+        assert_string_not_equal(d.etag, c.etag);
+        assert_non_null(strstr(d.body.data, "DTSTART;VALUE=DATE:"));
+        buf_done(&a.body), buf_done(&b.body), buf_done(&c.body), buf_done(&d.body);
+}
+
+static void test_not_found(void **state) {
+        Fx *f = *state;
+        Request a, b, c, d;
+        _cleanup_free_ char *wrong = strfmt("/feeds/%s/person-zhang.ics", f->token);
+        http(f, "/feeds/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/person-li.ics", NULL, &a);
+        http(f, wrong, NULL, &b); /* a token of another feed */
+        _cleanup_free_ char *gone = strfmt("/feeds/%s/person-x.ics", f->token);
+        http(f, gone, NULL, &c);
+        http(f, "/feeds/x", NULL, &d);
+        assert_int_equal(a.code, 404);
+        assert_int_equal(b.code, 404);
+        assert_int_equal(c.code, 404);
+        assert_int_equal(d.code, 404);
+        assert_string_equal(a.body.data, d.body.data);
+        assert_int_equal(feedbuild_renders(f->b), 0);
+        buf_done(&a.body), buf_done(&b.body), buf_done(&c.body), buf_done(&d.body);
 }
 
 int main(void) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_build),
+                cmocka_unit_test_setup_teardown(test_conditional_without_render, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        int r = cmocka_run_group_tests(tests, NULL, NULL);
+        curl_global_cleanup();
+        return r;
 }

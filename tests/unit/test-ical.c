@@ -53,22 +53,9 @@ static Config *load_with_report_title(const char *title) {
         return load_ok(yaml);
 }
 
-/* Unfolds RFC 5545 content lines. */
-static char *unfold(const char *s) {
-        Buf b = {0};
-        for (const char *p = s; *p; p++) {
-                if (p[0] == '\r' && p[1] == '\n' && p[2] == ' ') {
-                        p += 2;
-                        continue;
-                }
-                buf_put(&b, p, 1);
-        }
-        return buf_steal(&b);
-}
-
 /* The value of the first unfolded line starting with `prefix` (malloc'd), or NULL. */
 static char *line_value(const char *ics, const char *prefix) {
-        _cleanup_free_ char *u = unfold(ics);
+        _cleanup_free_ char *u = ics_unfold(ics);
         size_t pl = strlen(prefix);
         for (char *line = u; line && *line;) {
                 char *end = strstr(line, "\r\n");
@@ -88,7 +75,7 @@ static char *render_all(const Config *c, OccurrenceList *l, const char *calname)
         assert_true(l->n > 0);
         char *s = NULL;
         size_t n = 0;
-        assert_int_equal(ical_render_feed(c, calname, l->items, NULL, l->n, &s, &n), 0);
+        assert_int_equal(ical_render_feed(c, calname, l->items, NULL, NULL, l->n, &s, &n), 0);
         assert_int_equal(strlen(s), n);
         return s;
 }
@@ -114,7 +101,7 @@ static void test_folding(void **state) {
         }
         assert_true(folded > 10);
         /* the long title survives folding intact */
-        _cleanup_free_ char *u = unfold(s);
+        _cleanup_free_ char *u = ics_unfold(s);
         assert_non_null(strstr(u, LONG_TITLE));
         occurrence_list_done(&l);
         config_free(c);
@@ -126,7 +113,7 @@ static void test_escaping(void **state) {
         OccurrenceList l = {0};
         _cleanup_free_ char *s = render_all(c, &l, "名称,含;特殊\\字符\n第二行");
         /* SUMMARY / DESCRIPTION: libical's TEXT escaping */
-        _cleanup_free_ char *u = unfold(s);
+        _cleanup_free_ char *u = ics_unfold(s);
         assert_non_null(strstr(u, "SUMMARY:镇长·a\\,b\\;c\\\\d 检查"));
         assert_non_null(strstr(u, "第一行\\, 含逗号\\; 分号 \\\\ 反斜杠\\n第二行"));
         assert_non_null(strstr(u, "NAME:名称\\,含\\;特殊\\\\字符\\n第二行"));
@@ -198,10 +185,10 @@ static void test_deterministic(void **state) {
         OccurrenceList l3 = {0};
         _cleanup_free_ char *d = render_all(c2, &l3, "日历");
         assert_string_equal(a, d);
-        /* no wall-clock value anywhere: stamps are in 2024 (content-derived) */
+        /* no wall-clock value anywhere: the stamps are the versions given (none: 1970) */
         _cleanup_free_ char *stamp = line_value(a, "DTSTAMP:");
         assert_non_null(stamp);
-        assert_memory_equal(stamp, "2024", 4);
+        assert_string_equal(stamp, "19700101T000000Z");
         occurrence_list_done(&l1), occurrence_list_done(&l2), occurrence_list_done(&l3);
         config_free(c), config_free(c2);
 }
@@ -233,18 +220,22 @@ static void test_uid_stable(void **state) {
         assert_int_equal(ua[14], '8'); /* UUID version 8 */
         /* the whole VEVENT of the unrelated duty is byte-identical */
         _cleanup_free_ char *ea = NULL, *eb = NULL;
-        assert_int_equal(ical_render_event(a, oa, NULL, &ea, NULL), 0);
-        assert_int_equal(ical_render_event(b, ob, NULL, &eb, NULL), 0);
+        IcalVersion v = {3, 1780000000};
+        assert_int_equal(ical_render_event(a, oa, NULL, v, &ea, NULL), 0);
+        assert_int_equal(ical_render_event(b, ob, NULL, v, &eb, NULL), 0);
         assert_string_equal(ea, eb);
-        /* the edited duty's stamp changed */
-        const Occurrence *ra = find_duty(a, &la, "report"), *rb = find_duty(b, &lb, "report");
+        /* the edited duty's content hash changed (its revision rises), the others' did not */
+        ssize_t ra = config_find_duty(a, "report"), rb = config_find_duty(b, "report");
+        ssize_t ma = config_find_duty(a, "meeting"), mb = config_find_duty(b, "meeting");
+        assert_true(ical_hash_duty(a, (size_t)ra) != ical_hash_duty(b, (size_t)rb));
+        assert_true(ical_hash_duty(a, (size_t)ma) == ical_hash_duty(b, (size_t)mb));
+        const Occurrence *xa_o = find_duty(a, &la, "report"), *xb_o = find_duty(b, &lb, "report");
         _cleanup_free_ char *xa = NULL, *xb = NULL;
-        assert_int_equal(ical_render_event(a, ra, NULL, &xa, NULL), 0);
-        assert_int_equal(ical_render_event(b, rb, NULL, &xb, NULL), 0);
-        _cleanup_free_ char *sta = line_value(xa, "DTSTAMP:"), *stb = line_value(xb, "DTSTAMP:");
-        assert_string_not_equal(sta, stb);
+        assert_int_equal(ical_render_event(a, xa_o, NULL, v, &xa, NULL), 0);
+        assert_int_equal(ical_render_event(b, xb_o, NULL, v, &xb, NULL), 0);
         _cleanup_free_ char *uida = line_value(xa, "UID:"), *uidb = line_value(xb, "UID:");
         assert_string_equal(uida, uidb);
+        assert_string_not_equal(xa, xb);
         occurrence_list_done(&la), occurrence_list_done(&lb);
         config_free(a), config_free(b);
 }
@@ -279,7 +270,7 @@ static void test_libical_reparse(void **state) {
                 free(uids[j]);
         free(uids);
         /* calendar properties */
-        _cleanup_free_ char *u = unfold(s);
+        _cleanup_free_ char *u = ics_unfold(s);
         assert_non_null(strstr(u, "\r\nMETHOD:PUBLISH\r\n"));
         assert_non_null(strstr(u, "\r\nCALSCALE:GREGORIAN\r\n"));
         assert_non_null(strstr(u, "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n"));
@@ -307,31 +298,34 @@ static void test_status_and_alarms(void **state) {
                         o = &l.items[i];
         assert_non_null(o);
         _cleanup_free_ char *plain = NULL, *done = NULL, *late = NULL;
-        assert_int_equal(ical_render_event(c, o, NULL, &plain, NULL), 0);
+        assert_int_equal(ical_render_event(c, o, NULL, (IcalVersion){0, 1780000000}, &plain, NULL),
+                         0);
         assert_non_null(strstr(plain, "TRIGGER:-P6DT15H\r\n")); /* 7 days before, 09:00 */
         assert_non_null(strstr(plain, "TRIGGER:-PT15H\r\n"));   /* the day before, 09:00 */
         assert_non_null(strstr(plain, "TRIGGER:PT9H\r\n"));     /* the day itself, 09:00 */
         assert_non_null(strstr(plain, "DTSTART;VALUE=DATE:20260630\r\n"));
         assert_non_null(strstr(plain, "DTEND;VALUE=DATE:20260701\r\n"));
         assert_non_null(strstr(plain, "SEQUENCE:0\r\n"));
+        /* 1780000000 = 2026-05-28T20:26:40Z: DTSTAMP = LAST-MODIFIED = the version's stamp */
+        assert_non_null(strstr(plain, "DTSTAMP:20260528T202640Z\r\n"));
+        assert_non_null(strstr(plain, "LAST-MODIFIED:20260528T202640Z\r\n"));
         FeedStatus st = {
                 .done = 1, .required = 1, .met = true, .done_on = day_from_ymd(2026, 6, 20)};
-        assert_int_equal(ical_render_event(c, o, &st, &done, NULL), 0);
+        assert_int_equal(ical_render_event(c, o, &st, (IcalVersion){2, 1781000000}, &done, NULL),
+                         0);
         _cleanup_free_ char *sum = line_value(done, "SUMMARY:");
         assert_memory_equal(sum, "✓ 镇党委书记·", strlen("✓ 镇党委书记·"));
         assert_null(strstr(done, "BEGIN:VALARM"));
         assert_non_null(strstr(done, "SEQUENCE:2\r\n"));
-        assert_non_null(strstr(done, "DTSTAMP:20260620T"));
-        _cleanup_free_ char *ud = unfold(done);
+        _cleanup_free_ char *ud = ics_unfold(done);
         assert_non_null(strstr(ud, "完成：1/1（已于 2026-06-20 完成）"));
         FeedStatus ov = {.required = 1, .overdue = true};
-        assert_int_equal(ical_render_event(c, o, &ov, &late, NULL), 0);
+        assert_int_equal(ical_render_event(c, o, &ov, (IcalVersion){1, 0}, &late, NULL), 0);
         _cleanup_free_ char *sum2 = line_value(late, "SUMMARY:");
         assert_memory_equal(sum2, "【逾期】", strlen("【逾期】"));
         assert_non_null(strstr(late, "SEQUENCE:1\r\n"));
-        assert_non_null(strstr(late, "DTSTAMP:20260701T"));
         /* description: what, who, basis, period */
-        _cleanup_free_ char *u = unfold(plain);
+        _cleanup_free_ char *u = ics_unfold(plain);
         assert_non_null(strstr(u, "责任人：张三（镇党委书记）"));
         assert_non_null(
                 strstr(u, "依据：《测试镇安全生产责任制实施意见》（测发〔2026〕1号） 二、（一）1"));
@@ -341,347 +335,149 @@ static void test_status_and_alarms(void **state) {
         config_free(c);
 }
 
-static void test_feedset(void **state) {
-        (void)state;
-        Config *c = load_with_report_title("报告");
-        FeedSet *s = NULL;
-        assert_int_equal(feedset_new(c, day_from_ymd(2026, 3, 15), NULL, NULL, &s), 0);
-        assert_int_equal(s->n_feeds, 1 + 2 + 2);
-        assert_string_equal(s->feeds[0].name, "org");
-        assert_int_equal(feedset_find(s, "post-mayor"), 2);
-        assert_int_equal(feedset_find(s, "person-li"), 4);
-        assert_int_equal(feedset_find(s, "../org"), -ENOENT);
-        const Feed *org = &s->feeds[0], *mayor = &s->feeds[2], *li = &s->feeds[4];
-        assert_int_equal(org->n_occ, s->occ.n);
-        assert_int_equal(mayor->n_occ, li->n_occ);
-        assert_true(mayor->n_occ > 0);
-        char *a, *b;
-        size_t al, bl;
-        assert_int_equal(feedset_render(s, 4, &a, &al), 0);
-        assert_int_equal(feedset_render(s, 4, &b, &bl), 0);
-        assert_int_equal(al, bl);
-        assert_memory_equal(a, b, al);
-        _cleanup_free_ char *x = line_value(a, "X-WR-CALNAME:");
-        assert_string_equal(x, "测试镇，党委；安委\\\\办安全生产履职日历·李四");
-        free(a), free(b);
-        /* cache: same bytes keep their Last-Modified; ETag is quoted SHA-256 */
-        FeedCache *fc = NULL;
-        assert_int_equal(feed_cache_new(&fc), 0);
-        assert_int_equal(feed_cache_update(fc, s, 1000), 0);
-        const FeedEntry *e = feed_cache_find(fc, "person-li");
-        assert_non_null(e);
-        assert_int_equal(strlen(e->etag), 66);
-        assert_int_equal(e->last_modified, 1000);
-        assert_int_equal(feed_cache_update(fc, s, 2000), 0);
-        e = feed_cache_find(fc, "person-li");
-        assert_int_equal(e->last_modified, 1000);
-        assert_null(feed_cache_find(fc, "person-nobody"));
-        feed_cache_free(fc);
-        feedset_free(s);
-        config_free(c);
+/* The VEVENT of the 2026-Q2 meeting (due 2026-06-30), with one renderer or another. */
+static const Occurrence *q2_meeting(const Config *c, OccurrenceList *l) {
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 6, 1), day_from_ymd(2026, 7, 31),
+                                       PLAN_FILTER_ALL, l),
+                         0);
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i].due == day_from_ymd(2026, 6, 30) &&
+                    l->items[i].duty == (uint32_t)config_find_duty(c, "meeting"))
+                        return &l->items[i];
+        fail_msg("no Q2 meeting");
+        return NULL;
 }
 
-/* The renderer (parts libical serialised, reused) gives exactly the bytes of the whole-component
- * path, for every occurrence and status; equal keys mean equal bytes. */
-static void test_renderer_identical(void **state) {
+/* A DESCRIPTION made of pieces libical serialised one by one and joined at folds re-parses as
+ * the whole text; the VALARMs made of their lines are what libical writes for the component;
+ * a renderer's reused parts give the bytes a fresh renderer gives. */
+static void test_pieces_and_alarms(void **state) {
         (void)state;
-        Config *c = load_with_report_title("报告,含逗号;分号");
+        Config *c = load_with_report_title("报告");
         OccurrenceList l = {0};
-        assert_int_equal(schedule_plan(c, day_from_ymd(2025, 1, 1), day_from_ymd(2027, 12, 31),
-                                       PLAN_FILTER_ALL, &l),
-                         0);
-        assert_true(l.n > 20);
+        const Occurrence *o = q2_meeting(c, &l);
+        IcalVersion v = {5, 1780000000};
+        _cleanup_free_ char *one = NULL;
+        assert_int_equal(ical_render_event(c, o, NULL, v, &one, NULL), 0);
         IcalRenderer *rd = NULL;
+        IcalEvent ev = {0};
+        Buf b = {0};
         assert_int_equal(ical_renderer_new(c, &rd), 0);
-        const FeedStatus sts[] = {
-                {0},
-                {.done = 1, .required = 1, .met = true, .done_on = day_from_ymd(2026, 3, 1)},
-                {.done = 0, .required = 2, .overdue = true},
-                {.done = 2, .required = 2, .met = true},
-        };
-        size_t rendered = 0;
-        for (int pass = 0; pass < 2; pass++) /* the second pass takes the memoised parts */
-                for (size_t i = 0; i < l.n; i++)
-                        for (size_t k = 0; k < ELEMENTSOF(sts); k++) {
-                                char *ref;
-                                size_t ref_len;
-                                assert_int_equal(
-                                        ical_render_event(c, &l.items[i], &sts[k], &ref, &ref_len),
-                                        0);
-                                IcalEvent ev;
-                                assert_int_equal(
-                                        ical_event_prepare(c, &l.items[i], &sts[k], NULL, 0, &ev),
-                                        0);
-                                const char *fast;
-                                size_t fast_len;
-                                assert_int_equal(ical_renderer_event(rd, &ev, &fast, &fast_len), 0);
-                                assert_int_equal(fast_len, ref_len);
-                                assert_memory_equal(fast, ref, ref_len);
-                                IcalEvent ev2;
-                                assert_int_equal(ical_event_prepare(c, &l.items[i],
-                                                                    &sts[(k + 1) % 4], NULL, 0,
-                                                                    &ev2),
-                                                 0);
-                                assert_memory_not_equal(ev.key, ev2.key, 32);
-                                ical_event_done(&ev2);
-                                ical_event_done(&ev);
-                                free(ref);
-                                rendered++;
-                        }
-        assert_int_equal(rendered, 2 * 4 * l.n);
+        for (int k = 0; k < 3; k++) { /* the second and third from the memo */
+                b.len = 0;
+                assert_int_equal(ical_event_occurrence(c, o, NULL, NULL, 0, v, &ev), 0);
+                assert_int_equal(ical_renderer_event(rd, &ev, &b), 0);
+                assert_int_equal(b.len, strlen(one));
+                assert_memory_equal(b.data, one, b.len);
+        }
         ical_renderer_free(rd);
+        ical_event_done(&ev);
+        buf_done(&b);
+
+        _cleanup_free_ char *cal = strfmt("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n%s"
+                                          "END:VCALENDAR\r\n",
+                                          one);
+        icalcomponent *root = icalparser_parse_string(cal);
+        assert_non_null(root);
+        icalcomponent *e = icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT);
+        assert_non_null(e);
+        assert_int_equal(icalcomponent_count_errors(root), 0);
+        _cleanup_free_ char *want =
+                strfmt("事项：%s（会议）\n责任人：张三（镇党委书记）\n"
+                       "依据：《测试镇安全生产责任制实施意见》（测发〔2026〕1号） 二、（一）1\n"
+                       "周期：2026-Q2（2026-04-01 至 2026-06-30）\n截止：2026-06-30\n完成：0/1\n"
+                       "备注：第一行, 含逗号; 分号 \\ 反斜杠\n第二行",
+                       LONG_TITLE);
+        assert_string_equal(icalcomponent_get_description(e), want);
+        const char *summary = icalcomponent_get_summary(e);
+        assert_string_equal(summary, "镇党委书记·" LONG_TITLE);
+        const char *texts[] = {"7天后截止：", "明天截止：", "今天截止："};
+        const int triggers[] = {-(6 * 86400 + 15 * 3600), -15 * 3600, 9 * 3600};
+        size_t k = 0;
+        for (icalcomponent *a = icalcomponent_get_first_component(e, ICAL_VALARM_COMPONENT); a;
+             a = icalcomponent_get_next_component(e, ICAL_VALARM_COMPONENT), k++) {
+                assert_true(k < 3);
+                icalproperty *d = icalcomponent_get_first_property(a, ICAL_DESCRIPTION_PROPERTY);
+                _cleanup_free_ char *t = strfmt("%s%s", texts[k], summary);
+                assert_string_equal(icalproperty_get_description(d), t);
+                icalproperty *tr = icalcomponent_get_first_property(a, ICAL_TRIGGER_PROPERTY);
+                assert_int_equal(icaldurationtype_as_int(icalproperty_get_trigger(tr).duration),
+                                 triggers[k]);
+                assert_int_equal(icalproperty_get_action(
+                                         icalcomponent_get_first_property(a, ICAL_ACTION_PROPERTY)),
+                                 ICAL_ACTION_DISPLAY);
+        }
+        assert_int_equal(k, 3);
+        icalcomponent_free(root);
         occurrence_list_done(&l);
         config_free(c);
 }
 
-static int status_met_first(void *userdata, const Config *c, const Occurrence *o, Day today,
-                            FeedStatus *ret) {
-        (void)c, (void)today;
-        const Occurrence *first = userdata;
-        *ret = (FeedStatus){0};
-        if (o->duty == first->duty && o->due == first->due && o->checkpoint == first->checkpoint)
-                *ret = (FeedStatus){.done = 1, .required = 1, .met = true, .done_on = o->due};
-        return 0;
-}
-
-static ino_t inode_of(const char *dir, const char *name) {
-        _cleanup_free_ char *p = strfmt("%s/%s", dir, name);
-        struct stat st;
-        assert_int_equal(stat(p, &st), 0);
-        return st.st_ino;
-}
-
-/* The quoted hex SHA-256 of `data`, as an ETag. */
-static void etag_of(const char *data, size_t len, char out[static 67]) {
-        unsigned char h[32];
-        unsigned int hl = sizeof(h);
-        assert_int_equal(EVP_Digest(data, len, h, &hl, EVP_sha256(), NULL), 1);
-        out[0] = '"';
-        for (int i = 0; i < 32; i++)
-                snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
-        out[65] = '"';
-        out[66] = 0;
-}
-
-/* The bytes feed_cache_open() gives for `name` (malloc'd), with *current. */
-static char *served(const FeedCache *fc, const char *name, size_t *len, bool *current) {
-        const FeedEntry *e = feed_cache_find(fc, name);
-        assert_non_null(e);
-        int fd;
-        uint64_t size;
-        assert_int_equal(feed_cache_open(fc, e, &fd, &size, current), 0);
-        char *buf = malloc(size + 1);
-        assert_non_null(buf);
-        size_t got = 0;
-        for (ssize_t k; got < size && (k = read(fd, buf + got, size - got)) > 0;)
-                got += (size_t)k;
-        assert_int_equal(got, size);
-        close(fd);
-        *len = size;
-        return buf;
-}
-
-/* feeds_update: files and cache in one pass; a rebuild with one status changed re-renders that
- * event only, rewrites only the feeds holding it, keeps the other files (same inode) and the
- * other feeds' Last-Modified; the kept events are shared, not copied. */
-static void test_feeds_update(void **state) {
+static void test_summary_event(void **state) {
         (void)state;
         Config *c = load_with_report_title("报告");
-        Day today = day_from_ymd(2026, 3, 15);
-        char dir[] = "/tmp/dutyd-unit-feeds-XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        FeedSet *s = NULL;
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        FeedCache *fc = NULL;
-        assert_int_equal(feed_cache_new(&fc), 0);
-        FeedsWriteStats st;
-        assert_int_equal(feeds_update(s, fc, dir, 1000, &st), 0);
-        assert_int_equal(st.feeds, 5);
-        assert_int_equal(st.written, 5);
-        for (size_t i = 0; i < s->n_feeds; i++) { /* files = cache = feedset_render */
-                char *body;
-                size_t len;
-                assert_int_equal(feedset_render(s, i, &body, &len), 0);
-                const FeedEntry *e = feed_cache_find(fc, s->feeds[i].name);
-                assert_non_null(e);
-                assert_int_equal(e->size, len);
-                char etag[67];
-                etag_of(body, len, etag);
-                assert_string_equal(e->etag, etag);
-                size_t sl;
-                bool current;
-                char *sv = served(fc, s->feeds[i].name, &sl, &current);
-                assert_true(current);
-                assert_int_equal(sl, len);
-                assert_memory_equal(sv, body, len);
-                free(sv);
-                _cleanup_free_ char *path = strfmt("%s/%s.ics", dir, s->feeds[i].name);
-                FILE *f = fopen(path, "re");
-                assert_non_null(f);
-                char *disk = malloc(len + 1);
-                assert_int_equal(fread(disk, 1, len + 1, f), len);
-                fclose(f);
-                assert_memory_equal(disk, body, len);
-                free(disk), free(body);
-        }
-        const Occurrence first = s->occ.items[0];
-        const char *sec_post = s->feeds[first.post + 1].name;
-        EventBlob *kept = s->events[s->occ.n - 1];
-        feedset_free(s);
-        ino_t org_ino = inode_of(dir, "org.ics");
-        _cleanup_free_ char *other = NULL;
-        for (size_t p = 0; p < c->n_posts; p++)
-                if (p != first.post)
-                        other = strfmt("post-%s.ics", c->posts[p].id);
-        ino_t other_ino = inode_of(dir, other);
-        time_t other_lm = feed_cache_find(fc, "post-mayor")->last_modified;
-
-        /* Unchanged: nothing written, nothing read from disk is needed either. */
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        assert_int_equal(feeds_update(s, fc, dir, 2000, &st), 0);
-        assert_int_equal(st.written, 0);
-        assert_int_equal(st.unchanged, 5);
-        assert_ptr_equal(s->events[s->occ.n - 1], kept);
-        feedset_free(s);
-
-        /* One occurrence met. */
-        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
-        assert_int_equal(feeds_update(s, fc, dir, 3000, &st), 0);
-        assert_ptr_equal(s->events[s->occ.n - 1], kept);
-        assert_true(st.written >= 2 && st.written < 5);
-        assert_int_not_equal(inode_of(dir, "org.ics"), org_ino);
-        assert_int_equal(inode_of(dir, other), other_ino);
-        (void)sec_post;
-        assert_int_equal(feed_cache_find(fc, "org")->last_modified, 3000);
-        if (first.post != 1)
-                assert_int_equal(feed_cache_find(fc, "post-mayor")->last_modified, other_lm);
-        feedset_free(s);
-
-        /* A file changed behind our back is noticed (its identity changed): served without the
-         * validators of the cache (they describe other bytes), and repaired by the next build. */
-        _cleanup_free_ char *cmd = strfmt("cp '%s/org.ics' '%s/x' && echo junk >> '%s/x' && "
-                                          "mv '%s/x' '%s/org.ics'",
-                                          dir, dir, dir, dir, dir);
-        assert_int_equal(system(cmd), 0);
-        {
-                size_t sl;
-                bool current;
-                char *sv = served(fc, "org", &sl, &current);
-                assert_false(current);
-                assert_int_equal(sl, feed_cache_find(fc, "org")->size + 5);
-                free(sv);
-                /* A cache made without files has nothing to serve. */
-                FeedCache *bare = NULL;
-                assert_int_equal(feed_cache_new(&bare), 0);
-                assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-                assert_int_equal(feed_cache_update(bare, s, 1000), 0);
-                feedset_free(s);
-                int fd;
-                uint64_t size;
-                assert_int_equal(
-                        feed_cache_open(bare, feed_cache_find(bare, "org"), &fd, &size, &current),
-                        -ENOENT);
-                feed_cache_free(bare);
-        }
-        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
-        assert_int_equal(feeds_update(s, fc, dir, 4000, &st), 0);
-        assert_int_equal(st.written, 1);
-        feedset_free(s);
-        {
-                size_t sl;
-                bool current;
-                char *sv = served(fc, "org", &sl, &current);
-                assert_true(current);
-                char etag[67];
-                etag_of(sv, sl, etag);
-                assert_string_equal(feed_cache_find(fc, "org")->etag, etag);
-                free(sv);
-        }
-        /* dutyctl's path (no cache) compares with the files: nothing to do. */
-        assert_int_equal(feedset_new(c, today, status_met_first, (void *)&first, &s), 0);
-        assert_int_equal(feeds_write(s, dir, &st), 0);
-        assert_int_equal(st.written, 0);
-        feedset_free(s);
-        _cleanup_free_ char *ls = strfmt("test $(ls -A '%s' | grep -c tmp) = 0", dir);
-        assert_int_equal(system(ls), 0);
-        feed_cache_free(fc);
-        rm_tree(dir);
+        OccurrenceList l = {0};
+        const Occurrence *o = q2_meeting(c, &l);
+        Occurrence unmet[2] = {*o, *o};
+        unmet[1].post = (uint32_t)config_find_post(c, "mayor");
+        IcalGroup g = {o, 3, 1, 2, unmet, 2};
+        IcalEvent ev = {0};
+        IcalRenderer *rd = NULL;
+        Buf b = {0};
+        assert_int_equal(ical_event_summary(c, &g, (IcalVersion){4, 1780000000}, &ev), 0);
+        assert_int_equal(ical_renderer_new(c, &rd), 0);
+        assert_int_equal(ical_renderer_event(rd, &ev, &b), 0);
+        char uid[ICAL_UID_MAX];
+        ical_occurrence_uid(c, o, uid);
+        assert_string_not_equal(ev.uid, uid); /* a namespace of its own */
+        _cleanup_free_ char *u = ics_unfold(b.data);
+        assert_non_null(strstr(u, "SUMMARY:【逾期】" LONG_TITLE " 已完成 1/3 岗位\r\n"));
+        assert_non_null(strstr(
+                u, "\\n完成：1/3 个岗位，逾期未完成 2 个\\n未完成：镇党委书记、镇长\\n备注："));
+        assert_non_null(strstr(u, "SEQUENCE:4\r\n"));
+        assert_null(strstr(u, "BEGIN:VALARM"));
+        /* all met: ✓ */
+        IcalGroup all = {o, 3, 3, 0, NULL, 0};
+        assert_int_equal(ical_event_summary(c, &all, (IcalVersion){0}, &ev), 0);
+        assert_string_equal(ev.text.data + ev.at[0], "✓ " LONG_TITLE " 已完成 3/3 岗位");
+        ical_renderer_free(rd);
+        ical_event_done(&ev);
+        buf_done(&b);
+        occurrence_list_done(&l);
         config_free(c);
 }
 
-static bool exists(const char *dir, const char *name) {
-        _cleanup_free_ char *p = strfmt("%s/%s", dir, name);
-        return access(p, F_OK) == 0;
-}
-
-/* feeds.org false: no org feed; files of feeds gone from the set are removed (only regular files
- * named like a feed), whether written by the daemon's path or dutyctl's. */
-static void test_feeds_org_off_and_stale(void **state) {
+/* The content hashes behind the revisions change with what they cover, and with nothing else. */
+static void test_hashes(void **state) {
         (void)state;
-        Config *c = load_with_report_title("报告");
-        Day today = day_from_ymd(2026, 3, 15);
-        char dir[] = "/tmp/dutyd-unit-stale-XXXXXX";
-        assert_non_null(mkdtemp(dir));
-        FeedSet *s = NULL;
-        FeedsWriteStats st;
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        assert_int_equal(feeds_write(s, dir, &st), 0);
-        assert_int_equal(st.removed, 0);
-        feedset_free(s);
-        assert_true(exists(dir, "org.ics"));
-        /* Neighbours that must survive: other names, a symlink and a folder named like feeds. */
-        _cleanup_free_ char *cmd =
-                strfmt("cd '%s' && echo x > notes.txt && echo x > person-li.ics.bak && "
-                       "echo x > .org.ics && echo x > other.ics && echo x > post-.ics && "
-                       "ln -s notes.txt person-ghost.ics && "
-                       "mkdir post-dir.ics && echo x > person-old.ics && echo x > post-gone.ics",
-                       dir);
-        assert_int_equal(system(cmd), 0);
-        config_free(c);
-
-        /* Now without the org feed and without 李四 (person-li) */
+        Config *a = load_with_report_title("报告");
         char yaml[sizeof(base_yaml) + 256];
         snprintf(yaml, sizeof(yaml), base_yaml, "报告");
-        char *cut = strstr(yaml, "  - {id: li, name: 李四, posts: [mayor]}\n");
-        assert_non_null(cut);
-        memmove(cut, strchr(cut, '\n') + 1, strlen(strchr(cut, '\n') + 1) + 1);
-        _cleanup_free_ char *off = strfmt("feeds: {org: false}\n%s", yaml);
-        c = load_ok(off);
-        assert_false(c->feeds.org);
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        assert_int_equal(s->n_feeds, 2 + 1);
-        assert_int_equal(feedset_find(s, "org"), -ENOENT);
-        assert_string_equal(s->feeds[0].name, "post-sec");
-        assert_int_equal(feedset_find(s, "person-zhang"), 2);
-        size_t n_mayor = s->feeds[1].n_occ;
-        assert_true(n_mayor > 0);
-        FeedCache *fc = NULL;
-        assert_int_equal(feed_cache_new(&fc), 0);
-        assert_int_equal(feeds_update(s, fc, dir, 1000, &st), 0);
-        feedset_free(s);
-        assert_int_equal(st.feeds, 3);
-        assert_int_equal(st.removed, 4); /* org, person-li, person-old, post-gone */
-        assert_int_equal(fc->n, 3);
-        assert_null(feed_cache_find(fc, "org"));
-        assert_false(exists(dir, "org.ics"));
-        assert_false(exists(dir, "person-li.ics"));
-        assert_false(exists(dir, "person-old.ics"));
-        assert_false(exists(dir, "post-gone.ics"));
-        assert_true(exists(dir, "post-sec.ics") && exists(dir, "post-mayor.ics") &&
-                    exists(dir, "person-zhang.ics"));
-        const char *kept[] = {"notes.txt", "person-li.ics.bak", ".org.ics",    "other.ics",
-                              "post-.ics", "person-ghost.ics",  "post-dir.ics"};
-        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
-                assert_true(exists(dir, kept[i]));
-        /* Nothing left to remove the second time. */
-        assert_int_equal(feedset_new(c, today, NULL, NULL, &s), 0);
-        assert_int_equal(feeds_update(s, fc, dir, 2000, &st), 0);
-        assert_int_equal(st.removed, 0);
-        assert_int_equal(st.written, 0);
-        feedset_free(s);
-        feed_cache_free(fc);
-        rm_tree(dir);
-        config_free(c);
+        _cleanup_free_ char *renamed = strdup(yaml), *moved = strdup(yaml);
+        char *p = strstr(renamed, "name: 李四");
+        memcpy(p, "name: 李五", strlen("name: 李五"));
+        p = strstr(moved, "rule: 每月25日前");
+        memcpy(p, "rule: 每月20日前", strlen("rule: 每月20日前"));
+        Config *b = load_ok(renamed), *m = load_ok(moved);
+        size_t mayor = (size_t)config_find_post(a, "mayor"),
+               sec = (size_t)config_find_post(a, "sec");
+        size_t punct = (size_t)config_find_duty(a, "punct");
+        /* a holder renamed: that post's hash, not the other's */
+        assert_true(ical_hash_post(a, mayor) != ical_hash_post(b, mayor));
+        assert_true(ical_hash_post(a, sec) == ical_hash_post(b, sec));
+        /* a rule changed: that duty's hash and its assignments' */
+        assert_true(ical_hash_duty(a, punct) != ical_hash_duty(m, punct));
+        uint64_t pa = ical_hash_post(a, mayor);
+        assert_true(ical_hash_assignment(a, ical_hash_duty(a, punct), pa, -1) !=
+                    ical_hash_assignment(m, ical_hash_duty(m, punct), pa, -1));
+        assert_true(ical_hash_assignment(a, 7, pa, -1) != ical_hash_assignment(a, 7, pa, 0));
+        uint64_t ph[2] = {ical_hash_post(a, 0), ical_hash_post(a, 1)}, ph2[2] = {ph[0], ph[1] + 1};
+        assert_true(ical_hash_duty_row(a, punct, 1, ph) != ical_hash_duty_row(a, punct, 1, ph2));
+        assert_true(ical_hash_org(a) == ical_hash_org(b));
+        assert_true(ical_hash_calendar_year(a, 2026) == ical_hash_calendar_year(b, 2026));
+        assert_true(ical_hash_calendar_year(a, 2026) != ical_hash_calendar_year(a, 2025));
+        assert_true(ical_hash_calendar_year(a, 1990) != 0);
+        config_free(a), config_free(b), config_free(m);
 }
 
 static void test_feedtoken(void **state) {
@@ -710,6 +506,14 @@ static void test_feedtoken(void **state) {
         assert_string_not_equal(a, c2);
         assert_int_equal(feedtoken_get(st, "org", b), 0);
         assert_string_equal(b, c2);
+        /* the server's lookup: the same token, and none made up for an unknown feed */
+        FeedTokenReader *tr = NULL;
+        assert_int_equal(feedtoken_reader_new(st, &tr), 0);
+        assert_int_equal(feedtoken_find(tr, "org", a), 0);
+        assert_string_equal(a, c2);
+        assert_int_equal(feedtoken_find(tr, "post-none", a), -ENOENT);
+        assert_int_equal(feedtoken_find(tr, "post-none", a), -ENOENT);
+        feedtoken_reader_free(tr);
         store_close(st);
         rm_tree(dir);
 }
@@ -743,10 +547,9 @@ int main(void) {
                 cmocka_unit_test(test_uid_stable),
                 cmocka_unit_test(test_libical_reparse),
                 cmocka_unit_test(test_status_and_alarms),
-                cmocka_unit_test(test_feedset),
-                cmocka_unit_test(test_renderer_identical),
-                cmocka_unit_test(test_feeds_update),
-                cmocka_unit_test(test_feeds_org_off_and_stale),
+                cmocka_unit_test(test_pieces_and_alarms),
+                cmocka_unit_test(test_summary_event),
+                cmocka_unit_test(test_hashes),
                 cmocka_unit_test(test_feedtoken),
                 cmocka_unit_test(test_http_validators),
         };

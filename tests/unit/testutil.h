@@ -57,3 +57,16 @@ static inline Config *load_ok(const char *yaml) {
         assert_non_null(c);
         return c;
 }
+
+/* RFC 5545 content lines unfolded (each CRLF + SP removed), malloc'd. */
+static inline char *ics_unfold(const char *s) {
+        Buf b = {0};
+        for (const char *p = s; *p; p++) {
+                if (p[0] == '\r' && p[1] == '\n' && p[2] == ' ') {
+                        p += 2;
+                        continue;
+                }
+                buf_put(&b, p, 1);
+        }
+        return buf_steal(&b);
+}
