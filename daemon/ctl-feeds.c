@@ -338,7 +338,7 @@ static int serve_usage(void) {
 /* The feed worker on its own connection, with the config and the record. */
 static int server_start(Server *sv, sd_event *e) {
         Store *ws = NULL;
-        int r = store_open(ctl_state_dir(sv->config), &ws);
+        int r = store_open_another(sv->store, &ws);
         FeedBuildHooks hooks = {on_stale, on_sync_error, sv};
         if (r == 0)
                 r = feedbuild_new(e, sv->store, ws, &hooks, &sv->feeds);

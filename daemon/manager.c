@@ -128,10 +128,10 @@ static void on_feeds_error(void *userdata, int error) {
 /* The feed worker, on a state connection of its own; feeds are rendered when asked for. */
 static int start_feeds(Manager *m) {
         Store *ws = NULL;
-        int r = store_open(m->state_dir, &ws);
+        int r = store_open_another(m->store, &ws);
         if (r < 0)
-                return log_error("无法打开状态数据库 %s/state.db：%s", m->state_dir,
-                                 store_open_error() ? store_open_error() : strerror(-r)),
+                return log_error("无法再次打开状态数据库 %s：%s", store_path(m->store),
+                                 strerror(-r)),
                        r;
         FeedBuildHooks hooks = {on_feeds_stale, on_feeds_error, m};
         if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0 ||

@@ -59,6 +59,15 @@ static int open_failed(Store *s, const char *what) {
         return code == SQLITE_NOTADB ? -EBADMSG : code == SQLITE_CORRUPT ? -EBADMSG : -EIO;
 }
 
+/* The settings every connection has (journal_mode=WAL is the database's, kept in the file). */
+static int configure(Store *s) {
+        sqlite3_busy_timeout(s->db, 2000);
+        return store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
+                               store_exec(s, "PRAGMA foreign_keys=ON") < 0
+                       ? -EIO
+                       : 0;
+}
+
 int store_open(const char *dir, Store **ret) {
         open_error[0] = 0;
         Store *s = calloc(1, sizeof(*s));
@@ -97,13 +106,26 @@ int store_open(const char *dir, Store **ret) {
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
                 return open_failed(s, "无法打开");
-        sqlite3_busy_timeout(s->db, 2000);
-        if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
-            store_exec(s, "PRAGMA synchronous=FULL") < 0 ||
-            store_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
+        if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 || configure(s) < 0 ||
             store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") < 0)
                 return open_failed(s, "不是可用的 dutyd 状态数据库");
         *ret = s;
+        return 0;
+}
+
+int store_open_another(const Store *s, Store **ret) {
+        Store *n = calloc(1, sizeof(*n));
+        if (!n || !(n->path = strdup(s->path))) {
+                free(n);
+                return -ENOMEM;
+        }
+        if (sqlite3_open_v2(n->path, &n->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+                    SQLITE_OK ||
+            configure(n) < 0) {
+                store_close(n);
+                return -EIO;
+        }
+        *ret = n;
         return 0;
 }
 

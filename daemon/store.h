@@ -16,6 +16,12 @@ int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder);
  * empty file is refused (-ENODATA), a file that is not an SQLite database too (-EBADMSG);
  * store_open_error() then says why, with SQLite's own message and what to do. */
 int store_open(const char *dir, Store **ret);
+/* A second connection to the same state, for another thread. Nothing is created or re-moded:
+ * store_open() opens and closes descriptors of the files, and closing any descriptor of a file
+ * drops every POSIX lock the process holds on it, those of the connections already open
+ * included (SQLite's locks are per process): their readers would then miss the writes of other
+ * processes. */
+int store_open_another(const Store *s, Store **ret);
 Store *store_close(Store *s);
 const char *store_open_error(void); /* NULL when there is nothing to add to the errno */
 /* PRAGMA quick_check: 0, or -EBADMSG with SQLite's first finding in *ret_problem (malloc'd). */

@@ -68,7 +68,7 @@ static Config *load_rule(const char *rule) {
 
 static void start_server(Fx *f) {
         Store *ws = NULL;
-        assert_int_equal(store_open(f->dir, &ws), 0);
+        assert_int_equal(store_open_another(f->s, &ws), 0);
         FeedBuildHooks hooks = {on_stale, NULL, f};
         assert_int_equal(feedbuild_new(f->e, f->s, ws, &hooks, &f->b), 0);
         assert_int_equal(feedbuild_set_config(f->b, f->c), 0);
