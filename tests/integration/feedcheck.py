@@ -7,6 +7,10 @@
                                 alarms without DISPLAY/DESCRIPTION/duration TRIGGER,
                                 lines over 75 octets, bare LF, invalid UTF-8
   feedcheck.py events FILE      one line per VEVENT: UID|YYYY-MM-DD|SUMMARY (unfolded, decoded)
+  feedcheck.py versions FILE    one line per VEVENT: UID|YYYY-MM-DD|SEQUENCE|DTSTAMP (UTC,
+                                YYYYMMDDTHHMMSSZ)|LAST-MODIFIED equal to DTSTAMP (yes/no)
+  feedcheck.py caldesc FILE     the calendar's X-WR-CALDESC (empty when none), and the number of
+                                events, as "N|TEXT"
 """
 import datetime
 import sys
@@ -84,11 +88,28 @@ def events(path):
         print(f"{ev['UID']}|{ev.decoded('DTSTART').isoformat()}|{ev['SUMMARY']}")
 
 
+def versions(path):
+    cal = icalendar.Calendar.from_ical(open(path, "rb").read())
+    for ev in cal.walk("VEVENT"):
+        stamp = ev.decoded("DTSTAMP").strftime("%Y%m%dT%H%M%SZ")
+        same = "yes" if ev.decoded("LAST-MODIFIED") == ev.decoded("DTSTAMP") else "no"
+        print(f"{ev['UID']}|{ev.decoded('DTSTART').isoformat()}|{int(ev['SEQUENCE'])}|{stamp}|{same}")
+
+
+def caldesc(path):
+    cal = icalendar.Calendar.from_ical(open(path, "rb").read())
+    print(f"{len(cal.walk('VEVENT'))}|{cal.get('X-WR-CALDESC', '')}")
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "strict":
         strict(sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "events":
         events(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "versions":
+        versions(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "caldesc":
+        caldesc(sys.argv[2])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

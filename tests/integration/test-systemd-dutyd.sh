@@ -86,11 +86,11 @@ check "the message carries the occurrence" grep -q 'm:zz:2026-11:1' "$SINK_LOG"
 
 # A feed through the socket systemd passed, at the address dutyctl prints (no public_url set).
 ns_run dutyctl feeds list >"$T_TMP/feeds.out" 2>&1
-url=$(grep -o "http://127.0.0.1:$FEED_PORT/feeds/[a-z0-9]*/org.ics" "$T_TMP/feeds.out" | head -n1)
+url=$(grep -o "http://127.0.0.1:$FEED_PORT/feeds/[a-z2-7]*/post-zz.ics" "$T_TMP/feeds.out" | head -n1)
 check "dutyctl feeds list gives the socket's address" test -n "$url"
-code=$(ns_run curl -s -o /run/test/org.ics -w '%{http_code}' "$url")
+code=$(ns_run curl -s -o /run/test/post-zz.ics -w '%{http_code}' "$url")
 check_eq "feed served through the socket" 200 "$code"
-check "feed has the meeting" grep -q '安全生产工作会议' "$(ns_path /run/test/org.ics)"
+check "feed has the meeting" grep -q '安全生产工作会议' "$(ns_path /run/test/post-zz.ics)"
 check "socket owned by systemd (dutyd.socket active)" test "$(ns_run systemctl is-active dutyd.socket)" = active
 
 # --- 3. Every verb as root against the running service.
