@@ -71,6 +71,8 @@ struct FeedBuild {
         /* the worker's */
         Store *wstore;
         FeedVersionReader *reader;
+        IcalRenderer *renderer; /* kept across feeds of one config */
+        const Config *renderer_config;
         /* the loop's */
         FeedTokenReader *tokens;
         FeedBuildHooks hooks;
@@ -205,8 +207,17 @@ static void run_render(FeedBuild *b, Job *j, const FeedInputs *in, bool ready) {
         j->error = feedversion_reader_begin(b->reader, j->generation, j->completions);
         if (j->error < 0)
                 return;
+        if (b->renderer_config != in->config) {
+                b->renderer = ical_renderer_free(b->renderer);
+                b->renderer_config = NULL;
+                if ((j->error = ical_renderer_new(in->config, &b->renderer)) < 0) {
+                        feedversion_reader_end(b->reader);
+                        return;
+                }
+                b->renderer_config = in->config;
+        }
         Buf out = {0};
-        j->error = feeds_render(in, b->reader, f, j->today, &b->cancel, &out, NULL);
+        j->error = feeds_render(in, b->reader, b->renderer, f, j->today, &b->cancel, &out, NULL);
         feedversion_reader_end(b->reader);
         size_t len = out.len;
         char *data = buf_steal(&out);
@@ -455,6 +466,7 @@ FeedBuild *feedbuild_free(FeedBuild *b) {
         b->n_cache = 0;
         feed_index_free((FeedIndex *)b->in.index);
         feedversion_reader_free(b->reader);
+        ical_renderer_free(b->renderer);
         store_close(b->wstore);
         feedtoken_reader_free(b->tokens);
         sd_event_source_disable_unref(b->source);
@@ -487,6 +499,9 @@ int feedbuild_set_config(FeedBuild *b, const Config *c) {
         feed_index_free((FeedIndex *)b->in.index);
         b->in.index = NULL;
         b->in.config = c;
+        /* The renderer's memo holds the old config's texts (the worker is between jobs). */
+        b->renderer = ical_renderer_free(b->renderer);
+        b->renderer_config = NULL;
         b->ready = false;
         b->sync_error = 0;
         push_head(b, sync);

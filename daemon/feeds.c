@@ -564,7 +564,7 @@ static char *truncation_note(const Collector *k) {
                       k->cap, scope, k->partial ? "至少" : "共", k->total, k->n, a, b);
 }
 
-static int render_items(Collector *k, Versions *vs, Buf *out) {
+static int render_items(Collector *k, Versions *vs, IcalRenderer *rd, Buf *out) {
         const Config *c = k->c;
         _cleanup_free_ char *title = feeds_title(c, k->f);
         _cleanup_free_ char *note = truncation_note(k);
@@ -575,10 +575,11 @@ static int render_items(Collector *k, Versions *vs, Buf *out) {
                 return r;
         buf_put(out, head, head_len);
         free(head);
-        IcalRenderer *rd = NULL;
+        IcalRenderer *own = NULL;
         IcalEvent ev = {0};
         bool summary = k->f.kind == FEED_SUMMARY;
-        r = ical_renderer_new(c, &rd);
+        if (!rd && (r = ical_renderer_new(c, &own)) == 0)
+                rd = own;
         for (size_t i = 0; r == 0 && i < k->n; i++) {
                 if (i % CANCEL_EVERY == 0 && k->cancel && atomic_load(k->cancel)) {
                         r = -ECANCELED;
@@ -604,13 +605,13 @@ static int render_items(Collector *k, Versions *vs, Buf *out) {
                         r = ical_renderer_event(rd, &ev, out);
         }
         ical_event_done(&ev);
-        ical_renderer_free(rd);
+        ical_renderer_free(own);
         buf_puts(out, ICAL_CALENDAR_END);
         return r < 0 ? r : out->oom ? -ENOMEM : 0;
 }
 
-int feeds_render(const FeedInputs *in, FeedVersionReader *vr, FeedRef f, Day today,
-                 const atomic_int *cancel, Buf *out, FeedRenderStats *ret) {
+int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, FeedRef f,
+                 Day today, const atomic_int *cancel, Buf *out, FeedRenderStats *ret) {
         const Config *c = in->config;
         Collector k = {.in = in,
                        .c = c,
@@ -632,7 +633,7 @@ int feeds_render(const FeedInputs *in, FeedVersionReader *vr, FeedRef f, Day tod
                                .c = c,
                                .today = today,
                                .year0 = day_to_ymd(today).y - FEEDVERSION_YEARS};
-                r = render_items(&k, &vs, out);
+                r = render_items(&k, &vs, rd, out);
         }
         if (r == 0 && ret)
                 *ret = (FeedRenderStats){k.n, k.total};
@@ -797,14 +798,15 @@ static int remove_stale(int dir_fd, const FeedInputs *in, size_t *ret_removed) {
 static int write_all(const FeedInputs *in, FeedVersionReader *vr, Day today, Writer *w,
                      FeedsWriteStats *st) {
         Buf body = {0};
-        int r = 0;
+        IcalRenderer *rd = NULL;
+        int r = ical_renderer_new(in->config, &rd);
         for (size_t i = 0; r == 0 && i < feeds_count(in->config); i++) {
                 char name[FEED_NAME_MAX], fname[FEED_NAME_MAX + 8], tmp[FEED_NAME_MAX + 48];
                 FeedRef f = feeds_nth(in->config, i);
                 feeds_name(in->config, f, name);
                 snprintf(fname, sizeof(fname), "%s.ics", name);
                 body.len = 0;
-                if ((r = feeds_render(in, vr, f, today, NULL, &body, NULL)) < 0)
+                if ((r = feeds_render(in, vr, rd, f, today, NULL, &body, NULL)) < 0)
                         break;
                 st->feeds++;
                 st->bytes += body.len;
@@ -817,6 +819,7 @@ static int write_all(const FeedInputs *in, FeedVersionReader *vr, Day today, Wri
                         (void)unlinkat(w->dir_fd, tmp, 0);
                 st->written += r == 0;
         }
+        ical_renderer_free(rd);
         buf_done(&body);
         return r;
 }

@@ -83,10 +83,11 @@ typedef struct FeedRenderStats {
         size_t total;  /* in its window */
 } FeedRenderStats;
 
-/* Appends the whole iCalendar text of feed `f` to `out`. `cancel` (may be NULL) is polled:
- * -ECANCELED once it is set. `ret` may be NULL. */
-int feeds_render(const FeedInputs *in, FeedVersionReader *vr, FeedRef f, Day today,
-                 const atomic_int *cancel, Buf *out, FeedRenderStats *ret);
+/* Appends the whole iCalendar text of feed `f` to `out`. `rd` (for in->config; may be NULL: one
+ * for this feed) serialises the events: one kept for many feeds renders each distinct text once.
+ * `cancel` (may be NULL) is polled: -ECANCELED once it is set. `ret` may be NULL. */
+int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, FeedRef f,
+                 Day today, const atomic_int *cancel, Buf *out, FeedRenderStats *ret);
 
 typedef struct FeedsWriteStats {
         size_t feeds, written, unchanged;

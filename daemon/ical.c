@@ -474,6 +474,7 @@ typedef struct MemoSlot {
 typedef struct Memo {
         MemoSlot *slots;
         size_t n, cap; /* cap: power of two */
+        size_t bytes;  /* of keys and values */
 } Memo;
 
 static uint64_t memo_hash(const void *p, size_t n) {
@@ -508,8 +509,11 @@ static const MemoSlot *memo_get(const Memo *m, const void *key, size_t key_len) 
         return s->key ? s : NULL;
 }
 
-/* Takes `val` (malloc'd) in every case. */
+/* Takes `val` (malloc'd) in every case. A memo grown past ICAL_RENDERER_MEMO_MAX starts again
+ * empty: a renderer kept for many feeds stays bounded. */
 static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *val, size_t len) {
+        if (m->bytes + key_len + len > ICAL_RENDERER_MEMO_MAX)
+                memo_done(m);
         if ((m->n + 1) * 2 > m->cap) {
                 size_t cap = m->cap ? m->cap * 2 : 256;
                 MemoSlot *old = m->slots, *ns = calloc(cap, sizeof(*ns));
@@ -538,6 +542,7 @@ static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *
         memcpy(k, key, key_len);
         *s = (MemoSlot){.hash = h, .key = k, .key_len = key_len, .val = val, .len = len};
         m->n++;
+        m->bytes += key_len + len;
         return s;
 }
 

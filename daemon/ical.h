@@ -108,9 +108,11 @@ int ical_event_summary(const Config *c, const IcalGroup *g, IcalVersion v, IcalE
 void ical_event_done(IcalEvent *ev);
 
 /* Serialises prepared events: the constant properties, and each distinct SUMMARY, DESCRIPTION
- * piece, day and VALARM, are rendered by libical once per renderer and reused (the memo grows
- * with the distinct texts of the events it rendered: use one renderer per feed). Not
- * thread-safe: one per thread. */
+ * piece, day, stamp, VALARM text and trigger, are rendered by libical once per renderer and
+ * reused, across events and feeds (of one Config). The memo holds at most
+ * ICAL_RENDERER_MEMO_MAX bytes: past that it starts again empty. Not thread-safe: one per
+ * thread. */
+#define ICAL_RENDERER_MEMO_MAX (2u << 20) /* 2 MiB */
 typedef struct IcalRenderer IcalRenderer;
 int ical_renderer_new(const Config *c, IcalRenderer **ret);
 IcalRenderer *ical_renderer_free(IcalRenderer *r);

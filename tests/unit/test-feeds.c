@@ -86,7 +86,7 @@ static char *render(Fx *f, const char *name, Day today, FeedRenderStats *st) {
                                                   f->in.completions.version),
                          0);
         Buf b = {0};
-        assert_int_equal(feeds_render(&f->in, f->vr, ref, today, NULL, &b, st), 0);
+        assert_int_equal(feeds_render(&f->in, f->vr, NULL, ref, today, NULL, &b, st), 0);
         feedversion_reader_end(f->vr);
         return buf_steal(&b);
 }
@@ -519,7 +519,7 @@ static void test_cancel(void **state) {
         assert_int_equal(feedversion_reader_begin(f.vr, f.in.generation.generation,
                                                   f.in.completions.version),
                          0);
-        assert_int_equal(feeds_render(&f.in, f.vr, r, today, &cancel, &b, NULL), -ECANCELED);
+        assert_int_equal(feeds_render(&f.in, f.vr, NULL, r, today, &cancel, &b, NULL), -ECANCELED);
         feedversion_reader_end(f.vr);
         buf_done(&b);
         fx_close(&f);
