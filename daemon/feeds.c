@@ -182,6 +182,8 @@ void feeds_etag(const FeedInputs *in, const char *name, Day today, char out[stat
                 (int)today, in->generation.generation, in->completions.version, f->past_days,
                 f->future_days, f->refresh_minutes, f->max_events, f->overdue, f->summary, f->org,
                 in->config->timezone ? in->config->timezone : "");
+        if (n < 0 || (size_t)n >= sizeof(text)) /* a zone name past all reason: cut, still hashed */
+                n = (int)sizeof(text) - 1;
         unsigned char h[32];
         unsigned int hl = sizeof(h);
         if (EVP_Digest(text, (size_t)n, h, &hl, EVP_sha256(), NULL) != 1)

@@ -14,7 +14,8 @@
  *                 + R(assignment "DUTY:POST[.PERSON]")   (a summary event: R(duty))
  *                 + C   completion records of the assignment's (summary: the duty's) period,
  *                       plus those of them undone
- *                 + P   1 once the deadline has passed (the event turns 逾期)
+ *                 + P   1 once the deadline has passed (the day an event not done turns
+ *                       逾期; counted for every event, so that a later undo cannot lower it)
  *      stamp    = the latest of those rows' times, of those records' and undos' times, and, when
  *                 P, the start of the day after the deadline.
  *    R(x) is the revision of a persistent row, raised (with its time set to now, never earlier
