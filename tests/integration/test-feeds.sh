@@ -165,17 +165,17 @@ check "rotate of a feed that does not exist: refused" \
         bash -c "! '$DUTYCTL' -c '$T_TMP/c.yaml' feeds rotate summary >/dev/null 2>&1"
 
 # --- server ----------------------------------------------------------------------------------
-start_serve() { # LOG [extra env] → addr
-        env "${@:2}" "$DUTYCTL" -c "$T_TMP/a.yaml" serve --listen 127.0.0.1:0 2>"$1" &
+start_serve() { # CONFIG LOG [VAR=VALUE…] → $server, $addr
+        env "${@:3}" "$DUTYCTL" -c "$1" serve --listen 127.0.0.1:0 2>"$2" &
         server=$!
         addr=
-        for _ in $(seq 100); do
-                addr=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$1" | head -1)
+        for _ in $(seq 300); do
+                addr=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$2" | head -1)
                 [ -n "$addr" ] && break
                 sleep 0.1
         done
 }
-start_serve "$T_TMP/serve.log"
+start_serve "$T_TMP/a.yaml" "$T_TMP/serve.log"
 check "server listens on an ephemeral port" test -n "$addr"
 list=$("$DUTYCTL" -c "$T_TMP/a.yaml" feeds list 2>/dev/null)
 check "feeds list prints https and webcal addresses" grep -qE \
@@ -312,7 +312,7 @@ wait $server
 check_eq "server exits 0 on SIGTERM" 0 $?
 
 # The next day: another window, another ETag; yesterday's is not answered 304.
-start_serve "$T_TMP/serve2.log" DUTYD_CLOCK=2026-03-16
+start_serve "$T_TMP/a.yaml" "$T_TMP/serve2.log" DUTYD_CLOCK=2026-03-16
 curl -sS -D "$T_TMP/h2" -o /dev/null -H "If-None-Match: $etag_done" "$addr$li"
 check "the next day: 200 to yesterday's ETag" grep -q '^HTTP/1.1 200' "$T_TMP/h2"
 check "the next day: another ETag" bash -c \
@@ -335,14 +335,7 @@ check "large schedule: overdue holds at most 500 events" \
 check "large schedule: every feed under 1 MB" \
         test -z "$(find "$T_TMP/feeds-big" -name '*.ics' -size +1000k)"
 check "large schedule: every feed parses strictly" $CHECK strict "$T_TMP"/feeds-big/*.ics
-"$DUTYCTL" -c "$T_TMP/big.yaml" serve --listen 127.0.0.1:0 2>"$T_TMP/serve-big.log" &
-server=$!
-addr=
-for _ in $(seq 300); do
-        addr=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$T_TMP/serve-big.log" | head -1)
-        [ -n "$addr" ] && break
-        sleep 0.1
-done
+start_serve "$T_TMP/big.yaml" "$T_TMP/serve-big.log"
 big=$addr$("$DUTYCTL" -c "$T_TMP/big.yaml" feeds list 2>/dev/null | grep -oE '/feeds/[a-z2-7]{32}/summary\.ics' | head -1)
 pids=()
 for i in 1 2 3; do curl -s --max-time 5 -o "$T_TMP/big$i" "$big" & pids+=($!); done
