@@ -162,7 +162,7 @@ typedef struct Route {
 } Route;
 
 typedef struct FeedsConfig {
-        char *dir;           /* default: STATE/feeds */
+        char *dir;           /* `dutyctl feeds write`; default: STATE/feeds */
         char *public_url;    /* e.g. https://duty.example.gov.cn */
         int past_days;       /* default 31 */
         int future_days;     /* default 366 */
