@@ -14,9 +14,18 @@
 
 #include "util.h"
 
+/* Statements kept prepared for the store's life (store_stmt()): the outbox runs a handful of
+ * statements per message, and preparing one costs more than running it. */
+#define STMT_CACHE 32
+
 struct Store {
         sqlite3 *db;
         char *path;
+        struct {
+                const char *sql; /* a string literal: its address is the key */
+                sqlite3_stmt *st;
+        } stmts[STMT_CACHE];
+        size_t n_stmts;
 };
 
 /* The database and its -wal/-shm files are shared by the daemon and the administrators of its
@@ -153,6 +162,8 @@ int store_quick_check(Store *s, char **ret_problem) {
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < s->n_stmts; i++)
+                sqlite3_finalize(s->stmts[i].st);
         sqlite3_close(s->db);
         free(s->path);
         free(s);
@@ -171,6 +182,29 @@ const char *store_errmsg(Store *s) {
 
 int store_exec(Store *s, const char *sql) {
         return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+sqlite3_stmt *store_stmt(Store *s, const char *sql) {
+        for (size_t i = 0; i < s->n_stmts; i++)
+                if (s->stmts[i].sql == sql)
+                        return s->stmts[i].st;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+                return NULL;
+        if (s->n_stmts == STMT_CACHE) /* more distinct statements than expected: not kept */
+                return st;
+        s->stmts[s->n_stmts].sql = sql;
+        s->stmts[s->n_stmts++].st = st;
+        return st;
+}
+
+void store_stmt_done(Store *s, sqlite3_stmt *st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        for (size_t i = 0; i < s->n_stmts; i++)
+                if (s->stmts[i].st == st)
+                        return;
+        sqlite3_finalize(st);
 }
 
 int store_begin(Store *s) {

@@ -30,6 +30,11 @@ sqlite3 *store_db(Store *s);
 const char *store_path(const Store *s);
 /* Runs `sql` (no results) — for DDL and simple statements. Returns 0 or -EIO. */
 int store_exec(Store *s, const char *sql);
+/* A prepared statement kept for the store's life, for statements run once per message. `sql`
+ * must be a string literal: its address is the key. Give it back with store_stmt_done() (reset,
+ * bindings cleared: an unfinished SELECT would otherwise hold its read snapshot). NULL on error. */
+sqlite3_stmt *store_stmt(Store *s, const char *sql);
+void store_stmt_done(Store *s, sqlite3_stmt *st);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin(Store *s);
 int store_commit(Store *s);
