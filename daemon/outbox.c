@@ -48,10 +48,15 @@ int outbox_init(Store *s) {
                           "  sent INTEGER NOT NULL DEFAULT 0,"
                           "  last_error TEXT);"
                           /* In the order outbox_due() reads, so that taking the first few due
-                    * rows walks the index instead of sorting every due row. */
+                           * rows walks the index instead of sorting every due row. Ties go by
+                           * rowid (the index's implicit last column), i.e. in the order queued:
+                           * a batch then claims rows that sit side by side in the table and
+                           * its commit writes a few pages, where the id (a hash) scattered
+                           * them over one page each. */
                           "DROP INDEX IF EXISTS outbox_due;"
-                          "CREATE INDEX IF NOT EXISTS outbox_due_order"
-                          "  ON outbox(state, channel, next_attempt, created, id);"
+                          "DROP INDEX IF EXISTS outbox_due_order;"
+                          "CREATE INDEX IF NOT EXISTS outbox_due_seq"
+                          "  ON outbox(state, channel, next_attempt, created);"
                           "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
                           "CREATE TABLE IF NOT EXISTS outbox_items ("
                           "  occurrence TEXT NOT NULL,"
@@ -102,8 +107,11 @@ int64_t outbox_backoff(int attempts, double rnd) {
 
 /* ---- statements -------------------------------------------------------------------------- */
 
+/* Statements come from the store's cache (store_stmt(): `sql` is always a literal here) and go
+ * back with store_stmt_done(). */
 static int prep(Store *s, const char *sql, sqlite3_stmt **ret) {
-        return sqlite3_prepare_v2(store_db(s), sql, -1, ret, NULL) == SQLITE_OK ? 0 : -EIO;
+        *ret = store_stmt(s, sql);
+        return *ret ? 0 : -EIO;
 }
 
 /* Runs a statement with text/int binds given as a format: 't' text, 'i' int64. Returns the
@@ -117,13 +125,13 @@ static int run(Store *s, const char *sql, const char *fmt, ...) {
         for (int i = 0; fmt[i]; i++) {
                 if (fmt[i] == 't')
                         sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
-                                          SQLITE_TRANSIENT);
+                                          SQLITE_STATIC); /* unbound before we return */
                 else
                         sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
         }
         va_end(ap);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_DONE)
                 return -EIO;
         return sqlite3_changes(store_db(s));
@@ -256,7 +264,7 @@ static int already_queued(Store *s, const char *occ, const char *step, const cha
         sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, recipient, -1, SQLITE_STATIC);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
                 return -EIO;
         *ret = r == SQLITE_ROW;
@@ -501,7 +509,7 @@ void outbox_rows_free(OutboxRow *rows, size_t n) {
         free(rows);
 }
 
-static int read_rows(sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
+static int read_rows(Store *s, sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
         OutboxRow *rows = NULL;
         size_t n = 0, cap = 0;
         int r;
@@ -521,7 +529,7 @@ static int read_rows(sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
                 }
                 n++;
         }
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_DONE) {
                 outbox_rows_free(rows, n);
                 return -EIO;
@@ -534,7 +542,7 @@ static int read_rows(sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
         *ret_n = n;
         return 0;
 fail:
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         outbox_rows_free(rows, n);
         return r;
 }
@@ -544,13 +552,13 @@ int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxR
         sqlite3_stmt *st;
         if (prep(s,
                  "SELECT " ROW_COLUMNS " FROM outbox WHERE state='queued' AND channel=? AND "
-                 "next_attempt<=? ORDER BY next_attempt, created, id LIMIT ?",
+                 "next_attempt<=? ORDER BY next_attempt, created, rowid LIMIT ?",
                  &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, (int64_t)limit);
-        return read_rows(st, ret, ret_n);
+        return read_rows(s, st, ret, ret_n);
 }
 
 int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
@@ -561,7 +569,7 @@ int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
                              : "SELECT " ROW_COLUMNS " FROM outbox ORDER BY created DESC, id",
                  &st) < 0)
                 return -EIO;
-        return read_rows(st, ret, ret_n);
+        return read_rows(s, st, ret, ret_n);
 }
 
 int outbox_get(Store *s, const char *id, OutboxRow *ret) {
@@ -574,7 +582,7 @@ int outbox_get(Store *s, const char *id, OutboxRow *ret) {
                 r = row_read(st, ret);
         else
                 r = r == SQLITE_DONE ? -ENOENT : -EIO;
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         return r;
 }
 
@@ -596,7 +604,7 @@ int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n) {
                         goto oom;
                 n++;
         }
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_DONE) {
                 for (size_t i = 0; i < n; i++)
                         free(v[i]);
@@ -607,7 +615,7 @@ int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n) {
         *ret_n = n;
         return 0;
 oom:
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         for (size_t i = 0; i < n; i++)
                 free(v[i]);
         free(v);
@@ -626,7 +634,7 @@ int outbox_next_due(Store *s, int64_t after, int64_t *ret) {
                 r = 0;
         } else
                 r = r == SQLITE_ROW ? -ENOENT : -EIO;
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         return r;
 }
 
@@ -645,7 +653,7 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret) {
                 r = 0;
         } else
                 r = -EIO;
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         return r;
 }
 
@@ -656,7 +664,7 @@ int outbox_failed_count(Store *s, size_t *ret) {
         int r = sqlite3_step(st) == SQLITE_ROW ? 0 : -EIO;
         if (r == 0)
                 *ret = (size_t)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         return r;
 }
 
@@ -670,7 +678,7 @@ int outbox_channel_due(Store *s, const char *channel, int64_t now, bool *ret) {
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
                 return -EIO;
         *ret = r == SQLITE_ROW;
@@ -688,7 +696,7 @@ int outbox_any_pending(Store *s, const char *id, bool *ret) {
         if (id)
                 sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_stmt_done(s, st);
         if (r != SQLITE_ROW && r != SQLITE_DONE)
                 return -EIO;
         *ret = r == SQLITE_ROW;
