@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +77,9 @@ int sign_feishu(const char *secret, int64_t ts_s, char **ret) {
         return sign_base64(mac, sizeof mac, ret);
 }
 
-int sign_webhook(const char *secret, const void *body, size_t n, char **ret) {
+/* "sha256=<hex>" */
+static int webhook_header(const unsigned char mac[32], char **ret) {
         static const char hex[] = "0123456789abcdef";
-        unsigned char mac[32];
-        if (!secret)
-                return -EINVAL;
-        int r = sign_hmac_sha256(secret, strlen(secret), body, n, mac);
-        if (r < 0)
-                return r;
         char *s = malloc(7 + 64 + 1);
         if (!s)
                 return -ENOMEM;
@@ -94,4 +91,57 @@ int sign_webhook(const char *secret, const void *body, size_t n, char **ret) {
         s[71] = 0;
         *ret = s;
         return 0;
+}
+
+int sign_webhook(const char *secret, const void *body, size_t n, char **ret) {
+        unsigned char mac[32];
+        if (!secret)
+                return -EINVAL;
+        int r = sign_hmac_sha256(secret, strlen(secret), body, n, mac);
+        return r < 0 ? r : webhook_header(mac, ret);
+}
+
+struct SignKey {
+        EVP_MAC_CTX *ctx; /* keyed; each use starts it afresh with the same key */
+};
+
+int sign_key_new(const char *secret, SignKey **ret) {
+        OSSL_PARAM params[] = {
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                OSSL_PARAM_construct_end()};
+        if (!secret)
+                return -EINVAL;
+        SignKey *k = calloc(1, sizeof *k);
+        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (k && mac)
+                k->ctx = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac); /* the context holds its own reference */
+        if (!k || !k->ctx) {
+                sign_key_free(k);
+                return -ENOMEM;
+        }
+        if (!EVP_MAC_init(k->ctx, (const unsigned char *)secret, strlen(secret), params)) {
+                sign_key_free(k);
+                return -EIO;
+        }
+        *ret = k;
+        return 0;
+}
+
+SignKey *sign_key_free(SignKey *k) {
+        if (k) {
+                EVP_MAC_CTX_free(k->ctx);
+                free(k);
+        }
+        return NULL;
+}
+
+int sign_webhook_key(SignKey *k, const void *body, size_t n, char **ret) {
+        unsigned char mac[32];
+        size_t len = 0;
+        /* A NULL key restarts the context with the key it has (OpenSSL's HMAC). */
+        if (!EVP_MAC_init(k->ctx, NULL, 0, NULL) || !EVP_MAC_update(k->ctx, body, n) ||
+            !EVP_MAC_final(k->ctx, mac, &len, sizeof mac) || len != sizeof mac)
+                return -EIO;
+        return webhook_header(mac, ret);
 }

@@ -24,3 +24,11 @@ int sign_dingtalk(const char *secret, int64_t ts_ms, char **ret);
 int sign_feishu(const char *secret, int64_t ts_s, char **ret);
 /* Returns "sha256=<hex>" (the header's value). */
 int sign_webhook(const char *secret, const void *body, size_t n, char **ret);
+
+/* A secret keyed once, for signing many webhook bodies: OpenSSL's algorithm lookup and the
+ * HMAC key setup cost several times what hashing a small body does. Not for several threads. */
+typedef struct SignKey SignKey;
+int sign_key_new(const char *secret, SignKey **ret);
+SignKey *sign_key_free(SignKey *k);
+/* sign_webhook() with the key's secret. */
+int sign_webhook_key(SignKey *k, const void *body, size_t n, char **ret);

@@ -37,6 +37,32 @@ static void test_webhook(void **state) {
         free(s);
 }
 
+/* A key made once signs message after message as sign_webhook() does. */
+static void test_webhook_key(void **state) {
+        (void)state;
+        const char *bodies[] = {"{\"text\":\"提醒\"}", "", "{\"a\":1}"};
+        SignKey *k = NULL;
+        assert_int_equal(sign_key_new(NULL, &k), -EINVAL);
+        assert_int_equal(sign_key_new("whsec", &k), 0);
+        for (int round = 0; round < 2; round++)
+                for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+                        char *a = NULL, *b = NULL;
+                        assert_int_equal(sign_webhook("whsec", bodies[i], strlen(bodies[i]), &a),
+                                         0);
+                        assert_int_equal(sign_webhook_key(k, bodies[i], strlen(bodies[i]), &b), 0);
+                        assert_string_equal(a, b);
+                        free(a);
+                        free(b);
+                }
+        char *s = NULL;
+        assert_int_equal(sign_webhook_key(k, bodies[0], strlen(bodies[0]), &s), 0);
+        assert_string_equal(
+                s, "sha256=d066803c7441d7e279a22f292a8cf43de7cb54cee0b7048ecde127f9d2743a33");
+        free(s);
+        assert_null(sign_key_free(k));
+        assert_null(sign_key_free(NULL));
+}
+
 static void test_hmac_rfc4231(void **state) {
         (void)state;
         unsigned char mac[32];
@@ -66,9 +92,9 @@ static void test_base64_urlencode(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_dingtalk_vector),  cmocka_unit_test(test_feishu_vector),
-                cmocka_unit_test(test_webhook),          cmocka_unit_test(test_hmac_rfc4231),
-                cmocka_unit_test(test_base64_urlencode),
+                cmocka_unit_test(test_dingtalk_vector), cmocka_unit_test(test_feishu_vector),
+                cmocka_unit_test(test_webhook),         cmocka_unit_test(test_webhook_key),
+                cmocka_unit_test(test_hmac_rfc4231),    cmocka_unit_test(test_base64_urlencode),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
