@@ -103,6 +103,40 @@ static json_t *mobiles_of(const json_t *content) {
         return json_is_array(m) ? json_deep_copy(m) : json_array();
 }
 
+char *payload_webhook_body(const char *delivery_id, const char *channel_id, const char *kind,
+                           json_t *items, const char *text) {
+        items = json_is_array(items) ? json_incref(items) : json_array();
+        json_t *body = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
+                                 delivery_id, "channel", channel_id, "kind", kind ? kind : "other",
+                                 "items", items, "text", text ? text : "");
+        char *dump = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        return dump;
+}
+
+/* `body` taken over: freed with the request, also on failure. */
+static int webhook_request(const Channel *ch, SignKey *key, char *body, PayloadRequest *ret) {
+        PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8",
+                              .body = body};
+        if (!body)
+                return -ENOMEM;
+        int r = ch->type == CHANNEL_WEBHOOK ? build_url(ch, 0, &req.url) : -EINVAL;
+        if (r >= 0 && key)
+                r = sign_webhook_key(key, req.body, strlen(req.body), &req.signature);
+        else if (r >= 0 && sec(&ch->secret))
+                r = sign_webhook(ch->secret.value, req.body, strlen(req.body), &req.signature);
+        if (r < 0) {
+                payload_request_done(&req);
+                return r;
+        }
+        *ret = req;
+        return 0;
+}
+
+int payload_build_webhook(const Channel *ch, SignKey *key, const char *body, PayloadRequest *ret) {
+        return webhook_request(ch, key, strdup(body), ret);
+}
+
 int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
                   PayloadRequest *ret) {
         PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8"};
@@ -112,6 +146,12 @@ int payload_build(const Channel *ch, const char *delivery_id, const json_t *cont
 
         if (!text)
                 return -EINVAL;
+        if (ch->type == CHANNEL_WEBHOOK) {
+                char *b = payload_webhook_body(delivery_id, ch->id,
+                                               json_string_value(json_object_get(content, "kind")),
+                                               json_object_get(content, "items"), text);
+                return webhook_request(ch, NULL, b, ret);
+        }
         r = build_url(ch, now_ms, &req.url);
         if (r < 0)
                 return r;
@@ -139,15 +179,6 @@ int payload_build(const Channel *ch, const char *delivery_id, const json_t *cont
                         }
                 }
                 break;
-        case CHANNEL_WEBHOOK: {
-                json_t *items = json_object_get(content, "items");
-                const char *kind = json_string_value(json_object_get(content, "kind"));
-                items = json_is_array(items) ? json_incref(items) : json_array();
-                body = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
-                                 delivery_id, "channel", ch->id, "kind", kind ? kind : "other",
-                                 "items", items, "text", text);
-                break;
-        }
         default: r = -EINVAL;
         }
         if (!body)
@@ -156,11 +187,6 @@ int payload_build(const Channel *ch, const char *delivery_id, const json_t *cont
         json_decref(body);
         if (!req.body)
                 goto fail;
-        if (ch->type == CHANNEL_WEBHOOK && sec(&ch->secret)) {
-                r = sign_webhook(ch->secret.value, req.body, strlen(req.body), &req.signature);
-                if (r < 0)
-                        goto fail;
-        }
         *ret = req;
         return 0;
 fail:

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "sign.h"
 
 typedef enum DeliveryResult {
         DELIVERY_OK,
@@ -46,6 +47,14 @@ void payload_request_done(PayloadRequest *r);
 /* Builds the request for an HTTP channel (not SMTP) from the stored content. */
 int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
                   PayloadRequest *ret);
+/* The webhook body above (malloc'd, NULL when out of memory). It depends on nothing that may
+ * change before the message is sent (the signature is made at send time), so the outbox builds
+ * it once, when the message is queued. `items`: the content's array. */
+char *payload_webhook_body(const char *delivery_id, const char *channel_id, const char *kind,
+                           json_t *items, const char *text);
+/* The request of a webhook message from its body, signed with the channel's secret: `key` is
+ * that secret keyed once (sign_key_new()), or NULL to sign with ch->secret from scratch. */
+int payload_build_webhook(const Channel *ch, SignKey *key, const char *body, PayloadRequest *ret);
 
 /* Classifies an answer. http_status 0 = transport failure (no answer). Writes a short Chinese
  * description (code and vendor message, secrets removed) to err. */

@@ -125,6 +125,37 @@ static void test_webhook(void **state) {
         json_decref(c);
 }
 
+/* A body built when queued goes out byte for byte as the one built from the content at send
+ * time did, signed alike, with a keyed signer or without. */
+static void test_webhook_prebuilt(void **state) {
+        (void)state;
+        json_t *c = content();
+        Channel ch = chan(CHANNEL_WEBHOOK, "http://127.0.0.1:9/hook", NULL, "whsec");
+        const char *id = "0123456789abcdef0123456789abcdef";
+        PayloadRequest want, got, keyed;
+        SignKey *key = NULL;
+        char *body = payload_webhook_body(id, ch.id, "upcoming", json_object_get(c, "items"),
+                                          json_string_value(json_object_get(c, "text")));
+        assert_non_null(body);
+        assert_int_equal(payload_build(&ch, id, c, 1, &want), 0);
+        assert_int_equal(payload_build_webhook(&ch, NULL, body, &got), 0);
+        assert_int_equal(sign_key_new("whsec", &key), 0);
+        assert_int_equal(payload_build_webhook(&ch, key, body, &keyed), 0);
+        assert_string_equal(got.body, want.body);
+        assert_string_equal(got.url, want.url);
+        assert_string_equal(got.signature, want.signature);
+        assert_string_equal(keyed.signature, want.signature);
+        payload_request_done(&want);
+        payload_request_done(&got);
+        payload_request_done(&keyed);
+        sign_key_free(key);
+        /* Only for webhooks. */
+        ch.type = CHANNEL_WECOM;
+        assert_int_equal(payload_build_webhook(&ch, NULL, body, &got), -EINVAL);
+        free(body);
+        json_decref(c);
+}
+
 static void test_classify(void **state) {
         (void)state;
         static const struct {
@@ -240,9 +271,13 @@ static void test_scrub(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_wecom),    cmocka_unit_test(test_dingtalk),
-                cmocka_unit_test(test_feishu),   cmocka_unit_test(test_webhook),
-                cmocka_unit_test(test_classify), cmocka_unit_test(test_pause),
+                cmocka_unit_test(test_wecom),
+                cmocka_unit_test(test_dingtalk),
+                cmocka_unit_test(test_feishu),
+                cmocka_unit_test(test_webhook),
+                cmocka_unit_test(test_webhook_prebuilt),
+                cmocka_unit_test(test_classify),
+                cmocka_unit_test(test_pause),
                 cmocka_unit_test(test_scrub),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
