@@ -30,41 +30,72 @@ static OutboxState state_from_string(const char *s) {
 
 /* ---- schema ------------------------------------------------------------------------------ */
 
+static int create_tables(Store *s) {
+        return store_exec(s, "CREATE TABLE IF NOT EXISTS outbox ("
+                             "  id TEXT PRIMARY KEY,"
+                             "  channel TEXT NOT NULL,"
+                             "  recipient TEXT NOT NULL,"
+                             "  kind TEXT NOT NULL,"
+                             "  occurrence TEXT NOT NULL,"
+                             "  content TEXT NOT NULL,"
+                             "  state TEXT NOT NULL DEFAULT 'queued',"
+                             "  attempts INTEGER NOT NULL DEFAULT 0,"
+                             "  resigns INTEGER NOT NULL DEFAULT 0,"
+                             "  created INTEGER NOT NULL,"
+                             "  next_attempt INTEGER NOT NULL,"
+                             "  give_up INTEGER NOT NULL,"
+                             "  sent INTEGER NOT NULL DEFAULT 0,"
+                             "  last_error TEXT,"
+                             /* 1: content is the request body itself (outbox.h) */
+                             "  prebuilt INTEGER NOT NULL DEFAULT 0);"
+                             /* One partial index per state that is looked up: a row is in at
+                           * most one of them, and a sent row (nearly every row, in time) in
+                           * none, so marking a message sent touches the row and one small
+                           * index. Queries name the state exactly as the index does.
+                           * outbox_queued is in the order outbox_due() reads, so that taking
+                           * the first few due rows walks it instead of sorting every due row;
+                           * ties go by rowid (an index's implicit last column), the order
+                           * queued: a batch then claims rows that sit side by side in the
+                           * table, and its commit writes a few pages where ids (hashes)
+                           * scattered them over one page each. */
+                             "DROP INDEX IF EXISTS outbox_due;"
+                             "DROP INDEX IF EXISTS outbox_due_order;"
+                             "DROP INDEX IF EXISTS outbox_next;"
+                             "CREATE INDEX IF NOT EXISTS outbox_queued"
+                             "  ON outbox(channel, next_attempt, created) WHERE state='queued';"
+                             "CREATE INDEX IF NOT EXISTS outbox_sending"
+                             "  ON outbox(channel) WHERE state='sending';"
+                             "CREATE INDEX IF NOT EXISTS outbox_failed"
+                             "  ON outbox(created) WHERE state='failed';"
+                             "CREATE TABLE IF NOT EXISTS outbox_items ("
+                             "  occurrence TEXT NOT NULL,"
+                             "  step TEXT NOT NULL,"
+                             "  channel TEXT NOT NULL,"
+                             "  recipient TEXT NOT NULL,"
+                             "  delivery_id TEXT NOT NULL,"
+                             "  PRIMARY KEY (occurrence, step, channel, recipient));");
+}
+
+/* The `prebuilt` column came later (databases made before have none): added once. Another
+ * process adding it at the same moment makes our ALTER fail; the column is there all the same. */
+static int add_prebuilt_column(Store *s) {
+        sqlite3_stmt *st = NULL;
+        for (int i = 0; i < 2; i++) {
+                if (sqlite3_prepare_v2(store_db(s), "SELECT prebuilt FROM outbox LIMIT 0", -1, &st,
+                                       NULL) == SQLITE_OK) {
+                        sqlite3_finalize(st);
+                        return 0;
+                }
+                if (i == 0)
+                        (void)store_exec(s, "ALTER TABLE outbox ADD COLUMN prebuilt INTEGER "
+                                            "NOT NULL DEFAULT 0");
+        }
+        return -EIO;
+}
+
 int outbox_init(Store *s) {
-        return store_exec(s,
-                          "CREATE TABLE IF NOT EXISTS outbox ("
-                          "  id TEXT PRIMARY KEY,"
-                          "  channel TEXT NOT NULL,"
-                          "  recipient TEXT NOT NULL,"
-                          "  kind TEXT NOT NULL,"
-                          "  occurrence TEXT NOT NULL,"
-                          "  content TEXT NOT NULL,"
-                          "  state TEXT NOT NULL DEFAULT 'queued',"
-                          "  attempts INTEGER NOT NULL DEFAULT 0,"
-                          "  resigns INTEGER NOT NULL DEFAULT 0,"
-                          "  created INTEGER NOT NULL,"
-                          "  next_attempt INTEGER NOT NULL,"
-                          "  give_up INTEGER NOT NULL,"
-                          "  sent INTEGER NOT NULL DEFAULT 0,"
-                          "  last_error TEXT);"
-                          /* In the order outbox_due() reads, so that taking the first few due
-                           * rows walks the index instead of sorting every due row. Ties go by
-                           * rowid (the index's implicit last column), i.e. in the order queued:
-                           * a batch then claims rows that sit side by side in the table and
-                           * its commit writes a few pages, where the id (a hash) scattered
-                           * them over one page each. */
-                          "DROP INDEX IF EXISTS outbox_due;"
-                          "DROP INDEX IF EXISTS outbox_due_order;"
-                          "CREATE INDEX IF NOT EXISTS outbox_due_seq"
-                          "  ON outbox(state, channel, next_attempt, created);"
-                          "CREATE INDEX IF NOT EXISTS outbox_next ON outbox(state, next_attempt);"
-                          "CREATE TABLE IF NOT EXISTS outbox_items ("
-                          "  occurrence TEXT NOT NULL,"
-                          "  step TEXT NOT NULL,"
-                          "  channel TEXT NOT NULL,"
-                          "  recipient TEXT NOT NULL,"
-                          "  delivery_id TEXT NOT NULL,"
-                          "  PRIMARY KEY (occurrence, step, channel, recipient));");
+        int r = create_tables(s);
+        return r < 0 ? r : add_prebuilt_column(s);
 }
 
 void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
@@ -137,19 +168,27 @@ static int run(Store *s, const char *sql, const char *fmt, ...) {
         return sqlite3_changes(store_db(s));
 }
 
-int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
-                  const char *kind, const char *occurrence, const char *content, int64_t now,
-                  int64_t give_up, bool *ret_inserted) {
-        int r = run(
-                s,
-                "INSERT OR IGNORE INTO outbox (id, channel, recipient, kind, occurrence, content,"
-                " created, next_attempt, give_up) VALUES (?,?,?,?,?,?,?,?,?)",
-                "ttttttiii", id, channel, recipient, kind, occurrence, content, now, now, give_up);
+static int insert_row(Store *s, const char *id, const char *channel, const char *recipient,
+                      const char *kind, const char *occurrence, const char *content, bool prebuilt,
+                      int64_t now, int64_t give_up, bool *ret_inserted) {
+        int r = run(s,
+                    "INSERT OR IGNORE INTO outbox (id, channel, recipient, kind, occurrence,"
+                    " content, prebuilt, created, next_attempt, give_up)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "ttttttiiii", id, channel, recipient, kind, occurrence, content,
+                    (int64_t)prebuilt, now, now, give_up);
         if (r < 0)
                 return r;
         if (ret_inserted)
                 *ret_inserted = r > 0;
         return 0;
+}
+
+int outbox_insert(Store *s, const char *id, const char *channel, const char *recipient,
+                  const char *kind, const char *occurrence, const char *content, int64_t now,
+                  int64_t give_up, bool *ret_inserted) {
+        return insert_row(s, id, channel, recipient, kind, occurrence, content, false, now, give_up,
+                          ret_inserted);
 }
 
 static const char *kind_key(TemplateKind k) {
@@ -219,14 +258,20 @@ static int queue_part(Store *s, const Config *cfg, const Channel *ch, const Outb
         for (size_t i = 0; i < req->n_mentions; i++)
                 if (json_array_append_new(mentions, json_string(req->mentions[i])) < 0)
                         goto out;
-        content = json_pack("{s:s, s:s, s:s, s:O, s:O}", "kind", kind, "subject", subject, "text",
-                            t->text, "mentions", mentions, "items", arr);
-        if (!content || !(dump = json_dumps(content, JSON_COMPACT)))
+        /* A webhook's request body depends on nothing that may change before it is sent: built
+         * here once and stored as is, not parsed back and rebuilt for every attempt. */
+        bool prebuilt = ch->type == CHANNEL_WEBHOOK;
+        if (prebuilt)
+                dump = payload_webhook_body(id, ch->id, kind, arr, t->text);
+        else if ((content = json_pack("{s:s, s:s, s:s, s:O, s:O}", "kind", kind, "subject", subject,
+                                      "text", t->text, "mentions", mentions, "items", arr)))
+                dump = json_dumps(content, JSON_COMPACT);
+        if (!dump)
                 goto out;
         int64_t give_up = now + (int64_t)(ch->give_up_hours > 0 ? ch->give_up_hours : 24) * 3600;
         bool inserted = false;
-        r = outbox_insert(s, id, ch->id, req->recipient, kind, occ[0], dump, now, give_up,
-                          &inserted);
+        r = insert_row(s, id, ch->id, req->recipient, kind, occ[0], dump, prebuilt, now, give_up,
+                       &inserted);
         if (r < 0)
                 goto out;
         if (inserted)
@@ -459,7 +504,7 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
 
 #define ROW_COLUMNS                                                                                \
         "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
-        " created, next_attempt, give_up, sent"
+        " created, next_attempt, give_up, sent, prebuilt"
 
 static char *col_dup(sqlite3_stmt *st, int i) {
         const unsigned char *t = sqlite3_column_text(st, i);
@@ -483,6 +528,7 @@ static int row_read(sqlite3_stmt *st, OutboxRow *r) {
         r->next_attempt = sqlite3_column_int64(st, 11);
         r->give_up = sqlite3_column_int64(st, 12);
         r->sent = sqlite3_column_int64(st, 13);
+        r->prebuilt = sqlite3_column_int(st, 14) != 0;
         if (!r->channel || !r->recipient || !r->kind || !r->occurrence || !r->content ||
             (sqlite3_column_type(st, 6) != SQLITE_NULL && !r->last_error)) {
                 outbox_row_done(r);
@@ -547,18 +593,36 @@ fail:
         return r;
 }
 
-int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
-               size_t *ret_n) {
+/* The due rows of a channel, oldest first (outbox_queued's order; see create_tables()). */
+#define DUE_ROWS                                                             \
+        "FROM outbox WHERE state='queued' AND channel=? AND next_attempt<=?" \
+        " ORDER BY next_attempt, created, rowid LIMIT ?"
+
+/* Runs `sql` (a literal) with (channel, now, limit) bound and reads the rows it yields. */
+static int read_due(Store *s, const char *sql, const char *channel, int64_t now, size_t limit,
+                    OutboxRow **ret, size_t *ret_n) {
         sqlite3_stmt *st;
-        if (prep(s,
-                 "SELECT " ROW_COLUMNS " FROM outbox WHERE state='queued' AND channel=? AND "
-                 "next_attempt<=? ORDER BY next_attempt, created, rowid LIMIT ?",
-                 &st) < 0)
+        if (prep(s, sql, &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, (int64_t)limit);
         return read_rows(s, st, ret, ret_n);
+}
+
+int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
+               size_t *ret_n) {
+        return read_due(s, "SELECT " ROW_COLUMNS " " DUE_ROWS, channel, now, limit, ret, ret_n);
+}
+
+int outbox_claim_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
+                     size_t *ret_n) {
+        /* One statement for the batch: no row-by-row lookup by id. The rows come back in the
+         * order updated, not necessarily oldest first; the set is the oldest. */
+        return read_due(s,
+                        "UPDATE outbox SET state='sending', attempts=attempts+1 WHERE rowid IN"
+                        " (SELECT rowid " DUE_ROWS ") RETURNING " ROW_COLUMNS,
+                        channel, now, limit, ret, ret_n);
 }
 
 int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
@@ -622,12 +686,15 @@ oom:
         return -ENOMEM;
 }
 
-int outbox_next_due(Store *s, int64_t after, int64_t *ret) {
+int outbox_next_due(Store *s, const char *channel, int64_t after, int64_t *ret) {
         sqlite3_stmt *st;
-        if (prep(s, "SELECT MIN(next_attempt) FROM outbox WHERE state='queued' AND next_attempt>?",
+        if (prep(s,
+                 "SELECT MIN(next_attempt) FROM outbox WHERE state='queued' AND channel=? AND "
+                 "next_attempt>?",
                  &st) < 0)
                 return -EIO;
-        sqlite3_bind_int64(st, 1, after);
+        sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, after);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
                 *ret = sqlite3_column_int64(st, 0);
@@ -642,7 +709,8 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret) {
         sqlite3_stmt *st;
         if (prep(s,
                  id ? "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending') AND id=?"
-                    : "SELECT COUNT(*) FROM outbox WHERE state IN ('queued','sending')",
+                    : "SELECT (SELECT COUNT(*) FROM outbox WHERE state='queued') +"
+                      " (SELECT COUNT(*) FROM outbox WHERE state='sending')",
                  &st) < 0)
                 return -EIO;
         if (id)

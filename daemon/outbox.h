@@ -9,7 +9,12 @@
  *    when a later batch groups it differently.
  *  - States: queued → sending → sent | queued (retry) | failed. A row left in `sending` by a
  *    crash is put back to `queued` by outbox_recover() and sent again with the same id (at
- *    once, or after a backoff when it has been attempted three times or more).
+ *    once, or after a backoff when it has been attempted three times or more). The sender
+ *    claims rows ahead of sending them and records outcomes in batches (sender.h), so such a
+ *    row may have been answered already (sent twice, same id: at least once) or never sent
+ *    (its claim counted an attempt all the same).
+ *  - `content` is the message as payload.h describes it; for a webhook (`prebuilt`) it is the
+ *    request body itself, built once when queued.
  *  - Retries: backoff 30 s × 2^(attempts−1), capped at 1 h, ±20 % jitter; past the give-up time
  *    (created + Channel.give_up_hours, default 24 h) → failed. Permanent errors → failed at once.
  *    A signature/timestamp rejection is re-signed and retried once at once, then failed.
@@ -42,6 +47,7 @@ const char *outbox_state_to_zh(OutboxState s);
 typedef struct OutboxRow {
         char id[OUTBOX_ID_LEN + 1];
         char *channel, *recipient, *kind, *occurrence, *content, *last_error;
+        bool prebuilt; /* content is the request body itself (a webhook's; payload.h) */
         OutboxState state;
         int attempts, resigns;
         int64_t created, next_attempt, give_up, sent; /* unix seconds; sent 0 = not yet */
@@ -96,8 +102,13 @@ int outbox_any_pending(Store *s, const char *id, bool *ret);
 /* Up to `limit` queued rows of `channel` due at `now`, oldest first. */
 int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
                size_t *ret_n);
-/* Earliest next_attempt > after of a queued row; -ENOENT when there is none. */
-int outbox_next_due(Store *s, int64_t after, int64_t *ret);
+/* Claims (queued → sending, attempt counted, like outbox_claim()) up to `limit` rows of
+ * `channel` due at `now`, the oldest, and returns them. Inside the caller's transaction: on an
+ * error, roll it back (rows may be claimed that were not returned). */
+int outbox_claim_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
+                     size_t *ret_n);
+/* Earliest next_attempt > after of a queued row of `channel`; -ENOENT when there is none. */
+int outbox_next_due(Store *s, const char *channel, int64_t after, int64_t *ret);
 /* Rows given up (state failed), for the status line. */
 int outbox_failed_count(Store *s, size_t *ret);
 /* Rows in queued or sending state (optionally restricted to one id). */

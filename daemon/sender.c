@@ -663,8 +663,10 @@ static void dispatch(Sender *s) {
                 transfer_record(s, t, now_s);
         for (size_t ci = 0; ci < s->cfg->n_channels; ci++)
                 claim_channel(s, ci, now, claims, &n_claims, &wake);
-        if (outbox_next_due(s->store, now_s, &future) >= 0 && future * USEC_PER_SEC < wake)
-                wake = future * USEC_PER_SEC;
+        for (size_t ci = 0; ci < s->cfg->n_channels; ci++)
+                if (outbox_next_due(s->store, s->cfg->channels[ci].id, now_s, &future) >= 0 &&
+                    future * USEC_PER_SEC < wake)
+                        wake = future * USEC_PER_SEC;
         if (store_commit(s->store) < 0) {
                 store_rollback(s->store);
                 for (size_t i = 0; i < n_claims; i++)

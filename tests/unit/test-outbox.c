@@ -204,7 +204,7 @@ static void test_states(void **state) {
         assert_string_equal(r.last_error, "HTTP 500");
         outbox_row_done(&r);
         int64_t next;
-        assert_int_equal(outbox_next_due(f->store, 100, &next), 0);
+        assert_int_equal(outbox_next_due(f->store, "hook", 100, &next), 0);
         assert_true(next > 100);
         /* Crash while sending: recovered to queued, same id. */
         assert_int_equal(outbox_claim(f->store, "id1", 200), 0);
@@ -251,7 +251,7 @@ static void test_states(void **state) {
         assert_int_equal(outbox_claim(f->store, "id4", 100), 0);
         assert_int_equal(outbox_mark_failed(f->store, "id4", 100, "HTTP 404"), 0);
         assert_int_equal(count(f, true), 3);
-        assert_int_equal(outbox_next_due(f->store, 0, &next), -ENOENT);
+        assert_int_equal(outbox_next_due(f->store, "hook", 0, &next), -ENOENT);
 }
 
 /* A message in flight at one crash after another backs off instead of going out at every
@@ -278,6 +278,132 @@ static void test_recover_backs_off(void **state) {
         }
 }
 
+/* The oldest due rows of one channel, claimed in one statement; nothing else is touched. */
+static void test_claim_due(void **state) {
+        Fx *f = *state;
+        bool ins;
+        /* id, channel, created, next_attempt */
+        static const struct {
+                const char *id, *channel;
+                int64_t created, next;
+        } rows[] = {
+                {"c", "hook", 100, 100}, {"a", "hook", 100, 100},     {"d", "hook", 90, 105},
+                {"b", "hook", 50, 500},  {"x", "wecom-town", 10, 10},
+        };
+        for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+                assert_int_equal(outbox_insert(f->store, rows[i].id, rows[i].channel, "", "test",
+                                               "o", "{}", rows[i].created, 99999, &ins),
+                                 0);
+        assert_int_equal(sqlite3_exec(store_db(f->store),
+                                      "UPDATE outbox SET next_attempt=500 WHERE id='b';"
+                                      "UPDATE outbox SET next_attempt=105 WHERE id='d'",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        OutboxRow *got = NULL;
+        size_t n = 0;
+        /* Due at 200: c and a (next_attempt 100, in the order queued), then d (105). */
+        assert_int_equal(outbox_claim_due(f->store, "hook", 200, 2, &got, &n), 0);
+        assert_int_equal(n, 2);
+        bool seen_a = false, seen_c = false;
+        for (size_t i = 0; i < n; i++) {
+                seen_a = seen_a || streq(got[i].id, "a");
+                seen_c = seen_c || streq(got[i].id, "c");
+                assert_int_equal(got[i].state, OUTBOX_SENDING);
+                assert_int_equal(got[i].attempts, 1);
+        }
+        assert_true(seen_a && seen_c);
+        outbox_rows_free(got, n);
+        assert_int_equal(outbox_claim_due(f->store, "hook", 200, 10, &got, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(got[0].id, "d");
+        outbox_rows_free(got, n);
+        assert_int_equal(outbox_claim_due(f->store, "hook", 200, 10, &got, &n), 0);
+        assert_int_equal(n, 0);
+        OutboxRow r;
+        assert_int_equal(outbox_get(f->store, "b", &r), 0); /* not due */
+        assert_int_equal(r.state, OUTBOX_QUEUED);
+        outbox_row_done(&r);
+        assert_int_equal(outbox_get(f->store, "x", &r), 0); /* another channel */
+        assert_int_equal(r.state, OUTBOX_QUEUED);
+        assert_int_equal(r.attempts, 0);
+        outbox_row_done(&r);
+        /* The next due of a channel ignores the others' rows. */
+        int64_t next;
+        assert_int_equal(outbox_next_due(f->store, "hook", 200, &next), 0);
+        assert_int_equal(next, 500);
+        assert_int_equal(outbox_next_due(f->store, "wecom-town", 10, &next), -ENOENT);
+        assert_int_equal(outbox_next_due(f->store, "wecom-town", 9, &next), 0);
+        assert_int_equal(next, 10);
+}
+
+/* A webhook message is stored as its request body (built once); others as their content. */
+static void test_prebuilt(void **state) {
+        Fx *f = *state;
+        MessageItem it = item("m:p:2026-Q4:1", "b7");
+        OutboxRequest req = {.channel = 1, .recipient = "", .items = &it, .n_items = 1};
+        size_t q;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
+        req.channel = 0;
+        assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(outbox_due(f->store, "hook", 1000, 10, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_true(rows[0].prebuilt);
+        json_t *b = json_loads(rows[0].content, 0, NULL);
+        assert_non_null(b);
+        assert_int_equal(json_integer_value(json_object_get(b, "version")), 1);
+        assert_string_equal(json_string_value(json_object_get(b, "delivery_id")), rows[0].id);
+        assert_string_equal(json_string_value(json_object_get(b, "channel")), "hook");
+        assert_string_equal(json_string_value(json_object_get(b, "kind")), "upcoming");
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(b, "items"), 0), "occurrence")),
+                            "m:p:2026-Q4:1");
+        assert_non_null(json_string_value(json_object_get(b, "text")));
+        json_decref(b);
+        outbox_rows_free(rows, n);
+        assert_int_equal(outbox_due(f->store, "wecom-town", 1000, 10, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_false(rows[0].prebuilt);
+        b = json_loads(rows[0].content, 0, NULL);
+        assert_non_null(json_string_value(json_object_get(b, "subject")));
+        json_decref(b);
+        outbox_rows_free(rows, n);
+}
+
+/* A database from before the prebuilt column: the column is added, old rows read as content. */
+static void test_upgrade(void **state) {
+        Fx *f = *state;
+        sqlite3 *db = store_db(f->store);
+        assert_int_equal(sqlite3_exec(db,
+                                      "DROP TABLE outbox;"
+                                      "CREATE TABLE outbox (id TEXT PRIMARY KEY, channel TEXT NOT "
+                                      "NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, "
+                                      "occurrence TEXT NOT NULL, content TEXT NOT NULL, state TEXT "
+                                      "NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL "
+                                      "DEFAULT 0, resigns INTEGER NOT NULL DEFAULT 0, created "
+                                      "INTEGER NOT NULL, next_attempt INTEGER NOT NULL, give_up "
+                                      "INTEGER NOT NULL, sent INTEGER NOT NULL DEFAULT 0, "
+                                      "last_error TEXT);"
+                                      "CREATE INDEX outbox_due_order ON outbox(state, channel, "
+                                      "next_attempt, created, id);"
+                                      "INSERT INTO outbox (id, channel, recipient, kind, "
+                                      "occurrence, content, created, next_attempt, give_up) "
+                                      "VALUES ('old', 'hook', '', 'test', 'o', '{\"text\":\"x\"}', "
+                                      "1, 1, 9999)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(outbox_init(f->store), 0);
+        assert_int_equal(outbox_init(f->store), 0);
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(outbox_claim_due(f->store, "hook", 1, 10, &rows, &n), 0);
+        assert_int_equal(n, 1);
+        assert_false(rows[0].prebuilt);
+        assert_string_equal(rows[0].content, "{\"text\":\"x\"}");
+        outbox_rows_free(rows, n);
+}
+
 static void test_backoff(void **state) {
         (void)state;
         assert_int_equal(outbox_backoff(1, 0.5), 30);
@@ -298,6 +424,9 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_split_ids, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_states, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recover_backs_off, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_claim_due, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_prebuilt, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
                 cmocka_unit_test(test_backoff),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
