@@ -2,7 +2,11 @@
  * (DUTYD_CLOCK, 600 times faster: ten minutes last one second):
  *  - after DingTalk's 130101 "send too fast" the whole DingTalk channel pauses 10 minutes (the
  *    vendor blocks the robot that long), while another channel keeps sending;
- *  - a batch of webhook messages is sent, each marked sent once. */
+ *  - a batch of webhook messages is sent, each marked sent once; the batch is claimed at once
+ *    (rows claimed ahead of the free transfer slots), and an outcome is reported only once the
+ *    transaction recording it is committed;
+ *  - stopping the sender puts every claimed row not answered yet back to queued, its attempt
+ *    not counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,6 +43,10 @@ typedef struct Server {
                 int64_t at; /* delivery clock µs */
         } req[MAX_REQ];
         unsigned dingtalk_seen;
+        /* Answers at most this many requests (0: all), then holds the next one unanswered until
+         * stopped: the transfers behind it stay in flight. */
+        size_t answer_limit;
+        bool stopping;
 } Server;
 
 static void serve_one(Server *sv, int c) {
@@ -65,6 +73,11 @@ static void serve_one(Server *sv, int c) {
         (void)sscanf(buf, "POST %31[^? ]", path);
         const char *answer = "{}";
         pthread_mutex_lock(&sv->lock);
+        while (sv->answer_limit && sv->n >= sv->answer_limit && !sv->stopping) {
+                pthread_mutex_unlock(&sv->lock);
+                usleep(1000);
+                pthread_mutex_lock(&sv->lock);
+        }
         if (sv->n < MAX_REQ) {
                 snprintf(sv->req[sv->n].path, sizeof sv->req[sv->n].path, "%s", path);
                 sv->req[sv->n].at = clock_now_usec();
@@ -110,6 +123,9 @@ static void server_start(Server *sv) {
 }
 
 static void server_stop(Server *sv) {
+        pthread_mutex_lock(&sv->lock);
+        sv->stopping = true;
+        pthread_mutex_unlock(&sv->lock);
         shutdown(sv->fd, SHUT_RDWR);
         pthread_join(sv->thread, NULL);
         close(sv->fd);
@@ -130,6 +146,9 @@ typedef struct Fx {
         unsigned sent, retried, failed, want_sent;
         char queued_late_id[OUTBOX_ID_LEN + 1];
         int64_t queued_late_at;
+        /* Seen by the first report: rows still queued, and whether a transaction was open. */
+        size_t queued_at_first;
+        bool in_tx_at_report, unsent_at_report, stop_at_first;
 } Fx;
 
 static int setup(void **state) {
@@ -184,10 +203,50 @@ static void insert(Fx *f, const char *channel, const char *occ, char id[OUTBOX_I
         assert_true(inserted);
 }
 
+/* n webhook messages, occurrences PREFIXi:mayor:2026-Q4:1. */
+static void insert_many(Fx *f, const char *prefix, int n) {
+        char id[OUTBOX_ID_LEN + 1];
+        for (int i = 0; i < n; i++) {
+                char occ[64];
+                snprintf(occ, sizeof occ, "%s%d:mayor:2026-Q4:1", prefix, i);
+                insert(f, "hk", occ, id);
+        }
+}
+
+static size_t count_queued(Fx *f) {
+        sqlite3_stmt *st = NULL;
+        size_t n = SIZE_MAX;
+        if (sqlite3_prepare_v2(store_db(f->store),
+                               "SELECT COUNT(*) FROM outbox WHERE state='queued'", -1, &st,
+                               NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                n = (size_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
+}
+
+static bool is_sent(Fx *f, const char *id) {
+        OutboxRow r;
+        if (outbox_get(f->store, id, &r) < 0)
+                return false;
+        bool sent = r.state == OUTBOX_SENT;
+        outbox_row_done(&r);
+        return sent;
+}
+
 static void on_notify(Sender *s, const OutboxRow *row, DeliveryResult result, bool failed,
                       const char *error, void *userdata) {
-        (void)s, (void)row, (void)error;
+        (void)s, (void)error;
         Fx *f = userdata;
+        if (f->sent + f->failed + f->retried == 0)
+                f->queued_at_first = count_queued(f);
+        /* Reported only once recorded: no transaction open, the row already sent. */
+        if (!sqlite3_get_autocommit(store_db(f->store)))
+                f->in_tx_at_report = true;
+        if (result == DELIVERY_OK && !is_sent(f, row->id))
+                f->unsent_at_report = true;
+        if (f->stop_at_first)
+                (void)sd_event_exit(f->event, 0);
         if (result == DELIVERY_OK)
                 f->sent++;
         else if (failed)
@@ -284,12 +343,7 @@ static void test_dingtalk_pause(void **state) {
 /* A batch larger than what may be in flight: every message sent once and recorded sent. */
 static void test_batch(void **state) {
         Fx *f = *state;
-        char id[OUTBOX_ID_LEN + 1];
-        for (int i = 0; i < 150; i++) {
-                char occ[64];
-                snprintf(occ, sizeof occ, "d%d:mayor:2026-Q4:1", i);
-                insert(f, "hk", occ, id);
-        }
+        insert_many(f, "d", 150);
         assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
         sender_set_notify(f->sender, on_notify, f);
         f->want_sent = 150;
@@ -306,6 +360,43 @@ static void test_batch(void **state) {
         }
         outbox_rows_free(rows, n);
         assert_int_equal(sender_in_flight(f->sender), 0);
+        /* 150 fit the webhook channel's claim (32 slots and 128 ahead): all claimed at once. */
+        assert_int_equal(f->queued_at_first, 0);
+        assert_false(f->in_tx_at_report);
+        assert_false(f->unsent_at_report);
+}
+
+/* Stopped with rows claimed, in flight and answered but not recorded: nothing stays
+ * `sending`; what was not recorded sent is queued again with its attempt not counted. */
+static void test_release_on_free(void **state) {
+        Fx *f = *state;
+        insert_many(f, "r", 150);
+        pthread_mutex_lock(&f->sv.lock);
+        f->sv.answer_limit = 10;
+        pthread_mutex_unlock(&f->sv.lock);
+        assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
+        sender_set_notify(f->sender, on_notify, f);
+        f->stop_at_first = true;
+        assert_int_equal(run_loop(f, 20 * 1000000ULL), 0);
+        assert_true(f->sent >= 1);
+        assert_true(sender_in_flight(f->sender) > 0);
+        f->sender = sender_free(f->sender);
+        OutboxRow *rows = NULL;
+        size_t n = 0, sent = 0;
+        assert_int_equal(outbox_list(f->store, false, &rows, &n), 0);
+        assert_int_equal(n, 150);
+        for (size_t i = 0; i < n; i++) {
+                if (rows[i].state == OUTBOX_SENT) {
+                        sent++;
+                        assert_int_equal(rows[i].attempts, 1);
+                } else {
+                        assert_int_equal(rows[i].state, OUTBOX_QUEUED);
+                        assert_int_equal(rows[i].attempts, 0);
+                }
+        }
+        outbox_rows_free(rows, n);
+        /* The answered ones, recorded before or by sender_free(); nothing else. */
+        assert_int_equal(sent, 10);
 }
 
 int main(void) {
@@ -314,6 +405,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_dingtalk_pause, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_release_on_free, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
