@@ -105,6 +105,56 @@ PY
 check_eq "kill -9: any duplicate carries the same delivery id and content ($req requests)" True "$same"
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null
 
+# 3b. Group commit keeps at-least-once. The sender records outcomes in batches, some time after
+# the answers came; a crash in between must send those messages again, never drop them. Made
+# deterministic: the receiver takes the state database's write lock before it answers, so the
+# commit that would record the answer cannot happen; the sender reports that it could not write
+# (it has the answer by then), and is killed -9 in that state.
+C=$T_TMP/c3b; mkdir -p "$C"
+$PY - "$C" <<'PY' & hold_pid=$!; pids+=("$hold_pid")
+import os, signal, sqlite3, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+d = sys.argv[1]
+lock = None
+def release(*_):
+    global lock
+    if lock:
+        lock.rollback(); lock.close(); lock = None
+    open(os.path.join(d, "released"), "w").close()
+signal.signal(signal.SIGUSR1, release)
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_POST(self):
+        global lock
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(os.path.join(d, "ids"), "a") as f:
+            f.write(self.headers.get("X-Dutyd-Delivery-Id", "") + "\n")
+        if not os.path.exists(os.path.join(d, "released")) and lock is None:
+            lock = sqlite3.connect(os.path.join(d, "state", "state.db"), isolation_level=None)
+            lock.execute("BEGIN IMMEDIATE")
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+        self.wfile.write(b"{}")
+srv = HTTPServer(("127.0.0.1", 0), H)
+open(os.path.join(d, "port"), "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+wait_for 10 test -s "$C/port"; spec "$C" "$(cat "$C/port")"
+"$DRV" "$C/spec.json" enqueue hk 1 >/dev/null
+id=$("$DRV" "$C/spec.json" list | awk '{print $1}')
+"$DRV" "$C/spec.json" run 30 >/dev/null 2>"$C/run.err" & drv=$!
+check "at-least-once: answered, then the sender could not commit its record" \
+        wait_for 20 grep -q 发件箱写入失败 "$C/run.err"
+kill -9 "$drv"; wait "$drv" 2>/dev/null
+kill -USR1 "$hold_pid"; wait_for 10 test -e "$C/released"
+check_eq "at-least-once: killed after the answer, before the commit: still sending" \
+        "sending=1 " "$(states "$C")"
+"$DRV" "$C/spec.json" run 30 >/dev/null; rc=$?
+check_eq "at-least-once: after restart sent" "0 sent=1 " "$rc $(states "$C")"
+check_eq "at-least-once: the receiver got the same delivery id twice" "$id $id" \
+        "$(paste -sd' ' "$C/ids")"
+kill "$hold_pid"; wait "$hold_pid" 2>/dev/null
+
 # 4. Permanent errors: failed and reported, not retried forever.
 C=$T_TMP/c4; mkdir -p "$C"; start_sink "$C"; spec "$C" "$port"; echo permanent >"$C/mode"
 for ch in wc dt fs hk; do "$DRV" "$C/spec.json" enqueue $ch 2 >/dev/null; done
