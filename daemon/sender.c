@@ -1023,10 +1023,12 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         (void)sd_event_source_set_description(s->wake, "dutyd-sender-wake");
         (void)sd_event_source_set_description(s->flush_timer, "dutyd-sender-flush");
         (void)sd_event_source_set_description(s->dispatch, "dutyd-sender-dispatch");
-        /* After every other pending event: the completions of one loop iteration are collected
-         * first, then recorded together. */
-        (void)sd_event_source_set_priority(s->dispatch, SD_EVENT_PRIORITY_NORMAL + 1);
-        (void)sd_event_source_set_priority(s->flush_timer, SD_EVENT_PRIORITY_NORMAL + 1);
+        /* After the sockets' events of a loop iteration: curl starts at once every transfer
+         * their completions handed a slot to (one look at its timers, not one a completion);
+         * the flush comes last, when all the iteration's outcomes are collected. */
+        (void)sd_event_source_set_priority(s->curl_now, SD_EVENT_PRIORITY_NORMAL + 1);
+        (void)sd_event_source_set_priority(s->dispatch, SD_EVENT_PRIORITY_NORMAL + 2);
+        (void)sd_event_source_set_priority(s->flush_timer, SD_EVENT_PRIORITY_NORMAL + 2);
         curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
         curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
         curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
