@@ -968,6 +968,7 @@ static int on_wake(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* A flush at the end of this loop iteration (its source runs after the other events). */
 static void schedule_dispatch(Sender *s) {
         (void)sd_event_source_set_enabled(s->dispatch, SD_EVENT_ONESHOT);
 }
