@@ -450,22 +450,28 @@ static int note_root_key(YReader *r, const YTree *t, const YNode *k) {
         return 0;
 }
 
-int yreader_key(YReader *r, YTree *t, uint32_t *ret_node) {
+/* The next node of the container being read into `t` (reset): 1, or 0 at its `end` event. */
+static int next_in(YReader *r, yaml_event_type_t end, int depth, YTree *t, uint32_t *ret_node) {
         ytree_reset(t);
         int q = peek(r);
         if (q < 0)
                 return q;
-        if (r->ev.type == YAML_MAPPING_END_EVENT) {
+        if (r->ev.type == end) {
                 consume(r);
                 return 0;
         }
-        int64_t i = build(r, t, 1);
+        int64_t i = build(r, t, depth);
         if (i < 0)
                 return (int)i;
-        if ((q = note_root_key(r, t, &t->nodes[i])) < 0)
-                return q;
         *ret_node = (uint32_t)i;
         return 1;
+}
+
+int yreader_key(YReader *r, YTree *t, uint32_t *ret_node) {
+        int q = next_in(r, YAML_MAPPING_END_EVENT, 1, t, ret_node);
+        if (q == 1 && (q = note_root_key(r, t, &t->nodes[*ret_node])) == 0)
+                q = 1;
+        return q;
 }
 
 int yreader_enter(YReader *r, int *ret_line, int *ret_column) {
@@ -481,19 +487,7 @@ int yreader_enter(YReader *r, int *ret_line, int *ret_column) {
 }
 
 int yreader_item(YReader *r, YTree *t, uint32_t *ret_node) {
-        ytree_reset(t);
-        int q = peek(r);
-        if (q < 0)
-                return q;
-        if (r->ev.type == YAML_SEQUENCE_END_EVENT) {
-                consume(r);
-                return 0;
-        }
-        int64_t i = build(r, t, 2);
-        if (i < 0)
-                return (int)i;
-        *ret_node = (uint32_t)i;
-        return 1;
+        return next_in(r, YAML_SEQUENCE_END_EVENT, 2, t, ret_node);
 }
 
 int yreader_value(YReader *r, YTree *t, uint32_t *ret_node) {
