@@ -158,11 +158,17 @@ typedef struct IdMap {
         size_t cap, n;
 } IdMap;
 
-static uint32_t fnv1a(const char *s) {
-        uint32_t h = 2166136261u;
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 16777619u;
+/* FNV-1a, fed field by field (id maps, interned values, duty hashes). */
+#define FNV_BASIS 2166136261u
+
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
+        for (const unsigned char *s = p; n > 0; n--, s++)
+                h = (h ^ *s) * 16777619u;
         return h;
+}
+
+static uint32_t fnv1a(const char *s) {
+        return hash_bytes(FNV_BASIS, s, strlen(s));
 }
 
 static int idmap_grow(IdMap *m) {
@@ -285,11 +291,9 @@ static char *pool_strdup(ConfigPool *p, const char *s) {
         return d ? memcpy(d, s, n) : NULL;
 }
 
-static uint32_t hash_bytes(uint32_t h, const void *p, size_t n);
-
 /* One copy of each distinct value of `n` bytes: for the values repeated across many items. */
 static const void *pool_intern(ConfigPool *p, const void *v, size_t n) {
-        uint32_t h = hash_bytes(2166136261u, v, n);
+        uint32_t h = hash_bytes(FNV_BASIS, v, n);
         if (p->set_n * 2 >= p->set_cap) {
                 size_t cap = p->set_cap ? p->set_cap * 2 : 256;
                 struct PoolEntry *ns = calloc(cap, sizeof(*ns));
@@ -1324,13 +1328,7 @@ static int check_channel(Loader *L, const YNode *n, Channel *c) {
         return r;
 }
 
-/* FNV-1a, fed field by field: strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
-static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
-        for (const unsigned char *s = p; n > 0; n--, s++)
-                h = (h ^ *s) * 16777619u;
-        return h;
-}
-
+/* Strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
 static uint32_t hash_str(uint32_t h, const char *s) {
         return hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
@@ -1341,7 +1339,7 @@ static uint32_t hash_int(uint32_t h, int v) {
 
 static unsigned duty_hash(const Duty *d) {
         /* Everything that changes what the duty's occurrences look like. */
-        uint32_t h = 2166136261u;
+        uint32_t h = FNV_BASIS;
         const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
                 h = hash_str(h, strs[i]);
