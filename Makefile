@@ -45,8 +45,20 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
 ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
-MAINS := daemon/dutyd.c daemon/dutyctl.c
-LIB_SRC := $(filter-out $(MAINS),$(wildcard daemon/*.c))
+# The sources in layers (daemon/README.md): each layer sees the headers of the layers below it
+# only, so an include that goes upwards does not compile.
+LAYERS := core config state feeds edge service cli
+INC_core := core config
+INC_config := core config
+export INC_core INC_config
+INC_state := $(INC_config) state
+INC_feeds := $(INC_state) feeds
+INC_edge := $(INC_feeds) edge
+INC_service := $(INC_edge) service
+INC_cli := $(INC_edge) cli
+INC_all := $(addprefix -Idaemon/,$(LAYERS))
+MAINS := daemon/service/dutyd.c daemon/cli/dutyctl.c
+LIB_SRC := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(addprefix daemon/,$(LAYERS)))))
 LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -58,7 +70,7 @@ all: $(PROGS)
 
 $(BUILD)/obj/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(addprefix -Idaemon/,$(INC_$(firstword $(subst /, ,$*)))) -c $< -o $@
 
 $(BUILD)/libdutyd.a: $(LIB_OBJ)
 	@rm -f $@
@@ -67,12 +79,15 @@ $(BUILD)/libdutyd.a: $(LIB_OBJ)
 # The programs' objects are kept (not intermediate), so a second make links nothing.
 .SECONDARY: $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(MAINS))
 
-$(BUILD)/%: $(BUILD)/obj/%.o $(BUILD)/libdutyd.a
+$(BUILD)/dutyd: $(BUILD)/obj/service/dutyd.o $(BUILD)/libdutyd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/dutyctl: $(BUILD)/obj/cli/dutyctl.o $(BUILD)/libdutyd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdutyd.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a \
+	$(CC) $(ALL_CFLAGS) $(INC_all) -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdutyd.a \
 		$(LIBS) -lcmocka
 
 unit: $(TEST_BIN)
@@ -92,6 +107,23 @@ test: all unit
 	$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
 		$(addprefix build/tsan/tests/,$(TSAN_TESTS))
 	tests/run
+
+# The seam: the pure core and the config layer compile with no header of SQLite, libcurl,
+# libmicrohttpd or systemd reachable (each is shadowed by one that stops the compiler), and each
+# with its own layer's include path only.
+SEAM_POISON := sqlite3.h curl/curl.h curl/multi.h microhttpd.h systemd/sd-event.h \
+	systemd/sd-daemon.h systemd/sd-journal.h systemd/sd-bus.h systemd/sd-id128.h
+SEAM_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(WARN) -fsyntax-only -I$(BUILD)/seam/include \
+	$(shell pkg-config --cflags yaml-0.1 libical jansson libcrypto)
+.PHONY: seam
+seam:
+	@rm -rf $(BUILD)/seam && mkdir -p $(BUILD)/seam/include/curl $(BUILD)/seam/include/systemd
+	@for h in $(SEAM_POISON); do \
+		echo "#error \"the pure layers must not use $$h\"" >$(BUILD)/seam/include/$$h; done
+	@for l in core config; do for f in daemon/$$l/*.c; do \
+		$(CC) $(SEAM_CFLAGS) $$(for i in $$(eval echo \$$INC_$$l); do echo -Idaemon/$$i; done) $$f \
+			|| { echo "seam: $$f"; exit 1; }; done; done
+	@echo "seam: daemon/core and daemon/config use no SQLite, curl, microhttpd or systemd header"
 
 check-style:
 	bash tests/test-style.sh
@@ -171,4 +203,4 @@ fuzz:
 clean:
 	rm -rf build dutyd dutyctl
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d)

@@ -23,7 +23,7 @@ trap '[ -n "$ngx" ] && kill "$ngx" 2>/dev/null; rm -rf "$T"' EXIT
 
 PKGS="libcurl libsystemd sqlite3 jansson libcrypto yaml-0.1 libical libmicrohttpd"
 # shellcheck disable=SC2046,SC2086
-cc -O2 -std=gnu17 -D_GNU_SOURCE -Idaemon $(pkg-config --cflags $PKGS) -o "$T/driver" \
+cc -O2 -std=gnu17 -D_GNU_SOURCE $(printf -- "-Idaemon/%s " core config state feeds edge) $(pkg-config --cflags $PKGS) -o "$T/driver" \
         tests/integration/delivery-driver.c build/libdutyd.a $(pkg-config --libs $PKGS) -lm ||
         die "cannot build tests/integration/delivery-driver.c"
 

@@ -3,8 +3,8 @@
 # the code uses none of the functions the project bans.
 . "$(dirname "$0")/lib.sh"
 cd "$TOP"
-files=$(git ls-files 'daemon/*.[ch]' 'tests/unit/*.[ch]' 'tests/integration/*.c' 2>/dev/null)
-[ -n "$files" ] || files=$(ls daemon/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
+files=$(git ls-files 'daemon/*/*.[ch]' 'tests/unit/*.[ch]' 'tests/integration/*.c' 2>/dev/null)
+[ -n "$files" ] || files=$(ls daemon/*/*.[ch] tests/unit/*.[ch] tests/integration/*.c)
 if command -v clang-format >/dev/null; then
         # One check for the whole tree (each file is not a test of its own).
         bad=()
@@ -21,10 +21,10 @@ fi
 # Banned: unbounded string functions; blocking calls that would stall the event loop in the
 # daemon (curl_easy_perform, sleep); system() and popen().
 banned='\b(sprintf|vsprintf|strcpy|strcat|gets|system|popen|curl_easy_perform|sleep|usleep)\s*\('
-hits=$(grep -nE "$banned" $(ls daemon/*.[ch]) | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' || true)
+hits=$(grep -nE "$banned" $(ls daemon/*/*.[ch]) | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' || true)
 if [ -z "$hits" ]; then ok "no banned function in daemon/"; else
         fail "no banned function in daemon/"; echo "$hits" | sed 's/^/# /'; fi
 # Comments in C are /* */ only.
-hits=$(grep -nE '^\s*//' daemon/*.[ch] || true)
+hits=$(grep -nE '^\s*//' daemon/*/*.[ch] || true)
 if [ -z "$hits" ]; then ok "no // comments"; else fail "no // comments"; echo "$hits" | sed 's/^/# /'; fi
 t_done

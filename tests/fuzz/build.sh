@@ -12,14 +12,14 @@ WARN="-Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS="-std=gnu17 -D_GNU_SOURCE $WARN -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         $(pkg-config --cflags yaml-0.1) -DDUTYD_SYSCONFDIR=\"/etc\"
-        -DDUTYD_DATADIR=\"/nonexistent/dutyd-fuzz\" -Idaemon"
+        -DDUTYD_DATADIR=\"/nonexistent/dutyd-fuzz\" -Idaemon/core -Idaemon/config"
 
 build() { # name, daemon sources...
         local name=$1; shift
         local bin=$OUT/$name srcs=(tests/fuzz/$name.c "$@") f
         local stale=0
         [ -x "$bin" ] || stale=1
-        for f in "${srcs[@]}" daemon/*.h tests/fuzz/build.sh; do
+        for f in "${srcs[@]}" daemon/core/*.h daemon/config/*.h tests/fuzz/build.sh; do
                 [ "$f" -nt "$bin" ] && stale=1
         done
         [ "$stale" = 1 ] || return 0
@@ -30,6 +30,7 @@ build() { # name, daemon sources...
         mv "$bin.tmp" "$bin"
 }
 
-build fuzz-config daemon/config.c daemon/ytree.c daemon/rule.c daemon/schedule.c daemon/calendar.c \
-        daemon/date.c daemon/util.c
-build fuzz-phrase daemon/rule.c daemon/util.c
+# The config loader is a layer of its own (daemon/config/) over a few pure core modules.
+build fuzz-config daemon/config/*.c daemon/core/rule.c daemon/core/schedule.c \
+        daemon/core/calendar.c daemon/core/date.c daemon/core/util.c
+build fuzz-phrase daemon/core/rule.c daemon/core/util.c

@@ -12,12 +12,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T_TMP"; }
 trap cleanup EXIT
 
-# The driver needs only the delivery modules: built from their sources, so that work in
-# progress elsewhere in daemon/ cannot break this test.
-SRCS=$(printf "$TOP/daemon/%s.c " outbox message payload sign mail sender store util clock tz date)
-if ! cc -std=gnu17 -D_GNU_SOURCE -I"$TOP/daemon" $(pkg-config --cflags libcurl libsystemd sqlite3 jansson) \
-        -o "$DRV" "$HERE/delivery-driver.c" $SRCS \
-        $(pkg-config --libs libcurl libsystemd sqlite3 jansson libcrypto) -lm; then
+# The driver links the daemon's library of the plain build (`make test` builds it first).
+INCS=$(printf -- "-I$TOP/daemon/%s " core config state feeds edge)
+if ! cc -std=gnu17 -D_GNU_SOURCE $INCS $(pkg-config --cflags libcurl libsystemd sqlite3 jansson libical) \
+        -o "$DRV" "$HERE/delivery-driver.c" "$TOP/build/libdutyd.a" \
+        $(pkg-config --libs yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto) -lm; then
         fail "build driver"; t_done; exit 1
 fi
 

@@ -3,7 +3,7 @@
 #  - `make install` into a temp prefix (so ExecStart= points at an installed binary), then
 #    `systemd-analyze verify` of the installed units must say nothing;
 #  - `systemd-analyze security --offline=true --threshold=15` (score <= 1.5, issue 5);
-#  - units/dutyd.catalog has exactly one entry per MESSAGE_ID of daemon/log.c and compiles
+#  - units/dutyd.catalog has exactly one entry per MESSAGE_ID of daemon/edge/log.c and compiles
 #    (`journalctl --root=… --update-catalog`).
 # The installed binary is the real build/dutyd when it has been built; otherwise a stand-in
 # script (verify only needs an executable at the ExecStart= path).
@@ -74,9 +74,9 @@ check_eq "tmpfiles.d installed (credentials folder root's, 0700)" "d $E/dutyd/cr
 check_eq "make install made the credentials folder 0700" 700 "$(stat -c %a "$E/dutyd/credentials" 2>/dev/null)"
 
 # --- catalog: one entry per MESSAGE_ID, and it compiles ---
-ids_code=$(grep -o '\[EV_[A-Z_]*\] = "[0-9a-f]\{32\}"' daemon/log.c | grep -o '[0-9a-f]\{32\}' | sort)
+ids_code=$(grep -o '\[EV_[A-Z_]*\] = "[0-9a-f]\{32\}"' daemon/edge/log.c | grep -o '[0-9a-f]\{32\}' | sort)
 ids_cat=$(sed -n 's/^-- \([0-9a-f]\{32\}\)\( .*\)\{0,1\}$/\1/p' units/dutyd.catalog | sort)
-check "daemon/log.c defines MESSAGE_IDs ($(echo "$ids_code" | grep -c .))" test -n "$ids_code"
+check "daemon/edge/log.c defines MESSAGE_IDs ($(echo "$ids_code" | grep -c .))" test -n "$ids_code"
 check_eq "catalog IDs = log.c IDs" "$ids_code" "$(echo "$ids_cat" | sort -u)"
 check_eq "no ID twice in the catalog" "$(echo "$ids_cat" | grep -c .)" "$(echo "$ids_cat" | sort -u | grep -c .)"
 check "every entry has Subject:, Defined-By: dutyd, Documentation:" awk '

@@ -1,5 +1,5 @@
 /* test-route.c — routing: route channels with @mentions, holders' own channels, escalation to
- * the escalate_to posts, grouping per (channel, recipient), and route_queue into the outbox. */
+ * the escalate_to posts, grouping per (channel, recipient), and enqueue_firings() into the outbox. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "outbox.h"
+#include "enqueue.h"
 #include "route.h"
 #include "util.h"
 
@@ -138,9 +139,9 @@ static void test_escalation(void **state) {
         assert_int_equal(store_open(dir, &s), 0);
         assert_int_equal(outbox_init(s), 0);
         size_t q;
-        assert_int_equal(route_queue(s, cfg, &f, 1, NULL, false, 1000, &q), 0);
+        assert_int_equal(enqueue_firings(s, cfg, &f, 1, NULL, false, 1000, &q), 0);
         assert_int_equal(q, 2);
-        assert_int_equal(route_queue(s, cfg, &f, 1, NULL, false, 1001, &q), 0);
+        assert_int_equal(enqueue_firings(s, cfg, &f, 1, NULL, false, 1001, &q), 0);
         assert_int_equal(q, 0); /* never queued twice */
         OutboxRow *rows;
         size_t n;

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "planner.h"
+#include "enqueue.h"
 #include "route.h"
 #include "sender.h"
 #include "store.h"
@@ -185,8 +186,8 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         size_t queued = 0;
         /* The outbox keeps its own timeline (real time; tests may scale it). */
         (void)now;
-        int r = route_queue(m->store, c, f, n, (const char *const *)links, digest, clock_now(),
-                            &queued);
+        int r = enqueue_firings(m->store, c, f, n, (const char *const *)links, digest, clock_now(),
+                                &queued);
         for (size_t i = 0; links && i < n; i++)
                 free(links[i]);
         free(links);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "enqueue.h"
 #include "outbox.h"
 #include "util.h"
 
@@ -117,7 +118,7 @@ int raise_event(Store *s, const Config *c, const char *event, const char *note,
         for (size_t i = 0; r == 0 && i < n; i++)
                 f[i].note = note;
         if (r == 0)
-                r = route_queue(s, c, f, n, NULL, false, clock_now(), ret_queued);
+                r = enqueue_firings(s, c, f, n, NULL, false, clock_now(), ret_queued);
         free(f);
         return r;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "clock.h"
 #include "util.h"
 
@@ -18,16 +19,6 @@ int completion_init(Store *s) {
                              " recorded_at INTEGER NOT NULL, undone_at INTEGER);"
                              "CREATE INDEX IF NOT EXISTS completions_by_assignment"
                              " ON completions (duty, post, person, period);");
-}
-
-void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
-        char pid[96];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        if (o->person >= 0)
-                snprintf(buf, n, "%s:%s.%s:%s", c->duties[o->duty].id, c->posts[o->post].id,
-                         c->people[o->person].id, pid);
-        else
-                snprintf(buf, n, "%s:%s:%s", c->duties[o->duty].id, c->posts[o->post].id, pid);
 }
 
 static int bind_text(sqlite3_stmt *st, int i, const char *v) {
@@ -91,15 +82,6 @@ static char *col_dup(sqlite3_stmt *st, int i) {
         return t ? strdup((const char *)t) : NULL;
 }
 
-void completion_list_free(Completion *l, size_t n) {
-        for (size_t i = 0; l && i < n; i++) {
-                Completion *c = &l[i];
-                free(c->duty), free(c->post), free(c->person), free(c->period);
-                free(c->done_by), free(c->note), free(c->evidence), free(c->source);
-        }
-        free(l);
-}
-
 int completion_list(Store *s, bool all, Completion **ret, size_t *ret_n) {
         sqlite3_stmt *st = NULL;
         const char *sql = all ? "SELECT id, duty, post, person, period, done_by, done_on, note,"
@@ -148,116 +130,13 @@ int completion_list(Store *s, bool all, Completion **ret, size_t *ret_n) {
         return 0;
 }
 
-/* ---- ledger ------------------------------------------------------------------------------ */
-
-typedef struct LedgerEntry {
-        char *key;  /* assignment key */
-        Day *dates; /* sorted */
-        size_t n, cap;
-} LedgerEntry;
-
-struct Ledger {
-        LedgerEntry *slots;
-        size_t cap, n;
-};
-
-static uint32_t hash_str(const char *s) {
-        uint32_t h = 2166136261u;
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 16777619u;
-        return h;
-}
-
-static LedgerEntry *ledger_slot(const Ledger *l, const char *key) {
-        if (!l->cap)
-                return NULL;
-        for (size_t j = hash_str(key) & (l->cap - 1);; j = (j + 1) & (l->cap - 1)) {
-                LedgerEntry *e = &l->slots[j];
-                if (!e->key || streq(e->key, key))
-                        return e;
-        }
-}
-
-Ledger *ledger_free(Ledger *l) {
-        if (!l)
-                return NULL;
-        for (size_t i = 0; i < l->cap; i++) {
-                free(l->slots[i].key);
-                free(l->slots[i].dates);
-        }
-        free(l->slots);
-        free(l);
-        return NULL;
-}
-
 int ledger_load(Store *s, Ledger **ret) {
         Completion *v = NULL;
         size_t n = 0;
         int r = completion_list(s, false, &v, &n);
         if (r < 0)
                 return r;
-        Ledger *l = calloc(1, sizeof(*l));
-        size_t cap = 64;
-        while (cap < n * 2 + 2)
-                cap *= 2;
-        if (l)
-                l->slots = calloc(cap, sizeof(LedgerEntry));
-        if (!l || !l->slots) {
-                completion_list_free(v, n);
-                free(l);
-                return -ENOMEM;
-        }
-        l->cap = cap;
-        for (size_t i = 0; i < n && r == 0; i++) {
-                Completion *c = &v[i];
-                _cleanup_free_ char *key =
-                        c->person[0] ? strfmt("%s:%s.%s:%s", c->duty, c->post, c->person, c->period)
-                                     : strfmt("%s:%s:%s", c->duty, c->post, c->period);
-                if (!key) {
-                        r = -ENOMEM;
-                        break;
-                }
-                LedgerEntry *e = ledger_slot(l, key);
-                if (!e->key) {
-                        e->key = TAKE_PTR(key);
-                        l->n++;
-                }
-                if (e->n == e->cap) {
-                        e->cap = e->cap ? e->cap * 2 : 4;
-                        Day *nd = realloc(e->dates, e->cap * sizeof(Day));
-                        if (!nd) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        e->dates = nd;
-                }
-                e->dates[e->n++] = c->date; /* the list is ordered by date */
-        }
+        r = ledger_new(v, n, ret);
         completion_list_free(v, n);
-        if (r < 0) {
-                ledger_free(l);
-                return r;
-        }
-        *ret = l;
-        return 0;
-}
-
-void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
-                   OccStatus *ret) {
-        char key[OCCURRENCE_ID_MAX];
-        occurrence_assignment_key(c, o, key, sizeof(key));
-        const LedgerEntry *e = l ? ledger_slot(l, key) : NULL;
-        size_t total = e && e->key ? e->n : 0;
-        /* Checkpoints before this one take their completions first. */
-        size_t before = (size_t)(o->checkpoint - 1) * o->required;
-        size_t done = total > before ? total - before : 0;
-        if (done > o->required)
-                done = o->required;
-        *ret = (OccStatus){.done = (int)done, .required = o->required};
-        ret->met = done == o->required;
-        if (ret->met) {
-                ret->met_on = e->dates[before + o->required - 1];
-                ret->late = ret->met_on > o->due;
-        } else
-                ret->overdue = today > o->due;
+        return r;
 }

@@ -3,7 +3,7 @@
  * holder) one Firing — an Occurrence on `today` (period_start = period_end = nominal = due =
  * today, checkpoint 1/1) and a Reminder REMIND_DUE_TODAY with step "ev-<seq>". raise_event()
  * records the event in table `events` (id, event, note, raised_at, raised_by) and queues the
- * messages with route_queue() in the outbox, seq = the event's row id, so every raise is a new
+ * messages with enqueue_firings() in the outbox, seq = the event's row id, so every raise is a new
  * delivery (two raises in the same second too). */
 #pragma once
 #include <stddef.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "completion.h"
+#include "ledger.h"
 #include "config.h"
 #include "schedule.h"
 #include "util.h"

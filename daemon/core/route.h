@@ -1,8 +1,7 @@
 /* route.h — who is told what: from reminders firing at one moment to messages per channel and
  * recipient.
- * Contract: route_plan() and route_item() are pure (no I/O, no clock). route_queue() is the one
- * call the daemon makes: plan + render + outbox_queue_many() in the state database, all the
- * messages of one moment in one transaction.
+ * Contract: pure (no I/O, no clock). enqueue_firings() (state/enqueue.h) plans with route_plan()
+ * and queues the messages.
  * Rules, for each firing (occurrence + reminder):
  *  - the "told posts" are the occurrence's post, plus for REMIND_ESCALATION its escalate_to posts;
  *  - every cfg->routes entry whose duties/posts/kinds lists match (empty = any; posts matched
@@ -22,7 +21,6 @@
 #include "config.h"
 #include "message.h"
 #include "schedule.h"
-#include "store.h"
 
 typedef struct Firing {
         Occurrence occ;
@@ -58,8 +56,3 @@ typedef struct RouteItem {
 
 int route_item(const Config *c, const Firing *f, const char *link, RouteItem *ret);
 void route_item_done(RouteItem *it);
-
-/* Plans, renders and queues everything for firings at one moment (digest: the catch-up after
- * downtime). links[i] may be NULL, or links itself NULL. *ret_queued = messages inserted. */
-int route_queue(Store *s, const Config *c, const Firing *f, size_t n, const char *const *links,
-                bool digest, int64_t now, size_t *ret_queued);

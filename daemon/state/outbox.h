@@ -81,7 +81,7 @@ typedef struct OutboxRequest {
  * recipient) are dropped. *ret_queued (may be NULL) = messages inserted. */
 int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
                  size_t *ret_queued);
-/* Several requests, all or none, in one transaction (one fsync): what route_queue() uses for
+/* Several requests, all or none, in one transaction (one fsync): what enqueue_firings() uses for
  * everything one firing produces. *ret_queued (may be NULL) = messages inserted. */
 int outbox_queue_many(Store *s, const Config *cfg, const OutboxRequest *reqs, size_t n, int64_t now,
                       size_t *ret_queued);

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "completion.h"
+#include "ledger.h"
 #include "config.h"
 #include "route.h"
 #include "schedule.h"

@@ -1,0 +1,120 @@
+/* ledger.c — see ledger.h. */
+#include "ledger.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "hashmap.h"
+#include "util.h"
+
+void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
+        char pid[96];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        if (o->person >= 0)
+                snprintf(buf, n, "%s:%s.%s:%s", c->duties[o->duty].id, c->posts[o->post].id,
+                         c->people[o->person].id, pid);
+        else
+                snprintf(buf, n, "%s:%s:%s", c->duties[o->duty].id, c->posts[o->post].id, pid);
+}
+
+void completion_list_free(Completion *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                Completion *c = &l[i];
+                free(c->duty), free(c->post), free(c->person), free(c->period);
+                free(c->done_by), free(c->note), free(c->evidence), free(c->source);
+        }
+        free(l);
+}
+
+typedef struct LedgerEntry {
+        char *key;  /* assignment key */
+        Day *dates; /* sorted */
+        size_t n, cap;
+} LedgerEntry;
+
+struct Ledger {
+        LedgerEntry *entries;
+        size_t n, cap;
+        HashMap by_key; /* key → index in entries */
+};
+
+static const LedgerEntry *ledger_find(const Ledger *l, const char *key) {
+        size_t i;
+        return l && hashmap_get_str(&l->by_key, key, &i) ? &l->entries[i] : NULL;
+}
+
+Ledger *ledger_free(Ledger *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->entries[i].key);
+                free(l->entries[i].dates);
+        }
+        free(l->entries);
+        hashmap_done(&l->by_key);
+        free(l);
+        return NULL;
+}
+
+static char *completion_key(const Completion *c) {
+        return c->person[0] ? strfmt("%s:%s.%s:%s", c->duty, c->post, c->person, c->period)
+                            : strfmt("%s:%s:%s", c->duty, c->post, c->period);
+}
+
+/* The entry of `c`'s assignment, added when new. */
+static LedgerEntry *ledger_entry(Ledger *l, const Completion *c) {
+        _cleanup_free_ char *key = completion_key(c);
+        size_t i;
+        if (!key)
+                return NULL;
+        if (hashmap_get_str(&l->by_key, key, &i))
+                return &l->entries[i];
+        if (ARRAY_GROW(l->entries, l->cap, l->n + 1) < 0)
+                return NULL;
+        LedgerEntry *e = &l->entries[l->n];
+        *e = (LedgerEntry){.key = key};
+        if (hashmap_put_str(&l->by_key, key, l->n) < 0)
+                return NULL;
+        TAKE_PTR(key);
+        l->n++;
+        return e;
+}
+
+int ledger_new(const Completion *v, size_t n, Ledger **ret) {
+        Ledger *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                LedgerEntry *e = ledger_entry(l, &v[i]);
+                if (!e || ARRAY_GROW(e->dates, e->cap, e->n + 1) < 0) {
+                        ledger_free(l);
+                        return -ENOMEM;
+                }
+                e->dates[e->n++] = v[i].date; /* the list is ordered by date */
+        }
+        *ret = l;
+        return 0;
+}
+
+void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
+                   OccStatus *ret) {
+        char key[OCCURRENCE_ID_MAX];
+        occurrence_assignment_key(c, o, key, sizeof(key));
+        const LedgerEntry *e = ledger_find(l, key);
+        size_t total = e ? e->n : 0;
+        /* Checkpoints before this one take their completions first. */
+        size_t before = (size_t)(o->checkpoint - 1) * o->required;
+        size_t done = total > before ? total - before : 0;
+        if (done > o->required)
+                done = o->required;
+        *ret = (OccStatus){.done = (int)done, .required = o->required};
+        ret->met = done == o->required;
+        if (ret->met) {
+                ret->met_on = e->dates[before + o->required - 1];
+                ret->late = ret->met_on > o->due;
+        } else
+                ret->overdue = today > o->due;
+}

@@ -1,0 +1,39 @@
+/* ledger.h — the record of duties performed, in memory: completions as read from the state
+ * (state/completion.h) and the ledger that tells, for any occurrence, how many completions count
+ * toward it.
+ * Contract: pure (no I/O, no clock). A completion belongs to an assignment (duty, post, and the
+ * holder for per_holder duties) and a period; within a period completions fill the checkpoints
+ * in order (the earliest open checkpoint first). A checkpoint is met when it has its `required`
+ * completions; late when the completion that met it is dated after the deadline. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "schedule.h"
+
+typedef struct Completion {
+        int64_t id;
+        char *duty, *post, *person, *period, *done_by, *note, *evidence, *source;
+        Day date;
+        int64_t recorded_at, undone_at; /* unix seconds; undone_at 0 = valid */
+} Completion;
+
+void completion_list_free(Completion *l, size_t n);
+
+typedef struct Ledger Ledger;
+
+typedef struct OccStatus {
+        int done, required; /* completions counting toward this checkpoint / needed */
+        bool met, late, overdue;
+        Day met_on; /* when met */
+} OccStatus;
+
+/* A ledger of the valid completions `v` (ordered by date); copies what it keeps. 0 or -ENOMEM. */
+int ledger_new(const Completion *v, size_t n, Ledger **ret);
+Ledger *ledger_free(Ledger *l);
+/* The status of an occurrence on `today`; a NULL ledger has no completions. */
+void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
+                   OccStatus *ret);
+/* The assignment key of an occurrence: "DUTY:POST[.PERSON]:PERIOD". */
+void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n);
