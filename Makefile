@@ -97,7 +97,7 @@ asan:
 
 # The unit tests whose code runs threads (feed rendering, the feed build worker, the sender's
 # test server): also under ThreadSanitizer.
-TSAN_TESTS := test-feedbuild test-ical test-sender
+TSAN_TESTS := test-feedbuild test-ical test-sender test-tz
 
 # The whole suite: unit tests (plain, ASan+UBSan, and TSan for the threaded ones), golden config
 # tests, integration tests.

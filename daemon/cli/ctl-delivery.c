@@ -16,6 +16,7 @@
 #include "sender.h"
 #include "store.h"
 #include "table.h"
+#include "tz.h"
 #include "util.h"
 
 static int open_store(const Config *c, Store **ret) {
@@ -72,10 +73,9 @@ int verb_send_test(int argc, char **argv) {
         }
         int64_t now = clock_now();
         char date[64] = "";
-        time_t t = (time_t)now;
         struct tm tm;
-        if (localtime_r(&t, &tm))
-                strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+        tz_tm((time_t)now, &tm);
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
         _cleanup_free_ char *text =
                 strfmt("【%s·安全生产履职提醒】这是一条测试消息（%s，通道 %s）。"
                        "收到即表示提醒可以送达本群/本邮箱。",
@@ -125,13 +125,15 @@ out:
         return rc;
 }
 
+/* MM-DD HH:MM:SS in the organisation's zone, "-" for none. */
 static void fmt_time(int64_t t, char *buf, size_t n) {
-        time_t tt = (time_t)t;
         struct tm tm;
-        if (t <= 0 || !localtime_r(&tt, &tm))
+        if (t <= 0) {
                 snprintf(buf, n, "-");
-        else
-                strftime(buf, n, "%m-%d %H:%M:%S", &tm);
+                return;
+        }
+        tz_tm((time_t)t, &tm);
+        strftime(buf, n, "%m-%d %H:%M:%S", &tm);
 }
 
 int verb_outbox(int argc, char **argv) {

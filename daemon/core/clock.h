@@ -2,14 +2,16 @@
  * Contract: the real CLOCK_REALTIME, unless $DUTYD_CLOCK injects another (tests, benchmarks).
  *     DUTYD_CLOCK=[START][xSCALE]
  *     START   YYYY-MM-DD (that day at 12:00) or YYYY-MM-DDTHH:MM[:SS] (local time in the zone
- *             in effect at the first call: dutyd and dutyctl set the organisation's zone
- *             first): the clock shows START at the program's first reading of it;
+ *             in use at the first reading, tz.h: dutyd and dutyctl read the clock first for
+ *             the day the config is loaded on, in the default zone Asia/Shanghai, before they
+ *             know the organisation's): the clock shows START at the program's first reading;
  *             @UNIX-SECONDS: the clock shows the real time at that real instant (so processes
  *             started at different times share one timeline);
  *             absent: the real time of the first reading
  *     SCALE   how many seconds pass per real second (1 to 100000; default 1)
- * From there it runs SCALE times as fast as the real clock. Timers run on the real clock: clock_real_usec() converts an instant to the real time
- * at which it happens. Nothing else in dutyd reads the time. */
+ * From there it runs SCALE times as fast as the real clock. Timers run on the real clock:
+ * clock_real_usec() converts an instant to the real time at which it happens. Nothing else in
+ * dutyd reads the time. */
 #pragma once
 #include <stdint.h>
 #include <time.h>

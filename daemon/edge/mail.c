@@ -10,6 +10,7 @@
 
 #include "message.h"
 #include "sign.h"
+#include "tz.h"
 #include "util.h"
 
 /* 39 bytes → 52 base64 chars → a 64-char word; "Subject: " + word stays under 76. */
@@ -59,11 +60,7 @@ int mail_format_date(int64_t t, char *buf, size_t n) {
         static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         struct tm tm;
-        time_t tt = (time_t)t;
-        /* In the process's zone (the organisation's, set once at start by tz_use()): never a
-         * TZ switch here, which other threads (the feed build) would see. */
-        if (!localtime_r(&tt, &tm))
-                return -EINVAL;
+        tz_tm((time_t)t, &tm); /* the organisation's zone (tz_use()), whatever $TZ says */
         long off = tm.tm_gmtoff / 60;
         char sign = off < 0 ? '-' : '+';
         if (off < 0)

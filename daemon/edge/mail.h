@@ -22,7 +22,7 @@ typedef struct MailMessage {
 
 /* "=?UTF-8?B?…?=" words joined by "\r\n " (ASCII-only text is returned as is). */
 int mail_encode_words(const char *text, char **ret);
-/* "Tue, 22 Aug 2026 14:08:43 +0800" for unix time t in the process's zone (tz.h). */
+/* "Tue, 22 Aug 2026 14:08:43 +0800" for unix time t in the organisation's zone (tz.h). */
 int mail_format_date(int64_t t, char *buf, size_t n);
 /* "<ID@domain-of-from>" */
 int mail_message_id(const char *delivery_id, const char *from, char **ret);
