@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "util.h"
 
 struct Table {
-        size_t n_cols, n_rows, cap;
+        size_t n_cols, n_rows;
         char **cells; /* row-major, including the header row */
+        size_t cap;   /* cells */
 };
 
 Table *table_new(size_t n_cols, const char *const *headers) {
@@ -33,13 +35,8 @@ Table *table_free(Table *t) {
 }
 
 int table_add(Table *t, const char *const *cells) {
-        if (t->n_rows == t->cap) {
-                size_t cap = t->cap ? t->cap * 2 : 16;
-                char **n = realloc(t->cells, cap * t->n_cols * sizeof(char *));
-                if (!n)
-                        return -ENOMEM;
-                t->cells = n, t->cap = cap;
-        }
+        if (ARRAY_GROW(t->cells, t->cap, (t->n_rows + 1) * t->n_cols) < 0)
+                return -ENOMEM;
         char **row = t->cells + t->n_rows * t->n_cols;
         for (size_t i = 0; i < t->n_cols; i++) {
                 row[i] = strdup(cells[i] ? cells[i] : "");

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 Calendar *calendar_new(void) {
         return calloc(1, sizeof(Calendar));
 }
@@ -35,10 +37,8 @@ CalendarYear *calendar_add_year(Calendar *c, int year, const char *source) {
         CalendarYear *y = find_year(c, year);
         if (y)
                 return y;
-        CalendarYear *n = realloc(c->years, (c->n_years + 1) * sizeof(*n));
-        if (!n)
+        if (ARRAY_GROW(c->years, c->cap_years, c->n_years + 1) < 0)
                 return NULL;
-        c->years = n;
         y = &c->years[c->n_years];
         *y = (CalendarYear){.year = year};
         if (source && !(y->source = strdup(source)))
@@ -68,10 +68,8 @@ int calendar_set_work(Calendar *c, Day day) {
 }
 
 int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from, Day to) {
-        Holiday *n = realloc(c->holidays, (c->n_holidays + 1) * sizeof(*n));
-        if (!n)
+        if (ARRAY_GROW(c->holidays, c->cap_holidays, c->n_holidays + 1) < 0)
                 return -ENOMEM;
-        c->holidays = n;
         Holiday h = {.id = strdup(id), .name = strdup(name), .from = from, .to = to};
         if (!h.id || !h.name) {
                 free(h.id);

@@ -22,9 +22,9 @@ typedef struct CalendarYear {
 
 typedef struct Calendar {
         CalendarYear *years;
-        size_t n_years;
+        size_t n_years, cap_years;
         Holiday *holidays; /* sorted by `from` */
-        size_t n_holidays;
+        size_t n_holidays, cap_holidays;
 } Calendar;
 
 Calendar *calendar_new(void);

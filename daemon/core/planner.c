@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "tz.h"
 #include "util.h"
 
@@ -14,13 +15,8 @@ void planned_list_done(PlannedList *l) {
 }
 
 static int push(PlannedList *l, const Planned *f) {
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 64;
-                Planned *n = realloc(l->items, cap * sizeof(Planned));
-                if (!n)
-                        return -ENOMEM;
-                l->items = n, l->cap = cap;
-        }
+        if (ARRAY_GROW(l->items, l->cap, l->n + 1) < 0)
+                return -ENOMEM;
         l->items[l->n++] = *f;
         return 0;
 }

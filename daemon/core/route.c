@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "util.h"
 
 static bool in_list(const size_t *v, size_t n, size_t x) {
@@ -14,17 +15,14 @@ static bool in_list(const size_t *v, size_t n, size_t x) {
         return false;
 }
 
-static int push_str(char ***v, size_t *n, const char *s) {
-        for (size_t i = 0; i < *n; i++)
-                if (streq((*v)[i], s))
+static int add_mention(RouteMessage *m, const char *mobile) {
+        for (size_t i = 0; i < m->n_mentions; i++)
+                if (streq(m->mentions[i], mobile))
                         return 0;
-        char **p = realloc(*v, (*n + 1) * sizeof(char *));
-        if (!p)
+        if (ARRAY_GROW(m->mentions, m->cap_mentions, m->n_mentions + 1) < 0 ||
+            !(m->mentions[m->n_mentions] = strdup(mobile)))
                 return -ENOMEM;
-        *v = p;
-        if (!(p[*n] = strdup(s)))
-                return -ENOMEM;
-        (*n)++;
+        m->n_mentions++;
         return 0;
 }
 
@@ -32,11 +30,9 @@ static RouteMessage *get_msg(RoutePlan *p, size_t channel, const char *recipient
         for (size_t i = 0; i < p->n; i++)
                 if (p->msgs[i].channel == channel && streq(p->msgs[i].recipient, recipient))
                         return &p->msgs[i];
-        RouteMessage *v = realloc(p->msgs, (p->n + 1) * sizeof *v);
-        if (!v)
+        if (ARRAY_GROW(p->msgs, p->cap, p->n + 1) < 0)
                 return NULL;
-        p->msgs = v;
-        RouteMessage *m = &v[p->n];
+        RouteMessage *m = &p->msgs[p->n];
         *m = (RouteMessage){.channel = channel, .recipient = strdup(recipient)};
         if (!m->recipient)
                 return NULL;
@@ -50,14 +46,12 @@ static int add(RoutePlan *p, size_t channel, const char *recipient, size_t item,
         if (!m)
                 return -ENOMEM;
         if (!in_list(m->items, m->n_items, item)) {
-                size_t *v = realloc(m->items, (m->n_items + 1) * sizeof *v);
-                if (!v)
+                if (ARRAY_GROW(m->items, m->cap_items, m->n_items + 1) < 0)
                         return -ENOMEM;
-                m->items = v;
-                v[m->n_items++] = item;
+                m->items[m->n_items++] = item;
         }
         if (mention && *mention)
-                return push_str(&m->mentions, &m->n_mentions, mention);
+                return add_mention(m, mention);
         return 0;
 }
 

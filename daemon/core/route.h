@@ -32,14 +32,14 @@ typedef struct RouteMessage {
         size_t channel;
         char *recipient; /* "" = the channel's group; else an email address */
         size_t *items;   /* indices into the firings */
-        size_t n_items;
+        size_t n_items, cap_items;
         char **mentions; /* mobiles */
-        size_t n_mentions;
+        size_t n_mentions, cap_mentions;
 } RouteMessage;
 
 typedef struct RoutePlan {
         RouteMessage *msgs;
-        size_t n;
+        size_t n, cap;
 } RoutePlan;
 
 int route_plan(const Config *c, const Firing *f, size_t n, RoutePlan *ret);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "util.h"
 
 void occurrence_list_done(OccurrenceList *l) {
@@ -14,13 +15,8 @@ void occurrence_list_done(OccurrenceList *l) {
 }
 
 static int list_push(OccurrenceList *l, const Occurrence *o) {
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 64;
-                Occurrence *n = realloc(l->items, cap * sizeof(Occurrence));
-                if (!n)
-                        return -ENOMEM;
-                l->items = n, l->cap = cap;
-        }
+        if (ARRAY_GROW(l->items, l->cap, l->n + 1) < 0)
+                return -ENOMEM;
         l->items[l->n++] = *o;
         return 0;
 }
