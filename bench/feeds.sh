@@ -3,11 +3,11 @@
 #  1. `dutyctl feeds write` of every feed into an empty folder (cold: every file written) and
 #     again (warm: every feed re-rendered and compared, nothing rewritten): median wall time of
 #     BENCH_RUNS runs, MB written, MB/s, peak RSS.
-#  2. `dutyctl serve --dir` (the folder of step 1: nothing rewritten): requests/s (wrk,
-#     keep-alive) for one cached person feed through the feed route (token check, validators,
-#     the file opened and sent with sendfile) beside the same file served by nginx (its peer:
-#     a static file server, sendfile, keep-alive) on loopback, and for the 404 of a wrong
-#     token — in one run, with the ratio; the server's peak RSS.
+#  2. `dutyctl serve` (a feed rendered on request, its body then cached for its ETag):
+#     requests/s (wrk, keep-alive) for one person feed through the feed route (token check,
+#     validators, the cached body) beside the file step 1 wrote for it served by nginx (its
+#     peer: a static file server, sendfile, keep-alive) on loopback, and for the 404 of a
+#     wrong token — in one run, with the ratio; the server's peak RSS.
 #  BENCH_ORG=false: the same with feeds.org off (no whole-county feed).
 #  Runs BENCH_RUNS (default 3); nginx and wrk are required (make bench-deps).
 #     (No 304 figure: a 304 carries the representation's Content-Length as RFC 9110 allows,
@@ -56,7 +56,7 @@ printf '  peak RSS %.0f MB\n' "$(awk -v r="$rss" 'BEGIN {print r / 1024}')"
 
 feed=person-u1
 cp "$dir/$feed.ics" "$out/static.ics"
-"$CTL" -c "$cfg" serve --listen 127.0.0.1:0 --dir "$dir" 2>"$out/serve.log" &
+"$CTL" -c "$cfg" serve --listen 127.0.0.1:0 2>"$out/serve.log" &
 server=$!
 nginx_pid=
 stop_all() { kill $server 2>/dev/null || true; [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true; }

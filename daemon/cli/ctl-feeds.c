@@ -362,20 +362,14 @@ static int add_sources(sd_event *e, Server *sv, sd_event_source **tick) {
 }
 
 int verb_serve(int argc, char **argv) {
-        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"listen", required_argument, NULL, 'l'},
-                                             {"dir", required_argument, NULL, 'd'},
-                                             {}};
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'}, {"listen", required_argument, NULL, 'l'}, {}};
         const char *listen_on = NULL;
         int o;
-        while ((o = getopt_long(argc, argv, "hl:d:", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "hl:", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h': return serve_usage();
                 case 'l': listen_on = optarg; break;
-                case 'd':
-                        /* Feeds used to be served from files: nothing is written now. */
-                        fprintf(stderr, "提示：--dir 已无作用，日历按请求生成\n");
-                        break;
                 default: return EXIT_USAGE;
                 }
         }
