@@ -119,6 +119,68 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
         occurrence_list_done(&l);
 }
 
+/* The day and the person of a completion, from --date and --person (or the one holder). */
+static int done_when_who(const Config *c, const DoneArgs *a, Day *ret_date, ssize_t *ret_by) {
+        Day today = ctl_today(c), date = today;
+        if (a->date && (date = day_parse(a->date)) == DAY_INVALID) {
+                fprintf(stderr, "done: 日期格式应为 YYYY-MM-DD：%s\n", a->date);
+                return EXIT_USAGE;
+        }
+        if (date > today) {
+                fprintf(stderr, "done: 不能记录未来日期的履职：%s\n", a->date);
+                return EXIT_USAGE;
+        }
+        ssize_t by = -1;
+        if (a->person && (by = config_find_person(c, a->person)) < 0) {
+                fprintf(stderr, "done: 没有人员 '%s'\n", a->person);
+                return 1;
+        }
+        if (a->evidence && strncmp(a->evidence, "https://", 8) &&
+            strncmp(a->evidence, "http://", 7)) {
+                fprintf(stderr, "done: --evidence 应为 http(s) 链接\n");
+                return EXIT_USAGE;
+        }
+        *ret_date = date, *ret_by = by;
+        return 0;
+}
+
+static int run_done(Config *c, const void *args) {
+        const DoneArgs *a = args;
+        Day date;
+        ssize_t by;
+        int r = done_when_who(c, a, &date, &by);
+        if (r)
+                return r;
+        Occurrence occ;
+        if (resolve_target(c, a, date, by, &occ) < 0)
+                return 1;
+        if (by < 0) {
+                size_t h[2];
+                if (occurrence_holders(c, &occ, date, h, 2) == 1)
+                        by = (ssize_t)h[0];
+        }
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return 1;
+        int64_t id = 0;
+        CompletionInput in = {.occ = &occ,
+                              .done_by = by >= 0 ? c->people[by].id : NULL,
+                              .date = date,
+                              .note = a->note,
+                              .evidence = a->evidence,
+                              .source = "dutyctl"};
+        r = completion_add(s, c, &in, &id);
+        if (r < 0)
+                fprintf(stderr, "done: 记录失败：%s\n", store_errmsg(s));
+        else {
+                printf("已记录（编号 %lld）%s%s\n", (long long)id, by >= 0 ? "，完成人 " : "",
+                       by >= 0 ? c->people[by].name : "");
+                print_progress(c, s, &occ, ctl_today(c));
+        }
+        store_close(s);
+        return r < 0 ? 1 : 0;
+}
+
 int verb_done(int argc, char **argv) {
         static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
                                              {"person", required_argument, NULL, 'p'},
@@ -149,57 +211,7 @@ int verb_done(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         a.target = argv[optind];
-        Config *c = NULL;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        Day today = ctl_today(c), date = today;
-        if (a.date && (date = day_parse(a.date)) == DAY_INVALID) {
-                fprintf(stderr, "done: 日期格式应为 YYYY-MM-DD：%s\n", a.date);
-                return config_free(c), EXIT_USAGE;
-        }
-        if (date > today) {
-                fprintf(stderr, "done: 不能记录未来日期的履职：%s\n", a.date);
-                return config_free(c), EXIT_USAGE;
-        }
-        ssize_t by = -1;
-        if (a.person && (by = config_find_person(c, a.person)) < 0) {
-                fprintf(stderr, "done: 没有人员 '%s'\n", a.person);
-                return config_free(c), 1;
-        }
-        if (a.evidence && strncmp(a.evidence, "https://", 8) && strncmp(a.evidence, "http://", 7)) {
-                fprintf(stderr, "done: --evidence 应为 http(s) 链接\n");
-                return config_free(c), EXIT_USAGE;
-        }
-        Occurrence occ;
-        if (resolve_target(c, &a, date, by, &occ) < 0)
-                return config_free(c), 1;
-        if (by < 0) {
-                size_t h[2];
-                if (occurrence_holders(c, &occ, date, h, 2) == 1)
-                        by = (ssize_t)h[0];
-        }
-        Store *s = NULL;
-        if (ctl_open_store(c, &s))
-                return config_free(c), 1;
-        int64_t id = 0;
-        CompletionInput in = {.occ = &occ,
-                              .done_by = by >= 0 ? c->people[by].id : NULL,
-                              .date = date,
-                              .note = a.note,
-                              .evidence = a.evidence,
-                              .source = "dutyctl"};
-        r = completion_add(s, c, &in, &id);
-        if (r < 0)
-                fprintf(stderr, "done: 记录失败：%s\n", store_errmsg(s));
-        else {
-                printf("已记录（编号 %lld）%s%s\n", (long long)id, by >= 0 ? "，完成人 " : "",
-                       by >= 0 ? c->people[by].name : "");
-                print_progress(c, s, &occ, today);
-        }
-        store_close(s);
-        config_free(c);
-        return r < 0 ? 1 : 0;
+        return ctl_with_config(run_done, &a);
 }
 
 int verb_undo(int argc, char **argv) {
@@ -275,8 +287,10 @@ int verb_history(int argc, char **argv) {
         r = completion_list(s, all, &v, &n);
         static const char *const hdr[] = {"编号",   "日期", "岗位",     "职责", "周期",
                                           "完成人", "说明", "证明材料", "状态"};
-        Table *t = table_new(ELEMENTSOF(hdr), hdr);
-        for (size_t i = 0; r == 0 && t && i < n; i++) {
+        Table *t = r == 0 ? table_new(ELEMENTSOF(hdr), hdr) : NULL;
+        if (r == 0 && !t)
+                r = -ENOMEM;
+        for (size_t i = 0; r == 0 && i < n; i++) {
                 Completion *x = &v[i];
                 if ((person && !streq_ptr(x->done_by, person) && !streq(x->person, person)) ||
                     (post && !streq(x->post, post)) || (duty && !streq(x->duty, duty)))
@@ -296,8 +310,10 @@ int verb_history(int argc, char **argv) {
                                        x->undone_at ? "已撤销" : "有效"};
                 r = table_add(t, cells);
         }
-        if (r == 0 && t)
-                table_rows(t) ? table_print(t, stdout) : (void)printf("没有履职记录。\n");
+        if (r == 0 && table_rows(t))
+                table_print(t, stdout);
+        else if (r == 0)
+                printf("没有履职记录。\n");
         if (r < 0)
                 fprintf(stderr, "history: 失败\n");
         table_free(t);

@@ -74,101 +74,118 @@ static int report_usage(FILE *f) {
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
-int verb_report(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},         {"period", required_argument, NULL, 'p'},
-                {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'o'},
-                {"format", required_argument, NULL, 'f'}, {"shuzhi", required_argument, NULL, 's'},
-                {"year", required_argument, NULL, 'y'},   {}};
-        const char *period = NULL, *person = NULL, *post = NULL, *format = "table", *shuzhi = NULL,
-                   *year = NULL;
-        int o;
-        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
-                switch (o) {
-                case 'h': return report_usage(stdout);
-                case 'p': period = optarg; break;
-                case 'P': person = optarg; break;
-                case 'o': post = optarg; break;
-                case 'f': format = optarg; break;
-                case 's': shuzhi = optarg; break;
-                case 'y': year = optarg; break;
-                default: return EXIT_USAGE;
-                }
-        }
-        if (optind != argc || (!period && !shuzhi) || (period && shuzhi) || (person && post) ||
-            (shuzhi && (!year || person || post)) || (year && !shuzhi)) {
-                fprintf(stderr, "report: 参数不正确（dutyctl report --help）\n");
-                return EXIT_USAGE;
-        }
-        if (!streq(format, "table") && !streq(format, "csv") && !streq(format, "json")) {
+typedef struct ReportArgs {
+        const char *period, *person, *post, *format, *shuzhi, *year;
+        Day from, to; /* --period's first and last day */
+        int y;        /* --year */
+} ReportArgs;
+
+/* --format, --period and --year understood: an exit status, or -1 to go on. */
+static int report_check(ReportArgs *a) {
+        if (!streq(a->format, "table") && !streq(a->format, "csv") && !streq(a->format, "json")) {
                 fprintf(stderr, "report: --format 应为 table、csv 或 json\n");
                 return EXIT_USAGE;
         }
         PeriodKind kind;
-        Day from = 0, to = 0;
-        int y = 0;
-        if (period && (period_parse(period, &kind, &from, &to) < 0 || kind == PERIOD_WEEK)) {
+        if (a->period &&
+            (period_parse(a->period, &kind, &a->from, &a->to) < 0 || kind == PERIOD_WEEK)) {
                 fprintf(stderr, "report: 期间格式应为 2026、2026-H2、2026-Q4 或 2026-11：%s\n",
-                        period);
+                        a->period);
                 return EXIT_USAGE;
         }
-        if (year) {
+        if (a->year) {
                 char *end;
-                long v = strtol(year, &end, 10);
+                long v = strtol(a->year, &end, 10);
                 if (*end || v < 1970 || v > 9999) {
-                        fprintf(stderr, "report: 年份不正确：%s\n", year);
+                        fprintf(stderr, "report: 年份不正确：%s\n", a->year);
                         return EXIT_USAGE;
                 }
-                y = (int)v;
+                a->y = (int)v;
         }
-        Config *c = NULL;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        ssize_t pi = -1, oi = -1;
-        const char *who = person ? person : shuzhi;
-        if (who && (pi = config_find_person(c, who)) < 0) {
-                fprintf(stderr, "report: 没有人员 '%s'\n", who);
-                return config_free(c), 1;
-        }
-        if (post && (oi = config_find_post(c, post)) < 0) {
-                fprintf(stderr, "report: 没有岗位 '%s'\n", post);
-                return config_free(c), 1;
-        }
-        Store *s = NULL;
-        if (ctl_open_store(c, &s))
-                return config_free(c), 1;
+        return -1;
+}
+
+/* The record of the period (in --format) or the person's 述职 draft, printed. */
+static int report_print(const Config *c, Store *s, const ReportArgs *a, ssize_t pi, ssize_t oi) {
         Ledger *lg = NULL;
         Completion *comps = NULL;
         size_t n_comps = 0;
         Report rep = {0};
         _cleanup_free_ char *text = NULL;
         Day today = ctl_today(c);
-        r = ledger_load(s, &lg);
-        if (r == 0 && shuzhi && (r = completion_list(s, false, &comps, &n_comps)) == 0)
-                r = report_shuzhi(c, lg, comps, n_comps, (size_t)pi, y, today, &text);
-        else if (r == 0 && period) {
-                r = report_build(c, lg, from, to, today, pi, oi, &rep);
-                if (r == 0 && streq(format, "csv"))
+        int r = ledger_load(s, &lg);
+        if (r == 0 && a->shuzhi && (r = completion_list(s, false, &comps, &n_comps)) == 0)
+                r = report_shuzhi(c, lg, comps, n_comps, (size_t)pi, a->y, today, &text);
+        else if (r == 0 && a->period) {
+                r = report_build(c, lg, a->from, a->to, today, pi, oi, &rep);
+                if (r == 0 && streq(a->format, "csv"))
                         r = report_format_csv(c, &rep, &text);
-                else if (r == 0 && streq(format, "json"))
-                        r = report_format_json(c, &rep, period, &text);
+                else if (r == 0 && streq(a->format, "json"))
+                        r = report_format_json(c, &rep, a->period, &text);
                 else if (r == 0)
-                        r = print_table(c, &rep, period);
+                        r = print_table(c, &rep, a->period);
         }
         if (r < 0)
                 fprintf(stderr, "report: 失败：%s\n", r == -EIO ? store_errmsg(s) : strerror(-r));
         else if (text) {
                 fputs(text, stdout);
-                if (streq(format, "json"))
+                if (streq(a->format, "json"))
                         fputs("\n", stdout);
         }
         report_done(&rep);
         completion_list_free(comps, n_comps);
         ledger_free(lg);
-        store_close(s);
-        config_free(c);
         return r < 0 ? 1 : 0;
+}
+
+static int run_report(Config *c, const void *args) {
+        const ReportArgs *a = args;
+        ssize_t pi = -1, oi = -1;
+        const char *who = a->person ? a->person : a->shuzhi;
+        if (who && (pi = config_find_person(c, who)) < 0) {
+                fprintf(stderr, "report: 没有人员 '%s'\n", who);
+                return 1;
+        }
+        if (a->post && (oi = config_find_post(c, a->post)) < 0) {
+                fprintf(stderr, "report: 没有岗位 '%s'\n", a->post);
+                return 1;
+        }
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return 1;
+        int r = report_print(c, s, a, pi, oi);
+        store_close(s);
+        return r;
+}
+
+int verb_report(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},         {"period", required_argument, NULL, 'p'},
+                {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'o'},
+                {"format", required_argument, NULL, 'f'}, {"shuzhi", required_argument, NULL, 's'},
+                {"year", required_argument, NULL, 'y'},   {}};
+        ReportArgs a = {.format = "table"};
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h': return report_usage(stdout);
+                case 'p': a.period = optarg; break;
+                case 'P': a.person = optarg; break;
+                case 'o': a.post = optarg; break;
+                case 'f': a.format = optarg; break;
+                case 's': a.shuzhi = optarg; break;
+                case 'y': a.year = optarg; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        if (optind != argc || (!a.period && !a.shuzhi) || (a.period && a.shuzhi) ||
+            (a.person && a.post) || (a.shuzhi && (!a.year || a.person || a.post)) ||
+            (a.year && !a.shuzhi)) {
+                fprintf(stderr, "report: 参数不正确（dutyctl report --help）\n");
+                return EXIT_USAGE;
+        }
+        int r = report_check(&a);
+        return r >= 0 ? r : ctl_with_config(run_report, &a);
 }
 
 /* ---- raise ----------------------------------------------------------------------------------- */
@@ -211,11 +228,10 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
 
 /* Sends the messages just queued (rows with this raise's step), so that an alert goes out even
  * when dutyd is not running. Returns the number sent. */
-static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n,
-                         unsigned *ret_failed) {
+static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n) {
         OutboxRow *rows = NULL;
         size_t nr = 0;
-        unsigned sent = 0, failed = 0;
+        unsigned sent = 0;
         if (outbox_list(s, false, &rows, &nr) < 0)
                 return 0;
         for (size_t i = 0; i < nr; i++) {
@@ -230,14 +246,113 @@ static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n,
                 if (!ours)
                         continue;
                 SenderStats st = {0};
-                int r = sender_run(s, c, rows[i].id, false, 20 * 1000000ULL, &st);
+                (void)sender_run(s, c, rows[i].id, false, 20 * 1000000ULL, &st);
                 sent += st.sent;
-                if (r < 0 && r != -ETIMEDOUT)
-                        failed++;
         }
         outbox_rows_free(rows, nr);
-        *ret_failed = failed;
         return sent;
+}
+
+typedef struct RaiseArgs {
+        const char *event, *note;
+        bool no_send;
+} RaiseArgs;
+
+static void explain_unknown_event(const Config *c, const char *event) {
+        const char **ev = NULL;
+        size_t ne = 0;
+        fprintf(stderr, "raise: 没有职责对应事件 '%s'。", event);
+        if (raise_known_events(c, &ev, &ne) == 0 && ne) {
+                fprintf(stderr, "已配置的事件：");
+                for (size_t i = 0; i < ne; i++)
+                        fprintf(stderr, "%s%s", i ? "、" : "", ev[i]);
+                fprintf(stderr, "\n");
+        } else
+                fprintf(stderr, "配置中没有事件类职责（event:）。\n");
+        free(ev);
+}
+
+/* The journal's record of the event (EV_EVENT_RAISED): DUTYD_EVENT, and DUTYD_DUTY once for
+ * each duty alerted. */
+static void journal_raised(const Config *c, const char *event, int64_t eid, const Firing *f,
+                           size_t n) {
+        char *fields[16] = {0};
+        size_t k = 0;
+        fields[k++] = strfmt("DUTYD_EVENT=%s", event);
+        for (size_t i = 0; i < n && k + 1 < ELEMENTSOF(fields); i++) {
+                bool seen = false;
+                for (size_t j = 0; j < i; j++)
+                        seen |= f[j].occ.duty == f[i].occ.duty;
+                if (!seen)
+                        fields[k++] = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
+        }
+        bool ok = true;
+        for (size_t i = 0; i < k; i++)
+                ok &= fields[i] != NULL;
+        log_journal(LOG_NOTICE, EV_EVENT_RAISED, ok ? (const char *const *)fields : NULL,
+                    "事件「%s」（编号 %" PRId64 "）由 %s 发起，通知 %zu 个岗位", event, eid,
+                    ctl_invoker(), n);
+        for (size_t i = 0; i < k; i++)
+                free(fields[i]);
+}
+
+/* Records the event, queues its messages and, unless --no-send, sends them now. */
+static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n, time_t now) {
+        Day today = tz_day(now);
+        int minute = tz_minute(now);
+        /* Secrets first: root's dutyctl becomes the daemon's user to open the state, and the
+         * credentials are root's. */
+        Diags d = {0};
+        bool secrets = !a->no_send && config_load_secrets(c, &d) == 0;
+        Store *s = NULL;
+        if (ctl_open_store(c, &s)) {
+                diags_done(&d);
+                return 1;
+        }
+        int64_t eid = 0;
+        size_t queued = 0;
+        int r = raise_event(s, c, a->event, a->note, ctl_invoker(), today, minute, now, &eid,
+                            &queued);
+        if (r < 0)
+                fprintf(stderr, "raise: 记录或入队失败：%s\n",
+                        r == -EIO ? store_errmsg(s) : strerror(-r));
+        else {
+                printf("已记录事件「%s」（编号 %" PRId64
+                       "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
+                       a->event, eid, a->note ? "：" : "", a->note ? a->note : "", n, queued);
+                print_alerted(c, f, n);
+                journal_raised(c, a->event, eid, f, n);
+                if (!a->no_send && queued && !secrets) {
+                        diags_print(&d, stderr);
+                        printf("无法读取渠道密钥，消息留在发送队列，由 dutyd 发送。\n");
+                } else if (!a->no_send && queued) {
+                        unsigned sent = send_now(s, c, f, n);
+                        printf("已送达 %u 条%s。\n", sent,
+                               sent < queued ? "，其余留在发送队列由 dutyd 重试发送" : "");
+                }
+        }
+        diags_done(&d);
+        store_close(s);
+        return r < 0 ? 1 : 0;
+}
+
+static int run_raise(Config *c, const void *args) {
+        const RaiseArgs *a = args;
+        time_t now = clock_now();
+        Firing *f = NULL;
+        size_t n = 0;
+        int r = raise_plan(c, a->event, tz_day(now), tz_minute(now), 0, &f, &n);
+        if (r == -ENOENT) {
+                explain_unknown_event(c, a->event);
+                return 1;
+        }
+        if (r < 0) {
+                fprintf(stderr, "raise: 失败：%s\n", strerror(-r));
+                return 1;
+        }
+        r = raise_record(c, a, f, n, now);
+        free(f);
+        return r;
 }
 
 int verb_raise(int argc, char **argv) {
@@ -245,8 +360,7 @@ int verb_raise(int argc, char **argv) {
                                              {"note", required_argument, NULL, 'n'},
                                              {"no-send", no_argument, NULL, 'N'},
                                              {}};
-        const char *note = NULL;
-        bool no_send = false;
+        RaiseArgs a = {0};
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
@@ -255,8 +369,8 @@ int verb_raise(int argc, char **argv) {
                                "发生事件（如 事故）：配置中 event 为该事件的每项职责，其所有岗位立即\n"
                                "在各自渠道收到通知；事件记入状态数据库。--no-send 只入队，由 dutyd 发送。\n");
                         return 0;
-                case 'n': note = optarg; break;
-                case 'N': no_send = true; break;
+                case 'n': a.note = optarg; break;
+                case 'N': a.no_send = true; break;
                 default: return EXIT_USAGE;
                 }
         }
@@ -264,79 +378,44 @@ int verb_raise(int argc, char **argv) {
                 fprintf(stderr, "raise: 需要一个事件名称（dutyctl raise --help）\n");
                 return EXIT_USAGE;
         }
-        const char *event = argv[optind];
-        Config *c = NULL;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        time_t now = (time_t)clock_now();
-        Day today = ctl_today(c);
-        int minute = tz_minute(clock_now());
-        Firing *f = NULL;
-        size_t n = 0;
-        r = raise_plan(c, event, today, minute, 0, &f, &n);
-        if (r == -ENOENT) {
-                const char **ev = NULL;
-                size_t ne = 0;
-                fprintf(stderr, "raise: 没有职责对应事件 '%s'。", event);
-                if (raise_known_events(c, &ev, &ne) == 0 && ne) {
-                        fprintf(stderr, "已配置的事件：");
-                        for (size_t i = 0; i < ne; i++)
-                                fprintf(stderr, "%s%s", i ? "、" : "", ev[i]);
-                        fprintf(stderr, "\n");
-                } else
-                        fprintf(stderr, "配置中没有事件类职责（event:）。\n");
-                free(ev);
-                return config_free(c), 1;
-        }
-        if (r < 0) {
-                fprintf(stderr, "raise: 失败：%s\n", strerror(-r));
-                return config_free(c), 1;
-        }
-        /* Secrets first: root's dutyctl becomes the daemon's user to open the state, and the
-         * credentials are root's. */
-        Diags d = {0};
-        bool secrets = !no_send && config_load_secrets(c, &d) == 0;
-        Store *s = NULL;
-        if (ctl_open_store(c, &s)) {
-                diags_done(&d);
-                free(f);
-                return config_free(c), 1;
-        }
-        int64_t eid = 0;
-        size_t queued = 0;
-        r = raise_event(s, c, event, note, ctl_invoker(), today, minute, now, &eid, &queued);
-        if (r < 0)
-                fprintf(stderr, "raise: 记录或入队失败：%s\n",
-                        r == -EIO ? store_errmsg(s) : strerror(-r));
-        else {
-                printf("已记录事件「%s」（编号 %" PRId64
-                       "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
-                       event, eid, note ? "：" : "", note ? note : "", n, queued);
-                print_alerted(c, f, n);
-                _cleanup_free_ char *field = strfmt("DUTYD_EVENT=%s", event);
-                const char *fields[] = {field, NULL};
-                log_journal(LOG_NOTICE, EV_EVENT_RAISED, field ? fields : NULL,
-                            "事件「%s」（编号 %" PRId64 "）由 %s 发起，通知 %zu 个岗位", event, eid,
-                            ctl_invoker() ? ctl_invoker() : "?", n);
-                if (!no_send && queued && !secrets) {
-                        diags_print(&d, stderr);
-                        printf("无法读取渠道密钥，消息留在发送队列，由 dutyd 发送。\n");
-                } else if (!no_send && queued) {
-                        unsigned failed = 0, sent = send_now(s, c, f, n, &failed);
-                        printf("已送达 %u 条%s。\n", sent,
-                               sent < queued ? "，其余留在发送队列由 dutyd 重试发送" : "");
-                        (void)failed;
-                }
-        }
-        diags_done(&d);
-        free(f);
-        store_close(s);
-        config_free(c);
-        return r < 0 ? 1 : 0;
+        a.event = argv[optind];
+        return ctl_with_config(run_raise, &a);
 }
 
 /* ---- done-link --------------------------------------------------------------------------------- */
+
+typedef struct DoneLinkArgs {
+        const char *occurrence;
+        long days;
+} DoneLinkArgs;
+
+static int run_done_link(Config *c, const void *args) {
+        const DoneLinkArgs *a = args;
+        Occurrence occ;
+        if (schedule_find(c, a->occurrence, &occ) < 0) {
+                fprintf(stderr, "done-link: 没有事项 '%s'\n", a->occurrence);
+                return 1;
+        }
+        char id[OCCURRENCE_ID_MAX];
+        occurrence_id(c, &occ, id, sizeof(id));
+        Store *s = NULL;
+        if (ctl_open_store(c, &s))
+                return 1;
+        _cleanup_free_ char *tok = NULL, *url = NULL, *served = NULL;
+        (void)store_meta_get(s, META_SERVED_ADDRESS, &served); /* written by the running daemon */
+        int r = donelink_init(s);
+        if (r == 0)
+                r = donelink_make(s, id, clock_now() + a->days * 86400, &tok);
+        if (r == 0 && !(url = donelink_url(c, served, tok)))
+                r = -ENOMEM;
+        if (r < 0)
+                fprintf(stderr, "done-link: 失败：%s\n",
+                        r == -EIO ? store_errmsg(s) : strerror(-r));
+        else
+                printf("%s\n", url);
+        store_close(s);
+        return r < 0 ? 1 : 0;
+}
 
 int verb_done_link(int argc, char **argv) {
         static const struct option opts[] = {
@@ -366,33 +445,6 @@ int verb_done_link(int argc, char **argv) {
                 fprintf(stderr, "done-link: 需要一个事项编号（dutyctl upcoming 查看）\n");
                 return EXIT_USAGE;
         }
-        Config *c = NULL;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        Occurrence occ;
-        if (schedule_find(c, argv[optind], &occ) < 0) {
-                fprintf(stderr, "done-link: 没有事项 '%s'\n", argv[optind]);
-                return config_free(c), 1;
-        }
-        char id[OCCURRENCE_ID_MAX];
-        occurrence_id(c, &occ, id, sizeof(id));
-        Store *s = NULL;
-        if (ctl_open_store(c, &s))
-                return config_free(c), 1;
-        _cleanup_free_ char *tok = NULL, *url = NULL, *served = NULL;
-        (void)store_meta_get(s, META_SERVED_ADDRESS, &served); /* written by the running daemon */
-        r = donelink_init(s);
-        if (r == 0)
-                r = donelink_make(s, id, clock_now() + days * 86400, &tok);
-        if (r == 0 && !(url = donelink_url(c, served, tok)))
-                r = -ENOMEM;
-        if (r < 0)
-                fprintf(stderr, "done-link: 失败：%s\n",
-                        r == -EIO ? store_errmsg(s) : strerror(-r));
-        else
-                printf("%s\n", url);
-        store_close(s);
-        config_free(c);
-        return r < 0 ? 1 : 0;
+        DoneLinkArgs a = {argv[optind], days};
+        return ctl_with_config(run_done_link, &a);
 }

@@ -48,6 +48,15 @@ int ctl_load_config(Config **ret) {
         return 0;
 }
 
+int ctl_with_config(CtlRun run, const void *args) {
+        Config *c = NULL;
+        int r = ctl_load_config(&c);
+        if (r == 0)
+                r = run(c, args);
+        config_free(c);
+        return r;
+}
+
 Day ctl_today(const Config *c) {
         (void)c;
         return tz_day(clock_now());
@@ -102,7 +111,7 @@ static void explain_open_error(const char *dir, int r) {
                 fprintf(stderr, "需要 root 权限，或对 %s 有读写权限。\n", dir);
 }
 
-int ctl_open_state(const Config *c, Store **ret) {
+static int open_state(const Config *c, Store **ret) {
         const char *dir = ctl_state_dir(c);
         /* Files made here (the database, -wal, -shm, feeds) stay usable by the daemon's group. */
         umask(0007);
@@ -118,7 +127,7 @@ int ctl_open_state(const Config *c, Store **ret) {
 }
 
 int ctl_open_store(const Config *c, Store **ret) {
-        if (ctl_open_state(c, ret))
+        if (open_state(c, ret))
                 return 1;
         /* Every verb that opens the state may read the record (ledger, history, reports). */
         if (completion_init(*ret) < 0) {

@@ -16,17 +16,21 @@ extern const char *arg_config;
 extern bool ctl_show_warnings;
 /* Loads arg_config; prints its diagnostics to stderr. Returns 0, or EXIT_CONFIG. */
 int ctl_load_config(Config **ret);
+/* A verb's work once the config is loaded: an exit status. */
+typedef int (*CtlRun)(Config *c, const void *args);
+/* Loads the config, runs `run` with it and `args`, frees it: run's exit status, or the
+ * loader's. */
+int ctl_with_config(CtlRun run, const void *args);
 /* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
 /* Who runs dutyctl ($SUDO_USER, else the real user's name), as it was before
- * ctl_open_state() switched users: what the records name as the one who acted. */
+ * ctl_open_store() switched users: what the records name as the one who acted. */
 const char *ctl_invoker(void);
 /* The state folder: $STATE_DIRECTORY, else config `state`, else /var/lib/dutyd. */
 const char *ctl_state_dir(const Config *c);
-/* Opens the state database. Run as root against a state folder owned by another user (the
- * daemon's `dutyd`), it first becomes that user, so files it creates stay usable by the daemon;
- * anyone else needs to be in the folder's group. Prints the error and what to do about it;
- * returns 0 or 1. ctl_open_store() also creates the completions table. */
+/* Opens the state database and creates the completions table. Run as root against a state
+ * folder owned by another user (the daemon's `dutyd`), it first becomes that user, so files it
+ * creates stay usable by the daemon; anyone else needs to be in the folder's group. Prints the
+ * error and what to do about it; returns 0 or 1. */
 typedef struct Store Store;
-int ctl_open_state(const Config *c, Store **ret);
 int ctl_open_store(const Config *c, Store **ret);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl-verbs.h"
+#include "log.h"
 #include "schedule.h"
 #include "table.h"
 #include "tz.h"
@@ -21,6 +22,38 @@
 static int verb_help(int argc, char **argv);
 
 /* ---- check -------------------------------------------------------------------------------- */
+
+static int run_check(Config *c, const void *args) {
+        const bool *secrets = args;
+        if (*secrets) {
+                Diags d = {0};
+                int q = config_load_secrets(c, &d);
+                diags_print(&d, stderr);
+                diags_done(&d);
+                if (q < 0)
+                        return EXIT_CONFIG;
+        }
+        Day today = ctl_today(c);
+        size_t n_occ = 0;
+        int r = schedule_count(c, today, today + 365, &n_occ);
+        size_t events = 0;
+        for (size_t i = 0; i < c->n_duties; i++)
+                events += c->duties[i].event != NULL;
+        char a[11], b[11];
+        day_format(today, a);
+        day_format(today + 365, b);
+        printf("配置有效：%s\n", c->path);
+        printf("单位：%s（%s）\n", c->org_name, c->timezone);
+        printf("岗位 %zu 个，人员 %zu 人，职责 %zu 项（其中事件类 %zu 项），文件 %zu 份，渠道 %zu 个，路由 %zu 条\n",
+               c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
+               c->n_routes);
+        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : n_occ, a, b);
+        printf("节假日数据：");
+        for (size_t i = 0; i < c->calendar->n_years; i++)
+                printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
+        printf("%s\n", c->calendar->n_years ? "" : "无");
+        return r < 0 ? 1 : 0;
+}
 
 static int verb_check(int argc, char **argv) {
         static const struct option opts[] = {
@@ -39,42 +72,8 @@ static int verb_check(int argc, char **argv) {
                 default: return EXIT_USAGE;
                 }
         }
-        Config *c = NULL;
         ctl_show_warnings = true;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        if (secrets) {
-                Diags d = {0};
-                int q = config_load_secrets(c, &d);
-                diags_print(&d, stderr);
-                diags_done(&d);
-                if (q < 0) {
-                        config_free(c);
-                        return EXIT_CONFIG;
-                }
-        }
-        Day today = ctl_today(c);
-        size_t n_occ = 0;
-        r = schedule_count(c, today, today + 365, &n_occ);
-        size_t events = 0;
-        for (size_t i = 0; i < c->n_duties; i++)
-                events += c->duties[i].event != NULL;
-        char a[11], b[11];
-        day_format(today, a);
-        day_format(today + 365, b);
-        printf("配置有效：%s\n", c->path);
-        printf("单位：%s（%s）\n", c->org_name, c->timezone);
-        printf("岗位 %zu 个，人员 %zu 人，职责 %zu 项（其中事件类 %zu 项），文件 %zu 份，渠道 %zu 个，路由 %zu 条\n",
-               c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
-               c->n_routes);
-        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : n_occ, a, b);
-        printf("节假日数据：");
-        for (size_t i = 0; i < c->calendar->n_years; i++)
-                printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
-        printf("%s\n", c->calendar->n_years ? "" : "无");
-        config_free(c);
-        return r < 0 ? 1 : 0;
+        return ctl_with_config(run_check, &secrets);
 }
 
 /* ---- upcoming ----------------------------------------------------------------------------- */
@@ -273,14 +272,58 @@ static int parse_day_arg(const char *s, const char *opt, Day *ret) {
         return 0;
 }
 
+typedef struct UpcomingArgs {
+        const char *from, *to, *post, *person, *duty;
+        bool json;
+} UpcomingArgs;
+
+/* --post, --person and --duty as a filter; -ENOENT (said) for an unknown id. */
+static int upcoming_filter(const Config *c, const UpcomingArgs *a, PlanFilter *ret) {
+        PlanFilter f = PLAN_FILTER_ALL;
+        if (a->post && (f.post = config_find_post(c, a->post)) < 0) {
+                fprintf(stderr, "upcoming: 没有岗位 '%s'\n", a->post);
+                return -ENOENT;
+        }
+        if (a->person && (f.person = config_find_person(c, a->person)) < 0) {
+                fprintf(stderr, "upcoming: 没有人员 '%s'\n", a->person);
+                return -ENOENT;
+        }
+        if (a->duty && (f.duty = config_find_duty(c, a->duty)) < 0) {
+                fprintf(stderr, "upcoming: 没有职责 '%s'\n", a->duty);
+                return -ENOENT;
+        }
+        *ret = f;
+        return 0;
+}
+
+static int run_upcoming(Config *c, const void *args) {
+        const UpcomingArgs *a = args;
+        Day from = ctl_today(c), to;
+        if (a->from && parse_day_arg(a->from, "--from", &from) < 0)
+                return EXIT_USAGE;
+        to = from + 90;
+        if (a->to && parse_day_arg(a->to, "--to", &to) < 0)
+                return EXIT_USAGE;
+        PlanFilter f;
+        if (upcoming_filter(c, a, &f) < 0)
+                return 1;
+        Ledger *ledger = load_ledger(c);
+        Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
+        int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
+                        : print_upcoming_table(&x, from, to, f);
+        ledger_free(ledger);
+        if (r < 0)
+                fprintf(stderr, "upcoming: %s\n", strerror(-r));
+        return r < 0 ? 1 : 0;
+}
+
 static int verb_upcoming(int argc, char **argv) {
         static const struct option opts[] = {
                 {"help", no_argument, NULL, 'h'},         {"from", required_argument, NULL, 'f'},
                 {"to", required_argument, NULL, 't'},     {"post", required_argument, NULL, 'p'},
                 {"person", required_argument, NULL, 'P'}, {"duty", required_argument, NULL, 'd'},
                 {"json", no_argument, NULL, 'j'},         {}};
-        const char *from_s = NULL, *to_s = NULL, *post = NULL, *person = NULL, *duty = NULL;
-        bool json = false;
+        UpcomingArgs a = {0};
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
@@ -292,12 +335,12 @@ static int verb_upcoming(int argc, char **argv) {
                                "          有状态数据库时另有 status：done late overdue partial open）\n"
                                "有状态数据库（dutyd 的 state.db）时显示每项的完成状态。\n");
                         return 0;
-                case 'f': from_s = optarg; break;
-                case 't': to_s = optarg; break;
-                case 'p': post = optarg; break;
-                case 'P': person = optarg; break;
-                case 'd': duty = optarg; break;
-                case 'j': json = true; break;
+                case 'f': a.from = optarg; break;
+                case 't': a.to = optarg; break;
+                case 'p': a.post = optarg; break;
+                case 'P': a.person = optarg; break;
+                case 'd': a.duty = optarg; break;
+                case 'j': a.json = true; break;
                 default: return EXIT_USAGE;
                 }
         }
@@ -305,38 +348,7 @@ static int verb_upcoming(int argc, char **argv) {
                 fprintf(stderr, "upcoming: 多余的参数：%s\n", argv[optind]);
                 return EXIT_USAGE;
         }
-        Config *c = NULL;
-        int r = ctl_load_config(&c);
-        if (r)
-                return r;
-        Day from = ctl_today(c), to;
-        if (from_s && parse_day_arg(from_s, "--from", &from) < 0)
-                return config_free(c), EXIT_USAGE;
-        to = from + 90;
-        if (to_s && parse_day_arg(to_s, "--to", &to) < 0)
-                return config_free(c), EXIT_USAGE;
-        PlanFilter f = PLAN_FILTER_ALL;
-        if (post && (f.post = config_find_post(c, post)) < 0) {
-                fprintf(stderr, "upcoming: 没有岗位 '%s'\n", post);
-                return config_free(c), 1;
-        }
-        if (person && (f.person = config_find_person(c, person)) < 0) {
-                fprintf(stderr, "upcoming: 没有人员 '%s'\n", person);
-                return config_free(c), 1;
-        }
-        if (duty && (f.duty = config_find_duty(c, duty)) < 0) {
-                fprintf(stderr, "upcoming: 没有职责 '%s'\n", duty);
-                return config_free(c), 1;
-        }
-        Ledger *ledger = load_ledger(c);
-        Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
-        r = json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
-                 : print_upcoming_table(&x, from, to, f);
-        ledger_free(ledger);
-        if (r < 0)
-                fprintf(stderr, "upcoming: %s\n", strerror(-r));
-        config_free(c);
-        return r < 0 ? 1 : 0;
+        return ctl_with_config(run_upcoming, &a);
 }
 
 /* ---- verb table ------------------------------------------------------------------------- */
@@ -395,6 +407,7 @@ static int take_config_option(int *argc, char **argv) {
 
 int main(int argc, char **argv) {
         setlocale(LC_ALL, "C.UTF-8");
+        log_setup("dutyctl"); /* what `dutyctl raise` writes to the journal is dutyctl's */
         if (take_config_option(&argc, argv) < 0)
                 return EXIT_USAGE;
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h"))
