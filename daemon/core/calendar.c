@@ -94,7 +94,7 @@ bool calendar_has_year(const Calendar *c, int year) {
         return find_year(c, year) != NULL;
 }
 
-bool calendar_is_working_day(const Calendar *c, Day day) {
+static bool is_working_day(const Calendar *c, Day day) {
         Ymd t = day_to_ymd(day);
         const CalendarYear *y = c ? find_year(c, t.y) : NULL;
         if (y) {
@@ -109,13 +109,13 @@ bool calendar_is_working_day(const Calendar *c, Day day) {
 
 /* Every run of days off is at most a few weeks long, so these loops are short. */
 Day calendar_next_working_day(const Calendar *c, Day day) {
-        while (!calendar_is_working_day(c, day))
+        while (!is_working_day(c, day))
                 day++;
         return day;
 }
 
 Day calendar_previous_working_day(const Calendar *c, Day day) {
-        while (!calendar_is_working_day(c, day))
+        while (!is_working_day(c, day))
                 day--;
         return day;
 }
@@ -123,7 +123,7 @@ Day calendar_previous_working_day(const Calendar *c, Day day) {
 Day calendar_add_working_days(const Calendar *c, Day day, int n) {
         while (n > 0) {
                 day++;
-                if (calendar_is_working_day(c, day))
+                if (is_working_day(c, day))
                         n--;
         }
         return day;
@@ -132,6 +132,6 @@ Day calendar_add_working_days(const Calendar *c, Day day, int n) {
 int calendar_working_days_between(const Calendar *c, Day a, Day b) {
         int n = 0;
         for (Day d = a + 1; d <= b; d++)
-                n += calendar_is_working_day(c, d);
+                n += is_working_day(c, d);
         return n;
 }

@@ -40,7 +40,6 @@ int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from
 void calendar_seal(Calendar *c);
 
 bool calendar_has_year(const Calendar *c, int year);
-bool calendar_is_working_day(const Calendar *c, Day day);
 Day calendar_next_working_day(const Calendar *c, Day day);     /* >= day */
 Day calendar_previous_working_day(const Calendar *c, Day day); /* <= day */
 /* The n-th working day after `day` (n >= 1; day itself not counted). */

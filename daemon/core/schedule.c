@@ -23,7 +23,8 @@ static int list_push(OccurrenceList *l, const Occurrence *o) {
 
 /* ---- periods ---------------------------------------------------------------------------- */
 
-void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
+/* The first and last day of the period of kind `k` holding `day`. */
+static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
         Ymd t = day_to_ymd(day);
         int m0, len;
         switch (k) {

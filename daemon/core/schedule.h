@@ -62,8 +62,7 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret);
  * holding it). Returns the count written (at most n). */
 size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n);
 
-/* Period arithmetic. */
-void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end);
+/* The id of the period of kind `k` that starts on `start`. */
 void period_id(PeriodKind k, Day start, char *buf, size_t n);
 /* Parses "2026", "2026-H2", "2026-Q4", "2026-11", "2026-W47"; -EINVAL if malformed. */
 int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end);

@@ -165,7 +165,7 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
         return r;
 }
 
-enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
+static enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
         struct MHD_Response *r = static_response(NOT_FOUND_BODY, NULL);
         if (!r)
                 return MHD_NO;

@@ -62,8 +62,6 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
 
-/* Response helpers for handlers. */
-enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
 /* HTTP-date (IMF-fixdate) of a time, and its parser (-EINVAL when malformed). */
 void httpd_format_date(time_t t, char out[static 30]);
 int httpd_parse_date(const char *s, time_t *ret);

@@ -30,7 +30,8 @@ static const char *const event_ids[_EV_MAX] = {
 static bool use_journal;
 static const char *log_ident = "dutyd";
 
-const char *log_event_id(LogEvent ev) {
+/* 32 hex chars, or NULL for EV_NONE. */
+static const char *log_event_id(LogEvent ev) {
         return ev > EV_NONE && ev < _EV_MAX ? event_ids[ev] : NULL;
 }
 

@@ -35,5 +35,3 @@ void log_journal(int priority, LogEvent ev, const char *const *fields, const cha
 #define log_warning(...) log_full(LOG_WARNING, EV_NONE, NULL, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, EV_NONE, NULL, __VA_ARGS__)
 #define log_debug(...) log_full(LOG_DEBUG, EV_NONE, NULL, __VA_ARGS__)
-
-const char *log_event_id(LogEvent ev); /* 32 hex chars, or NULL for EV_NONE */
