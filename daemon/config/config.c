@@ -2329,10 +2329,26 @@ static int build_holders_index(Config *c) {
         return 0;
 }
 
-char *duty_basis(const Config *c, const Duty *d) {
+static char *basis(const Config *c, const Duty *d, bool full) {
         const Document *doc = d->document >= 0 ? &c->documents[d->document] : NULL;
-        const char *src = doc ? (doc->number ? doc->number : doc->title) : NULL;
-        if (src && d->clause)
-                return strfmt("%s %s", src, d->clause);
-        return strdup(src ? src : d->clause ? d->clause : "");
+        if (!doc)
+                return strdup(d->clause ? d->clause : "");
+        if (!full) {
+                const char *src = doc->number ? doc->number : doc->title;
+                if (src && d->clause)
+                        return strfmt("%s %s", src, d->clause);
+                return strdup(src ? src : d->clause ? d->clause : "");
+        }
+        const char *title = doc->title ? doc->title : "", *number = doc->number;
+        return strfmt("%s%s%s%s%s%s", title, number ? "（" : "", number ? number : "",
+                      number ? "）" : "", (*title || number) && d->clause ? " " : "",
+                      d->clause ? d->clause : "");
+}
+
+char *duty_basis(const Config *c, const Duty *d) {
+        return basis(c, d, false);
+}
+
+char *duty_basis_full(const Config *c, const Duty *d) {
+        return basis(c, d, true);
 }

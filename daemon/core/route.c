@@ -210,16 +210,7 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         for (size_t i = 0; i < n; i++)
                 buf_printf(&b, "%s%s", i ? "、" : "", c->people[people[i]].name);
         ret->holders = buf_steal(&b);
-        if (d->document >= 0) {
-                const Document *doc = &c->documents[d->document];
-                buf_puts(&b, doc->title ? doc->title : "");
-                if (doc->number)
-                        buf_printf(&b, "（%s）", doc->number);
-                if (d->clause)
-                        buf_printf(&b, "%s%s", b.len ? " " : "", d->clause);
-        } else if (d->clause)
-                buf_puts(&b, d->clause);
-        ret->basis = buf_steal(&b);
+        ret->basis = duty_basis_full(c, d);
         if (!ret->holders || !ret->basis) {
                 route_item_done(ret);
                 return -ENOMEM;
