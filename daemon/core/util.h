@@ -1,5 +1,7 @@
-/* util.h — small helpers shared by every module: cleanup attributes, checked string building.
- * Contract: no I/O; every function returns NULL or a negative errno on failure, never aborts. */
+/* util.h — small helpers shared by every module: cleanup attributes, checked string building,
+ * UTF-8.
+ * Contract: no I/O; never aborts. A failed allocation gives NULL (strfmt, buf_steal) or marks
+ * the Buf (`oom`, sticky: later appends do nothing and buf_steal() gives NULL). */
 #pragma once
 #include <stdarg.h>
 #include <stdbool.h>
