@@ -1,6 +1,7 @@
 /* calendar.c — see calendar.h. */
 #include "calendar.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,19 @@ CalendarYear *calendar_add_year(Calendar *c, int year, const char *source) {
         return y;
 }
 
-static int mark(Calendar *c, Day day, bool off) {
+/* The data of a day's year (NULL: none) and the day's index in it. */
+static CalendarYear *year_of(const Calendar *c, Day day, int *ret_idx) {
         Ymd t = day_to_ymd(day);
-        CalendarYear *y = find_year(c, t.y);
+        *ret_idx = day - day_from_ymd(t.y, 1, 1);
+        assert(*ret_idx >= 0 && *ret_idx < 366);
+        return c ? find_year(c, t.y) : NULL;
+}
+
+static int mark(Calendar *c, Day day, bool off) {
+        int idx;
+        CalendarYear *y = year_of(c, day, &idx);
         if (!y)
                 return -ENOENT;
-        int idx = day - day_from_ymd(t.y, 1, 1);
         /* A day off of two holidays, or both off and a make-up working day: the data is wrong. */
         if (y->off[idx] || (off && y->work[idx]))
                 return -EEXIST;
@@ -95,10 +103,9 @@ bool calendar_has_year(const Calendar *c, int year) {
 }
 
 static bool is_working_day(const Calendar *c, Day day) {
-        Ymd t = day_to_ymd(day);
-        const CalendarYear *y = c ? find_year(c, t.y) : NULL;
+        int idx;
+        const CalendarYear *y = year_of(c, day, &idx);
         if (y) {
-                int idx = day - day_from_ymd(t.y, 1, 1);
                 if (y->work[idx])
                         return true;
                 if (y->off[idx])

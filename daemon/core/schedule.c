@@ -1,6 +1,7 @@
 /* schedule.c — see schedule.h and docs/config.md ("Rules"). */
 #include "schedule.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +486,7 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
 static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue", "escalation",
                                                   "event"};
 const char *reminder_kind_to_string(ReminderKind k) {
+        assert((size_t)k < ELEMENTSOF(reminder_kind_names));
         return reminder_kind_names[k];
 }
 
@@ -500,8 +502,10 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                 Day day = calendar_previous_working_day(cal, o->due - b);
                 if (day < from || day > to)
                         continue;
-                if (day == last_pushed)
+                if (day == last_pushed) {
+                        assert(k > 0);
                         k--; /* two offsets fell on one working day: keep the nearer one */
+                }
                 last_pushed = day;
                 if (k >= n)
                         break;

@@ -144,9 +144,10 @@ static void seal(Zone *z, int first_from) {
         z->shifts[0] = first;
         size_t k = 1;
         for (; i < z->n; i++) {
-                Shift s = z->shifts[i], *prev = &z->shifts[k - 1];
-                if (s.at == prev->at)
-                        k--, prev = &z->shifts[k - 1]; /* a duplicate: the later one stands */
+                Shift s = z->shifts[i];
+                if (s.at == z->shifts[k - 1].at)
+                        k--; /* two changes at one instant: the later one stands */
+                const Shift *prev = &z->shifts[k - 1];
                 if (s.off == prev->off && s.dst == prev->dst)
                         continue;
                 int64_t wall = s.at + (s.off > prev->off ? s.off : prev->off);
@@ -154,6 +155,7 @@ static void seal(Zone *z, int first_from) {
                 z->shifts[k++] = s;
         }
         z->n = k;
+        assert(z->n >= 1 && z->shifts[0].at == INT64_MIN && z->shifts[0].wall == INT64_MIN);
 }
 
 static Zone *zone_free(Zone *z) {
