@@ -199,11 +199,10 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
                 return;
         }
         for (size_t i = 0; i < n; i++) {
-                Buf hb = {0}, cb = {0};
+                Buf cb = {0};
                 size_t h[MAX_POST_HOLDERS];
-                size_t nh = occurrence_holders(c, &f[i].occ, f[i].occ.due, h, MAX_POST_HOLDERS);
-                for (size_t j = 0; j < nh; j++)
-                        buf_printf(&hb, "%s%s", j ? "、" : "", c->people[h[j]].name);
+                _cleanup_free_ char *names = people_names(
+                        c, h, occurrence_holders(c, &f[i].occ, f[i].occ.due, h, MAX_POST_HOLDERS));
                 for (size_t m = 0; m < plan.n; m++) {
                         bool has = false;
                         for (size_t k = 0; k < plan.msgs[m].n_items; k++)
@@ -216,10 +215,10 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
                                    *rcpt ? "）" : "");
                 }
                 const char *cells[] = {c->duties[f[i].occ.duty].title, c->posts[f[i].occ.post].name,
-                                       nh ? hb.data : "空缺",
+                                       names && *names ? names : "空缺",
                                        cb.len ? cb.data : "无（未配置渠道）"};
                 (void)table_add(t, cells);
-                buf_done(&hb), buf_done(&cb);
+                buf_done(&cb);
         }
         table_print(t, stdout);
         table_free(t);

@@ -80,11 +80,7 @@ static int verb_check(int argc, char **argv) {
 
 static char *holder_names(const Config *c, const Occurrence *o) {
         size_t h[MAX_POST_HOLDERS];
-        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
-        Buf b = {0};
-        for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "%s%s", i ? "、" : "", c->people[h[i]].name);
-        return buf_steal(&b);
+        return people_names(c, h, occurrence_holders(c, o, o->due, h, ELEMENTSOF(h)));
 }
 
 /* The record of completions, when this machine has the daemon's state (else NULL: statuses are

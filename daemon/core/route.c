@@ -205,11 +205,8 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         const Duty *d = &c->duties[f->occ.duty];
         size_t people[MAX_POST_HOLDERS];
         size_t n = occurrence_holders(c, &f->occ, f->rem.day, people, MAX_POST_HOLDERS);
-        Buf b = {0};
         *ret = (RouteItem){0};
-        for (size_t i = 0; i < n; i++)
-                buf_printf(&b, "%s%s", i ? "、" : "", c->people[people[i]].name);
-        ret->holders = buf_steal(&b);
+        ret->holders = people_names(c, people, n);
         ret->basis = duty_basis_full(c, d);
         if (!ret->holders || !ret->basis) {
                 route_item_done(ret);

@@ -444,6 +444,13 @@ size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t 
         return config_post_holders(c, o->post, day, out, n);
 }
 
+char *people_names(const Config *c, const size_t *people, size_t n) {
+        Buf b = {0};
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "%s%s", i ? "、" : "", c->people[people[i]].name);
+        return buf_steal(&b);
+}
+
 int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize_t person, Day day,
                                 OccurrenceList *out) {
         const Duty *d = &c->duties[duty];

@@ -61,6 +61,9 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret);
 /* The persons who hold the occurrence's post on `day` (per_holder: that person if still
  * holding it). Returns the count written (at most n). */
 size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n);
+/* The names of `n` persons joined by "、" ("张三、李四"; "" for none): malloc'd, NULL when out of
+ * memory. */
+char *people_names(const Config *c, const size_t *people, size_t n);
 
 /* The id of the period of kind `k` that starts on `start`. */
 void period_id(PeriodKind k, Day start, char *buf, size_t n);

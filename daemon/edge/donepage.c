@@ -180,9 +180,7 @@ static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStat
         char pid[96], due[11], of[128];
         occurrence_period_id(c, o, pid, sizeof(pid));
         day_format(o->due, due);
-        Buf hb = {0};
-        for (size_t j = 0; j < nh; j++)
-                buf_printf(&hb, "%s%s", j ? "、" : "", c->people[h[j]].name);
+        _cleanup_free_ char *names = people_names(c, h, nh);
         const char *status = !st           ? "未知"
                              : st->met     ? (st->late ? "逾期完成" : "已完成")
                              : st->done    ? "部分完成"
@@ -194,7 +192,7 @@ static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStat
         row(b, "单位", c->org_name);
         row(b, "职责", d->title);
         row(b, "岗位", c->posts[o->post].name);
-        row(b, "在岗人员", hb.len ? hb.data : "空缺");
+        row(b, "在岗人员", names && *names ? names : "空缺");
         row(b, "周期", of);
         row(b, "截止日期", due);
         row(b, "状态", status);
@@ -206,7 +204,6 @@ static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStat
         if (basis && *basis)
                 row(b, "依据", basis);
         buf_puts(b, "</table>\n");
-        buf_done(&hb);
 }
 
 static size_t holders_of(const Config *c, const Occurrence *o, Day today, size_t *h, size_t n) {
