@@ -17,6 +17,9 @@ static inline int array_grow(void **p, size_t *cap, size_t need, size_t size) {
                         return -ENOMEM;
                 c *= 2;
         }
+        /* Checked here: under ASan, reallocarray() aborts on an overflowing size. */
+        if (c > SIZE_MAX / size)
+                return -ENOMEM;
         void *q = reallocarray(*p, c, size);
         if (!q)
                 return -ENOMEM;
