@@ -55,7 +55,6 @@ struct Manager {
         time_t last_processed;
         int64_t data_version;
         CompletionVersion completions; /* of m->ledger, read with it */
-        char *completions_sig;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
@@ -63,34 +62,6 @@ struct Manager {
         bool stopping;
         DonePageContext done_page;
 };
-
-/* ---- small state in the database -------------------------------------------------------- */
-
-static int64_t query_int(Store *s, const char *sql) {
-        sqlite3_stmt *st = NULL;
-        int64_t v = -1;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return v;
-}
-
-/* Changes when a completion is added or undone (by any process). */
-static char *completions_signature(Store *s) {
-        sqlite3_stmt *st = NULL;
-        char *sig = NULL;
-        if (sqlite3_prepare_v2(store_db(s),
-                               "SELECT count(*), coalesce(max(id), 0), count(undone_at) FROM "
-                               "completions",
-                               -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                sig = strfmt("%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
-                             (long long)sqlite3_column_int64(st, 1),
-                             (long long)sqlite3_column_int64(st, 2));
-        sqlite3_finalize(st);
-        return sig;
-}
 
 /* ---- status ------------------------------------------------------------------------------ */
 
@@ -449,33 +420,28 @@ static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *u
 }
 
 static int refresh_completions(Manager *m, bool force) {
-        int64_t v = query_int(m->store, "PRAGMA data_version");
-        if (!force && v == m->data_version)
+        int64_t v = -1;
+        if (store_data_version(m->store, &v) == 0 && !force && v == m->data_version)
                 return 0; /* only our own writes */
         m->data_version = v;
-        _cleanup_free_ char *sig = completions_signature(m->store);
-        if (!force && sig && m->completions_sig && streq(sig, m->completions_sig))
+        /* The completion version grows with every completion recorded or undone (feedversion.h):
+         * unchanged, the record is too. */
+        CompletionVersion now;
+        if (!force && m->ledger && feedversion_completions(m->store, &now) == 0 &&
+            now.version == m->completions.version)
                 return 0;
         /* The record and its version in one read transaction: feed validators name the state
          * the statuses come from. */
         Ledger *l = NULL;
         CompletionVersion cv;
-        int r = store_exec(m->store, "BEGIN") < 0 ? -EIO : ledger_load(m->store, &l);
-        if (r == 0)
-                r = feedversion_completions(m->store, &cv);
-        (void)store_exec(m->store, "COMMIT");
-        if (r < 0) {
-                ledger_free(l);
-                log_error("读取履职记录失败：%s", strerror(-r));
-                return r;
-        }
+        int r = feedversion_snapshot(m->store, &l, &cv);
+        if (r < 0)
+                return log_error("读取履职记录失败：%s", strerror(-r)), r;
         if (m->feeds)
                 feedbuild_set_ledger(m->feeds, l, cv);
         ledger_free(m->ledger);
         m->ledger = l;
         m->completions = cv;
-        free(m->completions_sig);
-        m->completions_sig = TAKE_PTR(sig);
         if (!force) {
                 log_info("履职记录有变化，重新计算提醒和日历");
                 (void)tick(m);
@@ -597,7 +563,6 @@ static int open_state(Manager *m) {
         }
         if (store_meta_get(m->store, "last_processed", &lp) == 0)
                 m->last_processed = (time_t)strtoll(lp, NULL, 10);
-        m->data_version = query_int(m->store, "PRAGMA data_version");
         return refresh_completions(m, true);
 }
 
@@ -712,7 +677,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         sd_event_unref(m->event);
         free(m->config_path), free(m->state_dir);
-        free(m->completions_sig), free(m->next_text), free(m->config_note), free(m->served);
+        free(m->next_text), free(m->config_note), free(m->served);
         free(m);
         return NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "clock.h"
+#include "store-sql.h"
 #include "util.h"
 
 int completion_init(Store *s) {

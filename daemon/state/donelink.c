@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sign.h"
+#include "store-sql.h"
 #include "util.h"
 
 #define PURPOSE "done"

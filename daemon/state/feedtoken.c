@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "store-sql.h"
 #include "util.h"
 
 int feedtoken_init(Store *s) {

@@ -8,6 +8,7 @@
 
 #include "completion.h"
 #include "ical.h"
+#include "store-sql.h"
 #include "util.h"
 
 #define META_HASH "feeds_config_hash"
@@ -239,6 +240,23 @@ int feedversion_completions(Store *s, CompletionVersion *ret) {
         int r = read_completions(st, ret);
         sqlite3_finalize(st);
         return r;
+}
+
+int feedversion_snapshot(Store *s, Ledger **ret, CompletionVersion *ret_v) {
+        Ledger *l = NULL;
+        int r = store_begin_read(s);
+        if (r < 0)
+                return r;
+        r = ledger_load(s, &l);
+        if (r == 0)
+                r = feedversion_completions(s, ret_v);
+        (void)store_commit(s); /* a read transaction: nothing to lose */
+        if (r < 0) {
+                ledger_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
 }
 
 /* ---- reading ---- */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store-sql.h"
 #include "util.h"
 
 static const char *const state_names[_OUTBOX_STATE_MAX] = {"queued", "sending", "sent", "failed"};

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "enqueue.h"
 #include "outbox.h"
+#include "store-sql.h"
 #include "util.h"
 
 int raise_init(Store *s) {

@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "outbox.h"
+#include "store-sql.h"
 #include "util.h"
 
 typedef struct Fx {

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "testutil.h"
 #include "outbox.h"
+#include "store-sql.h"
 #include "sender.h"
 #include "util.h"
 
