@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "store-sql.h"
 #include "util.h"
 
@@ -80,13 +81,10 @@ static int create_tables(Store *s) {
 /* The `prebuilt` column came later (databases made before have none): added once. Another
  * process adding it at the same moment makes our ALTER fail; the column is there all the same. */
 static int add_prebuilt_column(Store *s) {
-        sqlite3_stmt *st = NULL;
         for (int i = 0; i < 2; i++) {
-                if (sqlite3_prepare_v2(store_db(s), "SELECT prebuilt FROM outbox LIMIT 0", -1, &st,
-                                       NULL) == SQLITE_OK) {
-                        sqlite3_finalize(st);
+                _cleanup_finalize_ sqlite3_stmt *st = NULL;
+                if (store_prepare(s, "SELECT prebuilt FROM outbox LIMIT 0", &st) == 0)
                         return 0;
-                }
                 if (i == 0)
                         (void)store_exec(s, "ALTER TABLE outbox ADD COLUMN prebuilt INTEGER "
                                             "NOT NULL DEFAULT 0");
@@ -507,21 +505,16 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
         "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
         " created, next_attempt, give_up, sent, prebuilt"
 
-static char *col_dup(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? strdup((const char *)t) : NULL;
-}
-
 static int row_read(sqlite3_stmt *st, OutboxRow *r) {
         *r = (OutboxRow){0};
         const unsigned char *id = sqlite3_column_text(st, 0);
         snprintf(r->id, sizeof r->id, "%s", id ? (const char *)id : "");
-        r->channel = col_dup(st, 1);
-        r->recipient = col_dup(st, 2);
-        r->kind = col_dup(st, 3);
-        r->occurrence = col_dup(st, 4);
-        r->content = col_dup(st, 5);
-        r->last_error = col_dup(st, 6);
+        r->channel = store_column_strdup(st, 1);
+        r->recipient = store_column_strdup(st, 2);
+        r->kind = store_column_strdup(st, 3);
+        r->occurrence = store_column_strdup(st, 4);
+        r->content = store_column_strdup(st, 5);
+        r->last_error = store_column_strdup(st, 6);
         r->state = state_from_string((const char *)sqlite3_column_text(st, 7));
         r->attempts = sqlite3_column_int(st, 8);
         r->resigns = sqlite3_column_int(st, 9);
@@ -559,39 +552,22 @@ void outbox_rows_free(OutboxRow *rows, size_t n) {
 static int read_rows(Store *s, sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
         OutboxRow *rows = NULL;
         size_t n = 0, cap = 0;
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == cap) {
-                        size_t nc = cap ? cap * 2 : 16;
-                        OutboxRow *p = realloc(rows, nc * sizeof *p);
-                        if (!p) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        rows = p, cap = nc;
-                }
-                if (row_read(st, &rows[n]) < 0) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                n++;
-        }
+        int r = 0, step = SQLITE_DONE;
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+                if ((r = ARRAY_GROW(rows, cap, n + 1)) == 0 && (r = row_read(st, &rows[n])) == 0)
+                        n++;
         store_stmt_done(s, st);
-        if (r != SQLITE_DONE) {
+        if (r == 0 && step != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0 || n == 0) {
                 outbox_rows_free(rows, n);
-                return -EIO;
-        }
-        if (!n) {
-                free(rows);
                 rows = NULL;
         }
+        if (r < 0)
+                return r;
         *ret = rows;
         *ret_n = n;
         return 0;
-fail:
-        store_stmt_done(s, st);
-        outbox_rows_free(rows, n);
-        return r;
 }
 
 /* The due rows of a channel, oldest first (outbox_queued's order; see create_tables()). */
@@ -651,40 +627,36 @@ int outbox_get(Store *s, const char *id, OutboxRow *ret) {
         return r;
 }
 
+static void strv_free(char **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
 int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n) {
         sqlite3_stmt *st;
         char **v = NULL;
-        size_t n = 0;
-        int r;
+        size_t n = 0, cap = 0;
         if (prep(s, "SELECT DISTINCT channel FROM outbox WHERE state='queued' AND next_attempt<=?",
                  &st) < 0)
                 return -EIO;
         sqlite3_bind_int64(st, 1, now);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                char **p = realloc(v, (n + 1) * sizeof(char *));
-                if (!p)
-                        goto oom;
-                v = p;
-                if (!(v[n] = col_dup(st, 0)))
-                        goto oom;
-                n++;
+        int r = 0, step = SQLITE_DONE;
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+                r = ARRAY_GROW(v, cap, n + 1);
+                if (r == 0 && !(v[n++] = store_column_strdup(st, 0)))
+                        r = -ENOMEM;
         }
         store_stmt_done(s, st);
-        if (r != SQLITE_DONE) {
-                for (size_t i = 0; i < n; i++)
-                        free(v[i]);
-                free(v);
-                return -EIO;
+        if (r == 0 && step != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                strv_free(v, n);
+                return r;
         }
         *ret = v;
         *ret_n = n;
         return 0;
-oom:
-        store_stmt_done(s, st);
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-        return -ENOMEM;
 }
 
 int outbox_next_due(Store *s, const char *channel, int64_t after, int64_t *ret) {
