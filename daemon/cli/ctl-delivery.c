@@ -95,7 +95,7 @@ int verb_send_test(int argc, char **argv) {
         }
         const char *occ[] = {stamp}, *steps[] = {"test"};
         char did[OUTBOX_ID_LEN + 1];
-        outbox_delivery_id(occ, steps, 1, ch->id, rcpt, did);
+        compose_delivery_id(occ, steps, 1, ch->id, rcpt, did);
         json_t *content = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "kind", "test", "subject",
                                     subject, "text", text, "mentions", "items");
         dump = content ? json_dumps(content, JSON_COMPACT) : NULL;

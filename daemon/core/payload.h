@@ -1,7 +1,7 @@
 /* payload.h — the vendor request bodies and the classification of their answers.
  * Contract: pure (the caller passes the clock); no I/O; never puts a secret in an error text.
  *
- * Stored content (outbox `content` column, JSON object, built by outbox.c):
+ * Stored content (outbox `content` column, JSON object, built by compose.c):
  *   {"kind": "upcoming|due_today|overdue|escalation|digest|test", "subject": "…", "text": "…",
  *    "mentions": ["13800001111", …], "items": [ITEM, …]}
  * Request bodies, built at send time from the content (signatures need a fresh timestamp):
