@@ -14,6 +14,7 @@
 #include "completion.h"
 #include "ctl.h"
 #include "donelink.h"
+#include "event.h"
 #include "log.h"
 #include "outbox.h"
 #include "raise.h"
@@ -274,12 +275,12 @@ int verb_raise(int argc, char **argv) {
         int minute = tz_minute(clock_now());
         Firing *f = NULL;
         size_t n = 0;
-        r = raise_plan(c, event, today, minute, 0, &f, &n);
+        r = event_plan(c, event, today, minute, 0, &f, &n);
         if (r == -ENOENT) {
                 const char **ev = NULL;
                 size_t ne = 0;
                 fprintf(stderr, "raise: 没有职责对应事件 '%s'。", event);
-                if (raise_known_events(c, &ev, &ne) == 0 && ne) {
+                if (event_names(c, &ev, &ne) == 0 && ne) {
                         fprintf(stderr, "已配置的事件：");
                         for (size_t i = 0; i < ne; i++)
                                 fprintf(stderr, "%s%s", i ? "、" : "", ev[i]);
