@@ -545,7 +545,9 @@ static int open_state(Manager *m) {
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
             (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
             (r = donelink_init(m->store)) < 0)
-                return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
+                return log_error("无法初始化状态数据库 %s 的表：%s", store_path(m->store),
+                                 store_errmsg(m->store)),
+                       r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(clock_now());
         /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
@@ -559,7 +561,9 @@ static int open_state(Manager *m) {
                 m->track_from = today;
                 day_format(today, buf);
                 if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
-                        return log_error("无法写入状态数据库：%s", store_errmsg(m->store)), r;
+                        return log_error("无法在状态数据库中记录开始跟踪的日期：%s",
+                                         store_errmsg(m->store)),
+                               r;
         }
         if (store_meta_get(m->store, "last_processed", &lp) == 0)
                 m->last_processed = (time_t)strtoll(lp, NULL, 10);
@@ -605,7 +609,7 @@ static int note_served_address(Manager *m) {
         if (!(m->served = strdup(addr)))
                 return -ENOMEM;
         if (store_meta_set(m->store, META_SERVED_ADDRESS, addr) < 0)
-                log_warning("无法写入状态数据库：%s", store_errmsg(m->store));
+                log_warning("无法在状态数据库中记录服务地址：%s", store_errmsg(m->store));
         return 0;
 }
 
