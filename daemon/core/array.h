@@ -17,6 +17,8 @@ static inline int array_grow(void **p, size_t *cap, size_t need, size_t size) {
                         return -ENOMEM;
                 c *= 2;
         }
+        if (size && c > SIZE_MAX / size) /* under ASan, reallocarray() aborts */
+                return -ENOMEM;
         void *q = reallocarray(*p, c, size);
         if (!q)
                 return -ENOMEM;
