@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "completion.h"
-#include "ical.h"
+#include "icalhash.h"
 #include "store-sql.h"
 #include "util.h"
 
