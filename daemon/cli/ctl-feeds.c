@@ -17,6 +17,7 @@
 #include "feeds.h"
 #include "feedtoken.h"
 #include "feedversion.h"
+#include "feedwrite.h"
 #include "httpd.h"
 #include "store.h"
 #include "util.h"
