@@ -106,12 +106,11 @@ static json_t *mobiles_of(const json_t *content) {
 char *payload_webhook_body(const char *delivery_id, const char *channel_id, const char *kind,
                            json_t *items, const char *text) {
         items = json_is_array(items) ? json_incref(items) : json_array();
-        json_t *body = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
-                                 delivery_id, "channel", channel_id, "kind", kind ? kind : "other",
-                                 "items", items, "text", text ? text : "");
-        char *dump = body ? json_dumps(body, JSON_COMPACT) : NULL;
-        json_decref(body);
-        return dump;
+        json_auto_t *body =
+                json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
+                          delivery_id, "channel", channel_id, "kind", kind ? kind : "other",
+                          "items", items, "text", text ? text : "");
+        return body ? json_dumps(body, JSON_COMPACT) : NULL;
 }
 
 /* `body` taken over: freed with the request, also on failure. */
@@ -302,7 +301,7 @@ static bool answer_code(const Channel *ch, const char *body, size_t body_len, lo
         vendor[0] = 0;
         if (ch->type == CHANNEL_WEBHOOK || !body || !body_len)
                 return false;
-        json_t *j = json_loadb(body, body_len, 0, NULL);
+        json_auto_t *j = json_loadb(body, body_len, 0, NULL);
         if (json_is_object(j)) {
                 json_t *c = json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
                 if (!c && ch->type == CHANNEL_FEISHU)
@@ -318,7 +317,6 @@ static bool answer_code(const Channel *ch, const char *body, size_t body_len, lo
                 if (m)
                         payload_scrub(ch, m, vendor, 120);
         }
-        json_decref(j);
         return have_code;
 }
 

@@ -207,41 +207,36 @@ static json_t *json_counts(const ReportCounts *n) {
                          n->on_time, "late", n->late, "missed", n->missed, "open", n->open);
 }
 
+/* One row: the duty, post and person, and the counts. */
+static json_t *json_row(const Config *c, const ReportRow *w) {
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
+                                "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
+                                "post_name", c->posts[w->post].name, "person",
+                                w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
+                                person_name(c, w->person));
+        json_auto_t *n = json_counts(&w->n);
+        if (row && (!n || json_object_update(row, n) < 0)) {
+                json_decref(row);
+                return NULL;
+        }
+        return row;
+}
+
 int report_format_json(const Config *c, const Report *r, const char *period, char **ret) {
         char from[11], to[11], today[11];
         day_format(r->from, from), day_format(r->to, to), day_format(r->today, today);
-        json_t *rows = json_array();
-        json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s}", "organization", c->org_name, "period",
-                                 period ? period : "", "from", from, "to", to, "today", today);
-        int r_ = rows && root ? 0 : -ENOMEM;
-        for (size_t i = 0; r_ == 0 && i < r->n_rows; i++) {
-                const ReportRow *w = &r->rows[i];
-                json_t *row =
-                        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
-                                  "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
-                                  "post_name", c->posts[w->post].name, "person",
-                                  w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
-                                  person_name(c, w->person));
-                json_t *n = json_counts(&w->n);
-                if (!row || !n || json_object_update(row, n) < 0 ||
-                    json_array_append(rows, row) < 0)
-                        r_ = -ENOMEM;
-                json_decref(row);
-                json_decref(n);
-        }
-        json_t *total = r_ == 0 ? json_counts(&r->total) : NULL;
-        if (r_ == 0 && (!total || json_object_set(root, "rows", rows) < 0 ||
-                        json_object_set(root, "total", total) < 0))
-                r_ = -ENOMEM;
-        char *s = r_ == 0 ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        if (r_ == 0 && !s)
-                r_ = -ENOMEM;
-        json_decref(total);
-        json_decref(rows);
-        json_decref(root);
-        if (r_ == 0)
-                *ret = s;
-        return r_;
+        json_auto_t *root =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:o}", "organization", c->org_name,
+                          "period", period ? period : "", "from", from, "to", to, "today", today,
+                          "rows", "total", json_counts(&r->total));
+        json_t *rows = json_object_get(root, "rows");
+        if (!rows)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->n_rows; i++)
+                if (json_array_append_new(rows, json_row(c, &r->rows[i])) < 0)
+                        return -ENOMEM;
+        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* ---- 述职 draft ------------------------------------------------------------------------------ */

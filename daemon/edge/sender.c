@@ -56,14 +56,22 @@ static void ready_release(Sender *s, ChannelState *c, int64_t now_s) {
         }
 }
 
+static void channel_states_free(ChannelState *v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                channel_state_done(&v[i]);
+        free(v);
+}
+
 static int build_channel_states(Sender *s, const Config *cfg) {
         ChannelState *v = calloc(cfg->n_channels ? cfg->n_channels : 1, sizeof *v);
         bool left = false;
         if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < cfg->n_channels; i++)
-                if (channel_state_init(&v[i], &cfg->channels[i]) < 0)
-                        goto oom;
+                if (channel_state_init(&v[i], &cfg->channels[i]) < 0) {
+                        channel_states_free(v, cfg->n_channels);
+                        return -ENOMEM;
+                }
         for (size_t i = 0; i < cfg->n_channels; i++)
                 for (size_t j = 0; j < s->n_channels; j++)
                         if (streq(s->channels[j].id, v[i].id))
@@ -79,18 +87,11 @@ static int build_channel_states(Sender *s, const Config *cfg) {
                         store_rollback(s->store);
                 }
         }
-        for (size_t j = 0; j < s->n_channels; j++)
-                channel_state_done(&s->channels[j]);
-        free(s->channels);
+        channel_states_free(s->channels, s->n_channels);
         s->channels = v;
         s->n_channels = cfg->n_channels;
         s->next_first = 0;
         return 0;
-oom:
-        for (size_t i = 0; i < cfg->n_channels; i++)
-                channel_state_done(&v[i]);
-        free(v);
-        return -ENOMEM;
 }
 
 static ssize_t channel_index(const Sender *s, const char *id) {
@@ -442,12 +443,29 @@ static void flush_failed(Sender *s, int64_t now) {
         arm_wake(s, now + (int64_t)(clock_scale() * (double)USEC_PER_SEC), now);
 }
 
+/* Inside the flush's transaction: records the outcomes waiting and claims what is due into
+ * the channels' rings; *wake is lowered to when something falls due next. */
+static int flush_tx(Sender *s, int64_t now, int64_t *wake) {
+        int64_t now_s = now / USEC_PER_SEC, future;
+        for (Transfer *t = s->done; t; t = t->next)
+                transfer_record(s, t, now_s);
+        for (size_t ci = 0; ci < s->n_channels; ci++) {
+                int r = claim_channel(s, ci, now, wake);
+                if (r < 0)
+                        return r;
+                if (outbox_next_due(s->store, s->cfg->channels[ci].id, now_s, &future) >= 0 &&
+                    future * USEC_PER_SEC < *wake)
+                        *wake = future * USEC_PER_SEC;
+        }
+        return store_commit(s->store);
+}
+
 /* One transaction (one fsync): records the outcomes waiting, claims what is due into the
  * channels' rings (queued → sending), commits, and only then reports the outcomes and starts
  * transfers. Never spans a loop iteration. */
 static void flush(Sender *s) {
         int64_t now = clock_now_usec(), now_s = now / USEC_PER_SEC;
-        int64_t wake = INT64_MAX, future;
+        int64_t wake = INT64_MAX;
 
         if (sd_event_get_state(s->event) == SD_EVENT_FINISHED)
                 return;
@@ -461,27 +479,17 @@ static void flush(Sender *s) {
                 flush_failed(s, now);
                 return;
         }
-        for (Transfer *t = s->done; t; t = t->next)
-                transfer_record(s, t, now_s);
-        for (size_t ci = 0; ci < s->n_channels; ci++) {
-                if (claim_channel(s, ci, now, &wake) < 0)
-                        goto rollback;
-                if (outbox_next_due(s->store, s->cfg->channels[ci].id, now_s, &future) >= 0 &&
-                    future * USEC_PER_SEC < wake)
-                        wake = future * USEC_PER_SEC;
+        if (flush_tx(s, now, &wake) < 0) {
+                store_rollback(s->store);
+                flush_failed(s, now);
+                return;
         }
-        if (store_commit(s->store) < 0)
-                goto rollback;
         done_report(s);
         start_ready(s);
         if (s->done) /* rows that could not even be built */
                 schedule_dispatch(s);
         arm_wake(s, wake, now);
         check_finished(s);
-        return;
-rollback:
-        store_rollback(s->store);
-        flush_failed(s, now);
 }
 
 static int on_dispatch(sd_event_source *src, void *userdata) {
@@ -637,34 +645,36 @@ static int on_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
         return sd_event_exit(s->event, 0);
 }
 
-int sender_run(Store *store, const Config *cfg, const char *only_id, bool one_shot,
-               uint64_t timeout_usec, SenderStats *ret) {
-        sd_event *e = NULL;
-        Sender *s = NULL;
-        SenderStats stats = {0};
-        int r = sd_event_new(&e);
+static void sender_freep(Sender **s) {
+        sender_free(*s);
+}
+
+/* sender_run() on its loop `e`; `stats` are final once it returned (the sender is freed). */
+static int run_on(sd_event *e, Store *store, const Config *cfg, const char *only_id, bool one_shot,
+                  uint64_t timeout_usec, SenderStats *stats) {
+        _cleanup_(sender_freep) Sender *s = NULL;
+        int r = sender_new(e, store, cfg, &s);
         if (r < 0)
                 return r;
-        r = sender_new(e, store, cfg, &s);
-        if (r < 0)
-                goto out;
         s->run_mode = true;
         s->one_shot = one_shot;
-        s->stats = &stats;
-        if (only_id && !(s->only_id = strdup(only_id))) {
-                r = -ENOMEM;
-                goto out;
-        }
+        s->stats = stats;
+        if (only_id && !(s->only_id = strdup(only_id)))
+                return -ENOMEM;
         r = sd_event_add_time_relative(e, &s->deadline, clock_delay_id(), timeout_usec, 0,
                                        on_deadline, s);
-        if (r < 0)
-                goto out;
-        r = sd_event_loop(e);
         if (r >= 0)
-                r = s->exit_code;
-out:
-        sender_free(s);
-        sd_event_unref(e);
+                r = sd_event_loop(e);
+        return r < 0 ? r : s->exit_code;
+}
+
+int sender_run(Store *store, const Config *cfg, const char *only_id, bool one_shot,
+               uint64_t timeout_usec, SenderStats *ret) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        SenderStats stats = {0};
+        int r = sd_event_new(&e);
+        if (r >= 0)
+                r = run_on(e, store, cfg, only_id, one_shot, timeout_usec, &stats);
         if (ret)
                 *ret = stats;
         return r;
