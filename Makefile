@@ -114,6 +114,7 @@ test: all unit
 SEAM_POISON := sqlite3.h curl/curl.h curl/multi.h microhttpd.h systemd/sd-event.h \
 	systemd/sd-daemon.h systemd/sd-journal.h systemd/sd-bus.h systemd/sd-id128.h
 SEAM_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(WARN) -fsyntax-only -I$(BUILD)/seam/include \
+	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
 	$(shell pkg-config --cflags yaml-0.1 libical jansson libcrypto)
 .PHONY: seam
 seam:
