@@ -39,10 +39,7 @@ void curl_glue_remove(CurlGlue *g, CURL *e);
 /* The next completed transfer and its result; false when there is none. */
 bool curl_glue_next_done(CurlGlue *g, CURL **ret, CURLcode *ret_result);
 
-static inline void curl_easy_cleanupp(CURL **e) {
-        if (*e)
-                curl_easy_cleanup(*e);
-}
+/* For _cleanup_(): a URL handle, a string libcurl allocated. */
 static inline void curl_urlp(CURLU **u) {
         curl_url_cleanup(*u);
 }
