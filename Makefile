@@ -48,7 +48,7 @@ LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 # The sources in layers (daemon/README.md): each layer sees the headers of the layers below it
 # only, so an include that goes upwards does not compile.
 LAYERS := core config state feeds edge service cli
-INC_core := core config
+INC_core := core
 INC_config := core config
 export INC_core INC_config
 INC_state := $(INC_config) state

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "load.h"
 #include "outbox.h"
 #include "sender.h"
 #include "store.h"

@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "donelink.h"
 #include "event.h"
+#include "load.h"
 #include "log.h"
 #include "outbox.h"
 #include "raise.h"

@@ -23,6 +23,7 @@
 #include "feedtoken.h"
 #include "feedversion.h"
 #include "httpd.h"
+#include "load.h"
 #include "log.h"
 #include "outbox.h"
 #include "planner.h"

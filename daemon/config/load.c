@@ -1,4 +1,4 @@
-/* config.c — the YAML configuration loader. See config.h and docs/config.md.
+/* load.c — the YAML configuration loader. See load.h and docs/config.md.
  *
  * How it works (OpenBSD-style: parse everything, apply nothing until it is all valid):
  *   1. every file (main, then conf.d/NAME.yaml in byte order) is read with libyaml's event
@@ -13,7 +13,7 @@
  *      the `reminders:` defaults (wherever that section was) for the keys it does not set.
  * Errors are collected (FILE:LINE:COLUMN: message), sorted into reading order, never printed
  * here. */
-#include "config.h"
+#include "load.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,118 +29,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "pool.h"
 #include "util.h"
 #include "ytree.h"
-
-/* ---- diagnostics ------------------------------------------------------------------------ */
-
-void diags_add(Diags *d, bool warning, const char *file, int line, int column, const char *fmt,
-               ...) {
-        Diag *n = realloc(d->items, (d->n + 1) * sizeof(Diag));
-        if (!n)
-                return; /* the caller still sees n_errors from earlier adds */
-        d->items = n;
-        va_list ap;
-        va_start(ap, fmt);
-        char *msg = vstrfmt(fmt, ap);
-        va_end(ap);
-        d->items[d->n++] = (Diag){.file = file ? strdup(file) : NULL,
-                                  .line = line,
-                                  .column = column,
-                                  .warning = warning,
-                                  .msg = msg};
-        if (warning)
-                d->n_warnings++;
-        else
-                d->n_errors++;
-}
-
-void diags_print(const Diags *d, FILE *f) {
-        for (size_t i = 0; i < d->n; i++) {
-                const Diag *g = &d->items[i];
-                const char *w = g->warning ? "warning: " : "";
-                const char *msg = g->msg ? g->msg : "(out of memory)";
-                if (g->line > 0)
-                        fprintf(f, "%s:%d:%d: %s%s\n", g->file ? g->file : "?", g->line, g->column,
-                                w, msg);
-                else
-                        fprintf(f, "%s: %s%s\n", g->file ? g->file : "?", w, msg);
-        }
-}
-
-/* A diagnostic with its sort key: the rank of its file (by first mention) and where it was
- * added, so that equal places keep their order. */
-typedef struct DiagKey {
-        size_t rank, seq;
-        int line, column;
-} DiagKey;
-
-static int cmp_diag_key(const void *a, const void *b) {
-        const DiagKey *x = a, *y = b;
-        if (x->rank != y->rank)
-                return x->rank < y->rank ? -1 : 1;
-        if (x->line != y->line)
-                return x->line < y->line ? -1 : 1;
-        if (x->column != y->column)
-                return x->column < y->column ? -1 : 1;
-        return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-/* Puts the diagnostics added since `from` in reading order: file by file (in the order the
- * files were first mentioned), then by line and column. The loader finds some problems late
- * (an item naming an id not seen yet is checked once every file is read). */
-static void diags_sort(Diags *d, size_t from) {
-        size_t n = d->n - from;
-        _cleanup_free_ DiagKey *k = calloc(n ? n : 1, sizeof(DiagKey));
-        _cleanup_free_ Diag *v = calloc(n ? n : 1, sizeof(Diag));
-        if (!k || !v)
-                return; /* unsorted is still every diagnostic */
-        /* The files named so far (a config has a few): their first diagnostic's index. */
-        _cleanup_free_ size_t *files = calloc(n ? n : 1, sizeof(size_t));
-        if (!files)
-                return;
-        size_t n_files = 0;
-        for (size_t i = 0; i < n; i++) {
-                const Diag *g = &d->items[from + i];
-                size_t rank = 0;
-                while (rank < n_files && !streq_ptr(d->items[from + files[rank]].file, g->file))
-                        rank++;
-                if (rank == n_files)
-                        files[n_files++] = i;
-                k[i] = (DiagKey){rank, i, g->line, g->column};
-        }
-        qsort(k, n, sizeof(DiagKey), cmp_diag_key);
-        for (size_t i = 0; i < n; i++)
-                v[i] = d->items[from + k[i].seq];
-        memcpy(d->items + from, v, n * sizeof(Diag));
-}
-
-void diags_done(Diags *d) {
-        for (size_t i = 0; i < d->n; i++) {
-                free(d->items[i].file);
-                free(d->items[i].msg);
-        }
-        free(d->items);
-        *d = (Diags){0};
-}
-
-/* ---- enums ------------------------------------------------------------------------------ */
-
-static const char *const kind_names[_KIND_MAX] = {"meeting", "inspection", "report",
-                                                  "drill",   "study",      "other"};
-static const char *const kind_zh[_KIND_MAX] = {"会议", "检查", "报告", "演练", "学习", "其他"};
-const char *duty_kind_to_string(DutyKind k) {
-        return k < _KIND_MAX ? kind_names[k] : "other";
-}
-const char *duty_kind_to_zh(DutyKind k) {
-        return k < _KIND_MAX ? kind_zh[k] : "其他";
-}
-
-static const char *const channel_names[_CHANNEL_MAX] = {"wecom", "dingtalk", "feishu", "webhook",
-                                                        "smtp"};
-const char *channel_type_to_string(ChannelType t) {
-        return t < _CHANNEL_MAX ? channel_names[t] : "?";
-}
 
 static const char *const period_enum[] = {"", "week", "month", "quarter", "half", "year"};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
@@ -220,107 +111,6 @@ static void idmap_done(IdMap *m) {
         free(m->keys);
         free(m->vals);
         *m = (IdMap){0};
-}
-
-/* ---- the config's memory -------------------------------------------------------------------
- * Every string and small array of a config (ids, names, titles, lists of indices…) lives in
- * blocks freed with it: no allocator header or rounding per string (a 7-byte id took 32 bytes),
- * nothing to free one by one, and the same clause or reminder days across 100,000 duties are
- * one copy (pool_intern()). Config strings are never changed after loading. */
-
-#define POOL_BLOCK (256 * 1024)
-
-struct ConfigPool {
-        char **blocks;
-        size_t n_blocks;
-        char *cur;
-        size_t left;
-        /* interned values while loading: open addressing, dropped by pool_seal() */
-        struct PoolEntry {
-                uint32_t hash, len;
-                const void *p;
-        } * set;
-        size_t set_cap, set_n;
-};
-
-static ConfigPool *pool_new(void) {
-        return calloc(1, sizeof(ConfigPool));
-}
-
-static void pool_seal(ConfigPool *p) {
-        free(p->set);
-        p->set = NULL;
-        p->set_cap = p->set_n = 0;
-}
-
-static void pool_free(ConfigPool *p) {
-        if (!p)
-                return;
-        for (size_t i = 0; i < p->n_blocks; i++)
-                free(p->blocks[i]);
-        free(p->blocks);
-        pool_seal(p);
-        free(p);
-}
-
-/* `n` zeroed bytes aligned for any type, or NULL. */
-static void *pool_alloc(ConfigPool *p, size_t n) {
-        n = (n + 7) & ~(size_t)7;
-        if (n > p->left) {
-                size_t sz = n > POOL_BLOCK / 4 ? n : POOL_BLOCK; /* big ones get their own */
-                char **nb = reallocarray(p->blocks, p->n_blocks + 1, sizeof(char *));
-                if (!nb)
-                        return NULL;
-                p->blocks = nb;
-                char *blk = calloc(1, sz);
-                if (!blk)
-                        return NULL;
-                p->blocks[p->n_blocks++] = blk;
-                if (sz != POOL_BLOCK) /* the current block keeps its room */
-                        return blk;
-                p->cur = blk, p->left = sz;
-        }
-        void *r = p->cur;
-        p->cur += n, p->left -= n;
-        return r;
-}
-
-static char *pool_strdup(ConfigPool *p, const char *s) {
-        size_t n = strlen(s) + 1;
-        char *d = pool_alloc(p, n);
-        return d ? memcpy(d, s, n) : NULL;
-}
-
-/* One copy of each distinct value of `n` bytes: for the values repeated across many items. */
-static const void *pool_intern(ConfigPool *p, const void *v, size_t n) {
-        uint32_t h = hash_bytes(FNV_BASIS, v, n);
-        if (p->set_n * 2 >= p->set_cap) {
-                size_t cap = p->set_cap ? p->set_cap * 2 : 256;
-                struct PoolEntry *ns = calloc(cap, sizeof(*ns));
-                if (!ns)
-                        return NULL;
-                for (size_t i = 0; i < p->set_cap; i++)
-                        if (p->set[i].p)
-                                for (size_t j = p->set[i].hash & (cap - 1);;
-                                     j = (j + 1) & (cap - 1))
-                                        if (!ns[j].p) {
-                                                ns[j] = p->set[i];
-                                                break;
-                                        }
-                free(p->set);
-                p->set = ns, p->set_cap = cap;
-        }
-        size_t j = h & (p->set_cap - 1);
-        for (; p->set[j].p; j = (j + 1) & (p->set_cap - 1))
-                if (p->set[j].hash == h && p->set[j].len == n && memcmp(p->set[j].p, v, n) == 0)
-                        return p->set[j].p;
-        void *d = pool_alloc(p, n ? n : 1);
-        if (!d)
-                return NULL;
-        memcpy(d, v, n);
-        p->set[j] = (struct PoolEntry){h, (uint32_t)n, d};
-        p->set_n++;
-        return d;
 }
 
 /* ---- loader state ----------------------------------------------------------------------- */
@@ -1134,7 +924,7 @@ static const KeyDef duty_keys[] = {
         {.name = "kind",
          .type = F_ENUM,
          .off = FIELD(Duty, kind),
-         .names = kind_names,
+         .names = duty_kind_names,
          .n_names = _KIND_MAX},
         {.name = "document", .type = F_REF, .off = FIELD(Duty, document), .ref = ENT_DOCUMENT},
         {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
@@ -1183,7 +973,7 @@ static const KeyDef channel_keys[] = {
          .type = F_ENUM,
          .off = FIELD(Channel, type),
          .required = true,
-         .names = channel_names,
+         .names = channel_type_names,
          .n_names = _CHANNEL_MAX},
         {.name = "url", .type = F_STR, .off = FIELD(Channel, url), .check = check_any_url},
         {.name = "key", .type = F_CUSTOM, .custom = parse_key},
@@ -1213,7 +1003,7 @@ static int parse_kinds(Loader *L, const YNode *n, void *obj) {
         int q = 0;
         for (size_t i = 0; i < cnt; i++) {
                 int k;
-                if (parse_enum(L, items[i], kind_names, _KIND_MAX, &k) < 0)
+                if (parse_enum(L, items[i], duty_kind_names, _KIND_MAX, &k) < 0)
                         q = -EINVAL;
                 else
                         v[r->n_kinds++] = (DutyKind)k;
@@ -1435,19 +1225,6 @@ static int collect_files(Loader *L, const char *path) {
 static void report_yaml(void *userdata, int line, int column, const char *msg) {
         Loader *L = userdata;
         diags_add(L->diags, false, L->path, line, column, "%s", msg);
-}
-
-/* Forgets the diagnostics added since there were `mark` (an item parsed again later). */
-static void diags_truncate(Diags *d, size_t mark) {
-        for (size_t i = mark; i < d->n; i++) {
-                if (d->items[i].warning)
-                        d->n_warnings--;
-                else
-                        d->n_errors--;
-                free(d->items[i].file);
-                free(d->items[i].msg);
-        }
-        d->n = mark;
 }
 
 /* ---- ids -------------------------------------------------------------------------------- */
@@ -1686,13 +1463,6 @@ static int parse_section(Loader *L, const char *k, const YNode *kn, const YNode 
 
 /* ---- list items ------------------------------------------------------------------------- */
 
-static void document_done(Document *d);
-static void post_done(Post *p);
-static void person_done(Person *p);
-static void duty_done(Duty *d);
-static void channel_done(Channel *ch);
-static void route_done(Route *r);
-
 /* The list of entity `e`'s items in the config: its array, count and item size. */
 static void entity_array(Config *c, int e, void ***ret_arr, size_t **ret_n, size_t *ret_size) {
         switch (e) {
@@ -1741,15 +1511,11 @@ static void item_done(Config *c, int e, size_t idx) {
         size_t *n, size;
         entity_array(c, e, &arr, &n, &size);
         void *it = (char *)*arr + idx * size;
-        switch (e) {
-        case ENT_DOCUMENT: document_done(it); break;
-        case ENT_POST: post_done(it); break;
-        case ENT_PERSON: person_done(it); break;
-        case ENT_DUTY: duty_done(it); break;
-        case ENT_CHANNEL: channel_done(it); break;
-        default: route_done(it); break;
-        }
-        memset(it, 0, size);
+        if (e == ENT_DUTY)
+                duty_done(it);
+        else if (e == ENT_CHANNEL)
+                channel_done(it);
+        memset(it, 0, size); /* the other items hold pooled memory only */
 }
 
 static int parse_duty(Loader *L, const YNode *n, size_t idx) {
@@ -2066,8 +1832,6 @@ static void loader_done(Loader *L) {
         free(L->reminders_set);
 }
 
-static int build_holders_index(Config *c);
-
 /* More people on one post than MAX_POST_HOLDERS is an error, never a truncation. */
 static int check_holder_limit(const Config *c, const char *path, Diags *diags) {
         int r = 0;
@@ -2112,7 +1876,7 @@ int config_load(const char *path, Day today, Config **ret, Diags *diags) {
                 r = -EINVAL;
         loader_done(&L);
         pool_seal(c->pool);
-        if (r == 0 && (r = build_holders_index(c)) < 0)
+        if (r == 0 && (r = config_index_holders(c)) < 0)
                 diags_add(diags, false, path, 0, 0, "out of memory");
         if (r == 0 && (r = check_holder_limit(c, path, diags)) < 0)
                 r = -EINVAL;
@@ -2190,149 +1954,7 @@ int config_load_secrets(Config *c, Diags *diags) {
         return r;
 }
 
-/* ---- teardown and lookups --------------------------------------------------------------- */
-
-/* The secret's value is read after loading, with its own allocation; the rest is pooled. */
-static void secret_done(Secret *s) {
-        if (s->value) {
-                /* Do not leave the secret in freed heap memory. */
-                explicit_bzero(s->value, strlen(s->value));
-                free(s->value);
-        }
-        s->value = NULL;
-}
-
-/* Items hold pooled memory only (but a rule its holiday names, a channel its secrets). */
-static void document_done(Document *d) {
-        (void)d;
-}
-
-static void post_done(Post *p) {
-        (void)p;
-}
-
-static void person_done(Person *p) {
-        (void)p;
-}
-
-static void duty_done(Duty *d) {
-        rule_done(&d->rule);
-}
-
-static void channel_done(Channel *ch) {
-        secret_done(&ch->key);
-        secret_done(&ch->secret);
-        secret_done(&ch->password);
-}
-
-static void route_done(Route *r) {
-        (void)r;
-}
-
-Config *config_free(Config *c) {
-        if (!c)
-                return NULL;
-        for (size_t i = 0; i < c->n_documents; i++)
-                document_done(&c->documents[i]);
-        for (size_t i = 0; i < c->n_posts; i++)
-                post_done(&c->posts[i]);
-        for (size_t i = 0; i < c->n_people; i++)
-                person_done(&c->people[i]);
-        for (size_t i = 0; i < c->n_duties; i++)
-                duty_done(&c->duties[i]);
-        for (size_t i = 0; i < c->n_channels; i++)
-                channel_done(&c->channels[i]);
-        for (size_t i = 0; i < c->n_routes; i++)
-                route_done(&c->routes[i]);
-        free(c->documents), free(c->posts), free(c->people), free(c->duties);
-        free(c->channels), free(c->routes);
-        pool_free(c->pool);
-        calendar_free(c->calendar);
-        free(c->holders_off), free(c->holders);
-        free(c);
-        return NULL;
-}
-
 const char *config_default_path(void) {
         const char *e = getenv("DUTYD_CONFIG");
         return e && *e ? e : DUTYD_SYSCONFDIR "/dutyd/dutyd.yaml";
-}
-
-char *config_local_url(const Config *c, const char *served) {
-        if (served && *served)
-                return strfmt("http://%s", served);
-        return strfmt("http://%s", c->server.listen ? c->server.listen : DEFAULT_LISTEN);
-}
-
-#define FIND(arr, n)                         \
-        for (size_t i = 0; i < c->n; i++)    \
-                if (streq(c->arr[i].id, id)) \
-                        return (ssize_t)i;   \
-        return -1
-
-ssize_t config_find_post(const Config *c, const char *id) {
-        FIND(posts, n_posts);
-}
-ssize_t config_find_person(const Config *c, const char *id) {
-        FIND(people, n_people);
-}
-ssize_t config_find_duty(const Config *c, const char *id) {
-        FIND(duties, n_duties);
-}
-ssize_t config_find_channel(const Config *c, const char *id) {
-        FIND(channels, n_channels);
-}
-
-static bool tenure_covers(Day from, Day until, Day day) {
-        return (from == DAY_INVALID || from <= day) && day <= until;
-}
-
-size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n) {
-        size_t k = 0;
-        uint32_t last = UINT32_MAX;
-        for (uint32_t i = c->holders_off[post]; i < c->holders_off[post + 1]; i++) {
-                const PostTenure *t = &c->holders[i];
-                if (t->person == last || !tenure_covers(t->from, t->until, day))
-                        continue; /* a person counts once, however many tenures match */
-                last = t->person;
-                if (k < n)
-                        out[k] = t->person;
-                k++;
-        }
-        return k < n ? k : n;
-}
-
-/* The post → tenures index behind config_post_holders(), so that asking who holds a post does
- * not scan every person (feeds, routing and reports ask it for every occurrence). */
-static int build_holders_index(Config *c) {
-        size_t total = 0;
-        for (size_t i = 0; i < c->n_people; i++)
-                total += c->people[i].n_tenures;
-        if (total > UINT32_MAX)
-                return -E2BIG;
-        c->holders_off = calloc(c->n_posts + 1, sizeof(uint32_t));
-        c->holders = calloc(total ? total : 1, sizeof(PostTenure));
-        _cleanup_free_ uint32_t *fill = calloc(c->n_posts + 1, sizeof(uint32_t));
-        if (!c->holders_off || !c->holders || !fill)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->n_people; i++)
-                for (size_t j = 0; j < c->people[i].n_tenures; j++)
-                        c->holders_off[c->people[i].tenures[j].post + 1]++;
-        for (size_t p = 0; p < c->n_posts; p++)
-                c->holders_off[p + 1] += c->holders_off[p];
-        for (size_t i = 0; i < c->n_people; i++)
-                for (size_t j = 0; j < c->people[i].n_tenures; j++) {
-                        const Tenure *t = &c->people[i].tenures[j];
-                        c->holders[c->holders_off[t->post] + fill[t->post]++] =
-                                (PostTenure){(uint32_t)i, t->from, t->until};
-                }
-        return 0;
-}
-
-char *duty_basis(const Config *c, const Duty *d) {
-        const Document *doc = d->document >= 0 ? &c->documents[d->document] : NULL;
-        const char *src = doc ? (doc->number ? doc->number : doc->title) : NULL;
-        if (src && d->clause)
-                return strfmt("%s %s", src, d->clause);
-        return strdup(src ? src : d->clause ? d->clause : "");
 }
