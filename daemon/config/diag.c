@@ -5,14 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "util.h"
 
 void diags_add(Diags *d, bool warning, const char *file, int line, int column, const char *fmt,
                ...) {
-        Diag *n = realloc(d->items, (d->n + 1) * sizeof(Diag));
-        if (!n)
+        if (ARRAY_GROW(d->items, d->cap, d->n + 1) < 0)
                 return; /* the caller still sees n_errors from earlier adds */
-        d->items = n;
         va_list ap;
         va_start(ap, fmt);
         char *msg = vstrfmt(fmt, ap);

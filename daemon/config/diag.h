@@ -17,7 +17,7 @@ typedef struct Diag {
 
 typedef struct Diags {
         Diag *items;
-        size_t n;
+        size_t n, cap;
         size_t n_errors, n_warnings;
 } Diags;
 

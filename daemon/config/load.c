@@ -15,6 +15,7 @@
  * here. */
 #include "load.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "array.h"
+#include "hashmap.h"
 #include "pool.h"
 #include "util.h"
 #include "ytree.h"
@@ -43,74 +46,14 @@ static const char *const entity_names[_ENT_MAX] = {"document", "post", "person",
 static const char *const entity_lists[_ENT_MAX] = {"documents", "posts", "people", "duties",
                                                    "channels"};
 
-typedef struct IdMap {
-        const char **keys; /* in the config's pool */
-        size_t *vals;
-        size_t cap, n;
-} IdMap;
-
-/* FNV-1a, fed field by field (id maps, interned values, duty hashes). */
+/* FNV-1a, fed field by field: the duty hashes (Duty.hash). Feed SEQUENCE numbers persisted in
+ * users' state depend on these values: they must never change. */
 #define FNV_BASIS 2166136261u
 
 static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
         for (const unsigned char *s = p; n > 0; n--, s++)
                 h = (h ^ *s) * 16777619u;
         return h;
-}
-
-static uint32_t fnv1a(const char *s) {
-        return hash_bytes(FNV_BASIS, s, strlen(s));
-}
-
-static int idmap_grow(IdMap *m) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        const char **keys = calloc(cap, sizeof(char *));
-        size_t *vals = calloc(cap, sizeof(size_t));
-        if (!keys || !vals) {
-                free(keys);
-                free(vals);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < m->cap; i++) {
-                if (!m->keys[i])
-                        continue;
-                size_t j = fnv1a(m->keys[i]) & (cap - 1);
-                while (keys[j])
-                        j = (j + 1) & (cap - 1);
-                keys[j] = m->keys[i];
-                vals[j] = m->vals[i];
-        }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys, m->vals = vals, m->cap = cap;
-        return 0;
-}
-
-static ssize_t idmap_get(const IdMap *m, const char *key) {
-        if (!m->cap || !key)
-                return -1;
-        for (size_t j = fnv1a(key) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-                if (streq(m->keys[j], key))
-                        return (ssize_t)m->vals[j];
-        return -1;
-}
-
-static int idmap_put(IdMap *m, const char *key, size_t val) {
-        if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
-                return -ENOMEM;
-        size_t j = fnv1a(key) & (m->cap - 1);
-        while (m->keys[j])
-                j = (j + 1) & (m->cap - 1);
-        m->keys[j] = key;
-        m->vals[j] = val;
-        m->n++;
-        return 0;
-}
-
-static void idmap_done(IdMap *m) {
-        free(m->keys);
-        free(m->vals);
-        *m = (IdMap){0};
 }
 
 /* ---- loader state ----------------------------------------------------------------------- */
@@ -138,9 +81,9 @@ typedef struct Loader {
         Diags *diags;
         char **files; /* main, then conf.d/NAME.yaml in byte order */
         size_t n_files;
-        const char *path; /* of the file being read */
-        YTree *t;         /* the tree the nodes being parsed belong to */
-        IdMap ids[_ENT_MAX];
+        const char *path;      /* of the file being read */
+        YTree *t;              /* the tree the nodes being parsed belong to */
+        HashMap ids[_ENT_MAX]; /* id (in the config's pool) → item index */
         IdSite *sites[_ENT_MAX];
         size_t cap_sites[_ENT_MAX];
         size_t cap[_ENT_MAX + 1]; /* of the config's arrays; [ENT_ROUTE] routes */
@@ -158,24 +101,14 @@ typedef struct Loader {
         bool main_has_root, main_empty, main_broken;
         /* the reminder keys (RM_*) each duty sets itself, by duty index */
         unsigned char *reminders_set;
-        size_t cap_reminders_set;
+        size_t n_reminders_set, cap_reminders_set;
         unsigned duty_reminders; /* of the duty being parsed */
 } Loader;
 
-/* Makes room for `need` elements of `size` bytes in *p (capacity *cap, doubled), zeroing the
- * new ones. */
-static int grow_array(Loader *L, void **p, size_t *cap, size_t need, size_t size) {
-        if (need <= *cap)
-                return 0;
-        size_t c = *cap ? *cap : 16;
-        while (c < need)
-                c *= 2;
-        void *q = reallocarray(*p, c, size);
-        if (!q)
-                return L->oom = true, -ENOMEM;
-        memset((char *)q + *cap * size, 0, (c - *cap) * size);
-        *p = q, *cap = c;
-        return 0;
+/* Out of memory: noted once for the whole load (config_load() reports it). */
+static int oom(Loader *L) {
+        L->oom = true;
+        return -ENOMEM;
 }
 
 static int err_at(Loader *L, const YNode *n, const char *fmt, ...)
@@ -292,12 +225,11 @@ static int parse_bool(Loader *L, const YNode *n, bool *out) {
         static const char *const yes[] = {"true", "yes", "on", "True", "Yes", "On", "TRUE"};
         static const char *const no[] = {"false", "no", "off", "False", "No", "Off", "FALSE"};
         const char *s = scalar(L, n);
-        for (size_t i = 0; s && i < ELEMENTSOF(yes); i++) {
-                if (streq(s, yes[i]))
-                        return *out = true, 0;
-                if (streq(s, no[i]))
-                        return *out = false, 0;
-        }
+        for (size_t i = 0; s && i < ELEMENTSOF(yes); i++)
+                if (streq(s, yes[i]) || streq(s, no[i])) {
+                        *out = streq(s, yes[i]);
+                        return 0;
+                }
         return err_at(L, n, "expected true or false");
 }
 
@@ -323,8 +255,10 @@ static int parse_time(Loader *L, const YNode *n, int *out) {
 static int parse_enum(Loader *L, const YNode *n, const char *const *names, size_t count, int *out) {
         const char *s = scalar(L, n);
         for (size_t i = 0; s && i < count; i++)
-                if (names[i][0] && streq(s, names[i]))
-                        return *out = (int)i, 0;
+                if (names[i][0] && streq(s, names[i])) {
+                        *out = (int)i;
+                        return 0;
+                }
         Buf b = {0};
         for (size_t i = 0; i < count; i++)
                 if (names[i][0])
@@ -341,7 +275,7 @@ static int node_items(Loader *L, const YNode *n, const YNode ***ret, size_t *ret
                 size_t cnt = ytree_count(n);
                 const YNode **v = calloc(cnt ? cnt : 1, sizeof(*v));
                 if (!v)
-                        return L->oom = true, -ENOMEM;
+                        return oom(L);
                 for (size_t i = 0; i < cnt; i++)
                         v[i] = ytree_item(L->t, n, i);
                 *ret = v, *ret_n = cnt;
@@ -349,7 +283,7 @@ static int node_items(Loader *L, const YNode *n, const YNode ***ret, size_t *ret
         }
         const YNode **v = calloc(1, sizeof(*v));
         if (!v)
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         v[0] = n;
         *ret = v, *ret_n = 1;
         return 0;
@@ -362,8 +296,10 @@ static void *list_new(Loader *L, const YNode *n, size_t size, const YNode ***ret
         if (node_items(L, n, ret_items, ret_n) < 0)
                 return NULL;
         void *v = xalloc(L, (*ret_n ? *ret_n : 1) * size);
-        if (!v)
-                *ret_items = (free(*ret_items), NULL);
+        if (!v) {
+                free(*ret_items);
+                *ret_items = NULL;
+        }
         return v;
 }
 
@@ -393,16 +329,14 @@ static int resolve(Loader *L, const YNode *n, Entity e, size_t *out) {
         const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a %s id", entity_names[e]);
-        ssize_t i = idmap_get(&L->ids[e], s);
-        if (i < 0 && L->streaming) {
+        if (hashmap_get_str(&L->ids[e], s, out))
+                return 0;
+        if (L->streaming) {
                 /* It may be defined further on: this item is parsed again at the end. */
                 L->defer = true;
                 return -EAGAIN;
         }
-        if (i < 0)
-                return err_at(L, n, "unknown %s '%s'", entity_names[e], s);
-        *out = (size_t)i;
-        return 0;
+        return err_at(L, n, "unknown %s '%s'", entity_names[e], s);
 }
 
 static int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size_t *out_n) {
@@ -439,6 +373,7 @@ static int parse_map(Loader *L, const YNode *map, const KeyDef *keys, size_t n_k
         if (!map || map->type != Y_MAP)
                 return err_at(L, map, "expected a mapping (key: value)");
         bool local_seen[32] = {0};
+        assert(n_keys <= ELEMENTSOF(local_seen));
         if (!seen)
                 seen = local_seen;
         int r = 0;
@@ -516,8 +451,10 @@ static int parse_map(Loader *L, const YNode *map, const KeyDef *keys, size_t n_k
 static int parse_due_day(Loader *L, const YNode *n, void *obj) {
         Rule *r = obj;
         const char *s = scalar(L, n);
-        if (s && streq(s, "last"))
-                return r->due_day = DUE_DAY_LAST, 0;
+        if (s && streq(s, "last")) {
+                r->due_day = DUE_DAY_LAST;
+                return 0;
+        }
         return parse_int(L, n, 1, 31, &r->due_day);
 }
 
@@ -540,7 +477,7 @@ static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
                 return q;
         rule_done(r);
         if (rule_copy(r, &read) < 0)
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         if (node_items(L, n, &items, &cnt) < 0)
@@ -590,7 +527,7 @@ static int parse_phrase_node(Loader *L, const YNode *n, Rule *r) {
         const char *msg;
         int q = rule_parse_phrase(s, r, &off, &msg);
         if (q == -ENOMEM)
-                return L->oom = true, q;
+                return oom(L);
         if (q < 0) {
                 /* Column of the character where the phrase stopped making sense. */
                 int col = (int)n->column;
@@ -661,7 +598,7 @@ static int parse_before(Loader *L, const YNode *n, void *obj) {
         /* Most duties say the same days: one copy of each list. */
         int *shared = (int *)pool_intern(L->cfg->pool, v, k * sizeof(int));
         if (!shared)
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         p->before = shared, p->n_before = k;
         return r;
 }
@@ -702,7 +639,7 @@ static int parse_timezone(Loader *L, const YNode *n, void *obj) {
                 ok = isalnum((unsigned char)*p) || strchr("/_+-", *p);
         _cleanup_free_ char *path = strfmt("/usr/share/zoneinfo/%s", s);
         if (!path)
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         struct stat st;
         if (!ok || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
                 return err_at(L, n, "unknown time zone '%s'", s);
@@ -950,7 +887,7 @@ static int parse_secret(Loader *L, const YNode *n, Secret *s) {
                 return err_at(L, n, "give exactly one of 'file' or 'credential'");
         _cleanup_free_ char *where = strfmt("%s:%d:%d", L->path, (int)n->line, (int)n->column);
         if (!where || !(s->where = xstrdup(L, where)))
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         if (s->credential && (strchr(s->credential, '/') || s->credential[0] == '.'))
                 return err_at(L, n, "invalid credential name '%s'", s->credential);
         return 0;
@@ -1235,18 +1172,18 @@ static int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
         const char *id = scalar(L, idn);
         if (!id)
                 return 0; /* reported when the item is parsed */
-        if (grow_array(L, (void **)&L->sites[e], &L->cap_sites[e], idx + 1, sizeof(IdSite)) < 0)
-                return -ENOMEM;
+        if (ARRAY_GROW(L->sites[e], L->cap_sites[e], idx + 1) < 0)
+                return oom(L);
         L->sites[e][idx] = (IdSite){L->path, (int)idn->line, (int)idn->column};
-        ssize_t prev = idmap_get(&L->ids[e], id);
-        if (prev >= 0) {
+        size_t prev;
+        if (hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
                               entity_names[e], id, s->file, s->line, s->col);
         }
         const char *key = xstrdup(L, id);
-        if (!key || idmap_put(&L->ids[e], key, idx) < 0)
-                return L->oom = true, -ENOMEM;
+        if (!key || hashmap_put_str(&L->ids[e], key, idx) < 0)
+                return oom(L);
         return 0;
 }
 
@@ -1342,7 +1279,7 @@ static int load_holiday_year(Loader *L, const YNode *kn, const YNode *vn, Calend
                 return err_at(L, vn, "expected a mapping with 'source' and 'holidays'");
         const char *src = scalar(L, ytree_get(L->t, vn, "source"));
         if (!calendar_add_year(cal, year, src))
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         int r = 0;
         for (size_t i = 0; i < ytree_count(vn); i++) {
                 const YNode *k = ytree_key(L->t, vn, i), *list = ytree_value(L->t, vn, i);
@@ -1429,7 +1366,7 @@ static int load_holidays(Loader *L) {
         yreader_free(R);
         ytree_done(&t);
         L->path = saved;
-        return r == -ENOMEM ? (L->oom = true, r) : r;
+        return r == -ENOMEM ? oom(L) : r;
 }
 
 /* ---- sections --------------------------------------------------------------------------- */
@@ -1452,7 +1389,7 @@ static int parse_section(Loader *L, const char *k, const YNode *kn, const YNode 
         if (streq(k, "holidays")) {
                 free(L->holidays_where_file);
                 if (!(L->holidays_where_file = strdup(L->path)))
-                        return L->oom = true, -ENOMEM;
+                        return oom(L);
                 L->holidays_line = (int)vn->line, L->holidays_col = (int)vn->column;
                 return parse_str(L, vn, &c->holidays_path);
         }
@@ -1484,6 +1421,7 @@ static void entity_array(Config *c, int e, void ***ret_arr, size_t **ret_n, size
                 *ret_size = sizeof(Channel);
                 return;
         default:
+                assert(e == ENT_ROUTE);
                 *ret_arr = (void **)&c->routes, *ret_n = &c->n_routes, *ret_size = sizeof(Route);
                 return;
         }
@@ -1494,13 +1432,8 @@ static ssize_t entity_slot(Loader *L, int e) {
         void **arr;
         size_t *n, size;
         entity_array(L->cfg, e, &arr, &n, &size);
-        if (*n == L->cap[e]) {
-                size_t cap = L->cap[e] ? L->cap[e] * 2 : 16;
-                void *na = reallocarray(*arr, cap, size);
-                if (!na)
-                        return L->oom = true, -ENOMEM;
-                *arr = na, L->cap[e] = cap;
-        }
+        if (array_grow(arr, &L->cap[e], *n + 1, size) < 0)
+                return oom(L);
         memset((char *)*arr + *n * size, 0, size);
         return (ssize_t)(*n)++;
 }
@@ -1528,9 +1461,13 @@ static int parse_duty(Loader *L, const YNode *n, size_t idx) {
         int q = check_duty(L, n, d);
         if (!L->defer && L->duty_reminders) {
                 /* The keys the duty sets itself; the rest come from `reminders:` at the end. */
-                if (grow_array(L, (void **)&L->reminders_set, &L->cap_reminders_set, idx + 1,
-                               sizeof(*L->reminders_set)) < 0)
-                        return -ENOMEM;
+                if (ARRAY_GROW(L->reminders_set, L->cap_reminders_set, idx + 1) < 0)
+                        return oom(L);
+                if (idx >= L->n_reminders_set) { /* the duties in between set none */
+                        memset(L->reminders_set + L->n_reminders_set, 0,
+                               idx + 1 - L->n_reminders_set);
+                        L->n_reminders_set = idx + 1;
+                }
                 L->reminders_set[idx] = L->duty_reminders;
         }
         return r < 0 ? r : q;
@@ -1588,15 +1525,14 @@ static int take_item(Loader *L, int e, YTree *t, uint32_t node) {
         L->defer = false;
         diags_truncate(L->diags, mark);
         item_done(L->cfg, e, (size_t)idx);
-        if (grow_array(L, (void **)&L->deferred, &L->cap_deferred, L->n_deferred + 1,
-                       sizeof(Deferred)) < 0)
-                return -ENOMEM;
+        if (ARRAY_GROW(L->deferred, L->cap_deferred, L->n_deferred + 1) < 0)
+                return oom(L);
         Deferred *d = &L->deferred[L->n_deferred];
         *d = (Deferred){.entity = e, .idx = (size_t)idx, .file = L->path};
         int64_t c = ytree_copy(&d->tree, t, node);
         if (c < 0) {
                 ytree_done(&d->tree);
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         }
         d->node = (uint32_t)c;
         L->n_deferred++;
@@ -1660,7 +1596,7 @@ static int read_sections(Loader *L, YReader *R, bool main_file) {
         ytree_done(&kt);
         ytree_done(&vt);
         if (q == -ENOMEM)
-                return L->oom = true, q;
+                return oom(L);
         return q < 0 ? -EPIPE : r;
 }
 
@@ -1672,7 +1608,7 @@ static int read_file(Loader *L, size_t fi) {
                 return -EINVAL;
         YReader *R = NULL;
         if (yreader_new(fp, report_yaml, L, &R) < 0)
-                return L->oom = true, -ENOMEM;
+                return oom(L);
         YTree t = {0};
         uint32_t node;
         size_t deferred_before = L->n_deferred;
@@ -1728,7 +1664,7 @@ static int finish_duties(Loader *L) {
         const ReminderPolicy *def = &c->reminders;
         for (size_t i = 0; i < c->n_duties; i++) {
                 Duty *d = &c->duties[i];
-                unsigned set = i < L->cap_reminders_set ? L->reminders_set[i] : 0;
+                unsigned set = i < L->n_reminders_set ? L->reminders_set[i] : 0;
                 ReminderPolicy *p = &d->reminders;
                 if (!(set & RM_BEFORE)) /* shared: the pool owns every list */
                         p->before = def->before, p->n_before = def->n_before;
@@ -1823,7 +1759,7 @@ static void loader_done(Loader *L) {
         free(L->files);
         free(L->holidays_where_file);
         for (int e = 0; e < _ENT_MAX; e++) {
-                idmap_done(&L->ids[e]);
+                hashmap_done(&L->ids[e]);
                 free(L->sites[e]);
         }
         for (size_t i = 0; i < L->n_deferred; i++)
