@@ -2,11 +2,12 @@
  * Contract: config_load() reads the main file plus conf.d/NAME.yaml drop-ins and the holiday data
  * file, validates everything, and returns either a complete Config (config.h) or a negative
  * errno with every error in `diags` (FILE:LINE:COLUMN: message, in reading order). Nothing is
- * half-loaded. Secrets are read apart (config_load_secrets()), by the programs that send only. */
+ * half-loaded. Secrets are read apart (secrets.h, included), by the programs that send only. */
 #pragma once
 #include "config.h"
 #include "date.h"
 #include "diag.h"
+#include "secrets.h" /* config_load_secrets() */
 
 /* The Makefile's places (SYSCONFDIR, DATADIR), for a compiler run without it. */
 #ifndef DUTYD_SYSCONFDIR
@@ -22,11 +23,5 @@
 /* Loads `path` (and its conf.d). Returns 0 with *ret, or a negative errno; errors and warnings go
  * to `diags` either way. `today` decides which missing holiday years are warned about. */
 int config_load(const char *path, Day today, Config **ret, Diags *diags);
-/* Reads every channel secret (files, or credentials: $CREDENTIALS_DIRECTORY, else
- * CREDENTIALS_FOLDER). Only the daemon and commands
- * that send call this, so reading the schedule needs no access to secrets. 0 or negative errno;
- * errors (naming the file, never the content) go to `diags`. */
-int config_load_secrets(Config *c, Diags *diags);
-
 /* Default config path: $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
 const char *config_default_path(void);
