@@ -107,8 +107,8 @@ static int check_channel(Loader *L, const YNode *n, Channel *c) {
 
 int parse_channel(Loader *L, const YNode *n, size_t idx) {
         Channel *ch = &L->cfg->channels[idx];
-        ch->timeout_sec = 15;
-        ch->give_up_hours = 24;
+        ch->timeout_sec = DEFAULT_CHANNEL_TIMEOUT;
+        ch->give_up_hours = DEFAULT_CHANNEL_GIVE_UP_HOURS;
         int r = parse_map(L, n, channel_keys, ELEMENTSOF(channel_keys), ch, NULL);
         return r < 0 ? r : check_channel(L, n, ch);
 }

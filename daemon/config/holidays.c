@@ -145,13 +145,13 @@ static int load_holiday_root(Loader *L, const YNode *root, Calendar *cal) {
 }
 
 static char *holidays_file(const Config *c) {
-        const char *name = c->holidays_path ? c->holidays_path : "holidays-cn.yaml";
+        const char *name = c->holidays_path ? c->holidays_path : DEFAULT_HOLIDAYS;
         char *path =
                 name[0] == '/' || streq(c->dir, ".") ? strdup(name) : strfmt("%s/%s", c->dir, name);
         if (path && !c->holidays_path && access(path, R_OK) < 0) {
                 /* Not configured and not beside the config: the installed copy. */
                 free(path);
-                path = strdup(DUTYD_DATADIR "/holidays-cn.yaml");
+                path = strdup(DUTYD_DATADIR "/" DEFAULT_HOLIDAYS);
         }
         return path;
 }

@@ -263,7 +263,8 @@ static int parse_field(Loader *L, const KeyDef *d, const char *k, const YNode *v
         case F_ID:
                 q = parse_str(L, vn, f);
                 if (q == 0 && !id_valid(*(char **)f))
-                        q = err_at(L, vn, "invalid id '%s' (use 1-64 of a-z 0-9 _ -)", *(char **)f);
+                        q = err_at(L, vn, "invalid id '%s' (use 1-%d of a-z 0-9 _ -)", *(char **)f,
+                                   MAX_ID_LEN);
                 return q;
         case F_INT: return parse_int(L, vn, d->min, d->max, f);
         case F_BOOL: return parse_bool(L, vn, f);

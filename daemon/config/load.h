@@ -19,6 +19,8 @@
 /* Where units/dutyd.service loads credentials from (LoadCredential=dutyd:…); {credential: X}
  * is read from there when there is no $CREDENTIALS_DIRECTORY. */
 #define CREDENTIALS_FOLDER DUTYD_SYSCONFDIR "/dutyd/credentials"
+/* …as the credential "dutyd", whose files systemd names CREDENTIAL_PREFIX FILE. */
+#define CREDENTIAL_PREFIX "dutyd_"
 
 /* Loads `path` (and its conf.d). Returns 0 with *ret, or a negative errno; errors and warnings go
  * to `diags` either way. `today` decides which missing holiday years are warned about. */

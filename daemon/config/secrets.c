@@ -23,13 +23,13 @@ static int secret_load(Secret *s, Diags *diags) {
                 bool service = dir && *dir;
                 if (!service) {
                         dir = CREDENTIALS_FOLDER;
-                        if (strncmp(name, "dutyd_", 6) == 0)
-                                name += 6;
+                        if (strncmp(name, CREDENTIAL_PREFIX, strlen(CREDENTIAL_PREFIX)) == 0)
+                                name += strlen(CREDENTIAL_PREFIX);
                 }
                 path = strfmt("%s/%s", dir, name);
                 if (service && path && access(path, F_OK) < 0) {
                         free(path);
-                        path = strfmt("%s/dutyd_%s", dir, name);
+                        path = strfmt("%s/" CREDENTIAL_PREFIX "%s", dir, name);
                 }
         } else
                 path = strdup(s->file);

@@ -19,8 +19,8 @@ static int parse_timezone(Loader *L, const YNode *n, void *obj) {
         Config *c = obj;
         const char *s = scalar(L, n);
         if (!s)
-                return err_at(L, n, "expected a time zone such as Asia/Shanghai");
-        /* Accept names of the system's zoneinfo only ("Asia/Shanghai", "UTC"). */
+                return err_at(L, n, "expected a time zone such as " DEFAULT_TIMEZONE);
+        /* Accept names of the system's zoneinfo only (DEFAULT_TIMEZONE, "UTC"). */
         bool ok = s[0] && s[0] != '/' && !strstr(s, "..");
         for (const char *p = s; ok && *p; p++)
                 ok = isalnum((unsigned char)*p) || strchr("/_+-", *p);
@@ -115,22 +115,22 @@ int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
 }
 
 int sections_set_defaults(Config *c) {
-        c->reminders.minute_of_day = 9 * 60;
+        c->reminders.minute_of_day = DEFAULT_REMINDER_TIME;
         c->reminders.overdue = true;
-        c->reminders.escalate_after = 3;
-        static const int before[] = {7, 1, 0};
-        c->reminders.before = (int *)pool_intern(c->pool, before, sizeof(before));
-        c->reminders.n_before = ELEMENTSOF(before);
-        c->feeds.past_days = 31;
-        c->feeds.future_days = 366;
-        c->feeds.refresh_minutes = 360;
-        c->feeds.max_events = 500;
+        c->reminders.escalate_after = DEFAULT_ESCALATE_AFTER;
+        c->reminders.before = (int *)pool_intern(c->pool, default_reminder_before,
+                                                 sizeof(default_reminder_before));
+        c->reminders.n_before = ELEMENTSOF(default_reminder_before);
+        c->feeds.past_days = DEFAULT_FEEDS_PAST_DAYS;
+        c->feeds.future_days = DEFAULT_FEEDS_FUTURE_DAYS;
+        c->feeds.refresh_minutes = DEFAULT_FEEDS_REFRESH_MINUTES;
+        c->feeds.max_events = DEFAULT_FEEDS_MAX_EVENTS;
         c->feeds.overdue = true;
         c->feeds.summary = true;
         c->feeds.org = true;
-        c->server.max_connections = 256;
-        c->server.per_ip_connections = 32;
-        c->server.timeout_sec = 30;
+        c->server.max_connections = DEFAULT_SERVER_MAX_CONNECTIONS;
+        c->server.per_ip_connections = DEFAULT_SERVER_PER_IP_CONNECTIONS;
+        c->server.timeout_sec = DEFAULT_SERVER_TIMEOUT;
         return c->reminders.before ? 0 : -ENOMEM;
 }
 

@@ -10,7 +10,8 @@
 
 bool id_valid(const char *s) {
         size_t n = strlen(s);
-        if (n == 0 || n > 64 || !(isdigit((unsigned char)s[0]) || islower((unsigned char)s[0])))
+        if (n == 0 || n > MAX_ID_LEN ||
+            !(isdigit((unsigned char)s[0]) || islower((unsigned char)s[0])))
                 return false;
         for (size_t i = 0; i < n; i++)
                 if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||

@@ -4,7 +4,7 @@
 #pragma once
 #include <stdbool.h>
 
-/* 1 to 64 of a-z 0-9 _ -, starting with a letter or digit. */
+/* 1 to MAX_ID_LEN (config.h) of a-z 0-9 _ -, starting with a letter or digit. */
 bool id_valid(const char *s);
 /* user@host.domain, nothing a mail header would need to quote. */
 bool email_valid(const char *s);

@@ -9,6 +9,8 @@
 #include "pool.h"
 #include "util.h"
 
+const int default_reminder_before[3] = {7, 1, 0};
+
 const char *const duty_kind_names[_KIND_MAX] = {"meeting", "inspection", "report",
                                                 "drill",   "study",      "other"};
 static const char *const kind_zh[_KIND_MAX] = {"会议", "检查", "报告", "演练", "学习", "其他"};

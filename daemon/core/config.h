@@ -15,10 +15,29 @@
 #include "date.h"
 #include "rule.h"
 
-/* Defaults and places, each defined here only. */
+/* The defaults of the config's keys (docs/config.md), each defined here only: the loader
+ * fills them in, and whoever needs one for a Config built otherwise takes it from here. */
 #define DEFAULT_TIMEZONE "Asia/Shanghai"
 /* The address of units/dutyd.socket: a daemon started without the socket listens there too. */
 #define DEFAULT_LISTEN "127.0.0.1:8027"
+/* `holidays:`: beside the main file, else the copy installed in DUTYD_DATADIR. */
+#define DEFAULT_HOLIDAYS "holidays-cn.yaml"
+extern const int default_reminder_before[3]; /* days before the deadline */
+#define DEFAULT_REMINDER_TIME (9 * 60)       /* minute of the day: 09:00 */
+#define DEFAULT_ESCALATE_AFTER 3             /* working days */
+#define DEFAULT_FEEDS_PAST_DAYS 31
+#define DEFAULT_FEEDS_FUTURE_DAYS 366
+#define DEFAULT_FEEDS_REFRESH_MINUTES 360
+#define DEFAULT_FEEDS_MAX_EVENTS 500
+#define DEFAULT_SERVER_MAX_CONNECTIONS 256
+#define DEFAULT_SERVER_PER_IP_CONNECTIONS 32
+#define DEFAULT_SERVER_TIMEOUT 30  /* seconds */
+#define DEFAULT_CHANNEL_TIMEOUT 15 /* seconds a request */
+#define DEFAULT_CHANNEL_GIVE_UP_HOURS 24
+
+/* Limits. An id (post, person, duty …): 1 to MAX_ID_LEN of a-z 0-9 _ -; occurrence ids, calendar
+ * UIDs and the state are keyed on ids. */
+#define MAX_ID_LEN 64
 /* People holding one post (over all their tenures): a config with more is rejected, so that
  * no one is ever silently left out of a reminder, a feed or a report. Callers size their
  * holder arrays with it. */
@@ -142,10 +161,10 @@ typedef struct Route {
 typedef struct FeedsConfig {
         char *dir;           /* `dutyctl feeds write`; default: STATE/feeds */
         char *public_url;    /* e.g. https://duty.example.gov.cn */
-        int past_days;       /* default 31 */
-        int future_days;     /* default 366 */
-        int refresh_minutes; /* default 360 */
-        int max_events;      /* events per feed at most; default 500 */
+        int past_days;       /* DEFAULT_FEEDS_PAST_DAYS */
+        int future_days;     /* DEFAULT_FEEDS_FUTURE_DAYS */
+        int refresh_minutes; /* DEFAULT_FEEDS_REFRESH_MINUTES */
+        int max_events;      /* events per feed at most; DEFAULT_FEEDS_MAX_EVENTS */
         bool overdue;        /* the "overdue" feed; default true */
         bool summary;        /* the "summary" feed; default true */
         bool org;            /* obsolete (warned): false turns overdue and summary off */
