@@ -54,6 +54,8 @@ static int secret_load(Secret *s, Diags *diags) {
                 explicit_bzero(buf, sizeof(buf));
                 return -EINVAL;
         }
+        if (s->value) /* read before: do not leave it in freed heap memory */
+                explicit_bzero(s->value, strlen(s->value));
         free(s->value);
         s->value = strdup(buf);
         explicit_bzero(buf, sizeof(buf));
