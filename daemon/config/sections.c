@@ -73,6 +73,7 @@ static const KeyDef server_keys[] = {
         KEY_INT("max_connections", ServerConfig, max_connections, 1, 65536),
         KEY_INT("per_ip_connections", ServerConfig, per_ip_connections, 1, 65536),
         KEY_INT("timeout", ServerConfig, timeout_sec, 1, 3600),
+        KEY_INT("header_timeout", ServerConfig, header_timeout_sec, 1, 3600),
         {.name = "public_url",
          .type = F_STR,
          .off = FIELD(ServerConfig, public_url),
@@ -131,6 +132,7 @@ int sections_set_defaults(Config *c) {
         c->server.max_connections = DEFAULT_SERVER_MAX_CONNECTIONS;
         c->server.per_ip_connections = DEFAULT_SERVER_PER_IP_CONNECTIONS;
         c->server.timeout_sec = DEFAULT_SERVER_TIMEOUT;
+        c->server.header_timeout_sec = DEFAULT_SERVER_HEADER_TIMEOUT;
         return c->reminders.before ? 0 : -ENOMEM;
 }
 

@@ -29,9 +29,11 @@ extern const int default_reminder_before[3]; /* days before the deadline */
 #define DEFAULT_FEEDS_FUTURE_DAYS 366
 #define DEFAULT_FEEDS_REFRESH_MINUTES 360
 #define DEFAULT_FEEDS_MAX_EVENTS 500
-#define DEFAULT_SERVER_MAX_CONNECTIONS 256
-#define DEFAULT_SERVER_PER_IP_CONNECTIONS 32
-#define DEFAULT_SERVER_TIMEOUT 30  /* seconds */
+/* The feed server's limits (server.*): 40 addresses at the per-address limit leave room. */
+#define DEFAULT_SERVER_MAX_CONNECTIONS 512
+#define DEFAULT_SERVER_PER_IP_CONNECTIONS 8
+#define DEFAULT_SERVER_TIMEOUT 30        /* seconds without progress */
+#define DEFAULT_SERVER_HEADER_TIMEOUT 10 /* seconds for a request's headers, in all */
 #define DEFAULT_CHANNEL_TIMEOUT 15 /* seconds a request */
 #define DEFAULT_CHANNEL_GIVE_UP_HOURS 24
 
@@ -175,6 +177,7 @@ typedef struct ServerConfig {
         int max_connections;
         int per_ip_connections;
         int timeout_sec;
+        int header_timeout_sec;
         char *public_url; /* base for done links; default feeds.public_url */
 } ServerConfig;
 
