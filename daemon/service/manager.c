@@ -38,6 +38,7 @@
 #define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
 #define LOOKAHEAD_DAYS 8       /* the planning window of the timer */
 #define FAR_LOOKAHEAD_DAYS 400 /* how far the status line looks for the next reminder */
+#define HTTPD_STUCK_USEC (10 * UINT64_C(1000000)) /* connections left waiting this long: wedged */
 
 struct Manager {
         sd_event *event;
@@ -49,7 +50,9 @@ struct Manager {
         Httpd *httpd;
         FeedBuild *feeds; /* the feeds, rendered on request */
         char *state_dir;
-        sd_event_source *timer, *clock_watch, *inotify, *refresh;
+        sd_event_source *timer, *clock_watch, *inotify, *refresh, *watchdog;
+        uint64_t watchdog_usec;
+        bool watchdog_withheld;
         int clock_fd;
         int lock_fd; /* the state folder's dutyd.lock, held for the process's life */
         Day track_from;
@@ -571,6 +574,39 @@ static int open_state(Manager *m) {
         return refresh_completions(m, true);
 }
 
+/* WATCHDOG=1 only while the feed server takes its connections: a wedged server gets the
+ * service restarted (WatchdogSec=) rather than reported alive. Checked four times a period, so
+ * that one check failing by chance does not cost the service its life. */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void)usec;
+        uint64_t stuck =
+                m->watchdog_usec / 2 < HTTPD_STUCK_USEC ? m->watchdog_usec / 2 : HTTPD_STUCK_USEC;
+        bool healthy = !m->httpd || httpd_healthy(m->httpd, stuck);
+        if (healthy)
+                (void)sd_notify(false, "WATCHDOG=1");
+        if (healthy == m->watchdog_withheld) {
+                if (healthy)
+                        log_info("日历订阅服务已恢复接受连接");
+                else
+                        log_error("日历订阅服务已有 %llu 秒未接受等待中的连接：不再向 systemd "
+                                  "报告存活，看门狗将重启 dutyd",
+                                  (unsigned long long)(stuck / 1000000));
+        }
+        m->watchdog_withheld = !healthy;
+        (void)sd_event_source_set_time_relative(s, m->watchdog_usec / 4);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int add_watchdog(Manager *m) {
+        int r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0 || m->watchdog_usec < 4)
+                return r < 0 ? -EIO : 0;
+        r = sd_event_add_time_relative(m->event, &m->watchdog, clock_delay_id(),
+                                       m->watchdog_usec / 4, 0, on_watchdog, m);
+        return r < 0 ? r : 0;
+}
+
 static int add_sources(Manager *m) {
         sd_event *e = m->event;
         int r;
@@ -596,7 +632,7 @@ static int add_sources(Manager *m) {
                                       m)) < 0)
                 log_warning("无法监视状态目录（%s）：dutyctl 的记录将在下次提醒时生效",
                             strerror(-r));
-        return sd_event_set_watchdog(e, true) < 0 ? -EIO : 0;
+        return add_watchdog(m);
 }
 
 /* The address actually served (the socket unit's when systemd passes one), for done links and
@@ -671,6 +707,7 @@ Manager *manager_free(Manager *m) {
         feedbuild_free(m->feeds);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->refresh);
+        sd_event_source_disable_unref(m->watchdog);
         sd_event_source_disable_unref(m->clock_watch);
         sd_event_source_disable_unref(m->inotify);
         if (m->clock_fd >= 0)
