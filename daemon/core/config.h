@@ -34,7 +34,7 @@ extern const int default_reminder_before[3]; /* days before the deadline */
 #define DEFAULT_SERVER_PER_IP_CONNECTIONS 8
 #define DEFAULT_SERVER_TIMEOUT 30        /* seconds without progress */
 #define DEFAULT_SERVER_HEADER_TIMEOUT 10 /* seconds for a request's headers, in all */
-#define DEFAULT_CHANNEL_TIMEOUT 15 /* seconds a request */
+#define DEFAULT_CHANNEL_TIMEOUT 15       /* seconds a request */
 #define DEFAULT_CHANNEL_GIVE_UP_HOURS 24
 
 /* Limits. An id (post, person, duty …): 1 to MAX_ID_LEN of a-z 0-9 _ -; occurrence ids, calendar

@@ -601,8 +601,9 @@ static size_t connection_budget(size_t want) {
 }
 
 static int start_mhd(Httpd *h, const ServerConfig *cfg) {
-        size_t max = connection_budget((
-                size_t)(cfg->max_connections > 0 ? cfg->max_connections : DEFAULT_SERVER_MAX_CONNECTIONS));
+        size_t max = connection_budget((size_t)(cfg->max_connections > 0
+                                                        ? cfg->max_connections
+                                                        : DEFAULT_SERVER_MAX_CONNECTIONS));
         AdmissionLimits limits = {
                 .max = max,
                 .per_ip = (size_t)(cfg->per_ip_connections > 0 ? cfg->per_ip_connections
