@@ -48,7 +48,7 @@ LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 # The sources in layers (daemon/README.md): each layer sees the headers of the layers below it
 # only, so an include that goes upwards does not compile.
 LAYERS := core config state feeds edge service cli
-INC_core := core config
+INC_core := core
 INC_config := core config
 export INC_core INC_config
 INC_state := $(INC_config) state
@@ -114,6 +114,7 @@ test: all unit
 SEAM_POISON := sqlite3.h curl/curl.h curl/multi.h microhttpd.h systemd/sd-event.h \
 	systemd/sd-daemon.h systemd/sd-journal.h systemd/sd-bus.h systemd/sd-id128.h
 SEAM_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(WARN) -fsyntax-only -I$(BUILD)/seam/include \
+	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
 	$(shell pkg-config --cflags yaml-0.1 libical jansson libcrypto)
 .PHONY: seam
 seam:

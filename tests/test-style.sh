@@ -24,6 +24,13 @@ banned='\b(sprintf|vsprintf|strcpy|strcat|gets|system|popen|curl_easy_perform|sl
 hits=$(grep -nE "$banned" $(ls daemon/*/*.[ch]) | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' || true)
 if [ -z "$hits" ]; then ok "no banned function in daemon/"; else
         fail "no banned function in daemon/"; echo "$hits" | sed 's/^/# /'; fi
+# SQLite is the state layer's: no connection, statement or SQL runner outside daemon/state/
+# (its modules offer named functions instead; store-sql.h is theirs).
+sql='\bsqlite3_|\bstore_(exec|db)\s*\(|[<"](sqlite3|store-sql)\.h[>"]'
+hits=$(grep -nE "$sql" $(ls daemon/*/*.[ch] | grep -v '^daemon/state/') |
+        grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' || true)
+if [ -z "$hits" ]; then ok "no SQLite outside daemon/state/"; else
+        fail "no SQLite outside daemon/state/"; echo "$hits" | sed 's/^/# /'; fi
 # Comments in C are /* */ only.
 hits=$(grep -nE '^\s*//' daemon/*/*.[ch] || true)
 if [ -z "$hits" ]; then ok "no // comments"; else fail "no // comments"; echo "$hits" | sed 's/^/# /'; fi

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "load.h"
 #include "outbox.h"
 #include "sender.h"
 #include "store.h"
@@ -54,7 +55,7 @@ static int send_test(Store *store, const Config *cfg, const Channel *ch) {
         }
         const char *occ[] = {stamp}, *steps[] = {"test"};
         char did[OUTBOX_ID_LEN + 1];
-        outbox_delivery_id(occ, steps, 1, ch->id, rcpt, did);
+        compose_delivery_id(occ, steps, 1, ch->id, rcpt, did);
         json_t *content = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "kind", "test", "subject",
                                     subject, "text", text, "mentions", "items");
         _cleanup_free_ char *dump = content ? json_dumps(content, JSON_COMPACT) : NULL;

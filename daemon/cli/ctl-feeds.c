@@ -17,6 +17,7 @@
 #include "feeds.h"
 #include "feedtoken.h"
 #include "feedversion.h"
+#include "feedwrite.h"
 #include "httpd.h"
 #include "store.h"
 #include "util.h"
@@ -87,18 +88,10 @@ static int open_feed_state(const Config *c, Store **ret) {
 
 /* The record and its version, read in one transaction. */
 static int load_ledger(Store *s, Ledger **ret, CompletionVersion *ret_v) {
-        Ledger *l = NULL;
-        int r = store_exec(s, "BEGIN") < 0 ? -EIO : ledger_load(s, &l);
-        if (r == 0)
-                r = feedversion_completions(s, ret_v);
-        (void)store_exec(s, "COMMIT");
-        if (r < 0) {
-                ledger_free(l);
-                fprintf(stderr, "读取履职记录失败：%s\n", store_errmsg(s));
-                return r;
-        }
-        *ret = l;
-        return 0;
+        int r = feedversion_snapshot(s, ret, ret_v);
+        if (r < 0)
+                fprintf(stderr, "读取履职记录失败：%s\n", strerror(-r));
+        return r;
 }
 
 /* ---- write ---- */

@@ -14,6 +14,8 @@
 #include "completion.h"
 #include "ctl.h"
 #include "donelink.h"
+#include "event.h"
+#include "load.h"
 #include "log.h"
 #include "outbox.h"
 #include "raise.h"
@@ -261,7 +263,7 @@ static void explain_unknown_event(const Config *c, const char *event) {
         const char **ev = NULL;
         size_t ne = 0;
         fprintf(stderr, "raise: 没有职责对应事件 '%s'。", event);
-        if (raise_known_events(c, &ev, &ne) == 0 && ne) {
+        if (event_names(c, &ev, &ne) == 0 && ne) {
                 fprintf(stderr, "已配置的事件：");
                 for (size_t i = 0; i < ne; i++)
                         fprintf(stderr, "%s%s", i ? "、" : "", ev[i]);
@@ -340,7 +342,7 @@ static int run_raise(Config *c, const void *args) {
         time_t now = clock_now();
         Firing *f = NULL;
         size_t n = 0;
-        int r = raise_plan(c, a->event, tz_day(now), tz_minute(now), 0, &f, &n);
+        int r = event_plan(c, a->event, tz_day(now), tz_minute(now), 0, &f, &n);
         if (r == -ENOENT) {
                 explain_unknown_event(c, a->event);
                 return 1;

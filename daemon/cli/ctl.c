@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "completion.h"
+#include "load.h"
 #include "store.h"
 
 #include "tz.h"

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl-verbs.h"
+#include "load.h"
 #include "log.h"
 #include "schedule.h"
 #include "table.h"

@@ -7,27 +7,16 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "array.h"
 #include "util.h"
 
 /* ---- trees ------------------------------------------------------------------------------ */
 
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-        if (need <= *cap)
-                return 0;
-        if (need > UINT32_MAX)
-                return -ENOMEM; /* indices and offsets are 32 bits */
-        size_t c = *cap ? *cap : 64;
-        while (c < need)
-                c *= 2;
-        void *q = reallocarray(*p, c, size);
-        if (!q)
-                return -ENOMEM;
-        *p = q, *cap = c;
-        return 0;
-}
+/* Node indices and text offsets are 32 bits. */
+#define TREE_MAX UINT32_MAX
 
 static int64_t add_node(YTree *t, YType type, int line, int column) {
-        if (grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1, sizeof(YNode)) < 0)
+        if (t->n_nodes + 1 > TREE_MAX || ARRAY_GROW(t->nodes, t->cap_nodes, t->n_nodes + 1) < 0)
                 return -ENOMEM;
         t->nodes[t->n_nodes] =
                 (YNode){.type = type, .line = (uint32_t)line, .column = (uint32_t)column};
@@ -35,7 +24,8 @@ static int64_t add_node(YTree *t, YType type, int line, int column) {
 }
 
 static int64_t add_scalar(YTree *t, const char *s, size_t len, bool quoted, int line, int column) {
-        if (grow((void **)&t->text, &t->cap_text, t->n_text + len + 1, 1) < 0)
+        if (t->n_text + len + 1 > TREE_MAX ||
+            ARRAY_GROW(t->text, t->cap_text, t->n_text + len + 1) < 0)
                 return -ENOMEM;
         int64_t i = add_node(t, Y_SCALAR, line, column);
         if (i < 0)
@@ -51,7 +41,7 @@ static int64_t add_scalar(YTree *t, const char *s, size_t len, bool quoted, int 
 
 /* Gives container `i` the children `v[0..n)` (kept contiguous in `kids`). */
 static int set_kids(YTree *t, uint32_t i, const uint32_t *v, size_t n) {
-        if (grow((void **)&t->kids, &t->cap_kids, t->n_kids + n, sizeof(uint32_t)) < 0)
+        if (t->n_kids + n > TREE_MAX || ARRAY_GROW(t->kids, t->cap_kids, t->n_kids + n) < 0)
                 return -ENOMEM;
         if (n > 0) /* an empty list may have no array yet */
                 memcpy(t->kids + t->n_kids, v, n * sizeof(uint32_t));
@@ -214,7 +204,7 @@ static void consume(YReader *r) {
 }
 
 static int push(YReader *r, uint32_t i) {
-        if (grow((void **)&r->stack, &r->cap_stack, r->n_stack + 1, sizeof(uint32_t)) < 0)
+        if (ARRAY_GROW(r->stack, r->cap_stack, r->n_stack + 1) < 0)
                 return -ENOMEM;
         r->stack[r->n_stack++] = i;
         return 0;
@@ -251,7 +241,7 @@ static uint32_t subtree_size(const YTree *t, uint32_t i, uint32_t *ret_height) {
 }
 
 static int save_anchor(YReader *r, const char *name, const YTree *t, uint32_t i) {
-        if (grow((void **)&r->anchor_list, &r->cap_anchors, r->n_anchors + 1, sizeof(Anchor)) < 0)
+        if (ARRAY_GROW(r->anchor_list, r->cap_anchors, r->n_anchors + 1) < 0)
                 return -ENOMEM;
         int64_t c = ytree_copy(&r->anchors, t, i);
         char *nm = strdup(name);
@@ -440,8 +430,7 @@ static int note_root_key(YReader *r, const YTree *t, const YNode *k) {
                                 r->root_keys[i].line);
                         return 0;
                 }
-        if (grow((void **)&r->root_keys, &r->cap_root_keys, r->n_root_keys + 1, sizeof(RootKey)) <
-            0)
+        if (ARRAY_GROW(r->root_keys, r->cap_root_keys, r->n_root_keys + 1) < 0)
                 return -ENOMEM;
         char *nm = strdup(name);
         if (!nm)

@@ -17,8 +17,7 @@ static inline int array_grow(void **p, size_t *cap, size_t need, size_t size) {
                         return -ENOMEM;
                 c *= 2;
         }
-        /* Checked here: under ASan, reallocarray() aborts on an overflowing size. */
-        if (c > SIZE_MAX / size)
+        if (size && c > SIZE_MAX / size) /* under ASan, reallocarray() aborts */
                 return -ENOMEM;
         void *q = reallocarray(*p, c, size);
         if (!q)

@@ -3,21 +3,16 @@
 
 #include <errno.h>
 #include <libical/ical.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "array.h"
+#include "hashmap.h"
 #include "util.h"
 
 #define ORGANIZER_ADDRESS "mailto:noreply@dutyd.invalid"
 #define PRODID "-//dutyd//dutyd 1.0//ZH"
 #define DESCRIPTION_PREFIX "DESCRIPTION:"
-
-static void sha256(const void *data, size_t n, unsigned char out[static 32]) {
-        unsigned int len = 32;
-        if (EVP_Digest(data, n, out, &len, EVP_sha256(), NULL) != 1)
-                memset(out, 0, 32); /* cannot fail for SHA-256 short of a broken libcrypto */
-}
 
 char *ical_clean_text(const char *s) {
         Buf b = {0};
@@ -89,6 +84,11 @@ static icalproperty *text_prop(icalproperty_kind kind, const char *x_name, const
         }
 }
 
+static void icalcomponent_freep(icalcomponent **c) {
+        if (*c)
+                icalcomponent_free(*c);
+}
+
 /* Adds a property; a NULL (allocation failure) is remembered in *ok. */
 static void add(icalcomponent *comp, icalproperty *p, bool *ok) {
         if (!p) {
@@ -109,441 +109,56 @@ static struct icaltimetype utc_value(int64_t t) {
         return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
 }
 
-/* ---- UIDs ---- */
-
-/* UUID form (version 8, RFC 9562) of SHA-256(`ns` + `id`). */
-static void uuid_of(const char *ns, const char *id, char out[static ICAL_UID_MAX]) {
-        char in[OCCURRENCE_ID_MAX + 64];
-        unsigned char h[32];
-        int n = snprintf(in, sizeof(in), "%s\n%s", ns, id);
-        sha256(in, (size_t)n, h);
-        h[6] = (unsigned char)((h[6] & 0x0F) | 0x80); /* version 8: custom (RFC 9562) */
-        h[8] = (unsigned char)((h[8] & 0x3F) | 0x80); /* variant 10 */
-        static const char hex[] = "0123456789abcdef";
-        char *q = out;
-        for (int i = 0; i < 16; i++) {
-                if (i == 4 || i == 6 || i == 8 || i == 10)
-                        *q++ = '-';
-                *q++ = hex[h[i] >> 4];
-                *q++ = hex[h[i] & 15];
-        }
-        *q = 0;
-}
-
-void ical_occurrence_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
-        char id[OCCURRENCE_ID_MAX];
-        occurrence_id(c, o, id, sizeof(id));
-        uuid_of("dutyd-occurrence-v1", id, out);
-}
-
-/* A summary event: one per duty, period and checkpoint. */
-static void summary_uid(const Config *c, const Occurrence *o, char out[static ICAL_UID_MAX]) {
-        char period[128], id[OCCURRENCE_ID_MAX];
-        occurrence_period_id(c, o, period, sizeof(period));
-        snprintf(id, sizeof(id), "%s:%s:%u", c->duties[o->duty].id, period, o->checkpoint);
-        uuid_of("dutyd-summary-v1", id, out);
-}
-
-/* ---- texts ---- */
-
-static void event_reset(IcalEvent *ev) {
-        ev->text.len = 0;
-        ev->text.oom = false;
-        if (ev->text.data)
-                ev->text.data[0] = 0;
-        ev->at[0] = 0;
-        ev->n_pieces = 0;
-        ev->n_alarms = 0;
-        memset(ev->duty_piece, 0, sizeof(ev->duty_piece));
-}
-
-/* An event of occurrence `o` (any member of a summary group) of duty `d`. */
-static void event_start(IcalEvent *ev, const Occurrence *o, const Duty *d, IcalVersion v) {
-        event_reset(ev);
-        ev->due = o->due;
-        ev->kind = d->kind;
-        ev->version = v;
-        ev->duty = o->duty;
-}
-
-/* Ends the current text and starts the next description piece. */
-static void piece(IcalEvent *ev) {
-        buf_put(&ev->text, "", 1);
-        if (ev->n_pieces < ICAL_PIECES_MAX)
-                ev->at[++ev->n_pieces] = ev->text.len;
-        else
-                ev->text.oom = true; /* a programming error: reported as a failure */
-}
-
-static void put_day(Buf *b, Day d) {
-        char s[11];
-        day_format(d, s);
-        buf_puts(b, s);
-}
-
-/* "镇党委书记" or, for a per-holder duty, "班子成员（张三）". */
-static void put_post(Buf *b, const Config *c, const Occurrence *o) {
-        buf_puts(b, c->posts[o->post].name);
-        if (o->person >= 0 && (size_t)o->person < c->n_people)
-                buf_printf(b, "（%s）", c->people[o->person].name);
-}
-
-static void put_checkpoint(Buf *b, const Occurrence *o) {
-        if (o->of > 1)
-                buf_printf(b, " 第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
-}
-
-/* The pieces that are the duty's own: what it is (always the first), its basis, its note. */
-static void text_what(Buf *b, const Duty *d) {
-        buf_printf(b, "事项：%s（%s）", d->title, duty_kind_to_zh(d->kind));
-}
-
-static void text_basis(Buf *b, const Config *c, const Duty *d) {
-        buf_puts(b, "\n依据：");
-        if (d->document >= 0 && (size_t)d->document < c->n_documents) {
-                const Document *doc = &c->documents[d->document];
-                buf_printf(b, "《%s》", doc->title);
-                if (doc->number)
-                        buf_printf(b, "（%s）", doc->number);
-        }
-        if (d->clause)
-                buf_printf(b, "%s%s", d->document >= 0 ? " " : "", d->clause);
-}
-
-static void text_note(Buf *b, const Duty *d) {
-        buf_printf(b, "\n备注：%s", d->note);
-}
-
-/* A piece made by the renderer from the duty (see IcalEvent.duty_piece). */
-static void duty_piece(IcalEvent *ev, char kind) {
-        piece(ev);
-        ev->duty_piece[ev->n_pieces] = kind;
-}
-
-/* Period (with the checkpoint) and deadline. */
-static void put_period(IcalEvent *ev, const Config *c, const Occurrence *o) {
-        char period[128];
-        occurrence_period_id(c, o, period, sizeof(period));
-        piece(ev);
-        Buf *b = &ev->text;
-        buf_printf(b, "\n周期：%s（", period);
-        if (o->holiday >= 0 && c->calendar && (size_t)o->holiday < c->calendar->n_holidays)
-                buf_printf(b, "%s前", c->calendar->holidays[o->holiday].name);
-        else {
-                put_day(b, o->period_start);
-                buf_puts(b, " 至 ");
-                put_day(b, o->period_end);
-        }
-        buf_puts(b, "）");
-        if (o->of > 1)
-                buf_printf(b, "，第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
-        piece(ev);
-        buf_puts(b, "\n截止：");
-        put_day(b, o->due);
-        if (o->due != o->nominal) {
-                buf_puts(b, "（原定 ");
-                put_day(b, o->nominal);
-                buf_puts(b, "，逢节假日调整）");
-        }
-}
-
-static int event_finish(IcalEvent *ev) {
-        return ev->text.oom ? -ENOMEM : 0;
-}
-
-/* Alarms: the reminder days the engine computes (non-working days already moved), at the
- * reminder time, relative to the all-day start. */
-static void put_alarms(IcalEvent *ev, const Config *c, const Occurrence *o) {
-        Reminder rem[32];
-        size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
-        for (size_t i = 0; i < nr && ev->n_alarms < ELEMENTSOF(ev->alarms); i++) {
-                if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
-                        continue;
-                IcalAlarm *a = &ev->alarms[ev->n_alarms++];
-                a->trigger = (int64_t)(rem[i].day - o->due) * 86400 + (int64_t)rem[i].minute * 60;
-                a->days_left = o->due - rem[i].day;
-        }
-}
-
-int ical_event_occurrence(const Config *c, const Occurrence *o, const FeedStatus *st,
-                          const size_t *holders_in, size_t n_holders, IcalVersion v,
-                          IcalEvent *ev) {
-        static const FeedStatus none = {0};
-        if (!st)
-                st = &none;
-        const Duty *d = &c->duties[o->duty];
-        int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
-        bool met = st->met, overdue = st->overdue && !st->met;
-        event_start(ev, o, d, v);
-        ical_occurrence_uid(c, o, ev->uid);
-
-        /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
-        Buf *b = &ev->text;
-        buf_puts(b, met ? "✓ " : overdue ? "【逾期】" : "");
-        put_post(b, c, o);
-        buf_printf(b, "·%s", d->title);
-        put_checkpoint(b, o);
-
-        /* DESCRIPTION: what, who, basis, period, deadline, progress, note. */
-        duty_piece(ev, 'W');
-        size_t hbuf[MAX_POST_HOLDERS];
-        const size_t *holders = holders_in;
-        size_t nh = n_holders;
-        if (!holders) {
-                nh = occurrence_holders(c, o, o->due, hbuf, ELEMENTSOF(hbuf));
-                holders = hbuf;
-        }
-        piece(ev);
-        buf_puts(b, "\n责任人：");
-        for (size_t i = 0; i < nh; i++)
-                buf_printf(b, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
-        buf_printf(b, "%s%s）", nh ? "（" : "暂无在岗人员（", c->posts[o->post].name);
-        if (d->document >= 0 || d->clause)
-                duty_piece(ev, 'B');
-        put_period(ev, c, o);
-        piece(ev);
-        buf_printf(b, "\n完成：%d/%d", st->done, required);
-        if (met && st->done_on > 0) {
-                buf_puts(b, "（已于 ");
-                put_day(b, st->done_on);
-                buf_puts(b, " 完成）");
-        } else if (met)
-                buf_puts(b, "（已完成）");
-        else if (overdue)
-                buf_puts(b, "（已逾期）");
-        if (d->note)
-                duty_piece(ev, 'N');
-        if (!met) /* nothing left to remind of once met */
-                put_alarms(ev, c, o);
-        return event_finish(ev);
-}
-
-int ical_event_summary(const Config *c, const IcalGroup *g, IcalVersion v, IcalEvent *ev) {
-        const Occurrence *o = g->o;
-        const Duty *d = &c->duties[o->duty];
-        const char *unit = d->per_holder ? "人" : "岗位";
-        event_start(ev, o, d, v);
-        summary_uid(c, o, ev->uid);
-
-        Buf *b = &ev->text;
-        buf_puts(b, g->met == g->members ? "✓ " : g->overdue > 0 ? "【逾期】" : "");
-        buf_puts(b, d->title);
-        put_checkpoint(b, o);
-        buf_printf(b, " 已完成 %d/%d %s", g->met, g->members, unit);
-
-        duty_piece(ev, 'W');
-        if (d->document >= 0 || d->clause)
-                duty_piece(ev, 'B');
-        put_period(ev, c, o);
-        piece(ev);
-        buf_printf(b, "\n完成：%d/%d 个%s", g->met, g->members, unit);
-        if (g->overdue > 0)
-                buf_printf(b, "，逾期未完成 %d 个", g->overdue);
-        int unmet = g->members - g->met;
-        if (unmet > 0 && g->n_unmet > 0) {
-                piece(ev);
-                buf_puts(b, "\n未完成：");
-                for (size_t i = 0; i < g->n_unmet && i < ICAL_UNMET_LISTED; i++) {
-                        if (i > 0)
-                                buf_puts(b, "、");
-                        put_post(b, c, &g->unmet[i]);
-                }
-                if ((size_t)unmet > g->n_unmet)
-                        buf_printf(b, " 等 %d 个", unmet);
-        }
-        if (d->note)
-                duty_piece(ev, 'N');
-        return event_finish(ev);
-}
-
-void ical_event_done(IcalEvent *ev) {
-        buf_done(&ev->text);
-}
-
-/* ---- content hashes (FNV-1a, 64 bits; every field length-prefixed) ---- */
-
-#define HASH_SEED UINT64_C(14695981039346656037)
-
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
-        const unsigned char *s = p;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ s[i]) * UINT64_C(1099511628211);
-        return h;
-}
-
-uint64_t ical_hash_mix(uint64_t h, uint64_t v) {
-        unsigned char le[8];
-        for (int i = 0; i < 8; i++)
-                le[i] = (unsigned char)(v >> (8 * i));
-        return hash_bytes(h, le, sizeof(le));
-}
-
-uint64_t ical_hash_str(uint64_t h, const char *s) {
-        if (!s)
-                return ical_hash_mix(h, UINT64_MAX);
-        size_t n = strlen(s);
-        return hash_bytes(ical_hash_mix(h, n), s, n);
-}
-
-static uint64_t nonzero(uint64_t h) {
-        return h ? h : 1;
-}
-
-uint64_t ical_hash_org(const Config *c) {
-        return nonzero(ical_hash_str(HASH_SEED, c->org_name));
-}
-
-uint64_t ical_hash_calendar_year(const Config *c, int year) {
-        uint64_t h = ical_hash_mix(HASH_SEED, (uint64_t)year);
-        const Calendar *cal = c->calendar;
-        const CalendarYear *y = NULL;
-        for (size_t i = 0; cal && i < cal->n_years; i++)
-                if (cal->years[i].year == year)
-                        y = &cal->years[i];
-        if (!y)
-                return nonzero(ical_hash_str(h, "weekends only"));
-        h = hash_bytes(h, y->off, sizeof(y->off));
-        h = hash_bytes(h, y->work, sizeof(y->work));
-        for (size_t i = 0; i < cal->n_holidays; i++) {
-                const Holiday *hd = &cal->holidays[i];
-                if (day_to_ymd(hd->from).y != year)
-                        continue;
-                h = ical_hash_str(ical_hash_str(h, hd->id), hd->name);
-                h = ical_hash_mix(ical_hash_mix(h, (uint64_t)hd->from), (uint64_t)hd->to);
-        }
-        return nonzero(h);
-}
-
-uint64_t ical_hash_post(const Config *c, size_t post) {
-        uint64_t h =
-                ical_hash_str(ical_hash_str(HASH_SEED, c->posts[post].id), c->posts[post].name);
-        for (uint32_t i = c->holders_off[post]; i < c->holders_off[post + 1]; i++) {
-                const PostTenure *t = &c->holders[i];
-                h = ical_hash_str(h, c->people[t->person].id);
-                h = ical_hash_str(h, c->people[t->person].name);
-                h = ical_hash_mix(ical_hash_mix(h, (uint64_t)t->from), (uint64_t)t->until);
-        }
-        return nonzero(h);
-}
-
-uint64_t ical_hash_duty(const Config *c, size_t duty) {
-        const Duty *d = &c->duties[duty];
-        /* d->hash covers the duty's own settings (texts, kind, rule, reminders); the rest is what
-         * else its events show. */
-        uint64_t h = ical_hash_mix(HASH_SEED, d->hash);
-        h = ical_hash_str(ical_hash_str(h, d->id), d->title);
-        h = ical_hash_str(ical_hash_str(h, d->clause), d->note);
-        h = ical_hash_mix(ical_hash_mix(h, (uint64_t)d->kind), d->per_holder);
-        if (d->document >= 0 && (size_t)d->document < c->n_documents)
-                h = ical_hash_str(ical_hash_str(h, c->documents[d->document].title),
-                                  c->documents[d->document].number);
-        const ReminderPolicy *p = &d->reminders;
-        for (size_t i = 0; i < p->n_before; i++)
-                h = ical_hash_mix(h, (uint64_t)p->before[i]);
-        h = ical_hash_mix(ical_hash_mix(h, (uint64_t)p->minute_of_day), p->overdue);
-        return nonzero(h);
-}
-
-uint64_t ical_hash_assignment(const Config *c, uint64_t duty_hash, uint64_t post_hash,
-                              ssize_t person) {
-        uint64_t h = ical_hash_mix(ical_hash_mix(HASH_SEED, duty_hash), post_hash);
-        if (person >= 0 && (size_t)person < c->n_people)
-                h = ical_hash_str(ical_hash_str(h, c->people[person].id), c->people[person].name);
-        return nonzero(h);
-}
-
-uint64_t ical_hash_duty_row(const Config *c, size_t duty, uint64_t duty_hash,
-                            const uint64_t *post_hash) {
-        const Duty *d = &c->duties[duty];
-        uint64_t h = ical_hash_mix(HASH_SEED, duty_hash);
-        for (size_t i = 0; i < d->n_posts; i++)
-                h = ical_hash_mix(h, post_hash[d->posts[i]]);
-        return nonzero(h);
-}
-
 /* ---- the renderer: libical output of each distinct text, kept and reused ---- */
 
-typedef struct MemoSlot {
-        uint64_t hash;
-        char *key; /* NULL = empty slot */
+/* A memo entry: a key (malloc'd; the map borrows it) and libical's text for it. */
+typedef struct MemoEntry {
+        char *key;
         size_t key_len;
         char *val;
         size_t len;
-} MemoSlot;
+} MemoEntry;
 
 typedef struct Memo {
-        MemoSlot *slots;
-        size_t n, cap; /* cap: power of two */
-        size_t bytes;  /* of keys and values */
+        HashMap map; /* key → index into entries */
+        MemoEntry *entries;
+        size_t n, cap;
+        size_t bytes; /* of keys and values */
 } Memo;
 
-static uint64_t memo_hash(const void *p, size_t n) {
-        uint64_t h = hash_bytes(HASH_SEED, p, n);
-        return h ^ (h >> 29);
-}
-
 static void memo_done(Memo *m) {
-        for (size_t i = 0; i < m->cap; i++)
-                if (m->slots[i].key) {
-                        free(m->slots[i].key);
-                        free(m->slots[i].val);
-                }
-        free(m->slots);
+        for (size_t i = 0; i < m->n; i++) {
+                free(m->entries[i].key);
+                free(m->entries[i].val);
+        }
+        free(m->entries);
+        hashmap_done(&m->map);
         *m = (Memo){0};
 }
 
-static MemoSlot *memo_slot(Memo *m, const void *key, size_t key_len, uint64_t h) {
-        size_t i = h & (m->cap - 1);
-        for (;; i = (i + 1) & (m->cap - 1)) {
-                MemoSlot *s = &m->slots[i];
-                if (!s->key ||
-                    (s->hash == h && s->key_len == key_len && memcmp(s->key, key, key_len) == 0))
-                        return s;
-        }
-}
-
-static const MemoSlot *memo_get(const Memo *m, const void *key, size_t key_len) {
-        if (m->cap == 0)
-                return NULL;
-        MemoSlot *s = memo_slot((Memo *)m, key, key_len, memo_hash(key, key_len));
-        return s->key ? s : NULL;
+static const MemoEntry *memo_get(const Memo *m, const void *key, size_t key_len) {
+        size_t i;
+        return hashmap_get(&m->map, key, key_len, &i) ? &m->entries[i] : NULL;
 }
 
 /* Takes `val` (malloc'd) in every case. A memo grown past ICAL_RENDERER_MEMO_MAX starts again
- * empty: a renderer kept for many feeds stays bounded. */
-static const MemoSlot *memo_put(Memo *m, const void *key, size_t key_len, char *val, size_t len) {
+ * empty: a renderer kept for many feeds stays bounded. The entry returned is valid until the
+ * next put. */
+static const MemoEntry *memo_put(Memo *m, const void *key, size_t key_len, char *val, size_t len) {
         if (m->bytes + key_len + len > ICAL_RENDERER_MEMO_MAX)
                 memo_done(m);
-        if ((m->n + 1) * 2 > m->cap) {
-                size_t cap = m->cap ? m->cap * 2 : 256;
-                MemoSlot *old = m->slots, *ns = calloc(cap, sizeof(*ns));
-                if (!ns) {
-                        free(val);
-                        return NULL;
-                }
-                size_t ocap = m->cap;
-                m->slots = ns, m->cap = cap;
-                for (size_t i = 0; i < ocap; i++)
-                        if (old[i].key)
-                                *memo_slot(m, old[i].key, old[i].key_len, old[i].hash) = old[i];
-                free(old);
-        }
-        uint64_t h = memo_hash(key, key_len);
-        MemoSlot *s = memo_slot(m, key, key_len, h);
-        if (s->key) { /* already there */
-                free(val);
-                return s;
-        }
         char *k = malloc(key_len ? key_len : 1);
-        if (!k) {
+        if (k)
+                memcpy(k, key, key_len);
+        if (!k || ARRAY_GROW(m->entries, m->cap, m->n + 1) < 0 ||
+            hashmap_put(&m->map, k, key_len, m->n) < 0) {
+                free(k);
                 free(val);
                 return NULL;
         }
-        memcpy(k, key, key_len);
-        *s = (MemoSlot){.hash = h, .key = k, .key_len = key_len, .val = val, .len = len};
-        m->n++;
+        m->entries[m->n] = (MemoEntry){.key = k, .key_len = key_len, .val = val, .len = len};
         m->bytes += key_len + len;
-        return s;
+        return &m->entries[m->n++];
 }
 
 enum { FX_ORGANIZER, FX_CAT_SAFETY, FX_STATUS, FX_TRANSP, FX_ACTION, FX_MAX };
@@ -599,15 +214,15 @@ static icalproperty *organizer_prop(const Config *c) {
 }
 
 /* The first and the last line of an empty component, as libical writes them. */
-static int component_shell(icalcomponent *comp, char **begin, size_t *begin_len, char **end,
+static int component_shell(icalcomponent *new_comp, char **begin, size_t *begin_len, char **end,
                            size_t *end_len) {
+        _cleanup_(icalcomponent_freep) icalcomponent *comp = new_comp;
         char *s = comp ? icalcomponent_as_ical_string_r(comp) : NULL;
-        if (comp)
-                icalcomponent_free(comp);
         char *mid = s ? strstr(s, "END:") : NULL;
         if (!mid) {
+                int r = s ? -EIO : -ENOMEM;
                 free(s);
-                return s ? -EIO : -ENOMEM;
+                return r;
         }
         *end = strdup(mid);
         *mid = 0;
@@ -687,7 +302,7 @@ typedef char *(*MakeFn)(IcalRenderer *r, const MakeArg *a, size_t *len);
 static bool put_memo(IcalRenderer *r, Buf *out, MakeFn make, const MakeArg *a) {
         if (r->key.oom)
                 return false;
-        const MemoSlot *s = memo_get(&r->memo, r->key.data, r->key.len);
+        const MemoEntry *s = memo_get(&r->memo, r->key.data, r->key.len);
         if (!s) {
                 size_t len = 0;
                 char *v = make(r, a, &len);
@@ -753,14 +368,8 @@ static char *make_summary(IcalRenderer *r, const MakeArg *a, size_t *len) {
 static char *piece_text(IcalRenderer *r, const MakeArg *a) {
         if (!a->kind)
                 return strdup(a->text);
-        const Duty *d = &r->config->duties[a->ev->duty];
         Buf b = {0};
-        if (a->kind == 'W')
-                text_what(&b, d);
-        else if (a->kind == 'B')
-                text_basis(&b, r->config, d);
-        else
-                text_note(&b, d);
+        ical_duty_text(r->config, &r->config->duties[a->ev->duty], a->kind, &b);
         return buf_steal(&b);
 }
 
@@ -883,7 +492,7 @@ int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, Buf *out) {
 int ical_render_head(const Config *c, const char *calname, const char *note, char **ret,
                      size_t *ret_len) {
         bool ok = true;
-        icalcomponent *cal = icalcomponent_new_vcalendar();
+        _cleanup_(icalcomponent_freep) icalcomponent *cal = icalcomponent_new_vcalendar();
         if (!cal)
                 return -ENOMEM;
         int minutes = c->feeds.refresh_minutes > 0 ? c->feeds.refresh_minutes : 360;
@@ -911,7 +520,6 @@ int ical_render_head(const Config *c, const char *calname, const char *note, cha
                 icalmemory_free_buffer(ttl);
         }
         char *s = ok ? icalcomponent_as_ical_string_r(cal) : NULL;
-        icalcomponent_free(cal);
         if (!s)
                 return -ENOMEM;
         size_t n = strlen(s), end = strlen(ICAL_CALENDAR_END);

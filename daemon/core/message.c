@@ -165,60 +165,54 @@ void message_texts_free(MessageText *t, size_t n) {
         free(t);
 }
 
-int message_render(const Config *cfg, const MessageItem *items, size_t n, bool digest,
-                   const char *suffix, size_t limit, MessageText **ret, size_t *ret_n) {
+static void texts_free(char **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* Every item's text from its template: *ret holds n malloc'd texts. */
+static int expand_items(const Config *cfg, const MessageItem *items, size_t n, char ***ret) {
         const char *org = cfg ? cfg->org_name : NULL;
-        char **rendered = NULL;
-        char *header = NULL;
-        MessageText *out = NULL;
-        size_t n_out = 0;
-        int r = -ENOMEM;
-
-        if (n == 0)
-                return -EINVAL;
-        suffix = suffix ? suffix : "";
-        rendered = calloc(n, sizeof(char *));
-        out = calloc(n, sizeof(MessageText)); /* at most one text per item */
-        if (!rendered || !out)
-                goto fail;
-        r = message_expand(digest ? item_template(cfg, TEMPLATE_DIGEST) : HEADER_TMPL, org, NULL, n,
-                           &header);
-        if (r < 0)
-                goto fail;
+        char **v = calloc(n, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                r = message_expand(item_template(cfg, items[i].kind), org, &items[i], n,
-                                   &rendered[i]);
-                if (r < 0)
-                        goto fail;
+                int r = message_expand(item_template(cfg, items[i].kind), org, &items[i], n, &v[i]);
+                if (r < 0) {
+                        texts_free(v, n);
+                        return r;
+                }
         }
+        *ret = v;
+        return 0;
+}
 
-        size_t fixed = strlen(header) + strlen(suffix);
+/* Groups the items' texts into `out` (room for one text per item): each text is the header,
+ * its items (each after a blank line) and the suffix, within `limit` bytes (0: none). */
+static int group_items(const char *header, const char *suffix, char **rendered, size_t n,
+                       size_t limit, MessageText *out, size_t *n_out) {
+        size_t fixed = strlen(header) + strlen(suffix), first = 0;
         Buf b = {0};
-        size_t first = 0;
         for (size_t i = 0; i <= n; i++) {
                 /* Flush the current text when this item would not fit, or at the end. */
                 size_t item_len = i < n ? 2 + strlen(rendered[i]) : 0;
-                bool flush = i == n || (i > first && limit && fixed + b.len + item_len > limit);
-                if (flush) {
+                if (i == n || (i > first && limit && fixed + b.len + item_len > limit)) {
                         Buf t = {0};
                         buf_puts(&t, header);
                         buf_put(&t, b.data ? b.data : "", b.len);
                         buf_puts(&t, suffix);
                         buf_done(&b);
-                        out[n_out].text = buf_steal(&t);
-                        if (!out[n_out].text) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        out[n_out].first = first;
-                        out[n_out].n = i - first;
-                        n_out++;
+                        if (!(out[*n_out].text = buf_steal(&t)))
+                                return -ENOMEM;
+                        out[*n_out].first = first;
+                        out[(*n_out)++].n = i - first;
                         first = i;
                 }
                 if (i == n)
                         break;
                 buf_puts(&b, "\n\n");
-                if (limit && fixed + 2 + strlen(rendered[i]) > limit) {
+                if (limit && fixed + item_len > limit) {
                         /* Alone too long: cut at a character boundary. */
                         size_t room = limit > fixed + 2 + 3 ? limit - fixed - 2 - 3 : 0;
                         buf_put(&b, rendered[i], utf8_truncate(rendered[i], room));
@@ -227,25 +221,34 @@ int message_render(const Config *cfg, const MessageItem *items, size_t n, bool d
                         buf_puts(&b, rendered[i]);
                 if (b.oom) {
                         buf_done(&b);
-                        r = -ENOMEM;
-                        goto fail;
+                        return -ENOMEM;
                 }
         }
+        return 0;
+}
 
-        for (size_t i = 0; i < n; i++)
-                free(rendered[i]);
-        free(rendered);
-        free(header);
+int message_render(const Config *cfg, const MessageItem *items, size_t n, bool digest,
+                   const char *suffix, size_t limit, MessageText **ret, size_t *ret_n) {
+        _cleanup_free_ char *header = NULL;
+        char **rendered = NULL;
+        size_t n_out = 0;
+        if (n == 0)
+                return -EINVAL;
+        MessageText *out = calloc(n, sizeof(MessageText)); /* at most one text per item */
+        int r = out ? expand_items(cfg, items, n, &rendered) : -ENOMEM;
+        if (r >= 0)
+                r = message_expand(digest ? item_template(cfg, TEMPLATE_DIGEST) : HEADER_TMPL,
+                                   cfg ? cfg->org_name : NULL, NULL, n, &header);
+        if (r >= 0)
+                r = group_items(header, suffix ? suffix : "", rendered, n, limit, out, &n_out);
+        texts_free(rendered, rendered ? n : 0);
+        if (r < 0) {
+                message_texts_free(out, n_out);
+                return r;
+        }
         *ret = out;
         *ret_n = n_out;
         return 0;
-fail:
-        for (size_t i = 0; rendered && i < n; i++)
-                free(rendered[i]);
-        free(rendered);
-        free(header);
-        message_texts_free(out, n_out);
-        return r;
 }
 
 int message_subject(const Config *cfg, const MessageItem *items, size_t n, bool digest,

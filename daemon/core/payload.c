@@ -21,6 +21,8 @@ void payload_request_done(PayloadRequest *r) {
         if (!r)
                 return;
         free(r->url);
+        for (size_t i = 0; i < r->n_query; i++)
+                free(r->query[i].value);
         free(r->body);
         free(r->signature);
         *r = (PayloadRequest){0};
@@ -30,72 +32,70 @@ static const char *sec(const Secret *s) {
         return s->value && *s->value ? s->value : NULL;
 }
 
-static int url_with(const char *base, const char *param, const char *value, char **ret) {
-        _cleanup_free_ char *enc = NULL;
-        int r = sign_urlencode(value, &enc);
-        if (r < 0)
-                return r;
-        char *u = strfmt("%s%c%s=%s", base, strchr(base, '?') ? '&' : '?', param, enc);
-        if (!u)
+/* Appends a query parameter; `value` taken over (NULL: out of memory). */
+static int query_add(PayloadRequest *req, const char *name, char *value) {
+        if (!value)
                 return -ENOMEM;
-        *ret = u;
+        if (req->n_query == PAYLOAD_QUERY_MAX) {
+                free(value);
+                return -EINVAL;
+        }
+        req->query[req->n_query++] = (PayloadParam){.name = name, .value = value};
         return 0;
 }
 
-static int build_url(const Channel *ch, int64_t now_ms, char **ret) {
-        _cleanup_free_ char *u = NULL;
-        int r;
+/* DingTalk: access_token=KEY, and with a secret timestamp=MS&sign=SIGN. */
+static int dingtalk_query(const Channel *ch, int64_t now_ms, PayloadRequest *req) {
+        int r = 0;
+        if (sec(&ch->key))
+                r = query_add(req, "access_token", strdup(ch->key.value));
+        if (r < 0 || !sec(&ch->secret))
+                return r;
+        char *sig = NULL;
+        r = sign_dingtalk(ch->secret.value, now_ms, &sig);
+        if (r < 0)
+                return r;
+        r = query_add(req, "timestamp", strfmt("%" PRId64, now_ms));
+        if (r < 0) {
+                free(sig);
+                return r;
+        }
+        return query_add(req, "sign", sig);
+}
+
+/* The request's URL: the base, and the query parameters to append (in req). */
+static int build_url(const Channel *ch, int64_t now_ms, PayloadRequest *req) {
+        const char *base = ch->url;
+        int r = 0;
         switch (ch->type) {
-        case CHANNEL_WECOM: {
-                const char *base =
-                        ch->url ? ch->url : "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
+        case CHANNEL_WECOM:
+                base = base ? base : "https://qyapi.weixin.qq.com/cgi-bin/webhook/send";
                 if (sec(&ch->key))
-                        return url_with(base, "key", ch->key.value, ret);
-                u = strdup(base);
+                        r = query_add(req, "key", strdup(ch->key.value));
                 break;
-        }
-        case CHANNEL_DINGTALK: {
-                const char *base = ch->url ? ch->url : "https://oapi.dingtalk.com/robot/send";
-                if (sec(&ch->key)) {
-                        r = url_with(base, "access_token", ch->key.value, &u);
-                        if (r < 0)
-                                return r;
-                } else
-                        u = strdup(base);
-                if (u && sec(&ch->secret)) {
-                        _cleanup_free_ char *sig = NULL;
-                        r = sign_dingtalk(ch->secret.value, now_ms, &sig);
-                        if (r < 0)
-                                return r;
-                        char *v = strfmt("%s%ctimestamp=%" PRId64 "&sign=%s", u,
-                                         strchr(u, '?') ? '&' : '?', now_ms, sig);
-                        free(u);
-                        u = v;
-                }
+        case CHANNEL_DINGTALK:
+                base = base ? base : "https://oapi.dingtalk.com/robot/send";
+                r = dingtalk_query(ch, now_ms, req);
                 break;
-        }
-        case CHANNEL_FEISHU: {
-                const char *base =
-                        ch->url ? ch->url : "https://open.feishu.cn/open-apis/bot/v2/hook/";
+        case CHANNEL_FEISHU:
+                base = base ? base : "https://open.feishu.cn/open-apis/bot/v2/hook/";
                 if (sec(&ch->key)) {
                         size_t l = strlen(base);
-                        u = strfmt("%s%s%s", base, l && base[l - 1] == '/' ? "" : "/",
-                                   ch->key.value);
-                } else
-                        u = strdup(base);
+                        req->url = strfmt("%s%s%s", base, l && base[l - 1] == '/' ? "" : "/",
+                                          ch->key.value);
+                        return req->url ? 0 : -ENOMEM;
+                }
                 break;
-        }
         case CHANNEL_WEBHOOK:
-                if (!ch->url)
+                if (!base)
                         return -EINVAL;
-                u = strdup(ch->url);
                 break;
         default: return -EINVAL;
         }
-        if (!u)
-                return -ENOMEM;
-        *ret = TAKE_PTR(u);
-        return 0;
+        if (r < 0)
+                return r;
+        req->url = strdup(base);
+        return req->url ? 0 : -ENOMEM;
 }
 
 static json_t *mobiles_of(const json_t *content) {
@@ -106,12 +106,11 @@ static json_t *mobiles_of(const json_t *content) {
 char *payload_webhook_body(const char *delivery_id, const char *channel_id, const char *kind,
                            json_t *items, const char *text) {
         items = json_is_array(items) ? json_incref(items) : json_array();
-        json_t *body = json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
-                                 delivery_id, "channel", channel_id, "kind", kind ? kind : "other",
-                                 "items", items, "text", text ? text : "");
-        char *dump = body ? json_dumps(body, JSON_COMPACT) : NULL;
-        json_decref(body);
-        return dump;
+        json_auto_t *body =
+                json_pack("{s:i, s:s, s:s, s:s, s:o, s:s}", "version", 1, "delivery_id",
+                          delivery_id, "channel", channel_id, "kind", kind ? kind : "other",
+                          "items", items, "text", text ? text : "");
+        return body ? json_dumps(body, JSON_COMPACT) : NULL;
 }
 
 /* `body` taken over: freed with the request, also on failure. */
@@ -120,7 +119,7 @@ static int webhook_request(const Channel *ch, SignKey *key, char *body, PayloadR
                               .body = body};
         if (!body)
                 return -ENOMEM;
-        int r = ch->type == CHANNEL_WEBHOOK ? build_url(ch, 0, &req.url) : -EINVAL;
+        int r = ch->type == CHANNEL_WEBHOOK ? build_url(ch, 0, &req) : -EINVAL;
         if (r >= 0 && key)
                 r = sign_webhook_key(key, req.body, strlen(req.body), &req.signature);
         else if (r >= 0 && sec(&ch->secret))
@@ -137,25 +136,25 @@ int payload_build_webhook(const Channel *ch, SignKey *key, const char *body, Pay
         return webhook_request(ch, key, strdup(body), ret);
 }
 
-int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
-                  PayloadRequest *ret) {
-        PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8"};
-        const char *text = json_string_value(json_object_get(content, "text"));
-        json_t *body = NULL;
-        int r = -ENOMEM;
-
-        if (!text)
-                return -EINVAL;
-        if (ch->type == CHANNEL_WEBHOOK) {
-                char *b = payload_webhook_body(delivery_id, ch->id,
-                                               json_string_value(json_object_get(content, "kind")),
-                                               json_object_get(content, "items"), text);
-                return webhook_request(ch, NULL, b, ret);
-        }
-        r = build_url(ch, now_ms, &req.url);
+/* Feishu's signature fields, with a secret: "timestamp" (seconds) and "sign". */
+static int feishu_sign(const Channel *ch, int64_t now_ms, json_t *body) {
+        int64_t ts = now_ms / 1000;
+        _cleanup_free_ char *sig = NULL, *tss = strfmt("%" PRId64, ts);
+        if (!tss)
+                return -ENOMEM;
+        int r = sign_feishu(ch->secret.value, ts, &sig);
         if (r < 0)
                 return r;
-        r = -ENOMEM;
+        if (json_object_set_new(body, "timestamp", json_string(tss)) < 0 ||
+            json_object_set_new(body, "sign", json_string(sig)) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The JSON body of a robot (WeCom, DingTalk, Feishu) message. */
+static int robot_body(const Channel *ch, const json_t *content, const char *text, int64_t now_ms,
+                      char **ret) {
+        json_auto_t *body = NULL;
         switch (ch->type) {
         case CHANNEL_WECOM:
                 body = json_pack("{s:s, s:{s:s, s:o}}", "msgtype", "text", "text", "content", text,
@@ -169,29 +168,39 @@ int payload_build(const Channel *ch, const char *delivery_id, const json_t *cont
         case CHANNEL_FEISHU:
                 body = json_pack("{s:s, s:{s:s}}", "msg_type", "text", "content", "text", text);
                 if (body && sec(&ch->secret)) {
-                        int64_t ts = now_ms / 1000;
-                        _cleanup_free_ char *sig = NULL, *tss = strfmt("%" PRId64, ts);
-                        if (!tss || sign_feishu(ch->secret.value, ts, &sig) < 0 ||
-                            json_object_set_new(body, "timestamp", json_string(tss)) < 0 ||
-                            json_object_set_new(body, "sign", json_string(sig)) < 0) {
-                                json_decref(body);
-                                body = NULL;
-                        }
+                        int r = feishu_sign(ch, now_ms, body);
+                        if (r < 0)
+                                return r;
                 }
                 break;
-        default: r = -EINVAL;
+        default: return -EINVAL;
         }
-        if (!body)
-                goto fail;
-        req.body = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        if (!req.body)
-                goto fail;
+        if (!body || !(*ret = json_dumps(body, JSON_COMPACT)))
+                return -ENOMEM;
+        return 0;
+}
+
+int payload_build(const Channel *ch, const char *delivery_id, const json_t *content, int64_t now_ms,
+                  PayloadRequest *ret) {
+        PayloadRequest req = {.content_type = "Content-Type: application/json; charset=utf-8"};
+        const char *text = json_string_value(json_object_get(content, "text"));
+        if (!text)
+                return -EINVAL;
+        if (ch->type == CHANNEL_WEBHOOK) {
+                char *b = payload_webhook_body(delivery_id, ch->id,
+                                               json_string_value(json_object_get(content, "kind")),
+                                               json_object_get(content, "items"), text);
+                return webhook_request(ch, NULL, b, ret);
+        }
+        int r = build_url(ch, now_ms, &req);
+        if (r >= 0)
+                r = robot_body(ch, content, text, now_ms, &req.body);
+        if (r < 0) {
+                payload_request_done(&req);
+                return r;
+        }
         *ret = req;
         return 0;
-fail:
-        payload_request_done(&req);
-        return r;
 }
 
 /* The vendors' codes (delivery-anchors.md §1). `needle` ('|'-separated, case-insensitive)
@@ -292,7 +301,7 @@ static bool answer_code(const Channel *ch, const char *body, size_t body_len, lo
         vendor[0] = 0;
         if (ch->type == CHANNEL_WEBHOOK || !body || !body_len)
                 return false;
-        json_t *j = json_loadb(body, body_len, 0, NULL);
+        json_auto_t *j = json_loadb(body, body_len, 0, NULL);
         if (json_is_object(j)) {
                 json_t *c = json_object_get(j, ch->type == CHANNEL_FEISHU ? "code" : "errcode");
                 if (!c && ch->type == CHANNEL_FEISHU)
@@ -308,7 +317,6 @@ static bool answer_code(const Channel *ch, const char *body, size_t body_len, lo
                 if (m)
                         payload_scrub(ch, m, vendor, 120);
         }
-        json_decref(j);
         return have_code;
 }
 

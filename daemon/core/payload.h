@@ -1,16 +1,18 @@
 /* payload.h — the vendor request bodies and the classification of their answers.
  * Contract: pure (the caller passes the clock); no I/O; never puts a secret in an error text.
  *
- * Stored content (outbox `content` column, JSON object, built by outbox.c):
+ * Stored content (outbox `content` column, JSON object, built by compose.c):
  *   {"kind": "upcoming|due_today|overdue|escalation|digest|test", "subject": "…", "text": "…",
  *    "mentions": ["13800001111", …], "items": [ITEM, …]}
  * Request bodies, built at send time from the content (signatures need a fresh timestamp):
- *   wecom:    {"msgtype":"text","text":{"content":TEXT,"mentioned_mobile_list":[…]}}
+ *   wecom:    {"msgtype":"text","text":{"content":TEXT,"mentioned_mobile_list":[…]}},
+ *             query key=KEY
  *   dingtalk: {"msgtype":"text","text":{"content":TEXT (already ends with "@mobile …")},
  *              "at":{"atMobiles":[…],"atUserIds":[],"isAtAll":false}}
- *             URL …?access_token=KEY&timestamp=MS&sign=SIGN (sign when a secret is set)
+ *             query access_token=KEY, timestamp=MS, sign=SIGN (the last two when a secret is
+ *             set)
  *   feishu:   {"timestamp":"S","sign":"…" (when a secret is set),"msg_type":"text",
- *              "content":{"text":TEXT}}
+ *              "content":{"text":TEXT}}; the key is the last segment of the URL's path
  *   webhook:  the documented dutyd schema (version 1):
  *     {"version":1, "delivery_id":"<32 hex>", "channel":"<channel id>", "kind":"upcoming|…",
  *      "items":[{"occurrence":"DUTY:POST:PERIOD:I","duty":"<id>","post":"<post name>",
@@ -35,8 +37,19 @@ typedef enum DeliveryResult {
 
 const char *delivery_result_to_string(DeliveryResult r);
 
+/* A query parameter: name and value as they are, URL-encoded once where the URL is built (the
+ * edge: transfer_url(), libcurl's URL API), so that this layer needs no libcurl. */
+typedef struct PayloadParam {
+        const char *name; /* static */
+        char *value;
+} PayloadParam;
+
+#define PAYLOAD_QUERY_MAX 3
+
 typedef struct PayloadRequest {
-        char *url; /* contains the key: never log it */
+        char *url; /* the base URL (Feishu: with the key in its path): never log it */
+        PayloadParam query[PAYLOAD_QUERY_MAX]; /* appended to url in this order; may hold the key */
+        size_t n_query;
         char *body;
         char *signature; /* webhook "sha256=…" or NULL */
         const char *content_type;

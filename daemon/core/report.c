@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 static ReportState state_of(const OccStatus *st) {
         if (st->met)
                 return st->late ? REPORT_LATE : REPORT_ON_TIME;
@@ -78,16 +80,10 @@ static int collect(const Occurrence *o, const OccStatus *st, const ssize_t *who,
         Collect *k = ud;
         ReportState s = state_of(st);
         counts_add(&k->total, s);
-        for (size_t j = 0; j < n_who; j++) {
-                if (k->n == k->cap) {
-                        size_t cap = k->cap ? k->cap * 2 : 64;
-                        Entry *nv = realloc(k->v, cap * sizeof(*nv));
-                        if (!nv)
-                                return -ENOMEM;
-                        k->v = nv, k->cap = cap;
-                }
+        if (ARRAY_GROW(k->v, k->cap, k->n + n_who) < 0)
+                return -ENOMEM;
+        for (size_t j = 0; j < n_who; j++)
                 k->v[k->n++] = (Entry){o->duty, o->post, who[j], s};
-        }
         return 0;
 }
 
@@ -211,41 +207,36 @@ static json_t *json_counts(const ReportCounts *n) {
                          n->on_time, "late", n->late, "missed", n->missed, "open", n->open);
 }
 
+/* One row: the duty, post and person, and the counts. */
+static json_t *json_row(const Config *c, const ReportRow *w) {
+        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
+                                "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
+                                "post_name", c->posts[w->post].name, "person",
+                                w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
+                                person_name(c, w->person));
+        json_auto_t *n = json_counts(&w->n);
+        if (row && (!n || json_object_update(row, n) < 0)) {
+                json_decref(row);
+                return NULL;
+        }
+        return row;
+}
+
 int report_format_json(const Config *c, const Report *r, const char *period, char **ret) {
         char from[11], to[11], today[11];
         day_format(r->from, from), day_format(r->to, to), day_format(r->today, today);
-        json_t *rows = json_array();
-        json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:s}", "organization", c->org_name, "period",
-                                 period ? period : "", "from", from, "to", to, "today", today);
-        int r_ = rows && root ? 0 : -ENOMEM;
-        for (size_t i = 0; r_ == 0 && i < r->n_rows; i++) {
-                const ReportRow *w = &r->rows[i];
-                json_t *row =
-                        json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
-                                  "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
-                                  "post_name", c->posts[w->post].name, "person",
-                                  w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
-                                  person_name(c, w->person));
-                json_t *n = json_counts(&w->n);
-                if (!row || !n || json_object_update(row, n) < 0 ||
-                    json_array_append(rows, row) < 0)
-                        r_ = -ENOMEM;
-                json_decref(row);
-                json_decref(n);
-        }
-        json_t *total = r_ == 0 ? json_counts(&r->total) : NULL;
-        if (r_ == 0 && (!total || json_object_set(root, "rows", rows) < 0 ||
-                        json_object_set(root, "total", total) < 0))
-                r_ = -ENOMEM;
-        char *s = r_ == 0 ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        if (r_ == 0 && !s)
-                r_ = -ENOMEM;
-        json_decref(total);
-        json_decref(rows);
-        json_decref(root);
-        if (r_ == 0)
-                *ret = s;
-        return r_;
+        json_auto_t *root =
+                json_pack("{s:s, s:s, s:s, s:s, s:s, s:[], s:o}", "organization", c->org_name,
+                          "period", period ? period : "", "from", from, "to", to, "today", today,
+                          "rows", "total", json_counts(&r->total));
+        json_t *rows = json_object_get(root, "rows");
+        if (!rows)
+                return -ENOMEM;
+        for (size_t i = 0; i < r->n_rows; i++)
+                if (json_array_append_new(rows, json_row(c, &r->rows[i])) < 0)
+                        return -ENOMEM;
+        *ret = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* ---- 述职 draft ------------------------------------------------------------------------------ */
@@ -289,16 +280,14 @@ static bool held(const Person *p, size_t post, Day day) {
         return false;
 }
 
-int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
-                  size_t person, int year, Day today, char **ret) {
-        const Person *p = &c->people[person];
+/* The head and 一、任职情况: the posts held in the year. */
+static void shuzhi_posts(Buf *b, const Config *c, const Person *p, int year, Day today) {
         Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
-        Buf b = {0};
-        buf_printf(&b, "%s %d年度履行安全生产工作职责情况（述职草稿）\n", p->name, year);
-        buf_printf(&b, "单位：%s    生成日期：", c->org_name);
         char d1[11], d2[11];
+        buf_printf(b, "%s %d年度履行安全生产工作职责情况（述职草稿）\n", p->name, year);
+        buf_printf(b, "单位：%s    生成日期：", c->org_name);
         day_format(today, d1);
-        buf_printf(&b, "%s\n\n一、任职情况\n", d1);
+        buf_printf(b, "%s\n\n一、任职情况\n", d1);
         int n_posts = 0;
         for (size_t i = 0; i < p->n_tenures; i++) {
                 const Tenure *t = &p->tenures[i];
@@ -308,39 +297,43 @@ int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, siz
                         continue;
                 day_format(from, d1), day_format(until, d2);
                 if (from == y0 && until == y1)
-                        buf_printf(&b, "  %s（全年）\n", c->posts[t->post].name);
+                        buf_printf(b, "  %s（全年）\n", c->posts[t->post].name);
                 else
-                        buf_printf(&b, "  %s（%s 至 %s）\n", c->posts[t->post].name, d1, d2);
+                        buf_printf(b, "  %s（%s 至 %s）\n", c->posts[t->post].name, d1, d2);
                 n_posts++;
         }
         if (!n_posts)
-                buf_puts(&b, "  本年度未担任配置中的岗位。\n");
+                buf_puts(b, "  本年度未担任配置中的岗位。\n");
+}
 
-        Report rep = {0};
-        int r = report_build(c, l, y0, y1, today, (ssize_t)person, -1, &rep);
-        if (r < 0) {
-                buf_done(&b);
-                return r;
-        }
-        buf_puts(&b, "\n二、应履行职责及完成情况\n");
-        if (!rep.n_rows)
-                buf_puts(&b, "  本年度没有应履行的定期职责。\n");
-        for (size_t i = 0; i < rep.n_rows; i++) {
-                const ReportRow *w = &rep.rows[i];
+/* 二、应履行职责及完成情况: one line per duty and post of the record. */
+static void shuzhi_duties(Buf *b, const Config *c, const Report *rep) {
+        buf_puts(b, "\n二、应履行职责及完成情况\n");
+        if (!rep->n_rows)
+                buf_puts(b, "  本年度没有应履行的定期职责。\n");
+        for (size_t i = 0; i < rep->n_rows; i++) {
+                const ReportRow *w = &rep->rows[i];
                 const Duty *d = &c->duties[w->duty];
                 _cleanup_free_ char *basis = duty_basis(c, d);
-                buf_printf(&b,
+                buf_printf(b,
                            "  %zu. %s·%s：应完成 %d 次，按时完成 %d 次，逾期完成 %d 次，"
                            "未完成 %d 次，未到期 %d 次",
                            i + 1, c->posts[w->post].name, d->title, w->n.required, w->n.on_time,
                            w->n.late, w->n.missed, w->n.open);
                 if (basis && *basis)
-                        buf_printf(&b, "。依据：%s", basis);
-                buf_puts(&b, "\n");
+                        buf_printf(b, "。依据：%s", basis);
+                buf_puts(b, "\n");
         }
+}
 
-        buf_puts(&b, "\n三、履职记录\n");
+/* 三、履职记录: the person's completions of the year (theirs, or of a post they held then
+ * when nobody is named). */
+static void shuzhi_records(Buf *b, const Config *c, const Person *p, const Completion *comps,
+                           size_t n_comps, int year) {
+        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
+        char d1[11];
         int n_done = 0;
+        buf_puts(b, "\n三、履职记录\n");
         for (size_t i = 0; i < n_comps; i++) {
                 const Completion *x = &comps[i];
                 if (x->undone_at || x->date < y0 || x->date > y1)
@@ -352,39 +345,55 @@ int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, siz
                 if (!mine)
                         continue;
                 day_format(x->date, d1);
-                buf_printf(&b, "  %d. %s  %s·%s（%s）", ++n_done, d1,
+                buf_printf(b, "  %d. %s  %s·%s（%s）", ++n_done, d1,
                            pi >= 0 ? c->posts[pi].name : x->post,
                            di >= 0 ? c->duties[di].title : x->duty, x->period);
                 if (x->note && *x->note)
-                        buf_printf(&b, "\n     说明：%s", x->note);
+                        buf_printf(b, "\n     说明：%s", x->note);
                 if (x->evidence && *x->evidence)
-                        buf_printf(&b, "\n     证明材料：%s", x->evidence);
+                        buf_printf(b, "\n     证明材料：%s", x->evidence);
                 if (di >= 0) {
                         _cleanup_free_ char *basis = duty_basis(c, &c->duties[di]);
                         if (basis && *basis)
-                                buf_printf(&b, "\n     依据：%s", basis);
+                                buf_printf(b, "\n     依据：%s", basis);
                 }
-                buf_puts(&b, "\n");
+                buf_puts(b, "\n");
         }
         if (!n_done)
-                buf_puts(&b, "  本年度没有履职记录。\n");
+                buf_puts(b, "  本年度没有履职记录。\n");
+}
 
+/* 小结: the year's totals and the on-time rate of what fell due. */
+static void shuzhi_summary(Buf *b, int year, const ReportCounts *t) {
+        int closed = t->on_time + t->late + t->missed;
+        buf_printf(b,
+                   "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
+                   "尚未到期 %d 次",
+                   year, t->required, t->on_time, t->late, t->missed, t->open);
+        if (closed > 0)
+                buf_printf(b, "；已到期事项按时完成率 %d%%",
+                           (t->on_time * 100 + closed / 2) / closed);
+        buf_puts(b, "。\n");
+}
+
+int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
+                  size_t person, int year, Day today, char **ret) {
+        const Person *p = &c->people[person];
+        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
+        Report rep = {0};
+        Buf b = {0};
+        int r = report_build(c, l, y0, y1, today, (ssize_t)person, -1, &rep);
+        if (r < 0)
+                return r;
+        shuzhi_posts(&b, c, p, year, today);
+        shuzhi_duties(&b, c, &rep);
+        shuzhi_records(&b, c, p, comps, n_comps, year);
         buf_puts(&b, "\n四、逾期及未完成事项\n");
         Shuzhi z = {c, &b, 0};
         r = each_occurrence(c, l, y0, y1, today, (ssize_t)person, -1, list_problems, &z);
         if (r == 0 && z.n == 0)
                 buf_puts(&b, "  无。\n");
-
-        const ReportCounts *t = &rep.total;
-        int closed = t->on_time + t->late + t->missed;
-        buf_printf(&b,
-                   "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
-                   "尚未到期 %d 次",
-                   year, t->required, t->on_time, t->late, t->missed, t->open);
-        if (closed > 0)
-                buf_printf(&b, "；已到期事项按时完成率 %d%%",
-                           (t->on_time * 100 + closed / 2) / closed);
-        buf_puts(&b, "。\n");
+        shuzhi_summary(&b, year, &rep.total);
         report_done(&rep);
         if (r < 0) {
                 buf_done(&b);

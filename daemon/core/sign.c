@@ -1,7 +1,6 @@
 /* sign.c — see sign.h. */
 #include "sign.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -37,16 +36,6 @@ int sign_base64(const void *data, size_t n, char **ret) {
         return 0;
 }
 
-int sign_urlencode(const char *s, char **ret) {
-        /* libcurl escapes all but the RFC 3986 unreserved characters, as DingTalk expects. */
-        char *e = curl_easy_escape(NULL, s, 0);
-        if (!e)
-                return -ENOMEM;
-        *ret = strdup(e);
-        curl_free(e);
-        return *ret ? 0 : -ENOMEM;
-}
-
 int sign_dingtalk(const char *secret, int64_t ts_ms, char **ret) {
         unsigned char mac[32];
         if (!secret)
@@ -57,11 +46,7 @@ int sign_dingtalk(const char *secret, int64_t ts_ms, char **ret) {
         int r = sign_hmac_sha256(secret, strlen(secret), msg, strlen(msg), mac);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *b64 = NULL;
-        r = sign_base64(mac, sizeof mac, &b64);
-        if (r < 0)
-                return r;
-        return sign_urlencode(b64, ret);
+        return sign_base64(mac, sizeof mac, ret);
 }
 
 int sign_feishu(const char *secret, int64_t ts_s, char **ret) {

@@ -2,8 +2,9 @@
  * Contract: pure functions of their inputs (the caller passes the timestamp); results are
  * malloc'd NUL-terminated strings; return 0 or a negative errno (-ENOMEM, -EINVAL). Secrets are
  * only read, never copied anywhere but into the HMAC.
- *   DingTalk 加签: sign = urlencode(base64(HMAC-SHA256(key=secret, msg="<ts_ms>\n<secret>"))),
- *                 URL-encoded exactly once (+ / = → %2B %2F %3D); goes in the query string.
+ *   DingTalk 加签: sign = base64(HMAC-SHA256(key=secret, msg="<ts_ms>\n<secret>")); goes in the
+ *                 query string, URL-encoded exactly once there (+ / = → %2B %2F %3D) by the
+ *                 edge, which builds the URL (payload.h: PayloadParam).
  *   Feishu:        sign = base64(HMAC-SHA256(key="<ts_s>\n<secret>", msg="")), not URL-encoded;
  *                 goes in the JSON body next to "timestamp".
  *   Webhook:       header `X-Dutyd-Signature: sha256=<lowercase hex HMAC-SHA256(secret, body)>`. */
@@ -17,8 +18,6 @@ int sign_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t ms
                      unsigned char out[32]);
 /* Standard base64 (with padding, no line breaks). */
 int sign_base64(const void *data, size_t n, char **ret);
-/* Percent-encodes everything but unreserved characters (RFC 3986). */
-int sign_urlencode(const char *s, char **ret);
 
 int sign_dingtalk(const char *secret, int64_t ts_ms, char **ret);
 int sign_feishu(const char *secret, int64_t ts_s, char **ret);

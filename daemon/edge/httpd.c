@@ -1,34 +1,37 @@
 /* httpd.c — see httpd.h. */
 #include "httpd.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "clock.h"
 #include "feedtoken.h"
+#include "listeners.h"
+#include "log.h"
 #include "util.h"
 
-#define MAX_LISTENERS 16
 #define MAX_ROUTES 16
 #define CONNECTION_MEMORY (64 * 1024)
-
-typedef struct Listener {
-        Httpd *h;
-        struct MHD_Daemon *d;
-        sd_event_source *io, *timer;
-        char address[80];
-} Listener;
+/* MHD's own limit is ours plus the connections told to close that it has not yet closed
+ * (evicted by an accept batch or expired, closed at its next run). */
+#define MHD_SLACK (2 * LISTEN_BATCH)
+/* Descriptors kept for everything but client connections (the database, the journal,
+ * deliveries, the listeners). */
+#define FD_RESERVE 128
+#define LOG_WINDOW_USEC (60 * UINT64_C(1000000)) /* refusals and MHD's messages: per minute */
+#define MHD_LOG_BURST 10
+/* Each client's send buffer (the kernel doubles it): a response larger than that is written as
+ * the client reads, so a client that never reads holds little memory, and one run of MHD
+ * (which writes to every ready connection) stays short however many such clients there are. */
+#define SEND_BUFFER (64 * 1024)
 
 typedef struct HttpRoute {
         char *prefix;
@@ -42,8 +45,18 @@ typedef struct Pending Pending;
 struct Httpd {
         sd_event *event;
         FeedBuild *feeds;
-        Listener listeners[MAX_LISTENERS];
-        size_t n_listeners;
+        Listeners *listeners;
+        struct MHD_Daemon *d;
+        int epoll_fd;                         /* MHD's */
+        sd_event_source *io, *timer, *expiry; /* MHD's epoll fd, MHD's timeout, the deadline */
+        uint64_t expiry_at;                   /* when `expiry` is armed for; UINT64_MAX: off */
+        uint64_t last_run, epoll_waiting;     /* when MHD last ran; for listen_fd_stuck() */
+        Admission *admission;
+        AdmissionConn *adding; /* the connection MHD_add_connection() is adding */
+        size_t refused;        /* connections refused since the last warning */
+        uint64_t refused_logged;
+        uint64_t log_window; /* MHD's messages: this minute's start, count, and those dropped */
+        size_t log_count, log_dropped;
         HttpRoute routes[MAX_ROUTES];
         size_t n_routes;
         struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
@@ -56,7 +69,7 @@ struct Pending {
         Buf body;
         bool too_large;
         struct MHD_Connection *connection;
-        Listener *listener;
+        Httpd *h;
         FeedRequest *feed; /* the rendering waited for (the connection is suspended) */
         bool feed_done;
         int feed_error;
@@ -181,7 +194,7 @@ static enum MHD_Result queue_static(struct MHD_Connection *c, unsigned status,
 
 /* ---- the feeds route ---- */
 
-static void run_listener(Listener *l);
+static void run(Httpd *h);
 
 /* rest = <token>/<feed>.ics; false for anything else (the same 404). */
 static bool parse_feed_path(const char *rest, char token[static FEEDTOKEN_LEN + 2],
@@ -278,14 +291,14 @@ static void unlink_suspended(Httpd *h, Pending *p) {
 /* The rendering is in: the connection goes on, and MHD calls on_request() for it again. */
 static void on_feed_ready(void *userdata, FeedBody *body, int error) {
         Pending *p = userdata;
-        Httpd *h = p->listener->h;
+        Httpd *h = p->h;
         p->feed = NULL;
         p->feed_done = true;
         p->feed_body = body;
         p->feed_error = error;
         unlink_suspended(h, p);
         MHD_resume_connection(p->connection);
-        run_listener(p->listener);
+        run(h);
 }
 
 /* The answer once the rendering is in. */
@@ -363,12 +376,16 @@ static const HttpRoute *find_route(const Httpd *h, const char *path) {
         return best;
 }
 
-static Listener *listener_of(Httpd *h, struct MHD_Connection *c) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
-        for (size_t i = 0; ci && i < h->n_listeners; i++)
-                if (h->listeners[i].d == ci->daemon)
-                        return &h->listeners[i];
-        return &h->listeners[0];
+static uint64_t now_usec(Httpd *h) {
+        uint64_t t = 0;
+        (void)sd_event_now(h->event, clock_delay_id(), &t);
+        return t;
+}
+
+static AdmissionConn *admitted(struct MHD_Connection *c) {
+        const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci ? ci->socket_context : NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
@@ -382,6 +399,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 /* First call: headers only. Answering here would make MHD 0.9.75 close the
                  * connection (no keep-alive), so remember the route and answer on the next
                  * call, except for requests refused outright. */
+                admission_busy(h->admission, admitted(connection));
                 const HttpRoute *rt = find_route(h, url);
                 if (!m || (rt && !(rt->methods & m)) || (!rt && m == HTTP_POST))
                         return queue_static(connection, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -391,7 +409,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                         return MHD_NO;
                 p->route = rt;
                 p->connection = connection;
-                p->listener = listener_of(h, connection);
+                p->h = h;
                 *con_cls = p;
                 return MHD_YES;
         }
@@ -421,9 +439,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         return p->route->fn(&req, p->route->userdata);
 }
 
+/* The request is over: the connection waits for the next one (keep-alive), under the deadline
+ * again. */
 static void on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
-        (void)cls, (void)connection, (void)toe;
+        Httpd *h = cls;
+        (void)toe;
+        admission_idle(h->admission, admitted(connection), now_usec(h));
         Pending *p = *con_cls;
         if (p) {
                 feedbuild_request_cancel(p->feed);
@@ -434,8 +456,22 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         }
 }
 
+/* MHD's messages, at most MHD_LOG_BURST a minute: clients decide how many there are (each
+ * request closed for being late is one), and the journal must not pay for an attack. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
-        (void)cls;
+        Httpd *h = cls;
+        uint64_t now = now_usec(h);
+        if (now - h->log_window >= LOG_WINDOW_USEC) {
+                if (h->log_dropped)
+                        fprintf(stderr, "dutyd-httpd: (%zu more messages not shown)\n",
+                                h->log_dropped);
+                h->log_window = now, h->log_count = 0, h->log_dropped = 0;
+        }
+        if (h->log_count >= MHD_LOG_BURST) {
+                h->log_dropped++;
+                return;
+        }
+        h->log_count++;
         char msg[512];
         vsnprintf(msg, sizeof(msg), fmt, ap);
         /* Never let a request path (with its token) reach the log. */
@@ -447,148 +483,183 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
 
 /* ---- event loop glue ---- */
 
-static void rearm(Listener *l) {
+/* MHD's timeout, and the next request-header deadline. */
+static void rearm(Httpd *h) {
         MHD_UNSIGNED_LONG_LONG ms = 0;
-        if (MHD_get_timeout(l->d, &ms) == MHD_YES) {
-                (void)sd_event_source_set_time_relative(l->timer, (uint64_t)ms * 1000);
-                (void)sd_event_source_set_enabled(l->timer, SD_EVENT_ONESHOT);
+        if (MHD_get_timeout(h->d, &ms) == MHD_YES) {
+                (void)sd_event_source_set_time_relative(h->timer, (uint64_t)ms * 1000);
+                (void)sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
         } else
-                (void)sd_event_source_set_enabled(l->timer, SD_EVENT_OFF);
+                (void)sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
+        uint64_t at = admission_next_expiry(h->admission);
+        if (at == h->expiry_at)
+                return;
+        h->expiry_at = at;
+        if (at == UINT64_MAX)
+                (void)sd_event_source_set_enabled(h->expiry, SD_EVENT_OFF);
+        else {
+                (void)sd_event_source_set_time(h->expiry, at);
+                (void)sd_event_source_set_enabled(h->expiry, SD_EVENT_ONESHOT);
+        }
 }
 
-static void run_listener(Listener *l) {
-        (void)MHD_run(l->d);
-        rearm(l);
+static void run(Httpd *h) {
+        (void)MHD_run(h->d);
+        h->last_run = now_usec(h);
+        rearm(h);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         (void)s, (void)fd, (void)revents;
-        run_listener(userdata);
+        run(userdata);
         return 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         (void)s, (void)usec;
-        Listener *l = userdata;
-        (void)MHD_run(l->d);
-        rearm(l);
+        run(userdata);
         return 0;
 }
 
-/* ---- listening ---- */
-
-static int sockaddr_format(const struct sockaddr *sa, char *buf, size_t n) {
-        char host[INET6_ADDRSTRLEN];
-        if (sa->sa_family == AF_INET) {
-                const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-                inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-                snprintf(buf, n, "%s:%u", host, ntohs(in->sin_port));
-        } else if (sa->sa_family == AF_INET6) {
-                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-                inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-                snprintf(buf, n, "[%s]:%u", host, ntohs(in6->sin6_port));
-        } else
-                snprintf(buf, n, "(socket)");
+/* Requests not complete in time: their sockets are shut down, which MHD sees at once (the next
+ * run closes them); the connection does not count from now on. */
+static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Httpd *h = userdata;
+        (void)s, (void)usec;
+        uint64_t now = now_usec(h);
+        AdmissionConn *c;
+        while ((c = admission_expire(h->admission, now)))
+                (void)shutdown(admission_conn_fd(c), SHUT_RDWR);
+        h->expiry_at = UINT64_MAX; /* the one-shot is spent */
+        run(h);
         return 0;
 }
 
-/* Binds "HOST:PORT" / "[V6]:PORT" / ":PORT". */
-static int bind_address(const char *listen_on, int *ret_fd) {
-        char host[256], port[16];
-        const char *colon;
-        if (listen_on[0] == '[') {
-                const char *end = strchr(listen_on, ']');
-                if (!end || end[1] != ':' || (size_t)(end - listen_on - 1) >= sizeof(host))
-                        return -EINVAL;
-                memcpy(host, listen_on + 1, (size_t)(end - listen_on - 1));
-                host[end - listen_on - 1] = 0;
-                colon = end + 1;
-        } else {
-                colon = strrchr(listen_on, ':');
-                if (!colon || (size_t)(colon - listen_on) >= sizeof(host))
-                        return -EINVAL;
-                memcpy(host, listen_on, (size_t)(colon - listen_on));
-                host[colon - listen_on] = 0;
-        }
-        if (strlen(colon + 1) == 0 || strlen(colon + 1) >= sizeof(port) ||
-            strspn(colon + 1, "0123456789") != strlen(colon + 1))
-                return -EINVAL;
-        snprintf(port, sizeof(port), "%s", colon + 1);
-        struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                                 .ai_socktype = SOCK_STREAM,
-                                 .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST},
-                        *ai = NULL;
-        if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0 || !ai)
-                return -EADDRNOTAVAIL;
-        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-                int r = -errno;
-                freeaddrinfo(ai);
-                return r;
-        }
-        int one = 1;
-        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
-                int r = -errno;
-                close(fd);
-                freeaddrinfo(ai);
-                return r;
-        }
-        freeaddrinfo(ai);
-        *ret_fd = fd;
-        return 0;
+/* ---- admission ---- */
+
+/* Refusals are logged at most once a minute, with how many there were. */
+static void note_refused(Httpd *h, int error) {
+        uint64_t now = now_usec(h);
+        h->refused++;
+        if (h->refused_logged && now - h->refused_logged < LOG_WINDOW_USEC)
+                return;
+        log_warning("日历订阅服务拒绝了 %zu 个连接：%s", h->refused,
+                    error == -EDQUOT ? "同一地址的连接数已达上限（server.per_ip_connections）"
+                    : error == -ENOSPC ? "连接总数已达上限（server.max_connections）"
+                                       : strerror(-error));
+        h->refused = 0;
+        h->refused_logged = now;
 }
 
-static int add_listener(Httpd *h, int fd, const ServerConfig *cfg) {
-        if (h->n_listeners >= MAX_LISTENERS) {
+static void on_accept(int fd, const struct sockaddr *peer, socklen_t peer_len, void *userdata) {
+        Httpd *h = userdata;
+        AdmissionConn *c, *evicted;
+        int r = admission_admit(h->admission, peer, peer_len, fd, now_usec(h), &c, &evicted);
+        if (r < 0) {
                 close(fd);
-                return -E2BIG;
+                note_refused(h, r);
+                return;
         }
-        Listener *l = &h->listeners[h->n_listeners];
-        *l = (Listener){.h = h};
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-                sockaddr_format((struct sockaddr *)&ss, l->address, sizeof(l->address));
-        int flags = fcntl(fd, F_GETFL);
-        if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-                int r = -errno;
-                close(fd);
-                return r;
+        if (evicted)
+                (void)shutdown(admission_conn_fd(evicted), SHUT_RDWR);
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){SEND_BUFFER}, sizeof(int));
+        h->adding = c;
+        /* On failure MHD closes the socket itself; on success on_connection() took `adding`. */
+        (void)MHD_add_connection(h->d, fd, peer, peer_len);
+        admission_release(h->admission, TAKE_PTR(h->adding));
+}
+
+static void on_accepted(void *userdata) {
+        run(userdata);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code) {
+        Httpd *h = cls;
+        (void)connection;
+        if (code == MHD_CONNECTION_NOTIFY_STARTED)
+                *socket_context = TAKE_PTR(h->adding);
+        else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+                admission_release(h->admission, *socket_context);
+                *socket_context = NULL;
         }
-        unsigned max_conn = cfg->max_connections > 0 ? (unsigned)cfg->max_connections : 256;
-        unsigned per_ip = cfg->per_ip_connections > 0 ? (unsigned)cfg->per_ip_connections : 32;
-        unsigned timeout = cfg->timeout_sec > 0 ? (unsigned)cfg->timeout_sec : 30;
-        l->d = MHD_start_daemon(
-                MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h, MHD_OPTION_LISTEN_SOCKET,
-                (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, max_conn,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_SIGPIPE_HANDLED_BY_APP,
-                (int)1, MHD_OPTION_END);
-        if (!l->d) {
-                close(fd);
-                return -EIO;
-        }
-        const union MHD_DaemonInfo *di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
-        if (!di) {
-                MHD_stop_daemon(l->d);
-                return -EIO;
-        }
-        h->n_listeners++;
-        int r = sd_event_add_io(h->event, &l->io, di->epoll_fd, EPOLLIN, on_io, l);
+}
+
+/* max_connections, but never more than the descriptors the process may open leave room for. */
+static size_t connection_budget(size_t want) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return want;
+        size_t fds = rl.rlim_cur > SIZE_MAX ? SIZE_MAX : (size_t)rl.rlim_cur;
+        size_t room = fds > FD_RESERVE + MHD_SLACK + 16 ? fds - FD_RESERVE - MHD_SLACK : 16;
+        if (want <= room)
+                return want;
+        log_warning("server.max_connections（%zu）超出了进程可打开的文件数（%zu）所能容纳的数量，"
+                    "按 %zu 处理",
+                    want, fds, room);
+        return room;
+}
+
+static int start_mhd(Httpd *h, const ServerConfig *cfg) {
+        size_t max = connection_budget((size_t)(cfg->max_connections > 0
+                                                        ? cfg->max_connections
+                                                        : DEFAULT_SERVER_MAX_CONNECTIONS));
+        AdmissionLimits limits = {
+                .max = max,
+                .per_ip = (size_t)(cfg->per_ip_connections > 0 ? cfg->per_ip_connections
+                                                               : DEFAULT_SERVER_PER_IP_CONNECTIONS),
+                .header_timeout_usec =
+                        (uint64_t)(cfg->header_timeout_sec > 0 ? cfg->header_timeout_sec
+                                                               : DEFAULT_SERVER_HEADER_TIMEOUT) *
+                        1000000,
+        };
+        unsigned timeout =
+                (unsigned)(cfg->timeout_sec > 0 ? cfg->timeout_sec : DEFAULT_SERVER_TIMEOUT);
+        int r = admission_new(&limits, &h->admission);
         if (r < 0)
+                return r;
+        /* No listening socket of MHD's own: the listeners accept, the admission decides, and
+         * MHD gets only the connections kept (MHD_add_connection). */
+        h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
+                                        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                                0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+                                on_mhd_log, h, MHD_OPTION_CONNECTION_LIMIT,
+                                (unsigned)(max + MHD_SLACK), MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+                                MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1, MHD_OPTION_END);
+        if (!h->d)
+                return -EIO;
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!di)
+                return -EIO;
+        h->epoll_fd = di->epoll_fd;
+        if ((r = sd_event_add_io(h->event, &h->io, h->epoll_fd, EPOLLIN, on_io, h)) < 0)
                 return r;
         /* Accuracy 1 µs, not sd_event's default 250 ms: a timeout of 0 means MHD has work now
          * (the rest of a response larger than one write, on an edge-triggered socket). */
-        r = sd_event_add_time_relative(h->event, &l->timer, clock_delay_id(), 0, 1, on_timer, l);
+        r = sd_event_add_time_relative(h->event, &h->timer, clock_delay_id(), 0, 1, on_timer, h);
         if (r < 0)
                 return r;
-        (void)sd_event_source_set_description(l->io, "httpd-io");
-        (void)sd_event_source_set_description(l->timer, "httpd-timer");
-        rearm(l);
+        r = sd_event_add_time(h->event, &h->expiry, clock_delay_id(), UINT64_MAX, 1000, on_expiry,
+                              h);
+        if (r < 0)
+                return r;
+        (void)sd_event_source_set_description(h->io, "httpd-io");
+        (void)sd_event_source_set_description(h->timer, "httpd-timer");
+        (void)sd_event_source_set_description(h->expiry, "httpd-deadline");
+        h->expiry_at = UINT64_MAX;
+        h->last_run = now_usec(h);
+        rearm(h);
         return 0;
+}
+
+bool httpd_healthy(Httpd *h, uint64_t stuck_usec) {
+        if (listeners_stuck(h->listeners, stuck_usec))
+                return false;
+        return !listen_fd_stuck(h->epoll_fd, h->last_run, now_usec(h), stuck_usec,
+                                &h->epoll_waiting);
 }
 
 /* MHD is told the program handles SIGPIPE (MHD_OPTION_SIGPIPE_HANDLED_BY_APP), so that no write
@@ -622,23 +693,12 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **re
                 goto fail;
         if (feeds && (r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
                 goto fail;
-
-        int n = sd_listen_fds(1);
-        for (int i = 0; i < n; i++) {
-                int fd = SD_LISTEN_FDS_START + i;
-                if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
-                        continue;
-                if ((r = add_listener(h, fd, cfg)) < 0)
-                        goto fail;
-        }
-        if (h->n_listeners == 0) {
-                int fd;
-                r = bind_address(cfg->listen ? cfg->listen : DEFAULT_LISTEN, &fd);
-                if (r < 0)
-                        goto fail;
-                if ((r = add_listener(h, fd, cfg)) < 0)
-                        goto fail;
-        }
+        if ((r = start_mhd(h, cfg)) < 0)
+                goto fail;
+        r = listeners_new(e, cfg->listen ? cfg->listen : DEFAULT_LISTEN, on_accept, on_accepted, h,
+                          &h->listeners);
+        if (r < 0)
+                goto fail;
         *ret = h;
         return 0;
 fail:
@@ -659,13 +719,13 @@ Httpd *httpd_free(Httpd *h) {
                 p->feed_error = -ECANCELED;
                 MHD_resume_connection(p->connection);
         }
-        for (size_t i = 0; i < h->n_listeners; i++) {
-                Listener *l = &h->listeners[i];
-                sd_event_source_disable_unref(l->io);
-                sd_event_source_disable_unref(l->timer);
-                if (l->d)
-                        MHD_stop_daemon(l->d);
-        }
+        listeners_free(h->listeners);
+        sd_event_source_disable_unref(h->io);
+        sd_event_source_disable_unref(h->timer);
+        sd_event_source_disable_unref(h->expiry);
+        if (h->d)
+                MHD_stop_daemon(h->d); /* tells on_connection() each connection is closed */
+        admission_free(h->admission);
         for (size_t i = 0; i < h->n_routes; i++)
                 free(h->routes[i].prefix);
         if (h->not_found)
@@ -696,12 +756,9 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
 }
 
 size_t httpd_n_listeners(const Httpd *h) {
-        return h->n_listeners;
+        return listeners_count(h->listeners);
 }
 
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n) {
-        if (i >= h->n_listeners)
-                return -ENOENT;
-        snprintf(buf, n, "%s", h->listeners[i].address);
-        return 0;
+        return listeners_address(h->listeners, i, buf, n);
 }

@@ -1,12 +1,15 @@
 /* httpd.h — the HTTP server (libmicrohttpd) inside an sd_event loop: calendar feeds, and a small
  * route table other modules extend (issue 6: /done/<token> pages).
  * Contract:
- *  - Listens on the stream sockets systemd passes (sd_listen_fds), else on ServerConfig.listen
- *    ("HOST:PORT", "[V6]:PORT", ":PORT"; port 0 = ephemeral; default DEFAULT_LISTEN). One MHD
- *    daemon per socket, MHD_USE_EPOLL without threads: each MHD epoll fd is an sd_event io
- *    source and a timer is re-armed from MHD_get_timeout() after every run, so nothing blocks
- *    the loop and a slow client only holds its own connection (connection, per-IP, memory and
- *    idle-timeout limits from ServerConfig).
+ *  - Listens on the stream sockets systemd passes, else on ServerConfig.listen (default
+ *    DEFAULT_LISTEN; listeners.h). The listeners accept, admission.h decides which connections
+ *    are kept (ServerConfig: max_connections, per_ip_connections; the oldest idle connection
+ *    makes room; a request not complete header_timeout after its connection, or its previous
+ *    response, is closed) and the kept ones go to one MHD daemon without a listening socket
+ *    of its own (MHD_add_connection), MHD_USE_EPOLL without threads: its epoll fd is an
+ *    sd_event io source and a timer is re-armed from MHD_get_timeout() after every run. So
+ *    nothing blocks the loop, no limit ever takes a socket out of the poll set, and a slow
+ *    client only holds its own connection (MHD closes one without progress for `timeout`).
  *  - Built-in route GET/HEAD /feeds/<token>/<feed>.ics (when given a FeedBuild): the token and
  *    the validators come from feedbuild_lookup() without rendering, so a conditional request
  *    is answered 304 at once (If-None-Match checked first, weak comparison; else
@@ -25,6 +28,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -61,6 +65,10 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
 /* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
+
+/* False when connections have waited for `stuck_usec` or longer, on a listener or in MHD,
+ * with nothing taking them (the service's watchdog then withholds its ping). */
+bool httpd_healthy(Httpd *h, uint64_t stuck_usec);
 
 /* HTTP-date (IMF-fixdate) of a time, and its parser (-EINVAL when malformed). */
 void httpd_format_date(time_t t, char out[static 30]);

@@ -23,15 +23,9 @@ static bool ascii_printable(const char *s) {
         return true;
 }
 
-int mail_encode_words(const char *text, char **ret) {
+/* RFC 2047 B encoded-words of `text`, split on UTF-8 character boundaries, joined by `sep`. */
+static int encode_words(const char *text, const char *sep, char **ret) {
         Buf b = {0};
-        if (ascii_printable(text) && !strstr(text, "=?")) {
-                char *s = strdup(text);
-                if (!s)
-                        return -ENOMEM;
-                *ret = s;
-                return 0;
-        }
         const char *p = text;
         size_t left = strlen(text);
         while (left > 0) {
@@ -44,15 +38,20 @@ int mail_encode_words(const char *text, char **ret) {
                         buf_done(&b);
                         return r;
                 }
-                buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? "\r\n " : "", b64);
+                buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? sep : "", b64);
                 p += n;
                 left -= n;
         }
-        char *s = buf_steal(&b);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        *ret = buf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int mail_encode_words(const char *text, char **ret) {
+        if (ascii_printable(text) && !strstr(text, "=?")) {
+                *ret = strdup(text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        return encode_words(text, "\r\n ", ret);
 }
 
 int mail_format_date(int64_t t, char *buf, size_t n) {
@@ -125,53 +124,27 @@ static int add_header(struct curl_slist **l, char *line) {
         return 0;
 }
 
-int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
-             const char *body, int64_t now, MailMessage **ret) {
-        if (!ch->url || !address_ok(ch->from) || !address_ok(to))
-                return -EINVAL;
-        bool implicit = strncmp(ch->url, "smtps://", 8) == 0;
-        if (!implicit && strncmp(ch->url, "smtp://", 7) != 0)
-                return -EINVAL;
+static void mail_freep(MailMessage **m) {
+        mail_free(*m);
+}
 
-        MailMessage *m = calloc(1, sizeof *m);
-        _cleanup_free_ char *subj = NULL, *name = NULL, *mid = NULL, *mail_from = NULL;
+/* The headers: Date, Message-ID, From (the display name always encoded: it may hold specials
+ * like ',' or '"'), To, Subject; and the one recipient. */
+static int mail_headers(MailMessage *m, const Channel *ch, const char *delivery_id, const char *to,
+                        const char *subject, int64_t now) {
+        _cleanup_free_ char *subj = NULL, *name = NULL, *mid = NULL;
         char date[64];
-        int r = -ENOMEM;
-        if (!m)
-                return -ENOMEM;
-        m->easy = curl_easy_init();
-        if (!m->easy)
-                goto fail;
+        int r;
         if ((r = mail_encode_words(subject ? subject : "", &subj)) < 0 ||
             (r = mail_message_id(delivery_id, ch->from, &mid)) < 0 ||
-            (r = mail_format_date(now, date, sizeof date)) < 0 ||
-            (r = mail_crlf(body ? body : "", &m->body)) < 0)
-                goto fail;
+            (r = mail_format_date(now, date, sizeof date)) < 0)
+                return r;
         if (ch->from_name && *ch->from_name) {
-                if (strpbrk(ch->from_name, "\r\n")) {
-                        r = -EINVAL;
-                        goto fail;
-                }
-                /* Always encode: the name may hold specials like ',' or '"'. */
-                Buf b = {0};
-                size_t left = strlen(ch->from_name);
-                const char *p = ch->from_name;
-                while (left > 0) {
-                        size_t n = utf8_truncate(p, WORD_BYTES);
-                        if (n == 0)
-                                n = left < WORD_BYTES ? left : WORD_BYTES;
-                        _cleanup_free_ char *b64 = NULL;
-                        if (sign_base64(p, n, &b64) < 0) {
-                                buf_done(&b);
-                                goto fail;
-                        }
-                        buf_printf(&b, "%s=?UTF-8?B?%s?=", b.len ? " " : "", b64);
-                        p += n, left -= n;
-                }
-                if (!(name = buf_steal(&b)))
-                        goto fail;
+                if (strpbrk(ch->from_name, "\r\n"))
+                        return -EINVAL;
+                if ((r = encode_words(ch->from_name, " ", &name)) < 0)
+                        return r;
         }
-        r = -ENOMEM;
         if (add_header(&m->headers, strfmt("Date: %s", date)) < 0 ||
             add_header(&m->headers, strfmt("Message-ID: %s", mid)) < 0 ||
             add_header(&m->headers, name ? strfmt("From: %s <%s>", name, ch->from)
@@ -179,19 +152,29 @@ int mail_new(const Channel *ch, const char *delivery_id, const char *to, const c
             add_header(&m->headers, strfmt("To: <%s>", to)) < 0 ||
             add_header(&m->headers, strfmt("Subject: %s", subj)) < 0 ||
             add_header(&m->rcpt, strfmt("<%s>", to)) < 0)
-                goto fail;
-        if (!(mail_from = strfmt("<%s>", ch->from)))
-                goto fail;
+                return -ENOMEM;
+        return 0;
+}
 
+/* The body: one text/plain part, base64. */
+static int mail_body(MailMessage *m, const char *body) {
+        int r = mail_crlf(body ? body : "", &m->body);
+        if (r < 0)
+                return r;
         m->mime = curl_mime_init(m->easy);
         curl_mimepart *part = m->mime ? curl_mime_addpart(m->mime) : NULL;
         if (!part || curl_mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
             curl_mime_type(part, "text/plain; charset=UTF-8") != CURLE_OK ||
             curl_mime_encoder(part, "base64") != CURLE_OK)
-                goto fail;
+                return -ENOMEM;
+        return 0;
+}
 
+static int mail_setopt(MailMessage *m, const Channel *ch) {
         CURL *e = m->easy;
-        r = -EINVAL;
+        _cleanup_free_ char *mail_from = strfmt("<%s>", ch->from);
+        if (!mail_from)
+                return -ENOMEM;
         if (curl_easy_setopt(e, CURLOPT_URL, ch->url) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) != CURLE_OK ||
@@ -200,19 +183,36 @@ int mail_new(const Channel *ch, const char *delivery_id, const char *to, const c
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, m->headers) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_MIMEPOST, m->mime) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK)
-                goto fail;
+                return -EINVAL;
         if (ch->username && curl_easy_setopt(e, CURLOPT_USERNAME, ch->username) != CURLE_OK)
-                goto fail;
+                return -EINVAL;
         if (ch->password.value &&
             curl_easy_setopt(e, CURLOPT_PASSWORD, ch->password.value) != CURLE_OK)
-                goto fail;
+                return -EINVAL;
         if (ch->insecure_tls) {
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
         }
-        *ret = m;
         return 0;
-fail:
-        mail_free(m);
-        return r;
+}
+
+int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
+             const char *body, int64_t now, MailMessage **ret) {
+        if (!ch->url || !address_ok(ch->from) || !address_ok(to))
+                return -EINVAL;
+        bool implicit = strncmp(ch->url, "smtps://", 8) == 0;
+        if (!implicit && strncmp(ch->url, "smtp://", 7) != 0)
+                return -EINVAL;
+        _cleanup_(mail_freep) MailMessage *m = calloc(1, sizeof *m);
+        if (!m || !(m->easy = curl_easy_init()))
+                return -ENOMEM;
+        int r = mail_headers(m, ch, delivery_id, to, subject, now);
+        if (r >= 0)
+                r = mail_body(m, body);
+        if (r >= 0)
+                r = mail_setopt(m, ch);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
 }

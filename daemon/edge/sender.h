@@ -1,9 +1,9 @@
-/* sender.h — the asynchronous sender: curl multi driven by an sd_event loop.
+/* sender.h — the asynchronous sender: outbox messages as curl transfers on an sd_event loop.
  * Contract: never blocks the loop (no curl_easy_perform; SQLite writes are short transactions,
  * none spans a loop iteration). Takes due messages from the outbox (outbox.h), claims them
- * (queued → sending), sends each as one transfer on one shared curl multi, and records the
- * outcome only after the receiver answered: sent when the body says OK (payload_classify), else
- * retry/failed as outbox.h says.
+ * (queued → sending), sends each as one transfer (transfer.h) on one shared curl multi
+ * (curlglue.h), and records the outcome only after the receiver answered: sent when the body
+ * says OK (payload_classify), else retry/failed as outbox.h says.
  * Group commit: a claim takes what a channel may start now plus, on a channel without a rate
  * limit, four times its transfer slots ahead; a completed transfer hands its slot to the next
  * claimed row at once, without a commit. Outcomes wait in memory and one transaction (one
@@ -12,18 +12,14 @@
  * Outcomes are reported (notify) only after that commit. A crash between an answer and its
  * commit leaves the row `sending`: it is sent again, same id (at least once; receivers
  * deduplicate on X-Dutyd-Delivery-Id); claimed rows never started are sent then too.
- * Connections: one multi, one connection cache; easy handles are kept for the next transfers.
- * https receivers get HTTP/2 when they offer it (ALPN): one connection multiplexes all their
- * transfers; plain http gets HTTP/1.1 with keep-alive, one transfer per connection: h2c needs
- * prior knowledge, which breaks every receiver that does not speak it, and an Upgrade costs a
- * round trip per connection.
- * Per channel: a sliding-window rate limit (Channel.rate_per_minute, default WeCom/DingTalk 20
- * a minute, Feishu 100 a minute and 5 a second, webhook/SMTP unlimited); after DingTalk's 130101
- * "send too fast" nothing more on that channel for 10 minutes (the vendor blocks the robot that
- * long; payload_pause_seconds); at most 8 transfers in flight (webhook 32, SMTP 4); 64 in all,
- * shared round-robin. Every transfer has its own timeout (Channel.timeout_sec, default 15 s),
- * so a dead or hanging receiver never delays the others. Webhooks carry X-Dutyd-Delivery-Id
- * (and X-Dutyd-Signature with a secret); mail carries Message-ID derived from the delivery id.
+ * Connections: one multi, one connection cache; easy handles are kept for the next transfers;
+ * HTTP/2 over TLS where offered, HTTP/1.1 keep-alive over plain http (transfer.h).
+ * Per channel (channelstate.h): a sliding-window rate limit (Channel.rate_per_minute, default
+ * WeCom/DingTalk 20 a minute, Feishu 100 a minute and 5 a second, webhook/SMTP unlimited);
+ * after DingTalk's 130101 "send too fast" nothing more on that channel for 10 minutes (the
+ * vendor blocks the robot that long; payload_pause_seconds); at most 8 transfers in flight
+ * (webhook 32, SMTP 4); 64 in all, shared round-robin. Every transfer has its own timeout
+ * (Channel.timeout_sec, default 15 s), so a dead or hanging receiver never delays the others.
  * The Config passed in must outlive the sender or the next sender_set_config(). Errors given to
  * the notify callback and stored in the outbox hold no secret and no URL. */
 #pragma once

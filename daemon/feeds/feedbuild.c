@@ -399,9 +399,24 @@ static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+static void feedbuild_freep(FeedBuild **b) {
+        feedbuild_free(*b);
+}
+
+/* The worker thread; it must never take a signal meant for the loop's signalfd. */
+static int start_worker(FeedBuild *b) {
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int r = -pthread_create(&b->thread, NULL, worker, b);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        b->started = r == 0;
+        return r;
+}
+
 int feedbuild_new(sd_event *e, Store *store, Store *worker_store, const FeedBuildHooks *hooks,
                   FeedBuild **ret) {
-        FeedBuild *b = calloc(1, sizeof(*b));
+        _cleanup_(feedbuild_freep) FeedBuild *b = calloc(1, sizeof(*b));
         if (!b) {
                 store_close(worker_store);
                 return -ENOMEM;
@@ -417,28 +432,16 @@ int feedbuild_new(sd_event *e, Store *store, Store *worker_store, const FeedBuil
         int r;
         if ((r = feedtoken_reader_new(store, &b->tokens)) < 0 ||
             (r = feedversion_reader_new(b->wstore, &b->reader)) < 0)
-                goto fail;
-        if ((b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-                r = -errno;
-                goto fail;
-        }
+                return r;
+        if ((b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+                return -errno;
         if ((r = sd_event_add_io(e, &b->source, b->efd, EPOLLIN, on_done, b)) < 0)
-                goto fail;
+                return r;
         (void)sd_event_source_set_description(b->source, "feedbuild");
-        /* The worker must never take a signal meant for the loop's signalfd. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        r = -pthread_create(&b->thread, NULL, worker, b);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        if (r < 0)
-                goto fail;
-        b->started = true;
-        *ret = b;
+        if ((r = start_worker(b)) < 0)
+                return r;
+        *ret = TAKE_PTR(b);
         return 0;
-fail:
-        feedbuild_free(b);
-        return r;
 }
 
 static void jobs_free(Job *j) {

@@ -1,16 +1,14 @@
 /* feeds.c — see feeds.h. */
 #include "feeds.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "array.h"
+#include "hashmap.h"
 #include "tz.h"
 #include "util.h"
 
@@ -20,19 +18,20 @@
 /* ---- the index ---- */
 
 struct FeedIndex {
-        uint32_t *post_off;  /* n_posts + 1 offsets into post_duty */
-        uint32_t *post_duty; /* each post's duties, in duty order */
-        uint32_t *posts_by_id, *people_by_id;
+        uint32_t *post_off;    /* n_posts + 1 offsets into post_duty */
+        uint32_t *post_duty;   /* each post's duties, in duty order */
+        HashMap posts, people; /* id (the Config's) → index */
 };
 
-static int cmp_post_id(const void *a, const void *b, void *c) {
-        const Post *p = ((const Config *)c)->posts;
-        return strcmp(p[*(const uint32_t *)a].id, p[*(const uint32_t *)b].id);
-}
-
-static int cmp_person_id(const void *a, const void *b, void *c) {
-        const Person *p = ((const Config *)c)->people;
-        return strcmp(p[*(const uint32_t *)a].id, p[*(const uint32_t *)b].id);
+/* Id → index maps of the posts and the people. */
+static int index_ids(FeedIndex *x, const Config *c) {
+        for (size_t p = 0; p < c->n_posts; p++)
+                if (hashmap_put_str(&x->posts, c->posts[p].id, p) == -ENOMEM)
+                        return -ENOMEM;
+        for (size_t p = 0; p < c->n_people; p++)
+                if (hashmap_put_str(&x->people, c->people[p].id, p) == -ENOMEM)
+                        return -ENOMEM;
+        return 0;
 }
 
 int feed_index_new(const Config *c, FeedIndex **ret) {
@@ -44,10 +43,7 @@ int feed_index_new(const Config *c, FeedIndex **ret) {
                 n_assign += c->duties[d].n_posts;
         x->post_off = calloc(c->n_posts + 1, sizeof(uint32_t));
         x->post_duty = calloc(n_assign ? n_assign : 1, sizeof(uint32_t));
-        x->posts_by_id = calloc(c->n_posts ? c->n_posts : 1, sizeof(uint32_t));
-        x->people_by_id = calloc(c->n_people ? c->n_people : 1, sizeof(uint32_t));
-        if (!x->post_off || !x->post_duty || !x->posts_by_id || !x->people_by_id ||
-            n_assign > UINT32_MAX) {
+        if (!x->post_off || !x->post_duty || n_assign > UINT32_MAX || index_ids(x, c) < 0) {
                 feed_index_free(x);
                 return -ENOMEM;
         }
@@ -68,12 +64,6 @@ int feed_index_new(const Config *c, FeedIndex **ret) {
                         x->post_duty[x->post_off[p] + fill[p]++] = (uint32_t)d;
                 }
         free(fill);
-        for (size_t p = 0; p < c->n_posts; p++)
-                x->posts_by_id[p] = (uint32_t)p;
-        for (size_t p = 0; p < c->n_people; p++)
-                x->people_by_id[p] = (uint32_t)p;
-        qsort_r(x->posts_by_id, c->n_posts, sizeof(uint32_t), cmp_post_id, (void *)c);
-        qsort_r(x->people_by_id, c->n_people, sizeof(uint32_t), cmp_person_id, (void *)c);
         *ret = x;
         return 0;
 }
@@ -83,35 +73,16 @@ FeedIndex *feed_index_free(FeedIndex *x) {
                 return NULL;
         free(x->post_off);
         free(x->post_duty);
-        free(x->posts_by_id);
-        free(x->people_by_id);
+        hashmap_done(&x->posts);
+        hashmap_done(&x->people);
         free(x);
         return NULL;
 }
 
-/* Index of the entity with this id, by binary search over `sorted`; -1 when none. */
-static ssize_t find_sorted(const uint32_t *sorted, size_t n, const char *id,
-                           const char *(*id_of)(const Config *, size_t), const Config *c) {
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int k = strcmp(id_of(c, sorted[mid]), id);
-                if (k == 0)
-                        return sorted[mid];
-                if (k < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return -1;
-}
-
-static const char *post_id(const Config *c, size_t i) {
-        return c->posts[i].id;
-}
-
-static const char *person_id(const Config *c, size_t i) {
-        return c->people[i].id;
+/* The index of `id` in `m`, -1 when none. */
+static ssize_t find_id(const HashMap *m, const char *id) {
+        size_t i;
+        return hashmap_get_str(m, id, &i) ? (ssize_t)i : -1;
 }
 
 /* ---- the catalogue ---- */
@@ -162,12 +133,10 @@ int feeds_find(const Config *c, const FeedIndex *x, const char *name, FeedRef *r
                 return 0;
         }
         if (strncmp(name, "post-", 5) == 0) {
-                i = x ? find_sorted(x->posts_by_id, c->n_posts, name + 5, post_id, c)
-                      : config_find_post(c, name + 5);
+                i = x ? find_id(&x->posts, name + 5) : config_find_post(c, name + 5);
                 *ret = (FeedRef){FEED_POST, (size_t)i};
         } else if (strncmp(name, "person-", 7) == 0) {
-                i = x ? find_sorted(x->people_by_id, c->n_people, name + 7, person_id, c)
-                      : config_find_person(c, name + 7);
+                i = x ? find_id(&x->people, name + 7) : config_find_person(c, name + 7);
                 *ret = (FeedRef){FEED_PERSON, (size_t)i};
         }
         return i >= 0 ? 0 : -ENOENT;
@@ -256,19 +225,13 @@ static void keep_nearest(Collector *k) {
                 k->n = k->cap;
 }
 
+/* Holds at most 2 × cap items: then only the nearest cap are kept. */
 static int push(Collector *k, const Item *it) {
         k->total++;
-        if (k->n == k->alloc && k->alloc >= 2 * k->cap)
+        if (k->n >= 2 * k->cap)
                 keep_nearest(k);
-        else if (k->n == k->alloc) {
-                size_t alloc = k->alloc ? k->alloc * 2 : 64;
-                if (alloc > 2 * k->cap)
-                        alloc = 2 * k->cap;
-                Item *p = realloc(k->items, alloc * sizeof(Item));
-                if (!p)
-                        return -ENOMEM;
-                k->items = p, k->alloc = alloc;
-        }
+        if (ARRAY_GROW(k->items, k->alloc, k->n + 1) < 0)
+                return -ENOMEM;
         k->items[k->n++] = *it;
         return 0;
 }
@@ -640,216 +603,5 @@ int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, 
         if (r == 0 && ret)
                 *ret = (FeedRenderStats){k.n, k.total};
         free(k.items);
-        return r;
-}
-
-/* ---- files ---- */
-
-char *feeds_default_dir(const Config *c, const char *state_dir) {
-        if (c->feeds.dir)
-                return strdup(c->feeds.dir);
-        return strfmt("%s/feeds", state_dir ? state_dir : "/var/lib/dutyd");
-}
-
-/* True when DIR/NAME holds exactly these bytes. */
-static bool file_same(int dir_fd, const char *name, const char *data, size_t len) {
-        int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return false;
-        struct stat st;
-        bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
-        char buf[1 << 16];
-        for (size_t off = 0; same && off < len;) {
-                ssize_t got = read(fd, buf, sizeof(buf));
-                if (got < 0 && errno == EINTR)
-                        continue;
-                same = got > 0 && (size_t)got <= len - off &&
-                       memcmp(buf, data + off, (size_t)got) == 0;
-                off += got > 0 ? (size_t)got : 0;
-        }
-        close(fd);
-        return same;
-}
-
-/* A temporary file in the folder with these bytes (not synced yet). */
-static int write_temp(int dir_fd, const char *name, const char *data, size_t len, char *tmp,
-                      size_t tmp_size) {
-        int fd = -1;
-        for (int attempt = 0; attempt < 16; attempt++) {
-                snprintf(tmp, tmp_size, ".%s.%ld.%d.tmp", name, (long)getpid(), attempt);
-                fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                            0644);
-                if (fd >= 0 || errno != EEXIST)
-                        break;
-        }
-        if (fd < 0)
-                return -errno;
-        int r = 0;
-        for (size_t off = 0; r == 0 && off < len;) {
-                ssize_t k = write(fd, data + off, len - off);
-                if (k < 0 && errno != EINTR)
-                        r = -errno;
-                off += k > 0 ? (size_t)k : 0;
-        }
-        if (r == 0 && fchmod(fd, 0644) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        if (r < 0)
-                (void)unlinkat(dir_fd, tmp, 0);
-        return r;
-}
-
-typedef struct Pending {
-        char tmp[FEED_NAME_MAX + 48];
-        char name[FEED_NAME_MAX + 8];
-} Pending;
-
-typedef struct Writer {
-        int dir_fd;
-        Pending *p;
-        size_t n, cap;
-} Writer;
-
-static int add_pending(Writer *w, const char *tmp, const char *name) {
-        if (w->n == w->cap) {
-                size_t cap = w->cap ? w->cap * 2 : 16;
-                Pending *p = realloc(w->p, cap * sizeof(*p));
-                if (!p)
-                        return -ENOMEM;
-                w->p = p, w->cap = cap;
-        }
-        snprintf(w->p[w->n].tmp, sizeof(w->p[w->n].tmp), "%s", tmp);
-        snprintf(w->p[w->n].name, sizeof(w->p[w->n].name), "%s", name);
-        w->n++;
-        return 0;
-}
-
-/* One sync of everything written, then the renames. */
-static int commit_files(Writer *w) {
-        if (w->n == 0)
-                return 0;
-        if (syncfs(w->dir_fd) < 0)
-                for (size_t i = 0; i < w->n; i++) {
-                        int fd = openat(w->dir_fd, w->p[i].tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-                        int r = fd < 0 || fsync(fd) < 0 ? -errno : 0;
-                        if (fd >= 0)
-                                close(fd);
-                        if (r < 0)
-                                return r;
-                }
-        for (size_t i = 0; i < w->n; i++) {
-                if (renameat(w->dir_fd, w->p[i].tmp, w->dir_fd, w->p[i].name) < 0)
-                        return -errno;
-                w->p[i].tmp[0] = 0;
-        }
-        return 0;
-}
-
-/* A name a feed's file has, e.g. post-x.ics (org.ics: the whole-organisation feed of old). */
-static bool feed_file_name(const char *n) {
-        size_t l = strlen(n);
-        if (l <= 4 || !streq(n + l - 4, ".ics"))
-                return false;
-        return streq(n, "org.ics") || streq(n, "overdue.ics") || streq(n, "summary.ics") ||
-               (strncmp(n, "post-", 5) == 0 && l > 9) || (strncmp(n, "person-", 7) == 0 && l > 11);
-}
-
-/* Regular files named like a feed that are no feed of the config. */
-static int remove_stale(int dir_fd, const FeedInputs *in, size_t *ret_removed) {
-        int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                int r = -errno;
-                if (fd >= 0)
-                        close(fd);
-                return r;
-        }
-        int r = 0;
-        size_t removed = 0;
-        struct dirent *de;
-        for (errno = 0; (de = readdir(d)); errno = 0) {
-                if (!feed_file_name(de->d_name))
-                        continue;
-                char name[FEED_NAME_MAX];
-                size_t l = strlen(de->d_name) - 4;
-                FeedRef f;
-                if (l < sizeof(name)) {
-                        memcpy(name, de->d_name, l);
-                        name[l] = 0;
-                        if (feeds_find(in->config, in->index, name, &f) == 0)
-                                continue;
-                }
-                struct stat st;
-                if (fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    !S_ISREG(st.st_mode))
-                        continue;
-                if (unlinkat(dir_fd, de->d_name, 0) == 0)
-                        removed++;
-                else if (errno != ENOENT && r == 0)
-                        r = -errno;
-        }
-        if (errno != 0 && r == 0)
-                r = -errno;
-        closedir(d);
-        *ret_removed = removed;
-        return r;
-}
-
-/* Renders every feed; each one not already on disk as it is goes to a temporary. */
-static int write_all(const FeedInputs *in, FeedVersionReader *vr, Day today, Writer *w,
-                     FeedsWriteStats *st) {
-        Buf body = {0};
-        IcalRenderer *rd = NULL;
-        int r = ical_renderer_new(in->config, &rd);
-        for (size_t i = 0; r == 0 && i < feeds_count(in->config); i++) {
-                char name[FEED_NAME_MAX], fname[FEED_NAME_MAX + 8], tmp[FEED_NAME_MAX + 48];
-                FeedRef f = feeds_nth(in->config, i);
-                feeds_name(in->config, f, name);
-                snprintf(fname, sizeof(fname), "%s.ics", name);
-                body.len = 0;
-                if ((r = feeds_render(in, vr, rd, f, today, NULL, &body, NULL)) < 0)
-                        break;
-                st->feeds++;
-                st->bytes += body.len;
-                if (file_same(w->dir_fd, fname, body.data, body.len)) {
-                        st->unchanged++;
-                        continue;
-                }
-                r = write_temp(w->dir_fd, fname, body.data, body.len, tmp, sizeof(tmp));
-                if (r == 0 && (r = add_pending(w, tmp, fname)) < 0)
-                        (void)unlinkat(w->dir_fd, tmp, 0);
-                st->written += r == 0;
-        }
-        ical_renderer_free(rd);
-        buf_done(&body);
-        return r;
-}
-
-int feeds_write(const FeedInputs *in, FeedVersionReader *vr, Day today, const char *dir,
-                FeedsWriteStats *ret) {
-        FeedsWriteStats st = {0};
-        Writer w = {.dir_fd = -1};
-        int r = 0;
-        if (mkdir(dir, 0775) < 0 && errno != EEXIST)
-                r = -errno;
-        else if ((w.dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-                r = -errno;
-        if (r == 0)
-                r = write_all(in, vr, today, &w, &st);
-        if (r == 0)
-                r = commit_files(&w);
-        if (r == 0)
-                r = remove_stale(w.dir_fd, in, &st.removed);
-        if (r == 0 && (w.n > 0 || st.removed > 0) && fsync(w.dir_fd) < 0)
-                r = -errno;
-        for (size_t i = 0; i < w.n; i++)
-                if (w.p[i].tmp[0])
-                        (void)unlinkat(w.dir_fd, w.p[i].tmp, 0);
-        free(w.p);
-        if (w.dir_fd >= 0)
-                close(w.dir_fd);
-        if (ret)
-                *ret = st;
         return r;
 }

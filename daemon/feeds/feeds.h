@@ -1,5 +1,5 @@
-/* feeds.h — the calendar feeds: which exist, what each holds, rendering one on request, its
- * validators, and writing them all to files (`dutyctl feeds write`).
+/* feeds.h — the calendar feeds: which exist, what each holds, rendering one on request, and its
+ * validators (writing them all to files: feedwrite.h).
  * Contract:
  *  - Feeds, in this order: "overdue" (the checkpoints not met whose deadline has passed;
  *    feeds.overdue), "summary" (one event per duty and checkpoint of a period, counting how many
@@ -20,12 +20,6 @@
  *  - feeds_etag(): a strong ETag from what determines a feed's bytes — its name, today, the
  *    generation (feedversion.h), the completion version and the feed settings — never from the
  *    bytes: the same inputs always render the same bytes.
- *  - feeds_write(): every feed to DIR/<name>.ics. A file already holding exactly these bytes is
- *    not touched; the others are replaced atomically: every temporary is written first, then one
- *    syncfs() of the folder's file system (fsync of each temporary if that fails), the renames,
- *    and one fsync of the folder. On error no file is replaced and the temporaries are removed.
- *    Regular files named like a feed (org.ics, overdue.ics, summary.ics, post-*.ics,
- *    person-*.ics) that are no feed of the config are removed; nothing else is touched.
  *  - No logging; every function returns 0 or a negative errno. */
 #pragma once
 #include <stdatomic.h>
@@ -88,16 +82,3 @@ typedef struct FeedRenderStats {
  * `cancel` (may be NULL) is polled: -ECANCELED once it is set. `ret` may be NULL. */
 int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, FeedRef f,
                  Day today, const atomic_int *cancel, Buf *out, FeedRenderStats *ret);
-
-typedef struct FeedsWriteStats {
-        size_t feeds, written, unchanged;
-        size_t removed; /* stale feed files deleted */
-        uint64_t bytes; /* total size of all feeds */
-} FeedsWriteStats;
-
-/* Writes every feed into `dir` (created 0775 if missing), removing stale ones. */
-int feeds_write(const FeedInputs *in, FeedVersionReader *vr, Day today, const char *dir,
-                FeedsWriteStats *ret);
-
-/* The folder `dutyctl feeds write` writes to by default: feeds.dir, else STATE/feeds. */
-char *feeds_default_dir(const Config *c, const char *state_dir);

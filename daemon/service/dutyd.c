@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "load.h"
 #include "log.h"
 #include "manager.h"
 #include "tz.h"

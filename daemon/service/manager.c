@@ -23,6 +23,7 @@
 #include "feedtoken.h"
 #include "feedversion.h"
 #include "httpd.h"
+#include "load.h"
 #include "log.h"
 #include "outbox.h"
 #include "planner.h"
@@ -37,6 +38,7 @@
 #define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
 #define LOOKAHEAD_DAYS 8       /* the planning window of the timer */
 #define FAR_LOOKAHEAD_DAYS 400 /* how far the status line looks for the next reminder */
+#define HTTPD_STUCK_USEC (10 * UINT64_C(1000000)) /* connections left waiting this long: wedged */
 
 struct Manager {
         sd_event *event;
@@ -48,14 +50,15 @@ struct Manager {
         Httpd *httpd;
         FeedBuild *feeds; /* the feeds, rendered on request */
         char *state_dir;
-        sd_event_source *timer, *clock_watch, *inotify, *refresh;
+        sd_event_source *timer, *clock_watch, *inotify, *refresh, *watchdog;
+        uint64_t watchdog_usec;
+        bool watchdog_withheld;
         int clock_fd;
         int lock_fd; /* the state folder's dutyd.lock, held for the process's life */
         Day track_from;
         time_t last_processed;
         int64_t data_version;
         CompletionVersion completions; /* of m->ledger, read with it */
-        char *completions_sig;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
@@ -63,34 +66,6 @@ struct Manager {
         bool stopping;
         DonePageContext done_page;
 };
-
-/* ---- small state in the database -------------------------------------------------------- */
-
-static int64_t query_int(Store *s, const char *sql) {
-        sqlite3_stmt *st = NULL;
-        int64_t v = -1;
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return v;
-}
-
-/* Changes when a completion is added or undone (by any process). */
-static char *completions_signature(Store *s) {
-        sqlite3_stmt *st = NULL;
-        char *sig = NULL;
-        if (sqlite3_prepare_v2(store_db(s),
-                               "SELECT count(*), coalesce(max(id), 0), count(undone_at) FROM "
-                               "completions",
-                               -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                sig = strfmt("%lld/%lld/%lld", (long long)sqlite3_column_int64(st, 0),
-                             (long long)sqlite3_column_int64(st, 1),
-                             (long long)sqlite3_column_int64(st, 2));
-        sqlite3_finalize(st);
-        return sig;
-}
 
 /* ---- status ------------------------------------------------------------------------------ */
 
@@ -449,33 +424,28 @@ static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *u
 }
 
 static int refresh_completions(Manager *m, bool force) {
-        int64_t v = query_int(m->store, "PRAGMA data_version");
-        if (!force && v == m->data_version)
+        int64_t v = -1;
+        if (store_data_version(m->store, &v) == 0 && !force && v == m->data_version)
                 return 0; /* only our own writes */
         m->data_version = v;
-        _cleanup_free_ char *sig = completions_signature(m->store);
-        if (!force && sig && m->completions_sig && streq(sig, m->completions_sig))
+        /* The completion version grows with every completion recorded or undone (feedversion.h):
+         * unchanged, the record is too. */
+        CompletionVersion now;
+        if (!force && m->ledger && feedversion_completions(m->store, &now) == 0 &&
+            now.version == m->completions.version)
                 return 0;
         /* The record and its version in one read transaction: feed validators name the state
          * the statuses come from. */
         Ledger *l = NULL;
         CompletionVersion cv;
-        int r = store_exec(m->store, "BEGIN") < 0 ? -EIO : ledger_load(m->store, &l);
-        if (r == 0)
-                r = feedversion_completions(m->store, &cv);
-        (void)store_exec(m->store, "COMMIT");
-        if (r < 0) {
-                ledger_free(l);
-                log_error("读取履职记录失败：%s", strerror(-r));
-                return r;
-        }
+        int r = feedversion_snapshot(m->store, &l, &cv);
+        if (r < 0)
+                return log_error("读取履职记录失败：%s", strerror(-r)), r;
         if (m->feeds)
                 feedbuild_set_ledger(m->feeds, l, cv);
         ledger_free(m->ledger);
         m->ledger = l;
         m->completions = cv;
-        free(m->completions_sig);
-        m->completions_sig = TAKE_PTR(sig);
         if (!force) {
                 log_info("履职记录有变化，重新计算提醒和日历");
                 (void)tick(m);
@@ -579,7 +549,9 @@ static int open_state(Manager *m) {
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
             (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
             (r = donelink_init(m->store)) < 0)
-                return log_error("无法初始化状态数据库：%s", store_errmsg(m->store)), r;
+                return log_error("无法初始化状态数据库 %s 的表：%s", store_path(m->store),
+                                 store_errmsg(m->store)),
+                       r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(clock_now());
         /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
@@ -593,12 +565,46 @@ static int open_state(Manager *m) {
                 m->track_from = today;
                 day_format(today, buf);
                 if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
-                        return log_error("无法写入状态数据库：%s", store_errmsg(m->store)), r;
+                        return log_error("无法在状态数据库中记录开始跟踪的日期：%s",
+                                         store_errmsg(m->store)),
+                               r;
         }
         if (store_meta_get(m->store, "last_processed", &lp) == 0)
                 m->last_processed = (time_t)strtoll(lp, NULL, 10);
-        m->data_version = query_int(m->store, "PRAGMA data_version");
         return refresh_completions(m, true);
+}
+
+/* WATCHDOG=1 only while the feed server takes its connections: a wedged server gets the
+ * service restarted (WatchdogSec=) rather than reported alive. Checked four times a period, so
+ * that one check failing by chance does not cost the service its life. */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        (void)usec;
+        uint64_t stuck =
+                m->watchdog_usec / 2 < HTTPD_STUCK_USEC ? m->watchdog_usec / 2 : HTTPD_STUCK_USEC;
+        bool healthy = !m->httpd || httpd_healthy(m->httpd, stuck);
+        if (healthy)
+                (void)sd_notify(false, "WATCHDOG=1");
+        if (healthy == m->watchdog_withheld) {
+                if (healthy)
+                        log_info("日历订阅服务已恢复接受连接");
+                else
+                        log_error("日历订阅服务已有 %llu 秒未接受等待中的连接：不再向 systemd "
+                                  "报告存活，看门狗将重启 dutyd",
+                                  (unsigned long long)(stuck / 1000000));
+        }
+        m->watchdog_withheld = !healthy;
+        (void)sd_event_source_set_time_relative(s, m->watchdog_usec / 4);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int add_watchdog(Manager *m) {
+        int r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0 || m->watchdog_usec < 4)
+                return r < 0 ? -EIO : 0;
+        r = sd_event_add_time_relative(m->event, &m->watchdog, clock_delay_id(),
+                                       m->watchdog_usec / 4, 0, on_watchdog, m);
+        return r < 0 ? r : 0;
 }
 
 static int add_sources(Manager *m) {
@@ -626,7 +632,7 @@ static int add_sources(Manager *m) {
                                       m)) < 0)
                 log_warning("无法监视状态目录（%s）：dutyctl 的记录将在下次提醒时生效",
                             strerror(-r));
-        return sd_event_set_watchdog(e, true) < 0 ? -EIO : 0;
+        return add_watchdog(m);
 }
 
 /* The address actually served (the socket unit's when systemd passes one), for done links and
@@ -640,7 +646,7 @@ static int note_served_address(Manager *m) {
         if (!(m->served = strdup(addr)))
                 return -ENOMEM;
         if (store_meta_set(m->store, META_SERVED_ADDRESS, addr) < 0)
-                log_warning("无法写入状态数据库：%s", store_errmsg(m->store));
+                log_warning("无法在状态数据库中记录服务地址：%s", store_errmsg(m->store));
         return 0;
 }
 
@@ -701,6 +707,7 @@ Manager *manager_free(Manager *m) {
         feedbuild_free(m->feeds);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->refresh);
+        sd_event_source_disable_unref(m->watchdog);
         sd_event_source_disable_unref(m->clock_watch);
         sd_event_source_disable_unref(m->inotify);
         if (m->clock_fd >= 0)
@@ -712,7 +719,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         sd_event_unref(m->event);
         free(m->config_path), free(m->state_dir);
-        free(m->completions_sig), free(m->next_text), free(m->config_note), free(m->served);
+        free(m->next_text), free(m->config_note), free(m->served);
         free(m);
         return NULL;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sign.h"
+#include "store-sql.h"
 #include "util.h"
 
 #define PURPOSE "done"
@@ -77,18 +78,14 @@ int donelink_init(Store *s) {
 }
 
 static int read_key(Store *s, unsigned char key[DONELINK_KEY_LEN]) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT key FROM donelink_key WHERE id = 1", -1, &st,
-                               NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "SELECT key FROM donelink_key WHERE id = 1", &st) < 0)
                 return -EIO;
-        int step = sqlite3_step(st), r;
-        if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == DONELINK_KEY_LEN) {
-                memcpy(key, sqlite3_column_blob(st, 0), DONELINK_KEY_LEN);
-                r = 0;
-        } else
-                r = step == SQLITE_DONE ? -ENOENT : -EIO;
-        sqlite3_finalize(st);
-        return r;
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW || sqlite3_column_bytes(st, 0) != DONELINK_KEY_LEN)
+                return step == SQLITE_DONE ? -ENOENT : -EIO;
+        memcpy(key, sqlite3_column_blob(st, 0), DONELINK_KEY_LEN);
+        return 0;
 }
 
 /* The key, created on first use (insert-or-ignore: two processes racing agree on one). */
@@ -99,15 +96,11 @@ static int get_key(Store *s, bool create, unsigned char key[DONELINK_KEY_LEN]) {
         unsigned char fresh[DONELINK_KEY_LEN];
         if (RAND_bytes(fresh, sizeof(fresh)) != 1)
                 return -EIO;
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s),
-                               "INSERT OR IGNORE INTO donelink_key (id, key)"
-                               " VALUES (1, ?)",
-                               -1, &st, NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "INSERT OR IGNORE INTO donelink_key (id, key) VALUES (1, ?)", &st) < 0)
                 return -EIO;
         sqlite3_bind_blob(st, 1, fresh, sizeof(fresh), SQLITE_TRANSIENT);
         r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
         OPENSSL_cleanse(fresh, sizeof(fresh));
         return r < 0 ? r : read_key(s, key);
 }
@@ -209,17 +202,41 @@ static int verify(Store *s, const char *token, time_t now, Parsed *p) {
 }
 
 static int nonce_used(Store *s, const char *nonce, bool *ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT 1 FROM donelink_used WHERE nonce = ?", -1, &st,
-                               NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "SELECT 1 FROM donelink_used WHERE nonce = ?", &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, nonce, -1, SQLITE_STATIC);
         int step = sqlite3_step(st);
-        sqlite3_finalize(st);
         if (step != SQLITE_ROW && step != SQLITE_DONE)
                 return -EIO;
         *ret = step == SQLITE_ROW;
         return 0;
+}
+
+/* Records the nonce as used: -EALREADY when it was already. */
+static int use_nonce(Store *s, const Parsed *p, time_t now) {
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s,
+                          "INSERT INTO donelink_used (nonce, occurrence, used_at)"
+                          " VALUES (?, ?, ?) ON CONFLICT (nonce) DO NOTHING",
+                          &st) < 0)
+                return -EIO;
+        sqlite3_bind_text(st, 1, p->nonce, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->occurrence, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+        if (sqlite3_step(st) != SQLITE_DONE)
+                return -EIO;
+        return sqlite3_changes(store_db(s)) == 0 ? -EALREADY : 0;
+}
+
+/* Which completion the used nonce made. */
+static int note_completion(Store *s, const char *nonce, int64_t completion) {
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "UPDATE donelink_used SET completion = ? WHERE nonce = ?", &st) < 0)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, completion);
+        sqlite3_bind_text(st, 2, nonce, -1, SQLITE_STATIC);
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
 int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrence_id) {
@@ -238,54 +255,28 @@ int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrenc
 
 int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
                      const CompletionInput *in, int64_t *ret_id) {
-        Parsed *p = calloc(1, sizeof(*p));
+        _cleanup_free_ Parsed *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
         int r = store_begin(s);
-        if (r < 0) {
-                free(p);
+        if (r < 0)
                 return r;
-        }
         char id[OCCURRENCE_ID_MAX];
         occurrence_id(c, in->occ, id, sizeof(id));
         int64_t cid = 0;
         r = verify(s, token, now, p);
         if (r == 0 && !streq(p->occurrence, id))
                 r = -EPERM;
-        sqlite3_stmt *st = NULL;
-        if (r == 0 && sqlite3_prepare_v2(store_db(s),
-                                         "INSERT INTO donelink_used (nonce, occurrence, used_at)"
-                                         " VALUES (?, ?, ?) ON CONFLICT (nonce) DO NOTHING",
-                                         -1, &st, NULL) != SQLITE_OK)
-                r = -EIO;
-        if (r == 0) {
-                sqlite3_bind_text(st, 1, p->nonce, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, p->occurrence, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                if (r == 0 && sqlite3_changes(store_db(s)) == 0)
-                        r = -EALREADY;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
+        if (r == 0)
+                r = use_nonce(s, p, now);
         if (r == 0)
                 r = completion_add(s, c, in, &cid);
-        if (r == 0 && sqlite3_prepare_v2(store_db(s),
-                                         "UPDATE donelink_used SET completion = ?"
-                                         " WHERE nonce = ?",
-                                         -1, &st, NULL) != SQLITE_OK)
-                r = -EIO;
-        if (r == 0) {
-                sqlite3_bind_int64(st, 1, cid);
-                sqlite3_bind_text(st, 2, p->nonce, -1, SQLITE_STATIC);
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        }
-        sqlite3_finalize(st);
+        if (r == 0)
+                r = note_completion(s, p->nonce, cid);
         if (r == 0)
                 r = store_commit(s);
-        else
+        if (r < 0)
                 store_rollback(s);
-        free(p);
         if (r == 0 && ret_id)
                 *ret_id = cid;
         return r;

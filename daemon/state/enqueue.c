@@ -5,37 +5,47 @@
 #include <stdlib.h>
 
 #include "outbox.h"
+#include "util.h"
 
-int enqueue_firings(Store *s, const Config *c, const Firing *f, size_t n, const char *const *links,
-                    bool digest, int64_t now, size_t *ret_queued) {
-        RoutePlan plan = {0};
+static void route_items_free(RouteItem *items, size_t n) {
+        for (size_t i = 0; items && i < n; i++)
+                route_item_done(&items[i]);
+        free(items);
+}
+
+/* The strings of every firing (route_item()). */
+static int route_items(const Config *c, const Firing *f, size_t n, const char *const *links,
+                       RouteItem **ret) {
         RouteItem *items = calloc(n ? n : 1, sizeof *items);
-        MessageItem *batch = NULL;
-        OutboxRequest *reqs = NULL;
-        size_t total = 0, done_items = 0, n_batch = 0;
-        int r = -ENOMEM;
         if (!items)
-                goto out;
-        for (; done_items < n; done_items++) {
-                r = route_item(c, &f[done_items], links ? links[done_items] : NULL,
-                               &items[done_items]);
-                if (r < 0)
-                        goto out;
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                int r = route_item(c, &f[i], links ? links[i] : NULL, &items[i]);
+                if (r < 0) {
+                        route_items_free(items, i);
+                        return r;
+                }
         }
-        r = route_plan(c, f, n, &plan);
-        if (r < 0)
-                goto out;
-        /* Every message of this moment in one transaction (one fsync), all or none. */
-        for (size_t m = 0; m < plan.n; m++)
-                n_batch += plan.msgs[m].n_items;
-        r = -ENOMEM;
-        batch = calloc(n_batch ? n_batch : 1, sizeof *batch);
-        reqs = calloc(plan.n ? plan.n : 1, sizeof *reqs);
-        if (!batch || !reqs)
-                goto out;
+        *ret = items;
+        return 0;
+}
+
+/* One request per planned message; *ret_batch holds the items they point to. */
+static int plan_requests(const RoutePlan *plan, const RouteItem *items, bool digest,
+                         MessageItem **ret_batch, OutboxRequest **ret_reqs) {
+        size_t n_batch = 0;
+        for (size_t m = 0; m < plan->n; m++)
+                n_batch += plan->msgs[m].n_items;
+        MessageItem *batch = calloc(n_batch ? n_batch : 1, sizeof *batch);
+        OutboxRequest *reqs = calloc(plan->n ? plan->n : 1, sizeof *reqs);
+        if (!batch || !reqs) {
+                free(batch);
+                free(reqs);
+                return -ENOMEM;
+        }
         n_batch = 0;
-        for (size_t m = 0; m < plan.n; m++) {
-                const RouteMessage *rm = &plan.msgs[m];
+        for (size_t m = 0; m < plan->n; m++) {
+                const RouteMessage *rm = &plan->msgs[m];
                 for (size_t k = 0; k < rm->n_items; k++)
                         batch[n_batch + k] = items[rm->items[k]].item;
                 reqs[m] = (OutboxRequest){.channel = rm->channel,
@@ -47,18 +57,29 @@ int enqueue_firings(Store *s, const Config *c, const Firing *f, size_t n, const 
                                           .n_mentions = rm->n_mentions};
                 n_batch += rm->n_items;
         }
-        r = plan.n ? outbox_queue_many(s, c, reqs, plan.n, now, &total) : 0;
+        *ret_batch = batch, *ret_reqs = reqs;
+        return 0;
+}
+
+int enqueue_firings(Store *s, const Config *c, const Firing *f, size_t n, const char *const *links,
+                    bool digest, int64_t now, size_t *ret_queued) {
+        RouteItem *items = NULL;
+        RoutePlan plan = {0};
+        _cleanup_free_ MessageItem *batch = NULL;
+        _cleanup_free_ OutboxRequest *reqs = NULL;
+        size_t total = 0;
+        int r = route_items(c, f, n, links, &items);
         if (r < 0)
-                goto out;
-        if (ret_queued)
+                return r;
+        r = route_plan(c, f, n, &plan);
+        if (r == 0)
+                r = plan_requests(&plan, items, digest, &batch, &reqs);
+        /* Every message of this moment in one transaction (one fsync), all or none. */
+        if (r == 0 && plan.n)
+                r = outbox_queue_many(s, c, reqs, plan.n, now, &total);
+        if (r == 0 && ret_queued)
                 *ret_queued = total;
-        r = 0;
-out:
-        for (size_t i = 0; items && i < done_items; i++)
-                route_item_done(&items[i]);
-        free(items);
-        free(batch);
-        free(reqs);
+        route_items_free(items, n);
         route_plan_done(&plan);
         return r;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "store-sql.h"
 #include "util.h"
 
 int feedtoken_init(Store *s) {
@@ -55,19 +56,17 @@ bool feedtoken_equal(const char *candidate, const char *token) {
 }
 
 static int put(Store *s, const char *feed, const char *token, bool replace) {
-        sqlite3_stmt *st = NULL;
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
         const char *sql = replace ? "INSERT OR REPLACE INTO feed_tokens(feed, token, created) "
                                     "VALUES (?1, ?2, ?3)"
                                   : "INSERT OR IGNORE INTO feed_tokens(feed, token, created) "
                                     "VALUES (?1, ?2, ?3)";
-        if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, sql, &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, feed, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_now());
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        return r;
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* Steps a prepared "SELECT token … WHERE feed = ?1" for `feed`. */
@@ -91,12 +90,10 @@ static int lookup_with(sqlite3_stmt *st, const char *feed, char ret[static FEEDT
 static const char lookup_sql[] = "SELECT token FROM feed_tokens WHERE feed = ?1";
 
 static int lookup(Store *s, const char *feed, char ret[static FEEDTOKEN_LEN + 1]) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), lookup_sql, -1, &st, NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, lookup_sql, &st) < 0)
                 return -EIO;
-        int r = lookup_with(st, feed, ret);
-        sqlite3_finalize(st);
-        return r;
+        return lookup_with(st, feed, ret);
 }
 
 struct FeedTokenReader {

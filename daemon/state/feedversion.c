@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "completion.h"
-#include "ical.h"
+#include "icalhash.h"
+#include "store-sql.h"
 #include "util.h"
 
 #define META_HASH "feeds_config_hash"
@@ -174,13 +175,13 @@ static int raise_generation(Store *s, uint64_t hash, int64_t now, FeedGeneration
 static int upsert_all(Store *s, const Config *c, Day today, const uint64_t *post_h,
                       const uint64_t *duty_h, int64_t now, const atomic_int *cancel) {
         Upsert u = {.store = s, .now = now, .cancel = cancel};
-        if (sqlite3_prepare_v2(store_db(s),
-                               "INSERT INTO feed_versions (key, hash, rev, stamp)"
-                               " VALUES (?1, ?2, 0, ?3) ON CONFLICT (key) DO UPDATE SET"
-                               " hash = excluded.hash, rev = feed_versions.rev + 1,"
-                               " stamp = max(excluded.stamp, feed_versions.stamp + 1)"
-                               " WHERE feed_versions.hash != excluded.hash",
-                               -1, &u.st, NULL) != SQLITE_OK)
+        if (store_prepare(s,
+                          "INSERT INTO feed_versions (key, hash, rev, stamp)"
+                          " VALUES (?1, ?2, 0, ?3) ON CONFLICT (key) DO UPDATE SET"
+                          " hash = excluded.hash, rev = feed_versions.rev + 1,"
+                          " stamp = max(excluded.stamp, feed_versions.stamp + 1)"
+                          " WHERE feed_versions.hash != excluded.hash",
+                          &u.st) < 0)
                 return -EIO;
         int r = each_row(c, today, post_h, duty_h, upsert_row, &u);
         if (r == 0 && u.in_batch > 0 && store_commit(s) < 0)
@@ -193,8 +194,8 @@ static int upsert_all(Store *s, const Config *c, Day today, const uint64_t *post
 
 int feedversion_sync(Store *s, const Config *c, Day today, time_t now, const atomic_int *cancel,
                      FeedGeneration *ret) {
-        uint64_t *post_h = calloc(c->n_posts ? c->n_posts : 1, sizeof(*post_h));
-        uint64_t *duty_h = calloc(c->n_duties ? c->n_duties : 1, sizeof(*duty_h));
+        _cleanup_free_ uint64_t *post_h = calloc(c->n_posts ? c->n_posts : 1, sizeof(*post_h));
+        _cleanup_free_ uint64_t *duty_h = calloc(c->n_duties ? c->n_duties : 1, sizeof(*duty_h));
         int r = post_h && duty_h ? 0 : -ENOMEM;
         for (size_t p = 0; r == 0 && p < c->n_posts; p++)
                 post_h[p] = ical_hash_post(c, p);
@@ -208,8 +209,6 @@ int feedversion_sync(Store *s, const Config *c, Day today, time_t now, const ato
                 r = feedversion_generation(s, ret); /* nothing changed since the last sync */
         else if (r == 0 && (r = upsert_all(s, c, today, post_h, duty_h, now, cancel)) == 0)
                 r = raise_generation(s, hash, now, ret);
-        free(post_h);
-        free(duty_h);
         return r;
 }
 
@@ -233,12 +232,27 @@ static int read_completions(sqlite3_stmt *st, CompletionVersion *ret) {
 }
 
 int feedversion_completions(Store *s, CompletionVersion *ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(s), completions_sql, -1, &st, NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, completions_sql, &st) < 0)
                 return -EIO;
-        int r = read_completions(st, ret);
-        sqlite3_finalize(st);
-        return r;
+        return read_completions(st, ret);
+}
+
+int feedversion_snapshot(Store *s, Ledger **ret, CompletionVersion *ret_v) {
+        Ledger *l = NULL;
+        int r = store_begin_read(s);
+        if (r < 0)
+                return r;
+        r = ledger_load(s, &l);
+        if (r == 0)
+                r = feedversion_completions(s, ret_v);
+        (void)store_commit(s); /* a read transaction: nothing to lose */
+        if (r < 0) {
+                ledger_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
 }
 
 /* ---- reading ---- */
@@ -267,7 +281,7 @@ int feedversion_reader_new(Store *s, FeedVersionReader **ret) {
                 return -ENOMEM;
         r->store = s;
         for (size_t i = 0; i < RD_MAX; i++)
-                if (sqlite3_prepare_v2(store_db(s), sql[i], -1, &r->st[i], NULL) != SQLITE_OK) {
+                if (store_prepare(s, sql[i], &r->st[i]) < 0) {
                         feedversion_reader_free(r);
                         return -EIO;
                 }
@@ -286,7 +300,7 @@ FeedVersionReader *feedversion_reader_free(FeedVersionReader *r) {
 }
 
 int feedversion_reader_begin(FeedVersionReader *r, int64_t generation, int64_t completions) {
-        if (store_exec(r->store, "BEGIN") < 0)
+        if (store_begin_read(r->store) < 0)
                 return -EIO;
         r->open = true;
         sqlite3_stmt *g = r->st[RD_GENERATION];
@@ -312,7 +326,7 @@ void feedversion_reader_end(FeedVersionReader *r) {
                 return;
         for (size_t i = 0; i < RD_MAX; i++)
                 sqlite3_reset(r->st[i]);
-        (void)store_exec(r->store, "COMMIT");
+        (void)store_commit(r->store);
         r->open = false;
 }
 

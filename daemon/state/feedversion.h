@@ -32,6 +32,7 @@
 
 #include "config.h"
 #include "date.h"
+#include "ledger.h"
 #include "store.h"
 
 #define FEEDVERSION_YEARS 12 /* calendar years kept on each side of today's (feeds.*_days ≤ 3660) */
@@ -54,6 +55,9 @@ int feedversion_sync(Store *s, const Config *c, Day today, time_t now, const ato
                      FeedGeneration *ret);
 int feedversion_generation(Store *s, FeedGeneration *ret);
 int feedversion_completions(Store *s, CompletionVersion *ret);
+/* The record (ledger_load()) and its completion version, read in one read transaction: feed
+ * validators then name the state the statuses come from. */
+int feedversion_snapshot(Store *s, Ledger **ret, CompletionVersion *ret_v);
 
 typedef struct FeedVersionReader FeedVersionReader;
 int feedversion_reader_new(Store *s, FeedVersionReader **ret);

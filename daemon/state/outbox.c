@@ -3,12 +3,13 @@
 
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
+#include "store-sql.h"
 #include "util.h"
 
 static const char *const state_names[_OUTBOX_STATE_MAX] = {"queued", "sending", "sent", "failed"};
@@ -79,13 +80,10 @@ static int create_tables(Store *s) {
 /* The `prebuilt` column came later (databases made before have none): added once. Another
  * process adding it at the same moment makes our ALTER fail; the column is there all the same. */
 static int add_prebuilt_column(Store *s) {
-        sqlite3_stmt *st = NULL;
         for (int i = 0; i < 2; i++) {
-                if (sqlite3_prepare_v2(store_db(s), "SELECT prebuilt FROM outbox LIMIT 0", -1, &st,
-                                       NULL) == SQLITE_OK) {
-                        sqlite3_finalize(st);
+                _cleanup_finalize_ sqlite3_stmt *st = NULL;
+                if (store_prepare(s, "SELECT prebuilt FROM outbox LIMIT 0", &st) == 0)
                         return 0;
-                }
                 if (i == 0)
                         (void)store_exec(s, "ALTER TABLE outbox ADD COLUMN prebuilt INTEGER "
                                             "NOT NULL DEFAULT 0");
@@ -96,34 +94,6 @@ static int add_prebuilt_column(Store *s) {
 int outbox_init(Store *s) {
         int r = create_tables(s);
         return r < 0 ? r : add_prebuilt_column(s);
-}
-
-void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
-                        const char *channel, const char *recipient, char out[OUTBOX_ID_LEN + 1]) {
-        static const char hex[] = "0123456789abcdef";
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        /* Fields separated by bytes that never occur in ids: unambiguous. */
-        bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-        for (size_t i = 0; ok && i < n; i++) {
-                ok = EVP_DigestUpdate(ctx, occurrences[i], strlen(occurrences[i])) &&
-                     EVP_DigestUpdate(ctx, "\x1f", 1) &&
-                     EVP_DigestUpdate(ctx, steps[i], strlen(steps[i])) &&
-                     EVP_DigestUpdate(ctx, "\x1e", 1);
-        }
-        ok = ok && EVP_DigestUpdate(ctx, "\x1d", 1) &&
-             EVP_DigestUpdate(ctx, channel, strlen(channel)) && EVP_DigestUpdate(ctx, "\x1d", 1) &&
-             EVP_DigestUpdate(ctx, recipient, strlen(recipient)) &&
-             EVP_DigestFinal_ex(ctx, md, &len);
-        EVP_MD_CTX_free(ctx);
-        if (!ok)
-                memset(md, 0, sizeof md); /* cannot happen with the default provider */
-        for (size_t i = 0; i < OUTBOX_ID_LEN / 2; i++) {
-                out[2 * i] = hex[md[i] >> 4];
-                out[2 * i + 1] = hex[md[i] & 15];
-        }
-        out[OUTBOX_ID_LEN] = 0;
 }
 
 int64_t outbox_backoff(int attempts, double rnd) {
@@ -191,111 +161,7 @@ int outbox_insert(Store *s, const char *id, const char *channel, const char *rec
                           ret_inserted);
 }
 
-static const char *kind_key(TemplateKind k) {
-        static const char *const names[] = {"upcoming", "due_today", "overdue", "escalation",
-                                            "digest"};
-        return (unsigned)k < ELEMENTSOF(names) ? names[k] : "other";
-}
-
-static json_t *holders_array(const char *h) {
-        json_t *a = json_array();
-        if (!a || !h)
-                return a;
-        const char *sep = "、";
-        size_t sl = strlen(sep);
-        while (*h) {
-                const char *e = strstr(h, sep);
-                size_t l = e ? (size_t)(e - h) : strlen(h);
-                if (l && json_array_append_new(a, json_stringn(h, l)) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-                h += l + (e ? sl : 0);
-        }
-        return a;
-}
-
-static json_t *item_json(const MessageItem *it) {
-        json_t *h = holders_array(it->holders);
-        if (!h)
-                return NULL;
-        return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:s, s:s*}", "occurrence",
-                         it->occurrence ? it->occurrence : "", "duty", it->duty ? it->duty : "",
-                         "post", it->post ? it->post : "", "title", it->title ? it->title : "",
-                         "due", it->due ? it->due : "", "days", it->days, "holders", h, "basis",
-                         it->basis ? it->basis : "", "kind", kind_key(it->kind), "link", it->link);
-}
-
-static int queue_part(Store *s, const Config *cfg, const Channel *ch, const OutboxRequest *req,
-                      const MessageItem *items, const MessageText *t, int64_t now, size_t *queued) {
-        const char **occ = calloc(t->n, sizeof(char *)), **steps = calloc(t->n, sizeof(char *));
-        json_t *content = NULL, *arr = NULL, *mentions = NULL;
-        char *subject = NULL, *dump = NULL;
-        char id[OUTBOX_ID_LEN + 1];
-        int r = -ENOMEM;
-
-        if (!occ || !steps)
-                goto out;
-        const char *kind = req->digest ? "digest" : kind_key(items[t->first].kind);
-        for (size_t i = 0; i < t->n; i++) {
-                occ[i] = items[t->first + i].occurrence;
-                steps[i] = items[t->first + i].step ? items[t->first + i].step : "";
-                if (!req->digest && items[t->first + i].kind != items[t->first].kind)
-                        kind = "mixed";
-        }
-        outbox_delivery_id(occ, steps, t->n, ch->id, req->recipient, id);
-        r = message_subject(cfg, items + t->first, t->n, req->digest, &subject);
-        if (r < 0)
-                goto out;
-        r = -ENOMEM;
-        arr = json_array();
-        mentions = json_array();
-        if (!arr || !mentions)
-                goto out;
-        for (size_t i = 0; i < t->n; i++)
-                if (json_array_append_new(arr, item_json(&items[t->first + i])) < 0)
-                        goto out;
-        for (size_t i = 0; i < req->n_mentions; i++)
-                if (json_array_append_new(mentions, json_string(req->mentions[i])) < 0)
-                        goto out;
-        /* A webhook's request body depends on nothing that may change before it is sent: built
-         * here once and stored as is, not parsed back and rebuilt for every attempt. */
-        bool prebuilt = ch->type == CHANNEL_WEBHOOK;
-        if (prebuilt)
-                dump = payload_webhook_body(id, ch->id, kind, arr, t->text);
-        else if ((content = json_pack("{s:s, s:s, s:s, s:O, s:O}", "kind", kind, "subject", subject,
-                                      "text", t->text, "mentions", mentions, "items", arr)))
-                dump = json_dumps(content, JSON_COMPACT);
-        if (!dump)
-                goto out;
-        int64_t give_up = now + (int64_t)(ch->give_up_hours > 0 ? ch->give_up_hours : 24) * 3600;
-        bool inserted = false;
-        r = insert_row(s, id, ch->id, req->recipient, kind, occ[0], dump, prebuilt, now, give_up,
-                       &inserted);
-        if (r < 0)
-                goto out;
-        if (inserted)
-                (*queued)++;
-        for (size_t i = 0; i < t->n; i++) {
-                r = run(s,
-                        "INSERT OR IGNORE INTO outbox_items (occurrence, step, channel, recipient,"
-                        " delivery_id) VALUES (?,?,?,?,?)",
-                        "ttttt", occ[i], steps[i], ch->id, req->recipient, id);
-                if (r < 0)
-                        goto out;
-        }
-        r = 0;
-out:
-        free(occ);
-        free(steps);
-        free(subject);
-        free(dump);
-        json_decref(arr);
-        json_decref(mentions);
-        json_decref(content);
-        return r;
-}
-
+/* Whether the reminder (occurrence, step) is queued already for this channel and recipient. */
 static int already_queued(Store *s, const char *occ, const char *step, const char *channel,
                           const char *recipient, bool *ret) {
         sqlite3_stmt *st;
@@ -316,92 +182,95 @@ static int already_queued(Store *s, const char *occ, const char *step, const cha
         return 0;
 }
 
-/* Queues one request inside the caller's transaction; adds to *queued. */
+/* The request's items not queued yet for its channel and recipient, in `keep` (room for
+ * req->n_items). */
+static int not_queued(Store *s, const Channel *ch, const OutboxRequest *req, MessageItem *keep,
+                      size_t *ret_n) {
+        size_t n = 0;
+        for (size_t i = 0; i < req->n_items; i++) {
+                const MessageItem *it = &req->items[i];
+                bool dup;
+                if (!it->occurrence)
+                        return -EINVAL;
+                int r = already_queued(s, it->occurrence, it->step ? it->step : "", ch->id,
+                                       req->recipient, &dup);
+                if (r < 0)
+                        return r;
+                if (!dup)
+                        keep[n++] = *it;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* Stores one message and the reminders it carries (outbox_items); adds to *queued when the
+ * message is new. */
+static int store_message(Store *s, const ComposedMessage *m, int64_t now, size_t *queued) {
+        bool inserted = false;
+        int r = insert_row(s, m->id, m->channel, m->recipient, m->kind, m->occurrence, m->content,
+                           m->prebuilt, now, m->give_up, &inserted);
+        if (r < 0)
+                return r;
+        if (inserted)
+                (*queued)++;
+        for (size_t i = 0; i < m->n_items; i++) {
+                const MessageItem *it = &m->items[i];
+                r = run(s,
+                        "INSERT OR IGNORE INTO outbox_items (occurrence, step, channel, recipient,"
+                        " delivery_id) VALUES (?,?,?,?,?)",
+                        "ttttt", it->occurrence, it->step ? it->step : "", m->channel, m->recipient,
+                        m->id);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Queues one request inside the caller's transaction: the reminders not queued yet, composed
+ * (compose.h) and stored. Adds to *queued. */
 static int queue_one(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
                      size_t *queued) {
-        size_t n_keep = 0, n_texts = 0;
-        MessageItem *keep = NULL;
-        MessageText *texts = NULL;
-        char *suffix = NULL;
-        int r = 0;
-
         if (req->channel >= cfg->n_channels || !req->recipient)
                 return -EINVAL;
-        const Channel *ch = &cfg->channels[req->channel];
         if (req->n_items == 0)
                 return 0;
-        keep = calloc(req->n_items, sizeof(MessageItem));
+        _cleanup_free_ MessageItem *keep = calloc(req->n_items, sizeof(MessageItem));
         if (!keep)
                 return -ENOMEM;
-        for (size_t i = 0; i < req->n_items; i++) {
-                bool dup;
-                const MessageItem *it = &req->items[i];
-                if (!it->occurrence) {
-                        r = -EINVAL;
-                        goto out;
-                }
-                r = already_queued(s, it->occurrence, it->step ? it->step : "", ch->id,
-                                   req->recipient, &dup);
-                if (r < 0)
-                        goto out;
-                if (!dup)
-                        keep[n_keep++] = *it;
-        }
-        if (n_keep > 0) {
-                if (ch->type == CHANNEL_DINGTALK && req->n_mentions > 0) {
-                        /* DingTalk notifies only when "@mobile" is in the text too. */
-                        Buf b = {0};
-                        buf_puts(&b, "\n");
-                        for (size_t i = 0; i < req->n_mentions; i++)
-                                buf_printf(&b, "%s@%s", i ? " " : "", req->mentions[i]);
-                        suffix = buf_steal(&b);
-                        if (!suffix) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                }
-                r = message_render(cfg, keep, n_keep, req->digest, suffix,
-                                   message_byte_limit(ch->type), &texts, &n_texts);
-                if (r < 0)
-                        goto out;
-                for (size_t i = 0; i < n_texts; i++) {
-                        r = queue_part(s, cfg, ch, req, keep, &texts[i], now, queued);
-                        if (r < 0)
-                                goto out;
-                }
-        }
-        r = 0;
-out:
-        free(keep);
-        free(suffix);
-        message_texts_free(texts, n_texts);
+        OutboxRequest fresh = *req;
+        int r = not_queued(s, &cfg->channels[req->channel], req, keep, &fresh.n_items);
+        if (r < 0 || fresh.n_items == 0)
+                return r;
+        fresh.items = keep;
+        ComposedMessage *m = NULL;
+        size_t n = 0;
+        r = compose_messages(cfg, &fresh, now, &m, &n);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                r = store_message(s, &m[i], now, queued);
+        compose_messages_free(m, n);
         return r;
 }
 
 int outbox_queue_many(Store *s, const Config *cfg, const OutboxRequest *reqs, size_t n, int64_t now,
                       size_t *ret_queued) {
         size_t queued = 0;
-        int r;
         for (size_t i = 0; i < n; i++)
                 if (reqs[i].channel >= cfg->n_channels || !reqs[i].recipient)
                         return -EINVAL;
-        r = store_begin(s);
+        int r = store_begin(s);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; r == 0 && i < n; i++)
                 r = queue_one(s, cfg, &reqs[i], now, &queued);
-                if (r < 0)
-                        goto rollback;
+        if (r == 0)
+                r = store_commit(s);
+        if (r < 0) {
+                store_rollback(s);
+                return r;
         }
-        r = store_commit(s);
-        if (r < 0)
-                goto rollback;
         if (ret_queued)
                 *ret_queued = queued;
         return 0;
-rollback:
-        store_rollback(s);
-        return r;
 }
 
 int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
@@ -506,21 +375,16 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
         "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
         " created, next_attempt, give_up, sent, prebuilt"
 
-static char *col_dup(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? strdup((const char *)t) : NULL;
-}
-
 static int row_read(sqlite3_stmt *st, OutboxRow *r) {
         *r = (OutboxRow){0};
         const unsigned char *id = sqlite3_column_text(st, 0);
         snprintf(r->id, sizeof r->id, "%s", id ? (const char *)id : "");
-        r->channel = col_dup(st, 1);
-        r->recipient = col_dup(st, 2);
-        r->kind = col_dup(st, 3);
-        r->occurrence = col_dup(st, 4);
-        r->content = col_dup(st, 5);
-        r->last_error = col_dup(st, 6);
+        r->channel = store_column_strdup(st, 1);
+        r->recipient = store_column_strdup(st, 2);
+        r->kind = store_column_strdup(st, 3);
+        r->occurrence = store_column_strdup(st, 4);
+        r->content = store_column_strdup(st, 5);
+        r->last_error = store_column_strdup(st, 6);
         r->state = state_from_string((const char *)sqlite3_column_text(st, 7));
         r->attempts = sqlite3_column_int(st, 8);
         r->resigns = sqlite3_column_int(st, 9);
@@ -558,39 +422,22 @@ void outbox_rows_free(OutboxRow *rows, size_t n) {
 static int read_rows(Store *s, sqlite3_stmt *st, OutboxRow **ret, size_t *ret_n) {
         OutboxRow *rows = NULL;
         size_t n = 0, cap = 0;
-        int r;
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                if (n == cap) {
-                        size_t nc = cap ? cap * 2 : 16;
-                        OutboxRow *p = realloc(rows, nc * sizeof *p);
-                        if (!p) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        rows = p, cap = nc;
-                }
-                if (row_read(st, &rows[n]) < 0) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                n++;
-        }
+        int r = 0, step = SQLITE_DONE;
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+                if ((r = ARRAY_GROW(rows, cap, n + 1)) == 0 && (r = row_read(st, &rows[n])) == 0)
+                        n++;
         store_stmt_done(s, st);
-        if (r != SQLITE_DONE) {
+        if (r == 0 && step != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0 || n == 0) {
                 outbox_rows_free(rows, n);
-                return -EIO;
-        }
-        if (!n) {
-                free(rows);
                 rows = NULL;
         }
+        if (r < 0)
+                return r;
         *ret = rows;
         *ret_n = n;
         return 0;
-fail:
-        store_stmt_done(s, st);
-        outbox_rows_free(rows, n);
-        return r;
 }
 
 /* The due rows of a channel, oldest first (outbox_queued's order; see create_tables()). */
@@ -650,40 +497,36 @@ int outbox_get(Store *s, const char *id, OutboxRow *ret) {
         return r;
 }
 
+static void strv_free(char **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
 int outbox_due_channels(Store *s, int64_t now, char ***ret, size_t *ret_n) {
         sqlite3_stmt *st;
         char **v = NULL;
-        size_t n = 0;
-        int r;
+        size_t n = 0, cap = 0;
         if (prep(s, "SELECT DISTINCT channel FROM outbox WHERE state='queued' AND next_attempt<=?",
                  &st) < 0)
                 return -EIO;
         sqlite3_bind_int64(st, 1, now);
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-                char **p = realloc(v, (n + 1) * sizeof(char *));
-                if (!p)
-                        goto oom;
-                v = p;
-                if (!(v[n] = col_dup(st, 0)))
-                        goto oom;
-                n++;
+        int r = 0, step = SQLITE_DONE;
+        while (r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+                r = ARRAY_GROW(v, cap, n + 1);
+                if (r == 0 && !(v[n++] = store_column_strdup(st, 0)))
+                        r = -ENOMEM;
         }
         store_stmt_done(s, st);
-        if (r != SQLITE_DONE) {
-                for (size_t i = 0; i < n; i++)
-                        free(v[i]);
-                free(v);
-                return -EIO;
+        if (r == 0 && step != SQLITE_DONE)
+                r = -EIO;
+        if (r < 0) {
+                strv_free(v, n);
+                return r;
         }
         *ret = v;
         *ret_n = n;
         return 0;
-oom:
-        store_stmt_done(s, st);
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-        return -ENOMEM;
 }
 
 int outbox_next_due(Store *s, const char *channel, int64_t after, int64_t *ret) {

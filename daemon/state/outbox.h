@@ -1,12 +1,12 @@
 /* outbox.h — the durable delivery queue (SQLite tables `outbox` and `outbox_items` in the state
- * database, created by outbox_init()).
+ * database, created by outbox_init()). It stores messages; what they say, their delivery ids and
+ * their content are made by compose.h.
  * Contract:
  *  - A message is stored (committed, synchronous=FULL) before any attempt to send it.
- *  - Its delivery id is the first 32 hex digits of SHA-256 over the (occurrence id, reminder
- *    step) pairs it carries, the channel id and the recipient; with one item that is exactly
- *    (occurrence, step, channel, recipient). Insert-or-ignore, and `outbox_items` keeps one row
+ *  - Its id is its delivery id (compose.h). Insert-or-ignore, and `outbox_items` keeps one row
  *    per (occurrence, step, channel, recipient): the same reminder is never queued twice, even
- *    when a later batch groups it differently.
+ *    when a later batch groups it differently (reminders already queued are dropped from a
+ *    request before it is composed).
  *  - States: queued → sending → sent | queued (retry) | failed. A row left in `sending` by a
  *    crash is put back to `queued` by outbox_recover() and sent again with the same id (at
  *    once, or after a backoff when it has been attempted three times or more). The sender
@@ -21,17 +21,17 @@
  *  - last_error never holds a secret (payload_scrub()).
  * Clock: clock.h (backoff, give-up and rate limits follow an injected, faster clock too). */
 #pragma once
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compose.h"
 #include "config.h"
 #include "message.h"
 #include "payload.h"
 #include "store.h"
 
-#define OUTBOX_ID_LEN 32
+#define OUTBOX_ID_LEN COMPOSE_ID_LEN
 
 typedef enum OutboxState {
         OUTBOX_QUEUED,
@@ -58,27 +58,12 @@ void outbox_rows_free(OutboxRow *rows, size_t n);
 
 int outbox_init(Store *s);
 
-/* keys: n pairs (occurrence, step). */
-void outbox_delivery_id(const char *const *occurrences, const char *const *steps, size_t n,
-                        const char *channel, const char *recipient, char out[OUTBOX_ID_LEN + 1]);
-
 /* Backoff before attempt attempts+1, in seconds; `rnd` in [0,1). */
 int64_t outbox_backoff(int attempts, double rnd);
 
-/* One message to queue: `items` for one channel and one recipient ("" = the channel's group;
- * an email address for SMTP). Rendering, grouping and splitting by byte limit happen here. */
-typedef struct OutboxRequest {
-        size_t channel; /* index in cfg->channels */
-        const char *recipient;
-        const MessageItem *items;
-        size_t n_items;
-        bool digest;
-        char *const *mentions; /* mobiles to @mention (wecom, dingtalk) */
-        size_t n_mentions;
-} OutboxRequest;
-
-/* Queues it in one transaction; items already queued for the same (occurrence, step, channel,
- * recipient) are dropped. *ret_queued (may be NULL) = messages inserted. */
+/* Queues a request (compose.h) in one transaction: items already queued for the same
+ * (occurrence, step, channel, recipient) are dropped, the rest composed (compose_messages())
+ * and stored. *ret_queued (may be NULL) = messages inserted. */
 int outbox_queue(Store *s, const Config *cfg, const OutboxRequest *req, int64_t now,
                  size_t *ret_queued);
 /* Several requests, all or none, in one transaction (one fsync): what enqueue_firings() uses for

@@ -1,5 +1,5 @@
 /* store.c — see store.h. */
-#include "store.h"
+#include "store-sql.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "util.h"
 
 /* Statements kept prepared for the store's life (store_stmt()): the outbox runs a handful of
  * statements per message, and preparing one costs more than running it. */
@@ -139,24 +137,22 @@ int store_open_another(const Store *s, Store **ret) {
 }
 
 int store_quick_check(Store *s, char **ret_problem) {
-        sqlite3_stmt *st = NULL;
-        int r = 0;
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
         *ret_problem = NULL;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "PRAGMA quick_check(1)", &st) < 0)
                 return -EIO;
-        int q = sqlite3_step(st);
-        const unsigned char *v = q == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-        if (q != SQLITE_ROW)
-                r = -EIO;
-        else if (!v || strcmp((const char *)v, "ok") != 0) {
-                *ret_problem = strdup(v ? (const char *)v : "?");
-                r = *ret_problem ? -EBADMSG : -ENOMEM;
-                for (char *p = *ret_problem; p && *p; p++) /* one log line */
-                        if (*p == '\n')
-                                *p = ' ';
-        }
-        sqlite3_finalize(st);
-        return r;
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        if (v && strcmp((const char *)v, "ok") == 0)
+                return 0;
+        *ret_problem = strdup(v ? (const char *)v : "?");
+        if (!*ret_problem)
+                return -ENOMEM;
+        for (char *p = *ret_problem; *p; p++) /* one log line */
+                if (*p == '\n')
+                        *p = ' ';
+        return -EBADMSG;
 }
 
 Store *store_close(Store *s) {
@@ -182,6 +178,29 @@ const char *store_errmsg(Store *s) {
 
 int store_exec(Store *s, const char *sql) {
         return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
+        *ret = NULL;
+        return sqlite3_prepare_v2(s->db, sql, -1, ret, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v) {
+        int q = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+        return q == SQLITE_OK ? 0 : q == SQLITE_NOMEM ? -ENOMEM : -EIO;
+}
+
+char *store_column_strdup(sqlite3_stmt *st, int i) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        return t ? strdup((const char *)t) : NULL;
+}
+
+int store_data_version(Store *s, int64_t *ret) {
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "PRAGMA data_version", &st) < 0 || sqlite3_step(st) != SQLITE_ROW)
+                return -EIO;
+        *ret = sqlite3_column_int64(st, 0);
+        return 0;
 }
 
 sqlite3_stmt *store_stmt(Store *s, const char *sql) {
@@ -210,6 +229,9 @@ void store_stmt_done(Store *s, sqlite3_stmt *st) {
 int store_begin(Store *s) {
         return store_exec(s, "BEGIN IMMEDIATE");
 }
+int store_begin_read(Store *s) {
+        return store_exec(s, "BEGIN");
+}
 int store_commit(Store *s) {
         return store_exec(s, "COMMIT");
 }
@@ -218,33 +240,27 @@ void store_rollback(Store *s) {
 }
 
 int store_meta_get(Store *s, const char *key, char **ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
-            SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s, "SELECT value FROM meta WHERE key = ?", &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        int r = -ENOENT;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                const unsigned char *v = sqlite3_column_text(st, 0);
-                *ret = v ? strdup((const char *)v) : NULL;
-                r = *ret ? 0 : -ENOMEM;
-        }
-        sqlite3_finalize(st);
-        return r;
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW)
+                return step == SQLITE_DONE ? -ENOENT : -EIO;
+        *ret = store_column_strdup(st, 0);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int store_meta_set(Store *s, const char *key, const char *value) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db,
-                               "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
-                               "UPDATE SET value = excluded.value",
-                               -1, &st, NULL) != SQLITE_OK)
+        _cleanup_finalize_ sqlite3_stmt *st = NULL;
+        if (store_prepare(s,
+                          "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                          "UPDATE SET value = excluded.value",
+                          &st) < 0)
                 return -EIO;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        return r;
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
 int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder) {

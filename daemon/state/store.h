@@ -2,9 +2,11 @@
  * that keep state (outbox, feed tokens, completions). Each of those modules creates its own
  * tables with CREATE TABLE IF NOT EXISTS in its *_init(), so the schema lives beside the code
  * that uses it. Contract: every write is a short transaction; durable when the call returns
- * (synchronous=FULL); never held across an event-loop iteration. */
+ * (synchronous=FULL); never held across an event-loop iteration. Other layers see the store
+ * through the state modules' named functions only: the connection, statements and SQL text stay
+ * in daemon/state/ (store-sql.h). */
 #pragma once
-#include <sqlite3.h>
+#include <stdint.h>
 
 typedef struct Store Store;
 
@@ -26,16 +28,11 @@ Store *store_close(Store *s);
 const char *store_open_error(void); /* NULL when there is nothing to add to the errno */
 /* PRAGMA quick_check: 0, or -EBADMSG with SQLite's first finding in *ret_problem (malloc'd). */
 int store_quick_check(Store *s, char **ret_problem);
-sqlite3 *store_db(Store *s);
 const char *store_path(const Store *s);
-/* Runs `sql` (no results) — for DDL and simple statements. Returns 0 or -EIO. */
-int store_exec(Store *s, const char *sql);
-/* A prepared statement kept for the store's life, for statements run once per message. `sql`
- * must be a string literal: its address is the key. Give it back with store_stmt_done() (reset,
- * bindings cleared: an unfinished SELECT would otherwise hold its read snapshot). NULL on error. */
-sqlite3_stmt *store_stmt(Store *s, const char *sql);
-void store_stmt_done(Store *s, sqlite3_stmt *st);
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* A number that changes whenever another connection (this process's or another's) commits a
+ * change to the database (PRAGMA data_version): 0 or -EIO. */
+int store_data_version(Store *s, int64_t *ret);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK: several state changes as one transaction. */
 int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);

@@ -30,7 +30,9 @@ build() { # name, daemon sources...
         mv "$bin.tmp" "$bin"
 }
 
-# The config loader is a layer of its own (daemon/config/) over a few pure core modules.
-build fuzz-config daemon/config/*.c daemon/core/rule.c daemon/core/schedule.c \
-        daemon/core/calendar.c daemon/core/date.c daemon/core/util.c
+# The config loader is a layer of its own (daemon/config/) over a few pure core modules: the
+# config model and its pool among them.
+build fuzz-config daemon/config/*.c daemon/core/config.c daemon/core/pool.c \
+        daemon/core/hashmap.c daemon/core/rule.c daemon/core/schedule.c daemon/core/calendar.c \
+        daemon/core/date.c daemon/core/util.c
 build fuzz-phrase daemon/core/rule.c daemon/core/util.c

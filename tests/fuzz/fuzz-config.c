@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "date.h"
+#include "load.h"
 #include "schedule.h"
 
 #ifndef FUZZ_HOLIDAYS

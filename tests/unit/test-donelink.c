@@ -10,7 +10,7 @@
 #include "donelink.h"
 #include "donepage.h"
 #include "schedule.h"
-#include "store.h"
+#include "store-sql.h"
 
 static const char *YAML =
         "organization: {name: 测试镇}\n"

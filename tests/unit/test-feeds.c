@@ -9,6 +9,7 @@
 #include "feeds.h"
 #include "feedtoken.h"
 #include "feedversion.h"
+#include "feedwrite.h"
 #include "store.h"
 
 /* The inspection (every month, due the 25th) and a quarterly meeting; %s: extra YAML. */

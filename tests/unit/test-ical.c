@@ -11,6 +11,7 @@
 #include "feedtoken.h"
 #include "httpd.h"
 #include "ical.h"
+#include "icalhash.h"
 #include "schedule.h"
 
 #define LONG_TITLE                                                                                                                 \

@@ -1,4 +1,5 @@
-/* test-outbox.c — delivery ids, insert-or-ignore, states, backoff, give-up, crash recovery. */
+/* test-outbox.c — storing composed messages (insert-or-ignore, reminders never queued twice),
+ * states, backoff, give-up, crash recovery. Composition itself: test-compose.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,13 +13,15 @@
 
 #include "testutil.h"
 #include "outbox.h"
+#include "store-sql.h"
+#include "testmessage.h"
 #include "util.h"
 
 typedef struct Fx {
         char dir[64];
         Store *store;
         Config cfg;
-        Channel ch[2];
+        Channel ch[TEST_N_CH];
 } Fx;
 
 static int setup(void **state) {
@@ -29,12 +32,7 @@ static int setup(void **state) {
         assert_int_equal(store_open(f->dir, &f->store), 0);
         assert_int_equal(outbox_init(f->store), 0);
         assert_int_equal(outbox_init(f->store), 0); /* idempotent */
-        f->ch[0] = (Channel){.id = (char *)"wecom-town", .type = CHANNEL_WECOM, .give_up_hours = 2};
-        f->ch[1] =
-                (Channel){.id = (char *)"hook", .type = CHANNEL_WEBHOOK, .url = (char *)"http://x"};
-        f->cfg.channels = f->ch;
-        f->cfg.n_channels = 2;
-        f->cfg.org_name = (char *)"大栗港镇";
+        test_message_config(&f->cfg, f->ch);
         *state = f;
         return 0;
 }
@@ -48,18 +46,7 @@ static int teardown(void **state) {
 }
 
 static MessageItem item(const char *occ, const char *step) {
-        return (MessageItem){.kind = TEMPLATE_UPCOMING,
-                             .occurrence = occ,
-                             .step = step,
-                             .duty = "meeting",
-                             .title = "安全生产例会",
-                             .post = "镇长",
-                             .holders = "张三、李四",
-                             .due = "2026-12-31",
-                             .days = 7,
-                             .period = "2026-Q4",
-                             .checkpoint = 1,
-                             .of = 1};
+        return test_item(occ, step, TEMPLATE_UPCOMING);
 }
 
 static size_t count(Fx *f, bool failed_only) {
@@ -70,31 +57,10 @@ static size_t count(Fx *f, bool failed_only) {
         return n;
 }
 
-static void test_delivery_id(void **state) {
-        (void)state;
-        const char *o[] = {"m:p:2026-Q4:1"}, *s[] = {"b7"}, *s2[] = {"b1"};
-        char a[OUTBOX_ID_LEN + 1], b[OUTBOX_ID_LEN + 1];
-        outbox_delivery_id(o, s, 1, "ch", "", a);
-        outbox_delivery_id(o, s, 1, "ch", "", b);
-        assert_string_equal(a, b);
-        assert_int_equal(strlen(a), 32);
-        outbox_delivery_id(o, s2, 1, "ch", "", b);
-        assert_string_not_equal(a, b);
-        outbox_delivery_id(o, s, 1, "ch2", "", b);
-        assert_string_not_equal(a, b);
-        outbox_delivery_id(o, s, 1, "ch", "a@b.cn", b);
-        assert_string_not_equal(a, b);
-        /* Field boundaries are unambiguous. */
-        const char *o3[] = {"ab"}, *s3[] = {"c"}, *o4[] = {"a"}, *s4[] = {"bc"};
-        outbox_delivery_id(o3, s3, 1, "x", "", a);
-        outbox_delivery_id(o4, s4, 1, "x", "", b);
-        assert_string_not_equal(a, b);
-}
-
 static void test_queue_once(void **state) {
         Fx *f = *state;
         MessageItem its[2] = {item("m:p:2026-Q4:1", "b7"), item("n:p:2026-Q4:1", "b7")};
-        OutboxRequest req = {.channel = 0, .recipient = "", .items = its, .n_items = 1};
+        OutboxRequest req = {.channel = TEST_CH_WECOM, .recipient = "", .items = its, .n_items = 1};
         size_t q;
         assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
         assert_int_equal(q, 1);
@@ -119,7 +85,7 @@ static void test_queue_once(void **state) {
         json_decref(c);
         outbox_rows_free(rows, n);
         /* Same reminder for another channel or recipient is a different message. */
-        req.channel = 1;
+        req.channel = TEST_CH_HOOK;
         req.n_items = 1;
         assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1003, &q), 0);
         assert_int_equal(q, 1);
@@ -133,9 +99,12 @@ static void test_queue_many(void **state) {
         Fx *f = *state;
         MessageItem its[2] = {item("m:p:2026-Q4:1", "b7"), item("n:p:2026-Q4:1", "b7")};
         OutboxRequest reqs[3] = {
-                {.channel = 0, .recipient = "", .items = its, .n_items = 2},
-                {.channel = 0, .recipient = "", .items = its + 1, .n_items = 1}, /* again */
-                {.channel = 1, .recipient = "", .items = its, .n_items = 1},
+                {.channel = TEST_CH_WECOM, .recipient = "", .items = its, .n_items = 2},
+                {.channel = TEST_CH_WECOM,
+                 .recipient = "",
+                 .items = its + 1,
+                 .n_items = 1}, /* again */
+                {.channel = TEST_CH_HOOK, .recipient = "", .items = its, .n_items = 1},
         };
         size_t q = 99;
         assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs, 3, 1000, &q), 0);
@@ -144,8 +113,8 @@ static void test_queue_many(void **state) {
         /* A bad request anywhere: nothing of the batch is queued. */
         MessageItem bad = item(NULL, "b7"), fresh = item("o:p:2026-Q4:1", "b7");
         OutboxRequest reqs2[2] = {
-                {.channel = 0, .recipient = "", .items = &fresh, .n_items = 1},
-                {.channel = 0, .recipient = "", .items = &bad, .n_items = 1},
+                {.channel = TEST_CH_WECOM, .recipient = "", .items = &fresh, .n_items = 1},
+                {.channel = TEST_CH_WECOM, .recipient = "", .items = &bad, .n_items = 1},
         };
         assert_int_equal(outbox_queue_many(f->store, &f->cfg, reqs2, 2, 1001, &q), -EINVAL);
         assert_int_equal(count(f, false), 2);
@@ -165,7 +134,7 @@ static void test_split_ids(void **state) {
                 snprintf(occ[i], sizeof occ[i], "d%d:p:2026-Q4:1", i);
                 its[i] = item(occ[i], "d0");
         }
-        OutboxRequest req = {.channel = 0, .recipient = "", .items = its, .n_items = N};
+        OutboxRequest req = {.channel = TEST_CH_WECOM, .recipient = "", .items = its, .n_items = N};
         size_t q;
         assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
         assert_true(q > 1); /* WeCom 2048 bytes forces a split */
@@ -340,10 +309,10 @@ static void test_claim_due(void **state) {
 static void test_prebuilt(void **state) {
         Fx *f = *state;
         MessageItem it = item("m:p:2026-Q4:1", "b7");
-        OutboxRequest req = {.channel = 1, .recipient = "", .items = &it, .n_items = 1};
+        OutboxRequest req = {.channel = TEST_CH_HOOK, .recipient = "", .items = &it, .n_items = 1};
         size_t q;
         assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
-        req.channel = 0;
+        req.channel = TEST_CH_WECOM;
         assert_int_equal(outbox_queue(f->store, &f->cfg, &req, 1000, &q), 0);
         OutboxRow *rows = NULL;
         size_t n = 0;
@@ -418,7 +387,6 @@ static void test_backoff(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_delivery_id),
                 cmocka_unit_test_setup_teardown(test_queue_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_queue_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_split_ids, setup, teardown),

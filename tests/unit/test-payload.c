@@ -1,4 +1,5 @@
-/* test-payload.c — vendor request bodies, signing in place, and answer classification. */
+/* test-payload.c — vendor request bodies, signing in place, the request URL (built at the edge:
+ * transfer_url()), and answer classification. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "payload.h"
 #include "sign.h"
+#include "transfer.h"
 
 static json_t *content(void) {
         json_t *c = json_pack("{s:s, s:s, s:[s], s:[{s:s, s:s, s:s, s:s, s:s, s:i, s:[s], s:s}]}",
@@ -20,6 +22,14 @@ static json_t *content(void) {
                               "2026-12-31", "days", 7, "holders", "张三", "basis", "二、（一）3");
         assert_non_null(c);
         return c;
+}
+
+/* The URL the sender requests (transfer_url()), checked against `want`. */
+static void assert_url(const PayloadRequest *req, const char *want) {
+        char *url = NULL;
+        assert_int_equal(transfer_url(req, &url), 0);
+        assert_string_equal(url, want);
+        free(url);
 }
 
 static Channel chan(ChannelType t, const char *url, const char *key, const char *secret) {
@@ -36,7 +46,11 @@ static void test_wecom(void **state) {
         Channel ch = chan(CHANNEL_WECOM, NULL, "KEY-1", NULL);
         PayloadRequest req;
         assert_int_equal(payload_build(&ch, "abc", c, 1700000000000LL, &req), 0);
-        assert_string_equal(req.url, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY-1");
+        assert_string_equal(req.url, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send");
+        assert_int_equal(req.n_query, 1);
+        assert_string_equal(req.query[0].name, "key");
+        assert_string_equal(req.query[0].value, "KEY-1");
+        assert_url(&req, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY-1");
         json_t *b = json_loads(req.body, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(b, "msgtype")), "text");
         json_t *t = json_object_get(b, "text");
@@ -59,9 +73,13 @@ static void test_dingtalk(void **state) {
         Channel ch = chan(CHANNEL_DINGTALK, "http://127.0.0.1:1/robot/send", "TOK", "secret");
         PayloadRequest req;
         assert_int_equal(payload_build(&ch, "abc", c, 1700000000000LL, &req), 0);
-        assert_string_equal(req.url,
-                            "http://127.0.0.1:1/robot/send?access_token=TOK&timestamp=1700000000000"
-                            "&sign=OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D");
+        assert_string_equal(req.url, "http://127.0.0.1:1/robot/send");
+        assert_int_equal(req.n_query, 3);
+        assert_string_equal(req.query[2].name, "sign");
+        assert_string_equal(req.query[2].value, "OuzzJR5+xZ4/EYwqtNt6sMYZQMTa/HEGvc9miJe7XzY=");
+        /* The sign URL-encoded exactly once, upper case hex (what the sink compares). */
+        assert_url(&req, "http://127.0.0.1:1/robot/send?access_token=TOK&timestamp=1700000000000"
+                         "&sign=OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D");
         json_t *b = json_loads(req.body, 0, NULL);
         json_t *at = json_object_get(b, "at");
         assert_string_equal(json_string_value(json_array_get(json_object_get(at, "atMobiles"), 0)),
@@ -82,6 +100,8 @@ static void test_feishu(void **state) {
         PayloadRequest req;
         assert_int_equal(payload_build(&ch, "abc", c, 1599360473123LL, &req), 0);
         assert_string_equal(req.url, "https://open.feishu.cn/open-apis/bot/v2/hook/hooktoken");
+        assert_int_equal(req.n_query, 0);
+        assert_url(&req, "https://open.feishu.cn/open-apis/bot/v2/hook/hooktoken");
         json_t *b = json_loads(req.body, 0, NULL);
         assert_string_equal(json_string_value(json_object_get(b, "timestamp")), "1599360473");
         assert_string_equal(json_string_value(json_object_get(b, "sign")),
@@ -100,6 +120,7 @@ static void test_webhook(void **state) {
         PayloadRequest req;
         assert_int_equal(payload_build(&ch, "0123456789abcdef0123456789abcdef", c, 1, &req), 0);
         assert_string_equal(req.url, "http://127.0.0.1:9/hook");
+        assert_url(&req, "http://127.0.0.1:9/hook");
         json_t *b = json_loads(req.body, 0, NULL);
         assert_int_equal(json_integer_value(json_object_get(b, "version")), 1);
         assert_string_equal(json_string_value(json_object_get(b, "delivery_id")),
@@ -154,6 +175,28 @@ static void test_webhook_prebuilt(void **state) {
         assert_int_equal(payload_build_webhook(&ch, NULL, body, &got), -EINVAL);
         free(body);
         json_decref(c);
+}
+
+/* Parameters are appended to a query already there, each value escaped once by libcurl: all
+ * but RFC 3986's unreserved characters, in upper case hex. */
+static void test_url(void **state) {
+        (void)state;
+        PayloadRequest req = {.url = (char *)"http://127.0.0.1:1/robot/send?x=1"};
+        req.query[req.n_query++] = (PayloadParam){"access_token", (char *)"a+b/c=d~_.-中 &"};
+        req.query[req.n_query++] = (PayloadParam){"timestamp", (char *)"1700000000000"};
+        assert_url(&req, "http://127.0.0.1:1/robot/send?x=1&access_token="
+                         "a%2Bb%2Fc%3Dd~_.-%E4%B8%AD%20%26&timestamp=1700000000000");
+        /* No query of its own, a fragment (never sent): dropped. */
+        req.url = (char *)"https://qyapi.weixin.qq.com/cgi-bin/webhook/send#top";
+        req.n_query = 1;
+        assert_url(&req, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?access_token="
+                         "a%2Bb%2Fc%3Dd~_.-%E4%B8%AD%20%26");
+        char *url = NULL;
+        req.url = (char *)"not a url";
+        assert_int_equal(transfer_url(&req, &url), -EINVAL);
+        req.url = NULL;
+        assert_int_equal(transfer_url(&req, &url), -EINVAL);
+        assert_null(url);
 }
 
 static void test_classify(void **state) {
@@ -276,6 +319,7 @@ int main(void) {
                 cmocka_unit_test(test_feishu),
                 cmocka_unit_test(test_webhook),
                 cmocka_unit_test(test_webhook_prebuilt),
+                cmocka_unit_test(test_url),
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_pause),
                 cmocka_unit_test(test_scrub),

@@ -14,6 +14,8 @@
 #include "testutil.h"
 #include "outbox.h"
 #include "enqueue.h"
+#include "event.h"
+#include "raise.h"
 #include "route.h"
 #include "util.h"
 
@@ -27,9 +29,12 @@ static const char yaml[] =
         "posts:\n"
         "  - {id: secretary, name: 镇党委书记}\n"
         "  - {id: mayor, name: 镇长, escalate_to: [secretary]}\n"
+        "  - {id: members, name: 其他班子成员}\n"
         "people:\n"
         "  - {id: zhang, name: 张三, mobile: \"13800001111\", email: zhang@town.example.cn, posts: [mayor], channels: [mail]}\n"
         "  - {id: li, name: 李四, mobile: \"13800002222\", email: li@town.example.cn, posts: [secretary]}\n"
+        "  - {id: wang, name: 王五, posts: [members]}\n"
+        "  - {id: zhao, name: 赵六, posts: [members]}\n"
         "channels:\n"
         "  - {id: group, type: wecom, url: \"http://127.0.0.1:9/wecom\"}\n"
         "  - {id: mail, type: smtp, url: \"smtp://127.0.0.1:2525\", from: dutyd@town.example.cn, to: [office@town.example.cn]}\n"
@@ -37,7 +42,10 @@ static const char yaml[] =
         "  - {channels: [group], mention: true}\n"
         "duties:\n"
         "  - {id: meeting, post: mayor, title: 安全生产例会, kind: meeting, document: doc, clause: 二、（一）3, rule: 每季度召开一次}\n"
-        "  - {id: drill, post: mayor, title: 应急演练, kind: drill, rule: 每半年至少一次}\n";
+        "  - {id: drill, post: mayor, title: 应急演练, kind: drill, rule: 每半年至少一次}\n"
+        "  - {id: on-site, posts: [mayor, secretary], title: 赶赴现场, kind: other, event: 事故}\n"
+        "  - {id: rescue, post: members, title: 协调救援, kind: other, event: 事故}\n"
+        "  - {id: report, post: mayor, title: 事故报告, kind: report, event: 报告}\n";
 
 static int setup(void **state) {
         (void)state;
@@ -159,10 +167,87 @@ static void test_escalation(void **state) {
         store_close(s);
 }
 
+/* An event alerts every post of its duties at once (a post of several holders once). */
+static void test_event_plan(void **state) {
+        (void)state;
+        Day today = day_from_ymd(2026, 11, 25);
+        Firing *f = NULL;
+        size_t n = 0;
+        assert_int_equal(event_plan(cfg, "事故", today, 540, 7, &f, &n), 0);
+        assert_int_equal(n, 3);
+        static const struct {
+                const char *duty, *post, *person;
+        } want[] = {{"on-site", "mayor", NULL},
+                    {"on-site", "secretary", NULL},
+                    {"rescue", "members", NULL}};
+        for (size_t i = 0; i < n; i++) {
+                const Occurrence *o = &f[i].occ;
+                assert_string_equal(cfg->duties[o->duty].id, want[i].duty);
+                assert_string_equal(cfg->posts[o->post].id, want[i].post);
+                if (want[i].person)
+                        assert_string_equal(cfg->people[o->person].id, want[i].person);
+                else
+                        assert_int_equal(o->person, -1);
+                assert_int_equal(o->period_start, today);
+                assert_int_equal(o->period_end, today);
+                assert_int_equal(o->due, today);
+                assert_int_equal(o->nominal, today);
+                assert_int_equal(o->checkpoint, 1);
+                assert_int_equal(o->of, 1);
+                assert_int_equal(o->required, 1);
+                assert_int_equal(f[i].rem.kind, REMIND_EVENT);
+                assert_int_equal(f[i].rem.day, today);
+                assert_int_equal(f[i].rem.minute, 540);
+                assert_string_equal(f[i].rem.step, "ev-7");
+        }
+        free(f);
+        assert_int_equal(event_plan(cfg, "火灾", today, 540, 7, &f, &n), -ENOENT);
+        const char **names = NULL;
+        assert_int_equal(event_names(cfg, &names, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(names[0], "事故");
+        assert_string_equal(names[1], "报告");
+        free(names);
+}
+
+/* Every raise is recorded, then queued as a delivery of its own; an unknown event is neither. */
+static void test_raise(void **state) {
+        (void)state;
+        Day today = day_from_ymd(2026, 11, 25);
+        Store *s;
+        assert_int_equal(store_open(dir, &s), 0);
+        int64_t id = 0;
+        size_t q = 0, q2 = 0, before;
+        OutboxRow *rows;
+        assert_int_equal(outbox_init(s), 0);
+        assert_int_equal(outbox_list(s, false, &rows, &before), 0);
+        outbox_rows_free(rows, before);
+        assert_int_equal(raise_event(s, cfg, "火灾", NULL, "tester", today, 540, 1000, &id, &q),
+                         -ENOENT);
+        assert_int_equal(
+                raise_event(s, cfg, "事故", "仓库起火", "tester", today, 540, 1000, &id, &q), 0);
+        assert_int_equal(id, 1);
+        assert_true(q > 0);
+        assert_int_equal(raise_event(s, cfg, "事故", NULL, NULL, today, 540, 1000, &id, &q2), 0);
+        assert_int_equal(id, 2);
+        assert_int_equal(q2, q);
+        size_t n;
+        assert_int_equal(outbox_list(s, false, &rows, &n), 0);
+        assert_int_equal(n, before + q + q2);
+        bool noted = false;
+        for (size_t i = 0; i < n; i++)
+                noted = noted || strstr(rows[i].content, "仓库起火") != NULL;
+        assert_true(noted);
+        outbox_rows_free(rows, n);
+        store_close(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plan),
                 cmocka_unit_test(test_escalation),
+                cmocka_unit_test(test_event_plan),
+                cmocka_unit_test(test_raise),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "testutil.h"
 #include "outbox.h"
+#include "store-sql.h"
 #include "sender.h"
 #include "util.h"
 
@@ -193,7 +194,7 @@ static void insert(Fx *f, const char *channel, const char *occ, char id[OUTBOX_I
         const char *occs[1] = {occ}, *steps[1] = {"b7"};
         bool inserted = false;
         int64_t now = clock_now();
-        outbox_delivery_id(occs, steps, 1, channel, "", id);
+        compose_delivery_id(occs, steps, 1, channel, "", id);
         assert_int_equal(
                 outbox_insert(f->store, id, channel, "", "upcoming", occ,
                               "{\"kind\":\"upcoming\",\"subject\":\"s\",\"text\":\"安全生产例会\","

@@ -14,7 +14,8 @@ static void test_dingtalk_vector(void **state) {
         (void)state;
         char *s = NULL;
         assert_int_equal(sign_dingtalk("secret", 1700000000000LL, &s), 0);
-        assert_string_equal(s, "OuzzJR5%2BxZ4%2FEYwqtNt6sMYZQMTa%2FHEGvc9miJe7XzY%3D");
+        /* URL-encoded by the edge when it builds the URL (test-payload.c). */
+        assert_string_equal(s, "OuzzJR5+xZ4/EYwqtNt6sMYZQMTa/HEGvc9miJe7XzY=");
         free(s);
 }
 
@@ -75,7 +76,7 @@ static void test_hmac_rfc4231(void **state) {
         assert_memory_equal(mac, want, 32);
 }
 
-static void test_base64_urlencode(void **state) {
+static void test_base64(void **state) {
         (void)state;
         char *s = NULL;
         assert_int_equal(sign_base64("", 0, &s), 0);
@@ -84,9 +85,6 @@ static void test_base64_urlencode(void **state) {
         assert_int_equal(sign_base64("ab", 2, &s), 0);
         assert_string_equal(s, "YWI=");
         free(s);
-        assert_int_equal(sign_urlencode("a+b/c=d~_.-中", &s), 0);
-        assert_string_equal(s, "a%2Bb%2Fc%3Dd~_.-%E4%B8%AD");
-        free(s);
         assert_int_equal(sign_dingtalk(NULL, 1, &s), -EINVAL);
 }
 
@@ -94,7 +92,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dingtalk_vector), cmocka_unit_test(test_feishu_vector),
                 cmocka_unit_test(test_webhook),         cmocka_unit_test(test_webhook_key),
-                cmocka_unit_test(test_hmac_rfc4231),    cmocka_unit_test(test_base64_urlencode),
+                cmocka_unit_test(test_hmac_rfc4231),    cmocka_unit_test(test_base64),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <ftw.h>
 
 #include "config.h"
+#include "load.h"
 #include "util.h"
 
 static inline int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

@@ -1,9 +1,9 @@
-/* config.h — the configuration model, and its loader (libyaml, table-driven keys).
- * Contract: config_load() reads the main file plus conf.d/NAME.yaml drop-ins and the holiday data
- * file, validates everything, and returns either a complete Config or -EINVAL with every error
- * in `diags` (FILE:LINE:COLUMN: message). Nothing is half-loaded. After loading, a Config is
- * immutable and shared read-only by the engine, feeds and delivery; a reload builds a new one.
- * All cross references (post ids, document ids, channel ids) are resolved to indices. */
+/* config.h — the configuration model: what a loaded config holds, its defaults and limits, and the
+ * lookups every layer uses. Pure: no I/O (daemon/config/load.h reads a config from YAML).
+ * Contract: a Config comes whole from config_load() (load.h) and is immutable afterwards, shared
+ * read-only by the engine, feeds and delivery; a reload builds a new one. All cross references
+ * (post ids, document ids, channel ids) are resolved to indices. Every string and small array
+ * of a Config lives in its pool (pool.h) and is freed with it by config_free(). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,38 +15,35 @@
 #include "date.h"
 #include "rule.h"
 
-/* Defaults and places, each defined here only. */
-#ifndef DUTYD_SYSCONFDIR
-#define DUTYD_SYSCONFDIR "/etc"
-#endif
+/* The defaults of the config's keys (docs/config.md), each defined here only: the loader
+ * fills them in, and whoever needs one for a Config built otherwise takes it from here. */
 #define DEFAULT_TIMEZONE "Asia/Shanghai"
 /* The address of units/dutyd.socket: a daemon started without the socket listens there too. */
 #define DEFAULT_LISTEN "127.0.0.1:8027"
-/* Where units/dutyd.service loads credentials from (LoadCredential=dutyd:…); {credential: X}
- * is read from there when there is no $CREDENTIALS_DIRECTORY. */
-#define CREDENTIALS_FOLDER DUTYD_SYSCONFDIR "/dutyd/credentials"
+/* `holidays:`: beside the main file, else the copy installed in DUTYD_DATADIR. */
+#define DEFAULT_HOLIDAYS "holidays-cn.yaml"
+extern const int default_reminder_before[3]; /* days before the deadline */
+#define DEFAULT_REMINDER_TIME (9 * 60)       /* minute of the day: 09:00 */
+#define DEFAULT_ESCALATE_AFTER 3             /* working days */
+#define DEFAULT_FEEDS_PAST_DAYS 31
+#define DEFAULT_FEEDS_FUTURE_DAYS 366
+#define DEFAULT_FEEDS_REFRESH_MINUTES 360
+#define DEFAULT_FEEDS_MAX_EVENTS 500
+/* The feed server's limits (server.*): 40 addresses at the per-address limit leave room. */
+#define DEFAULT_SERVER_MAX_CONNECTIONS 512
+#define DEFAULT_SERVER_PER_IP_CONNECTIONS 8
+#define DEFAULT_SERVER_TIMEOUT 30        /* seconds without progress */
+#define DEFAULT_SERVER_HEADER_TIMEOUT 10 /* seconds for a request's headers, in all */
+#define DEFAULT_CHANNEL_TIMEOUT 15       /* seconds a request */
+#define DEFAULT_CHANNEL_GIVE_UP_HOURS 24
+
+/* Limits. An id (post, person, duty …): 1 to MAX_ID_LEN of a-z 0-9 _ -; occurrence ids, calendar
+ * UIDs and the state are keyed on ids. */
+#define MAX_ID_LEN 64
 /* People holding one post (over all their tenures): a config with more is rejected, so that
  * no one is ever silently left out of a reminder, a feed or a report. Callers size their
  * holder arrays with it. */
 #define MAX_POST_HOLDERS 64
-
-typedef struct Diag {
-        char *file;
-        int line, column; /* 1-based; 0 = whole file */
-        bool warning;
-        char *msg;
-} Diag;
-
-typedef struct Diags {
-        Diag *items;
-        size_t n;
-        size_t n_errors, n_warnings;
-} Diags;
-
-void diags_add(Diags *d, bool warning, const char *file, int line, int column, const char *fmt, ...)
-        __attribute__((format(printf, 6, 7)));
-void diags_print(const Diags *d, FILE *f);
-void diags_done(Diags *d);
 
 typedef enum DutyKind {
         KIND_MEETING,
@@ -58,8 +55,9 @@ typedef enum DutyKind {
         _KIND_MAX,
 } DutyKind;
 
-const char *duty_kind_to_string(DutyKind k); /* "meeting" … */
-const char *duty_kind_to_zh(DutyKind k);     /* 会议 检查 报告 演练 学习 其他 */
+extern const char *const duty_kind_names[_KIND_MAX]; /* "meeting" …, as the config writes them */
+const char *duty_kind_to_string(DutyKind k);         /* "meeting" … */
+const char *duty_kind_to_zh(DutyKind k);             /* 会议 检查 报告 演练 学习 其他 */
 
 typedef struct Document {
         char *id, *title, *number;
@@ -120,6 +118,7 @@ typedef enum ChannelType {
         _CHANNEL_MAX,
 } ChannelType;
 
+extern const char *const channel_type_names[_CHANNEL_MAX]; /* "wecom" … */
 const char *channel_type_to_string(ChannelType t);
 
 /* A secret is named, never written in the YAML: read from `file`, or from the systemd
@@ -164,10 +163,10 @@ typedef struct Route {
 typedef struct FeedsConfig {
         char *dir;           /* `dutyctl feeds write`; default: STATE/feeds */
         char *public_url;    /* e.g. https://duty.example.gov.cn */
-        int past_days;       /* default 31 */
-        int future_days;     /* default 366 */
-        int refresh_minutes; /* default 360 */
-        int max_events;      /* events per feed at most; default 500 */
+        int past_days;       /* DEFAULT_FEEDS_PAST_DAYS */
+        int future_days;     /* DEFAULT_FEEDS_FUTURE_DAYS */
+        int refresh_minutes; /* DEFAULT_FEEDS_REFRESH_MINUTES */
+        int max_events;      /* events per feed at most; DEFAULT_FEEDS_MAX_EVENTS */
         bool overdue;        /* the "overdue" feed; default true */
         bool summary;        /* the "summary" feed; default true */
         bool org;            /* obsolete (warned): false turns overdue and summary off */
@@ -178,6 +177,7 @@ typedef struct ServerConfig {
         int max_connections;
         int per_ip_connections;
         int timeout_sec;
+        int header_timeout_sec;
         char *public_url; /* base for done links; default feeds.public_url */
 } ServerConfig;
 
@@ -194,7 +194,7 @@ typedef enum TemplateKind {
 typedef struct ConfigPool ConfigPool;
 
 typedef struct Config {
-        ConfigPool *pool; /* private: every string and small array below (config.c) */
+        ConfigPool *pool; /* every string and small array below */
         char *path;       /* main file */
         char *dir;        /* its folder */
         char *org_name, *timezone;
@@ -223,18 +223,7 @@ typedef struct Config {
         PostTenure *holders;
 } Config;
 
-/* Loads `path` (and its conf.d). Returns 0 with *ret, or a negative errno; errors and warnings go
- * to `diags` either way. `today` decides which missing holiday years are warned about. */
-int config_load(const char *path, Day today, Config **ret, Diags *diags);
 Config *config_free(Config *c);
-/* Reads every channel secret (files, or credentials: $CREDENTIALS_DIRECTORY, else
- * CREDENTIALS_FOLDER). Only the daemon and commands
- * that send call this, so reading the schedule needs no access to secrets. 0 or negative errno;
- * errors (naming the file, never the content) go to `diags`. */
-int config_load_secrets(Config *c, Diags *diags);
-
-/* Default config path: $DUTYD_CONFIG, else /etc/dutyd/dutyd.yaml. */
-const char *config_default_path(void);
 
 /* "http://ADDRESS" of the feed server when no public address is configured: `served` (the
  * address the daemon actually listens on, e.g. the socket unit's), else server.listen. */
@@ -255,3 +244,10 @@ char *duty_basis_full(const Config *c, const Duty *d);
 /* Persons holding `post` on `day`, written to `out` (capacity n, MAX_POST_HOLDERS suffices);
  * returns the count written. */
 size_t config_post_holders(const Config *c, size_t post, Day day, size_t *out, size_t n);
+
+/* For the loader: frees what one duty or channel holds outside the pool (a rule's holiday
+ * names, secret values), and builds the post → tenures index (Config.holders) once the people
+ * are known: 0, -ENOMEM or -E2BIG. */
+void duty_done(Duty *d);
+void channel_done(Channel *ch);
+int config_index_holders(Config *c);

@@ -1,0 +1,327 @@
+/* duties.c — see duties.h. */
+#include "duties.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "util.h"
+
+static const char *const period_enum[] = {"", "week", "month", "quarter", "half", "year"};
+static const char *const move_enum[] = {"postpone", "earlier", "none"};
+
+/* ---- rules ------------------------------------------------------------------------------ */
+
+static int parse_due_day(Loader *L, const YNode *n, void *obj) {
+        Rule *r = obj;
+        const char *s = scalar(L, n);
+        if (s && streq(s, "last")) {
+                r->due_day = DUE_DAY_LAST;
+                return 0;
+        }
+        return parse_int(L, n, 1, 31, &r->due_day);
+}
+
+static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
+        Rule *r = obj;
+        const char *s = scalar(L, n);
+        bool b;
+        if (s && (streq(s, "true") || streq(s, "false") || streq(s, "yes") || streq(s, "no"))) {
+                if (parse_bool(L, n, &b) < 0)
+                        return -EINVAL;
+                r->before_holidays = b;
+                return 0;
+        }
+        r->before_holidays = true;
+        /* The rule owns its names (rule.h): a copy of the list read into the pool. */
+        Rule read = *r;
+        read.holidays = NULL, read.n_holidays = 0;
+        int q = parse_strlist(L, n, &read.holidays, &read.n_holidays);
+        if (q < 0)
+                return q;
+        rule_done(r);
+        if (rule_copy(r, &read) < 0)
+                return loader_oom(L);
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt;
+        if (node_items(L, n, &items, &cnt) < 0)
+                return -ENOMEM;
+        const Calendar *cal = L->cfg->calendar;
+        if (!cal && L->streaming) {
+                /* The holiday data is read once every file is: check the names then. */
+                L->defer = true;
+                return -EAGAIN;
+        }
+        for (size_t i = 0; i < r->n_holidays && i < cnt; i++) {
+                bool found = false;
+                for (size_t j = 0; cal && j < cal->n_holidays && !found; j++)
+                        found = streq(cal->holidays[j].id, r->holidays[i]);
+                if (!found)
+                        q = err_at(L, items[i], "unknown holiday '%s' (not in the holiday data)",
+                                   r->holidays[i]);
+        }
+        return q;
+}
+
+static const KeyDef rule_keys[] = {
+        {.name = "phrase", .type = F_SKIP},
+        {.name = "period",
+         .type = F_ENUM,
+         .off = FIELD(Rule, period),
+         .names = period_enum,
+         .n_names = 6},
+        KEY_INT("count", Rule, count, 1, 366),
+        {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
+        {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
+        KEY_INT("due_month", Rule, due_month, 1, 12),
+        {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
+        {.name = "holiday_move",
+         .type = F_ENUM,
+         .off = FIELD(Rule, move),
+         .names = move_enum,
+         .n_names = 3},
+        {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
+};
+
+static int parse_phrase_node(Loader *L, const YNode *n, Rule *r) {
+        const char *s = scalar(L, n);
+        if (!s)
+                return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
+        size_t off;
+        const char *msg;
+        int q = rule_parse_phrase(s, r, &off, &msg);
+        if (q == -ENOMEM)
+                return loader_oom(L);
+        if (q < 0) {
+                /* Column of the character where the phrase stopped making sense. */
+                int col = (int)n->column;
+                if (n->quoted)
+                        col++;
+                for (size_t i = 0; i < off; i++)
+                        col += ((unsigned char)s[i] & 0xC0) != 0x80;
+                diags_add(L->diags, false, L->path, (int)n->line, col,
+                          "cannot understand rule '%s': %s", s, msg);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_rule(Loader *L, const YNode *n, void *obj) {
+        Duty *d = obj;
+        Rule *r = &d->rule;
+        rule_done(r);
+        rule_init(r);
+        if (n->type == Y_SCALAR)
+                return parse_phrase_node(L, n, r);
+        if (n->type != Y_MAP)
+                return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
+        const YNode *ph = ytree_get(L->t, n, "phrase");
+        if (ph && parse_phrase_node(L, ph, r) < 0)
+                return -EINVAL;
+        int q = parse_map(L, n, rule_keys, ELEMENTSOF(rule_keys), r, NULL);
+        if (q < 0)
+                return q;
+        const char *why = rule_validate(r);
+        if (why)
+                return err_at(L, n, "invalid rule: %s", why);
+        return 0;
+}
+
+/* ---- reminders -------------------------------------------------------------------------- */
+
+static int cmp_int_desc(const void *a, const void *b) {
+        int x = *(const int *)a, y = *(const int *)b;
+        return (x < y) - (x > y);
+}
+
+static int parse_before(Loader *L, const YNode *n, void *obj) {
+        ReminderPolicy *p = obj;
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt;
+        int *v = list_new(L, n, sizeof(int), &items, &cnt);
+        if (!v)
+                return -ENOMEM;
+        int r = 0;
+        size_t k = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                int d;
+                if (parse_int(L, items[i], 0, 366, &d) < 0) {
+                        r = -EINVAL;
+                        continue;
+                }
+                bool dup = false;
+                for (size_t j = 0; j < k; j++)
+                        dup |= v[j] == d;
+                if (dup) {
+                        r = err_at(L, items[i], "%d listed twice", d);
+                        continue;
+                }
+                v[k++] = d;
+        }
+        qsort(v, k, sizeof(int), cmp_int_desc);
+        /* Most duties say the same days: one copy of each list. */
+        int *shared = (int *)pool_intern(L->cfg->pool, v, k * sizeof(int));
+        if (!shared)
+                return loader_oom(L);
+        p->before = shared, p->n_before = k;
+        return r;
+}
+
+static const KeyDef reminder_keys[] = {
+        {.name = "before", .type = F_CUSTOM, .custom = parse_before},
+        {.name = "time", .type = F_TIME, .off = FIELD(ReminderPolicy, minute_of_day)},
+        {.name = "overdue", .type = F_BOOL, .off = FIELD(ReminderPolicy, overdue)},
+        KEY_INT("escalate_after", ReminderPolicy, escalate_after, 0, 60),
+};
+
+/* Bits of Loader.reminders_set: the keys of reminder_keys, in its order. */
+enum { RM_BEFORE = 1 << 0, RM_TIME = 1 << 1, RM_OVERDUE = 1 << 2, RM_ESCALATE = 1 << 3 };
+
+static int parse_duty_reminders(Loader *L, const YNode *n, void *obj) {
+        Duty *d = obj;
+        bool seen[ELEMENTSOF(reminder_keys)] = {0};
+        int r = parse_map(L, n, reminder_keys, ELEMENTSOF(reminder_keys), &d->reminders, seen);
+        for (size_t i = 0; i < ELEMENTSOF(reminder_keys); i++)
+                L->duty_reminders |= seen[i] ? 1u << i : 0;
+        return r;
+}
+
+int parse_reminders(Loader *L, const YNode *n, ReminderPolicy *p) {
+        return parse_map(L, n, reminder_keys, ELEMENTSOF(reminder_keys), p, NULL);
+}
+
+/* ---- duties ------------------------------------------------------------------------------- */
+
+static const KeyDef duty_keys[] = {
+        {.name = "id", .type = F_ID, .off = FIELD(Duty, id), .required = true},
+        {.name = "post",
+         .type = F_REFLIST,
+         .off = FIELD(Duty, posts),
+         .off_n = FIELD(Duty, n_posts),
+         .ref = ENT_POST},
+        {.name = "posts",
+         .type = F_REFLIST,
+         .off = FIELD(Duty, posts),
+         .off_n = FIELD(Duty, n_posts),
+         .ref = ENT_POST},
+        {.name = "per_holder", .type = F_BOOL, .off = FIELD(Duty, per_holder)},
+        {.name = "title", .type = F_STR, .off = FIELD(Duty, title), .required = true},
+        {.name = "kind",
+         .type = F_ENUM,
+         .off = FIELD(Duty, kind),
+         .names = duty_kind_names,
+         .n_names = _KIND_MAX},
+        {.name = "document", .type = F_REF, .off = FIELD(Duty, document), .ref = ENT_DOCUMENT},
+        {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
+        {.name = "rule", .type = F_CUSTOM, .custom = parse_rule},
+        {.name = "event", .type = F_STR, .off = FIELD(Duty, event)},
+        {.name = "reminders", .type = F_CUSTOM, .custom = parse_duty_reminders},
+        {.name = "note", .type = F_STR, .off = FIELD(Duty, note)},
+};
+
+static int check_duty(Loader *L, const YNode *n, Duty *d) {
+        const YNode *post = ytree_get(L->t, n, "post"), *posts = ytree_get(L->t, n, "posts");
+        const YNode *rule = ytree_get(L->t, n, "rule"), *event = ytree_get(L->t, n, "event");
+        int r = 0;
+        if (post && posts)
+                r = err_at(L, posts, "give either 'post' or 'posts', not both");
+        else if (!post && !posts)
+                r = err_at(L, n, "missing required key 'post' (or 'posts')");
+        if (rule && event)
+                r = err_at(L, event, "give either 'rule' or 'event', not both");
+        else if (!rule && !event)
+                r = err_at(L, n, "missing required key 'rule' (or 'event')");
+        if (d->per_holder && event)
+                r = err_at(L, ytree_get(L->t, n, "per_holder"), "per_holder needs a rule");
+        return r;
+}
+
+int parse_duty(Loader *L, const YNode *n, size_t idx) {
+        Duty *d = &L->cfg->duties[idx];
+        d->document = -1;
+        d->kind = KIND_OTHER;
+        rule_init(&d->rule);
+        L->duty_reminders = 0;
+        int r = parse_map(L, n, duty_keys, ELEMENTSOF(duty_keys), d, NULL);
+        int q = check_duty(L, n, d);
+        if (!L->defer && L->duty_reminders) {
+                /* The keys the duty sets itself; the rest come from `reminders:` at the end. */
+                if (ARRAY_GROW(L->reminders_set, L->cap_reminders_set, idx + 1) < 0)
+                        return loader_oom(L);
+                if (idx >= L->n_reminders_set) { /* the duties in between set none */
+                        memset(L->reminders_set + L->n_reminders_set, 0,
+                               idx + 1 - L->n_reminders_set);
+                        L->n_reminders_set = idx + 1;
+                }
+                L->reminders_set[idx] = L->duty_reminders;
+        }
+        return r < 0 ? r : q;
+}
+
+/* ---- hash and defaults -------------------------------------------------------------------- */
+
+/* FNV-1a, fed field by field: the duty hashes (Duty.hash). Feed SEQUENCE numbers persisted in
+ * users' state depend on these values: they must never change. */
+#define FNV_BASIS 2166136261u
+
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
+        for (const unsigned char *s = p; n > 0; n--, s++)
+                h = (h ^ *s) * 16777619u;
+        return h;
+}
+
+/* Strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
+static uint32_t hash_str(uint32_t h, const char *s) {
+        return hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static uint32_t hash_int(uint32_t h, int v) {
+        return hash_bytes(h, &v, sizeof(v));
+}
+
+static unsigned duty_hash(const Duty *d) {
+        /* Everything that changes what the duty's occurrences look like. */
+        uint32_t h = FNV_BASIS;
+        const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
+        for (size_t i = 0; i < ELEMENTSOF(strs); i++)
+                h = hash_str(h, strs[i]);
+        const Rule *r = &d->rule;
+        const int ints[] = {(int)d->kind, d->per_holder,     r->period,    r->count,
+                            r->pacing,    r->due_day,        r->due_month, r->after_period,
+                            (int)r->move, r->before_holidays};
+        for (size_t i = 0; i < ELEMENTSOF(ints); i++)
+                h = hash_int(h, ints[i]);
+        for (size_t i = 0; i < r->n_holidays; i++)
+                h = hash_str(h, r->holidays[i]);
+        const ReminderPolicy *p = &d->reminders;
+        h = hash_int(h, (int)p->n_before);
+        for (size_t i = 0; i < p->n_before; i++)
+                h = hash_int(h, p->before[i]);
+        h = hash_int(h, p->minute_of_day);
+        h = hash_int(h, p->overdue);
+        return hash_int(h, p->escalate_after);
+}
+
+/* Each duty's reminders: the keys it sets itself, the rest from `reminders:` (which may come
+ * in any file, before or after the duty). Then the duty's hash, which covers them. */
+int finish_duties(Loader *L) {
+        Config *c = L->cfg;
+        const ReminderPolicy *def = &c->reminders;
+        for (size_t i = 0; i < c->n_duties; i++) {
+                Duty *d = &c->duties[i];
+                unsigned set = i < L->n_reminders_set ? L->reminders_set[i] : 0;
+                ReminderPolicy *p = &d->reminders;
+                if (!(set & RM_BEFORE)) /* shared: the pool owns every list */
+                        p->before = def->before, p->n_before = def->n_before;
+                if (!(set & RM_TIME))
+                        p->minute_of_day = def->minute_of_day;
+                if (!(set & RM_OVERDUE))
+                        p->overdue = def->overdue;
+                if (!(set & RM_ESCALATE))
+                        p->escalate_after = def->escalate_after;
+                d->hash = duty_hash(d);
+        }
+        return 0;
+}

@@ -1,0 +1,11 @@
+/* holidays.h — the holiday data file: China's official working-day calendar, year by year
+ * ({years: {YEAR: {source, holidays: [{id, name, from, to, work}]}}}).
+ * Contract: load_holidays() reads the file `holidays:` names (relative to the main file's
+ * folder; by default DEFAULT_HOLIDAYS there, else the installed copy) into Config.calendar,
+ * sealed, even when it has errors (reported at their place; a file that cannot be read also at
+ * the `holidays:` key). Years of the planning range (`today` and the next 12 months) without
+ * data are warnings. 0, -EINVAL or -ENOMEM. */
+#pragma once
+#include "keys.h"
+
+int load_holidays(Loader *L);

@@ -1,0 +1,159 @@
+/* sections.c — see sections.h. */
+#include "sections.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "duties.h"
+#include "util.h"
+#include "values.h"
+
+static int parse_org_name(Loader *L, const YNode *n, void *obj) {
+        return parse_str(L, n, &((Config *)obj)->org_name);
+}
+
+static int parse_timezone(Loader *L, const YNode *n, void *obj) {
+        Config *c = obj;
+        const char *s = scalar(L, n);
+        if (!s)
+                return err_at(L, n, "expected a time zone such as " DEFAULT_TIMEZONE);
+        /* Accept names of the system's zoneinfo only (DEFAULT_TIMEZONE, "UTC"). */
+        bool ok = s[0] && s[0] != '/' && !strstr(s, "..");
+        for (const char *p = s; ok && *p; p++)
+                ok = isalnum((unsigned char)*p) || strchr("/_+-", *p);
+        _cleanup_free_ char *path = strfmt("/usr/share/zoneinfo/%s", s);
+        if (!path)
+                return loader_oom(L);
+        struct stat st;
+        if (!ok || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return err_at(L, n, "unknown time zone '%s'", s);
+        return parse_str(L, n, &c->timezone);
+}
+
+static const KeyDef org_keys[] = {
+        {.name = "name", .type = F_CUSTOM, .custom = parse_org_name},
+        {.name = "timezone", .type = F_CUSTOM, .custom = parse_timezone},
+};
+
+/* The whole-organisation feed is gone (a county's is far beyond what calendar clients accept):
+ * the key still loads, with a warning naming the bounded feeds that replace it. */
+static int parse_feeds_org(Loader *L, const YNode *n, void *obj) {
+        int r = parse_bool(L, n, &((FeedsConfig *)obj)->org);
+        if (r == 0)
+                diags_add(L->diags, true, L->path, (int)n->line, (int)n->column,
+                          "feeds.org is obsolete: the whole-organisation feed is replaced by the "
+                          "bounded feeds 'overdue' and 'summary' (feeds.overdue, feeds.summary)%s",
+                          ((FeedsConfig *)obj)->org ? "" : "; org: false turns both off");
+        return r;
+}
+
+static const KeyDef feeds_keys[] = {
+        {.name = "dir", .type = F_STR, .off = FIELD(FeedsConfig, dir)},
+        {.name = "public_url",
+         .type = F_STR,
+         .off = FIELD(FeedsConfig, public_url),
+         .check = check_http_url},
+        KEY_INT("past_days", FeedsConfig, past_days, 0, 3660),
+        KEY_INT("future_days", FeedsConfig, future_days, 1, 3660),
+        KEY_INT("refresh_minutes", FeedsConfig, refresh_minutes, 5, 10080),
+        KEY_INT("max_events", FeedsConfig, max_events, 10, 10000),
+        {.name = "overdue", .type = F_BOOL, .off = FIELD(FeedsConfig, overdue)},
+        {.name = "summary", .type = F_BOOL, .off = FIELD(FeedsConfig, summary)},
+        {.name = "org", .type = F_CUSTOM, .custom = parse_feeds_org},
+};
+
+static const KeyDef server_keys[] = {
+        {.name = "listen",
+         .type = F_STR,
+         .off = FIELD(ServerConfig, listen),
+         .check = check_listen},
+        KEY_INT("max_connections", ServerConfig, max_connections, 1, 65536),
+        KEY_INT("per_ip_connections", ServerConfig, per_ip_connections, 1, 65536),
+        KEY_INT("timeout", ServerConfig, timeout_sec, 1, 3600),
+        KEY_INT("header_timeout", ServerConfig, header_timeout_sec, 1, 3600),
+        {.name = "public_url",
+         .type = F_STR,
+         .off = FIELD(ServerConfig, public_url),
+         .check = check_http_url},
+};
+
+static const KeyDef template_keys[] = {
+        {.name = "upcoming", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_UPCOMING])},
+        {.name = "due_today", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_DUE_TODAY])},
+        {.name = "overdue", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_OVERDUE])},
+        {.name = "escalation", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_ESCALATION])},
+        {.name = "digest", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_DIGEST])},
+        {.name = "event", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_EVENT])},
+};
+
+int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
+        Config *c = L->cfg;
+        if (!k)
+                return err_at(L, kn, "expected a section name");
+        if (streq(k, "organization"))
+                return parse_map(L, vn, org_keys, ELEMENTSOF(org_keys), c, NULL);
+        if (streq(k, "reminders"))
+                return parse_reminders(L, vn, &c->reminders);
+        if (streq(k, "feeds"))
+                return parse_map(L, vn, feeds_keys, ELEMENTSOF(feeds_keys), &c->feeds, NULL);
+        if (streq(k, "server"))
+                return parse_map(L, vn, server_keys, ELEMENTSOF(server_keys), &c->server, NULL);
+        if (streq(k, "templates"))
+                return parse_map(L, vn, template_keys, ELEMENTSOF(template_keys), c, NULL);
+        if (streq(k, "holidays")) {
+                free(L->holidays_where_file);
+                if (!(L->holidays_where_file = strdup(L->path)))
+                        return loader_oom(L);
+                L->holidays_line = (int)vn->line, L->holidays_col = (int)vn->column;
+                return parse_str(L, vn, &c->holidays_path);
+        }
+        if (streq(k, "state"))
+                return parse_str(L, vn, &c->state_dir);
+        return err_at(L, kn, "unknown section '%s'", k);
+}
+
+int sections_set_defaults(Config *c) {
+        c->reminders.minute_of_day = DEFAULT_REMINDER_TIME;
+        c->reminders.overdue = true;
+        c->reminders.escalate_after = DEFAULT_ESCALATE_AFTER;
+        c->reminders.before = (int *)pool_intern(c->pool, default_reminder_before,
+                                                 sizeof(default_reminder_before));
+        c->reminders.n_before = ELEMENTSOF(default_reminder_before);
+        c->feeds.past_days = DEFAULT_FEEDS_PAST_DAYS;
+        c->feeds.future_days = DEFAULT_FEEDS_FUTURE_DAYS;
+        c->feeds.refresh_minutes = DEFAULT_FEEDS_REFRESH_MINUTES;
+        c->feeds.max_events = DEFAULT_FEEDS_MAX_EVENTS;
+        c->feeds.overdue = true;
+        c->feeds.summary = true;
+        c->feeds.org = true;
+        c->server.max_connections = DEFAULT_SERVER_MAX_CONNECTIONS;
+        c->server.per_ip_connections = DEFAULT_SERVER_PER_IP_CONNECTIONS;
+        c->server.timeout_sec = DEFAULT_SERVER_TIMEOUT;
+        c->server.header_timeout_sec = DEFAULT_SERVER_HEADER_TIMEOUT;
+        return c->reminders.before ? 0 : -ENOMEM;
+}
+
+int sections_check(Loader *L) {
+        Config *c = L->cfg;
+        if (!c->timezone && !(c->timezone = xstrdup(L, DEFAULT_TIMEZONE)))
+                return -ENOMEM;
+        if (L->main_broken) /* what is missing may lie beyond the syntax error */
+                return -EINVAL;
+        if (!c->org_name) {
+                if (L->main_has_root)
+                        diags_add(L->diags, false, L->files[0], L->org_line, L->org_col,
+                                  "missing required key 'organization.name'");
+                else if (L->main_empty)
+                        diags_add(L->diags, false, L->files[0], 0, 0,
+                                  "the file is empty: missing required key 'organization.name'");
+                return -EINVAL;
+        }
+        if (!c->n_posts) {
+                diags_add(L->diags, false, L->files[0], 0, 0, "no posts are defined");
+                return -EINVAL;
+        }
+        return 0;
+}

@@ -1,0 +1,20 @@
+/* pool.h — a config's memory: every string and small array of a Config (ids, names, titles,
+ * lists of indices…) in large blocks freed together.
+ * Contract: no allocator header or rounding per string and nothing to free one by one; the same
+ * value repeated across many items (a clause, a list of reminder days) can be one copy
+ * (pool_intern()). What the pool hands out is zeroed, aligned for any type, and never changed
+ * by the pool afterwards. Every function returns NULL when out of memory. No I/O. */
+#pragma once
+#include <stddef.h>
+
+typedef struct ConfigPool ConfigPool;
+
+ConfigPool *pool_new(void);
+ConfigPool *pool_free(ConfigPool *p); /* NULL */
+/* `n` zeroed bytes. */
+void *pool_alloc(ConfigPool *p, size_t n);
+char *pool_strdup(ConfigPool *p, const char *s);
+/* One copy of each distinct value of `n` bytes: for the values repeated across many items. */
+const void *pool_intern(ConfigPool *p, const void *v, size_t n);
+/* Loading is over: forgets the interned values (their copies stay). */
+void pool_seal(ConfigPool *p);
