@@ -4,8 +4,8 @@
  * instants get the offset of 1970-01-01 00:00 UTC, later ones that of the end of 2100), and
  * publishes it with an atomic pointer. The other functions only read the table (a binary
  * search): they may run in any thread, also while tz_use() publishes another zone; a table once
- * published is never freed. Before the first tz_use() the zone is UTC. Nothing here reads or
- * changes $TZ; "now" comes from clock.h. */
+ * published is never freed. tz_use() runs in one thread at a time (the main one). Before the
+ * first tz_use() the zone is UTC. Nothing here reads or changes $TZ; "now" comes from clock.h. */
 #pragma once
 #include <time.h>
 
