@@ -112,9 +112,9 @@ static char *basis(const Config *c, const Duty *d, bool full) {
                 return strdup(src ? src : d->clause ? d->clause : "");
         }
         const char *title = doc->title ? doc->title : "", *number = doc->number;
-        return strfmt("%s%s%s%s%s%s", title, number ? "（" : "", number ? number : "",
-                      number ? "）" : "", (*title || number) && d->clause ? " " : "",
-                      d->clause ? d->clause : "");
+        return strfmt("%s%s%s%s%s%s%s%s", *title ? "《" : "", title, *title ? "》" : "",
+                      number ? "（" : "", number ? number : "", number ? "）" : "",
+                      (*title || number) && d->clause ? " " : "", d->clause ? d->clause : "");
 }
 
 char *duty_basis(const Config *c, const Duty *d) {

@@ -234,10 +234,10 @@ ssize_t config_find_person(const Config *c, const char *id);
 ssize_t config_find_duty(const Config *c, const char *id);
 ssize_t config_find_channel(const Config *c, const char *id);
 
-/* The duty's basis (依据), "" when it has none; malloc'd. duty_basis(): the document's number
- * (or title) and the clause, "大发〔2019〕45号 二、（一）3" (tables, reports, the done page);
- * duty_basis_full(): its title, number and the clause, "安全生产责任制实施意见（大发〔2019〕45号）
- * 二、（一）3" (reminders). */
+/* The duty's basis (依据), the one text of it in two lengths, "" when it has none; malloc'd.
+ * duty_basis(): the document's number (or title) and the clause, "大发〔2019〕45号 二、（一）3"
+ * (tables, reports, the done page); duty_basis_full(): its title, number and the clause,
+ * "《安全生产责任制实施意见》（大发〔2019〕45号） 二、（一）3" (reminders, calendar events). */
 char *duty_basis(const Config *c, const Duty *d);
 char *duty_basis_full(const Config *c, const Duty *d);
 

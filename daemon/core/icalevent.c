@@ -102,15 +102,12 @@ static void text_what(Buf *b, const Duty *d) {
 }
 
 static void text_basis(Buf *b, const Config *c, const Duty *d) {
+        _cleanup_free_ char *basis = duty_basis_full(c, d);
         buf_puts(b, "\n依据：");
-        if (d->document >= 0 && (size_t)d->document < c->n_documents) {
-                const Document *doc = &c->documents[d->document];
-                buf_printf(b, "《%s》", doc->title);
-                if (doc->number)
-                        buf_printf(b, "（%s）", doc->number);
-        }
-        if (d->clause)
-                buf_printf(b, "%s%s", d->document >= 0 ? " " : "", d->clause);
+        if (!basis)
+                b->oom = true;
+        else
+                buf_puts(b, basis);
 }
 
 static void text_note(Buf *b, const Duty *d) {

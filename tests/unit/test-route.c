@@ -125,7 +125,7 @@ static void test_plan(void **state) {
         assert_string_equal(it.item.post, "镇长");
         assert_string_equal(it.item.holders, "张三");
         assert_string_equal(it.item.basis,
-                            "安全生产责任制实施意见（大发〔2019〕45号） 二、（一）3");
+                            "《安全生产责任制实施意见》（大发〔2019〕45号） 二、（一）3");
         assert_string_equal(it.item.period, "2026-Q4");
         assert_string_equal(it.item.due, "2026-12-31");
         assert_string_equal(it.item.link, "https://duty.example.cn/d/x");
