@@ -65,7 +65,9 @@ static int send_test(Store *store, const Config *cfg, const Channel *ch) {
                 fprintf(stderr, "无法写入发件箱：%s\n", store_errmsg(store));
                 return 1;
         }
-        uint64_t timeout = (uint64_t)((ch->timeout_sec > 0 ? ch->timeout_sec : 15) + 5) * 1000000;
+        uint64_t timeout =
+                (uint64_t)((ch->timeout_sec > 0 ? ch->timeout_sec : DEFAULT_CHANNEL_TIMEOUT) + 5) *
+                1000000;
         SenderStats st = {0};
         int r = sender_run(store, cfg, did, true, timeout, &st);
         if (st.sent == 1) {

@@ -72,7 +72,7 @@ static const KeyDef rule_keys[] = {
          .off = FIELD(Rule, period),
          .names = period_enum,
          .n_names = 6},
-        KEY_INT("count", Rule, count, 1, 366),
+        KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),

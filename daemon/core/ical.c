@@ -495,7 +495,8 @@ int ical_render_head(const Config *c, const char *calname, const char *note, cha
         _cleanup_(icalcomponent_freep) icalcomponent *cal = icalcomponent_new_vcalendar();
         if (!cal)
                 return -ENOMEM;
-        int minutes = c->feeds.refresh_minutes > 0 ? c->feeds.refresh_minutes : 360;
+        int minutes = c->feeds.refresh_minutes > 0 ? c->feeds.refresh_minutes
+                                                   : DEFAULT_FEEDS_REFRESH_MINUTES;
         struct icaldurationtype refresh = icaldurationtype_from_int(minutes * 60);
         add(cal, icalproperty_new_version("2.0"), &ok);
         add(cal, icalproperty_new_prodid(PRODID), &ok);

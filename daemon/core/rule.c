@@ -174,9 +174,9 @@ static int parse_count(Cursor *c, Rule *r, PhraseError *err) {
         int n = eat_number(c);
         if (n < 0)
                 FAIL(c, "expected a count such as 4次 or 两次");
-        if (n < 1 || n > 366) {
+        if (n < 1 || n > RULE_MAX_COUNT) {
                 c->pos = at;
-                FAIL(c, "count must be between 1 and 366");
+                FAIL(c, "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT));
         }
         if (!eat(c, "次"))
                 FAIL(c, "expected 次 after the count");
@@ -348,8 +348,8 @@ const char *rule_validate(const Rule *r) {
         }
         if (r->period == PERIOD_NONE)
                 return "a rule needs a period (week, month, quarter, half, year)";
-        if (r->count < 1 || r->count > 366)
-                return "count must be between 1 and 366";
+        if (r->count < 1 || r->count > RULE_MAX_COUNT)
+                return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
         if (r->period == PERIOD_WEEK && (r->due_day || r->due_month || r->after_period))
                 return "due_day, due_month and after_period need a monthly or longer period";
         int months = period_kind_months(r->period);

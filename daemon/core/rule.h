@@ -22,6 +22,8 @@ typedef enum HolidayMove {
 } HolidayMove;
 
 #define DUE_DAY_LAST (-1)
+/* Checkpoints in one period at most (one a day for a year); the config key `count` too. */
+#define RULE_MAX_COUNT 366
 
 typedef struct Rule {
         PeriodKind period;

@@ -333,7 +333,7 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
                         if (r == 0 && f.person >= 0 && !d->per_holder) {
                                 size_t k = before;
                                 for (size_t i = before; i < out->n; i++) {
-                                        size_t h[64];
+                                        size_t h[MAX_POST_HOLDERS];
                                         size_t nh = occurrence_holders(c, &out->items[i],
                                                                        out->items[i].due, h, 64);
                                         bool mine = false;
@@ -432,7 +432,7 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
 
 size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n) {
         if (o->person >= 0) {
-                size_t h[64];
+                size_t h[MAX_POST_HOLDERS];
                 size_t k = config_post_holders(c, o->post, day, h, 64);
                 for (size_t i = 0; i < k; i++)
                         if (h[i] == (size_t)o->person && n > 0) {

@@ -583,8 +583,10 @@ int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, 
                        .f = f,
                        .today = today,
                        .from = today - (c->feeds.past_days >= 0 ? c->feeds.past_days : 31),
-                       .to = today + (c->feeds.future_days > 0 ? c->feeds.future_days : 366),
-                       .cap = c->feeds.max_events > 0 ? (size_t)c->feeds.max_events : 500,
+                       .to = today + (c->feeds.future_days > 0 ? c->feeds.future_days
+                                                               : DEFAULT_FEEDS_FUTURE_DAYS),
+                       .cap = c->feeds.max_events > 0 ? (size_t)c->feeds.max_events
+                                                      : DEFAULT_FEEDS_MAX_EVENTS,
                        .cancel = cancel};
         int r = f.kind == FEED_POST     ? collect_post(&k, f.index, -1)
                 : f.kind == FEED_PERSON ? collect_person(&k, f.index)
