@@ -11,17 +11,6 @@
 #include "store-sql.h"
 #include "util.h"
 
-int completion_init(Store *s) {
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS completions ("
-                             " id INTEGER PRIMARY KEY,"
-                             " duty TEXT NOT NULL, post TEXT NOT NULL, person TEXT NOT NULL,"
-                             " period TEXT NOT NULL, done_by TEXT, done_on TEXT NOT NULL,"
-                             " note TEXT, evidence TEXT, source TEXT,"
-                             " recorded_at INTEGER NOT NULL, undone_at INTEGER);"
-                             "CREATE INDEX IF NOT EXISTS completions_by_assignment"
-                             " ON completions (duty, post, person, period);");
-}
-
 int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t *ret_id) {
         const Occurrence *o = in->occ;
         char pid[96], date[11];

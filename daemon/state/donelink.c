@@ -69,14 +69,6 @@ int base64url_decode(const char *s, size_t len, unsigned char *out, size_t out_m
         return (int)need;
 }
 
-int donelink_init(Store *s) {
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS donelink_key ("
-                             " id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL);"
-                             "CREATE TABLE IF NOT EXISTS donelink_used ("
-                             " nonce TEXT PRIMARY KEY, occurrence TEXT NOT NULL,"
-                             " used_at INTEGER NOT NULL, completion INTEGER);");
-}
-
 static int read_key(Store *s, unsigned char key[DONELINK_KEY_LEN]) {
         _cleanup_finalize_ sqlite3_stmt *st = NULL;
         if (store_prepare(s, "SELECT key FROM donelink_key WHERE id = 1", &st) < 0)

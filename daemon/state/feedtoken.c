@@ -11,13 +11,6 @@
 #include "store-sql.h"
 #include "util.h"
 
-int feedtoken_init(Store *s) {
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS feed_tokens ("
-                             " feed TEXT PRIMARY KEY NOT NULL,"
-                             " token TEXT NOT NULL,"
-                             " created INTEGER NOT NULL)");
-}
-
 int feedtoken_generate(char ret[static FEEDTOKEN_LEN + 1]) {
         static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
         unsigned char raw[FEEDTOKEN_BYTES];

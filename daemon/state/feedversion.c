@@ -15,21 +15,6 @@
 #define META_GENERATION "feeds_generation"
 #define META_GENERATION_STAMP "feeds_generation_stamp"
 
-int feedversion_init(Store *s) {
-        int r = completion_init(s);
-        if (r < 0)
-                return r;
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS feed_versions ("
-                             " key TEXT PRIMARY KEY NOT NULL,"
-                             " hash INTEGER NOT NULL,"
-                             " rev INTEGER NOT NULL,"
-                             " stamp INTEGER NOT NULL) WITHOUT ROWID;"
-                             "CREATE INDEX IF NOT EXISTS completions_by_duty_period"
-                             " ON completions (duty, period);"
-                             "CREATE INDEX IF NOT EXISTS completions_undone"
-                             " ON completions (undone_at);");
-}
-
 /* ---- the rows of a config ---- */
 
 typedef int (*RowFn)(void *userdata, const char *key, uint64_t hash);

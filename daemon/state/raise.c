@@ -11,12 +11,6 @@
 #include "store-sql.h"
 #include "util.h"
 
-int raise_init(Store *s) {
-        return store_exec(s, "CREATE TABLE IF NOT EXISTS events ("
-                             " id INTEGER PRIMARY KEY, event TEXT NOT NULL, note TEXT,"
-                             " raised_at INTEGER NOT NULL, raised_by TEXT);");
-}
-
 /* The row of the event; *ret_id its id. */
 static int record_event(Store *s, const char *event, const char *note, const char *raised_by,
                         time_t now, int64_t *ret_id) {
@@ -49,8 +43,6 @@ int raise_event(Store *s, const Config *c, const char *event, const char *note,
         if (r < 0)
                 return r;
         free(TAKE_PTR(f));
-        if ((r = raise_init(s)) < 0 || (r = outbox_init(s)) < 0)
-                return r;
         int64_t id;
         if ((r = record_event(s, event, note, raised_by, now, &id)) < 0)
                 return r;

@@ -13,7 +13,6 @@
 #include "date.h"
 #include "store.h"
 
-int raise_init(Store *s);
 /* Records and queues; -ENOENT (nothing recorded) when no duty has that event.
  * *ret_event_id (may be NULL) = events.id; *ret_queued = messages. */
 int raise_event(Store *s, const Config *c, const char *event, const char *note,

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "schema.h"
+
 /* Statements kept prepared for the store's life (store_stmt()): the outbox runs a handful of
  * statements per message, and preparing one costs more than running it. */
 #define STMT_CACHE 32
@@ -51,19 +53,53 @@ static int share_with_group(const char *path, bool create) {
 }
 
 /* Why the last store_open() failed, in SQLite's or our words (one process, one thread opens). */
-static char open_error[512];
+static char open_error[1024];
 
 const char *store_open_error(void) {
         return open_error[0] ? open_error : NULL;
 }
 
+/* Whether the last error says the file is damaged or not a database at all. */
+static bool unreadable(Store *s) {
+        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+        return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
+}
+
 /* Fails the open with SQLite's own message kept. */
 static int open_failed(Store *s, const char *what) {
-        int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
+        int r = unreadable(s) ? -EBADMSG : -EIO;
         snprintf(open_error, sizeof(open_error), "%s（SQLite：%s）", what,
                  s->db ? sqlite3_errmsg(s->db) : "cannot open");
         store_close(s);
-        return code == SQLITE_NOTADB ? -EBADMSG : code == SQLITE_CORRUPT ? -EBADMSG : -EIO;
+        return r;
+}
+
+/* Fails the open on a system call's error r. */
+static int open_errno(Store *s, const char *what, int r) {
+        snprintf(open_error, sizeof(open_error), "%s（%s）", what, strerror(-r));
+        store_close(s);
+        return r;
+}
+
+/* Fails the open on what the schema check or upgrade found; the file is as it was. */
+static int open_refused(Store *s, const SchemaInfo *info, int r) {
+        if (r == -EBADMSG)
+                snprintf(open_error, sizeof(open_error),
+                         "不是 dutyd 的状态数据库：%s。文件未作任何改动：请检查配置中的 state: "
+                         "目录，或把这个文件移到别处",
+                         info->why);
+        else if (r == -EPROTONOSUPPORT)
+                snprintf(open_error, sizeof(open_error),
+                         "由更新版本的 dutyd 创建（数据库版本 %d，本程序只认得到版本 %d），"
+                         "本程序不降级它，文件未作任何改动：请安装新版本的 dutyd，或从本版本的备份"
+                         "恢复",
+                         info->version, SCHEMA_VERSION);
+        else if (r == -EIO)
+                snprintf(open_error, sizeof(open_error),
+                         "升级数据库（版本 %d → %d）失败：%s。数据库保持升级前的样子",
+                         info->version, SCHEMA_VERSION, info->why);
+        store_close(s);
+        return r;
 }
 
 /* The settings every connection has (journal_mode=WAL is the database's, kept in the file). */
@@ -75,16 +111,31 @@ static int configure(Store *s) {
                        : 0;
 }
 
+/* Gives the group its access to the database and its -wal and -shm files. */
+static int share_files(const char *path) {
+        static const char *const suffix[] = {"", "-wal", "-shm"};
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < ELEMENTSOF(suffix); i++) {
+                char name[PATH_MAX];
+                snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+                r = share_with_group(name, false);
+        }
+        return r;
+}
+
+/* Whether SQLite checkpoints (writes the -wal into the database) when the connection closes:
+ * not while the file is not known to be dutyd's, so that a refused file keeps its bytes. */
+static void checkpoint_on_close(Store *s, bool on) {
+        (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, on ? 0 : 1, NULL);
+}
+
 int store_open(const char *dir, Store **ret) {
         open_error[0] = 0;
         Store *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        if (mkdir(dir, 0770) < 0 && errno != EEXIST) {
-                int r = -errno;
-                free(s);
-                return r;
-        }
+        if (mkdir(dir, 0770) < 0 && errno != EEXIST)
+                return open_errno(s, "无法创建状态目录", -errno);
         s->path = strfmt("%s/state.db", dir);
         if (!s->path) {
                 free(s);
@@ -93,29 +144,43 @@ int store_open(const char *dir, Store **ret) {
         /* An existing empty file is not a new state: the record it held is gone (a failed copy, a
          * full disk). Starting afresh over it would hide that. */
         struct stat st;
-        if (stat(s->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        bool exists = stat(s->path, &st) == 0;
+        if (exists && S_ISREG(st.st_mode) && st.st_size == 0) {
                 snprintf(open_error, sizeof(open_error),
                          "文件为空（0 字节），原有的履职记录已不在其中：请从备份恢复，"
                          "或删除该文件以开始新的记录");
                 store_close(s);
                 return -ENODATA;
         }
-        int r = share_with_group(s->path, true);
-        for (size_t i = 0; r == 0 && i < 2; i++) {
-                char side[PATH_MAX];
-                snprintf(side, sizeof(side), "%s%s", s->path, i == 0 ? "-wal" : "-shm");
-                r = share_with_group(side, false);
-        }
-        if (r < 0) {
-                store_close(s);
-                return r;
-        }
+        int r = exists ? 0 : share_with_group(s->path, true);
+        if (r < 0)
+                return open_errno(s, "无法创建", r);
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
                 return open_failed(s, "无法打开");
-        if (store_exec(s, "PRAGMA journal_mode=WAL") < 0 || configure(s) < 0 ||
-            store_exec(s, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)") < 0)
-                return open_failed(s, "不是可用的 dutyd 状态数据库");
+        /* Nothing is written before the file is known to be dutyd's, at a version this program
+         * knows. */
+        checkpoint_on_close(s, false);
+        SchemaInfo info;
+        r = configure(s);
+        if (r == 0)
+                r = schema_inspect(s, schema_steps, schema_n_steps, &info);
+        if (r == -ENOMEM) {
+                store_close(s);
+                return r;
+        }
+        if (r < 0)
+                return open_failed(s, unreadable(s) ? "不是可用的 dutyd 状态数据库" : "无法读取");
+        if (info.kind == SCHEMA_FOREIGN || info.kind == SCHEMA_NEWER)
+                return open_refused(s, &info,
+                                    info.kind == SCHEMA_FOREIGN ? -EBADMSG : -EPROTONOSUPPORT);
+        if ((r = share_files(s->path)) < 0)
+                return open_errno(s, "无法让 dutyd 组读写", r);
+        if (store_exec(s, "PRAGMA journal_mode=WAL") < 0)
+                return open_failed(s, "无法切换到 WAL 日志模式");
+        if ((r = schema_upgrade(s, schema_steps, schema_n_steps, &info)) < 0)
+                return open_refused(s, &info, r);
+        checkpoint_on_close(s, true);
         *ret = s;
         return 0;
 }

@@ -1,10 +1,10 @@
 /* store.h — the SQLite state database (WAL): opened once per process, shared by the modules
- * that keep state (outbox, feed tokens, completions). Each of those modules creates its own
- * tables with CREATE TABLE IF NOT EXISTS in its *_init(), so the schema lives beside the code
- * that uses it. Contract: every write is a short transaction; durable when the call returns
- * (synchronous=FULL); never held across an event-loop iteration. Other layers see the store
- * through the state modules' named functions only: the connection, statements and SQL text stay
- * in daemon/state/ (store-sql.h). */
+ * that keep state (outbox, feed tokens, completions). Opening it brings its schema to the
+ * current version (schema.h: made when new, upgraded in one transaction when older; a file of
+ * another program or of a newer dutyd is refused and left as it was). Contract: every write is
+ * a short transaction; durable when the call returns (synchronous=FULL); never held across an
+ * event-loop iteration. Other layers see the store through the state modules' named functions
+ * only: the connection, statements and SQL text stay in daemon/state/ (store-sql.h). */
 #pragma once
 #include <stdint.h>
 
@@ -14,9 +14,11 @@ typedef struct Store Store;
  * for the process's life) and writes the PID into it. -EBUSY when another process holds it
  * (*ret_holder: its PID, 0 if unknown). dutyctl does not take it. */
 int store_lock_daemon(const char *dir, int *ret_fd, long *ret_holder);
-/* Opens (creating) DIR/state.db. Returns 0 or a negative errno; logs nothing. An existing
- * empty file is refused (-ENODATA), a file that is not an SQLite database too (-EBADMSG);
- * store_open_error() then says why, with SQLite's own message and what to do. */
+/* Opens (creating) DIR/state.db and brings its schema to the current version (schema.h).
+ * Returns 0 or a negative errno; logs nothing. Refused, with nothing written: an existing empty
+ * file (-ENODATA), a file that is not an SQLite database, is damaged or is another program's
+ * (-EBADMSG), one made by a newer dutyd (-EPROTONOSUPPORT). A failed upgrade (-EIO) leaves the
+ * file as it was. store_open_error() then says why, with SQLite's own message and what to do. */
 int store_open(const char *dir, Store **ret);
 /* A second connection to the same state, for another thread. Nothing is created or re-moded:
  * store_open() opens and closes descriptors of the files, and closing any descriptor of a file

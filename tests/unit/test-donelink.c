@@ -29,8 +29,6 @@ static int setup(void **state) {
         strcpy(f->dir, "/tmp/dutyd-donelink-XXXXXX");
         assert_non_null(mkdtemp(f->dir));
         assert_int_equal(store_open(f->dir, &f->s), 0);
-        assert_int_equal(donelink_init(f->s), 0);
-        assert_int_equal(completion_init(f->s), 0);
         f->c = load_ok(YAML);
         *state = f;
         return 0;

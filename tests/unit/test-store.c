@@ -1,0 +1,160 @@
+/* test-store.c — opening the state database: a new file gets the current schema, marked as
+ * dutyd's; an empty file, a file that is not a database, another program's database and one
+ * made by a newer dutyd are refused with the cause and what to do, their bytes untouched.
+ * Upgrades from earlier releases: test-migrate.c. */
+#include "teststate.h"
+
+#include "schema.h"
+#include "store.h"
+
+static void test_new_file(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        Store *s = NULL;
+        assert_int_equal(store_open(d.dir, &s), 0);
+        store_close(s);
+        assert_int_equal(db_pragma(d.db, "PRAGMA application_id"), SCHEMA_APPLICATION_ID);
+        assert_int_equal(db_pragma(d.db, "PRAGMA user_version"), SCHEMA_VERSION);
+        assert_int_equal(db_pragma(d.db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                         "('completions', 'outbox', 'outbox_items', 'feed_tokens', "
+                                         "'feed_versions', 'donelink_key', 'donelink_used', "
+                                         "'events', 'meta')"),
+                         9);
+        /* Opened again: current, nothing to do. */
+        assert_int_equal(store_open(d.dir, &s), 0);
+        SchemaInfo info;
+        assert_int_equal(schema_inspect(s, schema_steps, schema_n_steps, &info), 0);
+        assert_int_equal(info.kind, SCHEMA_CURRENT);
+        store_close(s);
+        rm_tree(d.dir);
+}
+
+/* store_open() fails with `r` and a message containing each of `says` (NULL-terminated), and
+ * the file keeps every byte. */
+static void refused(const StateDir *d, int r, const char *const *says) {
+        size_t n0, n1;
+        _cleanup_free_ char *before = file_bytes(d->db, &n0);
+        assert_non_null(before);
+        Store *s = NULL;
+        assert_int_equal(store_open(d->dir, &s), r);
+        assert_null(s);
+        const char *msg = store_open_error();
+        assert_non_null(msg);
+        for (; *says; says++)
+                if (!strstr(msg, *says))
+                        fail_msg("\"%s\" not in: %s", *says, msg);
+        _cleanup_free_ char *after = file_bytes(d->db, &n1);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(before, after, n0);
+}
+
+static void test_empty_file(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        fclose(fopen(d.db, "w"));
+        refused(&d, -ENODATA, (const char *[]){"文件为空（0 字节）", "请从备份恢复", NULL});
+        rm_tree(d.dir);
+}
+
+static void test_not_a_database(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        FILE *f = fopen(d.db, "w");
+        fputs("PK\003\004 this is a zip, not a state database: padding padding padding\n", f);
+        fclose(f);
+        refused(&d, -EBADMSG,
+                (const char *[]){"不是可用的 dutyd 状态数据库（SQLite：file is not a database）",
+                                 NULL});
+        rm_tree(d.dir);
+}
+
+/* Another program's database, each way it can show: its own application_id, a user_version
+ * without ours, tables none of which is dutyd's (a `meta` table is no proof), a table named as
+ * one of dutyd's with other columns. */
+static void test_foreign(void **state) {
+        (void)state;
+        static const struct {
+                const char *sql, *says;
+        } cases[] = {
+                {"PRAGMA application_id = 1234; CREATE TABLE completions (x)",
+                 "application_id 是 0x000004d2"},
+                {"PRAGMA user_version = 3; CREATE TABLE things (x)", "user_version 是 3"},
+                {"CREATE TABLE users (id, name); CREATE TABLE orders (id); INSERT INTO users "
+                 "VALUES (1, 'a'); CREATE TABLE a (x); CREATE TABLE b (x)",
+                 "其中没有 dutyd 的表（只有 users、orders、a 等）"},
+                {"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+                 "其中没有 dutyd 的表（只有 meta）"},
+                {"CREATE TABLE outbox (id TEXT PRIMARY KEY, payload BLOB); INSERT INTO outbox "
+                 "VALUES ('x', 'y')",
+                 "表 outbox 没有 dutyd 的列 channel"},
+                {"CREATE TABLE feed_tokens (feed TEXT, token TEXT, created INTEGER, owner TEXT)",
+                 "表 feed_tokens 有 dutyd 没有的列 owner"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                StateDir d;
+                state_dir_new(&d);
+                db_exec(d.db, cases[i].sql);
+                refused(&d, -EBADMSG,
+                        (const char *[]){"不是 dutyd 的状态数据库", cases[i].says, "未作任何改动",
+                                         "state:", NULL});
+                rm_tree(d.dir);
+        }
+}
+
+/* A database of a later dutyd (WAL, with rows): refused, never downgraded. */
+static void test_newer(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        Store *s = NULL;
+        assert_int_equal(store_open(d.dir, &s), 0);
+        store_close(s);
+        char sql[128];
+        snprintf(sql, sizeof(sql),
+                 "PRAGMA user_version = %d; CREATE TABLE later (x); INSERT INTO later VALUES (1)",
+                 SCHEMA_VERSION + 1);
+        db_exec(d.db, sql);
+        char says[64];
+        snprintf(says, sizeof(says), "数据库版本 %d，本程序只认得到版本 %d", SCHEMA_VERSION + 1,
+                 SCHEMA_VERSION);
+        refused(&d, -EPROTONOSUPPORT,
+                (const char *[]){"由更新版本的 dutyd 创建", says, "未作任何改动",
+                                 "请安装新版本的 dutyd", NULL});
+        assert_int_equal(db_pragma(d.db, "PRAGMA user_version"), SCHEMA_VERSION + 1);
+        rm_tree(d.dir);
+}
+
+/* A step that fails (here: an object in the way of an index step 1 makes) leaves the file as
+ * it was and says which step, SQLite's reason and what to do. */
+static void test_upgrade_fails(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        db_exec(d.db, "PRAGMA journal_mode = WAL;"
+                      "CREATE TABLE completions (id INTEGER PRIMARY KEY, duty TEXT NOT NULL,"
+                      " post TEXT NOT NULL, person TEXT NOT NULL, period TEXT NOT NULL,"
+                      " done_by TEXT, done_on TEXT NOT NULL, note TEXT, evidence TEXT,"
+                      " source TEXT, recorded_at INTEGER NOT NULL, undone_at INTEGER);"
+                      "INSERT INTO completions (duty, post, person, period, done_on, recorded_at)"
+                      " VALUES ('m', 'zz', '', '2026-07', '2026-07-10', 1);"
+                      "CREATE VIEW completions_undone AS SELECT 1");
+        refused(&d, -EIO,
+                (const char *[]){"升级数据库（版本 0 → 1）失败", "补齐早期版本缺少的表、列和索引",
+                                 "（SQLite：", "completions_undone", "数据库保持升级前的样子",
+                                 NULL});
+        assert_int_equal(db_pragma(d.db, "PRAGMA user_version"), 0);
+        assert_int_equal(db_pragma(d.db, "SELECT count(*) FROM sqlite_master"), 2);
+        rm_tree(d.dir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_new_file),       cmocka_unit_test(test_empty_file),
+                cmocka_unit_test(test_not_a_database), cmocka_unit_test(test_foreign),
+                cmocka_unit_test(test_newer),          cmocka_unit_test(test_upgrade_fails),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
