@@ -4,7 +4,7 @@
  * database); no other layer sees SQLite, a statement or SQL text (tests/test-style.sh checks
  * that no `sqlite3_`, store_db() or store_exec() appears outside daemon/state/). Every
  * function returns 0 or a negative errno (-EIO for an SQLite error; store_errmsg() then tells
- * SQLite's reason); logs nothing. */
+ * the file, SQLite's reason and what to do); logs nothing. */
 #pragma once
 #include <sqlite3.h>
 

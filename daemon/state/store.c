@@ -26,6 +26,7 @@ struct Store {
                 sqlite3_stmt *st;
         } stmts[STMT_CACHE];
         size_t n_stmts;
+        char errmsg[1024]; /* store_errmsg()'s text */
 };
 
 /* The database and its -wal/-shm files are shared by the daemon and the administrators of its
@@ -59,30 +60,68 @@ const char *store_open_error(void) {
         return open_error[0] ? open_error : NULL;
 }
 
+/* What to do about an SQLite error (its primary code); NULL when there is no error. */
+static const char *advice(int code) {
+        switch (code & 0xff) {
+        case SQLITE_OK:
+        case SQLITE_ROW:
+        case SQLITE_DONE: return NULL;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+                return "另一个进程长时间占用着数据库：稍后重试；一直如此时，用 fuser 查看是哪个进程";
+        case SQLITE_FULL: return "磁盘已满：腾出空间后重试";
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_AUTH:
+        case SQLITE_CANTOPEN:
+                return "检查该文件、它的 -wal 和 -shm 文件及所在目录的所有者和权限："
+                       "dutyd 用户和 dutyd 组须能读写";
+        case SQLITE_IOERR: return "读写磁盘出错：检查磁盘和文件系统（journalctl -k）";
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+                return "文件已损坏或不是数据库：停止 dutyd，从备份恢复（见 docs/operations.md）";
+        case SQLITE_NOMEM: return "内存不足：释放内存后重试";
+        case SQLITE_PROTOCOL:
+        case SQLITE_NOLFS:
+                return "文件系统不支持 SQLite 需要的锁或大文件：把状态目录放在本机磁盘上";
+        default: return "这是 dutyd 的错误：请连同这条消息报告给维护者";
+        }
+}
+
+/* "MESSAGE（SQLite：REASON）：WHAT TO DO" into buf. */
+static void explain(char *buf, size_t n, const char *message, sqlite3 *db, int code) {
+        const char *todo = advice(code);
+        snprintf(buf, n, "%s（SQLite：%s）%s%s", message,
+                 db ? sqlite3_errmsg(db) : sqlite3_errstr(code), todo ? "：" : "",
+                 todo ? todo : "");
+}
+
 /* Whether the last error says the file is damaged or not a database at all. */
 static bool unreadable(Store *s) {
         int code = s->db ? sqlite3_errcode(s->db) : SQLITE_CANTOPEN;
         return code == SQLITE_NOTADB || code == SQLITE_CORRUPT;
 }
 
-/* Fails the open with SQLite's own message kept. */
+/* Fails the open with SQLite's own message kept, and what to do. */
 static int open_failed(Store *s, const char *what) {
+        int code = s->db ? sqlite3_extended_errcode(s->db) : SQLITE_CANTOPEN;
         int r = unreadable(s) ? -EBADMSG : -EIO;
-        snprintf(open_error, sizeof(open_error), "%s（SQLite：%s）", what,
-                 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        explain(open_error, sizeof(open_error), what, s->db, code);
         store_close(s);
         return r;
 }
 
 /* Fails the open on a system call's error r. */
 static int open_errno(Store *s, const char *what, int r) {
-        snprintf(open_error, sizeof(open_error), "%s（%s）", what, strerror(-r));
+        snprintf(open_error, sizeof(open_error), "%s（%s）：检查状态目录的所有者、权限和剩余空间",
+                 what, strerror(-r));
         store_close(s);
         return r;
 }
 
 /* Fails the open on what the schema check or upgrade found; the file is as it was. */
 static int open_refused(Store *s, const SchemaInfo *info, int r) {
+        const char *todo = advice(info->sqlite_code);
         if (r == -EBADMSG)
                 snprintf(open_error, sizeof(open_error),
                          "不是 dutyd 的状态数据库：%s。文件未作任何改动：请检查配置中的 state: "
@@ -96,8 +135,9 @@ static int open_refused(Store *s, const SchemaInfo *info, int r) {
                          info->version, SCHEMA_VERSION);
         else if (r == -EIO)
                 snprintf(open_error, sizeof(open_error),
-                         "升级数据库（版本 %d → %d）失败：%s。数据库保持升级前的样子",
-                         info->version, SCHEMA_VERSION, info->why);
+                         "升级数据库（版本 %d → %d）失败：%s。数据库保持升级前的样子%s%s",
+                         info->version, SCHEMA_VERSION, info->why, todo ? "：" : "",
+                         todo ? todo : "");
         store_close(s);
         return r;
 }
@@ -238,7 +278,8 @@ const char *store_path(const Store *s) {
         return s->path;
 }
 const char *store_errmsg(Store *s) {
-        return sqlite3_errmsg(s->db);
+        explain(s->errmsg, sizeof(s->errmsg), s->path, s->db, sqlite3_extended_errcode(s->db));
+        return s->errmsg;
 }
 
 int store_exec(Store *s, const char *sql) {

@@ -44,5 +44,7 @@ void store_rollback(Store *s);
 /* Small named values (the `meta` table): 0, -ENOENT, -ENOMEM or -EIO. *ret is malloc'd. */
 int store_meta_get(Store *s, const char *key, char **ret);
 int store_meta_set(Store *s, const char *key, const char *value);
-/* Last SQLite error text, for the caller's log line. */
+/* The last SQLite error for the caller's message: the file, SQLite's own words and what to do
+ * ("/var/lib/dutyd/state.db（SQLite：database or disk is full）：磁盘已满：…"). Valid until
+ * the next call on this store. */
 const char *store_errmsg(Store *s);

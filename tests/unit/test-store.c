@@ -1,7 +1,8 @@
 /* test-store.c — opening the state database: a new file gets the current schema, marked as
  * dutyd's; an empty file, a file that is not a database, another program's database and one
- * made by a newer dutyd are refused with the cause and what to do, their bytes untouched.
- * Upgrades from earlier releases: test-migrate.c. */
+ * made by a newer dutyd are refused with the cause and what to do, their bytes untouched;
+ * database errors name the file, SQLite's own message and what to do. Upgrades from earlier
+ * releases: test-migrate.c. */
 #include "teststate.h"
 
 #include "schema.h"
@@ -67,7 +68,7 @@ static void test_not_a_database(void **state) {
         fclose(f);
         refused(&d, -EBADMSG,
                 (const char *[]){"不是可用的 dutyd 状态数据库（SQLite：file is not a database）",
-                                 NULL});
+                                 "从备份恢复", NULL});
         rm_tree(d.dir);
 }
 
@@ -150,11 +151,61 @@ static void test_upgrade_fails(void **state) {
         rm_tree(d.dir);
 }
 
+/* The errors callers print name the file, give SQLite's own message and say what to do. */
+static void test_errmsg(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        Store *s = NULL, *other = NULL;
+        assert_int_equal(store_open(d.dir, &s), 0);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(store_prepare(s, "SELECT * FROM nosuch", &st), -EIO);
+        const char *msg = store_errmsg(s);
+        assert_non_null(strstr(msg, d.db));
+        assert_non_null(strstr(msg, "（SQLite：no such table: nosuch）"));
+        assert_non_null(strstr(msg, "报告给维护者"));
+        /* Another process holds the write lock. */
+        assert_int_equal(store_open_another(s, &other), 0);
+        assert_int_equal(store_begin(other), 0);
+        sqlite3_busy_timeout(store_db(s), 0);
+        assert_int_equal(store_begin(s), -EIO);
+        msg = store_errmsg(s);
+        assert_non_null(strstr(msg, d.db));
+        assert_non_null(strstr(msg, "（SQLite：database is locked）"));
+        assert_non_null(strstr(msg, "另一个进程长时间占用着数据库：稍后重试"));
+        store_rollback(other);
+        store_close(other);
+        store_close(s);
+        rm_tree(d.dir);
+}
+
+/* A state folder that cannot be made, a state.db that cannot be opened: the cause and what to
+ * check, not a bare errno. */
+static void test_cannot_open(void **state) {
+        (void)state;
+        Store *s = NULL;
+        assert_true(store_open("/proc/self/dutyd-state", &s) < 0);
+        assert_null(s);
+        assert_non_null(store_open_error());
+        assert_non_null(strstr(store_open_error(), "无法创建状态目录"));
+        assert_non_null(strstr(store_open_error(), "检查状态目录的所有者、权限和剩余空间"));
+        StateDir d;
+        state_dir_new(&d);
+        assert_int_equal(mkdir(d.db, 0700), 0); /* state.db is a folder */
+        assert_true(store_open(d.dir, &s) < 0);
+        assert_null(s);
+        assert_non_null(store_open_error());
+        assert_non_null(strstr(store_open_error(), "（SQLite："));
+        assert_non_null(strstr(store_open_error(), "所有者和权限"));
+        rm_tree(d.dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_new_file),       cmocka_unit_test(test_empty_file),
                 cmocka_unit_test(test_not_a_database), cmocka_unit_test(test_foreign),
                 cmocka_unit_test(test_newer),          cmocka_unit_test(test_upgrade_fails),
+                cmocka_unit_test(test_errmsg),         cmocka_unit_test(test_cannot_open),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
