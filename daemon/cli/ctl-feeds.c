@@ -90,7 +90,7 @@ static int open_feed_state(const Config *c, Store **ret) {
 static int load_ledger(Store *s, Ledger **ret, CompletionVersion *ret_v) {
         int r = feedversion_snapshot(s, ret, ret_v);
         if (r < 0)
-                fprintf(stderr, "读取履职记录失败：%s\n", strerror(-r));
+                fprintf(stderr, "读取履职记录失败：%s\n", store_strerror(s, r));
         return r;
 }
 

@@ -167,7 +167,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                 free(links[i]);
         free(links);
         if (r < 0)
-                log_error("提醒入队失败：%s", strerror(-r));
+                log_error("提醒入队失败：%s", store_strerror(m->store, r));
         else {
                 log_firings(m->config, f, n, digest);
                 if (digest)
@@ -440,7 +440,7 @@ static int refresh_completions(Manager *m, bool force) {
         CompletionVersion cv;
         int r = feedversion_snapshot(m->store, &l, &cv);
         if (r < 0)
-                return log_error("读取履职记录失败：%s", strerror(-r)), r;
+                return log_error("读取履职记录失败：%s", store_strerror(m->store, r)), r;
         if (m->feeds)
                 feedbuild_set_ledger(m->feeds, l, cv);
         ledger_free(m->ledger);

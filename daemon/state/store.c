@@ -282,6 +282,10 @@ const char *store_errmsg(Store *s) {
         return s->errmsg;
 }
 
+const char *store_strerror(Store *s, int r) {
+        return r == -EIO ? store_errmsg(s) : strerror(-r);
+}
+
 int store_exec(Store *s, const char *sql) {
         return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }

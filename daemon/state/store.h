@@ -48,3 +48,6 @@ int store_meta_set(Store *s, const char *key, const char *value);
  * ("/var/lib/dutyd/state.db（SQLite：database or disk is full）：磁盘已满：…"). Valid until
  * the next call on this store. */
 const char *store_errmsg(Store *s);
+/* The text for an error r that a state function returned on s: store_errmsg() for -EIO (an
+ * SQLite error), strerror() otherwise. */
+const char *store_strerror(Store *s, int r);

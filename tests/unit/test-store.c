@@ -164,6 +164,8 @@ static void test_errmsg(void **state) {
         assert_non_null(strstr(msg, d.db));
         assert_non_null(strstr(msg, "（SQLite：no such table: nosuch）"));
         assert_non_null(strstr(msg, "报告给维护者"));
+        assert_non_null(strstr(store_strerror(s, -EIO), "no such table: nosuch"));
+        assert_string_equal(store_strerror(s, -ENOMEM), strerror(ENOMEM));
         /* Another process holds the write lock. */
         assert_int_equal(store_open_another(s, &other), 0);
         assert_int_equal(store_begin(other), 0);
