@@ -169,6 +169,46 @@ static void checkpoint_on_close(Store *s, bool on) {
         (void)sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, on ? 0 : 1, NULL);
 }
 
+/* Fails the open on an error reading the file. */
+static int read_failed(Store *s) {
+        return open_failed(s, unreadable(s) ? "不是可用的 dutyd 状态数据库" : "无法读取");
+}
+
+/* Connects s to its file, with the settings every connection has. Nothing is written, not even
+ * by the checkpoint SQLite runs when the connection closes, until the file is known to be
+ * dutyd's (checkpoint_on_close()). Fails with s freed. */
+static int connect(Store *s) {
+        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
+                return open_failed(s, "无法打开");
+        checkpoint_on_close(s, false);
+        return configure(s) < 0 ? read_failed(s) : 0;
+}
+
+/* Looks at the file before anything is written to it or its mode is changed; refuses a file of
+ * another program or of a newer dutyd (s freed). Through a connection of its own, closed again
+ * before share_files() opens and closes the files: closing any descriptor of a file drops every
+ * POSIX lock the process holds on it, an open connection's too (store_open_another()). */
+static int inspect(Store *s) {
+        int r = connect(s);
+        if (r < 0)
+                return r;
+        SchemaInfo info;
+        r = schema_inspect(s, schema_steps, schema_n_steps, &info);
+        if (r == -ENOMEM) {
+                store_close(s);
+                return r;
+        }
+        if (r < 0)
+                return read_failed(s);
+        if (info.kind == SCHEMA_FOREIGN || info.kind == SCHEMA_NEWER)
+                return open_refused(s, &info,
+                                    info.kind == SCHEMA_FOREIGN ? -EBADMSG : -EPROTONOSUPPORT);
+        sqlite3_close(s->db);
+        s->db = NULL;
+        return 0;
+}
+
 int store_open(const char *dir, Store **ret) {
         open_error[0] = 0;
         Store *s = calloc(1, sizeof(*s));
@@ -195,29 +235,15 @@ int store_open(const char *dir, Store **ret) {
         int r = exists ? 0 : share_with_group(s->path, true);
         if (r < 0)
                 return open_errno(s, "无法创建", r);
-        int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
-                return open_failed(s, "无法打开");
-        /* Nothing is written before the file is known to be dutyd's, at a version this program
-         * knows. */
-        checkpoint_on_close(s, false);
-        SchemaInfo info;
-        r = configure(s);
-        if (r == 0)
-                r = schema_inspect(s, schema_steps, schema_n_steps, &info);
-        if (r == -ENOMEM) {
-                store_close(s);
+        if ((r = inspect(s)) < 0)
                 return r;
-        }
-        if (r < 0)
-                return open_failed(s, unreadable(s) ? "不是可用的 dutyd 状态数据库" : "无法读取");
-        if (info.kind == SCHEMA_FOREIGN || info.kind == SCHEMA_NEWER)
-                return open_refused(s, &info,
-                                    info.kind == SCHEMA_FOREIGN ? -EBADMSG : -EPROTONOSUPPORT);
         if ((r = share_files(s->path)) < 0)
                 return open_errno(s, "无法让 dutyd 组读写", r);
+        if ((r = connect(s)) < 0)
+                return r;
         if (store_exec(s, "PRAGMA journal_mode=WAL") < 0)
                 return open_failed(s, "无法切换到 WAL 日志模式");
+        SchemaInfo info;
         if ((r = schema_upgrade(s, schema_steps, schema_n_steps, &info)) < 0)
                 return open_refused(s, &info, r);
         checkpoint_on_close(s, true);

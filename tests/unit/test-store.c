@@ -5,6 +5,9 @@
  * releases: test-migrate.c. */
 #include "teststate.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include "schema.h"
 #include "store.h"
 
@@ -202,12 +205,65 @@ static void test_cannot_open(void **state) {
         rm_tree(d.dir);
 }
 
-int main(void) {
+/* The rows of meta as another process sees them: this program again (a fresh process, not a
+ * fork, which would share SQLite's idea of the locks held), which opens the file, counts and
+ * closes. Its close, when it finds itself the last connection, checkpoints and removes the WAL. */
+static int count_elsewhere(const char *path) {
+        pid_t pid;
+        char *argv[] = {"test-store", "--count-meta", (char *)path, NULL};
+        assert_int_equal(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), 0);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+static int count_meta(const char *path) {
+        int64_t v = 255;
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_open(path, &db) == SQLITE_OK &&
+            sqlite3_prepare_v2(db, "SELECT count(*) FROM meta", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return (int)v;
+}
+
+/* Opening an existing file keeps the connection's locks (re-moding the files must not close a
+ * descriptor of them under the open connection): another process then sees every commit, and
+ * its last close does not take the WAL away from under us. */
+static void test_other_process_sees_commits(void **state) {
+        (void)state;
+        StateDir d;
+        state_dir_new(&d);
+        Store *s = NULL;
+        assert_int_equal(store_open(d.dir, &s), 0);
+        store_close(s);
+        assert_int_equal(store_open(d.dir, &s), 0);
+        assert_int_equal(store_meta_set(s, "a", "1"), 0);
+        assert_int_equal(count_elsewhere(d.db), 1);
+        assert_int_equal(store_meta_set(s, "b", "2"), 0);
+        assert_int_equal(count_elsewhere(d.db), 2);
+        store_close(s);
+        assert_int_equal(db_pragma(d.db, "SELECT count(*) FROM meta"), 2);
+        rm_tree(d.dir);
+}
+
+int main(int argc, char **argv) {
+        if (argc == 3 && streq(argv[1], "--count-meta")) /* count_elsewhere() */
+                return count_meta(argv[2]);
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_new_file),       cmocka_unit_test(test_empty_file),
-                cmocka_unit_test(test_not_a_database), cmocka_unit_test(test_foreign),
-                cmocka_unit_test(test_newer),          cmocka_unit_test(test_upgrade_fails),
-                cmocka_unit_test(test_errmsg),         cmocka_unit_test(test_cannot_open),
+                cmocka_unit_test(test_new_file),
+                cmocka_unit_test(test_empty_file),
+                cmocka_unit_test(test_not_a_database),
+                cmocka_unit_test(test_foreign),
+                cmocka_unit_test(test_newer),
+                cmocka_unit_test(test_upgrade_fails),
+                cmocka_unit_test(test_errmsg),
+                cmocka_unit_test(test_cannot_open),
+                cmocka_unit_test(test_other_process_sees_commits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
