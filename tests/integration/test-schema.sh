@@ -18,36 +18,14 @@ trap cleanup EXIT
 start_sink "$T/sink" || { fail "sink started"; t_done; exit 1; }
 PIDS+=($SINK_PID)
 printf '%s' hooksecret >"$T/hook.secret"
-# The config the fixtures were made with (make-fixture.sh), every channel now on the sink.
+# The config the fixtures were made with (tests/data/state/dutyd.yaml.in), every channel now on
+# the sink.
 write_config() { # DIR
         mkdir -p "$1/state"
-        cat >"$1/dutyd.yaml" <<YAML
-organization: {name: 测试镇}
-holidays: $TOP/config/holidays-cn.yaml
-state: $1/state
-server: {listen: "127.0.0.1:0"}
-posts:
-  - {id: zz, name: 镇长}
-  - {id: sj, name: 镇党委书记}
-  - {id: bz, name: 其他班子成员}
-people:
-  - {id: a, name: 张三, posts: [zz]}
-  - {id: s, name: 孙七, posts: [sj]}
-  - {id: c, name: 王五, posts: [bz]}
-  - {id: d, name: 赵六, posts: [bz]}
-duties:
-  - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次}
-  - {id: q, post: sj, title: 专题研究安全生产, rule: 每季度至少1次}
-  - {id: x, post: bz, per_holder: true, title: 督导检查, rule: 每季度至少1次}
-  - {id: acc, posts: [sj, zz], title: 事故应急处置, event: 事故}
-channels:
-  - {id: hook, type: webhook, url: "http://127.0.0.1:$SINK_PORT/hook/x", secret: {file: $T/hook.secret}}
-  - {id: dead, type: webhook, url: "http://127.0.0.1:$SINK_PORT/hook/x", secret: {file: $T/hook.secret}}
-  - {id: gone, type: webhook, url: "http://127.0.0.1:$SINK_PORT/hook/x", secret: {file: $T/hook.secret}}
-routes:
-  - {channels: [hook, dead, gone]}
-reminders: {time: "09:31", before: [14, 7, 1, 0]}
-YAML
+        sed -e "s|@HOLIDAYS@|$TOP/config/holidays-cn.yaml|; s|@STATE@|$1/state|" \
+                -e "s|@SECRET@|$T/hook.secret|" \
+                -e "s#@\(HOOK\|DEAD\|GONE\)@#http://127.0.0.1:$SINK_PORT/hook/x#" \
+                "$DATA/dutyd.yaml.in" >"$1/dutyd.yaml"
 }
 db() { sqlite3 "$1/state/state.db" "$2"; }
 

@@ -14,10 +14,8 @@
 static void test_new_file(void **state) {
         (void)state;
         StateDir d;
-        state_dir_new(&d);
+        state_dir_made(&d);
         Store *s = NULL;
-        assert_int_equal(store_open(d.dir, &s), 0);
-        store_close(s);
         assert_int_equal(db_pragma(d.db, "PRAGMA application_id"), SCHEMA_APPLICATION_ID);
         assert_int_equal(db_pragma(d.db, "PRAGMA user_version"), SCHEMA_VERSION);
         assert_int_equal(db_pragma(d.db, "SELECT count(*) FROM sqlite_master WHERE name IN "
@@ -112,10 +110,7 @@ static void test_foreign(void **state) {
 static void test_newer(void **state) {
         (void)state;
         StateDir d;
-        state_dir_new(&d);
-        Store *s = NULL;
-        assert_int_equal(store_open(d.dir, &s), 0);
-        store_close(s);
+        state_dir_made(&d);
         char sql[128];
         snprintf(sql, sizeof(sql),
                  "PRAGMA user_version = %d; CREATE TABLE later (x); INSERT INTO later VALUES (1)",
@@ -237,10 +232,8 @@ static int count_meta(const char *path) {
 static void test_other_process_sees_commits(void **state) {
         (void)state;
         StateDir d;
-        state_dir_new(&d);
+        state_dir_made(&d);
         Store *s = NULL;
-        assert_int_equal(store_open(d.dir, &s), 0);
-        store_close(s);
         assert_int_equal(store_open(d.dir, &s), 0);
         assert_int_equal(store_meta_set(s, "a", "1"), 0);
         assert_int_equal(count_elsewhere(d.db), 1);

@@ -19,6 +19,14 @@ static inline void state_dir_new(StateDir *d) {
         snprintf(d->db, sizeof(d->db), "%s/state.db", d->dir);
 }
 
+/* A state folder whose state.db a store made (the current schema), closed again. */
+static inline void state_dir_made(StateDir *d) {
+        state_dir_new(d);
+        Store *s = NULL;
+        assert_int_equal(store_open(d->dir, &s), 0);
+        store_close(s);
+}
+
 /* Runs `sql` on the file `path` (created if missing) through a connection of its own. */
 static inline void db_exec(const char *path, const char *sql) {
         sqlite3 *db = NULL;

@@ -6,11 +6,11 @@
 #     tests/data/state/make-fixture.sh /tmp/old tests/data/state/release-999cdf9.sql
 # With --completions-only (a tree from before the daemon, e.g. c58f927, whose dutyctl has only
 # done/undo/history), only completions are recorded.
-# The rows: completions (on time, late, per holder, undone, one made through a done link),
-# outbox rows sent, queued after failing (a channel whose port refuses), failed (a permanent
-# refusal), outbox items, done-link
-# key and used nonce, feed tokens (one rotated), events, meta (track_from, served_address,
-# last_processed). The clock is fixed (DUTYD_CLOCK) where the release reads it.
+# The config: dutyd.yaml.in. The rows: completions (on time, late, per holder, undone, one made
+# through a done link), outbox rows sent, queued after failing (a channel whose port refuses),
+# failed (a permanent refusal), outbox items, done-link key and used nonce, feed tokens (one
+# rotated), events, meta (track_from, served_address, last_processed). The clock is fixed
+# (DUTYD_CLOCK) where the release reads it.
 set -eu
 old=$(cd "$1" && pwd) out=$2 minimal=${3:-}
 top=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -25,35 +25,20 @@ cleanup() {
 trap cleanup EXIT
 wait_for() { local n=$(($1 * 10)); shift; while ! "$@" 2>/dev/null; do n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 
-mkdir -p "$T/state" "$T/sink"
-echo ok >"$T/sink/mode"
-cat >"$T/dutyd.yaml" <<YAML
-organization: {name: 测试镇}
-holidays: $top/config/holidays-cn.yaml
-state: $T/state
-posts:
-  - {id: zz, name: 镇长}
-  - {id: sj, name: 镇党委书记}
-  - {id: bz, name: 其他班子成员}
-people:
-  - {id: a, name: 张三, posts: [zz]}
-  - {id: s, name: 孙七, posts: [sj]}
-  - {id: c, name: 王五, posts: [bz]}
-  - {id: d, name: 赵六, posts: [bz]}
-duties:
-  - {id: m, post: zz, title: 安全生产工作会议, rule: 每月至少1次}
-  - {id: q, post: sj, title: 专题研究安全生产, rule: 每季度至少1次}
-  - {id: x, post: bz, per_holder: true, title: 督导检查, rule: 每季度至少1次}
-YAML
+# config FILTER: the config (dutyd.yaml.in), the sinks' ports filled in; FILTER cuts it.
+config() {
+        sed -e "s|@HOLIDAYS@|$top/config/holidays-cn.yaml|; s|@STATE@|$T/state|" \
+                -e "s|@SECRET@|$T/hook.secret|; s|@DEAD@|http://127.0.0.1:1/refused|" \
+                -e "s|@HOOK@|http://127.0.0.1:$(cat "$T/sink/port" 2>/dev/null)/hook/x|" \
+                -e "s|@GONE@|http://127.0.0.1:$(cat "$T/gone/port" 2>/dev/null)/hook/y|" \
+                -e "$1" "$top/tests/data/state/dutyd.yaml.in" >"$T/dutyd.yaml"
+}
+ctl() { "$CTL" -c "$T/dutyd.yaml" "$@" >/dev/null; }
+mkdir -p "$T/state" "$T/sink" "$T/gone"
 if [ "$minimal" = --completions-only ]; then
-        ctl() { "$CTL" -c "$T/dutyd.yaml" "$@" >/dev/null; }
-        ctl done m --date 2025-11-10 --note '纪要,第"7"号' --evidence https://e.x/7
-        ctl done m:zz:2025-10:1 --date 2025-11-03
-        ctl done x --person c --date 2025-11-01
-        ctl done m --date 2025-11-12
-        ctl undo
+        config '/^# ---- the rest/,$d'
 else
-        mkdir -p "$T/gone"
+        echo ok >"$T/sink/mode"
         echo permanent >"$T/gone/mode" # answers every message with a permanent refusal
         for s in sink gone; do
                 python3 "$top/tests/integration/sink.py" --dir "$T/$s" --hook-secret hooksecret \
@@ -62,24 +47,15 @@ else
                 wait_for 10 test -s "$T/$s/port"
         done
         printf hooksecret >"$T/hook.secret"
-        cat >>"$T/dutyd.yaml" <<YAML
-  - {id: acc, posts: [sj, zz], title: 事故应急处置, event: 事故}
-server: {listen: "127.0.0.1:0"}
-channels:
-  - {id: hook, type: webhook, url: "http://127.0.0.1:$(cat "$T/sink/port")/hook/x", secret: {file: $T/hook.secret}}
-  - {id: dead, type: webhook, url: "http://127.0.0.1:1/refused", secret: {file: $T/hook.secret}}
-  - {id: gone, type: webhook, url: "http://127.0.0.1:$(cat "$T/gone/port")/hook/y", secret: {file: $T/hook.secret}}
-routes:
-  - {channels: [hook, dead, gone]}
-reminders: {time: "09:31", before: [14, 7, 1, 0]}
-YAML
+        config ''
         export DUTYD_CLOCK=2026-11-16T09:30
-        ctl() { "$CTL" -c "$T/dutyd.yaml" "$@" >/dev/null; }
-        ctl done m --date 2026-07-10 --note '纪要,第"7"号' --evidence https://e.x/7
-        ctl done m:zz:2026-08:1 --date 2026-09-03
-        ctl done x --person c --date 2026-09-01
-        ctl done m --date 2026-09-10
-        ctl undo
+fi
+ctl done m --date 2026-07-10 --note '纪要,第"7"号' --evidence https://e.x/7
+ctl done m:zz:2026-08:1 --date 2026-09-03
+ctl done x --person c --date 2026-09-01
+ctl done m --date 2026-09-10
+ctl undo
+if [ "$minimal" != --completions-only ]; then
         ctl raise 事故 --note 某村道路交通事故 || true # sent to hook, fails on dead
         ctl raise 事故 --no-send
         ctl feeds list
