@@ -310,9 +310,11 @@ int schema_upgrade(Store *s, const SchemaStep *steps, size_t n, SchemaInfo *ret)
                 return step_failed(s, ret, "开始事务", -EIO);
         /* Inspected again inside the transaction: another process may have upgraded it since. */
         int r = schema_inspect(s, steps, n, ret);
-        if (r == 0 && ret->kind == SCHEMA_FOREIGN)
+        if (r < 0)
+                r = step_failed(s, ret, "读取数据库结构", r);
+        else if (ret->kind == SCHEMA_FOREIGN)
                 r = -EBADMSG;
-        else if (r == 0 && ret->kind == SCHEMA_NEWER)
+        else if (ret->kind == SCHEMA_NEWER)
                 r = -EPROTONOSUPPORT;
         for (size_t i = 0; r == 0 && ret->kind != SCHEMA_CURRENT && i < n; i++)
                 if (steps[i].version > ret->version)
