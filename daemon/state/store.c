@@ -177,7 +177,7 @@ static int read_failed(Store *s) {
 /* Connects s to its file, with the settings every connection has. Nothing is written, not even
  * by the checkpoint SQLite runs when the connection closes, until the file is known to be
  * dutyd's (checkpoint_on_close()). Fails with s freed. */
-static int connect(Store *s) {
+static int connect_file(Store *s) {
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
                 return open_failed(s, "无法打开");
@@ -190,7 +190,7 @@ static int connect(Store *s) {
  * before share_files() opens and closes the files: closing any descriptor of a file drops every
  * POSIX lock the process holds on it, an open connection's too (store_open_another()). */
 static int inspect(Store *s) {
-        int r = connect(s);
+        int r = connect_file(s);
         if (r < 0)
                 return r;
         SchemaInfo info;
@@ -239,7 +239,7 @@ int store_open(const char *dir, Store **ret) {
                 return r;
         if ((r = share_files(s->path)) < 0)
                 return open_errno(s, "无法让 dutyd 组读写", r);
-        if ((r = connect(s)) < 0)
+        if ((r = connect_file(s)) < 0)
                 return r;
         if (store_exec(s, "PRAGMA journal_mode=WAL") < 0)
                 return open_failed(s, "无法切换到 WAL 日志模式");
