@@ -595,7 +595,8 @@ int feeds_render(const FeedInputs *in, FeedVersionReader *vr, IcalRenderer *rd, 
         if (r == 0) {
                 if (k.n > k.cap)
                         keep_nearest(&k);
-                qsort(k.items, k.n, sizeof(Item), cmp_date);
+                if (k.n > 1) /* an empty feed has no items array: qsort(NULL) is undefined */
+                        qsort(k.items, k.n, sizeof(Item), cmp_date);
                 Versions vs = {.vr = vr,
                                .c = c,
                                .today = today,
