@@ -96,8 +96,8 @@ asan:
 	$(MAKE) BUILD=build/asan SAN=1 all unit
 
 # The unit tests whose code runs threads (feed rendering, the feed build worker, the sender's
-# test server): also under ThreadSanitizer.
-TSAN_TESTS := test-feedbuild test-ical test-sender test-tz
+# test server, the zone table, the reloader): also under ThreadSanitizer.
+TSAN_TESTS := test-feedbuild test-ical test-sender test-tz test-reloader
 
 # The whole suite: unit tests (plain, ASan+UBSan, and TSan for the threaded ones), golden config
 # tests, integration tests.
