@@ -27,6 +27,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "planner.h"
+#include "reloader.h"
 #include "enqueue.h"
 #include "route.h"
 #include "sender.h"
@@ -48,7 +49,8 @@ struct Manager {
         Ledger *ledger;
         Sender *sender;
         Httpd *httpd;
-        FeedBuild *feeds; /* the feeds, rendered on request */
+        Reloader *reloader; /* reads the config on SIGHUP, off the loop */
+        FeedBuild *feeds;   /* the feeds, rendered on request */
         char *state_dir;
         sd_event_source *timer, *clock_watch, *inotify, *refresh, *watchdog;
         uint64_t watchdog_usec;
@@ -327,15 +329,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- reload ----------------------------------------------------------------------------- */
 
-static int load_config(const char *path, Day today, Config **ret, bool reload) {
-        Diags d = {0};
-        int r = config_load(path, today, ret, &d);
-        if (r == 0 && config_load_secrets(*ret, &d) < 0) {
-                *ret = config_free(*ret);
-                r = -EINVAL;
-        }
-        for (size_t i = 0; i < d.n; i++) {
-                const Diag *g = &d.items[i];
+/* The diagnostics of a read of the config, at start or on a reload; `r` is its result. */
+static void log_config_diags(const char *path, const Diags *d, int r, bool reload) {
+        for (size_t i = 0; i < d->n; i++) {
+                const Diag *g = &d->items[i];
                 _cleanup_free_ char *where =
                         g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line, g->column)
                                     : strdup(g->file ? g->file : "?");
@@ -347,21 +344,19 @@ static int load_config(const char *path, Day today, Config **ret, bool reload) {
         }
         if (r < 0)
                 log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL, "%s：配置有 %zu 处错误，%s", path,
-                         d.n_errors, reload ? "未重新加载，继续使用原配置" : "无法启动");
-        diags_done(&d);
-        return r;
+                         d->n_errors, reload ? "未重新加载，继续使用原配置" : "无法启动");
 }
 
-static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        (void)s, (void)si;
+/* The reloader has read the config (on_sighup started it): switch over to it, all of it or
+ * nothing, on the loop. */
+static void on_reloaded(void *userdata, int r, Config *c, const Diags *diags) {
         Manager *m = userdata;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=正在重新加载配置…\nMONOTONIC_USEC=%llu",
-                         (unsigned long long)ts.tv_sec * 1000000ULL +
-                                 (unsigned long long)ts.tv_nsec / 1000);
-        Config *c = NULL;
-        int r = load_config(m->config_path, tz_day(clock_now()), &c, true);
+        if (diags)
+                log_config_diags(m->config_path, diags, r, true);
+        else
+                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
+                         "无法读取配置 %s：%s，未重新加载，继续使用原配置", m->config_path,
+                         strerror(-r));
         free(m->config_note);
         m->config_note = NULL;
         if (r < 0) {
@@ -386,6 +381,24 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void)tick(m);
         (void)sd_notify(false, "READY=1");
         update_status(m);
+}
+
+/* The config is read in the reloader's thread: the loop goes on serving with the old one
+ * meanwhile, and on_reloaded() switches over. */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        (void)s, (void)si;
+        Manager *m = userdata;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=正在重新加载配置…\nMONOTONIC_USEC=%llu",
+                         (unsigned long long)ts.tv_sec * 1000000ULL +
+                                 (unsigned long long)ts.tv_nsec / 1000);
+        int r = reloader_start(m->reloader, tz_day(clock_now()));
+        if (r > 0)
+                log_info("上一次重新加载的配置尚未读完：读完后再读一次 %s，以最新的为准",
+                         m->config_path);
+        else if (r < 0)
+                on_reloaded(m, r, NULL, NULL);
         return 0;
 }
 
@@ -395,6 +408,8 @@ static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *
         (void)sd_notify(false, "STOPPING=1\nSTATUS=正在停止…");
         log_full(LOG_INFO, EV_STOPPING, NULL, "收到信号 %u，正在停止；未发完的消息保留在队列中",
                  si->ssi_signo);
+        if (reloader_busy(m->reloader))
+                log_info("重新加载的配置还在读取中：读完（至多数秒）后退出，不采用");
         m->stopping = true;
         return sd_event_exit(m->event, 0);
 }
@@ -660,7 +675,11 @@ int manager_new(const char *config_path, Manager **ret) {
         if (!(m->config_path = strdup(config_path)))
                 goto fail;
         (void)tz_use(DEFAULT_TIMEZONE);
-        if ((r = load_config(config_path, tz_day(clock_now()), &m->config, false)) < 0)
+        Diags d = {0};
+        r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
+        log_config_diags(config_path, &d, r, false);
+        diags_done(&d);
+        if (r < 0)
                 goto fail;
         if (clock_error())
                 log_warning("%s", clock_error());
@@ -668,6 +687,10 @@ int manager_new(const char *config_path, Manager **ret) {
                 goto fail;
         if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
                 goto fail;
+        if ((r = reloader_new(m->event, config_path, on_reloaded, m, &m->reloader)) < 0) {
+                log_error("无法建立事件循环：%s", strerror(-r));
+                goto fail;
+        }
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
                 goto fail;
@@ -705,6 +728,8 @@ Manager *manager_free(Manager *m) {
         sender_free(m->sender);
         httpd_free(m->httpd); /* before the feeds: it lets go of the renderings it waits for */
         feedbuild_free(m->feeds);
+        /* Last of the loop's parts: a read under way is waited for (seconds at most). */
+        reloader_free(m->reloader);
         sd_event_source_disable_unref(m->timer);
         sd_event_source_disable_unref(m->refresh);
         sd_event_source_disable_unref(m->watchdog);

@@ -2,9 +2,11 @@
  * config, the state, the sender, the feed server and the timers).
  * Contract: nothing on the loop blocks; one realtime timer is armed for the next moment anything
  * is due (a reminder, or local midnight when periods, overdue marks and feeds change); the
- * sender arms its own timers for retries and rate limits. SIGHUP reloads (the old config stays
- * on any error), SIGTERM/SIGINT stop cleanly, a wall-clock change re-plans, and a completion
- * recorded by `dutyctl done` (another process) is noticed through inotify on the state folder.
+ * sender arms its own timers for retries and rate limits. SIGHUP reloads: the config is read
+ * off the loop (reloader.h) while the old one goes on serving, then switched to whole on the
+ * loop (the old config stays on any error); SIGTERM/SIGINT stop cleanly, a wall-clock change
+ * re-plans, and a completion recorded by `dutyctl done` (another process) is noticed through
+ * inotify on the state folder.
  * systemd hears READY=1 once the config and the state are loaded and the next firing is planned:
  * feeds are rendered on request (feedbuild.h), none in advance. */
 #pragma once
