@@ -2,13 +2,32 @@
 #include "secrets.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "load.h"
 #include "util.h"
+
+/* A regular file only, opened without blocking: a FIFO would hold the read (and with it a
+ * reload) forever. NULL with errno set; *special when the file is not a regular one. */
+static FILE *open_secret(const char *path, bool *special) {
+        struct stat st;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                return NULL;
+        *special = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+        FILE *f = !*special && fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "re") : NULL;
+        if (!f) {
+                int e = errno;
+                close(fd);
+                errno = e;
+        }
+        return f;
+}
 
 /* Reads one secret. Errors name the file or credential, never the content. */
 static int secret_load(Secret *s, Diags *diags) {
@@ -35,9 +54,14 @@ static int secret_load(Secret *s, Diags *diags) {
                 path = strdup(s->file);
         if (!path)
                 return -ENOMEM;
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        bool special = false;
+        _cleanup_fclose_ FILE *f = open_secret(path, &special);
         char buf[4096];
         size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (special) {
+                diags_add(diags, false, s->where, 0, 0, "secret '%s' is not a regular file", path);
+                return -EIO;
+        }
         if (!f || ferror(f)) {
                 int e = errno;
                 diags_add(diags, false, s->where, 0, 0, "cannot read secret '%s': %s%s", path,

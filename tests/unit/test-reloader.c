@@ -1,9 +1,11 @@
 /* test-reloader.c — the config read off the loop, on a real sd_event loop: a read gives its
- * result to `done` on the loop; a bad file gives -EINVAL with its diagnostics; requests while a
- * read runs make one more read, of the newest file, and `done` runs once, for it; freeing the
- * reloader during a read waits for it and drops the result (ASan: nothing leaks). */
+ * result to `done` on the loop; a bad file gives -EINVAL with its diagnostics, and so does a
+ * secret that is a FIFO, at once (so a read always ends); requests while a read runs make one
+ * more read, of the newest file, and `done` runs once, for it; freeing the reloader during a
+ * read waits for it and drops the result (ASan: nothing leaks). */
 #include "testutil.h"
 
+#include <sys/stat.h>
 #include <systemd/sd-event.h>
 
 #include "reloader.h"
@@ -95,6 +97,32 @@ static void test_read(void **state) {
         diags_done(&d);
 }
 
+/* A secret that is a FIFO (no writer): refused at once, not waited for, so that a read always
+ * ends and stopping during one never hangs. */
+static void test_fifo_secret(void **state) {
+        Fx *f = *state;
+        char fifo[80], extra[200];
+        snprintf(fifo, sizeof(fifo), "%s/hook.secret", f->dir);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        snprintf(extra, sizeof(extra),
+                 "}\nchannels:\n  - {id: hook, type: webhook, url: \"https://hook.example/x\", "
+                 "secret: {file: %s}}\nroutes:\n  - {channels: [hook]",
+                 fifo);
+        write_config(f, "测试镇", extra);
+        alarm(10); /* the old read blocked here for good */
+        Config *c = NULL;
+        Diags d = {0};
+        assert_int_equal(reloader_read(f->path, today, &c, &d), -EINVAL);
+        alarm(0);
+        assert_null(c);
+        assert_int_equal(d.n_errors, 1);
+        bool named = false;
+        for (size_t i = 0; i < d.n; i++)
+                named |= !d.items[i].warning && strstr(d.items[i].msg, "is not a regular file");
+        assert_true(named);
+        diags_done(&d);
+}
+
 static void test_reload(void **state) {
         Fx *f = *state;
         write_config(f, "测试镇", "");
@@ -148,6 +176,7 @@ static void test_free_during_read(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_fifo_secret, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newest_wins, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_free_during_read, setup, teardown),
