@@ -71,7 +71,14 @@ struct Manager {
 
 /* ---- status ------------------------------------------------------------------------------ */
 
+#define STATUS_RELOADING "正在重新加载配置…"
+
 static void update_status(Manager *m) {
+        /* The loop goes on while a reload is read: what it does meanwhile does not hide that. */
+        if (m->reloader && reloader_busy(m->reloader)) {
+                (void)sd_notify(false, "STATUS=" STATUS_RELOADING);
+                return;
+        }
         _cleanup_free_ char *s =
                 strfmt("%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
                        m->next_text ? "下次提醒 " : "一年内无提醒",
@@ -390,7 +397,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=正在重新加载配置…\nMONOTONIC_USEC=%llu",
+        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=" STATUS_RELOADING "\nMONOTONIC_USEC=%llu",
                          (unsigned long long)ts.tv_sec * 1000000ULL +
                                  (unsigned long long)ts.tv_nsec / 1000);
         int r = reloader_start(m->reloader, tz_day(clock_now()));
