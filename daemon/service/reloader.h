@@ -8,7 +8,10 @@
  *    read). The thread blocks every signal, never logs and never touches the loop nor anything
  *    the loop owns: it gets the path and `today` (computed on the loop) and returns its result
  *    only. When it has finished it wakes the loop through an eventfd; the loop joins it then
- *    (never before: joining never waits for a read) and runs `done` with the result.
+ *    (never before: joining never waits for a read) and runs `done` with the result. The
+ *    loader keeps no state of its own between calls; it reads the environment ($TZ is not
+ *    among what it uses, $CREDENTIALS_DIRECTORY is) and the locale, which the daemon sets once,
+ *    before the loop: nothing may change them while a read runs.
  *  - While a read runs, reloader_start() returns 1: one more read starts when the current one
  *    ends (any number of calls make one), and the current one's result is dropped unseen, so
  *    that the newest file wins and `done` runs once, for it.
