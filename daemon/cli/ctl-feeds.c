@@ -265,7 +265,20 @@ typedef struct Server {
         FeedBuild *feeds;
         Ledger *ledger;
         CompletionVersion completions;
+        sd_event *event;
+        sd_event_source *tick;
+        Httpd *httpd;
 } Server;
+
+static void server_done(Server *sv) {
+        httpd_free(sv->httpd);
+        feedbuild_free(sv->feeds);
+        sd_event_source_unref(sv->tick);
+        sd_event_unref(sv->event);
+        ledger_free(sv->ledger);
+        store_close(sv->store);
+        config_free(sv->config);
+}
 
 /* The record again, if it changed (or `force`). */
 static int server_reload(Server *sv, bool force) {
@@ -368,47 +381,35 @@ int verb_serve(int argc, char **argv) {
         }
         if (optind < argc)
                 return EXIT_USAGE;
-        Server sv = {0};
-        int ret = 1;
-        sd_event *e = NULL;
-        Httpd *h = NULL;
-        sd_event_source *tick = NULL;
+        _cleanup_(server_done) Server sv = {0};
         int r = ctl_load_config(&sv.config);
         if (r)
                 return r;
         if (open_feed_state(sv.config, &sv.store) < 0)
-                goto out;
-        if ((r = sd_event_default(&e)) < 0 || (r = add_sources(e, &sv, &tick)) < 0 ||
-            (r = server_start(&sv, e)) < 0) {
+                return 1;
+        if ((r = sd_event_default(&sv.event)) < 0 ||
+            (r = add_sources(sv.event, &sv, &sv.tick)) < 0 ||
+            (r = server_start(&sv, sv.event)) < 0) {
                 fprintf(stderr, "启动日历订阅失败：%s\n", strerror(-r));
-                goto out;
+                return 1;
         }
         ServerConfig scfg = sv.config->server;
         if (listen_on)
                 scfg.listen = (char *)listen_on;
-        r = httpd_new(e, &scfg, sv.feeds, &h);
+        r = httpd_new(sv.event, &scfg, sv.feeds, &sv.httpd);
         if (r < 0) {
                 fprintf(stderr, "无法监听 %s：%s\n", scfg.listen ? scfg.listen : DEFAULT_LISTEN,
                         strerror(-r));
-                goto out;
+                return 1;
         }
-        for (size_t i = 0; i < httpd_n_listeners(h); i++) {
+        for (size_t i = 0; i < httpd_n_listeners(sv.httpd); i++) {
                 char a[80];
-                httpd_listener_address(h, i, a, sizeof(a));
+                httpd_listener_address(sv.httpd, i, a, sizeof(a));
                 fprintf(stderr, "正在监听 http://%s/feeds/<令牌>/<日历名>.ics（共 %zu 个日历）\n",
                         a, feeds_count(sv.config));
         }
         fflush(stderr);
         (void)sd_notify(0, "READY=1\nSTATUS=正在提供日历订阅");
-        r = sd_event_loop(e);
-        ret = r < 0 ? 1 : 0;
-out:
-        httpd_free(h);
-        feedbuild_free(sv.feeds);
-        sd_event_source_unref(tick);
-        sd_event_unref(e);
-        ledger_free(sv.ledger);
-        store_close(sv.store);
-        config_free(sv.config);
-        return ret;
+        r = sd_event_loop(sv.event);
+        return r < 0 ? 1 : 0;
 }

@@ -27,6 +27,11 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+/* FUNCp(Type **p) for a destructor `func` that accepts NULL: _cleanup_(FUNCp) Type *x. */
+#define DEFINE_FREEP(Type, func)               \
+        static inline void func##p(Type **p) { \
+                (void)func(*p);                \
+        }
 
 /* Hand ownership out of a _cleanup_ variable. */
 #define TAKE_PTR(p)                      \

@@ -677,7 +677,7 @@ static void ignore_sigpipe(void) {
 
 int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **ret) {
         ignore_sigpipe();
-        Httpd *h = calloc(1, sizeof(*h));
+        _cleanup_(httpd_freep) Httpd *h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         h->event = sd_event_ref(e);
@@ -690,20 +690,17 @@ int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **re
         if (h->unavailable) /* calendar clients retry then, instead of at their next poll */
                 MHD_add_response_header(h->unavailable, MHD_HTTP_HEADER_RETRY_AFTER, "5");
         if (!h->not_found || !h->not_allowed || !h->too_large || !h->unavailable)
-                goto fail;
+                return r;
         if (feeds && (r = httpd_add_route(h, "/feeds/", HTTP_GET | HTTP_HEAD, feed_handler, h)) < 0)
-                goto fail;
+                return r;
         if ((r = start_mhd(h, cfg)) < 0)
-                goto fail;
+                return r;
         r = listeners_new(e, cfg->listen ? cfg->listen : DEFAULT_LISTEN, on_accept, on_accepted, h,
                           &h->listeners);
         if (r < 0)
-                goto fail;
-        *ret = h;
+                return r;
+        *ret = TAKE_PTR(h);
         return 0;
-fail:
-        httpd_free(h);
-        return r;
 }
 
 Httpd *httpd_free(Httpd *h) {

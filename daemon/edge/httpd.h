@@ -25,6 +25,7 @@
  *  - httpd_new() sets SIGPIPE to be ignored unless the program already handles it (systemd
  *    services ignore it anyway). */
 #pragma once
+#include "util.h"
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +61,7 @@ typedef enum MHD_Result (*HttpHandler)(const HttpRequest *req, void *userdata);
 /* Starts listening. `feeds` (borrowed; may be NULL: no feeds route) must outlive the server. */
 int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **ret);
 Httpd *httpd_free(Httpd *h);
+DEFINE_FREEP(Httpd, httpd_free)
 /* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
 /* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */

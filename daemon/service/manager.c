@@ -673,59 +673,56 @@ static int note_served_address(Manager *m) {
 }
 
 int manager_new(const char *config_path, Manager **ret) {
-        Manager *m = calloc(1, sizeof(*m));
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
         m->clock_fd = -1;
         m->lock_fd = -1;
         int r = -ENOMEM;
         if (!(m->config_path = strdup(config_path)))
-                goto fail;
+                return r;
         (void)tz_use(DEFAULT_TIMEZONE);
         Diags d = {0};
         r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
         log_config_diags(config_path, &d, r, false);
         diags_done(&d);
         if (r < 0)
-                goto fail;
+                return r;
         if (clock_error())
                 log_warning("%s", clock_error());
         if ((r = tz_use(m->config->timezone)) < 0)
-                goto fail;
+                return r;
         if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
-                goto fail;
+                return r;
         if ((r = reloader_new(m->event, config_path, on_reloaded, m, &m->reloader)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
-                goto fail;
+                return r;
         }
         if ((r = add_sources(m)) < 0) {
                 log_error("无法建立事件循环：%s", strerror(-r));
-                goto fail;
+                return r;
         }
         /* READY=1 waits for the config, the state and the next firing only: no feed is built
          * in advance; each is rendered in the worker when asked for (after the versions are
          * synced with the config, which the worker does first). */
         if ((r = start_feeds(m)) < 0)
-                goto fail;
+                return r;
         if ((r = httpd_new(m->event, &m->config->server, m->feeds, &m->httpd)) < 0) {
                 log_error("无法启动日历订阅服务：%s", strerror(-r));
-                goto fail;
+                return r;
         }
         if ((r = note_served_address(m)) < 0)
-                goto fail;
+                return r;
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
-                goto fail;
+                return r;
         if ((r = sender_new(m->event, m->store, m->config, &m->sender)) < 0) {
                 log_error("无法启动发送模块：%s", strerror(-r));
-                goto fail;
+                return r;
         }
         sender_set_notify(m->sender, on_delivery, m);
-        *ret = m;
+        *ret = TAKE_PTR(m);
         return 0;
-fail:
-        manager_free(m);
-        return r;
 }
 
 Manager *manager_free(Manager *m) {

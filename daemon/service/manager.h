@@ -10,11 +10,13 @@
  * systemd hears READY=1 once the config and the state are loaded and the next firing is planned:
  * feeds are rendered on request (feedbuild.h), none in advance. */
 #pragma once
+#include "util.h"
 
 typedef struct Manager Manager;
 
 /* Builds everything; returns 0, -EINVAL for a bad configuration (78), or a negative errno. */
 int manager_new(const char *config_path, Manager **ret);
 Manager *manager_free(Manager *m);
+DEFINE_FREEP(Manager, manager_free)
 /* Runs the loop until stopped; returns the exit status. */
 int manager_run(Manager *m);

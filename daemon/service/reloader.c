@@ -98,7 +98,7 @@ static int on_finished(sd_event_source *s, int fd, uint32_t revents, void *userd
 }
 
 int reloader_new(sd_event *e, const char *path, ReloadDone done, void *userdata, Reloader **ret) {
-        Reloader *r = calloc(1, sizeof(*r));
+        _cleanup_(reloader_freep) Reloader *r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
         r->efd = -1;
@@ -106,19 +106,16 @@ int reloader_new(sd_event *e, const char *path, ReloadDone done, void *userdata,
         r->userdata = userdata;
         int k = -ENOMEM;
         if (!(r->path = strdup(path)))
-                goto fail;
+                return k;
         if ((r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
                 k = -errno;
-                goto fail;
+                return k;
         }
         if ((k = sd_event_add_io(e, &r->source, r->efd, EPOLLIN, on_finished, r)) < 0)
-                goto fail;
+                return k;
         (void)sd_event_source_set_description(r->source, "reloader");
-        *ret = r;
+        *ret = TAKE_PTR(r);
         return 0;
-fail:
-        reloader_free(r);
-        return k;
 }
 
 Reloader *reloader_free(Reloader *r) {

@@ -23,6 +23,7 @@
  *    drops its result; `done` is not called.
  * Every function returns 0 or a negative errno unless it says otherwise. */
 #pragma once
+#include "util.h"
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
@@ -39,6 +40,7 @@ typedef struct Reloader Reloader;
 /* `path` is copied. */
 int reloader_new(sd_event *e, const char *path, ReloadDone done, void *userdata, Reloader **ret);
 Reloader *reloader_free(Reloader *r);
+DEFINE_FREEP(Reloader, reloader_free)
 /* 0: a read started; 1: one runs already, another follows it (with this `today`). */
 int reloader_start(Reloader *r, Day today);
 /* A read runs (or is about to follow one). */
