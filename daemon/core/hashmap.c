@@ -14,10 +14,10 @@ static uint32_t hash_of(const void *p, size_t n) {
         return h;
 }
 
-static HashSlot *slot_for(HashSlot *slots, size_t cap, const void *key, size_t len, uint32_t h) {
-        for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1)) {
+static HashSlot *slot_for(HashSlot *slots, size_t cap, const void *key, size_t len) {
+        for (size_t j = hash_of(key, len) & (cap - 1);; j = (j + 1) & (cap - 1)) {
                 HashSlot *s = &slots[j];
-                if (!s->key || (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0))
+                if (!s->key || (s->len == len && memcmp(s->key, key, len) == 0))
                         return s;
         }
 }
@@ -29,21 +29,21 @@ static int grow(HashMap *m) {
                 return -ENOMEM;
         for (size_t i = 0; i < m->cap; i++)
                 if (m->slots[i].key)
-                        *slot_for(slots, cap, m->slots[i].key, m->slots[i].len, m->slots[i].hash) =
-                                m->slots[i];
+                        *slot_for(slots, cap, m->slots[i].key, m->slots[i].len) = m->slots[i];
         free(m->slots);
         m->slots = slots, m->cap = cap;
         return 0;
 }
 
 int hashmap_put(HashMap *m, const void *key, size_t len, size_t val) {
+        if (len > UINT32_MAX || val > UINT32_MAX)
+                return -E2BIG;
         if ((m->n + 1) * 2 > m->cap && grow(m) < 0)
                 return -ENOMEM;
-        uint32_t h = hash_of(key, len);
-        HashSlot *s = slot_for(m->slots, m->cap, key, len, h);
+        HashSlot *s = slot_for(m->slots, m->cap, key, len);
         if (s->key)
                 return -EEXIST;
-        *s = (HashSlot){.key = key ? key : "", .len = len, .val = val, .hash = h};
+        *s = (HashSlot){.key = key ? key : "", .len = (uint32_t)len, .val = (uint32_t)val};
         m->n++;
         return 0;
 }
@@ -51,12 +51,16 @@ int hashmap_put(HashMap *m, const void *key, size_t len, size_t val) {
 bool hashmap_get(const HashMap *m, const void *key, size_t len, size_t *ret) {
         if (!m->cap)
                 return false;
-        const HashSlot *s = slot_for(m->slots, m->cap, key, len, hash_of(key, len));
+        const HashSlot *s = slot_for(m->slots, m->cap, key, len);
         if (!s->key)
                 return false;
         if (ret)
                 *ret = s->val;
         return true;
+}
+
+const void *hashmap_key(const HashMap *m, const void *key, size_t len) {
+        return m->cap ? slot_for(m->slots, m->cap, key, len)->key : NULL;
 }
 
 int hashmap_put_str(HashMap *m, const char *key, size_t val) {

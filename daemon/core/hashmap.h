@@ -1,18 +1,20 @@
 /* hashmap.h — the one hash map: byte-string keys to size_t values (typically an index into an
  * array that owns the data).
  * Contract: keys are borrowed (the caller keeps them alive and unchanged while they are in the
- * map); open addressing, grown at half full; no deletion. hashmap_put() returns 0, -EEXIST
- * (the key is there: its value is kept) or -ENOMEM. No I/O. */
+ * map); open addressing, grown at half full; no deletion. Keys and values below 2^32.
+ * hashmap_put() returns 0, -EEXIST (the key is there: its value is kept), -E2BIG (a key or value
+ * of 2^32 or more) or -ENOMEM. No I/O. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* 16 bytes a slot: the hash is computed again when the map grows rather than kept (a county's
+ * config holds maps of 100,000s of ids while it loads). */
 typedef struct HashSlot {
         const void *key; /* NULL: empty */
-        size_t len;
-        size_t val;
-        uint32_t hash;
+        uint32_t len;
+        uint32_t val;
 } HashSlot;
 
 typedef struct HashMap {
@@ -22,6 +24,8 @@ typedef struct HashMap {
 
 int hashmap_put(HashMap *m, const void *key, size_t len, size_t val);
 bool hashmap_get(const HashMap *m, const void *key, size_t len, size_t *ret);
+/* The key stored equal to `key` (a set of interned values), NULL when there is none. */
+const void *hashmap_key(const HashMap *m, const void *key, size_t len);
 /* NUL-terminated keys. */
 int hashmap_put_str(HashMap *m, const char *key, size_t val);
 bool hashmap_get_str(const HashMap *m, const char *key, size_t *ret);

@@ -65,15 +65,15 @@ char *pool_strdup(ConfigPool *p, const char *s) {
 }
 
 const void *pool_intern(ConfigPool *p, const void *v, size_t n) {
-        size_t copy;
-        if (hashmap_get(&p->interned, v, n, &copy))
-                return (const void *)(uintptr_t)copy;
+        const void *copy = hashmap_key(&p->interned, v, n);
+        if (copy)
+                return copy;
         void *d = pool_alloc(p, n ? n : 1);
         if (!d)
                 return NULL;
         memcpy(d, v, n);
         /* The copy is the key: it lives as long as the pool. */
-        if (hashmap_put(&p->interned, d, n, (size_t)(uintptr_t)d) < 0)
+        if (hashmap_put(&p->interned, d, n, 0) < 0)
                 return NULL;
         return d;
 }

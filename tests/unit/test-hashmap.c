@@ -23,8 +23,17 @@ static void test_put_get(void **state) {
         assert_true(hashmap_get(&m, "x", 0, &v));
         assert_int_equal(v, 2);
         assert_int_equal(m.n, 3);
+        /* The stored key, for sets of interned values; values must fit 32 bits. */
+        static const char stored[] = "kept";
+        char asked[] = "kept";
+        assert_int_equal(hashmap_put(&m, stored, 4, 0), 0);
+        assert_ptr_equal(hashmap_key(&m, asked, 4), stored);
+        assert_null(hashmap_key(&m, "post-3", 6));
+        assert_int_equal(hashmap_put(&m, "big", 3, (size_t)UINT32_MAX + 1), -E2BIG);
+        assert_false(hashmap_get(&m, "big", 3, NULL));
         hashmap_done(&m);
         assert_int_equal(m.n, 0);
+        assert_null(hashmap_key(&m, "kept", 4));
         assert_false(hashmap_get_str(&m, "post-1", &v));
 }
 
