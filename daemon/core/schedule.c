@@ -192,14 +192,22 @@ static int holiday_checkpoint(const Config *c, const Assignment *a, size_t hi, O
         return 0;
 }
 
-static bool holds_during(const Config *c, size_t person, size_t post, Day s, Day e) {
+/* A per_holder checkpoint is owed by whoever holds the post on the day it falls due (its
+ * nominal deadline, or the period's last day when the deadline lies after the period): a person
+ * who takes the post on 07-01 owes nothing due 06-30, one who left on 06-15 neither. */
+static bool holds_on(const Config *c, size_t person, size_t post, Day day) {
         const Person *p = &c->people[person];
         for (size_t j = 0; j < p->n_tenures; j++) {
                 const Tenure *t = &p->tenures[j];
-                if (t->post == post && (t->from == DAY_INVALID || t->from <= e) && s <= t->until)
+                if (t->post == post && (t->from == DAY_INVALID || t->from <= day) &&
+                    day <= t->until)
                         return true;
         }
         return false;
+}
+
+static Day owed_on(const Occurrence *o) {
+        return o->nominal < o->period_end ? o->nominal : o->period_end;
 }
 
 /* Every occurrence of one duty/post (all holders when per_holder) due in [from, to]. */
@@ -220,7 +228,7 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                                 continue;
                         for (size_t pi = 0; d->per_holder && pi < c->n_people; pi++)
                                 if ((f.person < 0 || (size_t)f.person == pi) &&
-                                    holds_during(c, pi, post, o.period_start, o.period_end)) {
+                                    holds_on(c, pi, post, owed_on(&o))) {
                                         o.person = (int32_t)pi;
                                         if (list_push(out, &o) < 0)
                                                 return -ENOMEM;
@@ -250,7 +258,7 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                         }
                         for (size_t pi = 0; pi < c->n_people; pi++)
                                 if ((f.person < 0 || (size_t)f.person == pi) &&
-                                    holds_during(c, pi, post, s, e)) {
+                                    holds_on(c, pi, post, owed_on(o))) {
                                         o->person = (int32_t)pi;
                                         if (list_push(out, o) < 0)
                                                 return -ENOMEM;

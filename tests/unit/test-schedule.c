@@ -263,6 +263,33 @@ static void person_filter_follows_tenure(void **s) {
         config_free(c);
 }
 
+/* Issue 13: a person who takes the post on 07-01 owes nothing due 06-30; one who left on 06-30
+ * owes nothing due 12-31. */
+static void per_holder_follows_tenure(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%s  - {id: e, name: 赵六, posts: [{post: m, from: 2026-07-01}]}\n"
+                 "duties:\n  - {id: d, post: m, per_holder: true, title: t, rule: 每年至少2次}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        Buf b = {0};
+        for (size_t i = 0; i < l.n; i++) {
+                char id[OCCURRENCE_ID_MAX];
+                occurrence_id(c, &l.items[i], id, sizeof(id));
+                buf_printf(&b, "%s%s", i ? " " : "", id);
+        }
+        char *got = buf_steal(&b);
+        assert_string_equal(got, "d:m.b:2026:1 d:m.c:2026:1 d:m.b:2026:2 d:m.e:2026:2");
+        free(got);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 /* Ids depend only on the duty itself: editing another duty changes nothing. */
 static void stable_ids(void **s) {
         (void)s;
@@ -388,6 +415,7 @@ int main(void) {
                 cmocka_unit_test(holiday_move_options),
                 cmocka_unit_test(per_holder_and_holders),
                 cmocka_unit_test(person_filter_follows_tenure),
+                cmocka_unit_test(per_holder_follows_tenure),
                 cmocka_unit_test(stable_ids),
                 cmocka_unit_test(reminders),
                 cmocka_unit_test(periods),
