@@ -50,6 +50,21 @@ static void counts(void **s) {
                 {"每年至少十次", PERIOD_YEAR, 10},
                 {" 每年 至少 4 次 ", PERIOD_YEAR, 4},
                 {"每\u3000季度", PERIOD_QUARTER, 1},
+                {"每年至少4次以上", PERIOD_YEAR, 4},
+                {"每年至少１２次", PERIOD_YEAR, 12},
+                {"每年至少兩次。", PERIOD_YEAR, 2},
+                {"每年至少召開一次；", PERIOD_YEAR, 1},
+                {"一年两次", PERIOD_YEAR, 2},
+                {"至少每季度一次", PERIOD_QUARTER, 1},
+                {"每个月", PERIOD_MONTH, 1},
+                {"每个季度", PERIOD_QUARTER, 1},
+                {"每年度", PERIOD_YEAR, 1},
+                {"按月", PERIOD_MONTH, 1},
+                {"按季度", PERIOD_QUARTER, 1},
+                {"每年不得少于2次", PERIOD_YEAR, 2},
+                {"每年2次及以上", PERIOD_YEAR, 2},
+                {"每年听取安全生产工作汇报不少于2次", PERIOD_YEAR, 2},
+                {"每月对辖区企业进行一次检查", PERIOD_MONTH, 1},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);
@@ -105,7 +120,7 @@ static void errors(void **s) {
                 {"每天至少一次", 3},     /* unknown period at 天 */
                 {"每年至少四回", 15},    /* 回 instead of 次 */
                 {"每年至少次", 12},      /* no count */
-                {"每年至少4次以上", 16}, /* trailing text */
+                {"每年至少4次每月", 16}, /* a second frequency */
                 {"经常", 0},             /* not a rule */
                 {"每月32日以前", 6},     /* day out of range */
                 {"每年13月底前", 6},     /* month out of range */
@@ -126,6 +141,71 @@ static void errors(void **s) {
                         fail_msg("'%s': offset %zu, expected %zu (%s)", cases[i].phrase, off,
                                  cases[i].offset, msg);
         }
+}
+
+/* Error positions point at the character the user typed, before normalisation. */
+static void normalised_offsets(void **s) {
+        (void)s;
+        Rule r;
+        size_t off;
+        const char *msg;
+        /* Full-width digits are 3 bytes each: 每(0)年(3)至少(6)４(12)５(15)回(18). */
+        assert_int_equal(rule_parse_phrase("每年至少４回", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 15);
+        assert_int_equal(rule_parse_phrase("每年至少１０回。", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 18);
+        assert_int_equal(rule_parse_phrase("每　年２月３０日前", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 15);
+}
+
+/* Issue 13's bugs: each failed on the code before it. */
+static void issue13_bugs(void **s) {
+        (void)s;
+        Rule r;
+        size_t off;
+        const char *msg;
+        /* A bare phrase goes through rule_validate like {period: week, count: 8}. */
+        assert_int_equal(rule_parse_phrase("每周至少8次", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 12);
+        Rule w = structured(PERIOD_WEEK, 8);
+        assert_string_equal(msg, rule_validate(&w));
+        /* Counts beyond the days of a period would put checkpoint 1 before it starts. */
+        Rule m = structured(PERIOD_MONTH, 29);
+        assert_non_null(rule_validate(&m));
+        m.count = 28;
+        assert_null(rule_validate(&m));
+        m.count = 29, m.pacing = false;
+        assert_null(rule_validate(&m));
+        assert_int_equal(rule_parse_phrase("每年至少366次", &r, &off, &msg), -EINVAL);
+        /* No 30 February, no silent clamping. */
+        assert_int_equal(rule_parse_phrase("每年2月30日前", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 10);
+        Rule f = structured(PERIOD_YEAR, 1);
+        f.due_month = 2, f.due_day = 30;
+        assert_non_null(rule_validate(&f));
+        /* 年底前 is 年底. */
+        Rule e = structured(PERIOD_YEAR, 1);
+        e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
+        const char *year_end[] = {"年底前", "年底", "年终前", "每年年底前", "年底前报送述职报告"};
+        for (size_t i = 0; i < ELEMENTSOF(year_end); i++) {
+                Rule a = phrase(year_end[i]);
+                if (!rule_equal(&a, &e))
+                        fail_msg("%s is not 年终", year_end[i]);
+        }
+        /* Text after 上年度 is the duty's, but a second date in it is an error as elsewhere. */
+        assert_int_equal(rule_parse_phrase("每年1月底前提交上年度报告每月25日前", &r, &off, &msg),
+                         -EINVAL);
+        assert_int_equal(off, 37);
+        /* 每周一上报 is a weekday, not a count; 年终 is not named when the user wrote 年底. */
+        assert_int_equal(rule_parse_phrase("每周一上报", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 6);
+        assert_null(strstr(msg, "次 after"));
+        assert_int_equal(rule_parse_phrase("年底考核", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 6);
+        assert_null(strstr(msg, "年终"));
+        /* A sentence without a frequency is still an error. */
+        assert_int_equal(rule_parse_phrase("定期检查安全生产工作", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, 0);
 }
 
 static void validate(void **s) {
@@ -160,8 +240,10 @@ static void describe(void **s) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(counts),   cmocka_unit_test(fixed_dates), cmocka_unit_test(errors),
-                cmocka_unit_test(validate), cmocka_unit_test(describe),
+                cmocka_unit_test(counts),       cmocka_unit_test(fixed_dates),
+                cmocka_unit_test(errors),       cmocka_unit_test(validate),
+                cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
+                cmocka_unit_test(issue13_bugs),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
