@@ -35,4 +35,4 @@ build() { # name, daemon sources...
 build fuzz-config daemon/config/*.c daemon/core/config.c daemon/core/pool.c \
         daemon/core/hashmap.c daemon/core/rule.c daemon/core/schedule.c daemon/core/calendar.c \
         daemon/core/date.c daemon/core/util.c
-build fuzz-phrase daemon/core/rule.c daemon/core/util.c
+build fuzz-phrase daemon/core/rule.c daemon/core/date.c daemon/core/util.c
