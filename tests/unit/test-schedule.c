@@ -15,26 +15,32 @@ static const char *const base_yaml =
         "  - {id: b, name: 李四, posts: [{post: m, from: 2026-01-01}]}\n"
         "  - {id: c, name: 王五, posts: [{post: m, until: 2026-06-30}, {post: j, from: 2026-07-01}]}\n";
 
-/* Plans one duty with `rule` over 2026–2027 and returns "id=due" lines joined by spaces. */
-static char *plan_rule(const char *rule, const char *extra) {
-        char yaml[4096];
-        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: 测试, rule: %s%s}\n",
-                 base_yaml, rule, extra ? extra : "");
+/* Plans the config `yaml` over [from, to] and returns the occurrence ids (each without its
+ * first `strip` bytes) with "=due" when `dues`, joined by spaces. */
+static char *plan_ids(const char *yaml, Day from, Day to, size_t strip, bool dues) {
         Config *c = load_ok(yaml);
         OccurrenceList l = {0};
-        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2027, 12, 31),
-                                       PLAN_FILTER_ALL, &l),
-                         0);
+        assert_int_equal(schedule_plan(c, from, to, PLAN_FILTER_ALL, &l), 0);
         Buf b = {0};
         for (size_t i = 0; i < l.n; i++) {
                 char id[OCCURRENCE_ID_MAX], due[11];
                 occurrence_id(c, &l.items[i], id, sizeof(id));
                 day_format(l.items[i].due, due);
-                buf_printf(&b, "%s%s=%s", i ? " " : "", id + strlen("d:p:"), due);
+                buf_printf(&b, "%s%s%s%s", i ? " " : "", id + strip, dues ? "=" : "",
+                           dues ? due : "");
         }
         occurrence_list_done(&l);
         config_free(c);
         return buf_steal(&b);
+}
+
+/* Plans one duty with `rule` over 2026–2027 and returns "id=due" lines joined by spaces. */
+static char *plan_rule(const char *rule, const char *extra) {
+        char yaml[4096];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: 测试, rule: %s%s}\n",
+                 base_yaml, rule, extra ? extra : "");
+        return plan_ids(yaml, day_from_ymd(2026, 1, 1), day_from_ymd(2027, 12, 31), strlen("d:p:"),
+                        true);
 }
 
 #define EXPECT_PLAN(rule, extra, want)              \
@@ -272,22 +278,9 @@ static void per_holder_follows_tenure(void **s) {
                  "%s  - {id: e, name: 赵六, posts: [{post: m, from: 2026-07-01}]}\n"
                  "duties:\n  - {id: d, post: m, per_holder: true, title: t, rule: 每年至少2次}\n",
                  base_yaml);
-        Config *c = load_ok(yaml);
-        OccurrenceList l = {0};
-        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31),
-                                       PLAN_FILTER_ALL, &l),
-                         0);
-        Buf b = {0};
-        for (size_t i = 0; i < l.n; i++) {
-                char id[OCCURRENCE_ID_MAX];
-                occurrence_id(c, &l.items[i], id, sizeof(id));
-                buf_printf(&b, "%s%s", i ? " " : "", id);
-        }
-        char *got = buf_steal(&b);
+        char *got = plan_ids(yaml, day_from_ymd(2026, 1, 1), day_from_ymd(2026, 12, 31), 0, false);
         assert_string_equal(got, "d:m.b:2026:1 d:m.c:2026:1 d:m.b:2026:2 d:m.e:2026:2");
         free(got);
-        occurrence_list_done(&l);
-        config_free(c);
 }
 
 /* Ids depend only on the duty itself: editing another duty changes nothing. */
