@@ -180,7 +180,7 @@ static const char *const deadline_words[] = {"底前", "末前",   "终前",    
                                              "号前", "工作日", "节假日前"};
 
 /* 年 半年 季度 月 周 with the forms clerks type: 每个月, 每个季度, 每年度. After 一 the month
- * needs 个 (一个月): 一月 is January. */
+ * and the quarter need 个 (一个月, 一个季度): 一月 is January, 一季度 the first quarter. */
 static PeriodKind eat_period(Cursor *c, bool after_yi) {
         size_t at = c->pos;
         bool ge = eat(c, "个");
@@ -188,7 +188,7 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
                 eat(c, "度");
                 return PERIOD_HALF;
         }
-        if (eat(c, "季度") || eat(c, "季"))
+        if ((ge || !after_yi) && (eat(c, "季度") || eat(c, "季")))
                 return PERIOD_QUARTER;
         if (eat(c, "年")) {
                 eat(c, "度");
@@ -316,7 +316,8 @@ static int scan_number(Cursor *c, Rule *r, bool count_expected, size_t *count_at
                         eat(c, "以上");
                 return 1;
         }
-        if (looking_at(c, "日") || looking_at(c, "号") || looking_at(c, "月")) {
+        if (looking_at(c, "日") || looking_at(c, "号") || looking_at(c, "月") ||
+            looking_at(c, "季")) {
                 c->pos = at;
                 FAIL(c, "a date here is not understood: say 每月25日前 or 每年3月15日前");
         }

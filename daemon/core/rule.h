@@ -1,6 +1,9 @@
 /* rule.h — a duty's frequency rule, and the parser of the Chinese phrases the documents use.
- * Contract: pure; rule_parse_phrase() either fills a Rule exactly as docs/config.md says or
- * returns -EINVAL with the byte offset and a message naming what it did not understand. */
+ * Contract: pure; rule_parse_phrase() reads a phrase as clerks type it (full-width digits,
+ * traditional characters, the duty's own words around the frequency) and either fills a Rule
+ * exactly as docs/config.md says, one that passes rule_validate() like its structured form, or
+ * returns -EINVAL with the byte offset in the input and a message naming what it did not
+ * understand. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,8 +46,8 @@ void rule_done(Rule *r); /* frees holidays */
 int rule_copy(Rule *dst, const Rule *src);
 bool rule_equal(const Rule *a, const Rule *b);
 
-/* Parses a phrase. On error returns -EINVAL, sets *ret_offset (bytes into `s`) and *ret_msg
- * (static string). */
+/* Parses a phrase and validates the rule. On error returns -EINVAL, sets *ret_offset (bytes
+ * into `s`, at the character as typed) and *ret_msg (static string). */
 int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
