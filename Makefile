@@ -110,7 +110,8 @@ test: all unit
 
 # The seam: the pure core and the config layer compile with no header of SQLite, libcurl,
 # libmicrohttpd or systemd reachable (each is shadowed by one that stops the compiler), and each
-# with its own layer's include path only.
+# with its own layer's include path only. SEAM_PROBE=FILE.c compiles one more file as core
+# (tests/test-seam.sh proves with it that the check can fail).
 SEAM_POISON := sqlite3.h curl/curl.h curl/multi.h microhttpd.h systemd/sd-event.h \
 	systemd/sd-daemon.h systemd/sd-journal.h systemd/sd-bus.h systemd/sd-id128.h
 SEAM_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(WARN) -fsyntax-only -I$(BUILD)/seam/include \
@@ -124,6 +125,8 @@ seam:
 	@for l in core config; do for f in daemon/$$l/*.c; do \
 		$(CC) $(SEAM_CFLAGS) $$(for i in $$(eval echo \$$INC_$$l); do echo -Idaemon/$$i; done) $$f \
 			|| { echo "seam: $$f"; exit 1; }; done; done
+	@if [ -n "$(SEAM_PROBE)" ]; then $(CC) $(SEAM_CFLAGS) $(addprefix -Idaemon/,$(INC_core)) \
+		$(SEAM_PROBE) || { echo "seam: $(SEAM_PROBE)"; exit 1; }; fi
 	@echo "seam: daemon/core and daemon/config use no SQLite, curl, microhttpd or systemd header"
 
 check-style:
