@@ -96,7 +96,7 @@ int parse_bool(Loader *L, const YNode *n, bool *out) {
         return err_at(L, n, "expected true or false");
 }
 
-int parse_date(Loader *L, const YNode *n, Day *out) {
+static int parse_date(Loader *L, const YNode *n, Day *out) {
         const char *s = scalar(L, n);
         Day d = s ? day_parse(s) : DAY_INVALID;
         if (d == DAY_INVALID)
@@ -105,7 +105,8 @@ int parse_date(Loader *L, const YNode *n, Day *out) {
         return 0;
 }
 
-int parse_time(Loader *L, const YNode *n, int *out) {
+/* HH:MM → minute of the day */
+static int parse_time(Loader *L, const YNode *n, int *out) {
         const char *s = scalar(L, n);
         int h, m, k = 0;
         if (!s || sscanf(s, "%2d:%2d%n", &h, &m, &k) != 2 || s[k] || h < 0 || h > 23 || m < 0 ||
@@ -198,7 +199,8 @@ int resolve_id(Loader *L, const YNode *n, Entity e, size_t *out) {
         return err_at(L, n, "unknown %s '%s'", entity_names[e], s);
 }
 
-int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size_t *out_n) {
+/* A list of ids of entity `e` to their indexes. */
+static int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size_t *out_n) {
         _cleanup_free_ const YNode **items = NULL;
         size_t cnt;
         size_t *v = list_new(L, n, sizeof(size_t), &items, &cnt);

@@ -119,8 +119,6 @@ FILE *loader_open(Loader *L, const char *path);
 int parse_str(Loader *L, const YNode *n, char **out);
 int parse_int(Loader *L, const YNode *n, int min, int max, int *out);
 int parse_bool(Loader *L, const YNode *n, bool *out);
-int parse_date(Loader *L, const YNode *n, Day *out);
-int parse_time(Loader *L, const YNode *n, int *out); /* HH:MM → minute of the day */
 int parse_enum(Loader *L, const YNode *n, const char *const *names, size_t count, int *out);
 /* The items of a list, or a scalar as a one-item list: a malloc'd array of nodes. */
 int node_items(Loader *L, const YNode *n, const YNode ***ret, size_t *ret_n);
@@ -130,7 +128,6 @@ void *list_new(Loader *L, const YNode *n, size_t size, const YNode ***ret_items,
 int parse_strlist(Loader *L, const YNode *n, char ***out, size_t *out_n);
 /* An id of entity `e` to its index. */
 int resolve_id(Loader *L, const YNode *n, Entity e, size_t *out);
-int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size_t *out_n);
 /* Registers the id of item `idx` of a list (a duplicate is reported; the first one stays). */
 int register_id(Loader *L, Entity e, const YNode *item, size_t idx);
 

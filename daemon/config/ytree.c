@@ -51,7 +51,8 @@ static int set_kids(YTree *t, uint32_t i, const uint32_t *v, size_t n) {
         return 0;
 }
 
-void ytree_reset(YTree *t) {
+/* Empties `t`, keeping its memory for the next file. */
+static void ytree_reset(YTree *t) {
         t->n_nodes = t->n_kids = t->n_text = 0;
 }
 

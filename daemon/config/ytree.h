@@ -47,7 +47,6 @@ typedef struct YTree {
         size_t n_nodes, cap_nodes, n_kids, cap_kids, n_text, cap_text;
 } YTree;
 
-void ytree_reset(YTree *t);
 void ytree_done(YTree *t);
 /* Copies node `i` of `src` and everything under it into `dst`: its index there. -ENOMEM. */
 int64_t ytree_copy(YTree *dst, const YTree *src, uint32_t i);

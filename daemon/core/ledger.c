@@ -10,7 +10,8 @@
 #include "hashmap.h"
 #include "util.h"
 
-void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
+/* The assignment key of an occurrence: "DUTY:POST[.PERSON]:PERIOD". */
+static void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
         char pid[96];
         occurrence_period_id(c, o, pid, sizeof(pid));
         if (o->person >= 0)

@@ -35,5 +35,3 @@ Ledger *ledger_free(Ledger *l);
 /* The status of an occurrence on `today`; a NULL ledger has no completions. */
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret);
-/* The assignment key of an occurrence: "DUTY:POST[.PERSON]:PERIOD". */
-void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n);

@@ -110,8 +110,9 @@ static void put_placeholder(Buf *b, const char *name, size_t len, const char *or
 #undef IS
 }
 
-int message_expand(const char *tmpl, const char *org, const MessageItem *it, size_t count,
-                   char **ret) {
+/* Renders one template against one item (a NULL item is allowed for the digest header). */
+static int message_expand(const char *tmpl, const char *org, const MessageItem *it, size_t count,
+                          char **ret) {
         Buf b = {0};
         const char *p = tmpl;
         while (*p) {

@@ -52,10 +52,6 @@ typedef struct MessageText {
  * 20000 B; Feishu body 20 KB) with room for JSON escaping and the other fields. */
 size_t message_byte_limit(ChannelType t);
 
-/* Renders one template against one item (a NULL item is allowed for the digest header). */
-int message_expand(const char *tmpl, const char *org, const MessageItem *it, size_t count,
-                   char **ret);
-
 /* Renders and groups `items` (n >= 1) into texts of at most `limit` bytes (0 = no limit).
  * `digest` puts the digest header first. `suffix` (may be NULL) ends every text. */
 int message_render(const Config *cfg, const MessageItem *items, size_t n, bool digest,

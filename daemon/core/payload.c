@@ -255,7 +255,8 @@ static bool needle_match(const char *needles, const char *msg) {
         return false;
 }
 
-void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len) {
+/* Copies `in` to `out` with every configured secret of `ch` replaced by "***". */
+static void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len) {
         const char *secrets[3] = {ch ? sec(&ch->key) : NULL, ch ? sec(&ch->secret) : NULL,
                                   ch ? sec(&ch->password) : NULL};
         size_t o = 0;

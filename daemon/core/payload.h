@@ -77,6 +77,3 @@ DeliveryResult payload_classify(const Channel *ch, long http_status, const char 
 /* How long the vendor now blocks the whole channel, in seconds (0: not blocked): DingTalk's
  * 130101 "send too fast" blocks the robot for 10 minutes, so sending sooner is pointless. */
 int payload_pause_seconds(const Channel *ch, long http_status, const char *body, size_t body_len);
-
-/* Copies `in` to `out` with every configured secret of `ch` replaced by "***". */
-void payload_scrub(const Channel *ch, const char *in, char *out, size_t out_len);

@@ -70,7 +70,8 @@ int mail_format_date(int64_t t, char *buf, size_t n) {
         return 0;
 }
 
-int mail_message_id(const char *delivery_id, const char *from, char **ret) {
+/* "<ID@domain-of-from>" */
+static int mail_message_id(const char *delivery_id, const char *from, char **ret) {
         const char *at = from ? strrchr(from, '@') : NULL;
         char *s = strfmt("<dutyd.%s@%s>", delivery_id, at && at[1] ? at + 1 : "dutyd.invalid");
         if (!s)
@@ -79,7 +80,8 @@ int mail_message_id(const char *delivery_id, const char *from, char **ret) {
         return 0;
 }
 
-int mail_crlf(const char *text, char **ret) {
+/* LF or CR LF → CR LF. */
+static int mail_crlf(const char *text, char **ret) {
         Buf b = {0};
         for (const char *p = text; *p; p++) {
                 if (*p == '\r' && p[1] == '\n')

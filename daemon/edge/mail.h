@@ -24,10 +24,6 @@ typedef struct MailMessage {
 int mail_encode_words(const char *text, char **ret);
 /* "Tue, 22 Aug 2026 14:08:43 +0800" for unix time t in the organisation's zone (tz.h). */
 int mail_format_date(int64_t t, char *buf, size_t n);
-/* "<ID@domain-of-from>" */
-int mail_message_id(const char *delivery_id, const char *from, char **ret);
-/* LF or CR LF → CR LF. */
-int mail_crlf(const char *text, char **ret);
 
 int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
              const char *body, int64_t now, MailMessage **ret);
