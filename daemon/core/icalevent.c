@@ -202,11 +202,12 @@ int ical_event_occurrence(const Config *c, const Occurrence *o, const FeedStatus
                 nh = occurrence_holders(c, o, o->due, hbuf, ELEMENTSOF(hbuf));
                 holders = hbuf;
         }
+        _cleanup_free_ char *names = people_names(c, holders, nh);
+        if (!names)
+                b->oom = true; /* event_finish() reports it */
         piece(ev);
-        buf_puts(b, "\n责任人：");
-        for (size_t i = 0; i < nh; i++)
-                buf_printf(b, "%s%s", i == 0 ? "" : "、", c->people[holders[i]].name);
-        buf_printf(b, "%s%s）", nh ? "（" : "暂无在岗人员（", c->posts[o->post].name);
+        buf_printf(b, "\n责任人：%s%s%s）", names ? names : "", nh ? "（" : "暂无在岗人员（",
+                   c->posts[o->post].name);
         if (d->document >= 0 || d->clause)
                 duty_piece(ev, 'B');
         put_period(ev, c, o);
