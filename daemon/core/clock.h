@@ -11,10 +11,9 @@
  *     SCALE   how many seconds pass per real second (1 to 100000; default 1)
  * From there it runs SCALE times as fast as the real clock. Timers run on the real clock:
  * clock_real_usec() converts an instant to the real time at which it happens. Nothing else in
- * dutyd reads the date or time of day (the system clocks are read elsewhere only to arm or
- * stamp timers: the sender's next wake-up, the MONOTONIC_USEC of the reload notice). Tests and
- * benchmarks set DUTYD_CLOCK, or run everything under libfaketime (tests/run), which this
- * clock reads through like any other. */
+ * dutyd reads the date or time of day (the system clocks are read elsewhere only to stamp the
+ * MONOTONIC_USEC of the reload notice). Tests and benchmarks set DUTYD_CLOCK, or run
+ * everything under libfaketime (tests/run), which this clock reads through like any other. */
 #pragma once
 #include <stdint.h>
 #include <time.h>

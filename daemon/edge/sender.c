@@ -35,7 +35,6 @@ struct Sender {
          * flush, all in one transaction, before anything else looks at them. */
         Transfer *done, **done_tail;
         size_t n_done;
-        uint64_t next_wake; /* CLOCK_REALTIME µs, 0 = none */
         SenderNotify notify;
         void *userdata;
         /* sender_run() */
@@ -298,16 +297,12 @@ static void done_report(Sender *s) {
 
 static void arm_wake(Sender *s, int64_t at, int64_t now) {
         if (at == INT64_MAX) {
-                s->next_wake = 0;
                 (void)sd_event_source_set_enabled(s->wake, SD_EVENT_OFF);
                 return;
         }
-        double scale = clock_scale();
-        int64_t delay = at > now ? (int64_t)((double)(at - now) / scale) : 0;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        s->next_wake =
-                (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000 + (uint64_t)delay;
+        /* The clock's instants `at` and `now` as the real times they happen at (clock.h): the
+         * timer runs on the real clock, DUTYD_CLOCK's scale included. */
+        int64_t delay = at > now ? clock_real_usec(at) - clock_real_usec(now) : 0;
         (void)sd_event_source_set_time_relative(s->wake, (uint64_t)delay + 1000);
         (void)sd_event_source_set_enabled(s->wake, SD_EVENT_ONESHOT);
 }
