@@ -106,11 +106,7 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
                 ledger_status(lg, c, &l.items[i], today, &st);
                 day_format(l.items[i].due, due);
                 printf("%s第%u/%u次（%s 前）%s", i ? "；" : "", l.items[i].checkpoint,
-                       l.items[i].of, due,
-                       st.met       ? (st.late ? "逾期完成" : "已完成")
-                       : st.done    ? "部分完成"
-                       : st.overdue ? "逾期未完成"
-                                    : "未完成");
+                       l.items[i].of, due, occ_status_zh(&st));
                 if (l.items[i].required > 1)
                         printf(" %d/%d", st.done, st.required);
         }

@@ -98,18 +98,14 @@ static Ledger *load_ledger(const Config *c) {
         return l;
 }
 
-/* Machine and Chinese names of an occurrence's state. */
+/* Machine and Chinese names of an occurrence's state (the table leaves an open one blank). */
 static const char *status_of(const Config *c, const Ledger *l, const Occurrence *o, Day today,
                              bool zh) {
         OccStatus st;
         ledger_status(l, c, o, today, &st);
-        if (st.met)
-                return st.late ? (zh ? "逾期完成" : "late") : (zh ? "已完成" : "done");
-        if (st.overdue)
-                return zh ? "逾期未完成" : "overdue";
-        if (st.done > 0)
-                return zh ? "部分完成" : "partial";
-        return zh ? "" : "open";
+        if (!zh)
+                return occ_status_key(&st);
+        return occ_state(&st) == OCC_OPEN ? "" : occ_status_zh(&st);
 }
 
 static int print_json(const Config *c, const Occurrence *o, const char *status) {

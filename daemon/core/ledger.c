@@ -100,6 +100,31 @@ int ledger_new(const Completion *v, size_t n, Ledger **ret) {
         return 0;
 }
 
+OccState occ_state(const OccStatus *st) {
+        if (st->met)
+                return st->late ? OCC_MET_LATE : OCC_MET;
+        if (st->overdue)
+                return OCC_OVERDUE;
+        return st->done > 0 ? OCC_PARTIAL : OCC_OPEN;
+}
+
+static const char *const occ_state_zh[_OCC_STATE_MAX] = {
+        [OCC_OPEN] = "未完成", [OCC_PARTIAL] = "部分完成",  [OCC_OVERDUE] = "逾期未完成",
+        [OCC_MET] = "已完成",  [OCC_MET_LATE] = "逾期完成",
+};
+static const char *const occ_state_key[_OCC_STATE_MAX] = {
+        [OCC_OPEN] = "open", [OCC_PARTIAL] = "partial", [OCC_OVERDUE] = "overdue",
+        [OCC_MET] = "done",  [OCC_MET_LATE] = "late",
+};
+
+const char *occ_status_zh(const OccStatus *st) {
+        return occ_state_zh[occ_state(st)];
+}
+
+const char *occ_status_key(const OccStatus *st) {
+        return occ_state_key[occ_state(st)];
+}
+
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret) {
         char key[OCCURRENCE_ID_MAX];

@@ -29,6 +29,22 @@ typedef struct OccStatus {
         Day met_on; /* when met */
 } OccStatus;
 
+/* An occurrence's status by name, the one place every text takes its words from (the done page,
+ * dutyctl done and upcoming). Overdue wins over partly done: a checkpoint past its deadline is
+ * overdue however much of it is done (the count is shown beside the word). */
+typedef enum OccState {
+        OCC_OPEN,     /* 未完成 (JSON "open") */
+        OCC_PARTIAL,  /* 部分完成 ("partial"): some of `required` done, deadline not passed */
+        OCC_OVERDUE,  /* 逾期未完成 ("overdue") */
+        OCC_MET,      /* 已完成 ("done") */
+        OCC_MET_LATE, /* 逾期完成 ("late") */
+        _OCC_STATE_MAX,
+} OccState;
+
+OccState occ_state(const OccStatus *st);
+const char *occ_status_zh(const OccStatus *st);
+const char *occ_status_key(const OccStatus *st); /* the word of dutyctl upcoming --json */
+
 /* A ledger of the valid completions `v` (ordered by date); copies what it keeps. 0 or -ENOMEM. */
 int ledger_new(const Completion *v, size_t n, Ledger **ret);
 Ledger *ledger_free(Ledger *l);

@@ -181,11 +181,7 @@ static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStat
         occurrence_period_id(c, o, pid, sizeof(pid));
         day_format(o->due, due);
         _cleanup_free_ char *names = people_names(c, h, nh);
-        const char *status = !st           ? "未知"
-                             : st->met     ? (st->late ? "逾期完成" : "已完成")
-                             : st->done    ? "部分完成"
-                             : st->overdue ? "逾期未完成"
-                                           : "未完成";
+        const char *status = st ? occ_status_zh(st) : "未知";
         snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
         _cleanup_free_ char *basis = duty_basis(c, d);
         buf_puts(b, "<table>\n");
