@@ -13,6 +13,7 @@
 #include "tz.h"
 
 #define NOTE_MAX 2000
+#define FORM_BUFFER 1024 /* the post processor's buffer for a field's name and value */
 
 void html_escape(Buf *b, const char *s) {
         for (; s && *s; s++) {
@@ -27,55 +28,51 @@ void html_escape(Buf *b, const char *s) {
         }
 }
 
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
+/* ---- the form --------------------------------------------------------------------------- */
+
+/* The fields of a submitted form, as libmicrohttpd's post processor decodes them. */
+typedef struct DoneForm {
+        Buf person, note; /* data NULL: the field is absent */
+        bool bad;         /* a field over NOTE_MAX bytes or with a NUL in it */
+} DoneForm;
+
+static void done_form_done(DoneForm *f) {
+        buf_done(&f->person);
+        buf_done(&f->note);
 }
 
-int form_value(const char *body, const char *name, char **ret) {
-        size_t nl = strlen(name);
-        for (const char *p = body; p && *p;) {
-                const char *end = strchr(p, '&');
-                size_t len = end ? (size_t)(end - p) : strlen(p);
-                if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-                        const char *v = p + nl + 1;
-                        size_t vl = len - nl - 1;
-                        char *out = malloc(vl + 1);
-                        if (!out)
-                                return -ENOMEM;
-                        size_t o = 0;
-                        for (size_t i = 0; i < vl; i++) {
-                                if (v[i] == '+')
-                                        out[o++] = ' ';
-                                else if (v[i] == '%') {
-                                        int hi = i + 2 < vl ? hexval(v[i + 1]) : -1;
-                                        int lo = hi >= 0 ? hexval(v[i + 2]) : -1;
-                                        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                                                free(out);
-                                                return -EINVAL;
-                                        }
-                                        out[o++] = (char)(hi << 4 | lo);
-                                        i += 2;
-                                } else
-                                        out[o++] = v[i];
-                        }
-                        out[o] = 0;
-                        *ret = out;
-                        return 0;
-                }
-                if (len == nl && strncmp(p, name, nl) == 0) {
-                        if (!(*ret = strdup("")))
-                                return -ENOMEM;
-                        return 0;
-                }
-                p = end ? end + 1 : NULL;
+static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *filename, const char *content_type,
+                                  const char *transfer_encoding, const char *data, uint64_t off,
+                                  size_t size) {
+        DoneForm *f = cls;
+        (void)kind, (void)filename, (void)content_type, (void)transfer_encoding;
+        Buf *b = streq(key, "person") ? &f->person : streq(key, "note") ? &f->note : NULL;
+        if (!b)
+                return MHD_YES; /* any other field is ignored */
+        if (off == 0)
+                buf_done(b); /* a field given twice: the last one counts */
+        if (size > NOTE_MAX - b->len || (size && memchr(data, 0, size))) {
+                f->bad = true;
+                return MHD_NO;
         }
-        return -ENOENT;
+        buf_put(b, size ? data : "", size);
+        return MHD_YES;
+}
+
+/* Decodes the POST body (application/x-www-form-urlencoded, or multipart/form-data) with
+ * libmicrohttpd's post processor. 0; -EINVAL: another content type, a malformed body or a bad
+ * field; -ENOMEM. */
+static int form_read(const HttpRequest *req, DoneForm *f) {
+        struct MHD_PostProcessor *pp =
+                MHD_create_post_processor(req->connection, FORM_BUFFER, form_field, f);
+        if (!pp)
+                return -EINVAL; /* not a form (or out of memory: MHD does not say which) */
+        bool ok = MHD_post_process(pp, req->body, req->body_len) == MHD_YES;
+        ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
+        if (f->person.oom || f->note.oom)
+                return -ENOMEM;
+        return ok && !f->bad ? 0 : -EINVAL;
 }
 
 /* ---- pages ------------------------------------------------------------------------------------ */
@@ -243,24 +240,26 @@ static enum MHD_Result form_page(const HttpRequest *req, const Config *c, const 
         return send_page(req, 200, &b);
 }
 
+/* 400 with `text`. */
+static enum MHD_Result refused(const HttpRequest *req, const char *text) {
+        Buf b = {0};
+        page_head(&b, "无法登记");
+        buf_puts(&b, "<h1 class=\"bad\">无法登记</h1><p>");
+        html_escape(&b, text);
+        buf_puts(&b, "</p>\n");
+        return send_page(req, 400, &b);
+}
+
 static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, const Config *c,
                                  const Occurrence *o, Day today) {
-        _cleanup_free_ char *person = NULL, *note = NULL;
-        int r = form_value(req->body, "person", &person);
-        if (r == 0 || r == -ENOENT)
-                r = form_value(req->body, "note", &note);
+        _cleanup_(done_form_done) DoneForm f = {0};
+        int r = form_read(req, &f);
         if (r == -ENOMEM)
                 return error_page(req, r);
-        if (r == -EINVAL ||
-            (note && (strlen(note) > NOTE_MAX || !utf8_valid(note, strlen(note)))) ||
-            (person && !utf8_valid(person, strlen(person)))) {
-                Buf b = {0};
-                page_head(&b, "无法登记");
-                buf_puts(
-                        &b,
-                        "<h1 class=\"bad\">无法登记</h1><p>提交的内容格式不正确或说明过长。</p>\n");
-                return send_page(req, 400, &b);
-        }
+        const char *person = f.person.data, *note = f.note.data;
+        if (r < 0 || (note && !utf8_valid(note, f.note.len)) ||
+            (person && !utf8_valid(person, f.person.len)))
+                return refused(req, "提交的内容格式不正确或说明过长。");
         size_t h[MAX_POST_HOLDERS];
         size_t nh = holders_of(c, o, today, h, MAX_POST_HOLDERS);
         ssize_t by = -1;
@@ -268,13 +267,8 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                 for (size_t j = 0; j < nh; j++)
                         if (streq(c->people[h[j]].id, person))
                                 by = (ssize_t)h[j];
-                if (by < 0) {
-                        Buf b = {0};
-                        page_head(&b, "无法登记");
-                        buf_puts(&b,
-                                 "<h1 class=\"bad\">无法登记</h1><p>所选完成人不在该岗位。</p>\n");
-                        return send_page(req, 400, &b);
-                }
+                if (by < 0)
+                        return refused(req, "所选完成人不在该岗位。");
         } else if (o->person >= 0)
                 by = o->person;
         else if (nh == 1)

@@ -3,8 +3,10 @@
  *  - GET/HEAD: a small Chinese HTML page (no JavaScript, viewport meta, works on a phone): the
  *    duty, post, holders, period, deadline, status and clause, and a form (完成人 select of the
  *    post's holders, 说明) that POSTs to the same URL. Nothing is recorded by GET.
- *  - POST (application/x-www-form-urlencoded: person, note): records one completion (source
- *    "link", dated today in the organisation's zone) and consumes the token in the same
+ *  - POST (application/x-www-form-urlencoded: person, note; decoded by libmicrohttpd's post
+ *    processor from the body httpd.c collected, HTTPD_MAX_BODY at most; another content type, a
+ *    malformed body, a field over 2000 bytes or with a NUL: 400): records one completion
+ *    (source "link", dated today in the organisation's zone) and consumes the token in the same
  *    transaction (donelink_consume), then calls ctx->on_done(ctx->userdata) and shows 已记录.
  *  - A malformed token or an occurrence no longer in the config: 404; a bad signature: 403;
  *    expired or already used: 410 — each a short Chinese page. Responses are never cached
@@ -30,6 +32,3 @@ int donepage_register(Httpd *h, DonePageContext *ctx);
 
 /* Appends s with & < > " ' escaped. */
 void html_escape(Buf *b, const char *s);
-/* The value of field `name` in an x-www-form-urlencoded body ('+' and %XX decoded), malloc'd.
- * -ENOENT when absent, -EINVAL for a bad %-escape, -ENOMEM. */
-int form_value(const char *body, const char *name, char **ret);

@@ -1,11 +1,17 @@
 /* test-donelink.c — done-link tokens: make/check/consume, expiry, tampering, replay, wrong key;
- * base64url strictness; the page's HTML escaping and form decoding. */
+ * base64url strictness; the page's HTML escaping; the page itself on a loopback server: the form
+ * decoded, bad forms refused. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "completion.h"
 #include "donelink.h"
 #include "donepage.h"
@@ -22,6 +28,12 @@ typedef struct Fx {
         char dir[64];
         Store *s;
         Config *c;
+        /* server_start(): the done page on a loopback server */
+        sd_event *e;
+        Httpd *h;
+        DonePageContext ctx;
+        struct sockaddr_in addr;
+        int done_calls; /* calls of ctx.on_done */
 } Fx;
 
 static int setup(void **state) {
@@ -36,6 +48,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         Fx *f = *state;
+        httpd_free(f->h);
+        sd_event_unref(f->e);
         store_close(f->s);
         config_free(f->c);
         rm_tree(f->dir);
@@ -215,29 +229,125 @@ static void test_html_escape(void **state) {
         buf_done(&b);
 }
 
-static void test_form(void **state) {
-        (void)state;
-        char *v = NULL;
-        const char *body = "person=a&note=%E7%BA%AA%E8%A6%81+%231&empty=&flag";
-        assert_int_equal(form_value(body, "person", &v), 0);
-        assert_string_equal(v, "a");
-        free(v);
-        assert_int_equal(form_value(body, "note", &v), 0);
-        assert_string_equal(v, "纪要 #1");
-        free(v);
-        assert_int_equal(form_value(body, "empty", &v), 0);
-        assert_string_equal(v, "");
-        free(v);
-        assert_int_equal(form_value(body, "flag", &v), 0);
-        assert_string_equal(v, "");
-        free(v);
-        assert_int_equal(form_value(body, "pers", &v), -ENOENT);
-        assert_int_equal(form_value("note=%4", "note", &v), -EINVAL);
-        assert_int_equal(form_value("note=%zz", "note", &v), -EINVAL);
-        assert_int_equal(form_value("note=%00", "note", &v), -EINVAL);
-        assert_int_equal(form_value("xnote=1&note=2", "note", &v), 0);
-        assert_string_equal(v, "2");
-        free(v);
+/* ---- the page, on a loopback server driven from this thread ---- */
+
+static void on_done(void *userdata) {
+        (*(int *)userdata)++;
+}
+
+static void server_start(Fx *f) {
+        assert_int_equal(sd_event_new(&f->e), 0);
+        ServerConfig cfg = {.listen = (char *)"127.0.0.1:0",
+                            .max_connections = 16,
+                            .per_ip_connections = 16,
+                            .timeout_sec = 30,
+                            .header_timeout_sec = 10};
+        assert_int_equal(httpd_new(f->e, &cfg, NULL, &f->h), 0);
+        f->ctx = (DonePageContext){&f->c, f->s, on_done, &f->done_calls};
+        assert_int_equal(donepage_register(f->h, &f->ctx), 0);
+        char a[80];
+        assert_int_equal(httpd_listener_address(f->h, 0, a, sizeof(a)), 0);
+        f->addr = (struct sockaddr_in){.sin_family = AF_INET,
+                                       .sin_port = htons((uint16_t)atoi(strrchr(a, ':') + 1))};
+        assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &f->addr.sin_addr), 1);
+}
+
+/* `method` /done/<token>, with `body` of `type` when not NULL, the connection closed after the
+ * answer; the loop runs until it is. The status; the whole response in *ret (malloc'd). */
+static int request(Fx *f, const char *method, const char *token, const char *type, const char *body,
+                   char **ret) {
+        char *req = body ? strfmt("%s /done/%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                  "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                                  method, token, type, strlen(body), body)
+                         : strfmt("%s /done/%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                  method, token);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        assert_int_equal(connect(fd, (struct sockaddr *)&f->addr, sizeof(f->addr)), 0);
+        assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+        assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+        Buf b = {0};
+        for (int i = 0; i < 1000; i++) { /* 10 s at most */
+                assert_true(sd_event_run(f->e, 10000) >= 0);
+                char chunk[4096];
+                ssize_t k;
+                while ((k = recv(fd, chunk, sizeof(chunk), 0)) > 0)
+                        buf_put(&b, chunk, (size_t)k);
+                if (k == 0)
+                        break;
+        }
+        close(fd);
+        free(req);
+        *ret = buf_steal(&b);
+        assert_non_null(*ret);
+        int status = 0;
+        assert_int_equal(sscanf(*ret, "HTTP/1.1 %d", &status), 1);
+        return status;
+}
+
+static size_t completions(Fx *f) {
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        completion_list_free(v, n);
+        return n;
+}
+
+static const char *FORM = "application/x-www-form-urlencoded";
+
+/* The form as a browser sends it, decoded by libmicrohttpd's post processor. */
+static void test_page_form(void **state) {
+        Fx *f = *state;
+        server_start(f);
+        char *tok = NULL, *page = NULL;
+        assert_int_equal(donelink_make(f->s, OCC, clock_now() + 3600, &tok), 0);
+        assert_int_equal(request(f, "GET", tok, NULL, NULL, &page), 200);
+        assert_non_null(strstr(page, "<form method=\"post\">"));
+        assert_non_null(strstr(page, "<option value=\"a\">张三</option>"));
+        free(page);
+        const char *body = "x=1&xnote=no&person=a&note=%E7%BA%AA%E8%A6%81+%231%26%3D";
+        assert_int_equal(request(f, "POST", tok, FORM, body, &page), 200);
+        assert_non_null(strstr(page, "已记录"));
+        free(page);
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0].done_by, "a");
+        assert_string_equal(v[0].note, "纪要 #1&=");
+        assert_string_equal(v[0].source, "link");
+        completion_list_free(v, n);
+        assert_int_equal(f->done_calls, 1);
+        assert_int_equal(donelink_check(f->s, tok, clock_now(), NULL), -EALREADY);
+        free(tok);
+}
+
+/* What cannot be a completion is refused with 400; nothing is recorded, the link stays good. */
+static void test_page_bad_forms(void **state) {
+        Fx *f = *state;
+        server_start(f);
+        char *tok = NULL, *page = NULL;
+        assert_int_equal(donelink_make(f->s, OCC, clock_now() + 3600, &tok), 0);
+        char long_note[2100] = "note=";
+        memset(long_note + 5, 'x', 2001);
+        const struct {
+                const char *type, *body, *says;
+        } cases[] = {
+                {FORM, "person=a&note=%00", "格式不正确"},       /* a NUL */
+                {FORM, "person=a&note=%FF%FE", "格式不正确"},    /* not UTF-8 */
+                {FORM, long_note, "说明过长"},                   /* over 2000 bytes */
+                {"text/plain", "person=a&note=x", "格式不正确"}, /* not a form */
+                {FORM, "person=nobody", "所选完成人不在该岗位"}, /* not a holder */
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                assert_int_equal(request(f, "POST", tok, cases[i].type, cases[i].body, &page), 400);
+                assert_non_null(strstr(page, cases[i].says));
+                free(page);
+        }
+        assert_int_equal(completions(f), 0);
+        assert_int_equal(f->done_calls, 0);
+        assert_int_equal(donelink_check(f->s, tok, clock_now(), NULL), 0);
+        free(tok);
 }
 
 int main(void) {
@@ -249,7 +359,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_url, setup, teardown),
                 cmocka_unit_test(test_base64url),
                 cmocka_unit_test(test_html_escape),
-                cmocka_unit_test(test_form),
+                cmocka_unit_test_setup_teardown(test_page_form, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_page_bad_forms, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
