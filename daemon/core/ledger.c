@@ -30,9 +30,15 @@ void completion_list_free(Completion *l, size_t n) {
         free(l);
 }
 
+/* One valid completion as the ledger keeps it. */
+typedef struct LedgerMark {
+        Day date;
+        char *by; /* the person id it was recorded for; NULL: none given */
+} LedgerMark;
+
 typedef struct LedgerEntry {
-        char *key;  /* assignment key */
-        Day *dates; /* sorted */
+        char *key;         /* assignment key */
+        LedgerMark *marks; /* by date */
         size_t n, cap;
 } LedgerEntry;
 
@@ -52,7 +58,9 @@ Ledger *ledger_free(Ledger *l) {
                 return NULL;
         for (size_t i = 0; i < l->n; i++) {
                 free(l->entries[i].key);
-                free(l->entries[i].dates);
+                for (size_t j = 0; j < l->entries[i].n; j++)
+                        free(l->entries[i].marks[j].by);
+                free(l->entries[i].marks);
         }
         free(l->entries);
         hashmap_done(&l->by_key);
@@ -90,11 +98,14 @@ int ledger_new(const Completion *v, size_t n, Ledger **ret) {
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 LedgerEntry *e = ledger_entry(l, &v[i]);
-                if (!e || ARRAY_GROW(e->dates, e->cap, e->n + 1) < 0) {
+                const char *by = v[i].done_by && *v[i].done_by ? v[i].done_by : NULL;
+                LedgerMark m = {v[i].date, by ? strdup(by) : NULL};
+                if (!e || (by && !m.by) || ARRAY_GROW(e->marks, e->cap, e->n + 1) < 0) {
+                        free(m.by);
                         ledger_free(l);
                         return -ENOMEM;
                 }
-                e->dates[e->n++] = v[i].date; /* the list is ordered by date */
+                e->marks[e->n++] = m; /* the list is ordered by date */
         }
         *ret = l;
         return 0;
@@ -139,7 +150,9 @@ void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day to
         *ret = (OccStatus){.done = (int)done, .required = o->required};
         ret->met = done == o->required;
         if (ret->met) {
-                ret->met_on = e->dates[before + o->required - 1];
+                const LedgerMark *m = &e->marks[before + o->required - 1];
+                ret->met_on = m->date;
+                ret->met_by = m->by;
                 ret->late = ret->met_on > o->due;
         } else
                 ret->overdue = today > o->due;

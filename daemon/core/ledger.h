@@ -26,7 +26,8 @@ typedef struct Ledger Ledger;
 typedef struct OccStatus {
         int done, required; /* completions counting toward this checkpoint / needed */
         bool met, late, overdue;
-        Day met_on; /* when met */
+        Day met_on;         /* when met: the date of the completion that met it */
+        const char *met_by; /* and the person id it names (NULL: none); the ledger's string */
 } OccStatus;
 
 /* An occurrence's status by name, the one place every text takes its words from (the done page,
@@ -48,6 +49,7 @@ const char *occ_status_key(const OccStatus *st); /* the word of dutyctl upcoming
 /* A ledger of the valid completions `v` (ordered by date); copies what it keeps. 0 or -ENOMEM. */
 int ledger_new(const Completion *v, size_t n, Ledger **ret);
 Ledger *ledger_free(Ledger *l);
-/* The status of an occurrence on `today`; a NULL ledger has no completions. */
+/* The status of an occurrence on `today`; a NULL ledger has no completions. ret->met_by lives
+ * as long as the ledger. */
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret);

@@ -159,15 +159,20 @@ static void row(Buf *b, const char *k, const char *v) {
         buf_puts(b, "</td></tr>\n");
 }
 
-/* The occurrence's state in the record (one look at it); false when it cannot be read. */
-static bool occ_status(Store *s, const Config *c, const Occurrence *o, Day today, OccStatus *ret) {
+static void ledger_freep(Ledger **l) {
+        ledger_free(*l);
+}
+
+/* The occurrence's state in the record (one look at it): the ledger, which ret->met_by points
+ * into (the caller frees it); NULL when the record cannot be read. */
+static Ledger *occ_status(Store *s, const Config *c, const Occurrence *o, Day today,
+                          OccStatus *ret) {
         Ledger *lg = NULL;
         *ret = (OccStatus){0};
-        bool ok = ledger_load(s, &lg) == 0;
-        if (ok)
-                ledger_status(lg, c, o, today, ret);
-        ledger_free(lg);
-        return ok;
+        if (ledger_load(s, &lg) < 0)
+                return NULL;
+        ledger_status(lg, c, o, today, ret);
+        return lg;
 }
 
 /* `st` NULL: the record could not be read. */
@@ -296,20 +301,31 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
         }
         buf_puts(&b, "。</p>\n");
         OccStatus st;
-        describe(&b, c, o, occ_status(ctx->store, c, o, today, &st) ? &st : NULL, h, nh);
+        _cleanup_(ledger_freep) Ledger *lg = occ_status(ctx->store, c, o, today, &st);
+        describe(&b, c, o, lg ? &st : NULL, h, nh);
         return send_page(req, 200, &b);
 }
 
-/* A checkpoint already met (by dutyctl, another link, a colleague): say so, offer no button and
- * record nothing, whether the form is fetched or submitted. */
+/* A checkpoint already met (by dutyctl, another link, a colleague): say so, by whom (when the
+ * completion names someone) and on which day, offer no button and record nothing, whether the
+ * form is fetched or submitted. */
 static enum MHD_Result met_page(const HttpRequest *req, const Config *c, const Occurrence *o,
                                 Day today, const OccStatus *st) {
+        char day[11];
+        day_format(st->met_on, day);
+        ssize_t p = st->met_by ? config_find_person(c, st->met_by) : -1;
+        Buf head = {0};
+        buf_puts(&head, "<h1 class=\"ok\">该事项已完成</h1>\n<p>已有履职记录（");
+        if (st->met_by) {
+                html_escape(&head, p >= 0 ? c->people[p].name : st->met_by);
+                buf_puts(&head, "，");
+        }
+        buf_printf(&head, "%s），无需再次登记。</p>\n", day);
         size_t h[MAX_POST_HOLDERS];
         Buf b = {0};
-        (void)occurrence_page(
-                &b, "已完成",
-                "<h1 class=\"ok\">该事项已完成</h1>\n<p>已有履职记录，无需再次登记。</p>\n", c, o,
-                today, st, h);
+        (void)occurrence_page(&b, "已完成", head.data ? head.data : "", c, o, today, st, h);
+        b.oom |= head.oom;
+        buf_done(&head);
         return send_page(req, 200, &b);
 }
 
@@ -328,7 +344,8 @@ static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
                 return error_page(req, -ENOENT);
         Day today = tz_day(clock_now());
         OccStatus st;
-        const OccStatus *known = occ_status(ctx->store, c, &o, today, &st) ? &st : NULL;
+        _cleanup_(ledger_freep) Ledger *lg = occ_status(ctx->store, c, &o, today, &st);
+        const OccStatus *known = lg ? &st : NULL;
         if (known && known->met)
                 return met_page(req, c, &o, today, known);
         if (req->method == HTTP_POST)

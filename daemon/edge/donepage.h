@@ -8,6 +8,10 @@
  *    malformed body, a field over 2000 bytes or with a NUL: 400): records one completion
  *    (source "link", dated today in the organisation's zone) and consumes the token in the same
  *    transaction (donelink_consume), then calls ctx->on_done(ctx->userdata) and shows 已记录.
+ *  - An occurrence already met (by dutyctl, another link, a colleague), GET or POST: 200, a page
+ *    that says so (该事项已完成), with the date of the completion that met it and the person it
+ *    names, and no form. Nothing is recorded and the token is not consumed: it still works if
+ *    that completion is undone, until it expires.
  *  - A malformed token or an occurrence no longer in the config: 404; a bad signature: 403;
  *    expired or already used: 410 — each a short Chinese page. Responses are never cached
  *    (Cache-Control: no-store) and send no Referer onwards (the URL is a capability).

@@ -141,13 +141,23 @@ check_eq "tampered payload: 403" 403 "$(curl -s -o /dev/null -w '%{http_code}' -
 check_eq "malformed: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/done/nonsense")"
 check_eq "PUT: 405" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "http://$ADDR/done/$TOK2")"
 check_eq "the untampered second link still works" 200 "$(curl -s -o "$T/d/met.html" -w '%{http_code}' "http://$ADDR/done/$TOK2")"
-# That occurrence is already done (the first link): the page says so and offers no button, and
-# submitting the form anyway records nothing.
+# That occurrence is already done (the first link): the page says so, by whom and on which day,
+# and offers no button; submitting the form anyway records nothing and leaves the link usable.
 check "a link for a done occurrence: says it is done" grep -q '该事项已完成' "$T/d/met.html"
+DAY=$(grep -o '日期 [0-9-]*' "$T/d/post.html" | cut -d' ' -f2)
+check "… by whom and when" grep -q "已有履职记录（孙七，$DAY），无需再次登记" "$T/d/met.html"
 check "… and offers no form" bash -c "! grep -q '<form' '$T/d/met.html'"
-code=$(curl -s -o /dev/null -w '%{http_code}' --data person=s "http://$ADDR/done/$TOK2")
+code=$(curl -s -o "$T/d/met-post.html" -w '%{http_code}' --data person=s "http://$ADDR/done/$TOK2")
 check_eq "… a POST anyway: 200" 200 "$code"
+check "… which says it is done" grep -q "已有履职记录（孙七，$DAY）" "$T/d/met-post.html"
 check_eq "… and still one completion" 1 "$("$CTL" -c "$T/d/dutyd.yaml" history | grep -c 专题研究)"
+check_eq "… the link not used up" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/done/$TOK2")"
+# Undone (recorded by mistake): the same link offers the form again and records.
+"$CTL" -c "$T/d/dutyd.yaml" undo >/dev/null 2>&1
+check "undone: the link offers the form again" bash -c "curl -s 'http://$ADDR/done/$TOK2' | grep -q '<form method=\"post\">'"
+code=$(curl -s -o "$T/d/again.html" -w '%{http_code}' --data person=s "http://$ADDR/done/$TOK2")
+check "… and records" bash -c "[ $code = 200 ] && grep -q '已记录' '$T/d/again.html'"
+check_eq "… one completion again" 1 "$("$CTL" -c "$T/d/dutyd.yaml" history | grep -c 专题研究)"
 kill $DPID; wait $DPID 2>/dev/null
 
 # ---- 4. raise ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /* test-donelink.c — done-link tokens: make/check/consume, expiry, tampering, replay, wrong key;
  * base64url strictness; the page's HTML escaping; the page itself on a loopback server: the form
- * decoded, bad forms refused. */
+ * decoded, bad forms refused, an occurrence already met. */
 #include "testutil.h"
 
 #include <arpa/inet.h>
@@ -350,6 +350,44 @@ static void test_page_bad_forms(void **state) {
         free(tok);
 }
 
+/* A link for an occurrence already met: the page says so, by whom and when, offers no form; a
+ * POST records nothing and leaves the link usable, which it is again once that completion is
+ * undone. */
+static void test_page_met(void **state) {
+        Fx *f = *state;
+        server_start(f);
+        Occurrence o;
+        assert_int_equal(schedule_find(f->c, OCC, &o), 0);
+        CompletionInput in = {
+                .occ = &o, .done_by = "a", .date = day_from_ymd(2026, 11, 20), .source = "dutyctl"};
+        assert_int_equal(completion_add(f->s, f->c, &in, NULL), 0);
+        char *tok = NULL, *page = NULL;
+        assert_int_equal(donelink_make(f->s, OCC, clock_now() + 3600, &tok), 0);
+        assert_int_equal(request(f, "GET", tok, NULL, NULL, &page), 200);
+        assert_non_null(strstr(page, "该事项已完成"));
+        assert_non_null(strstr(page, "已有履职记录（张三，2026-11-20），无需再次登记。"));
+        assert_null(strstr(page, "<form"));
+        free(page);
+        assert_int_equal(request(f, "POST", tok, FORM, "person=a&note=again", &page), 200);
+        assert_non_null(strstr(page, "该事项已完成"));
+        assert_null(strstr(page, "已记录"));
+        free(page);
+        assert_int_equal(completions(f), 1);
+        assert_int_equal(f->done_calls, 0);
+        assert_int_equal(donelink_check(f->s, tok, clock_now(), NULL), 0); /* not consumed */
+        /* Undone (recorded by mistake): the same link offers the form and records again. */
+        assert_int_equal(completion_undo(f->s, 0, NULL), 0);
+        assert_int_equal(request(f, "GET", tok, NULL, NULL, &page), 200);
+        assert_non_null(strstr(page, "<form method=\"post\">"));
+        free(page);
+        assert_int_equal(request(f, "POST", tok, FORM, "person=a", &page), 200);
+        assert_non_null(strstr(page, "已记录"));
+        free(page);
+        assert_int_equal(completions(f), 1);
+        assert_int_equal(donelink_check(f->s, tok, clock_now(), NULL), -EALREADY);
+        free(tok);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_make_check, setup, teardown),
@@ -361,6 +399,7 @@ int main(void) {
                 cmocka_unit_test(test_html_escape),
                 cmocka_unit_test_setup_teardown(test_page_form, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_page_bad_forms, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_page_met, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
