@@ -7,10 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 cd "$TOP"
 
-# Exports of files that other branches are changing now (daemon/state/): each is expected to be
-# reported until that branch makes it static; one that no longer is must leave this list.
-pending=" feedversion_generation raise_init "
-
 defs=$T_TMP/defs uses=$T_TMP/uses words=$T_TMP/words
 missing=() stale=() objs=()
 for c in daemon/*/*.c; do
@@ -50,16 +46,8 @@ while read -r sym file where; do
         tests) echo "# $sym ($file): called by the tests only"; continue ;;
         esac
         own=$((own + 1))
-        if [[ $pending == *" $sym "* ]]; then
-                ok "$sym ($file) is used in its own file only # SKIP pending on another branch"
-                pending=${pending/ $sym / }
-                continue
-        fi
         fail "$sym ($file) is exported but used in its own file only: make it static (or remove it)"
 done <"$T_TMP/exports"
-for sym in $pending; do
-        fail "$sym is no longer reported: remove it from the pending list of tests/test-exports.sh"
-done
 [ "$n" -gt 0 ] || fail "no exported function found in $BIN/obj"
 ok "$n exported functions of daemon/, $own used in their own file only"
 t_done

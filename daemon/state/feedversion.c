@@ -124,7 +124,7 @@ static int meta_put_int(Store *s, const char *key, int64_t v) {
         return store_meta_set(s, key, buf);
 }
 
-int feedversion_generation(Store *s, FeedGeneration *ret) {
+static int feedversion_generation(Store *s, FeedGeneration *ret) {
         int r = meta_int(s, META_GENERATION, &ret->generation);
         if (r == 0)
                 r = meta_int(s, META_GENERATION_STAMP, &ret->stamp);

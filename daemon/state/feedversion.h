@@ -56,7 +56,6 @@ static inline int feedversion_init(Store *s) {
 /* `cancel` (may be NULL) is polled between transactions. */
 int feedversion_sync(Store *s, const Config *c, Day today, time_t now, const atomic_int *cancel,
                      FeedGeneration *ret);
-int feedversion_generation(Store *s, FeedGeneration *ret);
 int feedversion_completions(Store *s, CompletionVersion *ret);
 /* The record (ledger_load()) and its completion version, read in one read transaction: feed
  * validators then name the state the statuses come from. */
