@@ -255,6 +255,9 @@ static enum MHD_Result refused(const HttpRequest *req, const char *text) {
         return send_page(req, 400, &b);
 }
 
+static enum MHD_Result met_page(const HttpRequest *req, const Config *c, const Occurrence *o,
+                                Day today, const OccStatus *st);
+
 static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, const Config *c,
                                  const Occurrence *o, Day today) {
         _cleanup_(done_form_done) DoneForm f = {0};
@@ -285,6 +288,12 @@ static enum MHD_Result post_done(const HttpRequest *req, DonePageContext *ctx, c
                               .source = "link"};
         int64_t id = 0;
         r = donelink_consume(ctx->store, c, req->rest, clock_now(), &in, &id);
+        if (r == -EEXIST) { /* met meanwhile, by someone else */
+                OccStatus st;
+                _cleanup_(ledger_freep) Ledger *lg = occ_status(ctx->store, c, o, today, &st);
+                if (lg)
+                        return met_page(req, c, o, today, &st);
+        }
         if (r < 0)
                 return error_page(req, r);
         if (ctx->on_done)

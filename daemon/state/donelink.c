@@ -245,6 +245,19 @@ int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrenc
         return r;
 }
 
+/* Whether in->occ is met already, read inside the caller's transaction: a `dutyctl done` or a
+ * colleague's link between the page's look and this write must not make it met twice. */
+static int check_not_met(Store *s, const Config *c, const CompletionInput *in) {
+        Ledger *lg = NULL;
+        int r = ledger_load(s, &lg);
+        if (r < 0)
+                return r;
+        OccStatus st;
+        ledger_status(lg, c, in->occ, in->date, &st);
+        ledger_free(lg);
+        return st.met ? -EEXIST : 0;
+}
+
 int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
                      const CompletionInput *in, int64_t *ret_id) {
         _cleanup_free_ Parsed *p = calloc(1, sizeof(*p));
@@ -260,7 +273,9 @@ int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
         if (r == 0 && !streq(p->occurrence, id))
                 r = -EPERM;
         if (r == 0)
-                r = use_nonce(s, p, now);
+                r = use_nonce(s, p, now); /* a replay is -EALREADY, met or not */
+        if (r == 0)
+                r = check_not_met(s, c, in); /* rolls the nonce back too */
         if (r == 0)
                 r = completion_add(s, c, in, &cid);
         if (r == 0)

@@ -33,7 +33,9 @@ int donelink_make(Store *s, const char *occurrence_id, time_t expires, char **re
 /* Verifies without consuming. *ret_occurrence_id (may be NULL) is malloc'd. */
 int donelink_check(Store *s, const char *token, time_t now, char **ret_occurrence_id);
 /* Verifies `token` (whose occurrence must be the id of in->occ) and, in one transaction, records
- * its nonce as used and adds the completion (completion_add). *ret_id: the completion id. */
+ * its nonce as used and adds the completion (completion_add). *ret_id: the completion id.
+ * -EEXIST, nothing recorded and the token not used, when the occurrence is met already (read
+ * in the same transaction). */
 int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
                      const CompletionInput *in, int64_t *ret_id);
 /* "<server.public_url, else feeds.public_url, else config_local_url(c, served)>/done/<token>";

@@ -146,6 +146,30 @@ static void test_wrong_key(void **state) {
         free(tok);
 }
 
+/* A link for a checkpoint met meanwhile (here by dutyctl) records nothing and stays unused. */
+static void test_consume_met(void **state) {
+        Fx *f = *state;
+        char *tok = NULL;
+        time_t now = time(NULL);
+        assert_int_equal(donelink_make(f->s, OCC, now + 3600, &tok), 0);
+        Occurrence o;
+        assert_int_equal(schedule_find(f->c, OCC, &o), 0);
+        CompletionInput in = {
+                .occ = &o, .done_by = "a", .date = day_from_ymd(2026, 11, 20), .source = "dutyctl"};
+        int64_t id = 0;
+        assert_int_equal(completion_add(f->s, f->c, &in, &id), 0);
+        in.source = "link";
+        assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), -EEXIST);
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        assert_int_equal(n, 1); /* only dutyctl's */
+        assert_string_equal(v[0].source, "dutyctl");
+        completion_list_free(v, n);
+        assert_int_equal(donelink_check(f->s, tok, now, NULL), 0); /* not used up */
+        free(tok);
+}
+
 static void test_consume_replay(void **state) {
         Fx *f = *state;
         char *tok = NULL;
@@ -394,6 +418,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_wrong_key, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_consume_replay, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_consume_met, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_url, setup, teardown),
                 cmocka_unit_test(test_base64url),
                 cmocka_unit_test(test_html_escape),
