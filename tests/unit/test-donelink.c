@@ -146,6 +146,17 @@ static void test_wrong_key(void **state) {
         free(tok);
 }
 
+/* The record holds exactly one completion, from `source` by `done_by`. */
+static void assert_one_completion(Fx *f, const char *source, const char *done_by) {
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0].source, source);
+        assert_string_equal(v[0].done_by, done_by);
+        completion_list_free(v, n);
+}
+
 /* A link for a checkpoint met meanwhile (here by dutyctl) records nothing and stays unused. */
 static void test_consume_met(void **state) {
         Fx *f = *state;
@@ -160,12 +171,7 @@ static void test_consume_met(void **state) {
         assert_int_equal(completion_add(f->s, f->c, &in, &id), 0);
         in.source = "link";
         assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), -EEXIST);
-        Completion *v = NULL;
-        size_t n = 0;
-        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
-        assert_int_equal(n, 1); /* only dutyctl's */
-        assert_string_equal(v[0].source, "dutyctl");
-        completion_list_free(v, n);
+        assert_one_completion(f, "dutyctl", "a");                  /* only dutyctl's */
         assert_int_equal(donelink_check(f->s, tok, now, NULL), 0); /* not used up */
         free(tok);
 }
@@ -187,13 +193,7 @@ static void test_consume_replay(void **state) {
         assert_true(id > 0);
         assert_int_equal(donelink_check(f->s, tok, now, NULL), -EALREADY);
         assert_int_equal(donelink_consume(f->s, f->c, tok, now, &in, &id), -EALREADY);
-        Completion *v = NULL;
-        size_t n = 0;
-        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
-        assert_int_equal(n, 1); /* the replay added nothing */
-        assert_string_equal(v[0].source, "link");
-        assert_string_equal(v[0].done_by, "a");
-        completion_list_free(v, n);
+        assert_one_completion(f, "link", "a"); /* the replay added nothing */
         /* A token for another occurrence cannot record this one. */
         char *other = NULL;
         assert_int_equal(donelink_make(f->s, "m:zz:2026-12:1", now + 3600, &other), 0);
@@ -203,9 +203,7 @@ static void test_consume_replay(void **state) {
         char *old = NULL;
         assert_int_equal(donelink_make(f->s, OCC, now - 1, &old), 0);
         assert_int_equal(donelink_consume(f->s, f->c, old, now, &in, &id), -ESTALE);
-        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
-        assert_int_equal(n, 1);
-        completion_list_free(v, n);
+        assert_one_completion(f, "link", "a");
         free(tok), free(other), free(old);
 }
 
