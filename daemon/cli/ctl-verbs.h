@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ctl-delivery.h"
+#include "ctl-explain.h"
 #include "ctl-feeds.h"
 #include "ctl-record.h"
 #include "ctl-report.h"
@@ -14,6 +15,7 @@
         {"history", verb_history, "列出履职记录"},                                                 \
         {"send-test", verb_send_test, "立即向渠道发送一条测试消息"},                               \
         {"outbox", verb_outbox, "列出发送队列"},                                                   \
+        CTL_EXPLAIN_VERBS                                                                  \
         CTL_FEEDS_VERBS                                                                    \
         CTL_REPORT_VERBS
 /* clang-format on */

@@ -24,9 +24,13 @@ static int verb_help(int argc, char **argv);
 
 /* ---- check -------------------------------------------------------------------------------- */
 
+typedef struct CheckArgs {
+        bool secrets, explain;
+} CheckArgs;
+
 static int run_check(Config *c, const void *args) {
-        const bool *secrets = args;
-        if (*secrets) {
+        const CheckArgs *opt = args;
+        if (opt->secrets) {
                 Diags d = {0};
                 int q = config_load_secrets(c, &d);
                 diags_print(&d, stderr);
@@ -53,28 +57,34 @@ static int run_check(Config *c, const void *args) {
         for (size_t i = 0; i < c->calendar->n_years; i++)
                 printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
         printf("%s\n", c->calendar->n_years ? "" : "无");
+        if (opt->explain)
+                ctl_explain_duties(c, today);
         return r < 0 ? 1 : 0;
 }
 
 static int verb_check(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'}, {"secrets", no_argument, NULL, 's'}, {}};
-        bool secrets = false;
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"secrets", no_argument, NULL, 's'},
+                                             {"explain", no_argument, NULL, 'e'},
+                                             {}};
+        CheckArgs a = {0};
         int o;
-        while ((o = getopt_long(argc, argv, "hs", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "hse", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl check [-c FILE] [--secrets]\n"
+                        printf("用法: dutyctl check [-c FILE] [--secrets] [--explain]\n"
                                "校验配置（主文件、conf.d/*.yaml、节假日数据），打印摘要。\n"
                                "  --secrets  同时检查各渠道的密钥文件/凭据可读\n"
+                               "  --explain  逐项说明每个职责的规则被理解成什么及接下来的截止日期\n"
                                "错误按 文件:行:列: 说明 列出，退出码 78。\n");
                         return 0;
-                case 's': secrets = true; break;
+                case 's': a.secrets = true; break;
+                case 'e': a.explain = true; break;
                 default: return EXIT_USAGE;
                 }
         }
         ctl_show_warnings = true;
-        return ctl_with_config(run_check, &secrets);
+        return ctl_with_config(run_check, &a);
 }
 
 /* ---- upcoming ----------------------------------------------------------------------------- */

@@ -58,8 +58,7 @@ static const char *const period_zh[_PERIOD_MAX] = {
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",
 };
 
-/* 年 半年 季度 月 周 */
-static const char *period_kind_to_zh(PeriodKind k) {
+const char *period_kind_to_zh(PeriodKind k) {
         return k > PERIOD_NONE && k < _PERIOD_MAX ? period_zh[k] : "";
 }
 

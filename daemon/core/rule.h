@@ -52,6 +52,7 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
-int period_kind_months(PeriodKind k); /* 12 6 3 1, 0 for week */
+int period_kind_months(PeriodKind k);        /* 12 6 3 1, 0 for week */
+const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周; "" for none */
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

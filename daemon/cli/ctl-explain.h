@@ -1,0 +1,13 @@
+/* ctl-explain.h — `dutyctl explain PHRASE…` and `check --explain`: how rules were understood.
+ * Contract: verbs as in ctl.h; the text is Chinese, each rule with its next deadlines on the
+ * config's holiday calendar. */
+#pragma once
+#include "config.h"
+
+int verb_explain(int argc, char **argv);
+/* Every duty of `c`: its rule as understood and its next deadlines from `today`. */
+void ctl_explain_duties(const Config *c, Day today);
+
+/* clang-format off */
+#define CTL_EXPLAIN_VERBS {"explain", verb_explain, "解释规则短语的含义和接下来的截止日期"},
+/* clang-format on */

@@ -1,0 +1,136 @@
+/* explain.c — see explain.h. */
+#include "explain.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+static const char *period_of(const Rule *r) {
+        return period_kind_to_zh(r->period);
+}
+
+static void say_count(Buf *b, const Rule *r) {
+        const char *p = period_of(r);
+        if (r->count == 1)
+                buf_printf(b, "每%s一次", p);
+        else
+                buf_printf(b, "每%s至少%d次", p, r->count);
+}
+
+/* "20日" / "最后一天" */
+static void say_day(Buf *b, int day) {
+        if (day == DUE_DAY_LAST)
+                buf_puts(b, "最后一天");
+        else
+                buf_printf(b, "%d日", day);
+}
+
+/* Where a deadline with a day of the month falls (schedule.c: period_checkpoints). */
+static void say_due_day(Buf *b, const Rule *r) {
+        const char *p = period_of(r);
+        int months = period_kind_months(r->period);
+        if (r->after_period) {
+                int m = r->due_month ? r->due_month : 1;
+                if (r->period == PERIOD_YEAR)
+                        buf_printf(b, "，截止于次年%d月", m);
+                else if (m == 1)
+                        buf_printf(b, "，截止于该%s结束后的下个月", p);
+                else
+                        buf_printf(b, "，截止于该%s结束后第%d个月", p, m);
+                say_day(b, r->due_day);
+                buf_printf(b, "，办理的是上一%s的事项", p);
+                return;
+        }
+        if (r->period == PERIOD_YEAR)
+                buf_printf(b, "，截止于每年%d月", r->due_month ? r->due_month : 12);
+        else if (r->period == PERIOD_MONTH)
+                buf_puts(b, "，截止于当月");
+        else if (!r->due_month || r->due_month == months)
+                buf_printf(b, "，截止于该%s最后一个月的", p);
+        else
+                buf_printf(b, "，截止于该%s第%d个月的", p, r->due_month);
+        say_day(b, r->due_day);
+        if (r->count > 1)
+                buf_printf(b, "，届时应完成%d次", r->count);
+}
+
+/* Where the deadlines of a rule without a day fall. */
+static void say_period_end(Buf *b, const Rule *r) {
+        const char *p = period_of(r);
+        const char *end = r->period == PERIOD_WEEK ? "周日" : "最后一天";
+        if (r->count == 1) {
+                buf_printf(b, "，截止于该%s%s", p, end);
+                return;
+        }
+        if (!r->pacing) {
+                buf_printf(b, "，%d次在该%s内任意时间完成，截止于该%s%s", r->count, p, p, end);
+                return;
+        }
+        int months = period_kind_months(r->period);
+        if (months > 0 && months % r->count == 0)
+                buf_printf(b, "，按%d个月一段分为%d段，每段完成一次，截止于各段最后一天",
+                           months / r->count, r->count);
+        else
+                buf_printf(b, "，按天数均分为%d段，每段完成一次，截止于各段最后一天", r->count);
+}
+
+static void say_move(Buf *b, HolidayMove m) {
+        switch (m) {
+        case MOVE_POSTPONE: buf_puts(b, "（遇节假日顺延至下一个工作日）"); break;
+        case MOVE_EARLIER: buf_puts(b, "（遇节假日提前至前一个工作日）"); break;
+        default: buf_puts(b, "（遇节假日不调整）"); break;
+        }
+}
+
+char *rule_explain(const Rule *r) {
+        Buf b = {0};
+        if (r->before_holidays) {
+                buf_puts(&b, "每个");
+                if (r->holidays)
+                        for (size_t i = 0; i < r->n_holidays; i++)
+                                buf_printf(&b, "%s%s", i ? "、" : "（", r->holidays[i]);
+                buf_puts(&b, r->holidays ? "）节假日前一次" : "法定节假日前一次");
+                buf_puts(&b, "，截止于放假前最后一个工作日");
+                return buf_steal(&b);
+        }
+        say_count(&b, r);
+        if (r->due_day)
+                say_due_day(&b, r);
+        else
+                say_period_end(&b, r);
+        say_move(&b, r->move);
+        return buf_steal(&b);
+}
+
+/* Five years: the longest period is a year, its deadline at most a year after it. */
+#define EXPLAIN_HORIZON (5 * 366)
+
+int explain_next(const Calendar *cal, const Rule *r, Day from, Occurrence *out, size_t n,
+                 size_t *ret_n) {
+        size_t post = 0;
+        Post p = {.id = (char *)"post", .name = (char *)"post"};
+        Duty d = {.id = (char *)"duty",
+                  .title = (char *)"duty",
+                  .posts = &post,
+                  .n_posts = 1,
+                  .document = -1,
+                  .rule = *r};
+        Config c = {.calendar = (Calendar *)cal,
+                    .posts = &p,
+                    .n_posts = 1,
+                    .duties = &d,
+                    .n_duties = 1};
+        OccurrenceList l = {0};
+        int q = schedule_plan_assignment(&c, 0, 0, -1, from, from + EXPLAIN_HORIZON, &l);
+        if (q < 0) {
+                occurrence_list_done(&l);
+                return q;
+        }
+        qsort(l.items, l.n, sizeof(*l.items), occurrence_compare);
+        *ret_n = l.n < n ? l.n : n;
+        for (size_t i = 0; i < *ret_n; i++)
+                out[i] = l.items[i];
+        occurrence_list_done(&l);
+        return 0;
+}
