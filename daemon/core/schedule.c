@@ -302,20 +302,62 @@ static bool person_holds_post(const Config *c, size_t person, size_t post) {
         return false;
 }
 
-int schedule_count(const Config *c, Day from, Day to, size_t *ret) {
-        OccurrenceList tmp = {0}, one = {0};
-        size_t n = 0;
-        int r = 0;
-        for (size_t di = 0; di < c->n_duties && r == 0; di++)
-                for (size_t pi = 0; !c->duties[di].event && pi < c->duties[di].n_posts && r == 0;
-                     pi++) {
-                        one.n = 0;
-                        r = plan_assignment(c, (uint32_t)di, (uint32_t)c->duties[di].posts[pi],
-                                            PLAN_FILTER_ALL, from, to, &tmp, &one);
-                        n += one.n;
-                }
-        occurrence_list_done(&tmp);
+/* A duty that is not per_holder has the same deadlines on each of its posts (the post only
+ * names who is charged), and duties with equal rules have equal deadlines: a county repeats a
+ * few dozen rules over thousands of duties. So those are counted once per distinct rule (the
+ * last COUNT_MEMO ones seen) and multiplied; per_holder duties depend on each post's tenures
+ * and are planned post by post. */
+#define COUNT_MEMO 32
+
+typedef struct CountMemo {
+        const Rule *rule;
+        size_t n;
+} CountMemo;
+
+static int count_assignment(const Config *c, size_t di, size_t post, Day from, Day to,
+                            OccurrenceList *tmp, size_t *ret) {
+        OccurrenceList one = {0};
+        int r = plan_assignment(c, (uint32_t)di, (uint32_t)post, PLAN_FILTER_ALL, from, to, tmp,
+                                &one);
+        *ret = one.n;
         occurrence_list_done(&one);
+        return r;
+}
+
+static int count_shared(const Config *c, size_t di, Day from, Day to, OccurrenceList *tmp,
+                        CountMemo *memo, size_t *next, size_t *ret) {
+        const Rule *rule = &c->duties[di].rule;
+        for (size_t i = 0; i < COUNT_MEMO && memo[i].rule; i++)
+                if (rule_equal(memo[i].rule, rule)) {
+                        *ret = memo[i].n;
+                        return 0;
+                }
+        int r = count_assignment(c, di, c->duties[di].posts[0], from, to, tmp, ret);
+        memo[*next % COUNT_MEMO] = (CountMemo){rule, *ret};
+        (*next)++;
+        return r;
+}
+
+int schedule_count(const Config *c, Day from, Day to, size_t *ret) {
+        OccurrenceList tmp = {0};
+        CountMemo memo[COUNT_MEMO] = {0};
+        size_t n = 0, next = 0, k;
+        int r = 0;
+        for (size_t di = 0; di < c->n_duties && r == 0; di++) {
+                const Duty *d = &c->duties[di];
+                if (d->event || d->n_posts == 0)
+                        continue;
+                if (!d->per_holder) {
+                        r = count_shared(c, di, from, to, &tmp, memo, &next, &k);
+                        n += k * d->n_posts;
+                        continue;
+                }
+                for (size_t pi = 0; pi < d->n_posts && r == 0; pi++) {
+                        r = count_assignment(c, di, d->posts[pi], from, to, &tmp, &k);
+                        n += k;
+                }
+        }
+        occurrence_list_done(&tmp);
         *ret = n;
         return r;
 }

@@ -390,6 +390,36 @@ static void periods(void **s) {
         assert_int_equal(period_parse("26", &k, &a, &b), -EINVAL);
 }
 
+/* schedule_count() counts shared posts and equal rules once and multiplies: it must give what
+ * schedule_plan() lists, with per_holder tenures, holidays, events and more distinct rules than
+ * it remembers. */
+static void count_matches_plan(void **s) {
+        (void)s;
+        Buf y = {0};
+        buf_puts(&y, base_yaml);
+        buf_puts(&y,
+                 "duties:\n"
+                 "  - {id: s1, posts: [p, j, m], title: 甲, rule: 每月至少2次}\n"
+                 "  - {id: s2, posts: [p, m], title: 乙, rule: 每月至少2次}\n"
+                 "  - {id: h1, posts: [m, j], title: 丙, rule: 每季度至少1次, per_holder: true}\n"
+                 "  - {id: b1, posts: [p, j], title: 丁, rule: 重大节假日前}\n"
+                 "  - {id: e1, posts: [p], title: 戊, event: accident}\n");
+        for (int i = 1; i <= 40; i++)
+                buf_printf(&y, "  - {id: r%d, posts: [p, j], title: 己, rule: 每年%d月%d日前}\n", i,
+                           i % 12 + 1, i % 28 + 1);
+        _cleanup_free_ char *yaml = buf_steal(&y);
+        Config *c = load_ok(yaml);
+        Day from = day_from_ymd(2026, 1, 1), to = day_from_ymd(2027, 12, 31);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, from, to, PLAN_FILTER_ALL, &l), 0);
+        size_t n = 0;
+        assert_int_equal(schedule_count(c, from, to, &n), 0);
+        assert_true(l.n > 200);
+        assert_int_equal(n, l.n);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(half_year_once),
@@ -412,6 +442,7 @@ int main(void) {
                 cmocka_unit_test(stable_ids),
                 cmocka_unit_test(reminders),
                 cmocka_unit_test(periods),
+                cmocka_unit_test(count_matches_plan),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
