@@ -10,6 +10,10 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 # `make install` on the live system (no DESTDIR) also creates the user and updates the catalog.
 SYSTEM_SETUP ?= $(if $(DESTDIR),0,1)
 DATADIR ?= $(PREFIX)/share/dutyd
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# The release, as debian/changelog's top entry says (tests/test-manpages.sh checks they agree).
+VERSION := 0.9.0
 
 # gcc unless the caller names a compiler (make's own default CC is cc).
 ifeq ($(origin CC),default)
@@ -41,7 +45,8 @@ HARDEN += -D_FORTIFY_SOURCE=2
 endif
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS)) \
-	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' -MMD -MP
+	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
+	-DDUTYD_VERSION='"$(VERSION)"' -MMD -MP
 ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
@@ -63,9 +68,11 @@ LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
+# Man pages: dutyd(8), dutyctl(1), dutyd.yaml(5), written in scdoc (docs/man/).
+MANS := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
 
 .PHONY: all test unit check-style install uninstall deps bench bench-deps clean asan
-all: $(PROGS)
+all: $(PROGS) $(MANS)
 	@ln -sf $(BUILD)/dutyd dutyd; ln -sf $(BUILD)/dutyctl dutyctl
 
 $(BUILD)/obj/%.o: daemon/%.c
@@ -84,6 +91,10 @@ $(BUILD)/dutyd: $(BUILD)/obj/service/dutyd.o $(BUILD)/libdutyd.a
 
 $(BUILD)/dutyctl: $(BUILD)/obj/cli/dutyctl.o $(BUILD)/libdutyd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdutyd.a
 	@mkdir -p $(dir $@)
@@ -153,6 +164,10 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	for c in units/*.catalog; do [ -e "$$c" ] || continue; \
 		install -m 644 $$c $(DESTDIR)$(CATALOGDIR)/; done
+	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 completion/dutyctl $(DESTDIR)$(COMPLETIONDIR)/dutyctl
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dutyd
 	install -m 644 README.md docs/config.md docs/operations.md $(DESTDIR)$(PREFIX)/share/doc/dutyd/
 	if [ "$(SYSTEM_SETUP)" = 1 ] && command -v journalctl >/dev/null; then \
@@ -167,11 +182,14 @@ uninstall:
 	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf $(DESTDIR)$(TMPFILESDIR)/dutyd.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/dutyctl
+	rm -f $(DESTDIR)$(MANDIR)/man8/dutyd.8 $(DESTDIR)$(MANDIR)/man1/dutyctl.1 \
+		$(DESTDIR)$(MANDIR)/man5/dutyd.yaml.5
 
 # Every build and test dependency, from Debian's packages (run as root).
-DEB_PKGS := build-essential pkg-config clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
+DEB_PKGS := build-essential pkg-config scdoc clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
-	sqlite3 faketime python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
+	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
 	systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 deps:
 	apt-get update

@@ -4,6 +4,7 @@
 
 #include "ctl-delivery.h"
 #include "ctl-explain.h"
+#include "ctl-ids.h"
 #include "ctl-feeds.h"
 #include "ctl-record.h"
 #include "ctl-report.h"
@@ -16,6 +17,7 @@
         {"send-test", verb_send_test, "立即向渠道发送一条测试消息"},                               \
         {"outbox", verb_outbox, "列出发送队列"},                                                   \
         CTL_EXPLAIN_VERBS                                                                  \
+        CTL_IDS_VERBS                                                                  \
         CTL_FEEDS_VERBS                                                                    \
         CTL_REPORT_VERBS
 /* clang-format on */

@@ -374,7 +374,7 @@ static int verb_help(int argc, char **argv) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
         printf("\n配置文件：-c FILE，否则 $DUTYD_CONFIG，否则 %s/dutyd/dutyd.yaml\n"
-               "每个命令都支持 --help。\n",
+               "每个命令都支持 --help；dutyctl --version 显示版本。\n",
                DUTYD_SYSCONFDIR);
         return 0;
 }
@@ -413,6 +413,10 @@ int main(int argc, char **argv) {
         log_setup("dutyctl"); /* what `dutyctl raise` writes to the journal is dutyctl's */
         if (take_config_option(&argc, argv) < 0)
                 return EXIT_USAGE;
+        if (argc >= 2 && (streq(argv[1], "--version") || streq(argv[1], "-V"))) {
+                puts("dutyctl " DUTYD_VERSION);
+                return 0;
+        }
         if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "-h"))
                 return verb_help(0, NULL) == 0 && argc >= 2 ? 0 : (argc < 2 ? EXIT_USAGE : 0);
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)

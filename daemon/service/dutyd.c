@@ -35,12 +35,13 @@ int main(int argc, char **argv) {
         static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                              {"check-config", no_argument, NULL, 'n'},
                                              {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
                                              {}};
         const char *path = NULL;
         bool check = false;
         int o;
         setlocale(LC_ALL, "C.UTF-8");
-        while ((o = getopt_long(argc, argv, "c:nh", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "c:nhV", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'c': path = optarg; break;
                 case 'n': check = true; break;
@@ -49,9 +50,11 @@ int main(int argc, char **argv) {
                                "安全生产履职提醒服务：计算应办事项，发送提醒，提供日历订阅。\n"
                                "  -c, --config FILE   配置文件（默认 $DUTYD_CONFIG 或 %s/dutyd/dutyd.yaml）\n"
                                "  -n, --check-config  只校验配置（含密钥文件）后退出，出错退出码 78\n"
+                               "  -V, --version       显示版本\n"
                                "在 systemd 下以 Type=notify 运行；SIGHUP 重新加载配置，SIGTERM 停止。\n",
                                DUTYD_SYSCONFDIR);
                         return 0;
+                case 'V': puts("dutyd " DUTYD_VERSION); return 0;
                 default: return 2;
                 }
         }
