@@ -19,7 +19,8 @@ VERSION := 0.9.0
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto
+PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto \
+	lunar-date-3.0 glib-2.0
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 # CI (CI=true) builds warning-free or not at all.
@@ -127,7 +128,7 @@ SEAM_POISON := sqlite3.h curl/curl.h curl/multi.h microhttpd.h systemd/sd-event.
 	systemd/sd-daemon.h systemd/sd-journal.h systemd/sd-bus.h systemd/sd-id128.h
 SEAM_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(WARN) -fsyntax-only -I$(BUILD)/seam/include \
 	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
-	$(shell pkg-config --cflags yaml-0.1 libical jansson libcrypto)
+	$(shell pkg-config --cflags yaml-0.1 libical jansson libcrypto lunar-date-3.0)
 .PHONY: seam
 seam:
 	@rm -rf $(BUILD)/seam && mkdir -p $(BUILD)/seam/include/curl $(BUILD)/seam/include/systemd
@@ -189,6 +190,7 @@ uninstall:
 # Every build and test dependency, from Debian's packages (run as root).
 DEB_PKGS := build-essential pkg-config scdoc clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
+	liblunar-date-dev libglib2.0-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
 	systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 deps:

@@ -21,7 +21,7 @@ T=$(mktemp -d /tmp/dutyd-bench.XXXXXX)
 ngx=
 trap '[ -n "$ngx" ] && kill "$ngx" 2>/dev/null; rm -rf "$T"' EXIT
 
-PKGS="libcurl libsystemd sqlite3 jansson libcrypto yaml-0.1 libical libmicrohttpd"
+PKGS="libcurl libsystemd sqlite3 jansson libcrypto yaml-0.1 libical libmicrohttpd lunar-date-3.0 glib-2.0"
 # shellcheck disable=SC2046,SC2086
 cc -O2 -std=gnu17 -D_GNU_SOURCE $(printf -- "-Idaemon/%s " core config state feeds edge) $(pkg-config --cflags $PKGS) -o "$T/driver" \
         tests/integration/delivery-driver.c build/libdutyd.a $(pkg-config --libs $PKGS) -lm ||

@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 WARN="-Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes"
 CFLAGS="-std=gnu17 -D_GNU_SOURCE $WARN -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        $(pkg-config --cflags yaml-0.1) -DDUTYD_SYSCONFDIR=\"/etc\"
+        $(pkg-config --cflags yaml-0.1 lunar-date-3.0) -DDUTYD_SYSCONFDIR=\"/etc\"
         -DDUTYD_DATADIR=\"/nonexistent/dutyd-fuzz\" -Idaemon/core -Idaemon/config"
 
 build() { # name, daemon sources...
@@ -26,7 +26,7 @@ build() { # name, daemon sources...
         echo "  FUZZ-CC $bin"
         # shellcheck disable=SC2086
         $CC $CFLAGS -DFUZZ_HOLIDAYS="\"$PWD/config/holidays-cn.yaml\"" -o "$bin.tmp" "${srcs[@]}" \
-                $(pkg-config --libs yaml-0.1) -lm
+                $(pkg-config --libs yaml-0.1 lunar-date-3.0 glib-2.0) -lm
         mv "$bin.tmp" "$bin"
 }
 

@@ -16,7 +16,7 @@ trap cleanup EXIT
 INCS=$(printf -- "-I$TOP/daemon/%s " core config state feeds edge)
 if ! cc -std=gnu17 -D_GNU_SOURCE $INCS $(pkg-config --cflags libcurl libsystemd sqlite3 jansson libical) \
         -o "$DRV" "$HERE/delivery-driver.c" "$TOP/build/libdutyd.a" \
-        $(pkg-config --libs yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto) -lm; then
+        $(pkg-config --libs yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto lunar-date-3.0 glib-2.0) -lm; then
         fail "build driver"; t_done; exit 1
 fi
 

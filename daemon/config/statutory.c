@@ -1,0 +1,122 @@
+/* statutory.c — see statutory.h. */
+#include "statutory.h"
+
+#include <errno.h>
+#include <lunar-date/lunar-date.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* The library's own message catalogue: its holiday names are translated with it. */
+#define LUNAR_DOMAIN "lunar-date"
+
+static inline void lunar_date_freep(LunarDate **d) {
+        if (*d)
+                lunar_date_free(*d);
+}
+
+/* The Gregorian day of lunar YEAR/MONTH/DAY (never a leap month), DAY_INVALID on failure. */
+static Day lunar_to_day(LunarDate *ld, int year, int month, int day) {
+        GError *e = NULL;
+        lunar_date_set_lunar_date(ld, (GDateYear)year, (GDateMonth)month, (GDateDay)day, 0, FALSE,
+                                  &e);
+        if (e) {
+                g_error_free(e);
+                return DAY_INVALID;
+        }
+        gchar *s = lunar_date_strftime(ld, "%(year)-%(month)-%(day)");
+        int y, m, d;
+        Day r = s && sscanf(s, "%d-%d-%d", &y, &m, &d) == 3 && ymd_valid(y, m, d)
+                        ? day_from_ymd(y, m, d)
+                        : DAY_INVALID;
+        g_free(s);
+        return r;
+}
+
+/* Whether the library names `day` 清明 among its holidays and solar terms. */
+static int is_qingming(LunarDate *ld, Day day) {
+        Ymd t = day_to_ymd(day);
+        GError *e = NULL;
+        lunar_date_set_solar_date(ld, (GDateYear)t.y, (GDateMonth)t.m, (GDateDay)t.d, 12, &e);
+        if (e) {
+                g_error_free(e);
+                return -EIO;
+        }
+        const char *want = g_dgettext(LUNAR_DOMAIN, "Qīngmíng");
+        gchar *s = lunar_date_get_holiday(ld, "\n");
+        bool found = false;
+        for (char *tok = s, *next; tok && !found; tok = next) {
+                next = strchr(tok, '\n');
+                size_t len = next ? (size_t)(next - tok) : strlen(tok);
+                found = len == strlen(want) && memcmp(tok, want, len) == 0;
+                next = next ? next + 1 : NULL;
+        }
+        g_free(s);
+        return found;
+}
+
+/* 清明 falls on April 4 or 5 (April 3–6 is searched). */
+static Day qingming(LunarDate *ld, int year) {
+        for (int d = 3; d <= 6; d++) {
+                Day day = day_from_ymd(year, 4, d);
+                int q = is_qingming(ld, day);
+                if (q < 0)
+                        return DAY_INVALID;
+                if (q)
+                        return day;
+        }
+        return DAY_INVALID;
+}
+
+int statutory_lunar_day(int year, int month, int day, Day *ret) {
+        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        if (!ld)
+                return -ENOMEM;
+        *ret = lunar_to_day(ld, year, month, day);
+        return *ret == DAY_INVALID ? -ERANGE : 0;
+}
+
+int statutory_qingming(int year, Day *ret) {
+        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        if (!ld)
+                return -ENOMEM;
+        *ret = qingming(ld, year);
+        return *ret == DAY_INVALID ? -ERANGE : 0;
+}
+
+int statutory_holidays(int year, StatutoryHoliday out[static STATUTORY_MAX]) {
+        if (year < STATUTORY_FIRST_YEAR)
+                return -ERANGE;
+        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        if (!ld)
+                return -ENOMEM;
+        Day spring = lunar_to_day(ld, year, 1, 1);
+        if (spring == DAY_INVALID)
+                return -ERANGE; /* past the library's tables */
+        Day dragon = lunar_to_day(ld, year, 5, 5), autumn = lunar_to_day(ld, year, 8, 15);
+        Day qm = qingming(ld, year);
+        if (dragon == DAY_INVALID || autumn == DAY_INVALID || qm == DAY_INVALID)
+                return -EIO;
+        Day oct1 = day_from_ymd(year, 10, 1);
+        size_t n = 0;
+        out[n++] = (StatutoryHoliday){"new-year", "元旦", day_from_ymd(year, 1, 1),
+                                      day_from_ymd(year, 1, 1)};
+        out[n++] = (StatutoryHoliday){"spring-festival", "春节", spring - 1, spring + 2};
+        out[n++] = (StatutoryHoliday){"qingming", "清明节", qm, qm};
+        out[n++] = (StatutoryHoliday){"labour-day", "劳动节", day_from_ymd(year, 5, 1),
+                                      day_from_ymd(year, 5, 2)};
+        out[n++] = (StatutoryHoliday){"dragon-boat", "端午节", dragon, dragon};
+        if (autumn >= oct1 - 1 && autumn <= oct1 + 3) /* one break with 国庆 */
+                out[n++] = (StatutoryHoliday){"national-day", "国庆节、中秋节",
+                                              autumn < oct1 ? autumn : oct1,
+                                              autumn > oct1 + 2 ? autumn : oct1 + 2};
+        else {
+                /* Before 国庆 (mid-September to September 28) or after it (October 5 at most). */
+                StatutoryHoliday mid = {"mid-autumn", "中秋节", autumn, autumn},
+                                 nat = {"national-day", "国庆节", oct1, oct1 + 2};
+                out[n++] = autumn < oct1 ? mid : nat;
+                out[n++] = autumn < oct1 ? nat : mid;
+        }
+        return (int)n;
+}
