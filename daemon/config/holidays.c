@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "statutory.h"
 #include "util.h"
+
+/* Years after today's for which a year without data gets its provisional statutory holidays. */
+#define PROVISIONAL_YEARS 10
 
 typedef struct HolidayItem {
         char *id, *name;
@@ -156,6 +160,74 @@ static char *holidays_file(const Config *c) {
         return path;
 }
 
+/* A year without a notice: its statutory days off, provisional (-ERANGE, -EIO: none known). */
+static int add_provisional_year(Calendar *cal, int year) {
+        StatutoryHoliday s[STATUTORY_MAX];
+        int n = statutory_holidays(year, s);
+        if (n < 0)
+                return n;
+        CalendarYear *y = calendar_add_year(cal, year, "《全国年节及纪念日放假办法》（暂定）");
+        if (!y)
+                return -ENOMEM;
+        y->provisional = true;
+        for (int i = 0; i < n; i++) {
+                for (Day d = s[i].from; d <= s[i].to; d++)
+                        (void)calendar_set_off(cal, d); /* the statutory days never overlap */
+                if (calendar_add_holiday(cal, s[i].id, s[i].name, s[i].from, s[i].to) < 0)
+                        return -ENOMEM;
+                cal->holidays[cal->n_holidays - 1].provisional = true;
+        }
+        return 0;
+}
+
+static bool year_provisional(const Calendar *cal, int year) {
+        for (size_t i = 0; i < cal->n_years; i++)
+                if (cal->years[i].year == year)
+                        return cal->years[i].provisional;
+        return false;
+}
+
+int holidays_provisional_note(const Calendar *cal, Day from, Day to, char **ret) {
+        _cleanup_free_ char *years = strdup("");
+        for (int y = day_to_ymd(from).y; years && cal && from <= to && y <= day_to_ymd(to).y; y++)
+                if (year_provisional(cal, y)) {
+                        char *more = strfmt("%s%s%d", years, years[0] ? "、" : "", y);
+                        free(years);
+                        years = more;
+                }
+        if (!years)
+                return -ENOMEM;
+        *ret = NULL;
+        if (years[0] &&
+            !(*ret = strfmt("%s 年节假日为暂定（尚无国务院放假通知，仅按法定假日计，无调休）",
+                            years)))
+                return -ENOMEM;
+        return 0;
+}
+
+/* Years without data: provisional from the regulation's first year to some years ahead, and
+ * those of the planning range (`today` and the next 12 months) are warnings. */
+static int add_provisional_years(Loader *L, const char *path, Calendar *cal) {
+        int last = day_to_ymd(L->today).y + PROVISIONAL_YEARS;
+        for (int y = STATUTORY_FIRST_YEAR; y <= last; y++)
+                if (!calendar_has_year(cal, y) && add_provisional_year(cal, y) == -ENOMEM)
+                        return -ENOMEM;
+        for (int y = day_to_ymd(L->today).y; y <= day_to_ymd(L->today + 365).y; y++)
+                if (year_provisional(cal, y))
+                        diags_add(L->diags, true, path, 0, 0,
+                                  "no holiday notice for %d: its statutory holidays are computed "
+                                  "from the national regulation, provisional (暂定), without "
+                                  "bridging or make-up days until the State Council notice is "
+                                  "added",
+                                  y);
+                else if (!calendar_has_year(cal, y))
+                        diags_add(L->diags, true, path, 0, 0,
+                                  "no holiday data for %d: treated as weekends only until the "
+                                  "State Council notice is added",
+                                  y);
+        return 0;
+}
+
 int load_holidays(Loader *L) {
         Config *c = L->cfg;
         _cleanup_free_ char *path = holidays_file(c);
@@ -176,14 +248,9 @@ int load_holidays(Loader *L) {
         L->t = &t;
         if (root != UINT32_MAX && load_holiday_root(L, ytree_node(&t, root), c->calendar) < 0)
                 r = -EINVAL;
+        if (r == 0 && add_provisional_years(L, path, c->calendar) < 0)
+                r = -ENOMEM;
         calendar_seal(c->calendar);
-        /* Years of the planning range (the next 12 months) without data. */
-        for (int y = day_to_ymd(L->today).y; r == 0 && y <= day_to_ymd(L->today + 365).y; y++)
-                if (!calendar_has_year(c->calendar, y))
-                        diags_add(L->diags, true, path, 0, 0,
-                                  "no holiday data for %d: treated as weekends only until the "
-                                  "State Council notice is added",
-                                  y);
         yreader_free(R);
         ytree_done(&t);
         L->path = saved;

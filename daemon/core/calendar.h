@@ -1,6 +1,8 @@
 /* calendar.h — China's official working-day calendar (statutory holidays and 调休 make-up days).
  * Contract: an in-memory model filled by the config loader from the holiday data file; lookups
- * are pure and O(1). Years without data are "weekends only" and reported by calendar_has_year(). */
+ * are pure and O(1). Years without data are "weekends only" and reported by calendar_has_year().
+ * A provisional year (and its holidays) holds only the statutory days off, computed before the
+ * State Council's notice: no bridging or make-up days yet (暂定). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,11 +13,13 @@ typedef struct Holiday {
         char *id;     /* stable across years, e.g. "spring-festival" */
         char *name;   /* 春节 */
         Day from, to; /* first and last day off */
+        bool provisional;
 } Holiday;
 
 typedef struct CalendarYear {
         int year;
         char *source;
+        bool provisional;
         unsigned char off[366];  /* 1 = statutory day off */
         unsigned char work[366]; /* 1 = make-up working day */
 } CalendarYear;

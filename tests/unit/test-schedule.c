@@ -165,13 +165,18 @@ static void year_end(void **s) {
         EXPECT_PLAN("年终", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
 }
 
-/* 004 重大节假日前 → the last working day before each holiday's first day off. */
+/* 004 重大节假日前 → the last working day before each holiday's first day off. 2027 and 2028
+ * have no notice: their statutory days, provisional (元旦 2027 on Friday → 2026-12-31). */
 static void before_holidays(void **s) {
         (void)s;
         EXPECT_PLAN("重大节假日前", NULL,
                     "2026-spring-festival:1=2026-02-14 2026-qingming:1=2026-04-03 "
                     "2026-labour-day:1=2026-04-30 2026-dragon-boat:1=2026-06-18 "
-                    "2026-mid-autumn:1=2026-09-24 2026-national-day:1=2026-09-30");
+                    "2026-mid-autumn:1=2026-09-24 2026-national-day:1=2026-09-30 "
+                    "2027-new-year:1=2026-12-31 2027-spring-festival:1=2027-02-04 "
+                    "2027-qingming:1=2027-04-02 2027-labour-day:1=2027-04-30 "
+                    "2027-dragon-boat:1=2027-06-08 2027-mid-autumn:1=2027-09-14 "
+                    "2027-national-day:1=2027-09-30 2028-new-year:1=2027-12-31");
 }
 
 /* Pacing off: one checkpoint at the period's end needing N completions. */
