@@ -13,6 +13,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ctl-verbs.h"
+#include "holidays.h"
 #include "load.h"
 #include "log.h"
 #include "schedule.h"
@@ -23,6 +24,27 @@
 static int verb_help(int argc, char **argv);
 
 /* ---- check -------------------------------------------------------------------------------- */
+
+/* The calendar's years with data ("2025、2026") or the provisional ones, consecutive years as one
+ * run ("2027–2036"), after `lead`. Returns how many there are. */
+static size_t print_years(const Calendar *cal, bool provisional, const char *lead) {
+        size_t n = 0;
+        for (size_t i = 0; i < cal->n_years; i++) {
+                const CalendarYear *y = &cal->years[i];
+                if (y->provisional != provisional)
+                        continue;
+                bool next = i + 1 < cal->n_years && cal->years[i + 1].provisional == provisional &&
+                            cal->years[i + 1].year == y->year + 1;
+                bool prev = n && cal->years[i - 1].provisional == provisional &&
+                            cal->years[i - 1].year == y->year - 1;
+                if (!provisional || !prev)
+                        printf("%s%d", n ? "、" : lead, y->year);
+                else if (!next)
+                        printf("–%d", y->year);
+                n++;
+        }
+        return n;
+}
 
 typedef struct CheckArgs {
         bool secrets, explain;
@@ -54,8 +76,8 @@ static int run_check(Config *c, const void *args) {
                c->n_routes);
         printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : n_occ, a, b);
         printf("节假日数据：");
-        for (size_t i = 0; i < c->calendar->n_years; i++)
-                printf("%s%d", i ? "、" : "", c->calendar->years[i].year);
+        size_t n_data = print_years(c->calendar, false, "");
+        print_years(c->calendar, true, n_data ? "；暂定（仅法定假日）" : "暂定（仅法定假日）");
         printf("%s\n", c->calendar->n_years ? "" : "无");
         if (opt->explain)
                 ctl_explain_duties(c, today);
@@ -310,6 +332,9 @@ static int run_upcoming(Config *c, const void *args) {
         PlanFilter f;
         if (upcoming_filter(c, a, &f) < 0)
                 return 1;
+        _cleanup_free_ char *note = NULL;
+        if (holidays_provisional_note(c->calendar, from, to, &note) == 0 && note)
+                fprintf(stderr, "警告：%s\n", note);
         Ledger *ledger = load_ledger(c);
         Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
         int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x)

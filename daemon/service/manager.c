@@ -22,6 +22,7 @@
 #include "feeds.h"
 #include "feedtoken.h"
 #include "feedversion.h"
+#include "holidays.h"
 #include "httpd.h"
 #include "load.h"
 #include "log.h"
@@ -79,11 +80,16 @@ static void update_status(Manager *m) {
                 (void)sd_notify(false, "STATUS=" STATUS_RELOADING);
                 return;
         }
-        _cleanup_free_ char *s =
-                strfmt("%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s",
-                       m->next_text ? "下次提醒 " : "一年内无提醒",
-                       m->next_text ? m->next_text : "", "", m->overdue, m->failed,
-                       m->config_note ? "；" : "", m->config_note ? m->config_note : "");
+        /* Provisional holidays of the planning range: say so. */
+        Day today = tz_day(clock_now());
+        _cleanup_free_ char *hol = NULL;
+        (void)holidays_provisional_note(m->config ? m->config->calendar : NULL, today, today + 365,
+                                        &hol);
+        _cleanup_free_ char *s = strfmt(
+                "%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s%s%s",
+                m->next_text ? "下次提醒 " : "一年内无提醒", m->next_text ? m->next_text : "", "",
+                m->overdue, m->failed, m->config_note ? "；" : "",
+                m->config_note ? m->config_note : "", hol ? "；" : "", hol ? hol : "");
         if (s)
                 (void)sd_notifyf(false, "STATUS=%s", s);
 }
