@@ -137,7 +137,8 @@ static void put_period(IcalEvent *ev, const Config *c, const Occurrence *o) {
         Buf *b = &ev->text;
         buf_printf(b, "\n周期：%s（", period);
         if (o->holiday >= 0 && c->calendar && (size_t)o->holiday < c->calendar->n_holidays)
-                buf_printf(b, "%s前", c->calendar->holidays[o->holiday].name);
+                buf_printf(b, "%s前%s", c->calendar->holidays[o->holiday].name,
+                           c->calendar->holidays[o->holiday].provisional ? "，暂定" : "");
         else {
                 put_day(b, o->period_start);
                 buf_puts(b, " 至 ");

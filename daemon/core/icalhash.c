@@ -43,6 +43,7 @@ uint64_t ical_hash_calendar_year(const Config *c, int year) {
                         y = &cal->years[i];
         if (!y)
                 return nonzero(ical_hash_str(h, "weekends only"));
+        h = ical_hash_mix(h, y->provisional); /* its events say 暂定 */
         h = hash_bytes(h, y->off, sizeof(y->off));
         h = hash_bytes(h, y->work, sizeof(y->work));
         for (size_t i = 0; i < cal->n_holidays; i++) {
