@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <lunar-date/lunar-date.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,9 +12,26 @@
 /* The library's own message catalogue: its holiday names are translated with it. */
 #define LUNAR_DOMAIN "lunar-date"
 
-static inline void lunar_date_freep(LunarDate **d) {
-        if (*d)
-                lunar_date_free(*d);
+/* One LunarDate for the process, made at first use and kept: Debian 12's liblunar-date (3.0.1)
+ * releases a date's fields in lunar_date_free() but not the object, and later versions free
+ * some of them again in the object's finalizer, so no way to free one is right for both. The
+ * lock serialises its users (the reloader reads a config in a thread of its own). */
+static pthread_mutex_t lunar_lock = PTHREAD_MUTEX_INITIALIZER;
+static LunarDate *lunar_shared;
+
+static void unlockp(pthread_mutex_t **m) {
+        if (*m)
+                pthread_mutex_unlock(*m);
+}
+
+/* Locks the shared date: NULL (unlocked) when it cannot be made. */
+static LunarDate *lunar_lock_date(void) {
+        pthread_mutex_lock(&lunar_lock);
+        if (!lunar_shared)
+                lunar_shared = lunar_date_new();
+        if (!lunar_shared)
+                pthread_mutex_unlock(&lunar_lock);
+        return lunar_shared;
 }
 
 /* The Gregorian day of lunar YEAR/MONTH/DAY (never a leap month), DAY_INVALID on failure. */
@@ -70,27 +88,30 @@ static Day qingming(LunarDate *ld, int year) {
 }
 
 int statutory_lunar_day(int year, int month, int day, Day *ret) {
-        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        LunarDate *ld = lunar_lock_date();
         if (!ld)
                 return -ENOMEM;
+        _cleanup_(unlockp) pthread_mutex_t *locked = &lunar_lock;
         *ret = lunar_to_day(ld, year, month, day);
         return *ret == DAY_INVALID ? -ERANGE : 0;
 }
 
 int statutory_qingming(int year, Day *ret) {
-        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        LunarDate *ld = lunar_lock_date();
         if (!ld)
                 return -ENOMEM;
+        _cleanup_(unlockp) pthread_mutex_t *locked = &lunar_lock;
         *ret = qingming(ld, year);
         return *ret == DAY_INVALID ? -ERANGE : 0;
 }
 
 int statutory_holidays(int year, StatutoryHoliday out[static STATUTORY_MAX]) {
-        if (year < STATUTORY_FIRST_YEAR)
+        if (year < STATUTORY_FIRST_YEAR || year > STATUTORY_LAST_YEAR)
                 return -ERANGE;
-        _cleanup_(lunar_date_freep) LunarDate *ld = lunar_date_new();
+        LunarDate *ld = lunar_lock_date();
         if (!ld)
                 return -ENOMEM;
+        _cleanup_(unlockp) pthread_mutex_t *locked = &lunar_lock;
         Day spring = lunar_to_day(ld, year, 1, 1);
         if (spring == DAY_INVALID)
                 return -ERANGE; /* past the library's tables */

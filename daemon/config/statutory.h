@@ -6,14 +6,18 @@
  * national-day, "国庆节、中秋节", as the holiday data file writes it). Lunar dates and the solar
  * term come from liblunar-date's tables (which agree with the observatories), no astronomy of our
  * own. No bridging or make-up days: only the notice gives those. Returns the number of holidays,
- * -ERANGE for a year before STATUTORY_FIRST_YEAR or past the library's tables, -EIO when the
- * library gives no answer. Strings in `out` are static.
+ * -ERANGE for a year outside STATUTORY_FIRST_YEAR..STATUTORY_LAST_YEAR or the library's tables,
+ * -EIO when the library gives no answer. Thread-safe (one lock). Strings in `out` are static.
  * statutory_lunar_day() and statutory_qingming() are the library's answers behind it, for any
  * year its tables cover: 0, -ENOMEM or -ERANGE (outside them: no answer). */
 #pragma once
 #include "date.h"
 
 #define STATUTORY_FIRST_YEAR 2025 /* the amended regulation's first year */
+/* Debian 12's liblunar-date (3.0.1) finds solar terms by a mean-motion formula; its 清明 agrees
+ * with the Hong Kong Observatory's table (the one later versions ship) every year to 2070 and
+ * first differs in 2071. */
+#define STATUTORY_LAST_YEAR 2070
 #define STATUTORY_MAX 7
 
 typedef struct StatutoryHoliday {

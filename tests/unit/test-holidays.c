@@ -13,7 +13,8 @@
 
 /* 春节 (正月初一), 清明, 端午 (五月初五), 中秋 (八月十五): 2020–2026 as the State Council's
  * notices put the holidays, 2027–2030 as docs/holidays-cn.md gives them (Purple Mountain
- * Observatory), 春节 2031–2035 from the observatory's almanac. NULL: not checked. */
+ * Observatory), 春节 2031–2035 from the observatory's almanac and 清明 2029–2035 from the Hong
+ * Kong Observatory's table of solar terms. NULL: not checked. */
 static const struct Known {
         int year;
         const char *spring, *qingming, *dragon, *autumn;
@@ -27,13 +28,13 @@ static const struct Known {
         {2026, "2026-02-17", "2026-04-05", "2026-06-19", "2026-09-25"},
         {2027, "2027-02-06", "2027-04-05", "2027-06-09", "2027-09-15"},
         {2028, "2028-01-26", "2028-04-04", "2028-05-28", "2028-10-03"},
-        {2029, "2029-02-13", NULL, NULL, NULL},
-        {2030, "2030-02-03", NULL, NULL, NULL},
-        {2031, "2031-01-23", NULL, NULL, NULL},
-        {2032, "2032-02-11", NULL, NULL, NULL},
-        {2033, "2033-01-31", NULL, NULL, NULL},
-        {2034, "2034-02-19", NULL, NULL, NULL},
-        {2035, "2035-02-08", NULL, NULL, NULL},
+        {2029, "2029-02-13", "2029-04-04", NULL, NULL},
+        {2030, "2030-02-03", "2030-04-05", NULL, NULL},
+        {2031, "2031-01-23", "2031-04-05", NULL, NULL},
+        {2032, "2032-02-11", "2032-04-04", NULL, NULL},
+        {2033, "2033-01-31", "2033-04-04", NULL, NULL},
+        {2034, "2034-02-19", "2034-04-05", NULL, NULL},
+        {2035, "2035-02-08", "2035-04-05", NULL, NULL},
 };
 
 static void assert_day(Day got, Day want) {
@@ -77,6 +78,7 @@ static void statutory_days_2025_2035(void **s) {
         (void)s;
         StatutoryHoliday h[STATUTORY_MAX];
         assert_int_equal(statutory_holidays(2024, h), -ERANGE); /* the old regulation */
+        assert_int_equal(statutory_holidays(STATUTORY_LAST_YEAR + 1, h), -ERANGE);
         for (int y = 2025; y <= 2035; y++) {
                 int n = statutory_holidays(y, h);
                 assert_true(n == 6 || n == 7);
