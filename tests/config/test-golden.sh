@@ -32,6 +32,12 @@ golden "drop-ins merge in name order (schedule)" good/dropin dutyd.yaml good/dro
 golden "the aligned upcoming table (streamed in two passes)" good/dropin dutyd.yaml \
         good/dropin-table.ok upcoming --from 2026-01-01 --to 2026-06-30
 
+# A range that uses a year without the State Council's notice (issue 13): upcoming warns.
+(cd good/dropin && "$CTL" -c dutyd.yaml upcoming --from 2027-01-01 --to 2027-03-31 >/dev/null \
+        2>"$T_TMP/o")
+check "upcoming warns when its range uses a provisional year" \
+        grep -q '^警告：2027 年节假日为暂定（尚无国务院放假通知' "$T_TMP/o"
+
 # Shipped configs all pass.
 for f in "$TOP"/config/dutyd.yaml "$TOP"/config/examples/*.yaml; do
         check "$(basename "$f") passes check" "$CTL" -c "$f" check >/dev/null 2>&1

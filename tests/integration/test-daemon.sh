@@ -52,6 +52,8 @@ NOTIFY_SOCKET=$T/notify.sock DUTYD_CLOCK=2026-11-23T08:59:57 "$D" -c "$T/dutyd.y
 DPID=$!; PIDS+=($DPID)
 check "READY=1 sent" wait_for 10 grep -q 'READY=1' "$T/notify.log"
 check "STATUS names the next reminder" grep -q 'STATUS=下次提醒 11-23 09:00 镇长·安全生产工作会议；逾期 0 项；发送失败 0 条' "$T/notify.log"
+check "STATUS says 2027's holidays are provisional (no notice yet)" \
+        grep -q 'STATUS=下次提醒.*；2027 年节假日为暂定（尚无国务院放假通知' "$T/notify.log"
 check "reminder reaches the webhook at 09:00" wait_for 15 grep -q '"ok": true' "$T/sink/log.jsonl"
 check "it carries the occurrence" grep -q 'm:zz:2026-11:1' "$T/sink/log.jsonl"
 check_eq "exactly one message" 1 "$(sink_count)"
