@@ -192,7 +192,7 @@ DEB_PKGS := build-essential pkg-config scdoc clang-format clang libclang-rt-14-d
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	liblunar-date-dev libglib2.0-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
-	systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
+	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
