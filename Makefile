@@ -191,7 +191,7 @@ uninstall:
 DEB_PKGS := build-essential pkg-config scdoc clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	liblunar-date-dev libglib2.0-dev \
-	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar vdirsyncer khal \
+	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar python3-prometheus-client vdirsyncer khal \
 	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 deps:
 	apt-get update

@@ -80,6 +80,11 @@ static const KeyDef server_keys[] = {
          .check = check_http_url},
 };
 
+static const KeyDef heartbeat_keys[] = {
+        {.name = "url", .type = F_STR, .off = FIELD(HeartbeatConfig, url), .check = check_http_url},
+        KEY_INT("interval", HeartbeatConfig, interval_sec, 1, 86400),
+};
+
 static const KeyDef template_keys[] = {
         {.name = "upcoming", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_UPCOMING])},
         {.name = "due_today", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_DUE_TODAY])},
@@ -101,6 +106,9 @@ int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
                 return parse_map(L, vn, feeds_keys, ELEMENTSOF(feeds_keys), &c->feeds, NULL);
         if (streq(k, "server"))
                 return parse_map(L, vn, server_keys, ELEMENTSOF(server_keys), &c->server, NULL);
+        if (streq(k, "heartbeat"))
+                return parse_map(L, vn, heartbeat_keys, ELEMENTSOF(heartbeat_keys), &c->heartbeat,
+                                 NULL);
         if (streq(k, "templates"))
                 return parse_map(L, vn, template_keys, ELEMENTSOF(template_keys), c, NULL);
         if (streq(k, "holidays")) {
@@ -122,6 +130,7 @@ int sections_set_defaults(Config *c) {
         c->reminders.before = (int *)pool_intern(c->pool, default_reminder_before,
                                                  sizeof(default_reminder_before));
         c->reminders.n_before = ELEMENTSOF(default_reminder_before);
+        c->heartbeat.interval_sec = DEFAULT_HEARTBEAT_INTERVAL;
         c->feeds.past_days = DEFAULT_FEEDS_PAST_DAYS;
         c->feeds.future_days = DEFAULT_FEEDS_FUTURE_DAYS;
         c->feeds.refresh_minutes = DEFAULT_FEEDS_REFRESH_MINUTES;

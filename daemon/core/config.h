@@ -35,6 +35,7 @@ extern const int default_reminder_before[3]; /* days before the deadline */
 #define DEFAULT_SERVER_TIMEOUT 30        /* seconds without progress */
 #define DEFAULT_SERVER_HEADER_TIMEOUT 10 /* seconds for a request's headers, in all */
 #define DEFAULT_CHANNEL_TIMEOUT 15       /* seconds a request */
+#define DEFAULT_HEARTBEAT_INTERVAL 300   /* seconds between pings */
 #define DEFAULT_CHANNEL_GIVE_UP_HOURS 24
 
 /* Limits. An id (post, person, duty …): 1 to MAX_ID_LEN of a-z 0-9 _ -; occurrence ids, calendar
@@ -181,6 +182,13 @@ typedef struct ServerConfig {
         char *public_url; /* base for done links; default feeds.public_url */
 } ServerConfig;
 
+/* `heartbeat:`: an outside monitor's URL (healthchecks-style) pinged while the daemon is
+ * healthy, so that a stopped or stuck dutyd is noticed by the monitor's silence. */
+typedef struct HeartbeatConfig {
+        char *url;        /* NULL = none; never logged (it names the check) */
+        int interval_sec; /* DEFAULT_HEARTBEAT_INTERVAL */
+} HeartbeatConfig;
+
 typedef enum TemplateKind {
         TEMPLATE_UPCOMING, /* N days left */
         TEMPLATE_DUE_TODAY,
@@ -216,6 +224,7 @@ typedef struct Config {
         ReminderPolicy reminders;
         FeedsConfig feeds;
         ServerConfig server;
+        HeartbeatConfig heartbeat;
         char *templates[_TEMPLATE_MAX]; /* user overrides (`templates:`); NULL = built-in */
         /* Who held each post when: the tenures of post p are holders[holders_off[p] ..
          * holders_off[p + 1]), in person order. Built by the loader. */

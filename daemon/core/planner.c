@@ -154,9 +154,12 @@ int planner_next(const Config *c, const Ledger *l, const PlanWindow *w, time_t t
         return 0;
 }
 
-size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow *w, Day today) {
+size_t planner_overdue_by_post(const Config *c, const Ledger *l, const PlanWindow *w, Day today,
+                               size_t *by_post) {
         Day from = today - 400 > w->track_from ? today - 400 : w->track_from;
         size_t n = 0;
+        if (by_post)
+                memset(by_post, 0, c->n_posts * sizeof(*by_post));
         for (size_t i = 0; i < w->occ.n; i++) {
                 const Occurrence *o = &w->occ.items[i];
                 if (o->due < from || o->due >= today)
@@ -164,6 +167,12 @@ size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow 
                 OccStatus st;
                 ledger_status(l, c, o, today, &st);
                 n += !st.met;
+                if (by_post && !st.met)
+                        by_post[o->post]++;
         }
         return n;
+}
+
+size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow *w, Day today) {
+        return planner_overdue_by_post(c, l, w, today, NULL);
 }

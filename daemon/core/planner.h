@@ -51,3 +51,6 @@ int planner_next(const Config *c, const Ledger *l, const PlanWindow *w, time_t t
 /* Unmet checkpoints past their deadline on `today` (due >= track_from, at most ~13 months
  * back); today must lie in the window. */
 size_t planner_overdue_count(const Config *c, const Ledger *l, const PlanWindow *w, Day today);
+/* The same, and for each post (by_post[c->n_posts], zeroed first) the overdue ones it owes. */
+size_t planner_overdue_by_post(const Config *c, const Ledger *l, const PlanWindow *w, Day today,
+                               size_t *by_post);

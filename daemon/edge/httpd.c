@@ -61,6 +61,7 @@ struct Httpd {
         size_t n_routes;
         struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
         Pending *suspended; /* connections waiting for a feed to be rendered */
+        unsigned long feed_answers[_HTTPD_FEED_MAX];
 };
 
 /* Per-request state: the route, a POST body, a feed being rendered. */
@@ -178,7 +179,7 @@ static struct MHD_Response *static_response(const char *body, const char *allow)
         return r;
 }
 
-static enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
+enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
         struct MHD_Response *r = static_response(NOT_FOUND_BODY, NULL);
         if (!r)
                 return MHD_NO;
@@ -190,6 +191,40 @@ static enum MHD_Result httpd_respond_not_found(const HttpRequest *req) {
 static enum MHD_Result queue_static(struct MHD_Connection *c, unsigned status,
                                     struct MHD_Response *r) {
         return r ? MHD_queue_response(c, status, r) : MHD_NO;
+}
+
+enum MHD_Result httpd_respond_text(const HttpRequest *req, unsigned status,
+                                   const char *content_type, char *body) {
+        if (!body)
+                return MHD_NO;
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                free(body);
+                return MHD_NO;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        common_headers(r);
+        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
+void httpd_feed_answers(const Httpd *h, unsigned long out[static _HTTPD_FEED_MAX]) {
+        for (int i = 0; i < _HTTPD_FEED_MAX; i++)
+                out[i] = h ? h->feed_answers[i] : 0;
+}
+
+/* A feed request's answer: counted (for /metrics), then queued. */
+static enum MHD_Result feed_not_found(Httpd *h, const HttpRequest *req) {
+        h->feed_answers[HTTPD_FEED_NOT_FOUND]++;
+        return httpd_respond_not_found(req);
+}
+
+static enum MHD_Result feed_unavailable(Httpd *h, const HttpRequest *req) {
+        h->feed_answers[HTTPD_FEED_UNAVAILABLE]++;
+        return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
 }
 
 /* ---- the feeds route ---- */
@@ -306,10 +341,11 @@ static enum MHD_Result answer_rendered(Httpd *h, const HttpRequest *req, Pending
                                        const char *name) {
         FeedBody *body = TAKE_PTR(p->feed_body);
         if (p->feed_error == -ENOENT)
-                return httpd_respond_not_found(req);
+                return feed_not_found(h, req);
         if (p->feed_error < 0 || !body)
-                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+                return feed_unavailable(h, req);
         bool same = not_modified(req->connection, body->etag, body->last_modified);
+        h->feed_answers[same ? HTTPD_FEED_NOT_MODIFIED : HTTPD_FEED_OK]++;
         enum MHD_Result q = respond_feed(req->connection, name, body->etag, body->last_modified,
                                          body, body->len, same);
         feed_body_unref(body);
@@ -327,15 +363,16 @@ static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
         if (p->feed_done && r != -ENOENT)
                 return answer_rendered(h, req, p, name);
         if (r == -ENOENT)
-                return httpd_respond_not_found(req);
+                return feed_not_found(h, req);
         if (r < 0 && r != -EAGAIN)
-                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+                return feed_unavailable(h, req);
         if (r == 0) {
                 /* Validators known without rendering: a conditional request is answered here. */
                 uint64_t size;
                 FeedBody *body = feedbuild_cached(h->feeds, name, v.etag, &size);
                 bool same = not_modified(req->connection, v.etag, v.last_modified);
                 if (body || same) {
+                        h->feed_answers[same ? HTTPD_FEED_NOT_MODIFIED : HTTPD_FEED_OK]++;
                         enum MHD_Result q = respond_feed(req->connection, name, v.etag,
                                                          v.last_modified, body, size, same);
                         feed_body_unref(body);
@@ -344,7 +381,7 @@ static enum MHD_Result feed_handler(const HttpRequest *req, void *userdata) {
         }
         /* Rendered in the worker: the connection waits, suspended (it holds nothing else). */
         if (feedbuild_request(h->feeds, name, on_feed_ready, p, &p->feed) < 0)
-                return queue_static(req->connection, MHD_HTTP_SERVICE_UNAVAILABLE, h->unavailable);
+                return feed_unavailable(h, req);
         p->next = h->suspended;
         if (p->next)
                 p->next->prev = p;

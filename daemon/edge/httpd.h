@@ -72,6 +72,22 @@ int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
  * with nothing taking them (the service's watchdog then withholds its ping). */
 bool httpd_healthy(Httpd *h, uint64_t stuck_usec);
 
+/* Helpers for route handlers: the one 404 of the server; a text answer of `status` whose body
+ * (malloc'ed, NULL = out of memory) the response takes over. */
+enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
+enum MHD_Result httpd_respond_text(const HttpRequest *req, unsigned status,
+                                   const char *content_type, char *body);
+
+/* The answers to feed requests since the start, by kind (for /metrics). */
+enum {
+        HTTPD_FEED_OK,           /* 200 */
+        HTTPD_FEED_NOT_MODIFIED, /* 304 */
+        HTTPD_FEED_NOT_FOUND,    /* 404: unknown token or feed */
+        HTTPD_FEED_UNAVAILABLE,  /* 503: not ready, or the rendering failed */
+        _HTTPD_FEED_MAX,
+};
+void httpd_feed_answers(const Httpd *h, unsigned long out[static _HTTPD_FEED_MAX]);
+
 /* HTTP-date (IMF-fixdate) of a time, and its parser (-EINVAL when malformed). */
 void httpd_format_date(time_t t, char out[static 30]);
 int httpd_parse_date(const char *s, time_t *ret);

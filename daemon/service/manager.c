@@ -26,6 +26,7 @@
 #include "httpd.h"
 #include "load.h"
 #include "log.h"
+#include "observe.h"
 #include "outbox.h"
 #include "planner.h"
 #include "reloader.h"
@@ -50,6 +51,7 @@ struct Manager {
         Ledger *ledger;
         Sender *sender;
         Httpd *httpd;
+        Observe *observe;   /* /metrics, /healthz, the heartbeat */
         Reloader *reloader; /* reads the config on SIGHUP, off the loop */
         FeedBuild *feeds;   /* the feeds, rendered on request */
         char *state_dir;
@@ -300,7 +302,10 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
                 describe_far_next(m, now);
         if (r < 0 || next > midnight)
                 next = midnight;
-        m->overdue = planner_overdue_count(m->config, m->ledger, w, today);
+        _cleanup_free_ size_t *by_post = calloc(m->config->n_posts + 1, sizeof(*by_post));
+        m->overdue = planner_overdue_by_post(m->config, m->ledger, w, today, by_post);
+        if (by_post && m->observe)
+                observe_overdue(m->observe, by_post, m->config->n_posts);
         count_failed(m);
         update_status(m);
         r = sd_event_source_set_time(m->timer, real_usec(next));
@@ -372,6 +377,9 @@ static void on_reloaded(void *userdata, int r, Config *c, const Diags *diags) {
                          strerror(-r));
         free(m->config_note);
         m->config_note = NULL;
+        if (m->observe)
+                observe_config(m->observe, r < 0 ? NULL : c,
+                               r >= 0 && streq(c->timezone, m->config->timezone));
         if (r < 0) {
                 m->config_note = strfmt("重新加载失败（见日志），沿用原配置");
         } else if (!streq(c->timezone, m->config->timezone)) {
@@ -527,6 +535,8 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
         }
         const char *fields[] = {ch, occ, id, duty, NULL};
         const char *const *f = ch && occ && id ? fields : NULL;
+        if (m->observe)
+                observe_delivery(m->observe, row->channel, result == DELIVERY_OK, failed);
         if (result == DELIVERY_OK)
                 log_full(LOG_INFO, EV_REMINDER_SENT, f, "消息 %s 已送达渠道 %s", row->id,
                          row->channel);
@@ -722,6 +732,10 @@ int manager_new(const char *config_path, Manager **ret) {
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
                 return r;
+        if ((r = observe_new(m->event, m->store, m->httpd, m->config, &m->observe)) < 0) {
+                log_error("无法启动监控接口：%s", strerror(-r));
+                return r;
+        }
         if ((r = sender_new(m->event, m->store, m->config, &m->sender)) < 0) {
                 log_error("无法启动发送模块：%s", strerror(-r));
                 return r;
@@ -736,7 +750,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         /* The sender first: it puts transfers in flight back to the queue. */
         sender_free(m->sender);
-        httpd_free(m->httpd); /* before the feeds: it lets go of the renderings it waits for */
+        observe_free(m->observe); /* before the server its routes are on */
+        httpd_free(m->httpd);     /* before the feeds: it lets go of the renderings it waits for */
         feedbuild_free(m->feeds);
         /* Last of the loop's parts: a read under way is waited for (seconds at most). */
         reloader_free(m->reloader);
