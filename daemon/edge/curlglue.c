@@ -3,9 +3,22 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "array.h"
 #include "clock.h"
+
+/* A socket curl opened through the glue, from its first watch until curl closes it. Between
+ * transfers (curl's CURL_POLL_REMOVE) its source is parked rather than freed: a keep-alive
+ * connection's next transfer watches it again without a new source or an epoll change. */
+typedef struct GlueSocket {
+        sd_event_source *src;
+        bool ours;   /* opened by open_socket(): curl closes it through close_socket() */
+        bool parked; /* no transfer watches it now */
+} GlueSocket;
 
 struct CurlGlue {
         sd_event *event;
@@ -14,6 +27,8 @@ struct CurlGlue {
         CURL **idle;   /* easy handles kept for the next transfers */
         size_t n_idle, max_idle;
         sd_event_source *timer, *now;
+        GlueSocket *socks; /* by file descriptor */
+        size_t socks_cap;
         CurlGlueProgress progress;
         void *userdata;
 };
@@ -22,6 +37,11 @@ static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
         (void)src;
         CurlGlue *g = userdata;
         int action = 0, running;
+        if ((size_t)fd < g->socks_cap && g->socks[fd].parked) {
+                /* An idle connection closed or spoke: curl looks at it when it is next used. */
+                (void)sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                return 0;
+        }
         if (revents & EPOLLIN)
                 action |= CURL_CSELECT_IN;
         if (revents & EPOLLOUT)
@@ -33,12 +53,31 @@ static int on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
         return 0;
 }
 
+static GlueSocket *glue_socket(CurlGlue *g, curl_socket_t fd) {
+        return fd >= 0 && (size_t)fd < g->socks_cap && g->socks[fd].ours ? &g->socks[fd] : NULL;
+}
+
+/* A socket of ours watched again: its parked source, with the events now wanted. */
+static int socket_unpark(CurlGlue *g, GlueSocket *gs, curl_socket_t fd, uint32_t events) {
+        int enabled = SD_EVENT_OFF;
+        if (sd_event_source_set_io_events(gs->src, events) < 0 ||
+            (sd_event_source_get_enabled(gs->src, &enabled) >= 0 && enabled == SD_EVENT_OFF &&
+             sd_event_source_set_enabled(gs->src, SD_EVENT_ON) < 0) ||
+            curl_multi_assign(g->multi, fd, gs->src) != CURLM_OK)
+                return -1;
+        gs->parked = false;
+        return 0;
+}
+
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
         (void)easy;
         CurlGlue *g = userp;
         sd_event_source *src = socketp;
+        GlueSocket *gs = glue_socket(g, fd);
         if (what == CURL_POLL_REMOVE) {
-                if (src) {
+                if (gs && gs->src)
+                        gs->parked = true; /* freed when curl closes the socket */
+                else if (src) {
                         sd_event_source_disable_unref(src);
                         curl_multi_assign(g->multi, fd, NULL);
                 }
@@ -46,6 +85,8 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         }
         uint32_t events =
                 (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+        if (!src && gs && gs->src)
+                return socket_unpark(g, gs, fd, events);
         if (src)
                 return sd_event_source_set_io_events(src, events) < 0 ? -1 : 0;
         if (sd_event_add_io(g->event, &src, fd, events, on_io, g) < 0)
@@ -55,7 +96,36 @@ static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *
                 sd_event_source_disable_unref(src);
                 return -1;
         }
+        if (gs)
+                gs->src = src;
         return 0;
+}
+
+/* curl's sockets for connections: known to the glue, so that their sources outlive a
+ * transfer and go when the socket does. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr) {
+        (void)purpose;
+        CurlGlue *g = clientp;
+        int fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+        if (fd < 0)
+                return CURL_SOCKET_BAD;
+        /* Without room it is watched like any other socket: a source per transfer. */
+        size_t old = g->socks_cap;
+        if (ARRAY_GROW(g->socks, g->socks_cap, (size_t)fd + 1) == 0) {
+                memset(g->socks + old, 0, (g->socks_cap - old) * sizeof *g->socks);
+                g->socks[fd] = (GlueSocket){.ours = true};
+        }
+        return fd;
+}
+
+static int close_socket(void *clientp, curl_socket_t fd) {
+        CurlGlue *g = clientp;
+        GlueSocket *gs = glue_socket(g, fd);
+        if (gs) {
+                sd_event_source_disable_unref(gs->src);
+                *gs = (GlueSocket){0};
+        }
+        return close(fd);
 }
 
 static void on_timeout(CurlGlue *g) {
@@ -161,6 +231,9 @@ CurlGlue *curl_glue_free(CurlGlue *g) {
                 curl_multi_cleanup(g->multi);
         if (g->share)
                 curl_share_cleanup(g->share);
+        for (size_t fd = 0; fd < g->socks_cap; fd++) /* none left: curl closed its sockets */
+                sd_event_source_disable_unref(g->socks[fd].src);
+        free(g->socks);
         sd_event_source_disable_unref(g->timer);
         sd_event_source_disable_unref(g->now);
         sd_event_unref(g->event);
@@ -196,6 +269,12 @@ void curl_glue_share(CurlGlue *g, CURL *e) {
 }
 
 int curl_glue_add(CurlGlue *g, CURL *e) {
+        /* On every handle: a connection closes through the callbacks of the one that opened it. */
+        if (curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, g) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, g) != CURLE_OK)
+                return -EINVAL;
         return curl_multi_add_handle(g->multi, e) == CURLM_OK ? 0 : -EIO;
 }
 

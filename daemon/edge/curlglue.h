@@ -4,7 +4,9 @@
  * "at once" is a defer source, run after the sockets' events of a loop iteration, where a timer
  * would reprogram the kernel's timerfd for every new transfer); after curl made progress the
  * glue calls `progress`, whose owner takes the completed transfers with curl_glue_next_done()
- * and removes them (curl_glue_remove()).
+ * and removes them (curl_glue_remove()). The glue opens and closes curl's connection sockets
+ * itself (set on every handle by curl_glue_add()): a socket's source lives as long as the socket,
+ * so a keep-alive connection's next transfer needs no new source and no epoll change.
  * One multi: its connection cache is shared by every transfer; multiplexing is on (an HTTP/2
  * receiver gets one connection for all its transfers), at most `max_in_flight` connections a
  * host, twice that many kept open between batches.

@@ -166,6 +166,12 @@ static void transfer_record(Sender *s, Transfer *t, int64_t now_s) {
                 fprintf(stderr, "dutyd: 无法记录发送结果 %s: %s\n", t->row.id, strerror(-r));
 }
 
+/* Writes the outcomes waiting (inside the caller's transaction). */
+static void record_done(Sender *s, int64_t now_s) {
+        for (Transfer *t = s->done; t; t = t->next)
+                transfer_record(s, t, now_s);
+}
+
 /* After the outcome is committed: statistics and the notify callback. */
 static void transfer_report(Sender *s, Transfer *t) {
         if (s->stats) {
@@ -442,8 +448,7 @@ static void flush_failed(Sender *s, int64_t now) {
  * the channels' rings; *wake is lowered to when something falls due next. */
 static int flush_tx(Sender *s, int64_t now, int64_t *wake) {
         int64_t now_s = now / USEC_PER_SEC, future;
-        for (Transfer *t = s->done; t; t = t->next)
-                transfer_record(s, t, now_s);
+        record_done(s, now_s);
         for (size_t ci = 0; ci < s->n_channels; ci++) {
                 int r = claim_channel(s, ci, now, wake);
                 if (r < 0)
@@ -577,8 +582,7 @@ Sender *sender_free(Sender *s) {
         /* Outcomes received but not recorded yet are recorded; transfers still in flight and
          * claimed rows not started go back to the queue (same id next time). One transaction. */
         bool tx = (s->done || s->transfers || any_ready(s)) && store_begin(s->store) >= 0;
-        for (Transfer *t = s->done; t; t = t->next)
-                transfer_record(s, t, now_s);
+        record_done(s, now_s);
         while (s->transfers) {
                 Transfer *t = s->transfers;
                 curl_glue_remove(s->glue, t->easy);
