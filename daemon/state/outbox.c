@@ -397,12 +397,25 @@ int outbox_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxR
 
 int outbox_claim_due(Store *s, const char *channel, int64_t now, size_t limit, OutboxRow **ret,
                      size_t *ret_n) {
-        /* One statement for the batch: no row-by-row lookup by id. The rows come back in the
-         * order updated, not necessarily oldest first; the set is the oldest. */
-        return read_due(s,
-                        "UPDATE outbox SET state='sending', attempts=attempts+1 WHERE rowid IN"
-                        " (SELECT rowid " DUE_ROWS ") RETURNING " ROW_COLUMNS,
-                        channel, now, limit, ret, ret_n);
+        /* Read in the index's order, then claimed one by one (a cached statement a row). One
+         * UPDATE … WHERE rowid IN (SELECT …) RETURNING … builds two ephemeral b-trees a claim
+         * (the IN list, the rows returned), each with a page cache of its own, whose malloc and
+         * free made glibc hand the top of the heap back to the kernel and take it again. */
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        int r = outbox_due(s, channel, now, limit, &rows, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if ((r = outbox_claim(s, rows[i].id, now)) >= 0) {
+                        rows[i].state = OUTBOX_SENDING;
+                        rows[i].attempts++;
+                }
+        if (r < 0) {
+                outbox_rows_free(rows, n);
+                return r;
+        }
+        *ret = rows;
+        *ret_n = n;
+        return 0;
 }
 
 int outbox_list(Store *s, bool failed_only, OutboxRow **ret, size_t *ret_n) {
