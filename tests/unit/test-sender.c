@@ -6,7 +6,10 @@
  *    (rows claimed ahead of the free transfer slots), and an outcome is reported only once the
  *    transaction recording it is committed;
  *  - stopping the sender puts every claimed row not answered yet back to queued, its attempt
- *    not counted. */
+ *    not counted;
+ *  - messages sent one after another over a keep-alive connection all go over that one
+ *    connection (its socket watched again between transfers), and a kept connection the
+ *    receiver closes while idle is replaced: nothing waits for an answer that cannot come. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,9 +51,14 @@ typedef struct Server {
          * stopped: the transfers behind it stay in flight. */
         size_t answer_limit;
         bool stopping;
+        /* keep_alive: answers without "Connection: close" and serves the connection's next
+         * requests; with drop_idle it closes the connection all the same once it answered. */
+        bool keep_alive, drop_idle;
+        unsigned accepted;
 } Server;
 
-static void serve_one(Server *sv, int c) {
+/* Reads one request on `c` and answers it; false when the client closed the connection. */
+static bool serve_one(Server *sv, int c) {
         char buf[16384];
         size_t len = 0;
         long body = -1;
@@ -58,7 +66,7 @@ static void serve_one(Server *sv, int c) {
         while (len < sizeof buf - 1) {
                 ssize_t k = read(c, buf + len, sizeof buf - 1 - len);
                 if (k <= 0)
-                        return;
+                        return false;
                 len += (size_t)k;
                 buf[len] = 0;
                 if (!end && (end = strstr(buf, "\r\n\r\n"))) {
@@ -69,7 +77,7 @@ static void serve_one(Server *sv, int c) {
                         break;
         }
         if (!end)
-                return;
+                return false;
         char path[32] = "";
         (void)sscanf(buf, "POST %31[^? ]", path);
         const char *answer = "{}";
@@ -89,13 +97,14 @@ static void serve_one(Server *sv, int c) {
                                  ? "{\"errcode\":130101,\"errmsg\":\"send too fast, "
                                    "exceed 20 times per minute\"}"
                                  : "{\"errcode\":0,\"errmsg\":\"ok\"}";
+        bool keep = sv->keep_alive;
         pthread_mutex_unlock(&sv->lock);
         char out[512];
         int n = snprintf(out, sizeof out,
                          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                         "%zu\r\nConnection: close\r\n\r\n%s",
-                         strlen(answer), answer);
-        (void)!write(c, out, (size_t)n);
+                         "%zu\r\n%s\r\n%s",
+                         strlen(answer), keep ? "" : "Connection: close\r\n", answer);
+        return write(c, out, (size_t)n) == n;
 }
 
 static void *server_main(void *p) {
@@ -104,7 +113,12 @@ static void *server_main(void *p) {
                 int c = accept(sv->fd, NULL, NULL);
                 if (c < 0)
                         return NULL; /* shut down */
-                serve_one(sv, c);
+                pthread_mutex_lock(&sv->lock);
+                sv->accepted++;
+                bool more = sv->keep_alive && !sv->drop_idle;
+                pthread_mutex_unlock(&sv->lock);
+                while (serve_one(sv, c) && more)
+                        ;
                 close(c);
         }
 }
@@ -149,6 +163,8 @@ typedef struct Fx {
         int64_t queued_late_at;
         /* Seen by the first report: rows still queued, and whether a transaction was open. */
         size_t queued_at_first;
+        /* Messages still to queue, one each time one is reported sent. */
+        int chain;
         bool in_tx_at_report, unsent_at_report, stop_at_first;
 } Fx;
 
@@ -248,6 +264,12 @@ static void on_notify(Sender *s, const OutboxRow *row, DeliveryResult result, bo
                 f->unsent_at_report = true;
         if (f->stop_at_first)
                 (void)sd_event_exit(f->event, 0);
+        if (result == DELIVERY_OK && f->chain > 0) {
+                char occ[64], id[OUTBOX_ID_LEN + 1];
+                snprintf(occ, sizeof occ, "chain%d:mayor:2026-Q4:1", f->chain--);
+                insert(f, "hk", occ, id);
+                (void)sender_kick(f->sender);
+        }
         if (result == DELIVERY_OK)
                 f->sent++;
         else if (failed)
@@ -400,6 +422,38 @@ static void test_release_on_free(void **state) {
         assert_int_equal(sent, 10);
 }
 
+/* Five messages, each queued once the one before was sent: on a keep-alive receiver. */
+static unsigned send_one_by_one(Fx *f, bool drop_idle) {
+        pthread_mutex_lock(&f->sv.lock);
+        f->sv.keep_alive = true;
+        f->sv.drop_idle = drop_idle;
+        pthread_mutex_unlock(&f->sv.lock);
+        insert_many(f, "k", 1);
+        f->chain = 4;
+        f->want_sent = 5;
+        assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
+        sender_set_notify(f->sender, on_notify, f);
+        /* Without its socket watched again, a transfer would wait for its 5 s timeout. */
+        assert_int_equal(run_loop(f, 4 * 1000000ULL), 0);
+        assert_int_equal(f->sent, 5);
+        assert_int_equal(f->retried + f->failed, 0);
+        pthread_mutex_lock(&f->sv.lock);
+        unsigned accepted = f->sv.accepted;
+        assert_int_equal(f->sv.n, 5);
+        pthread_mutex_unlock(&f->sv.lock);
+        return accepted;
+}
+
+static void test_keep_alive(void **state) {
+        assert_int_equal(send_one_by_one(*state, false), 1);
+}
+
+/* The receiver closes each connection after its answer, without saying so: curl finds the
+ * kept connection dead when it next wants it and opens another. */
+static void test_closed_while_idle(void **state) {
+        assert_int_equal(send_one_by_one(*state, true), 5);
+}
+
 int main(void) {
         /* Before the first use of the delivery clock: ten minutes last one second. */
         setenv("DUTYD_CLOCK", "x600", 1);
@@ -407,6 +461,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_dingtalk_pause, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_release_on_free, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_closed_while_idle, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
