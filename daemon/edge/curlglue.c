@@ -113,6 +113,8 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
         size_t old = g->socks_cap;
         if (ARRAY_GROW(g->socks, g->socks_cap, (size_t)fd + 1) == 0) {
                 memset(g->socks + old, 0, (g->socks_cap - old) * sizeof *g->socks);
+                /* A source left by a socket closed without close_socket(), if curl ever did. */
+                sd_event_source_disable_unref(g->socks[fd].src);
                 g->socks[fd] = (GlueSocket){.ours = true};
         }
         return fd;
