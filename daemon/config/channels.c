@@ -65,6 +65,7 @@ static const KeyDef channel_keys[] = {
         KEY_INT("rate_per_minute", Channel, rate_per_minute, 1, 100000),
         KEY_INT("timeout", Channel, timeout_sec, 1, 600),
         KEY_INT("give_up_hours", Channel, give_up_hours, 1, 24 * 30),
+        {.name = "ca_file", .type = F_STR, .off = FIELD(Channel, ca_file), .check = check_ca_file},
         {.name = "insecure_tls", .type = F_BOOL, .off = FIELD(Channel, insecure_tls)},
 };
 

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 #include "config.h"
+#include "util.h"
 
 bool id_valid(const char *s) {
         size_t n = strlen(s);
@@ -102,4 +105,20 @@ const char *check_listen(const char *s) {
                                hl
                        ? NULL
                        : "not a host name or IPv4 address";
+}
+
+const char *check_ca_file(const char *s) {
+        if (s[0] != '/')
+                return "must be an absolute path";
+        _cleanup_fclose_ FILE *f = fopen(s, "re");
+        struct stat st;
+        if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
+                return "cannot be read (a PEM file of CA certificates)";
+        /* The PEM marker in the first lines; the certificates themselves are OpenSSL's to read,
+         * at the first connection. */
+        char line[256];
+        for (int i = 0; i < 64 && fgets(line, sizeof(line), f); i++)
+                if (strstr(line, "-----BEGIN CERTIFICATE-----"))
+                        return NULL;
+        return "holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
 }

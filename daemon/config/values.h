@@ -13,6 +13,8 @@ bool mobile_valid(const char *s);
 
 const char *check_http_url(const char *s); /* http:// or https:// with a host */
 const char *check_any_url(const char *s);  /* those, or smtp:// or smtps:// */
+/* An absolute path to a readable regular file that holds a PEM certificate. */
+const char *check_ca_file(const char *s);
 /* A header value: no line breaks (they would end the header and break every mail). */
 const char *check_header_text(const char *s);
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" (as httpd.c binds it), port 0-65535. */

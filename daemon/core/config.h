@@ -147,6 +147,7 @@ typedef struct Channel {
         int rate_per_minute; /* 0 = the vendor default */
         int timeout_sec;
         int give_up_hours;
+        char *ca_file;     /* smtp: the CA (PEM) a private server's certificate is checked with */
         bool insecure_tls; /* tests only: accept self-signed certificates */
 } Channel;
 

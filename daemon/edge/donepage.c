@@ -9,24 +9,12 @@
 #include "clock.h"
 #include "completion.h"
 #include "donelink.h"
+#include "html.h"
 #include "schedule.h"
 #include "tz.h"
 
 #define NOTE_MAX 2000
 #define FORM_BUFFER 1024 /* the post processor's buffer for a field's name and value */
-
-void html_escape(Buf *b, const char *s) {
-        for (; s && *s; s++) {
-                switch (*s) {
-                case '&': buf_puts(b, "&amp;"); break;
-                case '<': buf_puts(b, "&lt;"); break;
-                case '>': buf_puts(b, "&gt;"); break;
-                case '"': buf_puts(b, "&quot;"); break;
-                case '\'': buf_puts(b, "&#39;"); break;
-                default: buf_put(b, s, 1);
-                }
-        }
-}
 
 /* ---- the form --------------------------------------------------------------------------- */
 

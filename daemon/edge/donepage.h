@@ -33,6 +33,3 @@ typedef struct DonePageContext {
 } DonePageContext;
 
 int donepage_register(Httpd *h, DonePageContext *ctx);
-
-/* Appends s with & < > " ' escaped. */
-void html_escape(Buf *b, const char *s);

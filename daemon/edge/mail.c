@@ -3,17 +3,22 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "html.h"
 #include "message.h"
 #include "sign.h"
 #include "tz.h"
 #include "util.h"
 
-/* 39 bytes → 52 base64 chars → a 64-char word; "Subject: " + word stays under 76. */
+/* RFC 2047 encoded-words are made here: libcurl's MIME API sends header lines as they are given
+ * (curl 7.88's lib/mime.c encodes part bodies only: base64, quoted-printable), and no Debian
+ * library has an RFC 2047 encoder; the base64 itself is OpenSSL's (sign_base64()).
+ * 39 bytes → 52 base64 chars → a 64-char word; "Subject: " + word stays under 76. */
 #define WORD_BYTES 39
 
 static bool ascii_printable(const char *s) {
@@ -54,20 +59,17 @@ int mail_encode_words(const char *text, char **ret) {
         return encode_words(text, "\r\n ", ret);
 }
 
+/* RFC 5322 wants English day and month names whatever the program's locale: strftime_l() in
+ * the C locale; %z is glibc's, from tm_gmtoff (the organisation's zone, tz_tm()). */
 int mail_format_date(int64_t t, char *buf, size_t n) {
-        static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
         struct tm tm;
         tz_tm((time_t)t, &tm); /* the organisation's zone (tz_use()), whatever $TZ says */
-        long off = tm.tm_gmtoff / 60;
-        char sign = off < 0 ? '-' : '+';
-        if (off < 0)
-                off = -off;
-        snprintf(buf, n, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", wd[tm.tm_wday % 7],
-                 tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec, sign, off / 60, off % 60);
-        return 0;
+        locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+        if (c == (locale_t)0)
+                return -ENOMEM;
+        size_t l = strftime_l(buf, n, "%a, %d %b %Y %H:%M:%S %z", &tm, c);
+        freelocale(c);
+        return l > 0 ? 0 : -ENOBUFS;
 }
 
 /* "<ID@domain-of-from>" */
@@ -111,6 +113,7 @@ MailMessage *mail_free(MailMessage *m) {
         curl_slist_free_all(m->headers);
         curl_slist_free_all(m->rcpt);
         free(m->body);
+        free(m->html);
         free(m);
         return NULL;
 }
@@ -153,21 +156,43 @@ static int mail_headers(MailMessage *m, const Channel *ch, const char *delivery_
                                          : strfmt("From: <%s>", ch->from)) < 0 ||
             add_header(&m->headers, strfmt("To: <%s>", to)) < 0 ||
             add_header(&m->headers, strfmt("Subject: %s", subj)) < 0 ||
+            /* RFC 3834: automatic; auto-responders do not answer it. */
+            add_header(&m->headers, strdup("Auto-Submitted: auto-generated")) < 0 ||
             add_header(&m->rcpt, strfmt("<%s>", to)) < 0)
                 return -ENOMEM;
         return 0;
 }
 
-/* The body: one text/plain part, base64. */
-static int mail_body(MailMessage *m, const char *body) {
+static int text_part(curl_mime *mime, const char *data, const char *type) {
+        curl_mimepart *part = curl_mime_addpart(mime);
+        if (!part || curl_mime_data(part, data, CURL_ZERO_TERMINATED) != CURLE_OK ||
+            curl_mime_type(part, type) != CURLE_OK || curl_mime_encoder(part, "base64") != CURLE_OK)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The body: multipart/alternative of text/plain and text/html (the done links as buttons),
+ * each base64, inside the multipart/mixed curl makes of a MIME post (as curl's own
+ * smtp-mime example). */
+static int mail_body(MailMessage *m, const char *subject, const char *body,
+                     const char *const *links, size_t n_links) {
         int r = mail_crlf(body ? body : "", &m->body);
         if (r < 0)
                 return r;
+        _cleanup_free_ char *html = html_mail(subject, body, links, n_links);
+        if (!html || (r = mail_crlf(html, &m->html)) < 0)
+                return r < 0 ? r : -ENOMEM;
         m->mime = curl_mime_init(m->easy);
+        curl_mime *alt = curl_mime_init(m->easy);
         curl_mimepart *part = m->mime ? curl_mime_addpart(m->mime) : NULL;
-        if (!part || curl_mime_data(part, m->body, CURL_ZERO_TERMINATED) != CURLE_OK ||
-            curl_mime_type(part, "text/plain; charset=UTF-8") != CURLE_OK ||
-            curl_mime_encoder(part, "base64") != CURLE_OK)
+        if (!part || !alt || text_part(alt, m->body, "text/plain; charset=UTF-8") < 0 ||
+            text_part(alt, m->html, "text/html; charset=UTF-8") < 0 ||
+            curl_mime_subparts(part, alt) != CURLE_OK) {
+                curl_mime_free(alt);
+                return -ENOMEM;
+        }
+        /* The part owns `alt` now. */
+        if (curl_mime_type(part, "multipart/alternative") != CURLE_OK)
                 return -ENOMEM;
         return 0;
 }
@@ -191,6 +216,8 @@ static int mail_setopt(MailMessage *m, const Channel *ch) {
         if (ch->password.value &&
             curl_easy_setopt(e, CURLOPT_PASSWORD, ch->password.value) != CURLE_OK)
                 return -EINVAL;
+        if (ch->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, ch->ca_file) != CURLE_OK)
+                return -EINVAL;
         if (ch->insecure_tls) {
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
                 curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -199,7 +226,8 @@ static int mail_setopt(MailMessage *m, const Channel *ch) {
 }
 
 int mail_new(const Channel *ch, const char *delivery_id, const char *to, const char *subject,
-             const char *body, int64_t now, MailMessage **ret) {
+             const char *body, const char *const *links, size_t n_links, int64_t now,
+             MailMessage **ret) {
         if (!ch->url || !address_ok(ch->from) || !address_ok(to))
                 return -EINVAL;
         bool implicit = strncmp(ch->url, "smtps://", 8) == 0;
@@ -210,7 +238,7 @@ int mail_new(const Channel *ch, const char *delivery_id, const char *to, const c
                 return -ENOMEM;
         int r = mail_headers(m, ch, delivery_id, to, subject, now);
         if (r >= 0)
-                r = mail_body(m, body);
+                r = mail_body(m, subject, body, links, n_links);
         if (r >= 0)
                 r = mail_setopt(m, ch);
         if (r < 0)

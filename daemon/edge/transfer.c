@@ -124,10 +124,30 @@ static int http_setopt(Transfer *t, const Channel *ch) {
             curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L) != CURLE_OK ||
+            (ch->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, ch->ca_file) != CURLE_OK) ||
             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_WRITEDATA, t) != CURLE_OK)
                 return -EINVAL;
         return 0;
+}
+
+/* A mail from the stored content: subject, text, and the items' done links. */
+static int mail_request(Transfer *t, const Channel *ch, json_t *content, int64_t now_ms) {
+        json_t *items = json_object_get(content, "items");
+        size_t n = json_array_size(items), k = 0;
+        _cleanup_free_ const char **links = calloc(n + 1, sizeof(*links));
+        if (!links)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *l =
+                        json_string_value(json_object_get(json_array_get(items, i), "link"));
+                if (l && *l)
+                        links[k++] = l;
+        }
+        return mail_new(ch, t->row.id, t->row.recipient,
+                        json_string_value(json_object_get(content, "subject")),
+                        json_string_value(json_object_get(content, "text")), links, k,
+                        now_ms / 1000, &t->mail);
 }
 
 /* The request of `t`: a webhook's is the body built when it was queued (no JSON to parse or
@@ -139,10 +159,7 @@ static int request_build(Transfer *t, const Channel *ch, SignKey *key, int64_t n
         if (!content)
                 return -EBADMSG;
         if (ch->type == CHANNEL_SMTP)
-                return mail_new(ch, t->row.id, t->row.recipient,
-                                json_string_value(json_object_get(content, "subject")),
-                                json_string_value(json_object_get(content, "text")), now_ms / 1000,
-                                &t->mail);
+                return mail_request(t, ch, content, now_ms);
         return payload_build(ch, t->row.id, content, now_ms, &t->req);
 }
 

@@ -9,7 +9,7 @@
  *   driver SPEC list                         id state attempts channel | last_error
  * SPEC: {"state":DIR,"org":"…","timezone":"Asia/Shanghai","channels":[{"id","type","url",
  *        "key","secret","username","password","from","from_name","to":[…],"rate_per_minute",
- *        "timeout","give_up_hours","insecure_tls"}]} */
+ *        "timeout","give_up_hours","insecure_tls","ca_file"}]} */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -67,6 +67,7 @@ static int load(const char *path, Config *c, json_t **ret) {
                 ch->timeout_sec = (int)json_integer_value(json_object_get(o, "timeout"));
                 ch->give_up_hours = (int)json_integer_value(json_object_get(o, "give_up_hours"));
                 ch->insecure_tls = json_is_true(json_object_get(o, "insecure_tls"));
+                ch->ca_file = jstr(o, "ca_file");
         }
         *ret = j;
         return 0;

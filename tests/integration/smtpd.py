@@ -38,6 +38,17 @@ class Handler:
                 for w in re.findall(rb"=\?[^?]+\?[bB]\?[^?]*\?=", line):
                     if len(w) > 75:
                         problems.append("encoded word over 75 chars")
+        if msg.get_content_type() != "multipart/mixed":
+            problems.append("top-level type %s" % msg.get_content_type())
+        html = msg.get_body(preferencelist=("html",))
+        if not html or html.get_content_charset() != "utf-8":
+            problems.append("no UTF-8 text/html alternative")
+        elif A.expect_body not in html.get_content():
+            problems.append("html lacks %r" % A.expect_body)
+        elif part is html or (msg.get_body(preferencelist=("plain", "html")) is not part):
+            problems.append("plain and html are not alternatives")
+        if str(msg["Auto-Submitted"] or "") != "auto-generated":
+            problems.append("auto-submitted %r" % msg["Auto-Submitted"])
         if not msg["Date"] or not re.search(r"[+-]\d{4}$", str(msg["Date"])):
             problems.append("date %r" % msg["Date"])
         mid = str(msg["Message-ID"] or "")

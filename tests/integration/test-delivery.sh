@@ -222,10 +222,20 @@ check "rate: feishu never over 5 per second (max $fmax, took $fspan s)" \
         test "$fmax" -le 5 -a "${fspan%.*}" -ge 2
 kill "$sink_pid"; wait "$sink_pid" 2>/dev/null
 
-# 8. SMTP with STARTTLS and AUTH: decoded Chinese subject and body, Message-ID from the id.
+# 8. SMTP with STARTTLS and AUTH, the server's certificate from a private CA (ca_file):
+#    decoded Chinese subject and body, plain and HTML alternatives, Message-ID from the id.
 C=$T_TMP/c8; mkdir -p "$C"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$C/key.pem" -out "$C/cert.pem" -days 1 \
-        -subj /CN=127.0.0.1 >/dev/null 2>&1
+# ca_pair DIR: a CA (DIR/ca.pem) and a certificate it signed for 127.0.0.1 (DIR/cert.pem, key.pem).
+ca_pair() {
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca-key.pem" -out "$1/ca.pem" \
+                -days 2 -subj "/CN=dutyd test CA" >/dev/null 2>&1 &&
+                openssl req -newkey rsa:2048 -nodes -keyout "$1/key.pem" -out "$1/req.pem" \
+                        -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
+                openssl x509 -req -in "$1/req.pem" -CA "$1/ca.pem" -CAkey "$1/ca-key.pem" \
+                        -CAcreateserial -days 1 -out "$1/cert.pem" \
+                        -extfile <(printf 'subjectAltName=IP:127.0.0.1\n') >/dev/null 2>&1
+}
+check "a private CA and its server certificate" ca_pair "$C"
 SUBJ="【大栗港镇】镇长·安全生产例会 还剩7天"
 $PY "$HERE/smtpd.py" --dir "$C" --cert "$C/cert.pem" --key "$C/key.pem" --user dutyd --password 授权码123 \
         --expect-subject "$SUBJ" --expect-body "「安全生产例会」（2026-Q4 第1/1次）还剩7天" \
@@ -236,17 +246,29 @@ cat >"$C/spec.json" <<JSON
 {"state":"$C/state","org":"大栗港镇","timezone":"Asia/Shanghai","channels":[
  {"id":"mail","type":"smtp","url":"smtp://127.0.0.1:$sp","username":"dutyd","password":"授权码123",
   "from":"dutyd@town.example.cn","from_name":"大栗港镇安全生产履职提醒","to":["zhangsan@town.example.cn"],
-  "insecure_tls":true}]}
+  "ca_file":"$C/ca.pem"}]}
 JSON
 "$DRV" "$C/spec.json" enqueue mail 1 >/dev/null
 "$DRV" "$C/spec.json" run 15 >"$C/run.out"; rc=$?
 check_eq "smtp: sent" "sent=1 " "$(states "$C")"
 check "smtp: one mail received over STARTTLS with AUTH" \
         $PY -c "import json,sys; r=[json.loads(l) for l in open('$C/mail.jsonl')]; sys.exit(not (len(r)==1 and r[0]['tls'] and r[0]['auth']))"
-check "smtp: subject, body, charset, base64, Date, Message-ID, From all check out" \
+check "smtp: subject, body, charset, base64, HTML alternative, Auto-Submitted, Date, Message-ID, From all check out" \
         $PY -c "import json,sys; r=json.loads(open('$C/mail.jsonl').readline()); print(r['problems']); sys.exit(not r['ok'])"
 id=$("$DRV" "$C/spec.json" list | awk '{print $1}')
 check "smtp: Message-ID derived from the delivery id" grep -q "<dutyd.$id@town.example.cn>" "$C/mail.jsonl"
+
+# 8b. The same server with another CA named: the certificate is refused, nothing is sent.
+C=$T_TMP/c8b; mkdir -p "$C"
+ca_pair "$C"
+sed "s|$T_TMP/c8/state|$C/state|; s|$T_TMP/c8/ca.pem|$C/ca.pem|" "$T_TMP/c8/spec.json" >"$C/spec.json"
+"$DRV" "$C/spec.json" enqueue mail 1 >/dev/null
+"$DRV" "$C/spec.json" run 10 >/dev/null
+check_eq "smtp, another CA: not sent" "" "$(states "$C" | grep -o 'sent=[0-9]*')"
+"$DRV" "$C/spec.json" list >"$C/list.out"
+sed 's/^/# /' "$C/list.out"
+check "smtp, another CA: the reason is the certificate" grep -q '证书校验失败' "$C/list.out"
+check_eq "smtp, another CA: the server got no second mail" 1 "$(wc -l <"$T_TMP/c8/mail.jsonl")"
 
 # 9. SMTP server without STARTTLS: refused, never sent in clear text.
 C=$T_TMP/c9; mkdir -p "$C"

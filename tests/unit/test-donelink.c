@@ -15,6 +15,7 @@
 #include "completion.h"
 #include "donelink.h"
 #include "donepage.h"
+#include "html.h"
 #include "schedule.h"
 #include "store-sql.h"
 

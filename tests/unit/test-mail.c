@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mail.h"
+#include "tz.h"
 
 static void test_encode_words(void **state) {
         (void)state;
@@ -46,10 +47,13 @@ static void test_new(void **state) {
                       .url = (char *)"smtp://127.0.0.1:25",
                       .from = (char *)"dutyd@example.test",
                       .from_name = (char *)"安全办, \"值班\""};
+        assert_int_equal(tz_use("Asia/Shanghai"), 0);
         MailMessage *m = NULL;
-        assert_int_equal(
-                mail_new(&ch, "0123abcd", "zhang@example.test", "提醒", "第一行\n第二行", 0, &m),
-                0);
+        const char *links[] = {"https://d.example/done/a.b"};
+        assert_int_equal(mail_new(&ch, "0123abcd", "zhang@example.test", "提醒",
+                                  "第一行 <b>\n办结登记：https://d.example/done/a.b", links, 1, 0,
+                                  &m),
+                         0);
         assert_string_equal(header(m, "Message-ID"), "<dutyd.0123abcd@example.test>");
         assert_string_equal(header(m, "To"), "<zhang@example.test>");
         assert_string_equal(header(m, "Subject"), "=?UTF-8?B?5o+Q6YaS?=");
@@ -58,19 +62,32 @@ static void test_new(void **state) {
         assert_true(strncmp(from, "=?UTF-8?B?", 10) == 0);
         assert_non_null(strstr(from, "?= <dutyd@example.test>"));
         assert_null(strchr(from, ',')); /* the specials are inside the encoded word */
-        assert_string_equal(m->body, "第一行\r\n第二行");
-        assert_non_null(header(m, "Date"));
+        assert_string_equal(m->body, "第一行 <b>\r\n办结登记：https://d.example/done/a.b");
+        assert_string_equal(header(m, "Auto-Submitted"), "auto-generated");
+        /* The HTML alternative: the text escaped, the done link a button. */
+        assert_non_null(strstr(m->html, "<p style=\"margin:0\">第一行 &lt;b&gt;</p>"));
+        assert_non_null(strstr(m->html, "<a href=\"https://d.example/done/a.b\""));
+        assert_null(strstr(m->html, "办结登记：https"));
+        for (const char *p = m->html; (p = strchr(p, '\n')); p++)
+                assert_true(p > m->html && p[-1] == '\r'); /* CRLF line ends */
+        const char *date = header(m, "Date");
+        assert_non_null(date);
+        /* 1970-01-01 08:00 in Asia/Shanghai, in English whatever the locale. */
+        assert_string_equal(date, "Thu, 01 Jan 1970 08:00:00 +0800");
         mail_free(m);
 
         /* No header injection, no address without '@', no plain http. */
         m = NULL;
         ch.from_name = (char *)"x\r\nBcc: a@b";
-        assert_int_equal(mail_new(&ch, "id", "zhang@example.test", "s", "b", 0, &m), -EINVAL);
+        assert_int_equal(mail_new(&ch, "id", "zhang@example.test", "s", "b", NULL, 0, 0, &m),
+                         -EINVAL);
         ch.from_name = NULL;
-        assert_int_equal(mail_new(&ch, "id", "zhang\r\n@example.test", "s", "b", 0, &m), -EINVAL);
-        assert_int_equal(mail_new(&ch, "id", "nobody", "s", "b", 0, &m), -EINVAL);
+        assert_int_equal(mail_new(&ch, "id", "zhang\r\n@example.test", "s", "b", NULL, 0, 0, &m),
+                         -EINVAL);
+        assert_int_equal(mail_new(&ch, "id", "nobody", "s", "b", NULL, 0, 0, &m), -EINVAL);
         ch.url = (char *)"http://127.0.0.1";
-        assert_int_equal(mail_new(&ch, "id", "zhang@example.test", "s", "b", 0, &m), -EINVAL);
+        assert_int_equal(mail_new(&ch, "id", "zhang@example.test", "s", "b", NULL, 0, 0, &m),
+                         -EINVAL);
         assert_null(m);
         mail_free(NULL);
 }

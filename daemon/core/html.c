@@ -1,0 +1,56 @@
+/* html.c — see html.h. */
+#include "html.h"
+
+#include <string.h>
+
+void html_escape(Buf *b, const char *s) {
+        for (; s && *s; s++) {
+                switch (*s) {
+                case '&': buf_puts(b, "&amp;"); break;
+                case '<': buf_puts(b, "&lt;"); break;
+                case '>': buf_puts(b, "&gt;"); break;
+                case '"': buf_puts(b, "&quot;"); break;
+                case '\'': buf_puts(b, "&#39;"); break;
+                default: buf_put(b, s, 1);
+                }
+        }
+}
+
+/* The link `line` ends in, if it is one of `links`. */
+static const char *line_link(const char *line, size_t n, const char *const *links, size_t n_links) {
+        for (size_t i = 0; i < n_links; i++) {
+                size_t l = links[i] ? strlen(links[i]) : 0;
+                if (l > 0 && l <= n && memcmp(line + n - l, links[i], l) == 0)
+                        return links[i];
+        }
+        return NULL;
+}
+
+/* Mail clients drop <style> and classes: the styles are inline. */
+#define BUTTON_STYLE                                                                           \
+        "display:inline-block;padding:8px 16px;margin:4px 0;background:#c0392b;color:#ffffff;" \
+        "text-decoration:none;border-radius:4px"
+
+char *html_mail(const char *title, const char *text, const char *const *links, size_t n_links) {
+        Buf b = {0};
+        buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+        html_escape(&b, title);
+        buf_puts(&b, "</title></head>\n<body style=\"font-family:sans-serif;line-height:1.6\">\n");
+        for (const char *p = text ? text : ""; *p;) {
+                size_t n = strcspn(p, "\n");
+                _cleanup_free_ char *line = strndup(p, n);
+                const char *link = line ? line_link(line, n, links, n_links) : NULL;
+                if (link) {
+                        buf_puts(&b, "<p><a href=\"");
+                        html_escape(&b, link);
+                        buf_puts(&b, "\" style=\"" BUTTON_STYLE "\">登记办结</a></p>\n");
+                } else {
+                        buf_puts(&b, "<p style=\"margin:0\">");
+                        html_escape(&b, line);
+                        buf_puts(&b, "</p>\n");
+                }
+                p += n + (p[n] == '\n');
+        }
+        buf_puts(&b, "</body></html>\n");
+        return buf_steal(&b);
+}
