@@ -297,7 +297,7 @@ static const struct {
 
 /* The robot's code and message (scrubbed) from its answer; false when there is no code. */
 static bool answer_code(const Channel *ch, const char *body, size_t body_len, long *code,
-                        char vendor[static 160]) {
+                        char vendor[static PAYLOAD_VENDOR_MAX + 1]) {
         bool have_code = false;
         vendor[0] = 0;
         if (ch->type == CHANNEL_WEBHOOK || !body || !body_len)
@@ -316,13 +316,13 @@ static bool answer_code(const Channel *ch, const char *body, size_t body_len, lo
                 if (!m)
                         m = json_string_value(json_object_get(j, "StatusMessage"));
                 if (m)
-                        payload_scrub(ch, m, vendor, 120);
+                        payload_scrub(ch, m, vendor, PAYLOAD_VENDOR_MAX + 1);
         }
         return have_code;
 }
 
 int payload_pause_seconds(const Channel *ch, long http_status, const char *body, size_t body_len) {
-        char vendor[160];
+        char vendor[PAYLOAD_VENDOR_MAX + 1];
         long code = 0;
         if (http_status == 0 || !answer_code(ch, body, body_len, &code, vendor) || code == 0)
                 return 0;
@@ -334,7 +334,7 @@ int payload_pause_seconds(const Channel *ch, long http_status, const char *body,
 
 DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
                                 size_t body_len, char *err, size_t err_len) {
-        char vendor[160] = "";
+        char vendor[PAYLOAD_VENDOR_MAX + 1] = "";
         DeliveryResult res;
         const char *zh = NULL;
         long code = 0;

@@ -71,6 +71,11 @@ int payload_build_webhook(const Channel *ch, SignKey *key, const char *body, Pay
 
 /* Classifies an answer. http_status 0 = transport failure (no answer). Writes a short Chinese
  * description (code and vendor message, secrets removed) to err. */
+/* The vendor's own error message is kept whole (secrets scrubbed) up to this many bytes: a
+ * WeCom or DingTalk message with its hint and help URL is 150-250 bytes. */
+#define PAYLOAD_VENDOR_MAX 1024
+/* Room for the error payload_classify() writes: its Chinese wording and the vendor's message. */
+#define PAYLOAD_ERROR_MAX (PAYLOAD_VENDOR_MAX + 256)
 DeliveryResult payload_classify(const Channel *ch, long http_status, const char *body,
                                 size_t body_len, char *err, size_t err_len);
 

@@ -1,7 +1,10 @@
 /* util.c — see util.h. */
 #include "util.h"
 
+#include <errno.h>
+#include <locale.h>
 #include <stdint.h>
+#include <time.h>
 
 char *vstrfmt(const char *fmt, va_list ap) {
         char *s = NULL;
@@ -154,4 +157,13 @@ int utf8_width(const char *s) {
                 p += l, n -= l;
         }
         return w;
+}
+
+int strftime_c(char *buf, size_t n, const char *fmt, const struct tm *tm) {
+        locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+        if (c == (locale_t)0)
+                return -ENOMEM;
+        size_t l = strftime_l(buf, n, fmt, tm, c);
+        freelocale(c);
+        return l > 0 ? 0 : -ENOBUFS;
 }

@@ -72,3 +72,8 @@ int utf8_width(const char *s);
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* True when s is valid UTF-8. */
 bool utf8_valid(const char *s, size_t n);
+
+/* strftime() in the C locale whatever the program's (dates in mail and HTTP headers are
+ * English): 0, or -ENOBUFS when `n` is too small, -ENOMEM. */
+struct tm;
+int strftime_c(char *buf, size_t n, const char *fmt, const struct tm *tm);

@@ -1,6 +1,7 @@
 /* httpd.c — see httpd.h. */
 #include "httpd.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -85,44 +86,18 @@ static const char UNAVAILABLE_BODY[] = "该日历暂时无法提供，请稍后�
 
 /* ---- dates and validators ---- */
 
-static const char wdays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
+/* The C locale's names whatever the program's locale (strftime_c()). */
 void httpd_format_date(time_t t, char out[static 30]) {
         struct tm tm;
-        if (!gmtime_r(&t, &tm)) {
+        if (!gmtime_r(&t, &tm) || strftime_c(out, 30, "%a, %d %b %Y %H:%M:%S GMT", &tm) < 0)
                 snprintf(out, 30, "Thu, 01 Jan 1970 00:00:00 GMT");
-                return;
-        }
-        snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[tm.tm_wday % 7], tm.tm_mday,
-                 months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min,
-                 tm.tm_sec);
 }
 
+/* libcurl's parser: IMF-fixdate and the two obsolete forms a recipient must accept (RFC 9110
+ * 5.6.7); what it cannot read is -EINVAL (a full response). It skips words it does not know
+ * after a date, which at worst answers such a client 304 for the date it did send. */
 int httpd_parse_date(const char *s, time_t *ret) {
-        /* IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"); the obsolete forms are ignored,
-         * which only costs such a client a full response. */
-        char wd[4], mon[4], gmt[4];
-        int d, y, hh, mm, ss, n = 0;
-        if (sscanf(s, "%3[A-Za-z], %d %3s %d %d:%d:%d %3s%n", wd, &d, mon, &y, &hh, &mm, &ss, gmt,
-                   &n) != 8 ||
-            s[n] != 0 || !streq(gmt, "GMT") || strlen(wd) != 3)
-                return -EINVAL;
-        int m = -1;
-        for (int i = 0; i < 12; i++)
-                if (streq(mon, months[i]))
-                        m = i;
-        if (m < 0 || d < 1 || d > 31 || y < 1970 || y > 9999 || hh > 23 || mm > 59 || ss > 60 ||
-            hh < 0 || mm < 0 || ss < 0)
-                return -EINVAL;
-        struct tm tm = {.tm_year = y - 1900,
-                        .tm_mon = m,
-                        .tm_mday = d,
-                        .tm_hour = hh,
-                        .tm_min = mm,
-                        .tm_sec = ss};
-        time_t t = timegm(&tm);
+        time_t t = curl_getdate(s, NULL);
         if (t == (time_t)-1)
                 return -EINVAL;
         *ret = t;

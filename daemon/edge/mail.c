@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,17 +58,12 @@ int mail_encode_words(const char *text, char **ret) {
         return encode_words(text, "\r\n ", ret);
 }
 
-/* RFC 5322 wants English day and month names whatever the program's locale: strftime_l() in
- * the C locale; %z is glibc's, from tm_gmtoff (the organisation's zone, tz_tm()). */
+/* RFC 5322 wants English day and month names whatever the program's locale (strftime_c());
+ * %z is glibc's, from tm_gmtoff (the organisation's zone, tz_tm()). */
 int mail_format_date(int64_t t, char *buf, size_t n) {
         struct tm tm;
         tz_tm((time_t)t, &tm); /* the organisation's zone (tz_use()), whatever $TZ says */
-        locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-        if (c == (locale_t)0)
-                return -ENOMEM;
-        size_t l = strftime_l(buf, n, "%a, %d %b %Y %H:%M:%S %z", &tm, c);
-        freelocale(c);
-        return l > 0 ? 0 : -ENOBUFS;
+        return strftime_c(buf, n, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
 /* "<ID@domain-of-from>" */

@@ -54,7 +54,7 @@ unsigned sender_in_flight(const Sender *s);
 
 typedef struct SenderStats {
         unsigned sent, retried, failed;
-        char last_error[512];
+        char last_error[PAYLOAD_ERROR_MAX];
 } SenderStats;
 
 /* For the CLI: runs its own sd_event loop until nothing is pending (restricted to message

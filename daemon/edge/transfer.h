@@ -40,7 +40,7 @@ typedef struct Transfer {
         /* The outcome, classified when the transfer completed (or when it could not start). */
         DeliveryResult res;
         bool failed;
-        char err[512];
+        char err[PAYLOAD_ERROR_MAX];
 } Transfer;
 
 /* The URL of a request: its base, parsed by libcurl's URL API, with the query parameters

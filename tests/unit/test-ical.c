@@ -534,8 +534,14 @@ static void test_http_validators(void **state) {
         time_t t = 0;
         assert_int_equal(httpd_parse_date(d, &t), 0);
         assert_int_equal(t, 784111777);
-        assert_int_equal(httpd_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", &t), -EINVAL);
-        assert_int_equal(httpd_parse_date("Sun, 06 Nov 1994 08:49:37 GMT trailing", &t), -EINVAL);
+        /* The obsolete forms a recipient must accept too (RFC 9110 5.6.7). */
+        t = 0;
+        assert_int_equal(httpd_parse_date("Sunday, 06-Nov-94 08:49:37 GMT", &t), 0);
+        assert_int_equal(t, 784111777);
+        t = 0;
+        assert_int_equal(httpd_parse_date("Sun Nov  6 08:49:37 1994", &t), 0);
+        assert_int_equal(t, 784111777);
+        assert_int_equal(httpd_parse_date("not a date", &t), -EINVAL);
         assert_int_equal(httpd_parse_date("Sun, 06 Foo 1994 08:49:37 GMT", &t), -EINVAL);
 }
 

@@ -312,6 +312,23 @@ static void test_scrub(void **state) {
         assert_non_null(strstr(err, "***"));
 }
 
+/* The vendor's message is kept whole: WeCom's hint, IP and help URL are what an administrator
+ * needs (they were cut at 120 bytes, mid-URL). */
+static void test_full_vendor_message(void **state) {
+        (void)state;
+        Channel ch = chan(CHANNEL_WECOM, NULL, "supersecretkey", NULL);
+        char err[PAYLOAD_ERROR_MAX];
+        const char *msg =
+                "invalid webhook url, hint: [1672889191_96_d0e4d7dc1f3e0e5a4f1b6e6e4d2dfd31],"
+                " from ip: 203.0.113.7, more info at "
+                "https://open.work.weixin.qq.com/devtool/query?e=93000";
+        _cleanup_free_ char *body = strfmt("{\"errcode\":93000,\"errmsg\":\"%s\"}", msg);
+        assert_int_equal(payload_classify(&ch, 200, body, strlen(body), err, sizeof err),
+                         DELIVERY_PERMANENT);
+        assert_true(strlen(msg) > 120);
+        assert_non_null(strstr(err, msg));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_wecom),
@@ -323,6 +340,7 @@ int main(void) {
                 cmocka_unit_test(test_classify),
                 cmocka_unit_test(test_pause),
                 cmocka_unit_test(test_scrub),
+                cmocka_unit_test(test_full_vendor_message),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
