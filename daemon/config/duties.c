@@ -9,7 +9,9 @@
 #include "array.h"
 #include "util.h"
 
-static const char *const period_enum[] = {"", "week", "month", "quarter", "half", "year"};
+static const char *const period_enum[_PERIOD_MAX] = {
+        "", "week", "month", "quarter", "half", "year", "half_month",
+};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 
 /* ---- rules ------------------------------------------------------------------------------ */
@@ -71,7 +73,7 @@ static const KeyDef rule_keys[] = {
          .type = F_ENUM,
          .off = FIELD(Rule, period),
          .names = period_enum,
-         .n_names = 6},
+         .n_names = ELEMENTSOF(period_enum)},
         KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},

@@ -15,6 +15,7 @@ typedef enum PeriodKind {
         PERIOD_QUARTER,
         PERIOD_HALF,
         PERIOD_YEAR,
+        PERIOD_HALF_MONTH, /* 1st–15th, 16th–end */
         _PERIOD_MAX,
 } PeriodKind;
 

@@ -34,6 +34,13 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
                 *ret_start = s, *ret_end = s + 6;
                 return;
         }
+        case PERIOD_HALF_MONTH: {
+                Day first = day - (t.d - 1);
+                bool second = t.d > 15;
+                *ret_start = second ? first + 15 : first;
+                *ret_end = second ? first + days_in_month(t.y, t.m) - 1 : first + 14;
+                return;
+        }
         case PERIOD_MONTH: m0 = t.m, len = 1; break;
         case PERIOD_QUARTER: m0 = (t.m - 1) / 3 * 3 + 1, len = 3; break;
         case PERIOD_HALF: m0 = t.m <= 6 ? 1 : 7, len = 6; break;
@@ -54,10 +61,26 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
                 break;
         }
         case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
+        case PERIOD_HALF_MONTH:
+                snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
+                break;
         case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
         case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
         default: snprintf(buf, n, "%04d", t.y); break;
         }
+}
+
+/* The part of a period id after the month, "-H2": the half month (or the part of it) whose
+ * first day `*any` becomes. */
+static bool month_part_parse(const char *s, PeriodKind *kind, Day *any) {
+        if (s[0] != '-' || !s[1] || s[2] < '1' || s[3] != 0)
+                return false;
+        int v = s[2] - '0';
+        if (s[1] == 'H' && v <= 2) {
+                *kind = PERIOD_HALF_MONTH, *any += (v - 1) * 15;
+                return true;
+        }
+        return false;
 }
 
 int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end) {
@@ -84,9 +107,11 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
                         kind = PERIOD_WEEK;
                 } else
                         return -EINVAL;
-        } else if (sscanf(s, "%4d-%2d%n", &y, &v, &k) == 2 && k == 7 && s[k] == 0 && v >= 1 &&
-                   v <= 12 && s[5] >= '0' && s[5] <= '9') {
+        } else if (sscanf(s, "%4d-%2d%n", &y, &v, &k) == 2 && k == 7 && v >= 1 && v <= 12 &&
+                   s[5] >= '0' && s[5] <= '9') {
                 kind = PERIOD_MONTH, any = day_from_ymd(y, v, 1);
+                if (s[k] != 0 && !month_part_parse(s + k, &kind, &any))
+                        return -EINVAL;
         } else
                 return -EINVAL;
         if (y < 1 || y > 9998)

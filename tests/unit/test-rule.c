@@ -65,6 +65,9 @@ static void counts(void **s) {
                 {"每年2次及以上", PERIOD_YEAR, 2},
                 {"每年听取安全生产工作汇报不少于2次", PERIOD_YEAR, 2},
                 {"每月对辖区企业进行一次检查", PERIOD_MONTH, 1},
+                {"每半月", PERIOD_HALF_MONTH, 1},
+                {"每半个月至少一次", PERIOD_HALF_MONTH, 1},
+                {"每半月至少2次", PERIOD_HALF_MONTH, 2},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);

@@ -43,6 +43,17 @@ static char *plan_rule(const char *rule, const char *extra) {
                         true);
 }
 
+/* Plans one duty with `rule` over [from, to] (YYYY-MM-DD) and compares the "id=due" list. */
+static void expect_plan_in(const char *rule, const char *from, const char *to, const char *want) {
+        char yaml[4096];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: 测试, rule: %s}\n",
+                 base_yaml, rule);
+        char *got = plan_ids(yaml, day_parse(from), day_parse(to), strlen("d:p:"), true);
+        if (!streq(got, want))
+                fail_msg("%s over %s..%s:\n got  %s\n want %s", rule, from, to, got, want);
+        free(got);
+}
+
 #define EXPECT_PLAN(rule, extra, want)              \
         do {                                        \
                 char *got = plan_rule(rule, extra); \
@@ -363,6 +374,26 @@ static void reminders(void **s) {
         config_free(c);
 }
 
+/* 每半月: the 15th and the month's end, postponed. 2026-01-31 Sat → 02-02; 02-15 is 春节 →
+ * 02-24; 02-28 a make-up Saturday; 03-15 Sun → 03-16. 2028 is a leap year; 2028-01-15 Sat → 17. */
+static void half_month(void **s) {
+        (void)s;
+        const char *want = "2026-01-H1:1=2026-01-15 2026-01-H2:1=2026-02-02 "
+                           "2026-02-H1:1=2026-02-24 2026-02-H2:1=2026-02-28 "
+                           "2026-03-H1:1=2026-03-16 2026-03-H2:1=2026-03-31";
+        expect_plan_in("每半月", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每半个月至少一次", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("{period: half_month}", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每半月", "2027-12-01", "2028-03-01",
+                       "2027-12-H1:1=2027-12-15 2027-12-H2:1=2027-12-31 "
+                       "2028-01-H1:1=2028-01-17 2028-01-H2:1=2028-01-31 "
+                       "2028-02-H1:1=2028-02-15 2028-02-H2:1=2028-02-29");
+        /* Twice in a half: days 7 and 15 of the first half, 16+6 and the end of the second. */
+        expect_plan_in("每半月至少2次", "2026-03-01", "2026-03-31",
+                       "2026-03-H1:1=2026-03-09 2026-03-H1:2=2026-03-16 "
+                       "2026-03-H2:1=2026-03-23 2026-03-H2:2=2026-03-31");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -388,6 +419,14 @@ static void periods(void **s) {
         assert_int_equal(period_parse("2027-W53", &k, &a, &b), -EINVAL);
         assert_int_equal(period_parse("2026-W53", &k, &a, &b), 0);
         assert_int_equal(period_parse("26", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2028-02-H2", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_HALF_MONTH);
+        assert_int_equal(a, day_from_ymd(2028, 2, 16));
+        assert_int_equal(b, day_from_ymd(2028, 2, 29));
+        period_id(PERIOD_HALF_MONTH, a, buf, sizeof(buf));
+        assert_string_equal(buf, "2028-02-H2");
+        assert_int_equal(period_parse("2026-02-H3", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2026-02-H", &k, &a, &b), -EINVAL);
 }
 
 int main(void) {
@@ -411,6 +450,7 @@ int main(void) {
                 cmocka_unit_test(per_holder_follows_tenure),
                 cmocka_unit_test(stable_ids),
                 cmocka_unit_test(reminders),
+                cmocka_unit_test(half_month),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
