@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {
-        "", "week", "month", "quarter", "half", "year", "half_month",
+        "", "week", "month", "quarter", "half", "year", "half_month", "dekad",
 };
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 

@@ -56,9 +56,10 @@ bool rule_equal(const Rule *a, const Rule *b) {
 static const char *const period_zh[_PERIOD_MAX] = {
         [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",  [PERIOD_HALF_MONTH] = "半月",
+        [PERIOD_DEKAD] = "旬",
 };
 
-/* 年 半年 季度 月 周 半月 */
+/* 年 半年 季度 月 周 半月 旬 */
 static const char *period_kind_to_zh(PeriodKind k) {
         return k > PERIOD_NONE && k < _PERIOD_MAX ? period_zh[k] : "";
 }
@@ -187,6 +188,8 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
         bool ge = eat(c, "个");
         if (!ge && (eat(c, "半个月") || eat(c, "半月")))
                 return PERIOD_HALF_MONTH;
+        if (!ge && eat(c, "旬"))
+                return PERIOD_DEKAD;
         if (eat(c, "半年")) {
                 eat(c, "度");
                 return PERIOD_HALF;
@@ -561,7 +564,8 @@ const char *rule_validate(const Rule *r) {
                 return "a rule needs a period (week, month, quarter, half, year)";
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
                 return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
-        if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH) &&
+        if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
+             r->period == PERIOD_DEKAD) &&
             (r->due_day || r->due_month || r->after_period))
                 return "due_day, due_month and after_period need a monthly or longer period";
         int months = period_kind_months(r->period);
@@ -588,6 +592,7 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_HALF] = {181, "more than 181 paced checkpoints a half year"},
                 [PERIOD_YEAR] = {365, "more than 365 paced checkpoints a year"},
                 [PERIOD_HALF_MONTH] = {13, "more than 13 paced checkpoints a half month"},
+                [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
         };
         if (r->pacing && !r->due_day && r->count > shortest[r->period].days)
                 return shortest[r->period].msg;

@@ -16,6 +16,7 @@ typedef enum PeriodKind {
         PERIOD_HALF,
         PERIOD_YEAR,
         PERIOD_HALF_MONTH, /* 1st–15th, 16th–end */
+        PERIOD_DEKAD,      /* 旬: 1st–10th, 11th–20th, 21st–end */
         _PERIOD_MAX,
 } PeriodKind;
 

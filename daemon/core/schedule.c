@@ -41,6 +41,13 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
                 *ret_end = second ? first + days_in_month(t.y, t.m) - 1 : first + 14;
                 return;
         }
+        case PERIOD_DEKAD: {
+                Day first = day - (t.d - 1);
+                int part = t.d <= 10 ? 0 : t.d <= 20 ? 1 : 2;
+                *ret_start = first + part * 10;
+                *ret_end = part < 2 ? first + part * 10 + 9 : first + days_in_month(t.y, t.m) - 1;
+                return;
+        }
         case PERIOD_MONTH: m0 = t.m, len = 1; break;
         case PERIOD_QUARTER: m0 = (t.m - 1) / 3 * 3 + 1, len = 3; break;
         case PERIOD_HALF: m0 = t.m <= 6 ? 1 : 7, len = 6; break;
@@ -64,20 +71,27 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
         case PERIOD_HALF_MONTH:
                 snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
                 break;
+        case PERIOD_DEKAD:
+                snprintf(buf, n, "%04d-%02d-D%d", t.y, t.m, t.d <= 10 ? 1 : t.d <= 20 ? 2 : 3);
+                break;
         case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
         case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
         default: snprintf(buf, n, "%04d", t.y); break;
         }
 }
 
-/* The part of a period id after the month, "-H2": the half month (or the part of it) whose
- * first day `*any` becomes. */
+/* The part of a period id after the month, "-H2" or "-D3": the half month or dekad whose first
+ * day `*any` becomes. */
 static bool month_part_parse(const char *s, PeriodKind *kind, Day *any) {
         if (s[0] != '-' || !s[1] || s[2] < '1' || s[3] != 0)
                 return false;
         int v = s[2] - '0';
         if (s[1] == 'H' && v <= 2) {
                 *kind = PERIOD_HALF_MONTH, *any += (v - 1) * 15;
+                return true;
+        }
+        if (s[1] == 'D' && v <= 3) {
+                *kind = PERIOD_DEKAD, *any += (v - 1) * 10;
                 return true;
         }
         return false;

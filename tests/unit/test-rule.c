@@ -68,6 +68,8 @@ static void counts(void **s) {
                 {"每半月", PERIOD_HALF_MONTH, 1},
                 {"每半个月至少一次", PERIOD_HALF_MONTH, 1},
                 {"每半月至少2次", PERIOD_HALF_MONTH, 2},
+                {"每旬", PERIOD_DEKAD, 1},
+                {"每旬报送一次", PERIOD_DEKAD, 1},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);

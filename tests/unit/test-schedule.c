@@ -394,6 +394,29 @@ static void half_month(void **s) {
                        "2026-03-H2:1=2026-03-23 2026-03-H2:2=2026-03-31");
 }
 
+/* 每旬: the 10th, the 20th and the month's end. 2026-01-10 Sat → 01-12; 02-20 is in 春节 →
+ * 02-24; 02-28 a make-up Saturday. 2027-02-20 Sat → 22, 02-28 Sun → 03-01; 2028-02-20 Sun → 21. */
+static void dekad(void **s) {
+        (void)s;
+        const char *want = "2026-01-D1:1=2026-01-12 2026-01-D2:1=2026-01-20 "
+                           "2026-01-D3:1=2026-02-02 2026-02-D1:1=2026-02-10 "
+                           "2026-02-D2:1=2026-02-24 2026-02-D3:1=2026-02-28 "
+                           "2026-03-D1:1=2026-03-10 2026-03-D2:1=2026-03-20 "
+                           "2026-03-D3:1=2026-03-31";
+        expect_plan_in("每旬", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每旬至少一次", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("{period: dekad}", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每旬", "2027-02-01", "2027-03-01",
+                       "2027-01-D3:1=2027-02-01 2027-02-D1:1=2027-02-10 "
+                       "2027-02-D2:1=2027-02-22 2027-02-D3:1=2027-03-01");
+        expect_plan_in("每旬", "2027-12-01", "2028-02-29",
+                       "2027-12-D1:1=2027-12-10 2027-12-D2:1=2027-12-20 "
+                       "2027-12-D3:1=2027-12-31 2028-01-D1:1=2028-01-10 "
+                       "2028-01-D2:1=2028-01-20 2028-01-D3:1=2028-01-31 "
+                       "2028-02-D1:1=2028-02-10 2028-02-D2:1=2028-02-21 "
+                       "2028-02-D3:1=2028-02-29");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -427,6 +450,13 @@ static void periods(void **s) {
         assert_string_equal(buf, "2028-02-H2");
         assert_int_equal(period_parse("2026-02-H3", &k, &a, &b), -EINVAL);
         assert_int_equal(period_parse("2026-02-H", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2027-02-D3", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_DEKAD);
+        assert_int_equal(a, day_from_ymd(2027, 2, 21));
+        assert_int_equal(b, day_from_ymd(2027, 2, 28));
+        period_id(PERIOD_DEKAD, a, buf, sizeof(buf));
+        assert_string_equal(buf, "2027-02-D3");
+        assert_int_equal(period_parse("2026-02-D4", &k, &a, &b), -EINVAL);
 }
 
 int main(void) {
@@ -451,6 +481,7 @@ int main(void) {
                 cmocka_unit_test(stable_ids),
                 cmocka_unit_test(reminders),
                 cmocka_unit_test(half_month),
+                cmocka_unit_test(dekad),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
