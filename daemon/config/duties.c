@@ -10,7 +10,7 @@
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {
-        "", "week", "month", "quarter", "half", "year", "half_month", "dekad",
+        "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months",
 };
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 

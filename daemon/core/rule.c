@@ -54,9 +54,9 @@ bool rule_equal(const Rule *a, const Rule *b) {
 }
 
 static const char *const period_zh[_PERIOD_MAX] = {
-        [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
-        [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",  [PERIOD_HALF_MONTH] = "半月",
-        [PERIOD_DEKAD] = "旬",
+        [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月",          [PERIOD_QUARTER] = "季度",
+        [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",           [PERIOD_HALF_MONTH] = "半月",
+        [PERIOD_DEKAD] = "旬",  [PERIOD_TWO_MONTHS] = "两个月",
 };
 
 /* 年 半年 季度 月 周 半月 旬 */
@@ -67,6 +67,7 @@ static const char *period_kind_to_zh(PeriodKind k) {
 int period_kind_months(PeriodKind k) {
         switch (k) {
         case PERIOD_MONTH: return 1;
+        case PERIOD_TWO_MONTHS: return 2;
         case PERIOD_QUARTER: return 3;
         case PERIOD_HALF: return 6;
         case PERIOD_YEAR: return 12;
@@ -204,6 +205,24 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
                 return PERIOD_MONTH;
         if (eat(c, "星期") || eat(c, "周") || eat(c, "礼拜"))
                 return PERIOD_WEEK;
+        c->pos = at;
+        return PERIOD_NONE;
+}
+
+/* After 每: a number of months that is a period of its own (每两个月, 每2个月, 每3个月 = 每季度).
+ * PERIOD_NONE, nothing eaten, when there is none. */
+static PeriodKind eat_months(Cursor *c) {
+        size_t at = c->pos;
+        int n = eat_number(c);
+        if (n >= 2 && eat_period(c, false) == PERIOD_MONTH) {
+                switch (n) {
+                case 2: return PERIOD_TWO_MONTHS;
+                case 3: return PERIOD_QUARTER;
+                case 6: return PERIOD_HALF;
+                case 12: return PERIOD_YEAR;
+                default: break;
+                }
+        }
         c->pos = at;
         return PERIOD_NONE;
 }
@@ -420,7 +439,9 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                 }
                 bool yi = eat(c, "一");
                 if (yi || eat(c, "每") || eat(c, "按")) {
-                        r->period = eat_period(c, yi);
+                        r->period = yi ? PERIOD_NONE : eat_months(c);
+                        if (r->period == PERIOD_NONE)
+                                r->period = eat_period(c, yi);
                         if (r->period != PERIOD_NONE)
                                 return parse_after_period(c, r, count_at, err);
                         if (!yi && unknown == SIZE_MAX)
@@ -593,6 +614,7 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_YEAR] = {365, "more than 365 paced checkpoints a year"},
                 [PERIOD_HALF_MONTH] = {13, "more than 13 paced checkpoints a half month"},
                 [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
+                [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
         };
         if (r->pacing && !r->due_day && r->count > shortest[r->period].days)
                 return shortest[r->period].msg;

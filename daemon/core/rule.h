@@ -17,6 +17,7 @@ typedef enum PeriodKind {
         PERIOD_YEAR,
         PERIOD_HALF_MONTH, /* 1st–15th, 16th–end */
         PERIOD_DEKAD,      /* 旬: 1st–10th, 11th–20th, 21st–end */
+        PERIOD_TWO_MONTHS, /* Jan–Feb, Mar–Apr, … */
         _PERIOD_MAX,
 } PeriodKind;
 
@@ -54,6 +55,6 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
-int period_kind_months(PeriodKind k); /* 12 6 3 1, 0 for week */
+int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for week, half month and dekad */
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

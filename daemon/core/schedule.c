@@ -49,6 +49,7 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
                 return;
         }
         case PERIOD_MONTH: m0 = t.m, len = 1; break;
+        case PERIOD_TWO_MONTHS: m0 = (t.m - 1) / 2 * 2 + 1, len = 2; break;
         case PERIOD_QUARTER: m0 = (t.m - 1) / 3 * 3 + 1, len = 3; break;
         case PERIOD_HALF: m0 = t.m <= 6 ? 1 : 7, len = 6; break;
         default: m0 = 1, len = 12; break;
@@ -75,6 +76,7 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
                 snprintf(buf, n, "%04d-%02d-D%d", t.y, t.m, t.d <= 10 ? 1 : t.d <= 20 ? 2 : 3);
                 break;
         case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
+        case PERIOD_TWO_MONTHS: snprintf(buf, n, "%04d-B%d", t.y, (t.m - 1) / 2 + 1); break;
         case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
         default: snprintf(buf, n, "%04d", t.y); break;
         }
@@ -105,11 +107,13 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
         if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
                 kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
         } else if (sscanf(s, "%4d-%c%2d%n", &y, &c, &v, &k) == 3 && s[k] == 0 && k >= 7 &&
-                   (c == 'H' || c == 'Q' || c == 'W')) {
+                   (c == 'H' || c == 'Q' || c == 'B' || c == 'W')) {
                 if (c == 'H' && v >= 1 && v <= 2 && k == 7)
                         kind = PERIOD_HALF, any = day_from_ymd(y, v * 6, 1);
                 else if (c == 'Q' && v >= 1 && v <= 4 && k == 7)
                         kind = PERIOD_QUARTER, any = day_from_ymd(y, v * 3, 1);
+                else if (c == 'B' && v >= 1 && v <= 6 && k == 7)
+                        kind = PERIOD_TWO_MONTHS, any = day_from_ymd(y, v * 2, 1);
                 else if (c == 'W' && v >= 1 && v <= 53 && k == 8) {
                         /* Monday of ISO week 1 is the Monday of the week holding 4 January. */
                         Day jan4 = day_from_ymd(y, 1, 4);

@@ -70,6 +70,11 @@ static void counts(void **s) {
                 {"每半月至少2次", PERIOD_HALF_MONTH, 2},
                 {"每旬", PERIOD_DEKAD, 1},
                 {"每旬报送一次", PERIOD_DEKAD, 1},
+                {"每两个月", PERIOD_TWO_MONTHS, 1},
+                {"每2个月至少一次", PERIOD_TWO_MONTHS, 1},
+                {"每兩個月", PERIOD_TWO_MONTHS, 1},
+                {"每3个月", PERIOD_QUARTER, 1},
+                {"每6个月一次", PERIOD_HALF, 1},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);

@@ -417,6 +417,30 @@ static void dekad(void **s) {
                        "2028-02-D3:1=2028-02-29");
 }
 
+/* 每两个月: Jan–Feb, Mar–Apr, …; 2026-02-28 is a make-up Saturday, 2026-10-31 Sat → 11-02,
+ * 2027-02-28 Sun → 03-01, 2027-10-31 Sun → 11-01, 2028-02-29 (leap year) Tue. */
+static void two_months(void **s) {
+        (void)s;
+        const char *want = "2026-B1:1=2026-02-28 2026-B2:1=2026-04-30 2026-B3:1=2026-06-30 "
+                           "2026-B4:1=2026-08-31 2026-B5:1=2026-11-02 2026-B6:1=2026-12-31 "
+                           "2027-B1:1=2027-03-01 2027-B2:1=2027-04-30 2027-B3:1=2027-06-30 "
+                           "2027-B4:1=2027-08-31 2027-B5:1=2027-11-01 2027-B6:1=2027-12-31";
+        EXPECT_PLAN("每两个月", NULL, want);
+        EXPECT_PLAN("每2个月至少一次", NULL, want);
+        EXPECT_PLAN("每兩個月召開一次", NULL, want);
+        EXPECT_PLAN("{period: two_months}", NULL, want);
+        expect_plan_in("每两个月", "2028-01-01", "2028-03-31", "2028-B1:1=2028-02-29");
+        /* Twice: each month's end (2 divides the months). */
+        expect_plan_in("每两个月至少2次", "2026-01-01", "2026-04-30",
+                       "2026-B1:1=2026-02-02 2026-B1:2=2026-02-28 2026-B2:1=2026-03-31 "
+                       "2026-B2:2=2026-04-30");
+        /* 每3个月 is 每季度. */
+        EXPECT_PLAN("每3个月", NULL,
+                    "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30 2026-Q3:1=2026-09-30 "
+                    "2026-Q4:1=2026-12-31 2027-Q1:1=2027-03-31 2027-Q2:1=2027-06-30 "
+                    "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -457,6 +481,13 @@ static void periods(void **s) {
         period_id(PERIOD_DEKAD, a, buf, sizeof(buf));
         assert_string_equal(buf, "2027-02-D3");
         assert_int_equal(period_parse("2026-02-D4", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2028-B1", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_TWO_MONTHS);
+        assert_int_equal(a, day_from_ymd(2028, 1, 1));
+        assert_int_equal(b, day_from_ymd(2028, 2, 29));
+        period_id(PERIOD_TWO_MONTHS, day_from_ymd(2026, 12, 1), buf, sizeof(buf));
+        assert_string_equal(buf, "2026-B6");
+        assert_int_equal(period_parse("2026-B7", &k, &a, &b), -EINVAL);
 }
 
 int main(void) {
@@ -482,6 +513,7 @@ int main(void) {
                 cmocka_unit_test(reminders),
                 cmocka_unit_test(half_month),
                 cmocka_unit_test(dekad),
+                cmocka_unit_test(two_months),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
