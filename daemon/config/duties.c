@@ -74,6 +74,8 @@ static const KeyDef rule_keys[] = {
          .off = FIELD(Rule, period),
          .names = period_enum,
          .n_names = ELEMENTSOF(period_enum)},
+        KEY_INT("every", Rule, every, 1, 52),
+        KEY_INT("epoch", Rule, epoch, 1970, 9998),
         KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
@@ -87,13 +89,25 @@ static const KeyDef rule_keys[] = {
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
 };
 
-static int parse_phrase_node(Loader *L, const YNode *n, Rule *r) {
+/* The key epoch beside a phrase (每2年 needs it): 0 when absent or not a year (parse_map()
+ * reports that). */
+static int epoch_beside(Loader *L, const YNode *map) {
+        const YNode *en = ytree_get(L->t, map, "epoch");
+        const char *s = en ? scalar(L, en) : NULL;
+        if (!s || !*s)
+                return 0;
+        char *end;
+        long v = strtol(s, &end, 10);
+        return !*end && v >= 1970 && v <= 9998 ? (int)v : 0;
+}
+
+static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
         const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         size_t off;
         const char *msg;
-        int q = rule_parse_phrase(s, r, &off, &msg);
+        int q = rule_parse_phrase_epoch(s, epoch, r, &off, &msg);
         if (q == -ENOMEM)
                 return loader_oom(L);
         if (q < 0) {
@@ -116,11 +130,11 @@ static int parse_rule(Loader *L, const YNode *n, void *obj) {
         rule_done(r);
         rule_init(r);
         if (n->type == Y_SCALAR)
-                return parse_phrase_node(L, n, r);
+                return parse_phrase_node(L, n, 0, r);
         if (n->type != Y_MAP)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         const YNode *ph = ytree_get(L->t, n, "phrase");
-        if (ph && parse_phrase_node(L, ph, r) < 0)
+        if (ph && parse_phrase_node(L, ph, epoch_beside(L, n), r) < 0)
                 return -EINVAL;
         int q = parse_map(L, n, rule_keys, ELEMENTSOF(rule_keys), r, NULL);
         if (q < 0)
@@ -297,6 +311,10 @@ static unsigned duty_hash(const Duty *d) {
                 h = hash_int(h, ints[i]);
         for (size_t i = 0; i < r->n_holidays; i++)
                 h = hash_str(h, r->holidays[i]);
+        if (r->every > 1) { /* only then: every other duty keeps its hash */
+                h = hash_int(h, r->every);
+                h = hash_int(h, r->epoch);
+        }
         const ReminderPolicy *p = &d->reminders;
         h = hash_int(h, (int)p->n_before);
         for (size_t i = 0; i < p->n_before; i++)

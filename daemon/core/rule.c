@@ -10,7 +10,7 @@
 #include "util.h"
 
 void rule_init(Rule *r) {
-        *r = (Rule){.count = 1, .pacing = true, .move = MOVE_POSTPONE};
+        *r = (Rule){.every = 1, .count = 1, .pacing = true, .move = MOVE_POSTPONE};
 }
 
 void rule_done(Rule *r) {
@@ -41,11 +41,11 @@ int rule_copy(Rule *dst, const Rule *src) {
 }
 
 bool rule_equal(const Rule *a, const Rule *b) {
-        if (a->period != b->period || a->count != b->count || a->pacing != b->pacing ||
-            a->due_day != b->due_day || a->due_month != b->due_month ||
-            a->after_period != b->after_period || a->move != b->move ||
-            a->before_holidays != b->before_holidays || a->n_holidays != b->n_holidays ||
-            (a->holidays == NULL) != (b->holidays == NULL))
+        if (a->period != b->period || a->every != b->every || a->epoch != b->epoch ||
+            a->count != b->count || a->pacing != b->pacing || a->due_day != b->due_day ||
+            a->due_month != b->due_month || a->after_period != b->after_period ||
+            a->move != b->move || a->before_holidays != b->before_holidays ||
+            a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
                 return false;
         for (size_t i = 0; i < a->n_holidays; i++)
                 if (!streq(a->holidays[i], b->holidays[i]))
@@ -209,12 +209,13 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
         return PERIOD_NONE;
 }
 
-/* After 每: a number of months that is a period of its own (每两个月, 每2个月, 每3个月 = 每季度).
- * PERIOD_NONE, nothing eaten, when there is none. */
-static PeriodKind eat_months(Cursor *c) {
+/* After 每: a number and a period (每两个月, 每2个月, 每3个月 = 每季度, 每2年, 每两周), setting
+ * r->every for years and weeks. PERIOD_NONE, nothing eaten, when there is none. */
+static PeriodKind eat_multiple(Cursor *c, Rule *r) {
         size_t at = c->pos;
         int n = eat_number(c);
-        if (n >= 2 && eat_period(c, false) == PERIOD_MONTH) {
+        PeriodKind k = n >= 2 ? eat_period(c, false) : PERIOD_NONE;
+        if (k == PERIOD_MONTH) {
                 switch (n) {
                 case 2: return PERIOD_TWO_MONTHS;
                 case 3: return PERIOD_QUARTER;
@@ -222,9 +223,27 @@ static PeriodKind eat_months(Cursor *c) {
                 case 12: return PERIOD_YEAR;
                 default: break;
                 }
+        } else if (k == PERIOD_YEAR || k == PERIOD_WEEK) {
+                r->every = n;
+                return k;
         }
         c->pos = at;
         return PERIOD_NONE;
+}
+
+/* 自2025年起 / 从2025年开始 / 2025年起: the epoch of a rule of several years or weeks. */
+static bool eat_epoch(Cursor *c, Rule *r) {
+        Cursor probe = *c;
+        if (!eat(&probe, "自"))
+                eat(&probe, "从");
+        int y = eat_number(&probe);
+        if (y < 1970 || y > 9998 || !eat(&probe, "年"))
+                return false;
+        if (!eat(&probe, "起") && !eat(&probe, "开始"))
+                return false;
+        r->epoch = y;
+        *c = probe;
+        return true;
 }
 
 static bool eat_before(Cursor *c) {
@@ -368,6 +387,8 @@ static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
                         after_qualifier = c->pos;
                         continue;
                 }
+                if (eat_epoch(c, r))
+                        continue;
                 Cursor probe = *c;
                 if (eat_any(&probe, deadline_words, ELEMENTSOF(deadline_words)))
                         FAIL(c, "a deadline here is not understood: see the phrases in "
@@ -437,9 +458,15 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                                 FAIL(c, "unexpected text after 节假日前");
                         return 0;
                 }
+                bool week = eat(c, "隔周");
+                if (week || eat(c, "隔年")) {
+                        r->every = 2;
+                        r->period = week ? PERIOD_WEEK : PERIOD_YEAR;
+                        return parse_count(c, r, count_at, err);
+                }
                 bool yi = eat(c, "一");
                 if (yi || eat(c, "每") || eat(c, "按")) {
-                        r->period = yi ? PERIOD_NONE : eat_months(c);
+                        r->period = yi ? PERIOD_NONE : eat_multiple(c, r);
                         if (r->period == PERIOD_NONE)
                                 r->period = eat_period(c, yi);
                         if (r->period != PERIOD_NONE)
@@ -544,6 +571,11 @@ static size_t input_offset(const char *norm, const size_t *orig, size_t k, size_
 }
 
 int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg) {
+        return rule_parse_phrase_epoch(s, 0, r, ret_offset, ret_msg);
+}
+
+int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offset,
+                            const char **ret_msg) {
         size_t n = strlen(s);
         _cleanup_free_ char *norm = malloc(n + 1);
         _cleanup_free_ size_t *orig = malloc((n + 1) * sizeof(size_t));
@@ -561,6 +593,8 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
                 return -EINVAL;
         }
         if (parse_normalised(&c, r, &count_at, &err) == 0) {
+                if (epoch && !r->epoch)
+                        r->epoch = epoch;
                 /* The phrase and its structured form are one rule: the same checks. */
                 err.msg = rule_validate(r);
                 err.pos = count_at != SIZE_MAX ? count_at : 0;
@@ -574,6 +608,24 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
         return 0;
 }
 
+/* every and epoch: several years or weeks. */
+static const char *validate_every(const Rule *r) {
+        if (r->every < 1 || r->every > 52)
+                return "every must be between 1 and 52";
+        if (r->every > 1 && r->period != PERIOD_YEAR && r->period != PERIOD_WEEK)
+                return "every needs period year or week (每2年, 每两周)";
+        if (r->every > 10 && r->period == PERIOD_YEAR)
+                return "every must be between 1 and 10 for years";
+        if (r->every > 1 && r->period == PERIOD_YEAR && !r->epoch)
+                return "每N年 needs the first year of a period: add the key epoch, e.g. "
+                       "rule: {phrase: 每2年, epoch: 2025}";
+        if (r->epoch && r->every == 1)
+                return "epoch needs every > 1 (每2年, 每两周)";
+        if (r->epoch && (r->epoch < 1970 || r->epoch > 9998))
+                return "epoch must be a year from 1970 to 9998";
+        return NULL;
+}
+
 const char *rule_validate(const Rule *r) {
         if (r->before_holidays) {
                 if (r->period != PERIOD_NONE || r->due_day || r->due_month || r->after_period)
@@ -585,6 +637,9 @@ const char *rule_validate(const Rule *r) {
                 return "a rule needs a period (week, month, quarter, half, year)";
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
                 return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
+        const char *why = validate_every(r);
+        if (why)
+                return why;
         if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
              r->period == PERIOD_DEKAD) &&
             (r->due_day || r->due_month || r->after_period))
@@ -616,8 +671,12 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
                 [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
         };
-        if (r->pacing && !r->due_day && r->count > shortest[r->period].days)
-                return shortest[r->period].msg;
+        /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
+         * when the weeks restart each year). */
+        int times = r->period == PERIOD_WEEK && !r->epoch ? 1 : r->every;
+        if (r->pacing && !r->due_day && r->count > shortest[r->period].days * times)
+                return times > 1 ? "more paced checkpoints than the period has days"
+                                 : shortest[r->period].msg;
         return NULL;
 }
 
@@ -636,6 +695,15 @@ char *rule_describe(const Rule *r) {
             !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
                 return strdup("年终");
         const char *p = period_kind_to_zh(r->period);
+        if (r->every > 1) {
+                char *epoch = r->epoch ? strfmt("（自%d年起）", r->epoch) : strdup("");
+                if (!epoch)
+                        return NULL;
+                char *d = strfmt("每%d%s至少%d次%s%s", r->every, p, r->count,
+                                 r->pacing || r->count == 1 ? "" : "（不分段）", epoch);
+                free(epoch);
+                return d;
+        }
         if (!r->due_day)
                 return strfmt("每%s至少%d次%s", p, r->count,
                               r->pacing || r->count == 1 ? "" : "（不分段）");

@@ -33,6 +33,9 @@ typedef enum HolidayMove {
 
 typedef struct Rule {
         PeriodKind period;
+        int every;     /* periods of this many years or weeks (每2年, 每两周); 1 = one */
+        int epoch;     /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks)
+                        * starts the count; 0 = none (weeks: pairs restart each ISO year) */
         int count;     /* >= 1 */
         bool pacing;   /* default true */
         int due_day;   /* 0 = none, 1..31, DUE_DAY_LAST */
@@ -52,6 +55,9 @@ bool rule_equal(const Rule *a, const Rule *b);
 /* Parses a phrase and validates the rule. On error returns -EINVAL, sets *ret_offset (bytes
  * into `s`, at the character as typed) and *ret_msg (static string). */
 int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg);
+/* The same with the config key `epoch` given beside the phrase (0 = none): 每2年 needs it. */
+int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offset,
+                            const char **ret_msg);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 

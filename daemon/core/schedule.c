@@ -59,6 +59,46 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
         *ret_end = day_from_ymd(t.y, m1, days_in_month(t.y, m1));
 }
 
+static int floor_div(int a, int b) {
+        return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Monday of ISO week 1 of year `y`: the Monday of the week holding 4 January. */
+static Day iso_week1(int y) {
+        Day jan4 = day_from_ymd(y, 1, 4);
+        return jan4 - (day_weekday(jan4) - 1);
+}
+
+/* The period of rule `r` holding `day`: period_bounds(), or r->every years counted from
+ * 1 January of r->epoch, or r->every ISO weeks counted from week 1 of r->epoch (without an
+ * epoch: from week 1 of each ISO year, the last period cut at the year's end). */
+static void rule_period(const Rule *r, Day day, Day *ret_start, Day *ret_end) {
+        period_bounds(r->period, day, ret_start, ret_end);
+        int n = r->every;
+        if (n <= 1)
+                return;
+        if (r->period == PERIOD_YEAR) {
+                int y0 = r->epoch + floor_div(day_to_ymd(day).y - r->epoch, n) * n;
+                *ret_start = day_from_ymd(y0, 1, 1);
+                *ret_end = day_from_ymd(y0 + n - 1, 12, 31);
+        } else if (r->period == PERIOD_WEEK && r->epoch) {
+                Day base = iso_week1(r->epoch);
+                *ret_start = base + floor_div(*ret_start - base, 7 * n) * 7 * n;
+                *ret_end = *ret_start + 7 * n - 1;
+        } else if (r->period == PERIOD_WEEK) {
+                int y, w;
+                day_iso_week(day, &y, &w);
+                *ret_start = iso_week1(y) + (w - 1) / n * n * 7;
+                Day e = *ret_start + 7 * n - 1, last = iso_week1(y + 1) - 1;
+                *ret_end = e < last ? e : last;
+        }
+}
+
+/* The months of rule `r`'s period: 12 × every for years. */
+static int rule_months(const Rule *r) {
+        return period_kind_months(r->period) * (r->period == PERIOD_YEAR ? r->every : 1);
+}
+
 void period_id(PeriodKind k, Day start, char *buf, size_t n) {
         Ymd t = day_to_ymd(start);
         switch (k) {
@@ -179,9 +219,10 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                         .checkpoint = 1,
                         .required = (uint16_t)r->count};
         if (r->due_day) {
-                int months = period_kind_months(r->period);
+                /* due_month counts in the last year of a period of several years. */
+                int months = rule_months(r), last_year = r->period == PERIOD_YEAR ? months - 12 : 0;
                 int offset = r->after_period ? months - 1 + (r->due_month ? r->due_month : 1)
-                             : r->due_month  ? r->due_month - 1
+                             : r->due_month  ? last_year + r->due_month - 1
                                              : months - 1;
                 o.nominal = month_day(s, offset, r->due_day);
                 o.due = apply_move(c->calendar, r->move, o.nominal);
@@ -192,7 +233,7 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                 o.due = apply_move(c->calendar, r->move, o.nominal);
                 return list_push(out, &o);
         }
-        int n = r->count, months = period_kind_months(r->period), days = e - s + 1;
+        int n = r->count, months = rule_months(r), days = e - s + 1;
         o.of = (uint16_t)n;
         o.required = 1;
         for (int i = 1; i <= n; i++) {
@@ -285,8 +326,8 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
          * most a few weeks of holidays; scan periods that can reach [from, to]. */
         Day back = r->after_period ? 31 * (r->due_month + 1) + 40 : 40;
         Day s, e;
-        period_bounds(r->period, from - back, &s, &e);
-        for (; s <= to + 40; period_bounds(r->period, e + 1, &s, &e)) {
+        rule_period(r, from - back, &s, &e);
+        for (; s <= to + 40; rule_period(r, e + 1, &s, &e)) {
                 tmp->n = 0;
                 if (period_checkpoints(c, &a, s, e, tmp) < 0)
                         return -ENOMEM;
@@ -471,6 +512,11 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
+        /* 2025 or 2026-W01 names a period of several years or weeks by its first. */
+        Day start = s;
+        rule_period(&d->rule, start, &s, &e);
+        if (s != start)
+                return -ENOENT;
         OccurrenceList l = {0};
         int r = period_checkpoints(c, &a, s, e, &l);
         if (r == 0)
@@ -522,11 +568,11 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
                 return 0;
         }
         Day s, e;
-        period_bounds(r->period, day, &s, &e);
+        rule_period(r, day, &s, &e);
         if (r->after_period) {
                 /* A report on the previous period is counted there until its deadline. */
                 Day ps, pe;
-                period_bounds(r->period, s - 1, &ps, &pe);
+                rule_period(r, s - 1, &ps, &pe);
                 OccurrenceList prev = {0};
                 int q = period_checkpoints(c, &a, ps, pe, &prev);
                 bool use_prev = q == 0 && prev.n > 0 && day <= prev.items[prev.n - 1].due;

@@ -76,6 +76,10 @@ static void counts(void **s) {
                 {"每3个月", PERIOD_QUARTER, 1},
                 {"每6个月一次", PERIOD_HALF, 1},
         };
+        Rule w = phrase("隔周一次"), w2 = phrase("每两周"), w3 = structured(PERIOD_WEEK, 1);
+        w3.every = 2;
+        assert_true(rule_equal(&w, &w3));
+        assert_true(rule_equal(&w2, &w3));
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);
                 if (!rule_equal(&a, &b))
@@ -213,6 +217,44 @@ static void issue13_bugs(void **s) {
         assert_int_equal(reject("定期检查安全生产工作", &msg), 0);
 }
 
+/* 每N年 needs its epoch, from the phrase (自2025年起) or the key beside it. */
+static void n_years(void **s) {
+        (void)s;
+        const char *msg;
+        assert_int_equal(reject("每2年一次", &msg), 7);
+        assert_non_null(strstr(msg, "epoch"));
+        Rule b = structured(PERIOD_YEAR, 1);
+        b.every = 2, b.epoch = 2025;
+        const char *same[] = {"每2年一次（自2025年起）", "至少每两年一次，2025年起",
+                              "每两年组织一次从2025年开始", "隔年一次自2025年起"};
+        for (size_t i = 0; i < ELEMENTSOF(same); i++) {
+                Rule a = phrase(same[i]);
+                if (!rule_equal(&a, &b))
+                        fail_msg("%s: every %d epoch %d", same[i], a.every, a.epoch);
+        }
+        Rule r;
+        size_t off;
+        assert_int_equal(rule_parse_phrase_epoch("每2年", 2025, &r, &off, &msg), 0);
+        assert_true(rule_equal(&r, &b));
+        char *d = rule_describe(&r);
+        assert_string_equal(d, "每2年至少1次（自2025年起）");
+        free(d);
+        /* every and epoch fit years and weeks only, epoch only with every. */
+        b.period = PERIOD_MONTH;
+        assert_non_null(rule_validate(&b));
+        b = structured(PERIOD_YEAR, 1);
+        b.epoch = 2025;
+        assert_non_null(rule_validate(&b));
+        b.every = 11;
+        assert_non_null(rule_validate(&b));
+        b.every = 2, b.count = 731;
+        assert_non_null(rule_validate(&b));
+        b.count = 366; /* 730 days: more than one year could hold */
+        assert_null(rule_validate(&b));
+        b.count = 24;
+        assert_null(rule_validate(&b));
+}
+
 static void validate(void **s) {
         (void)s;
         Rule r = structured(PERIOD_WEEK, 1);
@@ -248,7 +290,7 @@ int main(void) {
                 cmocka_unit_test(counts),       cmocka_unit_test(fixed_dates),
                 cmocka_unit_test(errors),       cmocka_unit_test(validate),
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
-                cmocka_unit_test(issue13_bugs),
+                cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -441,6 +441,70 @@ static void two_months(void **s) {
                     "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31");
 }
 
+/* 每2年 from the epoch 2025: 2025–2026 due 2026-12-31 (Thu), 2027–2028 due 2028-12-31 (Sun) →
+ * 2029-01-01 (Mon; no 2029 holiday data). Period ids name the first year. */
+static void n_years(void **s) {
+        (void)s;
+        const char *want = "2025:1=2026-12-31 2027:1=2029-01-01";
+        expect_plan_in("{phrase: 每2年, epoch: 2025}", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{phrase: 至少每两年组织一次, epoch: 2025}", "2026-01-01", "2029-01-31",
+                       want);
+        expect_plan_in("每两年一次（自2025年起）", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{period: year, every: 2, epoch: 2025}", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{phrase: 隔年一次, epoch: 2027}", "2026-01-01", "2029-01-31",
+                       "2025:1=2026-12-31 2027:1=2029-01-01");
+        /* Odd epoch: 2026–2027 due 2027-12-31 (Fri). */
+        expect_plan_in("{phrase: 每2年, epoch: 2026}", "2026-01-01", "2029-01-31",
+                       "2026:1=2027-12-31");
+        /* Three years from 2024: 2024–2026 due 2026-12-31. */
+        expect_plan_in("{phrase: 每3年至少一次, epoch: 2024}", "2026-01-01", "2029-12-31",
+                       "2024:1=2026-12-31 2027:1=2029-12-31");
+        /* Twice in two years: each year's end (2 divides 24 months). */
+        expect_plan_in("{phrase: 每2年至少2次, epoch: 2025}", "2026-01-01", "2027-12-31",
+                       "2025:2=2026-12-31 2027:1=2027-12-31");
+        /* A date in the last year of the period. */
+        expect_plan_in("{period: year, every: 2, epoch: 2025, due_month: 6, due_day: last}",
+                       "2026-01-01", "2028-12-31", "2025:1=2026-06-30 2027:1=2028-06-30");
+        /* The id names the first year only. */
+        Config *c = load_ok(
+                "organization: {name: 测试镇}\nposts: [{id: p, name: 书记}]\n"
+                "people: [{id: a, name: 张三, posts: [p]}]\n"
+                "duties: [{id: d, post: p, title: t, rule: {phrase: 每2年, epoch: 2025}}]\n");
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "d:p:2027:1", &o), 0);
+        assert_int_equal(o.period_start, day_from_ymd(2027, 1, 1));
+        assert_int_equal(o.period_end, day_from_ymd(2028, 12, 31));
+        assert_int_equal(schedule_find(c, "d:p:2026:1", &o), -ENOENT);
+        config_free(c);
+}
+
+/* 每两周: ISO weeks 1–2, 3–4, … of each ISO year (2026's week 1 starts 2025-12-29), due on
+ * the second Sunday, postponed: 01-11 → 01-12, 02-22 (春节 to 02-23) → 02-24. 2026 has 53 ISO
+ * weeks: week 53 is a period alone (12-28..2027-01-03 → 01-04). With epoch 2026 the count runs
+ * on: weeks 53 and 2027's 1 are one period (→ 2027-01-11). */
+static void two_weeks(void **s) {
+        (void)s;
+        const char *want = "2026-W01:1=2026-01-12 2026-W03:1=2026-01-26 2026-W05:1=2026-02-09 "
+                           "2026-W07:1=2026-02-24 2026-W09:1=2026-03-09";
+        expect_plan_in("每两周", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("隔周一次", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("每2周至少一次", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("{period: week, every: 2}", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("每两周", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-04 "
+                       "2027-W01:1=2027-01-18");
+        expect_plan_in("{phrase: 每两周, epoch: 2026}", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-11 "
+                       "2027-W02:1=2027-01-25");
+        expect_plan_in("每两周一次（自2026年起）", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-11 "
+                       "2027-W02:1=2027-01-25");
+        /* Twice: day 7 (Sunday → Monday) and day 14 of the fortnight. */
+        expect_plan_in("每两周至少2次", "2026-03-01", "2026-03-24",
+                       "2026-W09:1=2026-03-02 2026-W09:2=2026-03-09 2026-W11:1=2026-03-16 "
+                       "2026-W11:2=2026-03-23");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -514,6 +578,8 @@ int main(void) {
                 cmocka_unit_test(half_month),
                 cmocka_unit_test(dekad),
                 cmocka_unit_test(two_months),
+                cmocka_unit_test(n_years),
+                cmocka_unit_test(two_weeks),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
