@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "phrase.h"
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {

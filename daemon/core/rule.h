@@ -1,9 +1,6 @@
-/* rule.h — a duty's frequency rule, and the parser of the Chinese phrases the documents use.
- * Contract: pure; rule_parse_phrase() reads a phrase as clerks type it (full-width digits,
- * traditional characters, the duty's own words around the frequency) and either fills a Rule
- * exactly as docs/config.md says, one that passes rule_validate() like its structured form, or
- * returns -EINVAL with the byte offset in the input and a message naming what it did not
- * understand. */
+/* rule.h — a duty's frequency rule: the model the config's structured keys fill, its checks
+ * and its canonical description. Contract: pure; rule_validate() is the one check of every rule,
+ * structured or read from a phrase (phrase.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,12 +49,6 @@ void rule_done(Rule *r); /* frees holidays */
 int rule_copy(Rule *dst, const Rule *src);
 bool rule_equal(const Rule *a, const Rule *b);
 
-/* Parses a phrase and validates the rule. On error returns -EINVAL, sets *ret_offset (bytes
- * into `s`, at the character as typed) and *ret_msg (static string). */
-int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg);
-/* The same with the config key `epoch` given beside the phrase (0 = none): 每2年 needs it. */
-int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offset,
-                            const char **ret_msg);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 

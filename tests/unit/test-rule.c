@@ -2,7 +2,7 @@
  * form; an unknown phrase is an error at its position. */
 #include "testutil.h"
 
-#include "rule.h"
+#include "phrase.h"
 
 static Rule phrase(const char *s) {
         Rule r;
