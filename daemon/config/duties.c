@@ -81,6 +81,7 @@ static const KeyDef rule_keys[] = {
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),
+        KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
         {.name = "holiday_move",
          .type = F_ENUM,
@@ -312,10 +313,13 @@ static unsigned duty_hash(const Duty *d) {
                 h = hash_int(h, ints[i]);
         for (size_t i = 0; i < r->n_holidays; i++)
                 h = hash_str(h, r->holidays[i]);
-        if (r->every > 1) { /* only then: every other duty keeps its hash */
+        /* Keys added later count only when set: every other duty keeps its hash. */
+        if (r->every > 1) {
                 h = hash_int(h, r->every);
                 h = hash_int(h, r->epoch);
         }
+        if (r->due_weekday)
+                h = hash_int(h, 1000 + r->due_weekday);
         const ReminderPolicy *p = &d->reminders;
         h = hash_int(h, (int)p->n_before);
         for (size_t i = 0; i < p->n_before; i++)

@@ -186,10 +186,37 @@ static bool eat_before(Cursor *c) {
 
 /* Text after a fixed deadline: the duty's object (提交上年度述职报告), with 上年度 marking the
  * previous year. A second date or frequency in it is an error: one rule per duty. */
+/* 遇节假日顺延(至次日) / 遇节假日提前 / 遇节假日不顺延 (also 如遇, 法定节假日, 休息日): the
+ * holiday move. */
+static bool eat_move(Cursor *c, Rule *r) {
+        Cursor p = *c;
+        if (!eat(&p, "如遇") && !eat(&p, "遇"))
+                eat(&p, "如");
+        if (!eat(&p, "法定节假日") && !eat(&p, "节假日") && !eat(&p, "休息日"))
+                return false;
+        HolidayMove m;
+        if (eat(&p, "顺延")) {
+                m = MOVE_POSTPONE;
+                static const char *const to[] = {"至次日", "至下一个工作日", "至下一工作日",
+                                                 "到下一个工作日"};
+                eat_any(&p, to, ELEMENTSOF(to));
+        } else if (eat(&p, "提前"))
+                m = MOVE_EARLIER;
+        else if (eat(&p, "不顺延"))
+                m = MOVE_NONE;
+        else
+                return false;
+        r->move = m;
+        *c = p;
+        return true;
+}
+
 static int parse_tail(Cursor *c, Rule *r, PhraseError *err) {
         bool year_end = r->move == MOVE_EARLIER; /* 年底前: 上年度 would be next December */
         while (!at_end(c)) {
                 size_t at = c->pos;
+                if (eat_move(c, r) || eat_epoch(c, r))
+                        continue;
                 if (eat(c, "上年度") || eat(c, "上一年度")) {
                         if (r->period != PERIOD_YEAR || year_end) {
                                 c->pos = at;
@@ -304,24 +331,46 @@ static int scan_number(Cursor *c, Rule *r, bool count_expected, size_t *count_at
         return 0; /* 3个村, 一岗双责: the duty's text */
 }
 
+/* 每周一 / 每周五前 / 每星期日 / 每2周周五前: the weekday of a weekly deadline (not 每周一次, a
+ * count). */
+static bool eat_weekday(Cursor *c, Rule *r) {
+        Cursor p = *c;
+        if (r->every > 1 && !eat(&p, "周") && !eat(&p, "星期"))
+                return false;
+        int d = eat(&p, "日") || eat(&p, "天") ? 7 : eat_number(&p);
+        if (d < 1 || d > 7 || looking_at(&p, "次") || looking_at(&p, "个"))
+                return false;
+        r->due_weekday = d;
+        *c = p;
+        return true;
+}
+
+/* After the weekday: 前, the duty's text (上报), the holiday move. */
+static int parse_weekday_tail(Cursor *c, Rule *r, PhraseError *err) {
+        Cursor p = *c;
+        if (eat(&p, "至") || eat(&p, "到") || eat(&p, "、"))
+                FAIL(c, "one weekday per duty: a range or list of weekdays is not understood");
+        if (eat_number(&p) >= 0 &&
+            (looking_at(&p, "点") || looking_at(&p, "时") || looking_at(&p, ":")))
+                FAIL(c, "a time of day is not supported yet: say 每周五前 and set reminders.time");
+        eat_before(c);
+        return parse_tail(c, r, err);
+}
+
 /* The rest of a counted rule: the count (N次, optional; else 1) anywhere in the text, the rest
  * is the duty's object (每年听取安全生产工作汇报不少于2次, 每月对…进行一次检查). */
 static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t start = c->pos, after_qualifier = SIZE_MAX;
-        if (r->period == PERIOD_WEEK) {
-                Cursor probe = *c;
-                int d = eat_number(&probe);
-                if ((d >= 1 && d <= 7 && !eat(&probe, "次")) || looking_at(c, "日") ||
-                    looking_at(c, "天") || looking_at(c, "末"))
-                        FAIL(c,
-                             "每周 with a weekday (每周一) is not supported yet: say 每周至少1次");
-        }
+        if (r->period == PERIOD_WEEK && looking_at(c, "末"))
+                FAIL(c, "每周末 is not understood: name the day (每周日前) or say 每周至少1次");
+        if (r->period == PERIOD_WEEK && eat_weekday(c, r))
+                return parse_weekday_tail(c, r, err);
         while (!at_end(c)) {
                 if (eat_any(c, qualifiers, ELEMENTSOF(qualifiers))) {
                         after_qualifier = c->pos;
                         continue;
                 }
-                if (eat_epoch(c, r))
+                if (eat_epoch(c, r) || eat_move(c, r))
                         continue;
                 Cursor probe = *c;
                 if (eat_any(&probe, deadline_words, ELEMENTSOF(deadline_words)))

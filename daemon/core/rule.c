@@ -102,6 +102,9 @@ const char *rule_validate(const Rule *r) {
         }
         if (r->period == PERIOD_NONE)
                 return "a rule needs a period (week, month, quarter, half, year)";
+        if (r->due_weekday &&
+            (r->period != PERIOD_WEEK || r->due_weekday < 1 || r->due_weekday > 7))
+                return "due_weekday (1 = Monday … 7 = Sunday) needs period week";
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
                 return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
         const char *why = validate_every(r);
@@ -141,7 +144,8 @@ const char *rule_validate(const Rule *r) {
         /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
          * when the weeks restart each year). */
         int times = r->period == PERIOD_WEEK && !r->epoch ? 1 : r->every;
-        if (r->pacing && !r->due_day && r->count > shortest[r->period].days * times)
+        if (r->pacing && !r->due_day && !r->due_weekday &&
+            r->count > shortest[r->period].days * times)
                 return times > 1 ? "more paced checkpoints than the period has days"
                                  : shortest[r->period].msg;
         return NULL;
@@ -155,6 +159,16 @@ static void describe_day(Buf *b, int day) {
                 buf_printf(b, "%d日前", day);
 }
 
+static const char *const weekday_zh[8] = {"", "一", "二", "三", "四", "五", "六", "日"};
+
+/* The holiday move when it is not the default (postpone), as the phrase grammar reads it. */
+static void describe_move(Buf *b, HolidayMove m) {
+        if (m == MOVE_EARLIER)
+                buf_puts(b, "（遇节假日提前）");
+        else if (m == MOVE_NONE)
+                buf_puts(b, "（遇节假日不顺延）");
+}
+
 char *rule_describe(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
@@ -162,19 +176,26 @@ char *rule_describe(const Rule *r) {
             !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
                 return strdup("年终");
         const char *p = period_kind_to_zh(r->period);
-        if (r->every > 1) {
-                char *epoch = r->epoch ? strfmt("（自%d年起）", r->epoch) : strdup("");
-                if (!epoch)
-                        return NULL;
-                char *d = strfmt("每%d%s至少%d次%s%s", r->every, p, r->count,
-                                 r->pacing || r->count == 1 ? "" : "（不分段）", epoch);
-                free(epoch);
-                return d;
-        }
-        if (!r->due_day)
-                return strfmt("每%s至少%d次%s", p, r->count,
-                              r->pacing || r->count == 1 ? "" : "（不分段）");
         Buf b = {0};
+        if (r->every > 1 || r->due_weekday || !r->due_day) {
+                /* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次 */
+                if (r->every > 1)
+                        buf_printf(&b, "每%d%s", r->every, p);
+                else
+                        buf_printf(&b, "每%s", p);
+                if (r->due_weekday)
+                        buf_printf(&b, "%s%s前", r->every > 1 ? "周" : "",
+                                   weekday_zh[r->due_weekday]);
+                if (r->due_weekday && r->count > 1)
+                        buf_printf(&b, "（共%d次）", r->count);
+                else if (!r->due_weekday)
+                        buf_printf(&b, "至少%d次%s", r->count,
+                                   r->pacing || r->count == 1 ? "" : "（不分段）");
+                if (r->epoch)
+                        buf_printf(&b, "（自%d年起）", r->epoch);
+                describe_move(&b, r->move);
+                return buf_steal(&b);
+        }
         if (r->period == PERIOD_YEAR) {
                 /* 每年3月15日前, 每年1月底前（上年度） */
                 buf_printf(&b, "每年%d月", r->due_month ? r->due_month : 12);
@@ -195,5 +216,6 @@ char *rule_describe(const Rule *r) {
         }
         if (r->count > 1)
                 buf_printf(&b, "，共%d次", r->count);
+        describe_move(&b, r->move);
         return buf_steal(&b);
 }

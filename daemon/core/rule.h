@@ -30,13 +30,14 @@ typedef enum HolidayMove {
 
 typedef struct Rule {
         PeriodKind period;
-        int every;     /* periods of this many years or weeks (每2年, 每两周); 1 = one */
-        int epoch;     /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks)
+        int every;       /* periods of this many years or weeks (每2年, 每两周); 1 = one */
+        int epoch;       /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks)
                         * starts the count; 0 = none (weeks: pairs restart each ISO year) */
-        int count;     /* >= 1 */
-        bool pacing;   /* default true */
-        int due_day;   /* 0 = none, 1..31, DUE_DAY_LAST */
-        int due_month; /* 0 = the period's last month (or 1 with after_period) */
+        int count;       /* >= 1 */
+        bool pacing;     /* default true */
+        int due_day;     /* 0 = none, 1..31, DUE_DAY_LAST */
+        int due_month;   /* 0 = the period's last month (or 1 with after_period) */
+        int due_weekday; /* weekly rules: 1 = Monday … 7 = Sunday of the (last) week; 0 = none */
         bool after_period;
         HolidayMove move;
         bool before_holidays;

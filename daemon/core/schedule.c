@@ -218,6 +218,11 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                         .of = 1,
                         .checkpoint = 1,
                         .required = (uint16_t)r->count};
+        if (r->due_weekday) { /* that day of the period's last week */
+                o.nominal = e - 7 + r->due_weekday;
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                return list_push(out, &o);
+        }
         if (r->due_day) {
                 /* due_month counts in the last year of a period of several years. */
                 int months = rule_months(r), last_year = r->period == PERIOD_YEAR ? months - 12 : 0;

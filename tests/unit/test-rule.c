@@ -209,8 +209,11 @@ static void issue13_bugs(void **s) {
         /* Text after 上年度 is the duty's, but a second date in it is an error as elsewhere. */
         assert_int_equal(reject("每年1月底前提交上年度报告每月25日前", &msg), 37);
         /* 每周一上报 is a weekday, not a count; 年终 is not named when the user wrote 年底. */
-        assert_int_equal(reject("每周一上报", &msg), 6);
-        assert_null(strstr(msg, "次 after"));
+        Rule mon = phrase("每周一上报");
+        assert_int_equal(mon.due_weekday, 1);
+        assert_int_equal(mon.count, 1);
+        assert_int_equal(reject("每周一至周五", &msg), 9);
+        assert_int_equal(reject("每周五12点前", &msg), 9);
         assert_int_equal(reject("年底考核", &msg), 6);
         assert_null(strstr(msg, "年终"));
         /* A sentence without a frequency is still an error. */
@@ -255,6 +258,34 @@ static void n_years(void **s) {
         assert_null(rule_validate(&b));
 }
 
+static void weekdays(void **s) {
+        (void)s;
+        Rule b = structured(PERIOD_WEEK, 1);
+        b.due_weekday = 5;
+        const char *fri[] = {"每周五前",   "每周五以前报送", "每星期五",
+                             "每礼拜五前", "每週五前。",     "每周五前，遇节假日顺延"};
+        for (size_t i = 0; i < ELEMENTSOF(fri); i++) {
+                Rule a = phrase(fri[i]);
+                if (!rule_equal(&a, &b))
+                        fail_msg("%s: weekday %d", fri[i], a.due_weekday);
+        }
+        b.move = MOVE_EARLIER;
+        Rule a = phrase("每周五前，遇节假日提前");
+        assert_true(rule_equal(&a, &b));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每周五前（遇节假日提前）");
+        free(d);
+        a = phrase("每周日");
+        assert_int_equal(a.due_weekday, 7);
+        a = phrase("每周一次");
+        assert_int_equal(a.due_weekday, 0);
+        a = phrase("每周三次");
+        assert_int_equal(a.count, 3);
+        b = structured(PERIOD_MONTH, 1);
+        b.due_weekday = 1;
+        assert_non_null(rule_validate(&b));
+}
+
 static void validate(void **s) {
         (void)s;
         Rule r = structured(PERIOD_WEEK, 1);
@@ -291,6 +322,7 @@ int main(void) {
                 cmocka_unit_test(errors),       cmocka_unit_test(validate),
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
                 cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
+                cmocka_unit_test(weekdays),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

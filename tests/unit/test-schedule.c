@@ -505,6 +505,36 @@ static void two_weeks(void **s) {
                        "2026-W11:2=2026-03-23");
 }
 
+/* 每周X: that day of each ISO week. 2026-01-02 (Fri) is 元旦 → 01-04, a make-up Sunday (earlier:
+ * 2025-12-31); 09-25 中秋 → 09-28; 10-02 国庆 → 10-08 (earlier: 09-30); the Mondays 02-16 and
+ * 02-23 of 春节 both → 02-24; 09-20 is a make-up Sunday. */
+static void weekday(void **s) {
+        (void)s;
+        expect_plan_in("每周五前", "2026-01-01", "2026-01-10",
+                       "2026-W01:1=2026-01-04 2026-W02:1=2026-01-09");
+        expect_plan_in("{period: week, due_weekday: 5}", "2026-01-01", "2026-01-10",
+                       "2026-W01:1=2026-01-04 2026-W02:1=2026-01-09");
+        expect_plan_in("每周五前报送，遇节假日提前", "2025-12-30", "2026-01-10",
+                       "2026-W01:1=2025-12-31 2026-W02:1=2026-01-09");
+        expect_plan_in("{phrase: 每周五前, holiday_move: earlier}", "2025-12-30", "2026-01-10",
+                       "2026-W01:1=2025-12-31 2026-W02:1=2026-01-09");
+        expect_plan_in("每周五前", "2026-09-26", "2026-10-16",
+                       "2026-W39:1=2026-09-28 2026-W40:1=2026-10-08 2026-W41:1=2026-10-09 "
+                       "2026-W42:1=2026-10-16");
+        expect_plan_in("每周五前，遇节假日提前", "2026-09-21", "2026-10-16",
+                       "2026-W39:1=2026-09-24 2026-W40:1=2026-09-30 2026-W41:1=2026-10-09 "
+                       "2026-W42:1=2026-10-16");
+        expect_plan_in("每周一上报", "2026-02-09", "2026-03-03",
+                       "2026-W07:1=2026-02-09 2026-W08:1=2026-02-24 2026-W09:1=2026-02-24 "
+                       "2026-W10:1=2026-03-02");
+        expect_plan_in("每星期日检查", "2026-09-15", "2026-09-21", "2026-W38:1=2026-09-20");
+        expect_plan_in("每周五前", "2027-12-27", "2028-01-09",
+                       "2027-W52:1=2027-12-31 2028-W01:1=2028-01-07");
+        /* Every two weeks: the Friday of the second week. */
+        expect_plan_in("每两周周五前", "2026-01-01", "2026-01-31",
+                       "2026-W01:1=2026-01-09 2026-W03:1=2026-01-23");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -580,6 +610,7 @@ int main(void) {
                 cmocka_unit_test(two_months),
                 cmocka_unit_test(n_years),
                 cmocka_unit_test(two_weeks),
+                cmocka_unit_test(weekday),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
