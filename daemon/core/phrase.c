@@ -397,8 +397,44 @@ static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
 
 /* After 每/按/一 and the period: a fixed date (每月25日前, 每年1月底前, 每月底前, 每年年底前) or
  * a count. */
+/* 每季度末 / 每季度末前 / 每季度末20日(前) / 每半年末…: the period's end (a count of 1), or a
+ * day of its last month. */
+static int parse_period_end(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
+        size_t at = c->pos;
+        int d = eat_number(c);
+        if (d != NUMBER_NONE && (eat(c, "日") || eat(c, "号"))) {
+                if (d < 1 || d > 31) {
+                        c->pos = at;
+                        FAIL(c, "day of the month must be 1 to 31");
+                }
+                r->due_day = d;
+                eat_before(c);
+                return parse_tail(c, r, err);
+        }
+        c->pos = at;
+        eat_before(c);
+        return parse_count(c, r, count_at, err); /* 每季度末召开一次 */
+}
+
+/* 每月最后一个工作日 (前): the period's last day moved earlier; 每年… is 年终. Periods without a
+ * due day (week, half month, dekad): their end, moved earlier. */
+static int parse_last_working_day(Cursor *c, Rule *r, PhraseError *err) {
+        if (r->period == PERIOD_YEAR)
+                return parse_year_end(c, r, err);
+        r->move = MOVE_EARLIER;
+        if (period_kind_months(r->period) > 0)
+                r->due_day = DUE_DAY_LAST;
+        eat_before(c);
+        return parse_tail(c, r, err);
+}
+
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
+        if (eat(c, "最后一个工作日"))
+                return parse_last_working_day(c, r, err);
+        if (r->period != PERIOD_MONTH && r->period != PERIOD_YEAR && r->every == 1 &&
+            period_kind_months(r->period) > 0 && eat(c, "末"))
+                return parse_period_end(c, r, count_at, err);
         if (r->period == PERIOD_MONTH) {
                 if (eat_number(c) >= 0 && (eat(c, "日") || eat(c, "号"))) {
                         c->pos = save;
@@ -420,7 +456,8 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
                         return parse_year_date(c, r, err);
                 }
                 c->pos = save;
-                if (eat(c, "年底") || eat(c, "年终") || eat(c, "底"))
+                if (eat(c, "年底") || eat(c, "年终") || eat(c, "年末") || eat(c, "底") ||
+                    eat(c, "末"))
                         return parse_year_end(c, r, err);
         }
         c->pos = save;

@@ -176,6 +176,9 @@ char *rule_describe(const Rule *r) {
             !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
                 return strdup("年终");
         const char *p = period_kind_to_zh(r->period);
+        if (r->due_day == DUE_DAY_LAST && !r->due_month && !r->after_period &&
+            r->move == MOVE_EARLIER && r->count == 1 && r->every == 1)
+                return strfmt("每%s最后一个工作日", p);
         Buf b = {0};
         if (r->every > 1 || r->due_weekday || !r->due_day) {
                 /* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次 */
@@ -207,6 +210,8 @@ char *rule_describe(const Rule *r) {
                 if (r->due_day == DUE_DAY_LAST)
                         buf_puts(&b, "月");
                 describe_day(&b, r->due_day);
+        } else if (!r->due_month && !r->after_period && r->due_day > 0) {
+                buf_printf(&b, "每%s末%d日前", p, r->due_day); /* 每季度末20日前 */
         } else {
                 /* Quarter and half-year months are counted, not named: 每季度第2个月10日前. */
                 int months = period_kind_months(r->period);

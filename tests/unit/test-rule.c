@@ -286,6 +286,31 @@ static void weekdays(void **s) {
         assert_non_null(rule_validate(&b));
 }
 
+static void period_ends(void **s) {
+        (void)s;
+        Rule q = structured(PERIOD_QUARTER, 1);
+        q.due_day = 20;
+        Rule a = phrase("每季度末20日");
+        assert_true(rule_equal(&a, &q));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每季度末20日前");
+        free(d);
+        Rule m = structured(PERIOD_MONTH, 1);
+        m.due_day = DUE_DAY_LAST, m.move = MOVE_EARLIER;
+        a = phrase("每月最后一个工作日");
+        assert_true(rule_equal(&a, &m));
+        d = rule_describe(&a);
+        assert_string_equal(d, "每月最后一个工作日");
+        free(d);
+        Rule e = structured(PERIOD_YEAR, 1);
+        e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
+        a = phrase("每年最后一个工作日");
+        assert_true(rule_equal(&a, &e));
+        a = phrase("每季度末");
+        Rule c = structured(PERIOD_QUARTER, 1);
+        assert_true(rule_equal(&a, &c));
+}
+
 static void validate(void **s) {
         (void)s;
         Rule r = structured(PERIOD_WEEK, 1);
@@ -322,7 +347,7 @@ int main(void) {
                 cmocka_unit_test(errors),       cmocka_unit_test(validate),
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
                 cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
-                cmocka_unit_test(weekdays),
+                cmocka_unit_test(weekdays),     cmocka_unit_test(period_ends),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -535,6 +535,46 @@ static void weekday(void **s) {
                        "2026-W01:1=2026-01-09 2026-W03:1=2026-01-23");
 }
 
+/* 每季度末20日: the 20th of the quarter's last month. 2026-06-20 Sat → 06-22; 09-20 is a make-up
+ * Sunday; 12-20 Sun → 12-21; 2027-03-20 Sat → 03-22; 06-20 Sun → 06-21. */
+static void period_end_day(void **s) {
+        (void)s;
+        const char *want = "2026-Q1:1=2026-03-20 2026-Q2:1=2026-06-22 2026-Q3:1=2026-09-20 "
+                           "2026-Q4:1=2026-12-21 2027-Q1:1=2027-03-22 2027-Q2:1=2027-06-21 "
+                           "2027-Q3:1=2027-09-20 2027-Q4:1=2027-12-20";
+        EXPECT_PLAN("每季度末20日", NULL, want);
+        EXPECT_PLAN("每季度末20日前报送", NULL, want);
+        EXPECT_PLAN("{period: quarter, due_day: 20}", NULL, want);
+        /* 每季度末 is the quarter's end. */
+        EXPECT_PLAN("每季度末", NULL,
+                    "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30 2026-Q3:1=2026-09-30 "
+                    "2026-Q4:1=2026-12-31 2027-Q1:1=2027-03-31 2027-Q2:1=2027-06-30 "
+                    "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31");
+}
+
+/* 每月最后一个工作日: the month's end moved earlier. 2026-01-31 Sat → 01-30; 02-28 is a make-up
+ * Saturday; 05-31 Sun → 05-29; 2027-02-28 Sun → 02-26; 2028-02-29 Tue. */
+static void last_working_day(void **s) {
+        (void)s;
+        const char *want = "2026-01:1=2026-01-30 2026-02:1=2026-02-28 2026-03:1=2026-03-31 "
+                           "2026-04:1=2026-04-30 2026-05:1=2026-05-29";
+        expect_plan_in("每月最后一个工作日", "2026-01-01", "2026-05-31", want);
+        expect_plan_in("{period: month, due_day: last, holiday_move: earlier}", "2026-01-01",
+                       "2026-05-31", want);
+        expect_plan_in("每月最后一个工作日前报送", "2027-01-01", "2027-02-28",
+                       "2027-01:1=2027-01-29 2027-02:1=2027-02-26");
+        expect_plan_in("每月最后一个工作日", "2028-02-01", "2028-02-29", "2028-02:1=2028-02-29");
+        /* 每月底前 / 每月月底前 are the month's end, postponed: 01-31 Sat → 02-02. */
+        expect_plan_in("每月月底前", "2026-01-01", "2026-02-28",
+                       "2026-01:1=2026-02-02 2026-02:1=2026-02-28");
+        /* A half month's last working day: 02-15 (春节) → 02-14, a make-up Saturday. */
+        expect_plan_in("每半月最后一个工作日", "2026-01-01", "2026-02-15",
+                       "2026-01-H1:1=2026-01-15 2026-01-H2:1=2026-01-30 2026-02-H1:1=2026-02-14");
+        /* 每年年底前 and 每年最后一个工作日 are 年终. */
+        EXPECT_PLAN("每年最后一个工作日", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+        EXPECT_PLAN("每年年底前", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -611,6 +651,8 @@ int main(void) {
                 cmocka_unit_test(n_years),
                 cmocka_unit_test(two_weeks),
                 cmocka_unit_test(weekday),
+                cmocka_unit_test(period_end_day),
+                cmocka_unit_test(last_working_day),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
