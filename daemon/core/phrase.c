@@ -184,8 +184,8 @@ static bool eat_before(Cursor *c) {
         return eat(c, "以前") || eat(c, "之前") || eat(c, "前");
 }
 
-/* Text after a fixed deadline: the duty's object (提交上年度述职报告), with 上年度 marking the
- * previous year. A second date or frequency in it is an error: one rule per duty. */
+/* Text after a fixed deadline: the duty's object (提交上年度述职报告), with 上年度 (上月)
+ * marking the previous year (month). A second date or frequency in it is an error: one rule per duty. */
 /* 遇节假日顺延(至次日) / 遇节假日提前 / 遇节假日不顺延 (also 如遇, 法定节假日, 休息日): the
  * holiday move. */
 static bool eat_move(Cursor *c, Rule *r) {
@@ -221,6 +221,14 @@ static int parse_tail(Cursor *c, Rule *r, PhraseError *err) {
                         if (r->period != PERIOD_YEAR || year_end) {
                                 c->pos = at;
                                 FAIL(c, "上年度 fits only a yearly rule (每年…月底前)");
+                        }
+                        r->after_period = true;
+                        continue;
+                }
+                if (eat(c, "上月") || eat(c, "上个月") || eat(c, "上一个月")) {
+                        if (r->period != PERIOD_MONTH || !r->due_day) {
+                                c->pos = at;
+                                FAIL(c, "上月 fits only a monthly deadline (每月5日前报送上月…)");
                         }
                         r->after_period = true;
                         continue;

@@ -205,11 +205,14 @@ char *rule_describe(const Rule *r) {
                 describe_day(&b, r->due_day);
                 if (r->after_period)
                         buf_puts(&b, "（上年度）");
-        } else if (r->period == PERIOD_MONTH && !r->after_period) {
+        } else if (r->period == PERIOD_MONTH && !r->due_month) {
+                /* 每月25日前, 每月5日前（上月） */
                 buf_puts(&b, "每月");
                 if (r->due_day == DUE_DAY_LAST)
                         buf_puts(&b, "月");
                 describe_day(&b, r->due_day);
+                if (r->after_period)
+                        buf_puts(&b, "（上月）");
         } else if (!r->due_month && !r->after_period && r->due_day > 0) {
                 buf_printf(&b, "每%s末%d日前", p, r->due_day); /* 每季度末20日前 */
         } else {

@@ -112,6 +112,14 @@ static void fixed_dates(void **s) {
         a = phrase("每年3月15日前");
         assert_true(rule_equal(&a, &z));
 
+        Rule prev = structured(PERIOD_MONTH, 1);
+        prev.due_day = 5, prev.after_period = true;
+        a = phrase("每月5日前报送上月安全生产情况");
+        assert_true(rule_equal(&a, &prev));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每月5日前（上月）");
+        free(d);
+
         Rule e = structured(PERIOD_YEAR, 1);
         e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
         a = phrase("年终");

@@ -575,6 +575,22 @@ static void last_working_day(void **s) {
         EXPECT_PLAN("每年年底前", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
 }
 
+/* 每月5日前报送上月: the month's report by the 5th of the next. 2026-04-05 (清明) → 04-07;
+ * 05-05 (劳动节) → 05-06; 10-05 (国庆) → 10-08; 2028-02-05 Sat → 02-07; 03-05 Sun → 03-06. */
+static void previous_month(void **s) {
+        (void)s;
+        const char *want = "2025-12:1=2026-01-05 2026-01:1=2026-02-05 2026-02:1=2026-03-05 "
+                           "2026-03:1=2026-04-07 2026-04:1=2026-05-06 2026-05:1=2026-06-05";
+        expect_plan_in("每月5日前报送上月安全生产情况", "2026-01-01", "2026-06-30", want);
+        expect_plan_in("{period: month, due_day: 5, after_period: true}", "2026-01-01",
+                       "2026-06-30", want);
+        expect_plan_in("每月5日前（上月）", "2026-09-01", "2026-10-31",
+                       "2026-08:1=2026-09-07 2026-09:1=2026-10-08");
+        expect_plan_in("每月5号前上报上个月隐患排查情况", "2027-12-01", "2028-03-31",
+                       "2027-11:1=2027-12-06 2027-12:1=2028-01-05 2028-01:1=2028-02-07 "
+                       "2028-02:1=2028-03-06");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -653,6 +669,7 @@ int main(void) {
                 cmocka_unit_test(weekday),
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
+                cmocka_unit_test(previous_month),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
