@@ -89,6 +89,9 @@ static const KeyDef rule_keys[] = {
          .names = move_enum,
          .n_names = 3},
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
+        {.name = "soft", .type = F_BOOL, .off = FIELD(Rule, soft)},
+        {.name = "delegable", .type = F_BOOL, .off = FIELD(Rule, delegable)},
+        {.name = "personal", .type = F_BOOL, .off = FIELD(Rule, personal)},
 };
 
 /* The key epoch beside a phrase (每2年 needs it): 0 when absent or not a year (parse_map()
@@ -320,6 +323,8 @@ static unsigned duty_hash(const Duty *d) {
         }
         if (r->due_weekday)
                 h = hash_int(h, 1000 + r->due_weekday);
+        if (r->soft || r->delegable || r->personal)
+                h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
         const ReminderPolicy *p = &d->reminders;
         h = hash_int(h, (int)p->n_before);
         for (size_t i = 0; i < p->n_before; i++)

@@ -523,6 +523,7 @@ static const char *const traditional[][2] = {
         {"準", "准"}, {"訓", "训"}, {"練", "练"}, {"產", "产"}, {"黨", "党"}, {"幹", "干"},
         {"務", "务"}, {"書", "书"}, {"記", "记"}, {"長", "长"}, {"鎮", "镇"}, {"縣", "县"},
         {"區", "区"}, {"業", "业"}, {"單", "单"}, {"當", "当"}, {"與", "与"}, {"為", "为"},
+        {"親", "亲"}, {"則", "则"}, {"託", "托"},
 };
 
 /* The simplified form of the three-byte character at `s` when the table has it (every entry is
@@ -620,6 +621,11 @@ int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offse
                 *ret_msg = "empty rule";
                 return -EINVAL;
         }
+        /* Flags anywhere in the sentence (原则上每季度…, 亲自主持或委托分管负责人…). */
+        r->soft = strstr(norm, "原则上");
+        r->personal = strstr(norm, "亲自");
+        r->delegable = strstr(norm, "委托") && !strstr(norm, "不得委托") &&
+                       !strstr(norm, "不可委托") && !strstr(norm, "不能委托");
         if (parse_normalised(&c, r, &count_at, &err) == 0) {
                 if (epoch && !r->epoch)
                         r->epoch = epoch;

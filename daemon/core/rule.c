@@ -169,7 +169,22 @@ static void describe_move(Buf *b, HolidayMove m) {
                 buf_puts(b, "（遇节假日不顺延）");
 }
 
+static char *describe_rule(const Rule *r);
+
+/* 原则上, 亲自 and 可委托 before the rule (text before it is the duty's: it reads back). */
 char *rule_describe(const Rule *r) {
+        char *d = describe_rule(r);
+        if (!d || !(r->soft || r->personal || r->delegable))
+                return d;
+        char *f = strfmt("（%s%s%s%s%s）%s", r->soft ? "原则上" : "",
+                         r->soft && (r->personal || r->delegable) ? "，" : "",
+                         r->personal ? "亲自" : "", r->personal && r->delegable ? "，" : "",
+                         r->delegable ? "可委托" : "", d);
+        free(d);
+        return f;
+}
+
+static char *describe_rule(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
         if (r->period == PERIOD_YEAR && r->due_month == 12 && r->due_day == DUE_DAY_LAST &&

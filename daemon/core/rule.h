@@ -41,6 +41,9 @@ typedef struct Rule {
         bool after_period;
         HolidayMove move;
         bool before_holidays;
+        bool soft;       /* 原则上: reminded, never escalated */
+        bool delegable;  /* 或委托: a named delegate may complete it */
+        bool personal;   /* 亲自: the holder in person */
         char **holidays; /* NULL = all holidays in the data; else ids (owned) */
         size_t n_holidays;
 } Rule;

@@ -319,6 +319,38 @@ static void period_ends(void **s) {
         assert_true(rule_equal(&a, &c));
 }
 
+/* 原则上 (soft), 或委托 (delegable), 亲自 (personal): flags of the rule, shown by rule_describe. */
+static void flags(void **s) {
+        (void)s;
+        Rule a = phrase("原则上每季度至少召开一次");
+        assert_true(a.soft);
+        assert_false(a.delegable || a.personal);
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "（原则上）每季度至少1次");
+        free(d);
+        a = phrase("每年亲自主持或委托分管负责人主持召开2次");
+        assert_true(a.personal && a.delegable);
+        assert_false(a.soft);
+        assert_int_equal(a.count, 2);
+        d = rule_describe(&a);
+        assert_string_equal(d, "（亲自，可委托）每年至少2次");
+        Rule back = phrase(d);
+        assert_true(rule_equal(&a, &back));
+        free(d);
+        a = phrase("每半年亲自听取一次汇报，不得委托");
+        assert_true(a.personal);
+        assert_false(a.delegable);
+        a = phrase("原则上年终前完成");
+        assert_true(a.soft);
+        d = rule_describe(&a);
+        assert_string_equal(d, "（原则上）年终");
+        free(d);
+        Rule b = structured(PERIOD_YEAR, 2);
+        b.personal = b.delegable = true;
+        a = phrase("每年親自或委託2次");
+        assert_true(rule_equal(&a, &b));
+}
+
 static void validate(void **s) {
         (void)s;
         Rule r = structured(PERIOD_WEEK, 1);
@@ -356,6 +388,7 @@ int main(void) {
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
                 cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
                 cmocka_unit_test(weekdays),     cmocka_unit_test(period_ends),
+                cmocka_unit_test(flags),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
