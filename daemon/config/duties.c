@@ -27,6 +27,29 @@ static int parse_due_day(Loader *L, const YNode *n, void *obj) {
         return parse_int(L, n, 1, 31, &r->due_day);
 }
 
+/* due_months: [6, 12] — one checkpoint in each; count is their number. */
+static int parse_due_months(Loader *L, const YNode *n, void *obj) {
+        Rule *r = obj;
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt;
+        if (node_items(L, n, &items, &cnt) < 0)
+                return -ENOMEM;
+        unsigned mask = 0;
+        int q = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                int m;
+                if (parse_int(L, items[i], 1, 12, &m) < 0)
+                        q = -EINVAL;
+                else if (mask & (1u << m))
+                        q = err_at(L, items[i], "%d listed twice", m);
+                else
+                        mask |= 1u << m;
+        }
+        r->due_months = mask;
+        r->count = __builtin_popcount(mask);
+        return q;
+}
+
 static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
         Rule *r = obj;
         const char *s = scalar(L, n);
@@ -82,6 +105,8 @@ static const KeyDef rule_keys[] = {
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),
         KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
+        {.name = "due_months", .type = F_CUSTOM, .custom = parse_due_months},
+        KEY_INT("once", Rule, once, 1970, 9998),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
         {.name = "holiday_move",
          .type = F_ENUM,
@@ -323,6 +348,8 @@ static unsigned duty_hash(const Duty *d) {
         }
         if (r->due_weekday)
                 h = hash_int(h, 1000 + r->due_weekday);
+        if (r->due_months || r->once)
+                h = hash_int(h, 3000 + (int)r->due_months + (r->once << 13));
         if (r->soft || r->delegable || r->personal)
                 h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
         const ReminderPolicy *p = &d->reminders;

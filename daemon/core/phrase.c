@@ -294,6 +294,97 @@ static int parse_year_date(Cursor *c, Rule *r, PhraseError *err) {
         return parse_tail(c, r, err);
 }
 
+/* One deadline of a list: 6月底, 7月, 7月15日, 年底; its month, *ret_day its day. */
+static int eat_list_month(Cursor *c, int *ret_day) {
+        *ret_day = DUE_DAY_LAST;
+        if (eat(c, "年底") || eat(c, "年终") || eat(c, "年末"))
+                return 12;
+        size_t at = c->pos;
+        int m = eat_number(c);
+        if (m < 1 || m > 12 || !eat(c, "月")) {
+                c->pos = at;
+                return 0;
+        }
+        if (eat_month_end(c))
+                return m;
+        size_t day_at = c->pos;
+        int d = eat_number(c);
+        if (d >= 1 && d <= 31 && (eat(c, "日") || eat(c, "号")))
+                *ret_day = d;
+        else
+                c->pos = day_at;
+        return m;
+}
+
+/* Several deadlines in a year: 6月底和年底前, 每年1月、7月, 3月15日及9月15日前 (the same day in
+ * each). 1 when read (the rest goes through parse_tail), 0 when there is no such list (nothing
+ * eaten), -EINVAL. */
+static int parse_month_list(Cursor *c, Rule *r, PhraseError *err) {
+        Cursor p = *c;
+        unsigned mask = 0;
+        int n = 0, day = 0;
+        static const char *const seps[] = {"和", "、", "及", "与", "，", "或"};
+        for (;;) {
+                size_t at = p.pos;
+                int d, m = eat_list_month(&p, &d);
+                if (!m) {
+                        p.pos = at;
+                        break;
+                }
+                if (n && d != day) {
+                        p.pos = at;
+                        FAIL(&p, "several deadlines in a year need the same day in each month "
+                                 "(or 月底)");
+                }
+                if (mask & (1u << m)) {
+                        p.pos = at;
+                        FAIL(&p, "a month listed twice");
+                }
+                day = d, mask |= 1u << m, n++;
+                eat_before(&p);
+                size_t before_sep = p.pos;
+                if (!eat_any(&p, seps, ELEMENTSOF(seps)))
+                        break;
+                int dd;
+                Cursor next = p;
+                if (!eat_list_month(&next, &dd)) {
+                        p.pos = before_sep;
+                        break;
+                }
+        }
+        if (n < 2)
+                return 0;
+        for (int m = 1; m <= 12; m++)
+                if ((mask & (1u << m)) && day > days_in_month(2001, m))
+                        FAIL(c, "no such day in one of the months (say 月底前 for its last day)");
+        *c = p;
+        r->period = PERIOD_YEAR;
+        r->due_months = mask;
+        r->due_day = day;
+        r->count = n;
+        return parse_tail(c, r, err) < 0 ? -EINVAL : 1;
+}
+
+/* 2027年5月30日前 / 2027年6月底和年底前: a one-off date. 1 when read, 0 when there is none
+ * (nothing eaten), -EINVAL. */
+static int parse_once(Cursor *c, Rule *r, PhraseError *err) {
+        Cursor p = *c;
+        int y = eat_number(&p);
+        if (y < 1970 || y > 9998 || !eat(&p, "年"))
+                return 0;
+        Cursor probe = p;
+        int m = eat_number(&probe);
+        if (m < 1 || m > 12 || !eat(&probe, "月"))
+                return 0;
+        *c = p;
+        r->period = PERIOD_YEAR;
+        r->once = y;
+        int q = parse_month_list(c, r, err);
+        if (q != 0)
+                return q < 0 ? -EINVAL : 1;
+        return parse_year_date(c, r, err) < 0 ? -EINVAL : 1;
+}
+
 /* 年终 / 年底 / 年底前… (and 每年年底前): the last day of the year, moved earlier. */
 static int parse_year_end(Cursor *c, Rule *r, PhraseError *err) {
         r->period = PERIOD_YEAR;
@@ -459,6 +550,9 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
         }
         c->pos = save;
         if (r->period == PERIOD_YEAR) {
+                int q = parse_month_list(c, r, err);
+                if (q != 0)
+                        return q < 0 ? -EINVAL : 0;
                 if (eat_number(c) >= 0 && eat(c, "月")) {
                         c->pos = save;
                         return parse_year_date(c, r, err);
@@ -478,6 +572,11 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
         size_t unknown = SIZE_MAX; /* the first 每 with no period we know */
         for (; !at_end(c); skip_char(c)) {
                 size_t at = c->pos;
+                int q = parse_once(c, r, err);
+                if (q == 0)
+                        q = parse_month_list(c, r, err);
+                if (q != 0)
+                        return q < 0 ? -EINVAL : 0;
                 if (eat(c, "年终") || eat(c, "年底"))
                         return parse_year_end(c, r, err);
                 if (eat(c, "重大节假日前") || eat(c, "节假日前")) {

@@ -75,6 +75,31 @@ int period_kind_months(PeriodKind k) {
         }
 }
 
+/* due_months (several deadlines in a year) and once (a one-off date). */
+static const char *validate_year_dates(const Rule *r) {
+        if (r->due_months) {
+                if (r->period != PERIOD_YEAR || r->every != 1 || r->due_month || r->after_period ||
+                    !r->due_day)
+                        return "due_months needs period year and due_day, without due_month, "
+                               "after_period or every";
+                if (r->due_months & ~0x1FFEu)
+                        return "due_months must be months 1 to 12";
+                if (r->count != __builtin_popcount(r->due_months))
+                        return "with due_months, count is the number of months";
+                for (int m = 1; m <= 12; m++)
+                        if ((r->due_months & (1u << m)) && r->due_day > days_in_month(2001, m))
+                                return "due_day does not exist in one of due_months (use last)";
+        }
+        if (r->once) {
+                if (r->once < 1970 || r->once > 9998)
+                        return "once must be a year from 1970 to 9998";
+                if (r->period != PERIOD_YEAR || r->every != 1 || r->after_period ||
+                    (!r->due_months && (!r->due_month || !r->due_day)))
+                        return "once needs period year with due_month and due_day (or due_months)";
+        }
+        return NULL;
+}
+
 /* every and epoch: several years or weeks. */
 static const char *validate_every(const Rule *r) {
         if (r->every < 1 || r->every > 52)
@@ -108,6 +133,8 @@ const char *rule_validate(const Rule *r) {
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
                 return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
         const char *why = validate_every(r);
+        if (!why)
+                why = validate_year_dates(r);
         if (why)
                 return why;
         if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
@@ -214,9 +241,26 @@ static char *describe_rule(const Rule *r) {
                 describe_move(&b, r->move);
                 return buf_steal(&b);
         }
-        if (r->period == PERIOD_YEAR) {
+        if (r->period == PERIOD_YEAR && r->once)
+                buf_printf(&b, "%d年", r->once); /* 2027年5月30日前 */
+        else if (r->period == PERIOD_YEAR)
+                buf_puts(&b, "每年");
+        if (r->period == PERIOD_YEAR && r->due_months) {
+                /* 每年6月底、12月底前 */
+                const char *sep = "";
+                for (int m = 1; m <= 12; m++)
+                        if (r->due_months & (1u << m)) {
+                                buf_printf(&b, "%s%d月", sep, m);
+                                if (r->due_day == DUE_DAY_LAST)
+                                        buf_puts(&b, "底");
+                                else
+                                        buf_printf(&b, "%d日", r->due_day);
+                                sep = "、";
+                        }
+                buf_puts(&b, "前");
+        } else if (r->period == PERIOD_YEAR) {
                 /* 每年3月15日前, 每年1月底前（上年度） */
-                buf_printf(&b, "每年%d月", r->due_month ? r->due_month : 12);
+                buf_printf(&b, "%d月", r->due_month ? r->due_month : 12);
                 describe_day(&b, r->due_day);
                 if (r->after_period)
                         buf_puts(&b, "（上年度）");
@@ -237,7 +281,7 @@ static char *describe_rule(const Rule *r) {
                 buf_printf(&b, "每%s%s第%d个月", p, r->after_period ? "结束后" : "", m);
                 describe_day(&b, r->due_day);
         }
-        if (r->count > 1)
+        if (r->count > 1 && !r->due_months)
                 buf_printf(&b, "，共%d次", r->count);
         describe_move(&b, r->move);
         return buf_steal(&b);

@@ -38,6 +38,9 @@ typedef struct Rule {
         int due_day;     /* 0 = none, 1..31, DUE_DAY_LAST */
         int due_month;   /* 0 = the period's last month (or 1 with after_period) */
         int due_weekday; /* weekly rules: 1 = Monday … 7 = Sunday of the (last) week; 0 = none */
+        unsigned due_months; /* yearly rules with several deadlines: bit m for month m (6月底和年底
+                              * 前), each on due_day; count is their number. 0 = none */
+        int once; /* a one-off yearly rule: only in this year (2027年5月30日前); 0 = none */
         bool after_period;
         HolidayMove move;
         bool before_holidays;

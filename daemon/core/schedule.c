@@ -218,6 +218,24 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                         .of = 1,
                         .checkpoint = 1,
                         .required = (uint16_t)r->count};
+        if (r->once && day_to_ymd(s).y != r->once)
+                return 0;    /* a one-off date: only its year has it */
+        if (r->due_months) { /* one checkpoint in each listed month */
+                o.of = (uint16_t)r->count;
+                o.required = 1;
+                o.checkpoint = 0;
+                for (int m = 1; m <= 12; m++) {
+                        if (!(r->due_months & (1u << m)))
+                                continue;
+                        o.checkpoint++;
+                        o.nominal = month_day(s, m - 1, r->due_day);
+                        o.due = apply_move(c->calendar, r->move, o.nominal);
+                        int q = list_push(out, &o);
+                        if (q < 0)
+                                return q;
+                }
+                return 0;
+        }
         if (r->due_weekday) { /* that day of the period's last week */
                 o.nominal = e - 7 + r->due_weekday;
                 o.due = apply_move(c->calendar, r->move, o.nominal);

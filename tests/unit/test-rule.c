@@ -351,6 +351,27 @@ static void flags(void **s) {
         assert_true(rule_equal(&a, &b));
 }
 
+static void year_lists(void **s) {
+        (void)s;
+        Rule b = structured(PERIOD_YEAR, 2);
+        b.due_months = 1u << 6 | 1u << 12, b.due_day = DUE_DAY_LAST;
+        Rule a = phrase("6月底和年底前");
+        assert_true(rule_equal(&a, &b));
+        assert_null(rule_validate(&b));
+        b.count = 3;
+        assert_non_null(rule_validate(&b));
+        b.count = 2, b.due_day = 31;
+        assert_non_null(rule_validate(&b)); /* no 31 June */
+        Rule o = structured(PERIOD_YEAR, 1);
+        o.once = 2027, o.due_month = 5, o.due_day = 30;
+        a = phrase("2027年5月30日前");
+        assert_true(rule_equal(&a, &o));
+        o.due_month = 0;
+        assert_non_null(rule_validate(&o));
+        const char *msg;
+        assert_int_equal(reject("5月30日前", &msg), 0);
+}
+
 static void validate(void **s) {
         (void)s;
         Rule r = structured(PERIOD_WEEK, 1);
@@ -388,7 +409,7 @@ int main(void) {
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
                 cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
                 cmocka_unit_test(weekdays),     cmocka_unit_test(period_ends),
-                cmocka_unit_test(flags),
+                cmocka_unit_test(flags),        cmocka_unit_test(year_lists),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

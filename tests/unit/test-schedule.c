@@ -591,6 +591,34 @@ static void previous_month(void **s) {
                        "2028-02:1=2028-03-06");
 }
 
+/* Several deadlines in a year, one checkpoint each: 6月底和年底前; 每年1月、7月 (month ends:
+ * 2026-01-31 Sat → 02-02, 2027-01-31 Sun → 02-01, 2027-07-31 Sat → 08-02); 3月15日及9月15日前
+ * (2026-03-15 Sun → 03-16). */
+static void several_deadlines(void **s) {
+        (void)s;
+        const char *want = "2026:1=2026-06-30 2026:2=2026-12-31 2027:1=2027-06-30 "
+                           "2027:2=2027-12-31";
+        EXPECT_PLAN("6月底和年底前", NULL, want);
+        EXPECT_PLAN("每年6月底、12月底前", NULL, want);
+        EXPECT_PLAN("{period: year, due_months: [6, 12], due_day: last}", NULL, want);
+        expect_plan_in("每年1月、7月", "2026-01-01", "2028-12-31",
+                       "2026:1=2026-02-02 2026:2=2026-07-31 2027:1=2027-02-01 "
+                       "2027:2=2027-08-02 2028:1=2028-01-31 2028:2=2028-07-31");
+        EXPECT_PLAN("每年3月15日及9月15日前", NULL,
+                    "2026:1=2026-03-16 2026:2=2026-09-15 2027:1=2027-03-15 2027:2=2027-09-15");
+}
+
+/* One-off dates: only that year. 2027-05-30 Sun → 05-31. */
+static void one_off(void **s) {
+        (void)s;
+        expect_plan_in("2027年5月30日前", "2026-01-01", "2028-12-31", "2027:1=2027-05-31");
+        expect_plan_in("{period: year, once: 2027, due_month: 5, due_day: 30}", "2026-01-01",
+                       "2028-12-31", "2027:1=2027-05-31");
+        expect_plan_in("2026年6月底和年底前完成整改", "2025-01-01", "2028-12-31",
+                       "2026:1=2026-06-30 2026:2=2026-12-31");
+        expect_plan_in("2027年5月30日前", "2026-01-01", "2027-05-30", "");
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -670,6 +698,8 @@ int main(void) {
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
                 cmocka_unit_test(previous_month),
+                cmocka_unit_test(several_deadlines),
+                cmocka_unit_test(one_off),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
