@@ -119,16 +119,11 @@ static const KeyDef rule_keys[] = {
         {.name = "personal", .type = F_BOOL, .off = FIELD(Rule, personal)},
 };
 
-/* The key epoch beside a phrase (每2年 needs it): 0 when absent or not a year (parse_map()
- * reports that). */
-static int epoch_beside(Loader *L, const YNode *map) {
+/* The key epoch beside a phrase (每2年 needs it): *ret 0 when absent. */
+static int epoch_beside(Loader *L, const YNode *map, int *ret) {
         const YNode *en = ytree_get(L->t, map, "epoch");
-        const char *s = en ? scalar(L, en) : NULL;
-        if (!s || !*s)
-                return 0;
-        char *end;
-        long v = strtol(s, &end, 10);
-        return !*end && v >= 1970 && v <= 9998 ? (int)v : 0;
+        *ret = 0;
+        return en ? parse_int(L, en, 1970, 9998, ret) : 0;
 }
 
 static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
@@ -164,7 +159,8 @@ static int parse_rule(Loader *L, const YNode *n, void *obj) {
         if (n->type != Y_MAP)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         const YNode *ph = ytree_get(L->t, n, "phrase");
-        if (ph && parse_phrase_node(L, ph, epoch_beside(L, n), r) < 0)
+        int epoch;
+        if (epoch_beside(L, n, &epoch) < 0 || (ph && parse_phrase_node(L, ph, epoch, r) < 0))
                 return -EINVAL;
         int q = parse_map(L, n, rule_keys, ELEMENTSOF(rule_keys), r, NULL);
         if (q < 0)
