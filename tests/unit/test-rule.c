@@ -228,6 +228,18 @@ static void issue13_bugs(void **s) {
         assert_int_equal(reject("定期检查安全生产工作", &msg), 0);
 }
 
+/* Each of the `n` phrases means `want`. */
+static void expect_all(const char *const *phrases, size_t n, const Rule *want) {
+        for (size_t i = 0; i < n; i++) {
+                Rule a = phrase(phrases[i]);
+                char *d = rule_describe(&a);
+                if (!rule_equal(&a, want))
+                        fail_msg("%s: read as %s", phrases[i], d);
+                free(d);
+                rule_done(&a);
+        }
+}
+
 /* 每N年 needs its epoch, from the phrase (自2025年起) or the key beside it. */
 static void n_years(void **s) {
         (void)s;
@@ -238,11 +250,7 @@ static void n_years(void **s) {
         b.every = 2, b.epoch = 2025;
         const char *same[] = {"每2年一次（自2025年起）", "至少每两年一次，2025年起",
                               "每两年组织一次从2025年开始", "隔年一次自2025年起"};
-        for (size_t i = 0; i < ELEMENTSOF(same); i++) {
-                Rule a = phrase(same[i]);
-                if (!rule_equal(&a, &b))
-                        fail_msg("%s: every %d epoch %d", same[i], a.every, a.epoch);
-        }
+        expect_all(same, ELEMENTSOF(same), &b);
         Rule r;
         size_t off;
         assert_int_equal(rule_parse_phrase_epoch("每2年", 2025, &r, &off, &msg), 0);
@@ -272,11 +280,7 @@ static void weekdays(void **s) {
         b.due_weekday = 5;
         const char *fri[] = {"每周五前",   "每周五以前报送", "每星期五",
                              "每礼拜五前", "每週五前。",     "每周五前，遇节假日顺延"};
-        for (size_t i = 0; i < ELEMENTSOF(fri); i++) {
-                Rule a = phrase(fri[i]);
-                if (!rule_equal(&a, &b))
-                        fail_msg("%s: weekday %d", fri[i], a.due_weekday);
-        }
+        expect_all(fri, ELEMENTSOF(fri), &b);
         b.move = MOVE_EARLIER;
         Rule a = phrase("每周五前，遇节假日提前");
         assert_true(rule_equal(&a, &b));
