@@ -43,8 +43,11 @@ int rule_copy(Rule *dst, const Rule *src) {
 bool rule_equal(const Rule *a, const Rule *b) {
         if (a->period != b->period || a->every != b->every || a->epoch != b->epoch ||
             a->count != b->count || a->pacing != b->pacing || a->due_day != b->due_day ||
-            a->due_month != b->due_month || a->after_period != b->after_period ||
-            a->move != b->move || a->before_holidays != b->before_holidays ||
+            a->due_month != b->due_month || a->due_weekday != b->due_weekday ||
+            a->due_months != b->due_months || a->once != b->once ||
+            a->after_period != b->after_period || a->move != b->move ||
+            a->before_holidays != b->before_holidays || a->soft != b->soft ||
+            a->delegable != b->delegable || a->personal != b->personal ||
             a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
                 return false;
         for (size_t i = 0; i < a->n_holidays; i++)

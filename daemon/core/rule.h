@@ -30,17 +30,22 @@ typedef enum HolidayMove {
 
 typedef struct Rule {
         PeriodKind period;
-        int every;       /* periods of this many years or weeks (每2年, 每两周); 1 = one */
-        int epoch;       /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks)
-                        * starts the count; 0 = none (weeks: pairs restart each ISO year) */
+        int every; /* periods of this many years or weeks (每2年, 每两周); 1 = one */
+        /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks) starts the count;
+         * 0 = none (weeks: pairs restart each ISO year) */
+        int epoch;
         int count;       /* >= 1 */
         bool pacing;     /* default true */
         int due_day;     /* 0 = none, 1..31, DUE_DAY_LAST */
         int due_month;   /* 0 = the period's last month (or 1 with after_period) */
         int due_weekday; /* weekly rules: 1 = Monday … 7 = Sunday of the (last) week; 0 = none */
-        unsigned due_months; /* yearly rules with several deadlines: bit m for month m (6月底和年底
-                              * 前), each on due_day; count is their number. 0 = none */
+        /* Yearly rules with several deadlines (6月底和年底前): bit m for month m, each on due_day;
+         * count is their number. 0 = none */
+        unsigned due_months;
         int once; /* a one-off yearly rule: only in this year (2027年5月30日前); 0 = none */
+        /* Yearly rules: the month the year starts in, for a window across the year end
+         * (每年年底或年初: 12, with due_month 1); 0 = January */
+        int start_month;
         bool after_period;
         HolidayMove move;
         bool before_holidays;
