@@ -107,6 +107,7 @@ static const KeyDef rule_keys[] = {
         KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
         {.name = "due_months", .type = F_CUSTOM, .custom = parse_due_months},
         KEY_INT("once", Rule, once, 1970, 9998),
+        KEY_INT("start_month", Rule, start_month, 1, 12),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
         {.name = "holiday_move",
          .type = F_ENUM,
@@ -344,6 +345,8 @@ static unsigned duty_hash(const Duty *d) {
         }
         if (r->due_weekday)
                 h = hash_int(h, 1000 + r->due_weekday);
+        if (r->start_month)
+                h = hash_int(h, 4000 + r->start_month);
         if (r->due_months || r->once)
                 h = hash_int(h, 3000 + (int)r->due_months + (r->once << 13));
         if (r->soft || r->delegable || r->personal)

@@ -385,6 +385,20 @@ static int parse_once(Cursor *c, Rule *r, PhraseError *err) {
         return parse_year_date(c, r, err) < 0 ? -EINVAL : 1;
 }
 
+/* 每年年底或年初 / 岁末年初: the window December–January, met anywhere in it, due at its end. */
+static bool eat_window(Cursor *c, Rule *r) {
+        static const char *const words[] = {"年底或年初", "年末或年初", "年底至年初",
+                                            "年底到年初", "岁末年初",   "年底年初"};
+        if (!eat_any(c, words, ELEMENTSOF(words)))
+                return false;
+        r->period = PERIOD_YEAR;
+        r->start_month = 12;
+        r->due_month = 1;
+        r->due_day = DUE_DAY_LAST;
+        eat_before(c);
+        return true;
+}
+
 /* 年终 / 年底 / 年底前… (and 每年年底前): the last day of the year, moved earlier. */
 static int parse_year_end(Cursor *c, Rule *r, PhraseError *err) {
         r->period = PERIOD_YEAR;
@@ -549,6 +563,8 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
                 }
         }
         c->pos = save;
+        if (r->period == PERIOD_YEAR && eat_window(c, r))
+                return parse_count(c, r, count_at, err); /* 岁末年初开展一次 */
         if (r->period == PERIOD_YEAR) {
                 int q = parse_month_list(c, r, err);
                 if (q != 0)
@@ -577,6 +593,8 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                         q = parse_month_list(c, r, err);
                 if (q != 0)
                         return q < 0 ? -EINVAL : 0;
+                if (eat_window(c, r))
+                        return parse_count(c, r, count_at, err);
                 if (eat(c, "年终") || eat(c, "年底"))
                         return parse_year_end(c, r, err);
                 if (eat(c, "重大节假日前") || eat(c, "节假日前")) {

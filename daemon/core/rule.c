@@ -45,8 +45,8 @@ bool rule_equal(const Rule *a, const Rule *b) {
             a->count != b->count || a->pacing != b->pacing || a->due_day != b->due_day ||
             a->due_month != b->due_month || a->due_weekday != b->due_weekday ||
             a->due_months != b->due_months || a->once != b->once ||
-            a->after_period != b->after_period || a->move != b->move ||
-            a->before_holidays != b->before_holidays || a->soft != b->soft ||
+            a->start_month != b->start_month || a->after_period != b->after_period ||
+            a->move != b->move || a->before_holidays != b->before_holidays || a->soft != b->soft ||
             a->delegable != b->delegable || a->personal != b->personal ||
             a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
                 return false;
@@ -93,6 +93,11 @@ static const char *validate_year_dates(const Rule *r) {
                         if ((r->due_months & (1u << m)) && r->due_day > days_in_month(2001, m))
                                 return "due_day does not exist in one of due_months (use last)";
         }
+        if (r->start_month &&
+            (r->start_month < 1 || r->start_month > 12 || r->period != PERIOD_YEAR ||
+             r->every != 1 || r->once || r->due_months || r->after_period))
+                return "start_month (1–12) needs period year, without every, once, due_months or "
+                       "after_period";
         if (r->once) {
                 if (r->once < 1970 || r->once > 9998)
                         return "once must be a year from 1970 to 9998";
@@ -225,6 +230,12 @@ static char *describe_rule(const Rule *r) {
             r->move == MOVE_EARLIER && r->count == 1 && r->every == 1)
                 return strfmt("每%s最后一个工作日", p);
         Buf b = {0};
+        if (r->start_month == 12 && r->due_month == 1 && r->due_day == DUE_DAY_LAST &&
+            r->count == 1) {
+                buf_puts(&b, "每年年底或年初"); /* the window December–January */
+                describe_move(&b, r->move);
+                return buf_steal(&b);
+        }
         if (r->every > 1 || r->due_weekday || !r->due_day) {
                 /* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次 */
                 if (r->every > 1)

@@ -74,6 +74,13 @@ static Day iso_week1(int y) {
  * epoch: from week 1 of each ISO year, the last period cut at the year's end). */
 static void rule_period(const Rule *r, Day day, Day *ret_start, Day *ret_end) {
         period_bounds(r->period, day, ret_start, ret_end);
+        if (r->period == PERIOD_YEAR && r->start_month > 1) {
+                Ymd t = day_to_ymd(day);
+                int y0 = t.m >= r->start_month ? t.y : t.y - 1;
+                *ret_start = day_from_ymd(y0, r->start_month, 1);
+                *ret_end = day_from_ymd(y0 + 1, r->start_month, 1) - 1;
+                return;
+        }
         int n = r->every;
         if (n <= 1)
                 return;
@@ -247,6 +254,8 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                 int offset = r->after_period ? months - 1 + (r->due_month ? r->due_month : 1)
                              : r->due_month  ? last_year + r->due_month - 1
                                              : months - 1;
+                if (r->start_month > 1 && r->due_month) /* a calendar month of a shifted year */
+                        offset = (r->due_month - r->start_month + 12) % 12;
                 o.nominal = month_day(s, offset, r->due_day);
                 o.due = apply_move(c->calendar, r->move, o.nominal);
                 return list_push(out, &o);
@@ -535,8 +544,11 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
-        /* 2025 or 2026-W01 names a period of several years or weeks by its first. */
+        /* 2025 or 2026-W01 names a period of several years or weeks by its first; a year that
+         * starts in December by the year of that December. */
         Day start = s;
+        if (d->rule.period == PERIOD_YEAR && d->rule.start_month > 1)
+                start = day_from_ymd(day_to_ymd(s).y, d->rule.start_month, 1);
         rule_period(&d->rule, start, &s, &e);
         if (s != start)
                 return -ENOENT;

@@ -374,6 +374,16 @@ static void year_lists(void **s) {
         assert_non_null(rule_validate(&o));
         const char *msg;
         assert_int_equal(reject("5月30日前", &msg), 0);
+        /* 每年年底或年初: the year from December, due at the end of January. */
+        Rule w = structured(PERIOD_YEAR, 1);
+        w.start_month = 12, w.due_month = 1, w.due_day = DUE_DAY_LAST;
+        const char *window[] = {"每年年底或年初", "岁末年初", "每年年末或年初开展一次"};
+        expect_all(window, ELEMENTSOF(window), &w);
+        char *d = rule_describe(&w);
+        assert_string_equal(d, "每年年底或年初");
+        free(d);
+        w.every = 2, w.epoch = 2025;
+        assert_non_null(rule_validate(&w));
 }
 
 static void validate(void **s) {

@@ -619,6 +619,32 @@ static void one_off(void **s) {
         expect_plan_in("2027年5月30日前", "2026-01-01", "2027-05-30", "");
 }
 
+/* 每年年底或年初: the window December–January, due at its end (2026-01-31 Sat → 02-02,
+ * 2027-01-31 Sun → 02-01, 2028-01-31 Mon); a completion in December counts for it. */
+static void window_year_end(void **s) {
+        (void)s;
+        const char *want = "2025:1=2026-02-02 2026:1=2027-02-01 2027:1=2028-01-31";
+        expect_plan_in("每年年底或年初", "2026-01-01", "2028-12-31", want);
+        expect_plan_in("岁末年初开展一次走访慰问", "2026-01-01", "2028-12-31", want);
+        expect_plan_in("{period: year, start_month: 12, due_month: 1, due_day: last}", "2026-01-01",
+                       "2028-12-31", want);
+        Config *c = load_ok("organization: {name: 测试镇}\nposts: [{id: p, name: 书记}]\n"
+                            "people: [{id: a, name: 张三, posts: [p]}]\n"
+                            "duties: [{id: d, post: p, title: t, rule: 每年年底或年初}]\n");
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "d:p:2026:1", &o), 0);
+        assert_int_equal(o.period_start, day_from_ymd(2026, 12, 1));
+        assert_int_equal(o.period_end, day_from_ymd(2027, 11, 30));
+        assert_int_equal(o.due, day_from_ymd(2027, 2, 1));
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_period_checkpoints(c, 0, 0, -1, day_from_ymd(2026, 12, 15), &l),
+                         0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].due, day_from_ymd(2027, 2, 1));
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -700,6 +726,7 @@ int main(void) {
                 cmocka_unit_test(previous_month),
                 cmocka_unit_test(several_deadlines),
                 cmocka_unit_test(one_off),
+                cmocka_unit_test(window_year_end),
                 cmocka_unit_test(periods),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
