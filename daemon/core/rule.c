@@ -219,6 +219,49 @@ char *rule_describe(const Rule *r) {
         return f;
 }
 
+/* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次: rules without a due day. */
+static void describe_counted(Buf *b, const Rule *r, const char *p) {
+        if (r->every > 1)
+                buf_printf(b, "每%d%s", r->every, p);
+        else
+                buf_printf(b, "每%s", p);
+        if (r->due_weekday)
+                buf_printf(b, "%s%s前", r->every > 1 ? "周" : "", weekday_zh[r->due_weekday]);
+        if (r->due_weekday && r->count > 1)
+                buf_printf(b, "（共%d次）", r->count);
+        else if (!r->due_weekday)
+                buf_printf(b, "至少%d次%s", r->count,
+                           r->pacing || r->count == 1 ? "" : "（不分段）");
+        if (r->epoch)
+                buf_printf(b, "（自%d年起）", r->epoch);
+}
+
+/* 每年3月15日前, 每年1月底前（上年度）, 每年6月底、12月底前, 2027年5月30日前 */
+static void describe_year(Buf *b, const Rule *r) {
+        if (r->once)
+                buf_printf(b, "%d年", r->once);
+        else
+                buf_puts(b, "每年");
+        if (!r->due_months) {
+                buf_printf(b, "%d月", r->due_month ? r->due_month : 12);
+                describe_day(b, r->due_day);
+                if (r->after_period)
+                        buf_puts(b, "（上年度）");
+                return;
+        }
+        const char *sep = "";
+        for (int m = 1; m <= 12; m++)
+                if (r->due_months & (1u << m)) {
+                        buf_printf(b, "%s%d月", sep, m);
+                        if (r->due_day == DUE_DAY_LAST)
+                                buf_puts(b, "底");
+                        else
+                                buf_printf(b, "%d日", r->due_day);
+                        sep = "、";
+                }
+        buf_puts(b, "前");
+}
+
 static char *describe_rule(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
@@ -237,48 +280,13 @@ static char *describe_rule(const Rule *r) {
                 return buf_steal(&b);
         }
         if (r->every > 1 || r->due_weekday || !r->due_day) {
-                /* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次 */
-                if (r->every > 1)
-                        buf_printf(&b, "每%d%s", r->every, p);
-                else
-                        buf_printf(&b, "每%s", p);
-                if (r->due_weekday)
-                        buf_printf(&b, "%s%s前", r->every > 1 ? "周" : "",
-                                   weekday_zh[r->due_weekday]);
-                if (r->due_weekday && r->count > 1)
-                        buf_printf(&b, "（共%d次）", r->count);
-                else if (!r->due_weekday)
-                        buf_printf(&b, "至少%d次%s", r->count,
-                                   r->pacing || r->count == 1 ? "" : "（不分段）");
-                if (r->epoch)
-                        buf_printf(&b, "（自%d年起）", r->epoch);
+                describe_counted(&b, r, p);
                 describe_move(&b, r->move);
                 return buf_steal(&b);
         }
-        if (r->period == PERIOD_YEAR && r->once)
-                buf_printf(&b, "%d年", r->once); /* 2027年5月30日前 */
-        else if (r->period == PERIOD_YEAR)
-                buf_puts(&b, "每年");
-        if (r->period == PERIOD_YEAR && r->due_months) {
-                /* 每年6月底、12月底前 */
-                const char *sep = "";
-                for (int m = 1; m <= 12; m++)
-                        if (r->due_months & (1u << m)) {
-                                buf_printf(&b, "%s%d月", sep, m);
-                                if (r->due_day == DUE_DAY_LAST)
-                                        buf_puts(&b, "底");
-                                else
-                                        buf_printf(&b, "%d日", r->due_day);
-                                sep = "、";
-                        }
-                buf_puts(&b, "前");
-        } else if (r->period == PERIOD_YEAR) {
-                /* 每年3月15日前, 每年1月底前（上年度） */
-                buf_printf(&b, "%d月", r->due_month ? r->due_month : 12);
-                describe_day(&b, r->due_day);
-                if (r->after_period)
-                        buf_puts(&b, "（上年度）");
-        } else if (r->period == PERIOD_MONTH && !r->due_month) {
+        if (r->period == PERIOD_YEAR)
+                describe_year(&b, r);
+        else if (r->period == PERIOD_MONTH && !r->due_month) {
                 /* 每月25日前, 每月5日前（上月） */
                 buf_puts(&b, "每月");
                 if (r->due_day == DUE_DAY_LAST)
