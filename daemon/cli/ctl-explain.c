@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "explain.h"
+#include "phrase.h"
 #include "table.h"
 #include "util.h"
 

@@ -7,9 +7,12 @@
 #include <string.h>
 
 #include "array.h"
+#include "phrase.h"
 #include "util.h"
 
-static const char *const period_enum[] = {"", "week", "month", "quarter", "half", "year"};
+static const char *const period_enum[_PERIOD_MAX] = {
+        "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months",
+};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 
 /* ---- rules ------------------------------------------------------------------------------ */
@@ -22,6 +25,29 @@ static int parse_due_day(Loader *L, const YNode *n, void *obj) {
                 return 0;
         }
         return parse_int(L, n, 1, 31, &r->due_day);
+}
+
+/* due_months: [6, 12] — one checkpoint in each; count is their number. */
+static int parse_due_months(Loader *L, const YNode *n, void *obj) {
+        Rule *r = obj;
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt;
+        if (node_items(L, n, &items, &cnt) < 0)
+                return -ENOMEM;
+        unsigned mask = 0;
+        int q = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                int m;
+                if (parse_int(L, items[i], 1, 12, &m) < 0)
+                        q = -EINVAL;
+                else if (mask & (1u << m))
+                        q = err_at(L, items[i], "%d listed twice", m);
+                else
+                        mask |= 1u << m;
+        }
+        r->due_months = mask;
+        r->count = __builtin_popcount(mask);
+        return q;
 }
 
 static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
@@ -71,11 +97,17 @@ static const KeyDef rule_keys[] = {
          .type = F_ENUM,
          .off = FIELD(Rule, period),
          .names = period_enum,
-         .n_names = 6},
+         .n_names = ELEMENTSOF(period_enum)},
+        KEY_INT("every", Rule, every, 1, 52),
+        KEY_INT("epoch", Rule, epoch, 1970, 9998),
         KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
         {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),
+        KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
+        {.name = "due_months", .type = F_CUSTOM, .custom = parse_due_months},
+        KEY_INT("once", Rule, once, 1970, 9998),
+        KEY_INT("start_month", Rule, start_month, 1, 12),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
         {.name = "holiday_move",
          .type = F_ENUM,
@@ -83,15 +115,25 @@ static const KeyDef rule_keys[] = {
          .names = move_enum,
          .n_names = 3},
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
+        {.name = "soft", .type = F_BOOL, .off = FIELD(Rule, soft)},
+        {.name = "delegable", .type = F_BOOL, .off = FIELD(Rule, delegable)},
+        {.name = "personal", .type = F_BOOL, .off = FIELD(Rule, personal)},
 };
 
-static int parse_phrase_node(Loader *L, const YNode *n, Rule *r) {
+/* The key epoch beside a phrase (每2年 needs it): *ret 0 when absent. */
+static int epoch_beside(Loader *L, const YNode *map, int *ret) {
+        const YNode *en = ytree_get(L->t, map, "epoch");
+        *ret = 0;
+        return en ? parse_int(L, en, 1970, 9998, ret) : 0;
+}
+
+static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
         const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         size_t off;
         const char *msg;
-        int q = rule_parse_phrase(s, r, &off, &msg);
+        int q = rule_parse_phrase_epoch(s, epoch, r, &off, &msg);
         if (q == -ENOMEM)
                 return loader_oom(L);
         if (q < 0) {
@@ -114,11 +156,12 @@ static int parse_rule(Loader *L, const YNode *n, void *obj) {
         rule_done(r);
         rule_init(r);
         if (n->type == Y_SCALAR)
-                return parse_phrase_node(L, n, r);
+                return parse_phrase_node(L, n, 0, r);
         if (n->type != Y_MAP)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         const YNode *ph = ytree_get(L->t, n, "phrase");
-        if (ph && parse_phrase_node(L, ph, r) < 0)
+        int epoch;
+        if (epoch_beside(L, n, &epoch) < 0 || (ph && parse_phrase_node(L, ph, epoch, r) < 0))
                 return -EINVAL;
         int q = parse_map(L, n, rule_keys, ELEMENTSOF(rule_keys), r, NULL);
         if (q < 0)
@@ -295,6 +338,19 @@ static unsigned duty_hash(const Duty *d) {
                 h = hash_int(h, ints[i]);
         for (size_t i = 0; i < r->n_holidays; i++)
                 h = hash_str(h, r->holidays[i]);
+        /* Keys added later count only when set: every other duty keeps its hash. */
+        if (r->every > 1) {
+                h = hash_int(h, r->every);
+                h = hash_int(h, r->epoch);
+        }
+        if (r->due_weekday)
+                h = hash_int(h, 1000 + r->due_weekday);
+        if (r->start_month)
+                h = hash_int(h, 4000 + r->start_month);
+        if (r->due_months || r->once)
+                h = hash_int(h, 3000 + (int)r->due_months + (r->once << 13));
+        if (r->soft || r->delegable || r->personal)
+                h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
         const ReminderPolicy *p = &d->reminders;
         h = hash_int(h, (int)p->n_before);
         for (size_t i = 0; i < p->n_before; i++)

@@ -1,4 +1,4 @@
-/* rule.c — see rule.h. The phrase grammar is documented in docs/config.md ("Phrases"). */
+/* rule.c — see rule.h. The phrase grammar is phrase.c. */
 #include "rule.h"
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include "util.h"
 
 void rule_init(Rule *r) {
-        *r = (Rule){.count = 1, .pacing = true, .move = MOVE_POSTPONE};
+        *r = (Rule){.every = 1, .count = 1, .pacing = true, .move = MOVE_POSTPONE};
 }
 
 void rule_done(Rule *r) {
@@ -41,11 +41,14 @@ int rule_copy(Rule *dst, const Rule *src) {
 }
 
 bool rule_equal(const Rule *a, const Rule *b) {
-        if (a->period != b->period || a->count != b->count || a->pacing != b->pacing ||
-            a->due_day != b->due_day || a->due_month != b->due_month ||
-            a->after_period != b->after_period || a->move != b->move ||
-            a->before_holidays != b->before_holidays || a->n_holidays != b->n_holidays ||
-            (a->holidays == NULL) != (b->holidays == NULL))
+        if (a->period != b->period || a->every != b->every || a->epoch != b->epoch ||
+            a->count != b->count || a->pacing != b->pacing || a->due_day != b->due_day ||
+            a->due_month != b->due_month || a->due_weekday != b->due_weekday ||
+            a->due_months != b->due_months || a->once != b->once ||
+            a->start_month != b->start_month || a->after_period != b->after_period ||
+            a->move != b->move || a->before_holidays != b->before_holidays || a->soft != b->soft ||
+            a->delegable != b->delegable || a->personal != b->personal ||
+            a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
                 return false;
         for (size_t i = 0; i < a->n_holidays; i++)
                 if (!streq(a->holidays[i], b->holidays[i]))
@@ -54,10 +57,12 @@ bool rule_equal(const Rule *a, const Rule *b) {
 }
 
 static const char *const period_zh[_PERIOD_MAX] = {
-        [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月", [PERIOD_QUARTER] = "季度",
-        [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",
+        [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月",          [PERIOD_QUARTER] = "季度",
+        [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",           [PERIOD_HALF_MONTH] = "半月",
+        [PERIOD_DEKAD] = "旬",  [PERIOD_TWO_MONTHS] = "两个月",
 };
 
+/* 年 半年 季度 月 周 半月 旬 两个月 */
 const char *period_kind_to_zh(PeriodKind k) {
         return k > PERIOD_NONE && k < _PERIOD_MAX ? period_zh[k] : "";
 }
@@ -65,6 +70,7 @@ const char *period_kind_to_zh(PeriodKind k) {
 int period_kind_months(PeriodKind k) {
         switch (k) {
         case PERIOD_MONTH: return 1;
+        case PERIOD_TWO_MONTHS: return 2;
         case PERIOD_QUARTER: return 3;
         case PERIOD_HALF: return 6;
         case PERIOD_YEAR: return 12;
@@ -72,479 +78,52 @@ int period_kind_months(PeriodKind k) {
         }
 }
 
-/* ---- phrase parser ---------------------------------------------------------------------- */
-
-typedef struct Cursor {
-        const char *s; /* normalised (see normalise()) */
-        size_t pos;
-} Cursor;
-
-typedef struct PhraseError {
-        size_t pos;
-        const char *msg;
-} PhraseError;
-
-#define FAIL(c, m)                   \
-        do {                         \
-                err->pos = (c)->pos; \
-                err->msg = (m);      \
-                return -EINVAL;      \
-        } while (0)
-
-static bool eat(Cursor *c, const char *lit) {
-        size_t n = strlen(lit);
-        if (strncmp(c->s + c->pos, lit, n) != 0)
-                return false;
-        c->pos += n;
-        return true;
-}
-
-static bool at_end(const Cursor *c) {
-        return c->s[c->pos] == 0;
-}
-
-static bool looking_at(const Cursor *c, const char *lit) {
-        return strncmp(c->s + c->pos, lit, strlen(lit)) == 0;
-}
-
-/* Steps over one UTF-8 character. */
-static void skip_char(Cursor *c) {
-        if (at_end(c))
-                return;
-        c->pos++;
-        while (((unsigned char)c->s[c->pos] & 0xC0) == 0x80)
-                c->pos++;
-}
-
-static bool eat_any(Cursor *c, const char *const *list, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (eat(c, list[i]))
-                        return true;
-        return false;
-}
-
-#define NUMBER_NONE (-1)
-#define NUMBER_BAD (-2)
-
-/* Arabic digits, or Chinese numerals 一…十 with 两, as in 十二 / 二十四. NUMBER_NONE if there is
- * none (nothing eaten), NUMBER_BAD for two digits in a row such as 四五 (eaten). */
-static int eat_number(Cursor *c) {
-        const char *p = c->s + c->pos;
-        if (*p >= '0' && *p <= '9') {
-                long v = 0;
-                while (*p >= '0' && *p <= '9' && v < 100000)
-                        v = v * 10 + (*p++ - '0');
-                c->pos = (size_t)(p - c->s);
-                return (int)v;
+/* due_months (several deadlines in a year) and once (a one-off date). */
+static const char *validate_year_dates(const Rule *r) {
+        if (r->due_months) {
+                if (r->period != PERIOD_YEAR || r->every != 1 || r->due_month || r->after_period ||
+                    !r->due_day)
+                        return "due_months needs period year and due_day, without due_month, "
+                               "after_period or every";
+                if (r->due_months & ~0x1FFEu)
+                        return "due_months must be months 1 to 12";
+                if (r->count != __builtin_popcount(r->due_months))
+                        return "with due_months, count is the number of months";
+                for (int m = 1; m <= 12; m++)
+                        if ((r->due_months & (1u << m)) && r->due_day > days_in_month(2001, m))
+                                return "due_day does not exist in one of due_months (use last)";
         }
-        static const char *const digits[] = {"零", "一", "二", "三", "四",
-                                             "五", "六", "七", "八", "九"};
-        int total = 0, cur = -1;
-        bool any = false;
-        for (;;) {
-                int d = -1;
-                for (int i = 0; i < 10; i++)
-                        if (eat(c, digits[i])) {
-                                d = i;
-                                break;
-                        }
-                if (d < 0 && eat(c, "两"))
-                        d = 2;
-                if (d >= 0) {
-                        if (cur >= 0)
-                                return NUMBER_BAD; /* two digits in a row */
-                        cur = d;
-                        any = true;
-                        continue;
-                }
-                if (eat(c, "十")) {
-                        if (total > 0)
-                                return NUMBER_BAD;
-                        total = (cur < 0 ? 1 : cur) * 10;
-                        cur = -1;
-                        any = true;
-                        continue;
-                }
-                break;
-        }
-        if (!any)
-                return NUMBER_NONE;
-        return total + (cur < 0 ? 0 : cur);
-}
-
-/* Words that say "at least" before a count. */
-static const char *const qualifiers[] = {"不得少于", "不得低于", "不少于", "不低于",
-                                         "至少",     "最少",     "最低"};
-/* Deadline words a counted rule does not read (每年年底前 and 每月底前 are read before). */
-static const char *const deadline_words[] = {"底前", "末前",   "终前",    "日前",
-                                             "号前", "工作日", "节假日前"};
-
-/* 年 半年 季度 月 周 with the forms clerks type: 每个月, 每个季度, 每年度. After 一 the month
- * and the quarter need 个 (一个月, 一个季度): 一月 is January, 一季度 the first quarter. */
-static PeriodKind eat_period(Cursor *c, bool after_yi) {
-        size_t at = c->pos;
-        bool ge = eat(c, "个");
-        if (eat(c, "半年")) {
-                eat(c, "度");
-                return PERIOD_HALF;
-        }
-        if ((ge || !after_yi) && (eat(c, "季度") || eat(c, "季")))
-                return PERIOD_QUARTER;
-        if (eat(c, "年")) {
-                eat(c, "度");
-                return PERIOD_YEAR;
-        }
-        if ((ge || !after_yi) && eat(c, "月"))
-                return PERIOD_MONTH;
-        if (eat(c, "星期") || eat(c, "周") || eat(c, "礼拜"))
-                return PERIOD_WEEK;
-        c->pos = at;
-        return PERIOD_NONE;
-}
-
-static bool eat_before(Cursor *c) {
-        return eat(c, "以前") || eat(c, "之前") || eat(c, "前");
-}
-
-/* Text after a fixed deadline: the duty's object (提交上年度述职报告), with 上年度 marking the
- * previous year. A second date or frequency in it is an error: one rule per duty. */
-static int parse_tail(Cursor *c, Rule *r, PhraseError *err) {
-        bool year_end = r->move == MOVE_EARLIER; /* 年底前: 上年度 would be next December */
-        while (!at_end(c)) {
-                size_t at = c->pos;
-                if (eat(c, "上年度") || eat(c, "上一年度")) {
-                        if (r->period != PERIOD_YEAR || year_end) {
-                                c->pos = at;
-                                FAIL(c, "上年度 fits only a yearly rule (每年…月底前)");
-                        }
-                        r->after_period = true;
-                        continue;
-                }
-                Cursor probe = *c;
-                if (eat(&probe, "每") || eat(&probe, "按")) {
-                        if (eat_period(&probe, false) != PERIOD_NONE)
-                                FAIL(c, "unexpected text after the deadline: a second frequency");
-                } else if (eat_any(&probe, deadline_words, ELEMENTSOF(deadline_words)))
-                        FAIL(c, "unexpected text after the deadline: a second deadline");
-                else if (eat_number(&probe) != NUMBER_NONE) {
-                        if (eat(&probe, "次") || eat(&probe, "日") || eat(&probe, "号") ||
-                            eat(&probe, "月"))
-                                FAIL(c, "unexpected text after the deadline: a second date or "
-                                        "count");
-                        c->pos = probe.pos;
-                        continue;
-                }
-                skip_char(c);
-        }
-        return 0;
-}
-
-static int parse_day_of_month(Cursor *c, Rule *r, PhraseError *err) {
-        size_t at = c->pos;
-        int d = eat_number(c);
-        if (d < 0)
-                FAIL(c, "expected a day of the month, e.g. 25日");
-        if (d < 1 || d > 31) {
-                c->pos = at;
-                FAIL(c, "day of the month must be 1 to 31");
-        }
-        if (r->period == PERIOD_YEAR && r->due_month && d > days_in_month(2001, r->due_month)) {
-                c->pos = at;
-                FAIL(c, "no such day in that month (say 月底前 for its last day)");
-        }
-        if (!eat(c, "日") && !eat(c, "号"))
-                FAIL(c, "expected 日 after the day");
-        if (!eat_before(c))
-                FAIL(c, "expected 以前 or 前 after the date");
-        r->due_day = d;
-        return 0;
-}
-
-static bool eat_month_end(Cursor *c) {
-        return eat(c, "底") || eat(c, "末");
-}
-
-static int parse_year_date(Cursor *c, Rule *r, PhraseError *err) {
-        size_t at = c->pos;
-        int m = eat_number(c);
-        if (m < 1 || m > 12 || !eat(c, "月")) {
-                c->pos = at;
-                FAIL(c, "expected a month, e.g. 1月底前 or 3月15日前");
-        }
-        r->due_month = m;
-        if (eat_month_end(c)) {
-                if (!eat_before(c))
-                        FAIL(c, "expected 前 after 月底");
-                r->due_day = DUE_DAY_LAST;
-        } else if (parse_day_of_month(c, r, err) < 0)
-                return -EINVAL;
-        return parse_tail(c, r, err);
-}
-
-/* 年终 / 年底 / 年底前… (and 每年年底前): the last day of the year, moved earlier. */
-static int parse_year_end(Cursor *c, Rule *r, PhraseError *err) {
-        r->period = PERIOD_YEAR;
-        r->due_month = 12;
-        r->due_day = DUE_DAY_LAST;
-        r->move = MOVE_EARLIER;
-        if (eat_before(c))
-                return parse_tail(c, r, err); /* 年底前报送述职报告 */
-        if (!at_end(c))
-                FAIL(c, "unexpected text after the year-end deadline (年底前…)");
-        return 0;
-}
-
-/* A number inside a counted rule: the count when 次 follows. Returns 1 when it was the count. */
-static int scan_number(Cursor *c, Rule *r, bool count_expected, size_t *count_at,
-                       PhraseError *err) {
-        size_t at = c->pos;
-        int n = eat_number(c);
-        if (n == NUMBER_BAD)
-                FAIL(c, "expected a count such as 4次 or 两次");
-        if (eat(c, "次")) {
-                if (*count_at != SIZE_MAX) {
-                        c->pos = at;
-                        FAIL(c, "a second count: one rule per duty");
-                }
-                if (n < 1 || n > RULE_MAX_COUNT) {
-                        c->pos = at;
-                        FAIL(c, "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT));
-                }
-                r->count = n;
-                *count_at = at;
-                if (!eat(c, "及以上") && !eat(c, "或以上"))
-                        eat(c, "以上");
-                return 1;
-        }
-        if (looking_at(c, "日") || looking_at(c, "号") || looking_at(c, "月") ||
-            looking_at(c, "季")) {
-                c->pos = at;
-                FAIL(c, "a date here is not understood: say 每月25日前 or 每年3月15日前");
-        }
-        if (count_expected)
-                FAIL(c, "expected 次 after the count");
-        return 0; /* 3个村, 一岗双责: the duty's text */
-}
-
-/* The rest of a counted rule: the count (N次, optional; else 1) anywhere in the text, the rest
- * is the duty's object (每年听取安全生产工作汇报不少于2次, 每月对…进行一次检查). */
-static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
-        size_t start = c->pos, after_qualifier = SIZE_MAX;
-        if (r->period == PERIOD_WEEK) {
-                Cursor probe = *c;
-                int d = eat_number(&probe);
-                if ((d >= 1 && d <= 7 && !eat(&probe, "次")) || looking_at(c, "日") ||
-                    looking_at(c, "天") || looking_at(c, "末"))
-                        FAIL(c,
-                             "每周 with a weekday (每周一) is not supported yet: say 每周至少1次");
-        }
-        while (!at_end(c)) {
-                if (eat_any(c, qualifiers, ELEMENTSOF(qualifiers))) {
-                        after_qualifier = c->pos;
-                        continue;
-                }
-                Cursor probe = *c;
-                if (eat_any(&probe, deadline_words, ELEMENTSOF(deadline_words)))
-                        FAIL(c, "a deadline here is not understood: see the phrases in "
-                                "docs/config.md");
-                if ((eat(&probe, "每") || eat(&probe, "按")) &&
-                    eat_period(&probe, false) != PERIOD_NONE)
-                        FAIL(c, "a second frequency: one rule per duty");
-                probe = *c;
-                if (eat_number(&probe) != NUMBER_NONE) {
-                        bool expected = c->pos == after_qualifier || c->pos == start;
-                        if (scan_number(c, r, expected, count_at, err) < 0)
-                                return -EINVAL;
-                        continue;
-                }
-                skip_char(c);
-        }
-        if (after_qualifier != SIZE_MAX && *count_at == SIZE_MAX) {
-                c->pos = after_qualifier;
-                FAIL(c, "expected a count such as 4次 or 两次");
-        }
-        return 0;
-}
-
-/* After 每/按/一 and the period: a fixed date (每月25日前, 每年1月底前, 每月底前, 每年年底前) or
- * a count. */
-static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
-        size_t save = c->pos;
-        if (r->period == PERIOD_MONTH) {
-                if (eat_number(c) >= 0 && (eat(c, "日") || eat(c, "号"))) {
-                        c->pos = save;
-                        if (parse_day_of_month(c, r, err) < 0)
-                                return -EINVAL;
-                        return parse_tail(c, r, err);
-                }
-                c->pos = save;
-                eat(c, "月");
-                if (eat_month_end(c) && eat_before(c)) {
-                        r->due_day = DUE_DAY_LAST;
-                        return parse_tail(c, r, err);
-                }
-        }
-        c->pos = save;
-        if (r->period == PERIOD_YEAR) {
-                if (eat_number(c) >= 0 && eat(c, "月")) {
-                        c->pos = save;
-                        return parse_year_date(c, r, err);
-                }
-                c->pos = save;
-                if (eat(c, "年底") || eat(c, "年终") || eat(c, "底"))
-                        return parse_year_end(c, r, err);
-        }
-        c->pos = save;
-        return parse_count(c, r, count_at, err);
-}
-
-/* Where the rule starts: 每/按 + period, 一 + period (一年两次), 年终/年底, 重大节假日前. The
- * text before it is the duty's (安全生产例会每月召开一次, 至少每季度一次). */
-static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
-        size_t unknown = SIZE_MAX; /* the first 每 with no period we know */
-        for (; !at_end(c); skip_char(c)) {
-                size_t at = c->pos;
-                if (eat(c, "年终") || eat(c, "年底"))
-                        return parse_year_end(c, r, err);
-                if (eat(c, "重大节假日前") || eat(c, "节假日前")) {
-                        r->before_holidays = true;
-                        if (!at_end(c))
-                                FAIL(c, "unexpected text after 节假日前");
-                        return 0;
-                }
-                bool yi = eat(c, "一");
-                if (yi || eat(c, "每") || eat(c, "按")) {
-                        r->period = eat_period(c, yi);
-                        if (r->period != PERIOD_NONE)
-                                return parse_after_period(c, r, count_at, err);
-                        if (!yi && unknown == SIZE_MAX)
-                                unknown = c->pos;
-                }
-                c->pos = at;
-        }
-        c->pos = unknown != SIZE_MAX ? unknown : 0;
-        if (unknown != SIZE_MAX)
-                FAIL(c, "unknown period: expected 年, 半年, 季度, 月 or 周 after 每");
-        FAIL(c, "a rule starts with 每年/每半年/每季度/每月/每周, 年终 or 重大节假日前");
-}
-
-/* Traditional characters the grammar reads, as clerks type them, mapped to the simplified ones
- * (not a general converter: only these). */
-static const char *const traditional[][2] = {
-        {"兩", "两"}, {"個", "个"}, {"開", "开"}, {"組", "组"}, {"織", "织"}, {"報", "报"},
-        {"檢", "检"}, {"進", "进"}, {"舉", "举"}, {"參", "参"}, {"聽", "听"}, {"週", "周"},
-        {"於", "于"}, {"終", "终"}, {"節", "节"}, {"會", "会"}, {"議", "议"}, {"導", "导"},
-        {"調", "调"}, {"級", "级"}, {"項", "项"}, {"場", "场"}, {"類", "类"}, {"餘", "余"},
-        {"應", "应"}, {"須", "须"}, {"責", "责"}, {"專", "专"}, {"題", "题"}, {"帶", "带"},
-        {"隊", "队"}, {"後", "后"}, {"內", "内"}, {"歲", "岁"}, {"總", "总"}, {"結", "结"},
-        {"彙", "汇"}, {"匯", "汇"}, {"職", "职"}, {"機", "机"}, {"關", "关"}, {"審", "审"},
-        {"準", "准"}, {"訓", "训"}, {"練", "练"}, {"產", "产"}, {"黨", "党"}, {"幹", "干"},
-        {"務", "务"}, {"書", "书"}, {"記", "记"}, {"長", "长"}, {"鎮", "镇"}, {"縣", "县"},
-        {"區", "区"}, {"業", "业"}, {"單", "单"}, {"當", "当"}, {"與", "与"}, {"為", "为"},
-};
-
-/* The simplified form of the three-byte character at `s` when the table has it (every entry is
- * one three-byte character); NULL otherwise. The first byte is compared first: this runs for
- * every CJK character of every phrase, and a strncmp per entry made it a third of `check`. */
-static const char *simplified(const char *s, size_t *ret_len) {
-        for (size_t t = 0; t < ELEMENTSOF(traditional); t++) {
-                const char *from = traditional[t][0];
-                if (from[0] == s[0] && from[1] == s[1] && from[2] == s[2]) {
-                        *ret_len = 3;
-                        return traditional[t][1];
-                }
+        if (r->start_month &&
+            (r->start_month < 1 || r->start_month > 12 || r->period != PERIOD_YEAR ||
+             r->every != 1 || r->once || r->due_months || r->after_period))
+                return "start_month (1–12) needs period year, without every, once, due_months or "
+                       "after_period";
+        if (r->once) {
+                if (r->once < 1970 || r->once > 9998)
+                        return "once must be a year from 1970 to 9998";
+                if (r->period != PERIOD_YEAR || r->every != 1 || r->after_period ||
+                    (!r->due_months && (!r->due_month || !r->due_day)))
+                        return "once needs period year with due_month and due_day (or due_months)";
         }
         return NULL;
 }
 
-/* Copies `s` into `norm` character by character, with orig[i] the byte in `s` where the
- * character holding norm[i] starts: whitespace and U+3000 dropped, full-width digits made
- * ASCII, traditional characters mapped, trailing 。；，、 dropped. Returns the length. */
-static size_t normalise(const char *s, char *norm, size_t *orig) {
-        size_t k = 0, n = strlen(s);
-        for (size_t i = 0; i < n;) {
-                if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-                        i++;
-                        continue;
-                }
-                if (strncmp(s + i, "\u3000", 3) == 0) {
-                        i += 3;
-                        continue;
-                }
-                const char *rep = NULL;
-                size_t len = 1;
-                if ((unsigned char)s[i] == 0xEF && (unsigned char)s[i + 1] == 0xBC &&
-                    (unsigned char)s[i + 2] >= 0x90 && (unsigned char)s[i + 2] <= 0x99) {
-                        static const char *const ascii[] = {"0", "1", "2", "3", "4",
-                                                            "5", "6", "7", "8", "9"};
-                        rep = ascii[(unsigned char)s[i + 2] - 0x90], len = 3;
-                }
-                if (!rep && ((unsigned char)s[i] & 0xF0) == 0xE0)
-                        rep = simplified(s + i, &len);
-                if (!rep) {
-                        orig[k] = i;
-                        norm[k++] = s[i++];
-                        continue;
-                }
-                for (size_t j = 0; rep[j]; j++) {
-                        orig[k] = i;
-                        norm[k++] = rep[j];
-                }
-                i += len;
-        }
-        orig[k] = n;
-        static const char *const trailing[] = {"。", "；", "，", "、", ".", ";", ","};
-        for (bool more = true; more;) {
-                more = false;
-                for (size_t t = 0; t < ELEMENTSOF(trailing); t++) {
-                        size_t tl = strlen(trailing[t]);
-                        if (k >= tl && memcmp(norm + k - tl, trailing[t], tl) == 0) {
-                                k -= tl;
-                                more = true;
-                        }
-                }
-        }
-        norm[k] = 0;
-        return k;
-}
-
-/* The byte in the input of the character where the normalised text stopped at `pos`. */
-static size_t input_offset(const char *norm, const size_t *orig, size_t k, size_t pos) {
-        size_t p = pos <= k ? pos : k;
-        while (p > 0 && p < k && ((unsigned char)norm[p] & 0xC0) == 0x80)
-                p--;
-        return orig[p];
-}
-
-int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg) {
-        size_t n = strlen(s);
-        _cleanup_free_ char *norm = malloc(n + 1);
-        _cleanup_free_ size_t *orig = malloc((n + 1) * sizeof(size_t));
-        if (!norm || !orig)
-                return -ENOMEM;
-        size_t k = normalise(s, norm, orig);
-
-        rule_init(r);
-        Cursor c = {.s = norm};
-        PhraseError err = {0};
-        size_t count_at = SIZE_MAX;
-        if (k == 0) {
-                *ret_offset = 0;
-                *ret_msg = "empty rule";
-                return -EINVAL;
-        }
-        if (parse_normalised(&c, r, &count_at, &err) == 0) {
-                /* The phrase and its structured form are one rule: the same checks. */
-                err.msg = rule_validate(r);
-                err.pos = count_at != SIZE_MAX ? count_at : 0;
-        }
-        if (err.msg) {
-                *ret_offset = input_offset(norm, orig, k, err.pos);
-                *ret_msg = err.msg;
-                rule_done(r);
-                return -EINVAL;
-        }
-        return 0;
+/* every and epoch: several years or weeks. */
+static const char *validate_every(const Rule *r) {
+        if (r->every < 1 || r->every > 52)
+                return "every must be between 1 and 52";
+        if (r->every > 1 && r->period != PERIOD_YEAR && r->period != PERIOD_WEEK)
+                return "every needs period year or week (每2年, 每两周)";
+        if (r->every > 10 && r->period == PERIOD_YEAR)
+                return "every must be between 1 and 10 for years";
+        if (r->every > 1 && r->period == PERIOD_YEAR && !r->epoch)
+                return "每N年 needs the first year of a period: add the key epoch, e.g. "
+                       "rule: {phrase: 每2年, epoch: 2025}";
+        if (r->epoch && r->every == 1)
+                return "epoch needs every > 1 (每2年, 每两周)";
+        if (r->epoch && (r->epoch < 1970 || r->epoch > 9998))
+                return "epoch must be a year from 1970 to 9998";
+        return NULL;
 }
 
 const char *rule_validate(const Rule *r) {
@@ -556,9 +135,19 @@ const char *rule_validate(const Rule *r) {
         }
         if (r->period == PERIOD_NONE)
                 return "a rule needs a period (week, month, quarter, half, year)";
+        if (r->due_weekday &&
+            (r->period != PERIOD_WEEK || r->due_weekday < 1 || r->due_weekday > 7))
+                return "due_weekday (1 = Monday … 7 = Sunday) needs period week";
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
                 return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
-        if (r->period == PERIOD_WEEK && (r->due_day || r->due_month || r->after_period))
+        const char *why = validate_every(r);
+        if (!why)
+                why = validate_year_dates(r);
+        if (why)
+                return why;
+        if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
+             r->period == PERIOD_DEKAD) &&
+            (r->due_day || r->due_month || r->after_period))
                 return "due_day, due_month and after_period need a monthly or longer period";
         int months = period_kind_months(r->period);
         if (r->due_month && !r->after_period && r->due_month > months)
@@ -583,9 +172,17 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_QUARTER] = {90, "more than 90 paced checkpoints a quarter"},
                 [PERIOD_HALF] = {181, "more than 181 paced checkpoints a half year"},
                 [PERIOD_YEAR] = {365, "more than 365 paced checkpoints a year"},
+                [PERIOD_HALF_MONTH] = {13, "more than 13 paced checkpoints a half month"},
+                [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
+                [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
         };
-        if (r->pacing && !r->due_day && r->count > shortest[r->period].days)
-                return shortest[r->period].msg;
+        /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
+         * when the weeks restart each year). */
+        int times = r->period == PERIOD_WEEK && !r->epoch ? 1 : r->every;
+        if (r->pacing && !r->due_day && !r->due_weekday &&
+            r->count > shortest[r->period].days * times)
+                return times > 1 ? "more paced checkpoints than the period has days"
+                                 : shortest[r->period].msg;
         return NULL;
 }
 
@@ -597,28 +194,108 @@ static void describe_day(Buf *b, int day) {
                 buf_printf(b, "%d日前", day);
 }
 
+static const char *const weekday_zh[8] = {"", "一", "二", "三", "四", "五", "六", "日"};
+
+/* The holiday move when it is not the default (postpone), as the phrase grammar reads it. */
+static void describe_move(Buf *b, HolidayMove m) {
+        if (m == MOVE_EARLIER)
+                buf_puts(b, "（遇节假日提前）");
+        else if (m == MOVE_NONE)
+                buf_puts(b, "（遇节假日不顺延）");
+}
+
+static char *describe_rule(const Rule *r);
+
+/* 原则上, 亲自 and 可委托 before the rule (text before it is the duty's: it reads back). */
 char *rule_describe(const Rule *r) {
+        char *d = describe_rule(r);
+        if (!d || !(r->soft || r->personal || r->delegable))
+                return d;
+        char *f = strfmt("（%s%s%s%s%s）%s", r->soft ? "原则上" : "",
+                         r->soft && (r->personal || r->delegable) ? "，" : "",
+                         r->personal ? "亲自" : "", r->personal && r->delegable ? "，" : "",
+                         r->delegable ? "可委托" : "", d);
+        free(d);
+        return f;
+}
+
+/* 每2年至少1次（自2025年起）, 每周五前, 每2周周五前, 每月至少2次: rules without a due day. */
+static void describe_counted(Buf *b, const Rule *r, const char *p) {
+        if (r->every > 1)
+                buf_printf(b, "每%d%s", r->every, p);
+        else
+                buf_printf(b, "每%s", p);
+        if (r->due_weekday)
+                buf_printf(b, "%s%s前", r->every > 1 ? "周" : "", weekday_zh[r->due_weekday]);
+        if (r->due_weekday && r->count > 1)
+                buf_printf(b, "（共%d次）", r->count);
+        else if (!r->due_weekday)
+                buf_printf(b, "至少%d次%s", r->count,
+                           r->pacing || r->count == 1 ? "" : "（不分段）");
+        if (r->epoch)
+                buf_printf(b, "（自%d年起）", r->epoch);
+}
+
+/* 每年3月15日前, 每年1月底前（上年度）, 每年6月底、12月底前, 2027年5月30日前 */
+static void describe_year(Buf *b, const Rule *r) {
+        if (r->once)
+                buf_printf(b, "%d年", r->once);
+        else
+                buf_puts(b, "每年");
+        if (!r->due_months) {
+                buf_printf(b, "%d月", r->due_month ? r->due_month : 12);
+                describe_day(b, r->due_day);
+                if (r->after_period)
+                        buf_puts(b, "（上年度）");
+                return;
+        }
+        const char *sep = "";
+        for (int m = 1; m <= 12; m++)
+                if (r->due_months & (1u << m)) {
+                        buf_printf(b, "%s%d月", sep, m);
+                        if (r->due_day == DUE_DAY_LAST)
+                                buf_puts(b, "底");
+                        else
+                                buf_printf(b, "%d日", r->due_day);
+                        sep = "、";
+                }
+        buf_puts(b, "前");
+}
+
+static char *describe_rule(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
         if (r->period == PERIOD_YEAR && r->due_month == 12 && r->due_day == DUE_DAY_LAST &&
             !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
                 return strdup("年终");
         const char *p = period_kind_to_zh(r->period);
-        if (!r->due_day)
-                return strfmt("每%s至少%d次%s", p, r->count,
-                              r->pacing || r->count == 1 ? "" : "（不分段）");
+        if (r->due_day == DUE_DAY_LAST && !r->due_month && !r->after_period &&
+            r->move == MOVE_EARLIER && r->count == 1 && r->every == 1)
+                return strfmt("每%s最后一个工作日", p);
         Buf b = {0};
-        if (r->period == PERIOD_YEAR) {
-                /* 每年3月15日前, 每年1月底前（上年度） */
-                buf_printf(&b, "每年%d月", r->due_month ? r->due_month : 12);
-                describe_day(&b, r->due_day);
-                if (r->after_period)
-                        buf_puts(&b, "（上年度）");
-        } else if (r->period == PERIOD_MONTH && !r->after_period) {
+        if (r->start_month == 12 && r->due_month == 1 && r->due_day == DUE_DAY_LAST &&
+            r->count == 1) {
+                buf_puts(&b, "每年年底或年初"); /* the window December–January */
+                describe_move(&b, r->move);
+                return buf_steal(&b);
+        }
+        if (r->every > 1 || r->due_weekday || !r->due_day) {
+                describe_counted(&b, r, p);
+                describe_move(&b, r->move);
+                return buf_steal(&b);
+        }
+        if (r->period == PERIOD_YEAR)
+                describe_year(&b, r);
+        else if (r->period == PERIOD_MONTH && !r->due_month) {
+                /* 每月25日前, 每月5日前（上月） */
                 buf_puts(&b, "每月");
                 if (r->due_day == DUE_DAY_LAST)
                         buf_puts(&b, "月");
                 describe_day(&b, r->due_day);
+                if (r->after_period)
+                        buf_puts(&b, "（上月）");
+        } else if (!r->due_month && !r->after_period && r->due_day > 0) {
+                buf_printf(&b, "每%s末%d日前", p, r->due_day); /* 每季度末20日前 */
         } else {
                 /* Quarter and half-year months are counted, not named: 每季度第2个月10日前. */
                 int months = period_kind_months(r->period);
@@ -626,7 +303,8 @@ char *rule_describe(const Rule *r) {
                 buf_printf(&b, "每%s%s第%d个月", p, r->after_period ? "结束后" : "", m);
                 describe_day(&b, r->due_day);
         }
-        if (r->count > 1)
+        if (r->count > 1 && !r->due_months)
                 buf_printf(&b, "，共%d次", r->count);
+        describe_move(&b, r->move);
         return buf_steal(&b);
 }

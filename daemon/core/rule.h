@@ -1,9 +1,6 @@
-/* rule.h — a duty's frequency rule, and the parser of the Chinese phrases the documents use.
- * Contract: pure; rule_parse_phrase() reads a phrase as clerks type it (full-width digits,
- * traditional characters, the duty's own words around the frequency) and either fills a Rule
- * exactly as docs/config.md says, one that passes rule_validate() like its structured form, or
- * returns -EINVAL with the byte offset in the input and a message naming what it did not
- * understand. */
+/* rule.h — a duty's frequency rule: the model the config's structured keys fill, its checks
+ * and its canonical description. Contract: pure; rule_validate() is the one check of every rule,
+ * structured or read from a phrase (phrase.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +12,9 @@ typedef enum PeriodKind {
         PERIOD_QUARTER,
         PERIOD_HALF,
         PERIOD_YEAR,
+        PERIOD_HALF_MONTH, /* 1st–15th, 16th–end */
+        PERIOD_DEKAD,      /* 旬: 1st–10th, 11th–20th, 21st–end */
+        PERIOD_TWO_MONTHS, /* Jan–Feb, Mar–Apr, … */
         _PERIOD_MAX,
 } PeriodKind;
 
@@ -30,13 +30,28 @@ typedef enum HolidayMove {
 
 typedef struct Rule {
         PeriodKind period;
-        int count;     /* >= 1 */
-        bool pacing;   /* default true */
-        int due_day;   /* 0 = none, 1..31, DUE_DAY_LAST */
-        int due_month; /* 0 = the period's last month (or 1 with after_period) */
+        int every; /* periods of this many years or weeks (每2年, 每两周); 1 = one */
+        /* every > 1: the year whose 1 January (years) or ISO week 1 (weeks) starts the count;
+         * 0 = none (weeks: pairs restart each ISO year) */
+        int epoch;
+        int count;       /* >= 1 */
+        bool pacing;     /* default true */
+        int due_day;     /* 0 = none, 1..31, DUE_DAY_LAST */
+        int due_month;   /* 0 = the period's last month (or 1 with after_period) */
+        int due_weekday; /* weekly rules: 1 = Monday … 7 = Sunday of the (last) week; 0 = none */
+        /* Yearly rules with several deadlines (6月底和年底前): bit m for month m, each on due_day;
+         * count is their number. 0 = none */
+        unsigned due_months;
+        int once; /* a one-off yearly rule: only in this year (2027年5月30日前); 0 = none */
+        /* Yearly rules: the month the year starts in, for a window across the year end
+         * (每年年底或年初: 12, with due_month 1); 0 = January */
+        int start_month;
         bool after_period;
         HolidayMove move;
         bool before_holidays;
+        bool soft;       /* 原则上: reminded, never escalated */
+        bool delegable;  /* 或委托: a named delegate may complete it */
+        bool personal;   /* 亲自: the holder in person */
         char **holidays; /* NULL = all holidays in the data; else ids (owned) */
         size_t n_holidays;
 } Rule;
@@ -46,13 +61,10 @@ void rule_done(Rule *r); /* frees holidays */
 int rule_copy(Rule *dst, const Rule *src);
 bool rule_equal(const Rule *a, const Rule *b);
 
-/* Parses a phrase and validates the rule. On error returns -EINVAL, sets *ret_offset (bytes
- * into `s`, at the character as typed) and *ret_msg (static string). */
-int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **ret_msg);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
-int period_kind_months(PeriodKind k);        /* 12 6 3 1, 0 for week */
-const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周; "" for none */
+int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for week, half month and dekad */
+const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 半月 旬 两个月; "" for none */
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

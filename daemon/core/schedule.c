@@ -34,7 +34,22 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
                 *ret_start = s, *ret_end = s + 6;
                 return;
         }
+        case PERIOD_HALF_MONTH: {
+                Day first = day - (t.d - 1);
+                bool second = t.d > 15;
+                *ret_start = second ? first + 15 : first;
+                *ret_end = second ? first + days_in_month(t.y, t.m) - 1 : first + 14;
+                return;
+        }
+        case PERIOD_DEKAD: {
+                Day first = day - (t.d - 1);
+                int part = t.d <= 10 ? 0 : t.d <= 20 ? 1 : 2;
+                *ret_start = first + part * 10;
+                *ret_end = part < 2 ? first + part * 10 + 9 : first + days_in_month(t.y, t.m) - 1;
+                return;
+        }
         case PERIOD_MONTH: m0 = t.m, len = 1; break;
+        case PERIOD_TWO_MONTHS: m0 = (t.m - 1) / 2 * 2 + 1, len = 2; break;
         case PERIOD_QUARTER: m0 = (t.m - 1) / 3 * 3 + 1, len = 3; break;
         case PERIOD_HALF: m0 = t.m <= 6 ? 1 : 7, len = 6; break;
         default: m0 = 1, len = 12; break;
@@ -42,6 +57,53 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
         int m1 = m0 + len - 1;
         *ret_start = day_from_ymd(t.y, m0, 1);
         *ret_end = day_from_ymd(t.y, m1, days_in_month(t.y, m1));
+}
+
+static int floor_div(int a, int b) {
+        return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Monday of ISO week 1 of year `y`: the Monday of the week holding 4 January. */
+static Day iso_week1(int y) {
+        Day jan4 = day_from_ymd(y, 1, 4);
+        return jan4 - (day_weekday(jan4) - 1);
+}
+
+/* The period of rule `r` holding `day`: period_bounds(), or r->every years counted from
+ * 1 January of r->epoch, or r->every ISO weeks counted from week 1 of r->epoch (without an
+ * epoch: from week 1 of each ISO year, the last period cut at the year's end). */
+static void rule_period(const Rule *r, Day day, Day *ret_start, Day *ret_end) {
+        period_bounds(r->period, day, ret_start, ret_end);
+        if (r->period == PERIOD_YEAR && r->start_month > 1) {
+                Ymd t = day_to_ymd(day);
+                int y0 = t.m >= r->start_month ? t.y : t.y - 1;
+                *ret_start = day_from_ymd(y0, r->start_month, 1);
+                *ret_end = day_from_ymd(y0 + 1, r->start_month, 1) - 1;
+                return;
+        }
+        int n = r->every;
+        if (n <= 1)
+                return;
+        if (r->period == PERIOD_YEAR) {
+                int y0 = r->epoch + floor_div(day_to_ymd(day).y - r->epoch, n) * n;
+                *ret_start = day_from_ymd(y0, 1, 1);
+                *ret_end = day_from_ymd(y0 + n - 1, 12, 31);
+        } else if (r->period == PERIOD_WEEK && r->epoch) {
+                Day base = iso_week1(r->epoch);
+                *ret_start = base + floor_div(*ret_start - base, 7 * n) * 7 * n;
+                *ret_end = *ret_start + 7 * n - 1;
+        } else if (r->period == PERIOD_WEEK) {
+                int y, w;
+                day_iso_week(day, &y, &w);
+                *ret_start = iso_week1(y) + (w - 1) / n * n * 7;
+                Day e = *ret_start + 7 * n - 1, last = iso_week1(y + 1) - 1;
+                *ret_end = e < last ? e : last;
+        }
+}
+
+/* The months of rule `r`'s period: 12 × every for years. */
+static int rule_months(const Rule *r) {
+        return period_kind_months(r->period) * (r->period == PERIOD_YEAR ? r->every : 1);
 }
 
 void period_id(PeriodKind k, Day start, char *buf, size_t n) {
@@ -54,10 +116,34 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
                 break;
         }
         case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
+        case PERIOD_HALF_MONTH:
+                snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
+                break;
+        case PERIOD_DEKAD:
+                snprintf(buf, n, "%04d-%02d-D%d", t.y, t.m, t.d <= 10 ? 1 : t.d <= 20 ? 2 : 3);
+                break;
         case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
+        case PERIOD_TWO_MONTHS: snprintf(buf, n, "%04d-B%d", t.y, (t.m - 1) / 2 + 1); break;
         case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
         default: snprintf(buf, n, "%04d", t.y); break;
         }
+}
+
+/* The part of a period id after the month, "-H2" or "-D3": the half month or dekad whose first
+ * day `*any` becomes. */
+static bool month_part_parse(const char *s, PeriodKind *kind, Day *any) {
+        if (s[0] != '-' || !s[1] || s[2] < '1' || s[3] != 0)
+                return false;
+        int v = s[2] - '0';
+        if (s[1] == 'H' && v <= 2) {
+                *kind = PERIOD_HALF_MONTH, *any += (v - 1) * 15;
+                return true;
+        }
+        if (s[1] == 'D' && v <= 3) {
+                *kind = PERIOD_DEKAD, *any += (v - 1) * 10;
+                return true;
+        }
+        return false;
 }
 
 int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end) {
@@ -68,11 +154,13 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
         if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
                 kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
         } else if (sscanf(s, "%4d-%c%2d%n", &y, &c, &v, &k) == 3 && s[k] == 0 && k >= 7 &&
-                   (c == 'H' || c == 'Q' || c == 'W')) {
+                   (c == 'H' || c == 'Q' || c == 'B' || c == 'W')) {
                 if (c == 'H' && v >= 1 && v <= 2 && k == 7)
                         kind = PERIOD_HALF, any = day_from_ymd(y, v * 6, 1);
                 else if (c == 'Q' && v >= 1 && v <= 4 && k == 7)
                         kind = PERIOD_QUARTER, any = day_from_ymd(y, v * 3, 1);
+                else if (c == 'B' && v >= 1 && v <= 6 && k == 7)
+                        kind = PERIOD_TWO_MONTHS, any = day_from_ymd(y, v * 2, 1);
                 else if (c == 'W' && v >= 1 && v <= 53 && k == 8) {
                         /* Monday of ISO week 1 is the Monday of the week holding 4 January. */
                         Day jan4 = day_from_ymd(y, 1, 4);
@@ -84,9 +172,11 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
                         kind = PERIOD_WEEK;
                 } else
                         return -EINVAL;
-        } else if (sscanf(s, "%4d-%2d%n", &y, &v, &k) == 2 && k == 7 && s[k] == 0 && v >= 1 &&
-                   v <= 12 && s[5] >= '0' && s[5] <= '9') {
+        } else if (sscanf(s, "%4d-%2d%n", &y, &v, &k) == 2 && k == 7 && v >= 1 && v <= 12 &&
+                   s[5] >= '0' && s[5] <= '9') {
                 kind = PERIOD_MONTH, any = day_from_ymd(y, v, 1);
+                if (s[k] != 0 && !month_part_parse(s + k, &kind, &any))
+                        return -EINVAL;
         } else
                 return -EINVAL;
         if (y < 1 || y > 9998)
@@ -135,11 +225,37 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                         .of = 1,
                         .checkpoint = 1,
                         .required = (uint16_t)r->count};
+        if (r->once && day_to_ymd(s).y != r->once)
+                return 0;    /* a one-off date: only its year has it */
+        if (r->due_months) { /* one checkpoint in each listed month */
+                o.of = (uint16_t)r->count;
+                o.required = 1;
+                o.checkpoint = 0;
+                for (int m = 1; m <= 12; m++) {
+                        if (!(r->due_months & (1u << m)))
+                                continue;
+                        o.checkpoint++;
+                        o.nominal = month_day(s, m - 1, r->due_day);
+                        o.due = apply_move(c->calendar, r->move, o.nominal);
+                        int q = list_push(out, &o);
+                        if (q < 0)
+                                return q;
+                }
+                return 0;
+        }
+        if (r->due_weekday) { /* that day of the period's last week */
+                o.nominal = e - 7 + r->due_weekday;
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                return list_push(out, &o);
+        }
         if (r->due_day) {
-                int months = period_kind_months(r->period);
+                /* due_month counts in the last year of a period of several years. */
+                int months = rule_months(r), last_year = r->period == PERIOD_YEAR ? months - 12 : 0;
                 int offset = r->after_period ? months - 1 + (r->due_month ? r->due_month : 1)
-                             : r->due_month  ? r->due_month - 1
+                             : r->due_month  ? last_year + r->due_month - 1
                                              : months - 1;
+                if (r->start_month > 1 && r->due_month) /* a calendar month of a shifted year */
+                        offset = (r->due_month - r->start_month + 12) % 12;
                 o.nominal = month_day(s, offset, r->due_day);
                 o.due = apply_move(c->calendar, r->move, o.nominal);
                 return list_push(out, &o);
@@ -149,7 +265,7 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                 o.due = apply_move(c->calendar, r->move, o.nominal);
                 return list_push(out, &o);
         }
-        int n = r->count, months = period_kind_months(r->period), days = e - s + 1;
+        int n = r->count, months = rule_months(r), days = e - s + 1;
         o.of = (uint16_t)n;
         o.required = 1;
         for (int i = 1; i <= n; i++) {
@@ -242,8 +358,8 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
          * most a few weeks of holidays; scan periods that can reach [from, to]. */
         Day back = r->after_period ? 31 * (r->due_month + 1) + 40 : 40;
         Day s, e;
-        period_bounds(r->period, from - back, &s, &e);
-        for (; s <= to + 40; period_bounds(r->period, e + 1, &s, &e)) {
+        rule_period(r, from - back, &s, &e);
+        for (; s <= to + 40; rule_period(r, e + 1, &s, &e)) {
                 tmp->n = 0;
                 if (period_checkpoints(c, &a, s, e, tmp) < 0)
                         return -ENOMEM;
@@ -470,6 +586,14 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
+        /* 2025 or 2026-W01 names a period of several years or weeks by its first; a year that
+         * starts in December by the year of that December. */
+        Day start = s;
+        if (d->rule.period == PERIOD_YEAR && d->rule.start_month > 1)
+                start = day_from_ymd(day_to_ymd(s).y, d->rule.start_month, 1);
+        rule_period(&d->rule, start, &s, &e);
+        if (s != start)
+                return -ENOENT;
         OccurrenceList l = {0};
         int r = period_checkpoints(c, &a, s, e, &l);
         if (r == 0)
@@ -521,11 +645,11 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
                 return 0;
         }
         Day s, e;
-        period_bounds(r->period, day, &s, &e);
+        rule_period(r, day, &s, &e);
         if (r->after_period) {
                 /* A report on the previous period is counted there until its deadline. */
                 Day ps, pe;
-                period_bounds(r->period, s - 1, &ps, &pe);
+                rule_period(r, s - 1, &ps, &pe);
                 OccurrenceList prev = {0};
                 int q = period_checkpoints(c, &a, ps, pe, &prev);
                 bool use_prev = q == 0 && prev.n > 0 && day <= prev.items[prev.n - 1].due;

@@ -53,7 +53,9 @@ int occurrence_compare(const void *a, const void *b);
 /* Occurrence ids. `buf` of at least OCCURRENCE_ID_MAX bytes. */
 #define OCCURRENCE_ID_MAX 256
 void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n);
-/* Period id: 2026 / 2026-H2 / 2026-Q4 / 2026-11 / 2026-W47 / 2026-spring-festival. */
+/* Period id: 2026 / 2026-H2 / 2026-Q4 / 2026-B6 (two months) / 2026-11 / 2026-11-H2 (half month) /
+ * 2026-11-D3 (dekad) / 2026-W47 /
+ * 2026-spring-festival. */
 void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n);
 /* Parses an occurrence id and recomputes it; -ENOENT if it names nothing in this config. */
 int schedule_find(const Config *c, const char *id, Occurrence *ret);
@@ -67,7 +69,8 @@ char *people_names(const Config *c, const size_t *people, size_t n);
 
 /* The id of the period of kind `k` that starts on `start`. */
 void period_id(PeriodKind k, Day start, char *buf, size_t n);
-/* Parses "2026", "2026-H2", "2026-Q4", "2026-11", "2026-W47"; -EINVAL if malformed. */
+/* Parses "2026", "2026-H2", "2026-Q4", "2026-B6", "2026-11", "2026-11-H2", "2026-11-D3", "2026-W47"; -EINVAL if
+ * malformed. */
 int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_end);
 
 /* The checkpoints of one assignment in one period (the period containing `day`). Used to count

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "explain.h"
+#include "phrase.h"
 
 static const char *const yaml = "organization: {name: 测试镇}\n"
                                 "posts:\n"

@@ -5,7 +5,7 @@
  * PHRASES_PRINT=1 the test prints what each phrase parses to, for writing new lines. */
 #include "testutil.h"
 
-#include "rule.h"
+#include "phrase.h"
 
 static char *corpus_path(void) {
         const char *top = getenv("DUTYD_TOP");

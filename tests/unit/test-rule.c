@@ -2,7 +2,7 @@
  * form; an unknown phrase is an error at its position. */
 #include "testutil.h"
 
-#include "rule.h"
+#include "phrase.h"
 
 static Rule phrase(const char *s) {
         Rule r;
@@ -65,7 +65,21 @@ static void counts(void **s) {
                 {"每年2次及以上", PERIOD_YEAR, 2},
                 {"每年听取安全生产工作汇报不少于2次", PERIOD_YEAR, 2},
                 {"每月对辖区企业进行一次检查", PERIOD_MONTH, 1},
+                {"每半月", PERIOD_HALF_MONTH, 1},
+                {"每半个月至少一次", PERIOD_HALF_MONTH, 1},
+                {"每半月至少2次", PERIOD_HALF_MONTH, 2},
+                {"每旬", PERIOD_DEKAD, 1},
+                {"每旬报送一次", PERIOD_DEKAD, 1},
+                {"每两个月", PERIOD_TWO_MONTHS, 1},
+                {"每2个月至少一次", PERIOD_TWO_MONTHS, 1},
+                {"每兩個月", PERIOD_TWO_MONTHS, 1},
+                {"每3个月", PERIOD_QUARTER, 1},
+                {"每6个月一次", PERIOD_HALF, 1},
         };
+        Rule w = phrase("隔周一次"), w2 = phrase("每两周"), w3 = structured(PERIOD_WEEK, 1);
+        w3.every = 2;
+        assert_true(rule_equal(&w, &w3));
+        assert_true(rule_equal(&w2, &w3));
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 Rule a = phrase(cases[i].phrase), b = structured(cases[i].period, cases[i].count);
                 if (!rule_equal(&a, &b))
@@ -97,6 +111,14 @@ static void fixed_dates(void **s) {
         z.due_month = 3, z.due_day = 15;
         a = phrase("每年3月15日前");
         assert_true(rule_equal(&a, &z));
+
+        Rule prev = structured(PERIOD_MONTH, 1);
+        prev.due_day = 5, prev.after_period = true;
+        a = phrase("每月5日前报送上月安全生产情况");
+        assert_true(rule_equal(&a, &prev));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每月5日前（上月）");
+        free(d);
 
         Rule e = structured(PERIOD_YEAR, 1);
         e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
@@ -195,12 +217,173 @@ static void issue13_bugs(void **s) {
         /* Text after 上年度 is the duty's, but a second date in it is an error as elsewhere. */
         assert_int_equal(reject("每年1月底前提交上年度报告每月25日前", &msg), 37);
         /* 每周一上报 is a weekday, not a count; 年终 is not named when the user wrote 年底. */
-        assert_int_equal(reject("每周一上报", &msg), 6);
-        assert_null(strstr(msg, "次 after"));
+        Rule mon = phrase("每周一上报");
+        assert_int_equal(mon.due_weekday, 1);
+        assert_int_equal(mon.count, 1);
+        assert_int_equal(reject("每周一至周五", &msg), 9);
+        assert_int_equal(reject("每周五12点前", &msg), 9);
         assert_int_equal(reject("年底考核", &msg), 6);
         assert_null(strstr(msg, "年终"));
         /* A sentence without a frequency is still an error. */
         assert_int_equal(reject("定期检查安全生产工作", &msg), 0);
+}
+
+/* Each of the `n` phrases means `want`. */
+static void expect_all(const char *const *phrases, size_t n, const Rule *want) {
+        for (size_t i = 0; i < n; i++) {
+                Rule a = phrase(phrases[i]);
+                char *d = rule_describe(&a);
+                if (!rule_equal(&a, want))
+                        fail_msg("%s: read as %s", phrases[i], d);
+                free(d);
+                rule_done(&a);
+        }
+}
+
+/* 每N年 needs its epoch, from the phrase (自2025年起) or the key beside it. */
+static void n_years(void **s) {
+        (void)s;
+        const char *msg;
+        assert_int_equal(reject("每2年一次", &msg), 7);
+        assert_non_null(strstr(msg, "epoch"));
+        Rule b = structured(PERIOD_YEAR, 1);
+        b.every = 2, b.epoch = 2025;
+        const char *same[] = {"每2年一次（自2025年起）", "至少每两年一次，2025年起",
+                              "每两年组织一次从2025年开始", "隔年一次自2025年起"};
+        expect_all(same, ELEMENTSOF(same), &b);
+        Rule r;
+        size_t off;
+        assert_int_equal(rule_parse_phrase_epoch("每2年", 2025, &r, &off, &msg), 0);
+        assert_true(rule_equal(&r, &b));
+        char *d = rule_describe(&r);
+        assert_string_equal(d, "每2年至少1次（自2025年起）");
+        free(d);
+        /* every and epoch fit years and weeks only, epoch only with every. */
+        b.period = PERIOD_MONTH;
+        assert_non_null(rule_validate(&b));
+        b = structured(PERIOD_YEAR, 1);
+        b.epoch = 2025;
+        assert_non_null(rule_validate(&b));
+        b.every = 11;
+        assert_non_null(rule_validate(&b));
+        b.every = 2, b.count = 731;
+        assert_non_null(rule_validate(&b));
+        b.count = 366; /* 730 days: more than one year could hold */
+        assert_null(rule_validate(&b));
+        b.count = 24;
+        assert_null(rule_validate(&b));
+}
+
+static void weekdays(void **s) {
+        (void)s;
+        Rule b = structured(PERIOD_WEEK, 1);
+        b.due_weekday = 5;
+        const char *fri[] = {"每周五前",   "每周五以前报送", "每星期五",
+                             "每礼拜五前", "每週五前。",     "每周五前，遇节假日顺延"};
+        expect_all(fri, ELEMENTSOF(fri), &b);
+        b.move = MOVE_EARLIER;
+        Rule a = phrase("每周五前，遇节假日提前");
+        assert_true(rule_equal(&a, &b));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每周五前（遇节假日提前）");
+        free(d);
+        a = phrase("每周日");
+        assert_int_equal(a.due_weekday, 7);
+        a = phrase("每周一次");
+        assert_int_equal(a.due_weekday, 0);
+        a = phrase("每周三次");
+        assert_int_equal(a.count, 3);
+        b = structured(PERIOD_MONTH, 1);
+        b.due_weekday = 1;
+        assert_non_null(rule_validate(&b));
+}
+
+static void period_ends(void **s) {
+        (void)s;
+        Rule q = structured(PERIOD_QUARTER, 1);
+        q.due_day = 20;
+        Rule a = phrase("每季度末20日");
+        assert_true(rule_equal(&a, &q));
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "每季度末20日前");
+        free(d);
+        Rule m = structured(PERIOD_MONTH, 1);
+        m.due_day = DUE_DAY_LAST, m.move = MOVE_EARLIER;
+        a = phrase("每月最后一个工作日");
+        assert_true(rule_equal(&a, &m));
+        d = rule_describe(&a);
+        assert_string_equal(d, "每月最后一个工作日");
+        free(d);
+        Rule e = structured(PERIOD_YEAR, 1);
+        e.due_month = 12, e.due_day = DUE_DAY_LAST, e.move = MOVE_EARLIER;
+        a = phrase("每年最后一个工作日");
+        assert_true(rule_equal(&a, &e));
+        a = phrase("每季度末");
+        Rule c = structured(PERIOD_QUARTER, 1);
+        assert_true(rule_equal(&a, &c));
+}
+
+/* 原则上 (soft), 或委托 (delegable), 亲自 (personal): flags of the rule, shown by rule_describe. */
+static void flags(void **s) {
+        (void)s;
+        Rule a = phrase("原则上每季度至少召开一次");
+        assert_true(a.soft);
+        assert_false(a.delegable || a.personal);
+        char *d = rule_describe(&a);
+        assert_string_equal(d, "（原则上）每季度至少1次");
+        free(d);
+        a = phrase("每年亲自主持或委托分管负责人主持召开2次");
+        assert_true(a.personal && a.delegable);
+        assert_false(a.soft);
+        assert_int_equal(a.count, 2);
+        d = rule_describe(&a);
+        assert_string_equal(d, "（亲自，可委托）每年至少2次");
+        Rule back = phrase(d);
+        assert_true(rule_equal(&a, &back));
+        free(d);
+        a = phrase("每半年亲自听取一次汇报，不得委托");
+        assert_true(a.personal);
+        assert_false(a.delegable);
+        a = phrase("原则上年终前完成");
+        assert_true(a.soft);
+        d = rule_describe(&a);
+        assert_string_equal(d, "（原则上）年终");
+        free(d);
+        Rule b = structured(PERIOD_YEAR, 2);
+        b.personal = b.delegable = true;
+        a = phrase("每年親自或委託2次");
+        assert_true(rule_equal(&a, &b));
+}
+
+static void year_lists(void **s) {
+        (void)s;
+        Rule b = structured(PERIOD_YEAR, 2);
+        b.due_months = 1u << 6 | 1u << 12, b.due_day = DUE_DAY_LAST;
+        Rule a = phrase("6月底和年底前");
+        assert_true(rule_equal(&a, &b));
+        assert_null(rule_validate(&b));
+        b.count = 3;
+        assert_non_null(rule_validate(&b));
+        b.count = 2, b.due_day = 31;
+        assert_non_null(rule_validate(&b)); /* no 31 June */
+        Rule o = structured(PERIOD_YEAR, 1);
+        o.once = 2027, o.due_month = 5, o.due_day = 30;
+        a = phrase("2027年5月30日前");
+        assert_true(rule_equal(&a, &o));
+        o.due_month = 0;
+        assert_non_null(rule_validate(&o));
+        const char *msg;
+        assert_int_equal(reject("5月30日前", &msg), 0);
+        /* 每年年底或年初: the year from December, due at the end of January. */
+        Rule w = structured(PERIOD_YEAR, 1);
+        w.start_month = 12, w.due_month = 1, w.due_day = DUE_DAY_LAST;
+        const char *window[] = {"每年年底或年初", "岁末年初", "每年年末或年初开展一次"};
+        expect_all(window, ELEMENTSOF(window), &w);
+        char *d = rule_describe(&w);
+        assert_string_equal(d, "每年年底或年初");
+        free(d);
+        w.every = 2, w.epoch = 2025;
+        assert_non_null(rule_validate(&w));
 }
 
 static void validate(void **s) {
@@ -238,7 +421,9 @@ int main(void) {
                 cmocka_unit_test(counts),       cmocka_unit_test(fixed_dates),
                 cmocka_unit_test(errors),       cmocka_unit_test(validate),
                 cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
-                cmocka_unit_test(issue13_bugs),
+                cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
+                cmocka_unit_test(weekdays),     cmocka_unit_test(period_ends),
+                cmocka_unit_test(flags),        cmocka_unit_test(year_lists),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,17 @@ static char *plan_rule(const char *rule, const char *extra) {
                         true);
 }
 
+/* Plans one duty with `rule` over [from, to] (YYYY-MM-DD) and compares the "id=due" list. */
+static void expect_plan_in(const char *rule, const char *from, const char *to, const char *want) {
+        char yaml[4096];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: d, post: p, title: 测试, rule: %s}\n",
+                 base_yaml, rule);
+        char *got = plan_ids(yaml, day_parse(from), day_parse(to), strlen("d:p:"), true);
+        if (!streq(got, want))
+                fail_msg("%s over %s..%s:\n got  %s\n want %s", rule, from, to, got, want);
+        free(got);
+}
+
 #define EXPECT_PLAN(rule, extra, want)              \
         do {                                        \
                 char *got = plan_rule(rule, extra); \
@@ -368,6 +379,279 @@ static void reminders(void **s) {
         config_free(c);
 }
 
+/* 每半月: the 15th and the month's end, postponed. 2026-01-31 Sat → 02-02; 02-15 is 春节 →
+ * 02-24; 02-28 a make-up Saturday; 03-15 Sun → 03-16. 2028 is a leap year; 2028-01-15 Sat → 17. */
+static void half_month(void **s) {
+        (void)s;
+        const char *want = "2026-01-H1:1=2026-01-15 2026-01-H2:1=2026-02-02 "
+                           "2026-02-H1:1=2026-02-24 2026-02-H2:1=2026-02-28 "
+                           "2026-03-H1:1=2026-03-16 2026-03-H2:1=2026-03-31";
+        expect_plan_in("每半月", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每半个月至少一次", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("{period: half_month}", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每半月", "2027-12-01", "2028-03-01",
+                       "2027-12-H1:1=2027-12-15 2027-12-H2:1=2027-12-31 "
+                       "2028-01-H1:1=2028-01-17 2028-01-H2:1=2028-01-31 "
+                       "2028-02-H1:1=2028-02-15 2028-02-H2:1=2028-02-29");
+        /* Twice in a half: days 7 and 15 of the first half, 16+6 and the end of the second. */
+        expect_plan_in("每半月至少2次", "2026-03-01", "2026-03-31",
+                       "2026-03-H1:1=2026-03-09 2026-03-H1:2=2026-03-16 "
+                       "2026-03-H2:1=2026-03-23 2026-03-H2:2=2026-03-31");
+}
+
+/* 每旬: the 10th, the 20th and the month's end. 2026-01-10 Sat → 01-12; 02-20 is in 春节 →
+ * 02-24; 02-28 a make-up Saturday. 2027-02-20 Sat → 22, 02-28 Sun → 03-01; 2028-02-20 Sun → 21. */
+static void dekad(void **s) {
+        (void)s;
+        const char *want = "2026-01-D1:1=2026-01-12 2026-01-D2:1=2026-01-20 "
+                           "2026-01-D3:1=2026-02-02 2026-02-D1:1=2026-02-10 "
+                           "2026-02-D2:1=2026-02-24 2026-02-D3:1=2026-02-28 "
+                           "2026-03-D1:1=2026-03-10 2026-03-D2:1=2026-03-20 "
+                           "2026-03-D3:1=2026-03-31";
+        expect_plan_in("每旬", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每旬至少一次", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("{period: dekad}", "2026-01-01", "2026-03-31", want);
+        expect_plan_in("每旬", "2027-02-01", "2027-03-01",
+                       "2027-01-D3:1=2027-02-01 2027-02-D1:1=2027-02-10 "
+                       "2027-02-D2:1=2027-02-22 2027-02-D3:1=2027-03-01");
+        expect_plan_in("每旬", "2027-12-01", "2028-02-29",
+                       "2027-12-D1:1=2027-12-10 2027-12-D2:1=2027-12-20 "
+                       "2027-12-D3:1=2027-12-31 2028-01-D1:1=2028-01-10 "
+                       "2028-01-D2:1=2028-01-20 2028-01-D3:1=2028-01-31 "
+                       "2028-02-D1:1=2028-02-10 2028-02-D2:1=2028-02-21 "
+                       "2028-02-D3:1=2028-02-29");
+}
+
+/* 每两个月: Jan–Feb, Mar–Apr, …; 2026-02-28 is a make-up Saturday, 2026-10-31 Sat → 11-02,
+ * 2027-02-28 Sun → 03-01, 2027-10-31 Sun → 11-01, 2028-02-29 (leap year) Tue. */
+static void two_months(void **s) {
+        (void)s;
+        const char *want = "2026-B1:1=2026-02-28 2026-B2:1=2026-04-30 2026-B3:1=2026-06-30 "
+                           "2026-B4:1=2026-08-31 2026-B5:1=2026-11-02 2026-B6:1=2026-12-31 "
+                           "2027-B1:1=2027-03-01 2027-B2:1=2027-04-30 2027-B3:1=2027-06-30 "
+                           "2027-B4:1=2027-08-31 2027-B5:1=2027-11-01 2027-B6:1=2027-12-31";
+        EXPECT_PLAN("每两个月", NULL, want);
+        EXPECT_PLAN("每2个月至少一次", NULL, want);
+        EXPECT_PLAN("每兩個月召開一次", NULL, want);
+        EXPECT_PLAN("{period: two_months}", NULL, want);
+        expect_plan_in("每两个月", "2028-01-01", "2028-03-31", "2028-B1:1=2028-02-29");
+        /* Twice: each month's end (2 divides the months). */
+        expect_plan_in("每两个月至少2次", "2026-01-01", "2026-04-30",
+                       "2026-B1:1=2026-02-02 2026-B1:2=2026-02-28 2026-B2:1=2026-03-31 "
+                       "2026-B2:2=2026-04-30");
+        /* 每3个月 is 每季度. */
+        EXPECT_PLAN("每3个月", NULL,
+                    "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30 2026-Q3:1=2026-09-30 "
+                    "2026-Q4:1=2026-12-31 2027-Q1:1=2027-03-31 2027-Q2:1=2027-06-30 "
+                    "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31");
+}
+
+/* 每2年 from the epoch 2025: 2025–2026 due 2026-12-31 (Thu), 2027–2028 due 2028-12-31 (Sun) →
+ * 2029-01-01 (Mon; no 2029 holiday data). Period ids name the first year. */
+static void n_years(void **s) {
+        (void)s;
+        /* 2028-12-31 is a Sunday and 2029-01-01 元旦 (provisional: no notice yet): 01-02. */
+        const char *want = "2025:1=2026-12-31 2027:1=2029-01-02";
+        expect_plan_in("{phrase: 每2年, epoch: 2025}", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{phrase: 至少每两年组织一次, epoch: 2025}", "2026-01-01", "2029-01-31",
+                       want);
+        expect_plan_in("每两年一次（自2025年起）", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{period: year, every: 2, epoch: 2025}", "2026-01-01", "2029-01-31", want);
+        expect_plan_in("{phrase: 隔年一次, epoch: 2027}", "2026-01-01", "2029-01-31",
+                       "2025:1=2026-12-31 2027:1=2029-01-02");
+        /* Odd epoch: 2026–2027 due 2027-12-31 (Fri). */
+        expect_plan_in("{phrase: 每2年, epoch: 2026}", "2026-01-01", "2029-01-31",
+                       "2026:1=2027-12-31");
+        /* Three years from 2024: 2024–2026 due 2026-12-31. */
+        expect_plan_in("{phrase: 每3年至少一次, epoch: 2024}", "2026-01-01", "2029-12-31",
+                       "2024:1=2026-12-31 2027:1=2029-12-31");
+        /* Twice in two years: each year's end (2 divides 24 months). */
+        expect_plan_in("{phrase: 每2年至少2次, epoch: 2025}", "2026-01-01", "2027-12-31",
+                       "2025:2=2026-12-31 2027:1=2027-12-31");
+        /* A date in the last year of the period. */
+        expect_plan_in("{period: year, every: 2, epoch: 2025, due_month: 6, due_day: last}",
+                       "2026-01-01", "2028-12-31", "2025:1=2026-06-30 2027:1=2028-06-30");
+        /* The id names the first year only. */
+        Config *c = load_ok(
+                "organization: {name: 测试镇}\nposts: [{id: p, name: 书记}]\n"
+                "people: [{id: a, name: 张三, posts: [p]}]\n"
+                "duties: [{id: d, post: p, title: t, rule: {phrase: 每2年, epoch: 2025}}]\n");
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "d:p:2027:1", &o), 0);
+        assert_int_equal(o.period_start, day_from_ymd(2027, 1, 1));
+        assert_int_equal(o.period_end, day_from_ymd(2028, 12, 31));
+        assert_int_equal(schedule_find(c, "d:p:2026:1", &o), -ENOENT);
+        config_free(c);
+}
+
+/* 每两周: ISO weeks 1–2, 3–4, … of each ISO year (2026's week 1 starts 2025-12-29), due on
+ * the second Sunday, postponed: 01-11 → 01-12, 02-22 (春节 to 02-23) → 02-24. 2026 has 53 ISO
+ * weeks: week 53 is a period alone (12-28..2027-01-03 → 01-04). With epoch 2026 the count runs
+ * on: weeks 53 and 2027's 1 are one period (→ 2027-01-11). */
+static void two_weeks(void **s) {
+        (void)s;
+        const char *want = "2026-W01:1=2026-01-12 2026-W03:1=2026-01-26 2026-W05:1=2026-02-09 "
+                           "2026-W07:1=2026-02-24 2026-W09:1=2026-03-09";
+        expect_plan_in("每两周", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("隔周一次", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("每2周至少一次", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("{period: week, every: 2}", "2026-01-01", "2026-03-10", want);
+        expect_plan_in("每两周", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-04 "
+                       "2027-W01:1=2027-01-18");
+        expect_plan_in("{phrase: 每两周, epoch: 2026}", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-11 "
+                       "2027-W02:1=2027-01-25");
+        expect_plan_in("每两周一次（自2026年起）", "2026-12-01", "2027-01-31",
+                       "2026-W49:1=2026-12-14 2026-W51:1=2026-12-28 2026-W53:1=2027-01-11 "
+                       "2027-W02:1=2027-01-25");
+        /* Twice: day 7 (Sunday → Monday) and day 14 of the fortnight. */
+        expect_plan_in("每两周至少2次", "2026-03-01", "2026-03-24",
+                       "2026-W09:1=2026-03-02 2026-W09:2=2026-03-09 2026-W11:1=2026-03-16 "
+                       "2026-W11:2=2026-03-23");
+}
+
+/* 每周X: that day of each ISO week. 2026-01-02 (Fri) is 元旦 → 01-04, a make-up Sunday (earlier:
+ * 2025-12-31); 09-25 中秋 → 09-28; 10-02 国庆 → 10-08 (earlier: 09-30); the Mondays 02-16 and
+ * 02-23 of 春节 both → 02-24; 09-20 is a make-up Sunday. */
+static void weekday(void **s) {
+        (void)s;
+        expect_plan_in("每周五前", "2026-01-01", "2026-01-10",
+                       "2026-W01:1=2026-01-04 2026-W02:1=2026-01-09");
+        expect_plan_in("{period: week, due_weekday: 5}", "2026-01-01", "2026-01-10",
+                       "2026-W01:1=2026-01-04 2026-W02:1=2026-01-09");
+        expect_plan_in("每周五前报送，遇节假日提前", "2025-12-30", "2026-01-10",
+                       "2026-W01:1=2025-12-31 2026-W02:1=2026-01-09");
+        expect_plan_in("{phrase: 每周五前, holiday_move: earlier}", "2025-12-30", "2026-01-10",
+                       "2026-W01:1=2025-12-31 2026-W02:1=2026-01-09");
+        expect_plan_in("每周五前", "2026-09-26", "2026-10-16",
+                       "2026-W39:1=2026-09-28 2026-W40:1=2026-10-08 2026-W41:1=2026-10-09 "
+                       "2026-W42:1=2026-10-16");
+        expect_plan_in("每周五前，遇节假日提前", "2026-09-21", "2026-10-16",
+                       "2026-W39:1=2026-09-24 2026-W40:1=2026-09-30 2026-W41:1=2026-10-09 "
+                       "2026-W42:1=2026-10-16");
+        expect_plan_in("每周一上报", "2026-02-09", "2026-03-03",
+                       "2026-W07:1=2026-02-09 2026-W08:1=2026-02-24 2026-W09:1=2026-02-24 "
+                       "2026-W10:1=2026-03-02");
+        expect_plan_in("每星期日检查", "2026-09-15", "2026-09-21", "2026-W38:1=2026-09-20");
+        expect_plan_in("每周五前", "2027-12-27", "2028-01-09",
+                       "2027-W52:1=2027-12-31 2028-W01:1=2028-01-07");
+        /* Every two weeks: the Friday of the second week. */
+        expect_plan_in("每两周周五前", "2026-01-01", "2026-01-31",
+                       "2026-W01:1=2026-01-09 2026-W03:1=2026-01-23");
+}
+
+/* 每季度末20日: the 20th of the quarter's last month. 2026-06-20 Sat → 06-22; 09-20 is a make-up
+ * Sunday; 12-20 Sun → 12-21; 2027-03-20 Sat → 03-22; 06-20 Sun → 06-21. */
+static void period_end_day(void **s) {
+        (void)s;
+        const char *want = "2026-Q1:1=2026-03-20 2026-Q2:1=2026-06-22 2026-Q3:1=2026-09-20 "
+                           "2026-Q4:1=2026-12-21 2027-Q1:1=2027-03-22 2027-Q2:1=2027-06-21 "
+                           "2027-Q3:1=2027-09-20 2027-Q4:1=2027-12-20";
+        EXPECT_PLAN("每季度末20日", NULL, want);
+        EXPECT_PLAN("每季度末20日前报送", NULL, want);
+        EXPECT_PLAN("{period: quarter, due_day: 20}", NULL, want);
+        /* 每季度末 is the quarter's end. */
+        EXPECT_PLAN("每季度末", NULL,
+                    "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30 2026-Q3:1=2026-09-30 "
+                    "2026-Q4:1=2026-12-31 2027-Q1:1=2027-03-31 2027-Q2:1=2027-06-30 "
+                    "2027-Q3:1=2027-09-30 2027-Q4:1=2027-12-31");
+}
+
+/* 每月最后一个工作日: the month's end moved earlier. 2026-01-31 Sat → 01-30; 02-28 is a make-up
+ * Saturday; 05-31 Sun → 05-29; 2027-02-28 Sun → 02-26; 2028-02-29 Tue. */
+static void last_working_day(void **s) {
+        (void)s;
+        const char *want = "2026-01:1=2026-01-30 2026-02:1=2026-02-28 2026-03:1=2026-03-31 "
+                           "2026-04:1=2026-04-30 2026-05:1=2026-05-29";
+        expect_plan_in("每月最后一个工作日", "2026-01-01", "2026-05-31", want);
+        expect_plan_in("{period: month, due_day: last, holiday_move: earlier}", "2026-01-01",
+                       "2026-05-31", want);
+        expect_plan_in("每月最后一个工作日前报送", "2027-01-01", "2027-02-28",
+                       "2027-01:1=2027-01-29 2027-02:1=2027-02-26");
+        expect_plan_in("每月最后一个工作日", "2028-02-01", "2028-02-29", "2028-02:1=2028-02-29");
+        /* 每月底前 / 每月月底前 are the month's end, postponed: 01-31 Sat → 02-02. */
+        expect_plan_in("每月月底前", "2026-01-01", "2026-02-28",
+                       "2026-01:1=2026-02-02 2026-02:1=2026-02-28");
+        /* A half month's last working day: 02-15 (春节) → 02-14, a make-up Saturday. */
+        expect_plan_in("每半月最后一个工作日", "2026-01-01", "2026-02-15",
+                       "2026-01-H1:1=2026-01-15 2026-01-H2:1=2026-01-30 2026-02-H1:1=2026-02-14");
+        /* 每年年底前 and 每年最后一个工作日 are 年终. */
+        EXPECT_PLAN("每年最后一个工作日", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+        EXPECT_PLAN("每年年底前", NULL, "2026:1=2026-12-31 2027:1=2027-12-31");
+}
+
+/* 每月5日前报送上月: the month's report by the 5th of the next. 2026-04-05 (清明) → 04-07;
+ * 05-05 (劳动节) → 05-06; 10-05 (国庆) → 10-08; 2028-02-05 Sat → 02-07; 03-05 Sun → 03-06. */
+static void previous_month(void **s) {
+        (void)s;
+        const char *want = "2025-12:1=2026-01-05 2026-01:1=2026-02-05 2026-02:1=2026-03-05 "
+                           "2026-03:1=2026-04-07 2026-04:1=2026-05-06 2026-05:1=2026-06-05";
+        expect_plan_in("每月5日前报送上月安全生产情况", "2026-01-01", "2026-06-30", want);
+        expect_plan_in("{period: month, due_day: 5, after_period: true}", "2026-01-01",
+                       "2026-06-30", want);
+        expect_plan_in("每月5日前（上月）", "2026-09-01", "2026-10-31",
+                       "2026-08:1=2026-09-07 2026-09:1=2026-10-08");
+        expect_plan_in("每月5号前上报上个月隐患排查情况", "2027-12-01", "2028-03-31",
+                       "2027-11:1=2027-12-06 2027-12:1=2028-01-05 2028-01:1=2028-02-07 "
+                       "2028-02:1=2028-03-06");
+}
+
+/* Several deadlines in a year, one checkpoint each: 6月底和年底前; 每年1月、7月 (month ends:
+ * 2026-01-31 Sat → 02-02, 2027-01-31 Sun → 02-01, 2027-07-31 Sat → 08-02); 3月15日及9月15日前
+ * (2026-03-15 Sun → 03-16). */
+static void several_deadlines(void **s) {
+        (void)s;
+        const char *want = "2026:1=2026-06-30 2026:2=2026-12-31 2027:1=2027-06-30 "
+                           "2027:2=2027-12-31";
+        EXPECT_PLAN("6月底和年底前", NULL, want);
+        EXPECT_PLAN("每年6月底、12月底前", NULL, want);
+        EXPECT_PLAN("{period: year, due_months: [6, 12], due_day: last}", NULL, want);
+        expect_plan_in("每年1月、7月", "2026-01-01", "2028-12-31",
+                       "2026:1=2026-02-02 2026:2=2026-07-31 2027:1=2027-02-01 "
+                       "2027:2=2027-08-02 2028:1=2028-01-31 2028:2=2028-07-31");
+        /* 2027-09-15 is 中秋 (provisional 2027 holidays): postponed to the 16th. */
+        EXPECT_PLAN("每年3月15日及9月15日前", NULL,
+                    "2026:1=2026-03-16 2026:2=2026-09-15 2027:1=2027-03-15 2027:2=2027-09-16");
+}
+
+/* One-off dates: only that year. 2027-05-30 Sun → 05-31. */
+static void one_off(void **s) {
+        (void)s;
+        expect_plan_in("2027年5月30日前", "2026-01-01", "2028-12-31", "2027:1=2027-05-31");
+        expect_plan_in("{period: year, once: 2027, due_month: 5, due_day: 30}", "2026-01-01",
+                       "2028-12-31", "2027:1=2027-05-31");
+        expect_plan_in("2026年6月底和年底前完成整改", "2025-01-01", "2028-12-31",
+                       "2026:1=2026-06-30 2026:2=2026-12-31");
+        expect_plan_in("2027年5月30日前", "2026-01-01", "2027-05-30", "");
+}
+
+/* 每年年底或年初: the window December–January, due at its end (2026-01-31 Sat → 02-02,
+ * 2027-01-31 Sun → 02-01, 2028-01-31 Mon); a completion in December counts for it. */
+static void window_year_end(void **s) {
+        (void)s;
+        const char *want = "2025:1=2026-02-02 2026:1=2027-02-01 2027:1=2028-01-31";
+        expect_plan_in("每年年底或年初", "2026-01-01", "2028-12-31", want);
+        expect_plan_in("岁末年初开展一次走访慰问", "2026-01-01", "2028-12-31", want);
+        expect_plan_in("{period: year, start_month: 12, due_month: 1, due_day: last}", "2026-01-01",
+                       "2028-12-31", want);
+        Config *c = load_ok("organization: {name: 测试镇}\nposts: [{id: p, name: 书记}]\n"
+                            "people: [{id: a, name: 张三, posts: [p]}]\n"
+                            "duties: [{id: d, post: p, title: t, rule: 每年年底或年初}]\n");
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "d:p:2026:1", &o), 0);
+        assert_int_equal(o.period_start, day_from_ymd(2026, 12, 1));
+        assert_int_equal(o.period_end, day_from_ymd(2027, 11, 30));
+        assert_int_equal(o.due, day_from_ymd(2027, 2, 1));
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_period_checkpoints(c, 0, 0, -1, day_from_ymd(2026, 12, 15), &l),
+                         0);
+        assert_int_equal(l.n, 1);
+        assert_int_equal(l.items[0].due, day_from_ymd(2027, 2, 1));
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 static void periods(void **s) {
         (void)s;
         PeriodKind k;
@@ -393,6 +677,28 @@ static void periods(void **s) {
         assert_int_equal(period_parse("2027-W53", &k, &a, &b), -EINVAL);
         assert_int_equal(period_parse("2026-W53", &k, &a, &b), 0);
         assert_int_equal(period_parse("26", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2028-02-H2", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_HALF_MONTH);
+        assert_int_equal(a, day_from_ymd(2028, 2, 16));
+        assert_int_equal(b, day_from_ymd(2028, 2, 29));
+        period_id(PERIOD_HALF_MONTH, a, buf, sizeof(buf));
+        assert_string_equal(buf, "2028-02-H2");
+        assert_int_equal(period_parse("2026-02-H3", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2026-02-H", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2027-02-D3", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_DEKAD);
+        assert_int_equal(a, day_from_ymd(2027, 2, 21));
+        assert_int_equal(b, day_from_ymd(2027, 2, 28));
+        period_id(PERIOD_DEKAD, a, buf, sizeof(buf));
+        assert_string_equal(buf, "2027-02-D3");
+        assert_int_equal(period_parse("2026-02-D4", &k, &a, &b), -EINVAL);
+        assert_int_equal(period_parse("2028-B1", &k, &a, &b), 0);
+        assert_int_equal(k, PERIOD_TWO_MONTHS);
+        assert_int_equal(a, day_from_ymd(2028, 1, 1));
+        assert_int_equal(b, day_from_ymd(2028, 2, 29));
+        period_id(PERIOD_TWO_MONTHS, day_from_ymd(2026, 12, 1), buf, sizeof(buf));
+        assert_string_equal(buf, "2026-B6");
+        assert_int_equal(period_parse("2026-B7", &k, &a, &b), -EINVAL);
 }
 
 /* schedule_count() counts shared posts and equal rules once and multiplies: it must give what
@@ -446,6 +752,18 @@ int main(void) {
                 cmocka_unit_test(per_holder_follows_tenure),
                 cmocka_unit_test(stable_ids),
                 cmocka_unit_test(reminders),
+                cmocka_unit_test(half_month),
+                cmocka_unit_test(dekad),
+                cmocka_unit_test(two_months),
+                cmocka_unit_test(n_years),
+                cmocka_unit_test(two_weeks),
+                cmocka_unit_test(weekday),
+                cmocka_unit_test(period_end_day),
+                cmocka_unit_test(last_working_day),
+                cmocka_unit_test(previous_month),
+                cmocka_unit_test(several_deadlines),
+                cmocka_unit_test(one_off),
+                cmocka_unit_test(window_year_end),
                 cmocka_unit_test(periods),
                 cmocka_unit_test(count_matches_plan),
         };
