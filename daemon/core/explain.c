@@ -6,24 +6,82 @@
 
 #include "util.h"
 
-static const char *period_of(const Rule *r) {
-        return period_kind_to_zh(r->period);
-}
-
-static void say_count(Buf *b, const Rule *r) {
-        const char *p = period_of(r);
-        if (r->count == 1)
-                buf_printf(b, "每%s一次", p);
-        else
-                buf_printf(b, "每%s至少%d次", p, r->count);
-}
-
 /* "20日" / "最后一天" */
 static void say_day(Buf *b, int day) {
         if (day == DUE_DAY_LAST)
                 buf_puts(b, "最后一天");
         else
                 buf_printf(b, "%d日", day);
+}
+
+static const char *period_of(const Rule *r) {
+        return period_kind_to_zh(r->period);
+}
+
+/* "年", "2年", "两周" … as the period is named after 每/该. */
+static void say_period(Buf *b, const Rule *r) {
+        if (r->every > 1)
+                buf_printf(b, "%d%s", r->every, r->period == PERIOD_WEEK ? "周" : "年");
+        else
+                buf_puts(b, period_of(r));
+}
+
+static void say_count(Buf *b, const Rule *r) {
+        if (r->once) {
+                buf_printf(b, "仅%d年一次", r->once);
+                return;
+        }
+        buf_puts(b, "每");
+        say_period(b, r);
+        if (r->due_months)
+                buf_printf(b, "%d次", r->count);
+        else if (r->count == 1)
+                buf_puts(b, "一次");
+        else
+                buf_printf(b, "至少%d次", r->count);
+        if (r->every > 1 && r->period == PERIOD_YEAR)
+                buf_printf(b, "（自%d年起每%d年为一期）", r->epoch, r->every);
+        else if (r->every > 1 && r->epoch)
+                buf_printf(b, "（自%d年第1周起连续计）", r->epoch);
+        else if (r->every > 1)
+                buf_puts(b, "（每年从第1周起计）");
+}
+
+/* 每周X, several months, a window across the year end: the deadlines these kinds set. */
+static bool say_special(Buf *b, const Rule *r) {
+        static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
+        if (r->due_weekday >= 1 && r->due_weekday <= 7) {
+                buf_printf(b, "，截止于%s星期%s", r->every > 1 ? "每期第二周的" : "每周",
+                           wd[r->due_weekday]);
+                return true;
+        }
+        if (r->due_months) {
+                buf_puts(b, "，分别截止于");
+                for (int m = 1, first = 1; m <= 12; m++)
+                        if (r->due_months & (1u << m)) {
+                                buf_printf(b, "%s%d月", first ? "" : "、", m);
+                                first = 0;
+                        }
+                buf_puts(b, "的");
+                say_day(b, r->due_day);
+                return true;
+        }
+        if (r->start_month) {
+                buf_printf(b, "，可在%d月至次年%d月间任意时间完成，截止于%d月", r->start_month,
+                           r->due_month, r->due_month);
+                say_day(b, r->due_day);
+                return true;
+        }
+        return false;
+}
+
+static void say_flags(Buf *b, const Rule *r) {
+        if (r->soft)
+                buf_puts(b, "；原则上的要求：只提醒，不升级");
+        if (r->personal)
+                buf_puts(b, "；须本人亲自完成");
+        if (r->delegable)
+                buf_puts(b, "；可由指定的受托人完成");
 }
 
 /* Where a deadline with a day of the month falls (schedule.c: period_checkpoints). */
@@ -42,8 +100,11 @@ static void say_due_day(Buf *b, const Rule *r) {
                 buf_printf(b, "，办理的是上一%s的事项", p);
                 return;
         }
-        if (r->period == PERIOD_YEAR)
-                buf_printf(b, "，截止于每年%d月", r->due_month ? r->due_month : 12);
+        if (r->period == PERIOD_YEAR && r->every > 1)
+                buf_printf(b, "，截止于该期最后一年的%d月", r->due_month ? r->due_month : 12);
+        else if (r->period == PERIOD_YEAR)
+                buf_printf(b, "，截止于%s%d月", r->once ? "" : "每年",
+                           r->due_month ? r->due_month : 12);
         else if (r->period == PERIOD_MONTH)
                 buf_puts(b, "，截止于当月");
         else if (!r->due_month || r->due_month == months)
@@ -57,8 +118,11 @@ static void say_due_day(Buf *b, const Rule *r) {
 
 /* Where the deadlines of a rule without a day fall. */
 static void say_period_end(Buf *b, const Rule *r) {
-        const char *p = period_of(r);
+        /* A period of several years or weeks is "该期"; its end the last day (a Sunday). */
+        const char *p = r->every > 1 ? "期" : period_of(r);
         const char *end = r->period == PERIOD_WEEK ? "周日" : "最后一天";
+        if (r->every > 1 && r->period == PERIOD_WEEK)
+                end = "最后一周的周日";
         if (r->count == 1) {
                 buf_printf(b, "，截止于该%s%s", p, end);
                 return;
@@ -95,11 +159,14 @@ char *rule_explain(const Rule *r) {
                 return buf_steal(&b);
         }
         say_count(&b, r);
-        if (r->due_day)
+        if (say_special(&b, r))
+                ;
+        else if (r->due_day)
                 say_due_day(&b, r);
         else
                 say_period_end(&b, r);
         say_move(&b, r->move);
+        say_flags(&b, r);
         return buf_steal(&b);
 }
 

@@ -483,6 +483,11 @@ static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
                         after_qualifier = c->pos;
                         continue;
                 }
+                /* rule_describe()'s mark of a rule without pacing. */
+                if (eat(c, "（不分段）") || eat(c, "(不分段)") || eat(c, "不分段")) {
+                        r->pacing = false;
+                        continue;
+                }
                 if (eat_epoch(c, r) || eat_move(c, r))
                         continue;
                 Cursor probe = *c;
@@ -541,10 +546,37 @@ static int parse_last_working_day(Cursor *c, Rule *r, PhraseError *err) {
         return parse_tail(c, r, err);
 }
 
+/* 第2个月10日前 / 结束后第1个月底前 after a period of several months (rule_describe()'s form of
+ * due_month with quarters, halves and two-month periods). 1 when it is there, 0 when not. */
+static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
+        Cursor p = *c;
+        bool after = eat(&p, "结束后");
+        int m;
+        if (!eat(&p, "第") || (m = eat_number(&p)) == NUMBER_NONE || !eat(&p, "个月"))
+                return 0;
+        if (m < 1 || m > (after ? 12 : period_kind_months(r->period)))
+                FAIL(c, after ? "the month after the period must be 1 to 12"
+                              : "the month must lie in the period");
+        *c = p;
+        r->due_month = m, r->after_period = after;
+        if (eat_month_end(c)) {
+                if (!eat_before(c))
+                        FAIL(c, "expected 前 after 月底");
+                r->due_day = DUE_DAY_LAST;
+        } else if (parse_day_of_month(c, r, err) < 0)
+                return -EINVAL;
+        return parse_tail(c, r, err) < 0 ? -EINVAL : 1;
+}
+
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
         if (eat(c, "最后一个工作日"))
                 return parse_last_working_day(c, r, err);
+        if (period_kind_months(r->period) > 1 && r->period != PERIOD_YEAR && r->every == 1) {
+                int q = parse_nth_month(c, r, err);
+                if (q != 0)
+                        return q < 0 ? -EINVAL : 0;
+        }
         if (r->period != PERIOD_MONTH && r->period != PERIOD_YEAR && r->every == 1 &&
             period_kind_months(r->period) > 0 && eat(c, "末"))
                 return parse_period_end(c, r, count_at, err);

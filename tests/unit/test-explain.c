@@ -51,6 +51,39 @@ static void sentences(void **s) {
         EXPECT_EXPLAIN("重大节假日前", "每个法定节假日前一次，截止于放假前最后一个工作日");
 }
 
+/* The kinds of issue #13: each said with where its deadline falls. */
+static void kinds(void **s) {
+        (void)s;
+        EXPECT_EXPLAIN("每半月", "每半月一次，截止于该半月最后一天（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每旬", "每旬一次，截止于该旬最后一天（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每两个月",
+                       "每两个月一次，截止于该两个月最后一天（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每两年一次（自2025年起）",
+                       "每2年一次（自2025年起每2年为一期），截止于该期最后一天"
+                       "（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每两周", "每2周一次（每年从第1周起计），截止于该期最后一周的周日"
+                                 "（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每周一上报", "每周一次，截止于每周星期一（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每季度末20日",
+                       "每季度一次，截止于该季度最后一个月的20日（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每月5日前报送上月", "每月一次，截止于该月结束后的下个月5日，办理的是上一月"
+                                            "的事项（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("2027年5月30日前",
+                       "仅2027年一次，截止于5月30日（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("6月底和年底前", "每年2次，分别截止于6月、12月的最后一天"
+                                        "（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每年年底或年初", "每年一次，可在12月至次年1月间任意时间完成，截止于1月"
+                                         "最后一天（遇节假日顺延至下一个工作日）");
+        /* rule_describe()'s own forms are read back. */
+        EXPECT_EXPLAIN("每半年至少2次（不分段）",
+                       "每半年至少2次，2次在该半年内任意时间完成，截止于该半年最后一天"
+                       "（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("每季度第2个月10日前",
+                       "每季度一次，截止于该季度第2个月的10日（遇节假日顺延至下一个工作日）");
+        EXPECT_EXPLAIN("原则上每季度至少一次", "每季度一次，截止于该季度最后一天（遇节假日顺延至"
+                                               "下一个工作日）；原则上的要求：只提醒，不升级");
+}
+
 /* The structured form is explained the same way (one rule model). */
 static void structured(void **s) {
         (void)s;
@@ -116,6 +149,7 @@ static void next(void **s) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(sentences),
+                cmocka_unit_test(kinds),
                 cmocka_unit_test(structured),
                 cmocka_unit_test(next),
         };
