@@ -12,6 +12,7 @@ SYSTEM_SETUP ?= $(if $(DESTDIR),0,1)
 DATADIR ?= $(PREFIX)/share/dutyd
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+LOCALEDIR ?= $(PREFIX)/share/locale
 # The release, as debian/changelog's top entry says (tests/test-manpages.sh checks they agree).
 VERSION := 0.9.0
 
@@ -47,7 +48,7 @@ endif
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS)) \
 	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
-	-DDUTYD_VERSION='"$(VERSION)"' -MMD -MP
+	-DDUTYD_VERSION='"$(VERSION)"' -DDUTYD_LOCALEDIR='"$(LOCALEDIR)"' -MMD -MP
 ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
@@ -71,9 +72,14 @@ TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
 # Man pages: dutyd(8), dutyctl(1), dutyd.yaml(5), written in scdoc (docs/man/).
 MANS := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
+# Message catalogs (core/i18n.h): po/LANG.po → LANG/LC_MESSAGES/dutyd.mo.
+MOS := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/dutyd.mo,$(wildcard po/*.po))
+# What xgettext reads: _() and N_(), and the phrase parser's FAIL(cursor, message).
+XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=FAIL:2 \
+	--package-name=dutyd --msgid-bugs-address=dutyd@example.org
 
 .PHONY: all test unit check-style install uninstall deps bench bench-deps clean asan
-all: $(PROGS) $(MANS)
+all: $(PROGS) $(MANS) $(MOS)
 	@ln -sf $(BUILD)/dutyd dutyd; ln -sf $(BUILD)/dutyctl dutyctl
 
 $(BUILD)/obj/%.o: daemon/%.c
@@ -92,6 +98,16 @@ $(BUILD)/dutyd: $(BUILD)/obj/service/dutyd.o $(BUILD)/libdutyd.a
 
 $(BUILD)/dutyctl: $(BUILD)/obj/cli/dutyctl.o $(BUILD)/libdutyd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/locale/%/LC_MESSAGES/dutyd.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# The template translators start from (tests/test-i18n.sh checks every message is translated).
+POT ?= po/dutyd.pot
+.PHONY: pot
+pot:
+	$(XGETTEXT) -o $(POT) $(sort $(wildcard daemon/*/*.c))
 
 $(BUILD)/man/%: docs/man/%.scd
 	@mkdir -p $(dir $@)
@@ -167,6 +183,9 @@ install: all
 		install -m 644 $$c $(DESTDIR)$(CATALOGDIR)/; done
 	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for m in $(MOS); do l=$${m#$(BUILD)/locale/}; l=$${l%%/*}; \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES; \
+		install -m 644 $$m $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/dutyd.mo; done
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 completion/dutyctl $(DESTDIR)$(COMPLETIONDIR)/dutyctl
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dutyd
@@ -183,12 +202,12 @@ uninstall:
 	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf $(DESTDIR)$(TMPFILESDIR)/dutyd.conf
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/dutyd
-	rm -f $(DESTDIR)$(COMPLETIONDIR)/dutyctl
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/dutyctl $(DESTDIR)$(LOCALEDIR)/*/LC_MESSAGES/dutyd.mo
 	rm -f $(DESTDIR)$(MANDIR)/man8/dutyd.8 $(DESTDIR)$(MANDIR)/man1/dutyctl.1 \
 		$(DESTDIR)$(MANDIR)/man5/dutyd.yaml.5
 
 # Every build and test dependency, from Debian's packages (run as root).
-DEB_PKGS := build-essential pkg-config scdoc clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
+DEB_PKGS := build-essential pkg-config scdoc gettext clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
 	liblunar-date-dev libglib2.0-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar python3-prometheus-client vdirsyncer khal \

@@ -9,6 +9,7 @@
 
 #include "ctl.h"
 #include "explain.h"
+#include "i18n.h"
 #include "phrase.h"
 #include "table.h"
 #include "util.h"
@@ -53,7 +54,8 @@ static void print_phrase_error(const char *phrase, size_t offset, const char *ms
                 const char *cells[1] = {before};
                 table_widths(&width, 1, cells);
         }
-        printf("%s\n%*s^ 无法理解：%s\n", phrase, width, "", msg);
+        printf("%s\n%*s^ ", phrase, width, "");
+        printf(_("not understood: %s\n"), _(msg));
 }
 
 static int explain_one(const Config *c, const char *phrase, Day today) {

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "ctl-verbs.h"
 #include "holidays.h"
+#include "i18n.h"
 #include "load.h"
 #include "log.h"
 #include "schedule.h"
@@ -434,7 +435,7 @@ static int take_config_option(int *argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        setlocale(LC_ALL, "C.UTF-8");
+        i18n_setup();
         log_setup("dutyctl"); /* what `dutyctl raise` writes to the journal is dutyctl's */
         if (take_config_option(&argc, argv) < 0)
                 return EXIT_USAGE;

@@ -8,6 +8,7 @@
 
 #include "array.h"
 #include "phrase.h"
+#include "i18n.h"
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {
@@ -144,7 +145,7 @@ static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
                 for (size_t i = 0; i < off; i++)
                         col += ((unsigned char)s[i] & 0xC0) != 0x80;
                 diags_add(L->diags, false, L->path, (int)n->line, col,
-                          "cannot understand rule '%s': %s", s, msg);
+                          _("cannot understand rule '%s': %s"), s, _(msg));
                 return -EINVAL;
         }
         return 0;
@@ -168,7 +169,7 @@ static int parse_rule(Loader *L, const YNode *n, void *obj) {
                 return q;
         const char *why = rule_validate(r);
         if (why)
-                return err_at(L, n, "invalid rule: %s", why);
+                return err_at(L, n, _("invalid rule: %s"), _(why));
         return 0;
 }
 

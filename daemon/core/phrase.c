@@ -9,6 +9,9 @@
 #include "date.h"
 #include "util.h"
 
+/* The messages say 366 (a literal, so that gettext finds them). */
+_Static_assert(RULE_MAX_COUNT == 366, "update the count messages");
+
 /* ---- phrase parser ---------------------------------------------------------------------- */
 
 typedef struct Cursor {
@@ -426,7 +429,7 @@ static int scan_number(Cursor *c, Rule *r, bool count_expected, size_t *count_at
                 }
                 if (n < 1 || n > RULE_MAX_COUNT) {
                         c->pos = at;
-                        FAIL(c, "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT));
+                        FAIL(c, "count must be between 1 and 366");
                 }
                 r->count = n;
                 *count_at = at;
@@ -554,9 +557,11 @@ static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
         int m;
         if (!eat(&p, "第") || (m = eat_number(&p)) == NUMBER_NONE || !eat(&p, "个月"))
                 return 0;
-        if (m < 1 || m > (after ? 12 : period_kind_months(r->period)))
-                FAIL(c, after ? "the month after the period must be 1 to 12"
-                              : "the month must lie in the period");
+        if (m < 1 || m > (after ? 12 : period_kind_months(r->period))) {
+                if (after)
+                        FAIL(c, "the month after the period must be 1 to 12");
+                FAIL(c, "the month must lie in the period");
+        }
         *c = p;
         r->due_month = m, r->after_period = after;
         if (eat_month_end(c)) {

@@ -7,7 +7,11 @@
 #include <string.h>
 
 #include "date.h"
+#include "i18n.h"
 #include "util.h"
+
+/* The messages say 366 (a literal, so that gettext finds them). */
+_Static_assert(RULE_MAX_COUNT == 366, "update the count messages");
 
 void rule_init(Rule *r) {
         *r = (Rule){.every = 1, .count = 1, .pacing = true, .move = MOVE_POSTPONE};
@@ -83,27 +87,29 @@ static const char *validate_year_dates(const Rule *r) {
         if (r->due_months) {
                 if (r->period != PERIOD_YEAR || r->every != 1 || r->due_month || r->after_period ||
                     !r->due_day)
-                        return "due_months needs period year and due_day, without due_month, "
-                               "after_period or every";
+                        return N_("due_months needs period year and due_day, without due_month, "
+                                  "after_period or every");
                 if (r->due_months & ~0x1FFEu)
-                        return "due_months must be months 1 to 12";
+                        return N_("due_months must be months 1 to 12");
                 if (r->count != __builtin_popcount(r->due_months))
-                        return "with due_months, count is the number of months";
+                        return N_("with due_months, count is the number of months");
                 for (int m = 1; m <= 12; m++)
                         if ((r->due_months & (1u << m)) && r->due_day > days_in_month(2001, m))
-                                return "due_day does not exist in one of due_months (use last)";
+                                return N_("due_day does not exist in one of due_months (use last)");
         }
         if (r->start_month &&
             (r->start_month < 1 || r->start_month > 12 || r->period != PERIOD_YEAR ||
              r->every != 1 || r->once || r->due_months || r->after_period))
-                return "start_month (1–12) needs period year, without every, once, due_months or "
-                       "after_period";
+                return N_(
+                        "start_month (1–12) needs period year, without every, once, due_months or "
+                        "after_period");
         if (r->once) {
                 if (r->once < 1970 || r->once > 9998)
-                        return "once must be a year from 1970 to 9998";
+                        return N_("once must be a year from 1970 to 9998");
                 if (r->period != PERIOD_YEAR || r->every != 1 || r->after_period ||
                     (!r->due_months && (!r->due_month || !r->due_day)))
-                        return "once needs period year with due_month and due_day (or due_months)";
+                        return N_(
+                                "once needs period year with due_month and due_day (or due_months)");
         }
         return NULL;
 }
@@ -111,35 +117,35 @@ static const char *validate_year_dates(const Rule *r) {
 /* every and epoch: several years or weeks. */
 static const char *validate_every(const Rule *r) {
         if (r->every < 1 || r->every > 52)
-                return "every must be between 1 and 52";
+                return N_("every must be between 1 and 52");
         if (r->every > 1 && r->period != PERIOD_YEAR && r->period != PERIOD_WEEK)
-                return "every needs period year or week (每2年, 每两周)";
+                return N_("every needs period year or week (每2年, 每两周)");
         if (r->every > 10 && r->period == PERIOD_YEAR)
-                return "every must be between 1 and 10 for years";
+                return N_("every must be between 1 and 10 for years");
         if (r->every > 1 && r->period == PERIOD_YEAR && !r->epoch)
-                return "每N年 needs the first year of a period: add the key epoch, e.g. "
-                       "rule: {phrase: 每2年, epoch: 2025}";
+                return N_("每N年 needs the first year of a period: add the key epoch, e.g. "
+                          "rule: {phrase: 每2年, epoch: 2025}");
         if (r->epoch && r->every == 1)
-                return "epoch needs every > 1 (每2年, 每两周)";
+                return N_("epoch needs every > 1 (每2年, 每两周)");
         if (r->epoch && (r->epoch < 1970 || r->epoch > 9998))
-                return "epoch must be a year from 1970 to 9998";
+                return N_("epoch must be a year from 1970 to 9998");
         return NULL;
 }
 
 const char *rule_validate(const Rule *r) {
         if (r->before_holidays) {
                 if (r->period != PERIOD_NONE || r->due_day || r->due_month || r->after_period)
-                        return "before_holidays cannot be combined with period, due_day, "
-                               "due_month or after_period";
+                        return N_("before_holidays cannot be combined with period, due_day, "
+                                  "due_month or after_period");
                 return NULL;
         }
         if (r->period == PERIOD_NONE)
-                return "a rule needs a period (week, month, quarter, half, year)";
+                return N_("a rule needs a period (week, month, quarter, half, year)");
         if (r->due_weekday &&
             (r->period != PERIOD_WEEK || r->due_weekday < 1 || r->due_weekday > 7))
-                return "due_weekday (1 = Monday … 7 = Sunday) needs period week";
+                return N_("due_weekday (1 = Monday … 7 = Sunday) needs period week");
         if (r->count < 1 || r->count > RULE_MAX_COUNT)
-                return "count must be between 1 and " STRINGIFY(RULE_MAX_COUNT);
+                return N_("count must be between 1 and 366");
         const char *why = validate_every(r);
         if (!why)
                 why = validate_year_dates(r);
@@ -148,19 +154,19 @@ const char *rule_validate(const Rule *r) {
         if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
              r->period == PERIOD_DEKAD) &&
             (r->due_day || r->due_month || r->after_period))
-                return "due_day, due_month and after_period need a monthly or longer period";
+                return N_("due_day, due_month and after_period need a monthly or longer period");
         int months = period_kind_months(r->period);
         if (r->due_month && !r->after_period && r->due_month > months)
-                return "due_month is after the period's end (use after_period)";
+                return N_("due_month is after the period's end (use after_period)");
         if (r->due_month && r->after_period && r->due_month > 12)
-                return "due_month must be 1 to 12";
+                return N_("due_month must be 1 to 12");
         if (r->due_month && !r->due_day)
-                return "due_month needs due_day";
+                return N_("due_month needs due_day");
         if (r->after_period && !r->due_day)
-                return "after_period needs due_day";
+                return N_("after_period needs due_day");
         if (r->period == PERIOD_YEAR && r->due_month && !r->after_period && r->due_day > 0 &&
             r->due_day > days_in_month(2001, r->due_month))
-                return "due_day does not exist in due_month (use last)";
+                return N_("due_day does not exist in due_month (use last)");
         /* Paced checkpoints are days apart: no more of them than the shortest such period has
          * days, or checkpoint 1 would fall before the period starts. */
         static const struct {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "clock.h"
 #include "config.h"
 #include "load.h"
@@ -40,7 +41,7 @@ int main(int argc, char **argv) {
         const char *path = NULL;
         bool check = false;
         int o;
-        setlocale(LC_ALL, "C.UTF-8");
+        i18n_setup();
         while ((o = getopt_long(argc, argv, "c:nhV", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'c': path = optarg; break;
