@@ -27,8 +27,30 @@ static int load_records(Config **ret_c, Store **ret_s) {
 }
 
 typedef struct DoneArgs {
-        const char *target, *person, *post, *date, *note, *evidence;
+        const char *target, *person, *post, *date, *note, *evidence, *delegate;
 } DoneArgs;
+
+/* The rule's marks (rule.h) against who did it: 亲自 refuses someone who does not hold the post
+ * that day; a named delegate (--delegate) needs 或委托. Prints why; 0 or 1. */
+static int check_who(const Config *c, const DoneArgs *a, const Occurrence *o, Day date,
+                     ssize_t by) {
+        const Duty *d = &c->duties[o->duty];
+        if (a->delegate && !d->rule.delegable) {
+                fprintf(stderr, "done: 职责 '%s' 的规则未写明可委托（或委托），不能登记受托人\n",
+                        d->id);
+                return 1;
+        }
+        if (by < 0 || !d->rule.personal)
+                return 0;
+        size_t h[MAX_POST_HOLDERS];
+        size_t n = occurrence_holders(c, o, date, h, MAX_POST_HOLDERS);
+        for (size_t i = 0; i < n; i++)
+                if (h[i] == (size_t)by)
+                        return 0;
+        fprintf(stderr, "done: 职责 '%s' 须本人亲自完成，%s 在该日不任此岗位\n", d->id,
+                c->people[by].name);
+        return 1;
+}
 
 /* Finds the checkpoint (its period) a completion is recorded against. */
 static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t done_by,
@@ -148,7 +170,7 @@ static int run_done(Config *c, const void *args) {
         if (r)
                 return r;
         Occurrence occ;
-        if (resolve_target(c, a, date, by, &occ) < 0)
+        if (resolve_target(c, a, date, by, &occ) < 0 || check_who(c, a, &occ, date, by))
                 return 1;
         if (by < 0) {
                 size_t h[2];
@@ -159,10 +181,20 @@ static int run_done(Config *c, const void *args) {
         if (ctl_open_store(c, &s))
                 return 1;
         int64_t id = 0;
+        /* A delegate is outside the config: named in the record's note. */
+        _cleanup_free_ char *note = a->delegate
+                                            ? strfmt("受托人：%s%s%s", a->delegate,
+                                                     a->note ? "；" : "", a->note ? a->note : "")
+                                            : NULL;
+        if (a->delegate && !note) {
+                fprintf(stderr, "done: 内存不足\n");
+                store_close(s);
+                return 1;
+        }
         CompletionInput in = {.occ = &occ,
                               .done_by = by >= 0 ? c->people[by].id : NULL,
                               .date = date,
-                              .note = a->note,
+                              .note = a->delegate ? note : a->note,
                               .evidence = a->evidence,
                               .source = "dutyctl"};
         r = completion_add(s, c, &in, &id);
@@ -184,6 +216,7 @@ int verb_done(int argc, char **argv) {
                                              {"date", required_argument, NULL, 'd'},
                                              {"note", required_argument, NULL, 'n'},
                                              {"evidence", required_argument, NULL, 'e'},
+                                             {"delegate", required_argument, NULL, 'D'},
                                              {}};
         DoneArgs a = {0};
         int o;
@@ -191,14 +224,17 @@ int verb_done(int argc, char **argv) {
                 switch (o) {
                 case 'h':
                         printf("用法: dutyctl done 事项编号|职责 [--person 人员] [--post 岗位] [--date YYYY-MM-DD]\n"
-                               "                 [--note 说明] [--evidence 链接]\n"
-                               "记录一次履职（计入该周期最早未完成的一次；截止日后记为逾期完成）。\n");
+                               "                 [--note 说明] [--evidence 链接] [--delegate 受托人]\n"
+                               "记录一次履职（计入该周期最早未完成的一次；截止日后记为逾期完成）。\n"
+                               "规则写明“或委托”的职责可由受托人完成（--delegate 姓名，记入说明）；\n"
+                               "写明“亲自”的职责只能记在当日任该岗位的人名下。\n");
                         return 0;
                 case 'p': a.person = optarg; break;
                 case 'P': a.post = optarg; break;
                 case 'd': a.date = optarg; break;
                 case 'n': a.note = optarg; break;
                 case 'e': a.evidence = optarg; break;
+                case 'D': a.delegate = optarg; break;
                 default: return EXIT_USAGE;
                 }
         }

@@ -44,7 +44,8 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
                 snprintf(v[0], 16, "%d", n->required), snprintf(v[1], 16, "%d", n->on_time);
                 snprintf(v[2], 16, "%d", n->late), snprintf(v[3], 16, "%d", n->missed);
                 snprintf(v[4], 16, "%d", n->open);
-                const char *cells[] = {w ? c->duties[w->duty].title : "合计",
+                _cleanup_free_ char *title = w ? duty_title_marked(&c->duties[w->duty]) : NULL;
+                const char *cells[] = {w ? (title ? title : c->duties[w->duty].title) : "合计",
                                        w ? c->posts[w->post].name : "",
                                        w ? (w->person >= 0 ? c->people[w->person].name : "空缺")
                                          : "",

@@ -175,3 +175,9 @@ int config_index_holders(Config *c) {
                 }
         return 0;
 }
+
+char *duty_title_marked(const Duty *d) {
+        char marks[RULE_MARKS_MAX];
+        rule_marks(&d->rule, marks);
+        return marks[0] ? strfmt("%s（%s）", d->title, marks) : strdup(d->title);
+}

@@ -248,6 +248,9 @@ ssize_t config_find_channel(const Config *c, const char *id);
  * duty_basis(): the document's number (or title) and the clause, "大发〔2019〕45号 二、（一）3"
  * (tables, reports, the done page); duty_basis_full(): its title, number and the clause,
  * "《安全生产责任制实施意见》（大发〔2019〕45号） 二、（一）3" (reminders, calendar events). */
+/* The duty's title with its rule's marks, "安全生产例会（原则上，可委托）" (rule_marks()), as
+ * reminders and the report show it; NULL on ENOMEM. */
+char *duty_title_marked(const Duty *d);
 char *duty_basis(const Config *c, const Duty *d);
 char *duty_basis_full(const Config *c, const Duty *d);
 

@@ -98,7 +98,11 @@ static void put_checkpoint(Buf *b, const Occurrence *o) {
 
 /* The pieces that are the duty's own: what it is (always the first), its basis, its note. */
 static void text_what(Buf *b, const Duty *d) {
+        char marks[RULE_MARKS_MAX];
+        rule_marks(&d->rule, marks);
         buf_printf(b, "事项：%s（%s）", d->title, duty_kind_to_zh(d->kind));
+        if (marks[0])
+                buf_printf(b, "\n要求：%s", marks);
 }
 
 static void text_basis(Buf *b, const Config *c, const Duty *d) {

@@ -187,7 +187,8 @@ int report_format_csv(const Config *c, const Report *r, char **ret) {
         for (size_t i = 0; i < r->n_rows; i++) {
                 const ReportRow *w = &r->rows[i];
                 csv_field(&b, c->duties[w->duty].id, false);
-                csv_field(&b, c->duties[w->duty].title, false);
+                _cleanup_free_ char *title = duty_title_marked(&c->duties[w->duty]);
+                csv_field(&b, title ? title : c->duties[w->duty].title, false);
                 csv_field(&b, c->posts[w->post].id, false);
                 csv_field(&b, c->posts[w->post].name, false);
                 csv_field(&b, person_id(c, w->person), false);
@@ -209,11 +210,13 @@ static json_t *json_counts(const ReportCounts *n) {
 
 /* One row: the duty, post and person, and the counts. */
 static json_t *json_row(const Config *c, const ReportRow *w) {
-        json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id,
-                                "title", c->duties[w->duty].title, "post", c->posts[w->post].id,
-                                "post_name", c->posts[w->post].name, "person",
-                                w->person >= 0 ? c->people[w->person].id : NULL, "person_name",
-                                person_name(c, w->person));
+        char marks[RULE_MARKS_MAX];
+        rule_marks(&c->duties[w->duty].rule, marks);
+        json_t *row = json_pack(
+                "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s}", "duty", c->duties[w->duty].id, "title",
+                c->duties[w->duty].title, "marks", marks, "post", c->posts[w->post].id, "post_name",
+                c->posts[w->post].name, "person", w->person >= 0 ? c->people[w->person].id : NULL,
+                "person_name", person_name(c, w->person));
         json_auto_t *n = json_counts(&w->n);
         if (row && (!n || json_object_update(row, n) < 0)) {
                 json_decref(row);
@@ -315,11 +318,12 @@ static void shuzhi_duties(Buf *b, const Config *c, const Report *rep) {
                 const ReportRow *w = &rep->rows[i];
                 const Duty *d = &c->duties[w->duty];
                 _cleanup_free_ char *basis = duty_basis(c, d);
+                _cleanup_free_ char *title = duty_title_marked(d);
                 buf_printf(b,
                            "  %zu. %s·%s：应完成 %d 次，按时完成 %d 次，逾期完成 %d 次，"
                            "未完成 %d 次，未到期 %d 次",
-                           i + 1, c->posts[w->post].name, d->title, w->n.required, w->n.on_time,
-                           w->n.late, w->n.missed, w->n.open);
+                           i + 1, c->posts[w->post].name, title ? title : d->title, w->n.required,
+                           w->n.on_time, w->n.late, w->n.missed, w->n.open);
                 if (basis && *basis)
                         buf_printf(b, "。依据：%s", basis);
                 buf_puts(b, "\n");

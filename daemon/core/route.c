@@ -198,7 +198,8 @@ void route_item_done(RouteItem *it) {
                 return;
         free(it->holders);
         free(it->basis);
-        it->holders = it->basis = NULL;
+        free(it->title);
+        it->holders = it->basis = it->title = NULL;
 }
 
 int route_item(const Config *c, const Firing *f, const char *link, RouteItem *ret) {
@@ -208,7 +209,8 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         *ret = (RouteItem){0};
         ret->holders = people_names(c, people, n);
         ret->basis = duty_basis_full(c, d);
-        if (!ret->holders || !ret->basis) {
+        ret->title = duty_title_marked(d);
+        if (!ret->holders || !ret->basis || !ret->title) {
                 route_item_done(ret);
                 return -ENOMEM;
         }
@@ -220,7 +222,7 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
                 .occurrence = ret->occurrence,
                 .step = f->rem.step,
                 .duty = d->id,
-                .title = d->title,
+                .title = ret->title,
                 .kind_zh = duty_kind_to_zh(d->kind),
                 .post = c->posts[f->occ.post].name,
                 .holders = ret->holders,

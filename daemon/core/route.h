@@ -51,7 +51,7 @@ typedef struct RouteItem {
         char occurrence[OCCURRENCE_ID_MAX];
         char period[64];
         char due[11];
-        char *holders, *basis;
+        char *holders, *basis, *title; /* title: the duty's, with its rule's marks */
 } RouteItem;
 
 int route_item(const Config *c, const Firing *f, const char *link, RouteItem *ret);

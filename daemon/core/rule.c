@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,15 +213,20 @@ static void describe_move(Buf *b, HolidayMove m) {
 
 static char *describe_rule(const Rule *r);
 
+void rule_marks(const Rule *r, char buf[static RULE_MARKS_MAX]) {
+        snprintf(buf, RULE_MARKS_MAX, "%s%s%s%s%s", r->soft ? "原则上" : "",
+                 r->soft && (r->personal || r->delegable) ? "，" : "", r->personal ? "亲自" : "",
+                 r->personal && r->delegable ? "，" : "", r->delegable ? "可委托" : "");
+}
+
 /* 原则上, 亲自 and 可委托 before the rule (text before it is the duty's: it reads back). */
 char *rule_describe(const Rule *r) {
         char *d = describe_rule(r);
-        if (!d || !(r->soft || r->personal || r->delegable))
+        char marks[RULE_MARKS_MAX];
+        rule_marks(r, marks);
+        if (!d || !marks[0])
                 return d;
-        char *f = strfmt("（%s%s%s%s%s）%s", r->soft ? "原则上" : "",
-                         r->soft && (r->personal || r->delegable) ? "，" : "",
-                         r->personal ? "亲自" : "", r->personal && r->delegable ? "，" : "",
-                         r->delegable ? "可委托" : "", d);
+        char *f = strfmt("（%s）%s", marks, d);
         free(d);
         return f;
 }

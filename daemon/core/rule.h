@@ -66,5 +66,9 @@ const char *rule_validate(const Rule *r);
 
 int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for week, half month and dekad */
 const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 半月 旬 两个月; "" for none */
+/* The rule's marks as the documents say them, "原则上，亲自，可委托" (those set; "" for none):
+ * shown beside the duty in reminders, calendars and the report. */
+#define RULE_MARKS_MAX 64
+void rule_marks(const Rule *r, char buf[static RULE_MARKS_MAX]);
 /* A canonical one-line description, e.g. "每半年至少1次" — used by dutyctl and messages. */
 char *rule_describe(const Rule *r);

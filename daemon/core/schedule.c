@@ -713,7 +713,9 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                 late++;
                 if (day < from)
                         continue;
-                bool esc = p->escalate_after > 0 && late >= p->escalate_after;
+                /* 原则上: reminded like any other, never escalated. */
+                bool esc = !c->duties[o->duty].rule.soft && p->escalate_after > 0 &&
+                           late >= p->escalate_after;
                 Reminder *r = &out[k++];
                 *r = (Reminder){.kind = esc ? REMIND_ESCALATION : REMIND_OVERDUE,
                                 .day = day,
