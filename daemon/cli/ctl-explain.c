@@ -62,7 +62,8 @@ static int explain_one(const Config *c, const char *phrase, Day today) {
         Rule r;
         size_t off;
         const char *msg;
-        int q = rule_parse_phrase(phrase, &r, &off, &msg);
+        bool assumed = false;
+        int q = rule_parse_phrase_in(phrase, 0, day_to_ymd(today).y, &r, &off, &msg, &assumed);
         if (q == -ENOMEM)
                 return out_of_memory();
         if (q < 0) {
@@ -71,8 +72,11 @@ static int explain_one(const Config *c, const char *phrase, Day today) {
         }
         _cleanup_free_ char *text = rule_explain(&r);
         _cleanup_free_ char *canon = rule_describe(&r);
-        if (!text || !canon ||
-            printf("%s\n  理解为：%s\n  规范写法：%s\n", phrase, text, canon) < 0 ||
+        printf("%s\n", phrase);
+        if (assumed)
+                printf("  （没有写年份：按今年 %d 年的一次性日期理解；每年都要的请写 每年…）\n",
+                       r.once);
+        if (!text || !canon || printf("  理解为：%s\n  规范写法：%s\n", text, canon) < 0 ||
             print_next(c->calendar, &r, today) < 0) {
                 rule_done(&r);
                 return out_of_memory();

@@ -134,7 +134,8 @@ static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
         size_t off;
         const char *msg;
-        int q = rule_parse_phrase_epoch(s, epoch, r, &off, &msg);
+        bool assumed = false;
+        int q = rule_parse_phrase_in(s, epoch, day_to_ymd(L->today).y, r, &off, &msg, &assumed);
         if (q == -ENOMEM)
                 return loader_oom(L);
         if (q < 0) {
@@ -148,6 +149,11 @@ static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
                           _("cannot understand rule '%s': %s"), s, _(msg));
                 return -EINVAL;
         }
+        if (assumed)
+                diags_add(L->diags, true, L->path, (int)n->line, (int)n->column,
+                          _("rule '%s' has a date without a year: read as a one-off date in %d; "
+                            "write the year (%d年…前), or 每年… for every year"),
+                          s, r->once, r->once);
         return 0;
 }
 

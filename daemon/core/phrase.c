@@ -17,6 +17,8 @@ _Static_assert(RULE_MAX_COUNT == 366, "update the count messages");
 typedef struct Cursor {
         const char *s; /* normalised (see normalise()) */
         size_t pos;
+        int this_year;     /* a date without a year is in this one; 0 = unknown (an error) */
+        bool year_assumed; /* … and one was read */
 } Cursor;
 
 typedef struct PhraseError {
@@ -370,9 +372,32 @@ static int parse_month_list(Cursor *c, Rule *r, PhraseError *err) {
 
 /* 2027年5月30日前 / 2027年6月底和年底前: a one-off date. 1 when read, 0 when there is none
  * (nothing eaten), -EINVAL. */
+/* 5月30日前 / 6月底前 with no year at all: this year's (the config says which), else an error. */
+static int parse_yearless(Cursor *c, Rule *r, PhraseError *err) {
+        Cursor probe = *c;
+        int m = eat_number(&probe);
+        if (m < 1 || m > 12 || !eat(&probe, "月"))
+                return 0;
+        int d = eat_number(&probe);
+        bool date = eat_month_end(&probe) ||
+                    (d != NUMBER_NONE && (eat(&probe, "日") || eat(&probe, "号")));
+        if (!date || !eat_before(&probe))
+                return 0;
+        if (!c->this_year)
+                FAIL(c,
+                     "a date without a year: write 2027年5月30日前 (once) or 每年5月30日前 (every "
+                     "year)");
+        r->period = PERIOD_YEAR;
+        r->once = c->this_year;
+        c->year_assumed = true;
+        return parse_year_date(c, r, err) < 0 ? -EINVAL : 1;
+}
+
 static int parse_once(Cursor *c, Rule *r, PhraseError *err) {
         Cursor p = *c;
         int y = eat_number(&p);
+        if (y >= 1 && y <= 12 && looking_at(&p, "月"))
+                return parse_yearless(c, r, err);
         if (y < 1970 || y > 9998 || !eat(&p, "年"))
                 return 0;
         Cursor probe = p;
@@ -759,6 +784,11 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
 
 int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offset,
                             const char **ret_msg) {
+        return rule_parse_phrase_in(s, epoch, 0, r, ret_offset, ret_msg, NULL);
+}
+
+int rule_parse_phrase_in(const char *s, int epoch, int this_year, Rule *r, size_t *ret_offset,
+                         const char **ret_msg, bool *ret_year_assumed) {
         size_t n = strlen(s);
         _cleanup_free_ char *norm = malloc(n + 1);
         _cleanup_free_ size_t *orig = malloc((n + 1) * sizeof(size_t));
@@ -767,7 +797,7 @@ int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offse
         size_t k = normalise(s, norm, orig);
 
         rule_init(r);
-        Cursor c = {.s = norm};
+        Cursor c = {.s = norm, .this_year = this_year};
         PhraseError err = {0};
         size_t count_at = SIZE_MAX;
         if (k == 0) {
@@ -787,6 +817,8 @@ int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offse
                 err.msg = rule_validate(r);
                 err.pos = count_at != SIZE_MAX ? count_at : 0;
         }
+        if (ret_year_assumed)
+                *ret_year_assumed = c.year_assumed;
         if (err.msg) {
                 *ret_offset = input_offset(norm, orig, k, err.pos);
                 *ret_msg = err.msg;

@@ -5,6 +5,7 @@
  * returns -EINVAL with the byte offset in the input and a message naming what it did not
  * understand. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "rule.h"
@@ -15,3 +16,7 @@ int rule_parse_phrase(const char *s, Rule *r, size_t *ret_offset, const char **r
 /* The same with the config key `epoch` given beside the phrase (0 = none): 每2年 needs it. */
 int rule_parse_phrase_epoch(const char *s, int epoch, Rule *r, size_t *ret_offset,
                             const char **ret_msg);
+/* The same where a date without a year (5月30日前) is a one-off date in `this_year` (0: an
+ * error); *ret_year_assumed (may be NULL) says whether one was read, for the caller's warning. */
+int rule_parse_phrase_in(const char *s, int epoch, int this_year, Rule *r, size_t *ret_offset,
+                         const char **ret_msg, bool *ret_year_assumed);

@@ -416,14 +416,51 @@ static void describe(void **s) {
         free(d);
 }
 
+/* 5月30日前 with no year: a one-off date in the year the caller gives (the config's today), and
+ * said so; without one it is an error pointing at the date. */
+static void test_yearless_date(void **state) {
+        (void)state;
+        Rule r;
+        size_t off = 99;
+        const char *msg = NULL;
+        bool assumed = false;
+        assert_int_equal(rule_parse_phrase_in("5月30日前报送", 0, 2026, &r, &off, &msg, &assumed),
+                         0);
+        assert_true(assumed);
+        assert_int_equal(r.period, PERIOD_YEAR);
+        assert_int_equal(r.once, 2026);
+        assert_int_equal(r.due_month, 5);
+        assert_int_equal(r.due_day, 30);
+        rule_done(&r);
+        assert_int_equal(rule_parse_phrase_in("每年5月30日前", 0, 2026, &r, &off, &msg, &assumed),
+                         0);
+        assert_false(assumed);
+        assert_int_equal(r.once, 0);
+        rule_done(&r);
+        assert_int_equal(rule_parse_phrase_in("6月底前", 0, 2027, &r, &off, &msg, &assumed), 0);
+        assert_int_equal(r.once, 2027);
+        assert_int_equal(r.due_day, DUE_DAY_LAST);
+        rule_done(&r);
+        assert_int_equal(rule_parse_phrase("安全检查5月30日前", &r, &off, &msg), -EINVAL);
+        assert_int_equal(off, strlen("安全检查"));
+        assert_non_null(strstr(msg, "without a year"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(counts),       cmocka_unit_test(fixed_dates),
-                cmocka_unit_test(errors),       cmocka_unit_test(validate),
-                cmocka_unit_test(describe),     cmocka_unit_test(normalised_offsets),
-                cmocka_unit_test(issue13_bugs), cmocka_unit_test(n_years),
-                cmocka_unit_test(weekdays),     cmocka_unit_test(period_ends),
-                cmocka_unit_test(flags),        cmocka_unit_test(year_lists),
+                cmocka_unit_test(test_yearless_date),
+                cmocka_unit_test(counts),
+                cmocka_unit_test(fixed_dates),
+                cmocka_unit_test(errors),
+                cmocka_unit_test(validate),
+                cmocka_unit_test(describe),
+                cmocka_unit_test(normalised_offsets),
+                cmocka_unit_test(issue13_bugs),
+                cmocka_unit_test(n_years),
+                cmocka_unit_test(weekdays),
+                cmocka_unit_test(period_ends),
+                cmocka_unit_test(flags),
+                cmocka_unit_test(year_lists),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
