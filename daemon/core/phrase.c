@@ -646,8 +646,24 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
 
 /* Where the rule starts: 每/按 + period, 一 + period (一年两次), 年终/年底, 重大节假日前. The
  * text before it is the duty's (安全生产例会每月召开一次, 至少每季度一次). */
+/* 年度考核, 季度督查, 月度调度, 年内…12次以上: a sentence that opens with its period and has no
+ * 每/按 anywhere (elsewhere 年度 is object text: 年度工作报告每年1月底前…). */
+static PeriodKind opening_period(Cursor *c) {
+        if (strstr(c->s, "每") || strstr(c->s, "按"))
+                return PERIOD_NONE;
+        if (eat(c, "年度") || eat(c, "年内"))
+                return PERIOD_YEAR;
+        if (eat(c, "季度"))
+                return PERIOD_QUARTER;
+        if (eat(c, "月度"))
+                return PERIOD_MONTH;
+        return PERIOD_NONE;
+}
+
 static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t unknown = SIZE_MAX; /* the first 每 with no period we know */
+        if ((r->period = opening_period(c)) != PERIOD_NONE)
+                return parse_count(c, r, count_at, err);
         for (; !at_end(c); skip_char(c)) {
                 size_t at = c->pos;
                 int q = parse_once(c, r, err);
