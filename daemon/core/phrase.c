@@ -282,6 +282,17 @@ static bool eat_month_end(Cursor *c) {
         return eat(c, "底") || eat(c, "末");
 }
 
+/* The day of a deadline in a month already read: 底前 (its last day) or 15日前. */
+static int parse_month_deadline(Cursor *c, Rule *r, PhraseError *err) {
+        if (eat_month_end(c)) {
+                if (!eat_before(c))
+                        FAIL(c, "expected 前 after 月底");
+                r->due_day = DUE_DAY_LAST;
+                return 0;
+        }
+        return parse_day_of_month(c, r, err);
+}
+
 static int parse_year_date(Cursor *c, Rule *r, PhraseError *err) {
         size_t at = c->pos;
         int m = eat_number(c);
@@ -290,11 +301,7 @@ static int parse_year_date(Cursor *c, Rule *r, PhraseError *err) {
                 FAIL(c, "expected a month, e.g. 1月底前 or 3月15日前");
         }
         r->due_month = m;
-        if (eat_month_end(c)) {
-                if (!eat_before(c))
-                        FAIL(c, "expected 前 after 月底");
-                r->due_day = DUE_DAY_LAST;
-        } else if (parse_day_of_month(c, r, err) < 0)
+        if (parse_month_deadline(c, r, err) < 0)
                 return -EINVAL;
         return parse_tail(c, r, err);
 }
@@ -589,11 +596,7 @@ static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
         }
         *c = p;
         r->due_month = m, r->after_period = after;
-        if (eat_month_end(c)) {
-                if (!eat_before(c))
-                        FAIL(c, "expected 前 after 月底");
-                r->due_day = DUE_DAY_LAST;
-        } else if (parse_day_of_month(c, r, err) < 0)
+        if (parse_month_deadline(c, r, err) < 0)
                 return -EINVAL;
         return parse_tail(c, r, err) < 0 ? -EINVAL : 1;
 }

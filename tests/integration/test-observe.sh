@@ -80,17 +80,17 @@ check "… at the configured path" grep -q ' /ping/3f1c$' "$T/hb/pings"
 check "the heartbeat URL is never logged" bash -c "! grep -q 3f1c '$T/dutyd.log'"
 
 # Reloads: a broken config is counted as a failure, a good one raises the generation.
-write_config "nonsense: 1"
-n=$(grep -c '^READY=1' "$T/notify.log")
-kill -HUP $DPID
-wait_for 10 test "$(grep -c '^READY=1' "$T/notify.log")" -gt "$n"
-scrape
+reload_with() { # EXTRA: write the config, SIGHUP, wait for the READY after it, scrape
+        write_config "$1"
+        local n
+        n=$(grep -c '^READY=1' "$T/notify.log")
+        kill -HUP $DPID
+        wait_for 10 test "$(grep -c '^READY=1' "$T/notify.log")" -gt "$n"
+        scrape
+}
+reload_with "nonsense: 1"
 check_eq "a rejected reload is counted" 1 "$(metric 'dutyd_config_reload_failures_total{}')"
-write_config ""
-n=$(grep -c '^READY=1' "$T/notify.log")
-kill -HUP $DPID
-wait_for 10 test "$(grep -c '^READY=1' "$T/notify.log")" -gt "$n"
-scrape
+reload_with ""
 check_eq "a good reload: generation 2" 2 "$(metric 'dutyd_config_generation{}')"
 
 # Wedged: the loop stopped. No probe is answered and no heartbeat leaves; then back.
