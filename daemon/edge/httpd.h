@@ -69,7 +69,9 @@ size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);
 
 /* False when connections have waited for `stuck_usec` or longer, on a listener or in MHD,
- * with nothing taking them (the service's watchdog then withholds its ping). */
+ * with nothing taking them (the service's watchdog then withholds its ping, /healthz says so
+ * and the heartbeat pauses). HTTPD_STUCK_USEC: how long counts as wedged. */
+#define HTTPD_STUCK_USEC (10 * UINT64_C(1000000))
 bool httpd_healthy(Httpd *h, uint64_t stuck_usec);
 
 /* Helpers for route handlers: the one 404 of the server; a text answer of `status` whose body

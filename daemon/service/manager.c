@@ -41,7 +41,6 @@
 #define CATCH_UP_MAX_DAYS 31   /* how far back a catch-up looks */
 #define LOOKAHEAD_DAYS 8       /* the planning window of the timer */
 #define FAR_LOOKAHEAD_DAYS 400 /* how far the status line looks for the next reminder */
-#define HTTPD_STUCK_USEC (10 * UINT64_C(1000000)) /* connections left waiting this long: wedged */
 
 struct Manager {
         sd_event *event;

@@ -11,9 +11,6 @@
 #include "metrics.h"
 #include "util.h"
 
-/* Connections left waiting this long by the feed server: it is wedged. */
-#define OBSERVE_STUCK_USEC (10 * UINT64_C(1000000))
-
 struct Observe {
         sd_event *event;
         Store *store;
@@ -28,7 +25,7 @@ struct Observe {
 };
 
 static bool observe_healthy(Observe *o) {
-        return !o->httpd || httpd_healthy(o->httpd, OBSERVE_STUCK_USEC);
+        return !o->httpd || httpd_healthy(o->httpd, HTTPD_STUCK_USEC);
 }
 
 static bool heartbeat_healthy(void *userdata) {
