@@ -12,7 +12,7 @@
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {
-        "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months",
+        "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months", "day",
 };
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 
@@ -26,6 +26,18 @@ static int parse_due_day(Loader *L, const YNode *n, void *obj) {
                 return 0;
         }
         return parse_int(L, n, 1, 31, &r->due_day);
+}
+
+/* due_time: "17:30" — the deadline's time of day; "24:00" is the day's end (as without it). */
+static int parse_due_time(Loader *L, const YNode *n, void *obj) {
+        Rule *r = obj;
+        const char *s = scalar(L, n);
+        int h, m, k = 0;
+        if (!s || sscanf(s, "%2d:%2d%n", &h, &m, &k) != 2 || s[k] || strlen(s) != 5 || h < 0 ||
+            h > 24 || m < 0 || m > 59 || (h == 24 && m) || h * 60 + m == 0)
+                return err_at(L, n, "expected a time of day HH:MM from 00:01 to 24:00");
+        r->due_minute = h * 60 % 1440 + m;
+        return 0;
 }
 
 /* due_months: [6, 12] — one checkpoint in each; count is their number. */
@@ -110,6 +122,8 @@ static const KeyDef rule_keys[] = {
         KEY_INT("once", Rule, once, 1970, 9998),
         KEY_INT("start_month", Rule, start_month, 1, 12),
         {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
+        {.name = "due_time", .type = F_CUSTOM, .custom = parse_due_time},
+        {.name = "workdays", .type = F_BOOL, .off = FIELD(Rule, workdays)},
         {.name = "holiday_move",
          .type = F_ENUM,
          .off = FIELD(Rule, move),
@@ -356,6 +370,8 @@ static unsigned duty_hash(const Duty *d) {
                 h = hash_int(h, 4000 + r->start_month);
         if (r->due_months || r->once)
                 h = hash_int(h, 3000 + (int)r->due_months + (r->once << 13));
+        if (r->due_minute || r->workdays)
+                h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
         if (r->soft || r->delegable || r->personal)
                 h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
         const ReminderPolicy *p = &d->reminders;
@@ -376,7 +392,11 @@ int finish_duties(Loader *L) {
                 Duty *d = &c->duties[i];
                 unsigned set = i < L->n_reminders_set ? L->reminders_set[i] : 0;
                 ReminderPolicy *p = &d->reminders;
-                if (!(set & RM_BEFORE)) /* shared: the pool owns every list */
+                /* A daily duty is reminded on its day only, unless it says otherwise. */
+                static int daily_before[] = {0};
+                if (!(set & RM_BEFORE) && d->rule.period == PERIOD_DAY)
+                        p->before = daily_before, p->n_before = 1;
+                else if (!(set & RM_BEFORE)) /* shared: the pool owns every list */
                         p->before = def->before, p->n_before = def->n_before;
                 if (!(set & RM_TIME))
                         p->minute_of_day = def->minute_of_day;
@@ -385,6 +405,7 @@ int finish_duties(Loader *L) {
                 if (!(set & RM_ESCALATE))
                         p->escalate_after = def->escalate_after;
                 d->hash = duty_hash(d);
+                c->any_due_time |= d->rule.due_minute > 0;
         }
         return 0;
 }

@@ -207,6 +207,7 @@ typedef struct Config {
         char *path;       /* main file */
         char *dir;        /* its folder */
         char *org_name, *timezone;
+        bool any_due_time; /* some duty's deadline has a time of day: the feeds carry the zone */
         char *holidays_path;
         char *state_dir;
         Calendar *calendar;

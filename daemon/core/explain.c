@@ -31,6 +31,13 @@ static void say_count(Buf *b, const Rule *r) {
                 buf_printf(b, "仅%d年一次", r->once);
                 return;
         }
+        if (r->period == PERIOD_DAY && r->workdays) {
+                buf_puts(b, "每个工作日");
+                buf_puts(b, r->count == 1 ? "一次" : "");
+                if (r->count > 1)
+                        buf_printf(b, "至少%d次", r->count);
+                return;
+        }
         buf_puts(b, "每");
         say_period(b, r);
         if (r->due_months)
@@ -159,13 +166,25 @@ char *rule_explain(const Rule *r) {
                 return buf_steal(&b);
         }
         say_count(&b, r);
-        if (say_special(&b, r))
+        if (r->period == PERIOD_DAY)
+                buf_puts(&b, "，截止于当天");
+        else if (say_special(&b, r))
                 ;
         else if (r->due_day)
                 say_due_day(&b, r);
         else
                 say_period_end(&b, r);
-        say_move(&b, r->move);
+        if (r->due_minute) {
+                char t[RULE_TIME_MAX];
+                rule_time(r->due_minute, t);
+                buf_puts(&b, t);
+        }
+        if (r->period != PERIOD_DAY)
+                say_move(&b, r->move);
+        else if (r->workdays)
+                buf_puts(&b, "（休息日和节假日没有）");
+        else
+                buf_puts(&b, "（休息日和节假日照常）");
         say_flags(&b, r);
         return buf_steal(&b);
 }

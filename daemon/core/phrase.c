@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "i18n.h"
 #include "util.h"
 
 /* The messages say 366 (a literal, so that gettext finds them). */
@@ -19,6 +20,7 @@ typedef struct Cursor {
         size_t pos;
         int this_year;     /* a date without a year is in this one; 0 = unknown (an error) */
         bool year_assumed; /* … and one was read */
+        size_t bad_time;   /* where a time of day out of range starts; SIZE_MAX = none */
 } Cursor;
 
 typedef struct PhraseError {
@@ -117,6 +119,8 @@ static int eat_number(Cursor *c) {
 /* Words that say "at least" before a count. */
 static const char *const qualifiers[] = {"不得少于", "不得低于", "不少于", "不低于",
                                          "至少",     "最少",     "最低"};
+/* Words about days that are the duty's text, not a date (报送前一日情况). */
+static const char *const day_words[] = {"前一日", "前一天", "上一日", "上一天", "当日", "次日"};
 /* Deadline words a counted rule does not read (每年年底前 and 每月底前 are read before). */
 static const char *const deadline_words[] = {"底前", "末前",   "终前",    "日前",
                                              "号前", "工作日", "节假日前"};
@@ -144,6 +148,8 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
                 return PERIOD_MONTH;
         if (eat(c, "星期") || eat(c, "周") || eat(c, "礼拜"))
                 return PERIOD_WEEK;
+        if (eat(c, "天") || (!after_yi && !ge && eat(c, "日")))
+                return PERIOD_DAY;
         c->pos = at;
         return PERIOD_NONE;
 }
@@ -187,6 +193,62 @@ static bool eat_epoch(Cursor *c, Rule *r) {
 
 static bool eat_before(Cursor *c) {
         return eat(c, "以前") || eat(c, "之前") || eat(c, "前");
+}
+
+#define TIME_NONE (-1)
+#define TIME_BAD (-2)
+
+/* The minutes after 点/时: 半 (30), 30分, 05; 0 when none. */
+static int eat_minutes(Cursor *c) {
+        if (eat(c, "半"))
+                return 30;
+        Cursor p = *c;
+        int m = eat_number(&p);
+        if (m < 0)
+                return 0;
+        eat(&p, "分");
+        *c = p;
+        return m;
+}
+
+/* A time of day: 12点, 12时, 17:30, 17：30, 十二点, 下午5点半, 8时30分. Minutes after midnight
+ * (24点 = 1440), TIME_NONE when there is none (nothing eaten), TIME_BAD when out of range. */
+static int eat_time(Cursor *c) {
+        static const char *const pm[] = {"下午", "晚上", "傍晚"};
+        static const char *const am[] = {"上午", "早上", "清晨", "凌晨", "早晨"};
+        Cursor p = *c;
+        bool after_noon = eat_any(&p, pm, ELEMENTSOF(pm)), noon = !after_noon && eat(&p, "中午");
+        if (!after_noon && !noon)
+                eat_any(&p, am, ELEMENTSOF(am));
+        int h = eat_number(&p), m = 0;
+        if (h < 0)
+                return TIME_NONE;
+        if (eat(&p, ":") || eat(&p, "："))
+                m = eat_number(&p);
+        else if (eat(&p, "点") || eat(&p, "时"))
+                m = eat_minutes(&p);
+        else
+                return TIME_NONE;
+        *c = p;
+        if ((after_noon && h < 12) || (noon && h < 3))
+                h += 12;
+        if (h > 24 || m < 0 || m > 59 || (h == 24 && m > 0) || h * 60 + m == 0)
+                return TIME_BAD;
+        return h * 60 + m;
+}
+
+/* 前 after a deadline's day, with its time of day before it when there is one (12点前,
+ * 17:30前): r->due_minute. */
+static bool eat_before_at(Cursor *c, Rule *r) {
+        Cursor p = *c;
+        int t = eat_time(&p);
+        if (t == TIME_NONE || !eat_before(&p))
+                return eat_before(c);
+        if (t == TIME_BAD && p.bad_time == SIZE_MAX)
+                p.bad_time = c->pos;
+        r->due_minute = t == TIME_BAD ? 0 : t % 1440;
+        *c = p;
+        return true;
 }
 
 /* Text after a fixed deadline: the duty's object (提交上年度述职报告), with 上年度 (上月)
@@ -272,7 +334,7 @@ static int parse_day_of_month(Cursor *c, Rule *r, PhraseError *err) {
         }
         if (!eat(c, "日") && !eat(c, "号"))
                 FAIL(c, "expected 日 after the day");
-        if (!eat_before(c))
+        if (!eat_before_at(c, r))
                 FAIL(c, "expected 以前 or 前 after the date");
         r->due_day = d;
         return 0;
@@ -285,7 +347,7 @@ static bool eat_month_end(Cursor *c) {
 /* The day of a deadline in a month already read: 底前 (its last day) or 15日前. */
 static int parse_month_deadline(Cursor *c, Rule *r, PhraseError *err) {
         if (eat_month_end(c)) {
-                if (!eat_before(c))
+                if (!eat_before_at(c, r))
                         FAIL(c, "expected 前 after 月底");
                 r->due_day = DUE_DAY_LAST;
                 return 0;
@@ -353,7 +415,7 @@ static int parse_month_list(Cursor *c, Rule *r, PhraseError *err) {
                         FAIL(&p, "a month listed twice");
                 }
                 day = d, mask |= 1u << m, n++;
-                eat_before(&p);
+                eat_before_at(&p, r);
                 size_t before_sep = p.pos;
                 if (!eat_any(&p, seps, ELEMENTSOF(seps)))
                         break;
@@ -364,8 +426,10 @@ static int parse_month_list(Cursor *c, Rule *r, PhraseError *err) {
                         break;
                 }
         }
-        if (n < 2)
+        if (n < 2) {
+                r->due_minute = 0; /* not a list: read again as something else */
                 return 0;
+        }
         for (int m = 1; m <= 12; m++)
                 if ((mask & (1u << m)) && day > days_in_month(2001, m))
                         FAIL(c, "no such day in one of the months (say 月底前 for its last day)");
@@ -388,7 +452,7 @@ static int parse_yearless(Cursor *c, Rule *r, PhraseError *err) {
         int d = eat_number(&probe);
         bool date = eat_month_end(&probe) ||
                     (d != NUMBER_NONE && (eat(&probe, "日") || eat(&probe, "号")));
-        if (!date || !eat_before(&probe))
+        if (!date || !eat_before_at(&probe, r))
                 return 0;
         if (!c->this_year)
                 FAIL(c,
@@ -430,7 +494,7 @@ static bool eat_window(Cursor *c, Rule *r) {
         r->start_month = 12;
         r->due_month = 1;
         r->due_day = DUE_DAY_LAST;
-        eat_before(c);
+        eat_before_at(c, r);
         return true;
 }
 
@@ -440,7 +504,7 @@ static int parse_year_end(Cursor *c, Rule *r, PhraseError *err) {
         r->due_month = 12;
         r->due_day = DUE_DAY_LAST;
         r->move = MOVE_EARLIER;
-        if (eat_before(c))
+        if (eat_before_at(c, r))
                 return parse_tail(c, r, err); /* 年底前报送述职报告 */
         if (!at_end(c))
                 FAIL(c, "unexpected text after the year-end deadline (年底前…)");
@@ -469,6 +533,12 @@ static int scan_number(Cursor *c, Rule *r, bool count_expected, size_t *count_at
                         eat(c, "以上");
                 return 1;
         }
+        if (looking_at(c, "点") || looking_at(c, "时") || looking_at(c, ":") ||
+            looking_at(c, "：")) {
+                c->pos = at;
+                FAIL(c, "a time of day needs a deadline day: 每周五12点前, 每月25日17时前, "
+                        "每天17:30前 (due_day, due_weekday or period day)");
+        }
         if (looking_at(c, "日") || looking_at(c, "号") || looking_at(c, "月") ||
             looking_at(c, "季")) {
                 c->pos = at;
@@ -485,8 +555,16 @@ static bool eat_weekday(Cursor *c, Rule *r) {
         Cursor p = *c;
         if (r->every > 1 && !eat(&p, "周") && !eat(&p, "星期"))
                 return false;
-        int d = eat(&p, "日") || eat(&p, "天") ? 7 : eat_number(&p);
-        if (d < 1 || d > 7 || looking_at(&p, "次") || looking_at(&p, "个"))
+        /* One character: 每星期五十二点前 is Friday, 12:00. */
+        static const char *const days[] = {"一", "二", "三", "四", "五", "六", "日", "天", "七"};
+        int d = 0;
+        for (int i = 0; i < (int)ELEMENTSOF(days) && !d; i++)
+                if (eat(&p, days[i]))
+                        d = i < 7 ? i + 1 : 7;
+        if (!d && p.s[p.pos] >= '1' && p.s[p.pos] <= '7' &&
+            !(p.s[p.pos + 1] >= '0' && p.s[p.pos + 1] <= '9'))
+                d = p.s[p.pos++] - '0';
+        if (!d || looking_at(&p, "次") || looking_at(&p, "个"))
                 return false;
         r->due_weekday = d;
         *c = p;
@@ -498,10 +576,7 @@ static int parse_weekday_tail(Cursor *c, Rule *r, PhraseError *err) {
         Cursor p = *c;
         if (eat(&p, "至") || eat(&p, "到") || eat(&p, "、"))
                 FAIL(c, "one weekday per duty: a range or list of weekdays is not understood");
-        if (eat_number(&p) >= 0 &&
-            (looking_at(&p, "点") || looking_at(&p, "时") || looking_at(&p, ":")))
-                FAIL(c, "a time of day is not supported yet: say 每周五前 and set reminders.time");
-        eat_before(c);
+        eat_before_at(c, r);
         return parse_tail(c, r, err);
 }
 
@@ -518,6 +593,9 @@ static int parse_count(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
                         after_qualifier = c->pos;
                         continue;
                 }
+                /* The duty's words, not a date: 报送前一日情况. */
+                if (eat_any(c, day_words, ELEMENTSOF(day_words)))
+                        continue;
                 /* rule_describe()'s mark of a rule without pacing. */
                 if (eat(c, "（不分段）") || eat(c, "(不分段)") || eat(c, "不分段")) {
                         r->pacing = false;
@@ -561,7 +639,7 @@ static int parse_period_end(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                         FAIL(c, "day of the month must be 1 to 31");
                 }
                 r->due_day = d;
-                eat_before(c);
+                eat_before_at(c, r);
                 return parse_tail(c, r, err);
         }
         c->pos = at;
@@ -577,7 +655,7 @@ static int parse_last_working_day(Cursor *c, Rule *r, PhraseError *err) {
         r->move = MOVE_EARLIER;
         if (period_kind_months(r->period) > 0)
                 r->due_day = DUE_DAY_LAST;
-        eat_before(c);
+        eat_before_at(c, r);
         return parse_tail(c, r, err);
 }
 
@@ -603,6 +681,12 @@ static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
 
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
+        if (r->period == PERIOD_DAY) { /* 每天17:30前报送, 每日8时前, 每天至少一次 */
+                eat_before_at(c, r);
+                int q = parse_count(c, r, count_at, err);
+                r->pacing = r->count == 1; /* 每天两次: both by the day's deadline */
+                return q;
+        }
         if (eat(c, "最后一个工作日"))
                 return parse_last_working_day(c, r, err);
         if (period_kind_months(r->period) > 1 && r->period != PERIOD_YEAR && r->every == 1) {
@@ -622,7 +706,7 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
                 }
                 c->pos = save;
                 eat(c, "月");
-                if (eat_month_end(c) && eat_before(c)) {
+                if (eat_month_end(c) && eat_before_at(c, r)) {
                         r->due_day = DUE_DAY_LAST;
                         return parse_tail(c, r, err);
                 }
@@ -692,6 +776,10 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                 }
                 bool yi = eat(c, "一");
                 if (yi || eat(c, "每") || eat(c, "按")) {
+                        if (!yi && (eat(c, "个工作日") || eat(c, "工作日"))) {
+                                r->period = PERIOD_DAY, r->workdays = true;
+                                return parse_after_period(c, r, count_at, err);
+                        }
                         r->period = yi ? PERIOD_NONE : eat_multiple(c, r);
                         if (r->period == PERIOD_NONE)
                                 r->period = eat_period(c, yi);
@@ -704,7 +792,7 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
         }
         c->pos = unknown != SIZE_MAX ? unknown : 0;
         if (unknown != SIZE_MAX)
-                FAIL(c, "unknown period: expected 年, 半年, 季度, 月 or 周 after 每");
+                FAIL(c, "unknown period: expected 年, 半年, 季度, 月, 周 or 天 after 每");
         FAIL(c, "a rule starts with 每年/每半年/每季度/每月/每周, 年终 or 重大节假日前");
 }
 
@@ -721,7 +809,7 @@ static const char *const traditional[][2] = {
         {"準", "准"}, {"訓", "训"}, {"練", "练"}, {"產", "产"}, {"黨", "党"}, {"幹", "干"},
         {"務", "务"}, {"書", "书"}, {"記", "记"}, {"長", "长"}, {"鎮", "镇"}, {"縣", "县"},
         {"區", "区"}, {"業", "业"}, {"單", "单"}, {"當", "当"}, {"與", "与"}, {"為", "为"},
-        {"親", "亲"}, {"則", "则"}, {"託", "托"},
+        {"親", "亲"}, {"則", "则"}, {"託", "托"}, {"點", "点"}, {"時", "时"},
 };
 
 /* The simplified form of the three-byte character at `s` when the table has it (every entry is
@@ -816,7 +904,7 @@ int rule_parse_phrase_in(const char *s, int epoch, int this_year, Rule *r, size_
         size_t k = normalise(s, norm, orig);
 
         rule_init(r);
-        Cursor c = {.s = norm, .this_year = this_year};
+        Cursor c = {.s = norm, .this_year = this_year, .bad_time = SIZE_MAX};
         PhraseError err = {0};
         size_t count_at = SIZE_MAX;
         if (k == 0) {
@@ -829,7 +917,10 @@ int rule_parse_phrase_in(const char *s, int epoch, int this_year, Rule *r, size_
         r->personal = strstr(norm, "亲自");
         r->delegable = strstr(norm, "委托") && !strstr(norm, "不得委托") &&
                        !strstr(norm, "不可委托") && !strstr(norm, "不能委托");
-        if (parse_normalised(&c, r, &count_at, &err) == 0) {
+        if (parse_normalised(&c, r, &count_at, &err) == 0 && c.bad_time != SIZE_MAX) {
+                err.pos = c.bad_time;
+                err.msg = N_("a time of day is 0:01 to 24:00, e.g. 12点, 17:30, 下午5点半");
+        } else if (!err.msg) {
                 if (epoch && !r->epoch)
                         r->epoch = epoch;
                 /* The phrase and its structured form are one rule: the same checks. */

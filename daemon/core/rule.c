@@ -51,7 +51,8 @@ bool rule_equal(const Rule *a, const Rule *b) {
             a->due_month != b->due_month || a->due_weekday != b->due_weekday ||
             a->due_months != b->due_months || a->once != b->once ||
             a->start_month != b->start_month || a->after_period != b->after_period ||
-            a->move != b->move || a->before_holidays != b->before_holidays || a->soft != b->soft ||
+            a->due_minute != b->due_minute || a->workdays != b->workdays || a->move != b->move ||
+            a->before_holidays != b->before_holidays || a->soft != b->soft ||
             a->delegable != b->delegable || a->personal != b->personal ||
             a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
                 return false;
@@ -64,10 +65,15 @@ bool rule_equal(const Rule *a, const Rule *b) {
 static const char *const period_zh[_PERIOD_MAX] = {
         [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月",          [PERIOD_QUARTER] = "季度",
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",           [PERIOD_HALF_MONTH] = "半月",
-        [PERIOD_DEKAD] = "旬",  [PERIOD_TWO_MONTHS] = "两个月",
+        [PERIOD_DEKAD] = "旬",  [PERIOD_TWO_MONTHS] = "两个月", [PERIOD_DAY] = "天",
 };
 
-/* 年 半年 季度 月 周 半月 旬 两个月 */
+void rule_time(int minute, char buf[static RULE_TIME_MAX]) {
+        unsigned m = (unsigned)minute % 1440u;
+        snprintf(buf, RULE_TIME_MAX, "%02u:%02u", m / 60, m % 60);
+}
+
+/* 年 半年 季度 月 周 半月 旬 两个月 天 */
 const char *period_kind_to_zh(PeriodKind k) {
         return k > PERIOD_NONE && k < _PERIOD_MAX ? period_zh[k] : "";
 }
@@ -133,7 +139,25 @@ static const char *validate_every(const Rule *r) {
         return NULL;
 }
 
+/* due_minute and the daily period. */
+static const char *validate_time(const Rule *r) {
+        if (r->due_minute < 0 || r->due_minute > 1439)
+                return N_("due_time must be 00:01 to 23:59 (24:00 or none: the day's end)");
+        if (r->due_minute && !r->due_day && !r->due_weekday && !r->due_months &&
+            r->period != PERIOD_DAY)
+                return N_("a time of day needs a deadline day: 每周五12点前, 每月25日17时前, "
+                          "每天17:30前 (due_day, due_weekday or period day)");
+        if (r->workdays && r->period != PERIOD_DAY)
+                return N_("workdays needs period day (每个工作日)");
+        if (r->period == PERIOD_DAY && (r->every > 1 || r->due_weekday))
+                return N_("a daily rule has no every or due_weekday");
+        return NULL;
+}
+
 const char *rule_validate(const Rule *r) {
+        if (r->before_holidays && r->due_minute)
+                return N_("a time of day needs a deadline day: 每周五12点前, 每月25日17时前, "
+                          "每天17:30前 (due_day, due_weekday or period day)");
         if (r->before_holidays) {
                 if (r->period != PERIOD_NONE || r->due_day || r->due_month || r->after_period)
                         return N_("before_holidays cannot be combined with period, due_day, "
@@ -149,11 +173,13 @@ const char *rule_validate(const Rule *r) {
                 return N_("count must be between 1 and 366");
         const char *why = validate_every(r);
         if (!why)
+                why = validate_time(r);
+        if (!why)
                 why = validate_year_dates(r);
         if (why)
                 return why;
         if ((r->period == PERIOD_WEEK || r->period == PERIOD_HALF_MONTH ||
-             r->period == PERIOD_DEKAD) &&
+             r->period == PERIOD_DEKAD || r->period == PERIOD_DAY) &&
             (r->due_day || r->due_month || r->after_period))
                 return N_("due_day, due_month and after_period need a monthly or longer period");
         int months = period_kind_months(r->period);
@@ -182,6 +208,7 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_HALF_MONTH] = {13, "more than 13 paced checkpoints a half month"},
                 [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
                 [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
+                [PERIOD_DAY] = {1, "more than 1 paced checkpoint a day (say 不分段)"},
         };
         /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
          * when the weeks restart each year). */
@@ -193,12 +220,23 @@ const char *rule_validate(const Rule *r) {
         return NULL;
 }
 
-/* The deadline part, "1月底前" / "25日前", for a month given or implied. */
-static void describe_day(Buf *b, int day) {
-        if (day == DUE_DAY_LAST)
-                buf_puts(b, "底前");
+/* "前", after the deadline's time of day when it has one: "12:00前". */
+static void describe_before(Buf *b, const Rule *r) {
+        if (r->due_minute) {
+                char t[RULE_TIME_MAX];
+                rule_time(r->due_minute, t);
+                buf_puts(b, t);
+        }
+        buf_puts(b, "前");
+}
+
+/* The deadline part, "1月底前" / "25日前" / "25日17:00前", for a month given or implied. */
+static void describe_day(Buf *b, const Rule *r) {
+        if (r->due_day == DUE_DAY_LAST)
+                buf_puts(b, "底");
         else
-                buf_printf(b, "%d日前", day);
+                buf_printf(b, "%d日", r->due_day);
+        describe_before(b, r);
 }
 
 static const char *const weekday_zh[8] = {"", "一", "二", "三", "四", "五", "六", "日"};
@@ -237,8 +275,10 @@ static void describe_counted(Buf *b, const Rule *r, const char *p) {
                 buf_printf(b, "每%d%s", r->every, p);
         else
                 buf_printf(b, "每%s", p);
-        if (r->due_weekday)
-                buf_printf(b, "%s%s前", r->every > 1 ? "周" : "", weekday_zh[r->due_weekday]);
+        if (r->due_weekday) {
+                buf_printf(b, "%s%s", r->every > 1 ? "周" : "", weekday_zh[r->due_weekday]);
+                describe_before(b, r);
+        }
         if (r->due_weekday && r->count > 1)
                 buf_printf(b, "（共%d次）", r->count);
         else if (!r->due_weekday)
@@ -256,7 +296,7 @@ static void describe_year(Buf *b, const Rule *r) {
                 buf_puts(b, "每年");
         if (!r->due_months) {
                 buf_printf(b, "%d月", r->due_month ? r->due_month : 12);
-                describe_day(b, r->due_day);
+                describe_day(b, r);
                 if (r->after_period)
                         buf_puts(b, "（上年度）");
                 return;
@@ -271,20 +311,37 @@ static void describe_year(Buf *b, const Rule *r) {
                                 buf_printf(b, "%d日", r->due_day);
                         sep = "、";
                 }
-        buf_puts(b, "前");
+        describe_before(b, r);
+}
+
+/* 每天17:30前, 每个工作日8:00前, 每天至少1次, 每天17:30前至少2次（不分段）: no holiday move. */
+static void describe_daily(Buf *b, const Rule *r) {
+        buf_puts(b, r->workdays ? "每个工作日" : "每天");
+        if (r->due_minute)
+                describe_before(b, r);
+        if (!r->due_minute || r->count > 1)
+                buf_printf(b, "至少%d次%s", r->count, r->count > 1 ? "（不分段）" : "");
 }
 
 static char *describe_rule(const Rule *r) {
         if (r->before_holidays)
                 return strdup("重大节假日前");
         if (r->period == PERIOD_YEAR && r->due_month == 12 && r->due_day == DUE_DAY_LAST &&
-            !r->after_period && r->move == MOVE_EARLIER && r->count == 1)
+            !r->after_period && r->move == MOVE_EARLIER && r->count == 1 && !r->due_minute)
                 return strdup("年终");
         const char *p = period_kind_to_zh(r->period);
-        if (r->due_day == DUE_DAY_LAST && !r->due_month && !r->after_period &&
-            r->move == MOVE_EARLIER && r->count == 1 && r->every == 1)
-                return strfmt("每%s最后一个工作日", p);
         Buf b = {0};
+        if (r->period == PERIOD_DAY) {
+                describe_daily(&b, r);
+                return buf_steal(&b);
+        }
+        if (r->due_day == DUE_DAY_LAST && !r->due_month && !r->after_period &&
+            r->move == MOVE_EARLIER && r->count == 1 && r->every == 1) {
+                buf_printf(&b, "每%s最后一个工作日", p);
+                if (r->due_minute)
+                        describe_before(&b, r);
+                return buf_steal(&b);
+        }
         if (r->start_month == 12 && r->due_month == 1 && r->due_day == DUE_DAY_LAST &&
             r->count == 1) {
                 buf_puts(&b, "每年年底或年初"); /* the window December–January */
@@ -303,17 +360,18 @@ static char *describe_rule(const Rule *r) {
                 buf_puts(&b, "每月");
                 if (r->due_day == DUE_DAY_LAST)
                         buf_puts(&b, "月");
-                describe_day(&b, r->due_day);
+                describe_day(&b, r);
                 if (r->after_period)
                         buf_puts(&b, "（上月）");
         } else if (!r->due_month && !r->after_period && r->due_day > 0) {
-                buf_printf(&b, "每%s末%d日前", p, r->due_day); /* 每季度末20日前 */
+                buf_printf(&b, "每%s末%d日", p, r->due_day); /* 每季度末20日前 */
+                describe_before(&b, r);
         } else {
                 /* Quarter and half-year months are counted, not named: 每季度第2个月10日前. */
                 int months = period_kind_months(r->period);
                 int m = r->due_month ? r->due_month : r->after_period ? 1 : months;
                 buf_printf(&b, "每%s%s第%d个月", p, r->after_period ? "结束后" : "", m);
-                describe_day(&b, r->due_day);
+                describe_day(&b, r);
         }
         if (r->count > 1 && !r->due_months)
                 buf_printf(&b, "，共%d次", r->count);

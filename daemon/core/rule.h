@@ -15,6 +15,7 @@ typedef enum PeriodKind {
         PERIOD_HALF_MONTH, /* 1st–15th, 16th–end */
         PERIOD_DEKAD,      /* 旬: 1st–10th, 11th–20th, 21st–end */
         PERIOD_TWO_MONTHS, /* Jan–Feb, Mar–Apr, … */
+        PERIOD_DAY,        /* 每天, 每日, 每个工作日 */
         _PERIOD_MAX,
 } PeriodKind;
 
@@ -47,6 +48,10 @@ typedef struct Rule {
          * (每年年底或年初: 12, with due_month 1); 0 = January */
         int start_month;
         bool after_period;
+        /* The deadline's time of day (每周五12点前, 每天17:30前): minutes after midnight,
+         * 1..1439; 0 = the day's end */
+        int due_minute;
+        bool workdays; /* daily rules: working days only (每个工作日); else every day */
         HolidayMove move;
         bool before_holidays;
         bool soft;       /* 原则上: reminded, never escalated */
@@ -64,8 +69,11 @@ bool rule_equal(const Rule *a, const Rule *b);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
-int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for week, half month and dekad */
-const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 半月 旬 两个月; "" for none */
+int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for day, week, half month and dekad */
+const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 半月 旬 两个月 天; "" for none */
+/* "12:00" for a deadline's time of day (Rule.due_minute, > 0). */
+#define RULE_TIME_MAX 6
+void rule_time(int minute, char buf[static RULE_TIME_MAX]);
 /* The rule's marks as the documents say them, "原则上，亲自，可委托" (those set; "" for none):
  * shown beside the duty in reminders, calendars and the report. */
 #define RULE_MARKS_MAX 64

@@ -29,6 +29,7 @@ static void period_bounds(PeriodKind k, Day day, Day *ret_start, Day *ret_end) {
         Ymd t = day_to_ymd(day);
         int m0, len;
         switch (k) {
+        case PERIOD_DAY: *ret_start = *ret_end = day; return;
         case PERIOD_WEEK: {
                 Day s = day - (day_weekday(day) - 1);
                 *ret_start = s, *ret_end = s + 6;
@@ -115,6 +116,7 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
                 snprintf(buf, n, "%04d-W%02d", y, w);
                 break;
         }
+        case PERIOD_DAY: snprintf(buf, n, "%04d-%02d-%02d", t.y, t.m, t.d); break;
         case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
         case PERIOD_HALF_MONTH:
                 snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
@@ -153,6 +155,10 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
         Day any;
         if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
                 kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
+        } else if (strlen(s) == 10 && s[7] == '-' && s[8] != 'H' && s[8] != 'D') {
+                if ((any = day_parse(s)) == DAY_INVALID)
+                        return -EINVAL;
+                kind = PERIOD_DAY, y = day_to_ymd(any).y;
         } else if (sscanf(s, "%4d-%c%2d%n", &y, &c, &v, &k) == 3 && s[k] == 0 && k >= 7 &&
                    (c == 'H' || c == 'Q' || c == 'B' || c == 'W')) {
                 if (c == 'H' && v >= 1 && v <= 2 && k == 7)
@@ -224,9 +230,17 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
                         .period_end = e,
                         .of = 1,
                         .checkpoint = 1,
-                        .required = (uint16_t)r->count};
+                        .required = (uint16_t)r->count,
+                        .due_minute = (uint16_t)r->due_minute};
         if (r->once && day_to_ymd(s).y != r->once)
-                return 0;    /* a one-off date: only its year has it */
+                return 0; /* a one-off date: only its year has it */
+        if (r->period == PERIOD_DAY) {
+                /* No holiday move: the day itself, or nothing on a day off (每个工作日). */
+                if (r->workdays && calendar_next_working_day(c->calendar, s) != s)
+                        return 0;
+                o.nominal = o.due = s;
+                return list_push(out, &o);
+        }
         if (r->due_months) { /* one checkpoint in each listed month */
                 o.of = (uint16_t)r->count;
                 o.required = 1;
@@ -390,6 +404,9 @@ int occurrence_compare(const void *x, const void *y) {
         if (a->f != b->f) \
         return a->f < b->f ? -1 : 1
         CMP(due);
+        int ta = a->due_minute ? a->due_minute : 1440, tb = b->due_minute ? b->due_minute : 1440;
+        if (ta != tb)
+                return ta < tb ? -1 : 1;
         CMP(duty);
         CMP(post);
         CMP(person);
@@ -662,6 +679,21 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
         return period_checkpoints(c, &a, s, e, out);
 }
 
+int occurrence_due_minute(const Config *c, const Occurrence *o) {
+        (void)c;
+        return o->due_minute;
+}
+
+void occurrence_due_text(const Config *c, const Occurrence *o,
+                         char buf[static OCCURRENCE_DUE_MAX]) {
+        day_format(o->due, buf);
+        int m = occurrence_due_minute(c, o);
+        if (m) {
+                buf[10] = ' ';
+                rule_time(m, buf + 11);
+        }
+}
+
 /* ---- reminders -------------------------------------------------------------------------- */
 
 static const char *const reminder_kind_names[] = {"upcoming", "due_today", "overdue", "escalation",
@@ -671,16 +703,28 @@ const char *reminder_kind_to_string(ReminderKind k) {
         return reminder_kind_names[k];
 }
 
+/* The minute a reminder on the deadline's own day fires: the reminder time, or an hour before
+ * a deadline with a time of day when that comes first (每日8时前: 07:00). */
+static int due_day_minute(const ReminderPolicy *p, const Rule *r) {
+        if (!r->due_minute || r->due_minute - DUE_REMINDER_LEAD >= p->minute_of_day)
+                return p->minute_of_day;
+        return r->due_minute > DUE_REMINDER_LEAD ? r->due_minute - DUE_REMINDER_LEAD : 0;
+}
+
 size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
                           size_t n) {
         const ReminderPolicy *p = &c->duties[o->duty].reminders;
+        const Rule *rule = &c->duties[o->duty].rule;
         const Calendar *cal = c->calendar;
         size_t k = 0;
         Day last_pushed = DAY_INVALID;
         /* before[] is sorted descending: 7, 1, 0. */
         for (size_t i = 0; i < p->n_before; i++) {
                 int b = p->before[i];
-                Day day = calendar_previous_working_day(cal, o->due - b);
+                /* A daily duty is due on days off too (每天): reminded on its own day. */
+                Day day = rule->period == PERIOD_DAY
+                                  ? o->due - b
+                                  : calendar_previous_working_day(cal, o->due - b);
                 if (day < from || day > to)
                         continue;
                 if (day == last_pushed) {
@@ -693,7 +737,8 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                 Reminder *r = &out[k++];
                 *r = (Reminder){.kind = b == 0 ? REMIND_DUE_TODAY : REMIND_UPCOMING,
                                 .day = day,
-                                .minute = p->minute_of_day,
+                                .minute =
+                                        day == o->due ? due_day_minute(p, rule) : p->minute_of_day,
                                 .days = o->due - day};
                 snprintf(r->step, sizeof(r->step), b == 0 ? "d0" : "b%d", b);
         }
@@ -711,11 +756,16 @@ size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to
                 if (day > to)
                         break;
                 late++;
-                if (day < from)
+                /* A daily duty is told once that it is late, and once more when escalated:
+                 * every missed day has its own occurrence, which would repeat it daily. */
+                if (rule->period == PERIOD_DAY &&
+                    late > (p->escalate_after > 1 ? p->escalate_after : 1))
+                        break;
+                if (day < from ||
+                    (rule->period == PERIOD_DAY && late > 1 && late != p->escalate_after))
                         continue;
                 /* 原则上: reminded like any other, never escalated. */
-                bool esc = !c->duties[o->duty].rule.soft && p->escalate_after > 0 &&
-                           late >= p->escalate_after;
+                bool esc = !rule->soft && p->escalate_after > 0 && late >= p->escalate_after;
                 Reminder *r = &out[k++];
                 *r = (Reminder){.kind = esc ? REMIND_ESCALATION : REMIND_OVERDUE,
                                 .day = day,

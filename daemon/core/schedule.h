@@ -17,9 +17,10 @@ typedef struct Occurrence {
         int32_t holiday; /* before_holidays duties: index into calendar->holidays; else -1 */
         Day period_start, period_end; /* the period the checkpoint belongs to */
         uint16_t checkpoint, of;      /* i of N */
-        uint16_t required; /* completions needed by this checkpoint (count when not paced) */
-        Day nominal;       /* deadline as the rule gives it */
-        Day due;           /* after the holiday move */
+        uint16_t required;   /* completions needed by this checkpoint (count when not paced) */
+        uint16_t due_minute; /* the deadline's time of day (Rule.due_minute); 0 = the day's end */
+        Day nominal;         /* deadline as the rule gives it */
+        Day due;             /* after the holiday move */
 } Occurrence;
 
 typedef struct OccurrenceList {
@@ -35,7 +36,7 @@ typedef struct PlanFilter {
 #define PLAN_FILTER_ALL ((PlanFilter){-1, -1, -1})
 
 /* Appends every occurrence whose deadline (after the move) is in [from, to], sorted by due date,
- * then duty, post, person, checkpoint. Returns 0 or -ENOMEM. */
+ * then time of day, duty, post, person, checkpoint. Returns 0 or -ENOMEM. */
 int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out);
 /* How many occurrences schedule_plan() would give for PLAN_FILTER_ALL, in memory of one
  * assignment's. */
@@ -47,7 +48,8 @@ int schedule_count(const Config *c, Day from, Day to, size_t *ret);
  * triggered by events have none. Returns 0 or -ENOMEM. */
 int schedule_plan_assignment(const Config *c, size_t duty, size_t post, ssize_t person, Day from,
                              Day to, OccurrenceList *out);
-/* The order schedule_plan() sorts in (qsort comparator over Occurrence). */
+/* The order schedule_plan() sorts in (qsort comparator over Occurrence): due day, time of day
+ * (a day's end last), duty, post, person, period, checkpoint. */
 int occurrence_compare(const void *a, const void *b);
 
 /* Occurrence ids. `buf` of at least OCCURRENCE_ID_MAX bytes. */
@@ -59,6 +61,12 @@ void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n);
 void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n);
 /* Parses an occurrence id and recomputes it; -ENOENT if it names nothing in this config. */
 int schedule_find(const Config *c, const char *id, Occurrence *ret);
+
+/* The deadline's time of day in minutes after midnight (Rule.due_minute); 0 = the day's end. */
+int occurrence_due_minute(const Config *c, const Occurrence *o);
+/* The deadline as people read it: "2026-12-04", or "2026-12-04 12:00" with a time of day. */
+#define OCCURRENCE_DUE_MAX 17
+void occurrence_due_text(const Config *c, const Occurrence *o, char buf[static OCCURRENCE_DUE_MAX]);
 
 /* The persons who hold the occurrence's post on `day` (per_holder: that person if still
  * holding it). Returns the count written (at most n). */
@@ -96,8 +104,11 @@ typedef struct Reminder {
 } Reminder;
 
 /* The reminders of an occurrence firing on days in [from, to], in time order. Upcoming reminder
- * days that are not working days move to the working day before; overdue reminders fire on
- * working days only. Returns the number written (at most n). */
+ * days that are not working days move to the working day before (not a daily duty's); overdue reminders fire on
+ * working days only (a daily duty's: the first, and the escalation). A reminder on the day of a
+ * deadline with a time of day fires DUE_REMINDER_LEAD minutes before it when the reminder
+ * time is later than that. Returns the number written (at most n). */
+#define DUE_REMINDER_LEAD 60
 size_t schedule_reminders(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
                           size_t n);
 

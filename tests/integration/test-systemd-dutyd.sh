@@ -135,7 +135,7 @@ check "files the member made stay the group's" in_ns \
         '[ -z "$(find /var/lib/dutyd ! -group dutyd)" ] && [ -z "$(find /var/lib/dutyd -type f ! -perm -g+rw -name "state.db*")" ]'
 
 # --- 4. Reload with a broken config: still active, errors in the journal, old schedule served.
-config "  - {id: n, post: zz, title: 检查, rule: 每天一次}" >"$T_TMP/bad.yaml"
+config "  - {id: n, post: zz, title: 检查, rule: 每秒一次}" >"$T_TMP/bad.yaml"
 ns_install_config "$T_TMP/bad.yaml"
 ns_run systemctl reload dutyd >/dev/null 2>&1
 check "journal has the error with its location" wait_for 10 in_ns \

@@ -67,13 +67,13 @@ static void errors_are_all_reported(void **s) {
         Diags d = {0};
         Config *c = load_yaml_text("organization: {name: x}\nposts: [{id: p, name: a}]\n"
                                    "duties:\n  - {id: a, post: nope, title: t, rule: 每年}\n"
-                                   "  - {id: b, post: p, title: t, rule: 每天一次}\n"
+                                   "  - {id: b, post: p, title: t, rule: 每秒一次}\n"
                                    "  - {id: c, post: p, title: t, rule: 每季度, bogus: 1}\n",
                                    day_from_ymd(2026, 1, 1), &d);
         assert_null(c);
         assert_int_equal(d.n_errors, 3);
         /* In file order, though the unknown post is only known to be unknown at the end. Line 1
-         * is the holidays line the helper adds; 天 is the 2nd character of the value. */
+         * is the holidays line the helper adds; 秒 is the 2nd character of the value. */
         assert_int_equal(d.items[0].line, 5);
         assert_non_null(strstr(d.items[0].msg, "unknown post 'nope'"));
         assert_int_equal(d.items[1].line, 6);

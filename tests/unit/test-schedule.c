@@ -541,6 +541,87 @@ static void weekday(void **s) {
                        "2026-W01:1=2026-01-09 2026-W03:1=2026-01-23");
 }
 
+/* 每天 / 每个工作日 (no holiday move: a day off has its own occurrence, or none), by hand:
+ * 2026-09-20 (Sun) and 10-10 (Sat) are make-up working days, 10-01..07 off; 2027-02-05..08
+ * 春节 provisional (除夕 to 初三, no notice yet), 2028-01-01 元旦 (Sat), 2028-02-29 leap day. */
+static void daily(void **s) {
+        (void)s;
+        expect_plan_in("每天17:30前", "2026-09-30", "2026-10-03",
+                       "2026-09-30:1=2026-09-30 2026-10-01:1=2026-10-01 2026-10-02:1=2026-10-02 "
+                       "2026-10-03:1=2026-10-03");
+        expect_plan_in("每个工作日17:30前", "2026-09-18", "2026-09-21",
+                       "2026-09-18:1=2026-09-18 2026-09-20:1=2026-09-20 2026-09-21:1=2026-09-21");
+        expect_plan_in("{period: day, workdays: true}", "2026-09-30", "2026-10-10",
+                       "2026-09-30:1=2026-09-30 2026-10-08:1=2026-10-08 2026-10-09:1=2026-10-09 "
+                       "2026-10-10:1=2026-10-10");
+        expect_plan_in("每个工作日", "2027-02-04", "2027-02-09",
+                       "2027-02-04:1=2027-02-04 2027-02-09:1=2027-02-09");
+        expect_plan_in("每个工作日", "2027-12-30", "2028-01-04",
+                       "2027-12-30:1=2027-12-30 2027-12-31:1=2027-12-31 2028-01-03:1=2028-01-03 "
+                       "2028-01-04:1=2028-01-04");
+        expect_plan_in("每日8时前", "2028-02-27", "2028-03-01",
+                       "2028-02-27:1=2028-02-27 2028-02-28:1=2028-02-28 2028-02-29:1=2028-02-29 "
+                       "2028-03-01:1=2028-03-01");
+        /* 每天两次: both by the day's deadline. */
+        char *got = plan_rule("每天两次", NULL);
+        assert_non_null(strstr(got, "2026-02-17:1=2026-02-17 2026-02-18:1=2026-02-18"));
+        free(got);
+}
+
+/* A deadline with a time of day: the occurrence carries it, sorts by it within its day, and
+ * the reminder on its day fires an hour before it when the reminder time is later. */
+static void times_of_day(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: w, post: p, title: t, rule: 每周五12点前}\n"
+                 "  - {id: d, post: p, title: t, rule: 每日8时前}\n"
+                 "  - {id: e, post: p, title: t, rule: 每天17:30前}\n"
+                 "  - {id: m, post: p, title: t, rule: {period: month, due_day: 25}}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        Occurrence o;
+        char due[OCCURRENCE_DUE_MAX];
+        assert_int_equal(schedule_find(c, "w:p:2026-W49:1", &o), 0);
+        assert_int_equal(o.due, day_from_ymd(2026, 12, 4));
+        assert_int_equal(occurrence_due_minute(c, &o), 720);
+        occurrence_due_text(c, &o, due);
+        assert_string_equal(due, "2026-12-04 12:00");
+        Reminder r[16];
+        size_t n = schedule_reminders(c, &o, day_from_ymd(2026, 11, 1), day_from_ymd(2026, 12, 4),
+                                      r, 16);
+        assert_int_equal(n, 3); /* 11-27 (b7), 12-03 (b1), 12-04 09:00 (d0) */
+        assert_int_equal(r[2].kind, REMIND_DUE_TODAY);
+        assert_int_equal(r[2].minute, 540);
+        /* 每日8时前 on a Saturday: reminded that day at 07:00, never the day before. */
+        assert_int_equal(schedule_find(c, "d:p:2026-04-25:1", &o), 0);
+        n = schedule_reminders(c, &o, day_from_ymd(2026, 4, 1), day_from_ymd(2026, 4, 25), r, 16);
+        assert_int_equal(n, 1);
+        assert_int_equal(r[0].day, day_from_ymd(2026, 4, 25));
+        assert_int_equal(r[0].minute, 7 * 60);
+        /* Late: once on the next working day, once more when escalated (3), then no more. */
+        assert_int_equal(schedule_find(c, "e:p:2026-04-24:1", &o), 0);
+        n = schedule_reminders(c, &o, day_from_ymd(2026, 4, 1), day_from_ymd(2026, 5, 31), r, 16);
+        assert_int_equal(n, 3);
+        assert_int_equal(r[0].minute, 540); /* 09:00 is well before 17:30 */
+        assert_int_equal(r[1].day, day_from_ymd(2026, 4, 27));
+        assert_string_equal(r[1].step, "o1");
+        assert_int_equal(r[2].day, day_from_ymd(2026, 4, 29));
+        assert_string_equal(r[2].step, "e3");
+        /* Without a time: the day's end, sorted after the timed deadlines of its day. */
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 12, 25), day_from_ymd(2026, 12, 25),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        assert_int_equal(l.n, 4); /* 08:00, 12:00 (Fri), 17:30, then the 25th's end */
+        assert_int_equal(l.items[0].due_minute, 480);
+        assert_int_equal(l.items[1].due_minute, 720);
+        assert_int_equal(l.items[2].due_minute, 1050);
+        assert_int_equal(l.items[3].due_minute, 0);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 /* 每季度末20日: the 20th of the quarter's last month. 2026-06-20 Sat → 06-22; 09-20 is a make-up
  * Sunday; 12-20 Sun → 12-21; 2027-03-20 Sat → 03-22; 06-20 Sun → 06-21. */
 static void period_end_day(void **s) {
@@ -758,6 +839,8 @@ int main(void) {
                 cmocka_unit_test(n_years),
                 cmocka_unit_test(two_weeks),
                 cmocka_unit_test(weekday),
+                cmocka_unit_test(daily),
+                cmocka_unit_test(times_of_day),
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
                 cmocka_unit_test(previous_month),
