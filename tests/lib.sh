@@ -41,4 +41,25 @@ start_sink() {
 # The lines of FILE (a command's stderr) other than the warning that a year of the range has
 # provisional holidays (no State Council notice yet), which depends on the real date.
 stderr_but_holiday_warning() { grep -v '^警告：[0-9]* 年节假日为暂定' "$1"; }
+# A khal configuration: the calendar folder $2 (read-only), dates as 2026-12-04 and times as
+# 12:00 in Asia/Shanghai, its database $3; written to $1.
+write_khal_conf() {
+        cat >"$1" <<EOF
+[calendars]
+[[feed]]
+path = $2
+readonly = True
+[locale]
+dateformat = %Y-%m-%d
+longdateformat = %Y-%m-%d
+datetimeformat = %Y-%m-%d %H:%M
+longdatetimeformat = %Y-%m-%d %H:%M
+timeformat = %H:%M
+default_timezone = Asia/Shanghai
+local_timezone = Asia/Shanghai
+unicode_symbols = False
+[sqlite]
+path = $3
+EOF
+}
 t_done() { echo "1..$_t_n"; [ "$_t_failed" -eq 0 ]; }

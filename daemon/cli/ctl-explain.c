@@ -36,6 +36,11 @@ static int print_next(const Calendar *cal, const Rule *r, Day today) {
                 char due[11];
                 day_format(next[i].due, due);
                 printf("%s%s（%s）", i ? "、" : "", due, wd[day_weekday(next[i].due)]);
+                if (r->due_minute) {
+                        char t[RULE_TIME_MAX];
+                        rule_time(r->due_minute, t);
+                        printf("%s", t);
+                }
                 if (next[i].due != next[i].nominal) {
                         char nominal[11];
                         day_format(next[i].nominal, nominal);

@@ -124,9 +124,9 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
         printf("%s·%s %s：", c->posts[o->post].name, c->duties[o->duty].title, pid);
         for (size_t i = 0; i < l.n; i++) {
                 OccStatus st;
-                char due[11];
+                char due[OCCURRENCE_DUE_MAX];
                 ledger_status(lg, c, &l.items[i], today, &st);
-                day_format(l.items[i].due, due);
+                occurrence_due_text(c, &l.items[i], due);
                 printf("%s第%u/%u次（%s 前）%s", i ? "；" : "", l.items[i].checkpoint,
                        l.items[i].of, due, occ_status_zh(&st));
                 if (l.items[i].required > 1)

@@ -164,6 +164,11 @@ static int print_json(const Config *c, const Occurrence *o, const char *status) 
                               holders ? holders : json_null(), "basis", basis ? basis : "");
         if (j && status)
                 json_object_set_new(j, "status", json_string(status));
+        if (j && o->due_minute) { /* the deadline's time of day, when the rule gives one */
+                char t[RULE_TIME_MAX];
+                rule_time(o->due_minute, t);
+                json_object_set_new(j, "due_time", json_string(t));
+        }
         if (!j)
                 return -ENOMEM;
         char *s = json_dumps(j, JSON_COMPACT);
@@ -186,9 +191,11 @@ typedef struct UpcomingRow {
 
 static int upcoming_row(UpcomingRow *r, const Config *c, const Occurrence *o, const char *status) {
         static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
-        char due[11];
+        char due[11], t[RULE_TIME_MAX] = "";
         day_format(o->due, due);
-        snprintf(r->date, sizeof(r->date), "%s（%s）", due, wd[day_weekday(o->due)]);
+        if (occurrence_due_minute(c, o))
+                rule_time(occurrence_due_minute(c, o), t);
+        snprintf(r->date, sizeof(r->date), "%s（%s）%s", due, wd[day_weekday(o->due)], t);
         occurrence_period_id(c, o, r->pid, sizeof(r->pid));
         if (o->required > 1)
                 snprintf(r->cp, sizeof(r->cp), "%u次", o->required);

@@ -345,6 +345,40 @@ static char *make_day(IcalRenderer *r, const MakeArg *a, size_t *len) {
         return prop_string(a->n % 2 ? icalproperty_new_dtend(t) : icalproperty_new_dtstart(t), len);
 }
 
+/* The organisation's zone, as the feeds name it (X-WR-TIMEZONE, TZID). */
+static const char *zone_name(const Config *c) {
+        return c->timezone ? c->timezone : DEFAULT_TIMEZONE;
+}
+
+/* DTSTART;TZID=Asia/Shanghai:20261204T120000 (n = day * 1440 + minute). */
+static char *make_dtstart(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        struct icaltimetype t = date_value((Day)(a->n / 1440));
+        t.is_date = 0;
+        t.hour = (int)(a->n % 1440) / 60, t.minute = (int)(a->n % 60), t.second = 0;
+        icalproperty *p = icalproperty_new_dtstart(t);
+        icalparameter *z = icalparameter_new_tzid(zone_name(r->config));
+        if (!p || !z) {
+                if (p)
+                        icalproperty_free(p);
+                if (z)
+                        icalparameter_free(z);
+                return NULL;
+        }
+        icalproperty_add_parameter(p, z);
+        return prop_string(p, len);
+}
+
+/* A timed deadline: DTSTART at its time and DURATION:PT0S, the instant of the deadline. Without
+ * a DURATION the event would be that instant too (RFC 5545 3.6.1), but khal then shows it as
+ * lasting a day; DTEND cannot equal DTSTART. */
+static char *make_time(IcalRenderer *r, const MakeArg *a, size_t *len) {
+        size_t l1, l2;
+        _cleanup_free_ char *s1 = make_dtstart(r, a, &l1);
+        _cleanup_free_ char *s2 =
+                prop_string(icalproperty_new_duration(icaldurationtype_from_int(0)), &l2);
+        return s1 && s2 ? (*len = l1 + l2, strfmt("%s%s", s1, s2)) : NULL;
+}
+
 static char *make_stamp(IcalRenderer *r, const MakeArg *a, size_t *len) {
         (void)r;
         size_t l1, l2;
@@ -456,7 +490,12 @@ int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, Buf *out) {
         key_num(r, 'Q', a.n);
         ok = ok && put_memo(r, out, make_sequence, &a);
         put_fixed(r, out, FX_ORGANIZER);
-        for (int k = 0; k < 2 && ok; k++) {
+        if (e->due_minute > 0) {
+                a.n = (int64_t)e->due * 1440 + e->due_minute;
+                key_num(r, 'M', a.n);
+                ok = ok && put_memo(r, out, make_time, &a);
+        }
+        for (int k = 0; k < 2 && ok && e->due_minute == 0; k++) {
                 a.n = (int64_t)(e->due + k) * 2 + k;
                 key_num(r, 'D', a.n);
                 ok = put_memo(r, out, make_day, &a);
@@ -489,6 +528,28 @@ int ical_renderer_event(IcalRenderer *r, const IcalEvent *e, Buf *out) {
 
 /* ---- calendars ---- */
 
+/* The zone's VTIMEZONE, before the events (python-icalendar resolves a TZID only from one it has
+ * already read), for the timed deadlines. libical 3.0 names it
+ * "/freeassociation.sourceforge.net/Asia/Shanghai", and icaltimezone_set_tzid_prefix("") does
+ * not help there (fixed in later libical only); Thunderbird then calls the zone unknown. The
+ * one workaround: its TZID is set to the zone's plain name, which DTSTART's TZID uses. */
+static int add_zone(icalcomponent *cal, const char *zone) {
+        icalcomponent *vtz = icaltzutil_fetch_timezone(zone);
+        if (!vtz)
+                return -EINVAL; /* the zone was checked when the config was read */
+        icalproperty *id = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY);
+        if (id)
+                icalproperty_set_tzid(id, zone);
+        else if ((id = icalproperty_new_tzid(zone)))
+                icalcomponent_add_property(vtz, id);
+        else {
+                icalcomponent_free(vtz);
+                return -ENOMEM;
+        }
+        icalcomponent_add_component(cal, vtz);
+        return 0;
+}
+
 int ical_render_head(const Config *c, const char *calname, const char *note, char **ret,
                      size_t *ret_len) {
         bool ok = true;
@@ -508,10 +569,9 @@ int ical_render_head(const Config *c, const char *calname, const char *note, cha
                 add(cal, text_prop(ICAL_DESCRIPTION_PROPERTY, NULL, note), &ok);
                 add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-CALDESC", note), &ok);
         }
-        add(cal,
-            text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE",
-                      c->timezone ? c->timezone : DEFAULT_TIMEZONE),
-            &ok);
+        add(cal, text_prop(ICAL_X_PROPERTY, "X-WR-TIMEZONE", zone_name(c)), &ok);
+        if (c->any_due_time)
+                ok = ok && add_zone(cal, zone_name(c)) == 0;
         add(cal, icalproperty_new_refreshinterval(refresh), &ok);
         char *ttl = icaldurationtype_as_ical_string_r(refresh);
         if (!ttl)

@@ -61,9 +61,11 @@ static void event_reset(IcalEvent *ev) {
 }
 
 /* An event of occurrence `o` (any member of a summary group) of duty `d`. */
-static void event_start(IcalEvent *ev, const Occurrence *o, const Duty *d, IcalVersion v) {
+static void event_start(IcalEvent *ev, const Config *c, const Occurrence *o, const Duty *d,
+                        IcalVersion v) {
         event_reset(ev);
         ev->due = o->due;
+        ev->due_minute = occurrence_due_minute(c, o);
         ev->kind = d->kind;
         ev->version = v;
         ev->duty = o->duty;
@@ -153,7 +155,9 @@ static void put_period(IcalEvent *ev, const Config *c, const Occurrence *o) {
                 buf_printf(b, "，第%u/%u次", (unsigned)o->checkpoint, (unsigned)o->of);
         piece(ev);
         buf_puts(b, "\n截止：");
-        put_day(b, o->due);
+        char due[OCCURRENCE_DUE_MAX];
+        occurrence_due_text(c, o, due);
+        buf_puts(b, due);
         if (o->due != o->nominal) {
                 buf_puts(b, "（原定 ");
                 put_day(b, o->nominal);
@@ -166,7 +170,7 @@ static int event_finish(IcalEvent *ev) {
 }
 
 /* Alarms: the reminder days the engine computes (non-working days already moved), at the
- * reminder time, relative to the all-day start. */
+ * reminder time, relative to the event's start (the due day's, or the deadline's time). */
 static void put_alarms(IcalEvent *ev, const Config *c, const Occurrence *o) {
         Reminder rem[32];
         size_t nr = schedule_reminders(c, o, o->due - 400, o->due, rem, ELEMENTSOF(rem));
@@ -174,7 +178,8 @@ static void put_alarms(IcalEvent *ev, const Config *c, const Occurrence *o) {
                 if (rem[i].kind != REMIND_UPCOMING && rem[i].kind != REMIND_DUE_TODAY)
                         continue;
                 IcalAlarm *a = &ev->alarms[ev->n_alarms++];
-                a->trigger = (int64_t)(rem[i].day - o->due) * 86400 + (int64_t)rem[i].minute * 60;
+                a->trigger = (int64_t)(rem[i].day - o->due) * 86400 +
+                             (int64_t)(rem[i].minute - ev->due_minute) * 60;
                 a->days_left = o->due - rem[i].day;
         }
 }
@@ -188,7 +193,7 @@ int ical_event_occurrence(const Config *c, const Occurrence *o, const FeedStatus
         const Duty *d = &c->duties[o->duty];
         int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
         bool met = st->met, overdue = st->overdue && !st->met;
-        event_start(ev, o, d, v);
+        event_start(ev, c, o, d, v);
         ical_occurrence_uid(c, o, ev->uid);
 
         /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
@@ -237,7 +242,7 @@ int ical_event_summary(const Config *c, const IcalGroup *g, IcalVersion v, IcalE
         const Occurrence *o = g->o;
         const Duty *d = &c->duties[o->duty];
         const char *unit = d->per_holder ? "人" : "岗位";
-        event_start(ev, o, d, v);
+        event_start(ev, c, o, d, v);
         summary_uid(c, o, ev->uid);
 
         Buf *b = &ev->text;

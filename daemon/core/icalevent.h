@@ -11,8 +11,10 @@
  *    deadline, progress, note), each a line of its own; the pieces that are the duty's own
  *    (what, basis, note) are left to the renderer, which makes each once per duty
  *    (ical_duty_text()).
+ *  - DTSTART: the due day (all day), or the deadline's local time (with DURATION:PT0S) when
+ *    the rule gives one.
  *  - Alarms: the reminder days the schedule computes, at the reminder time, relative to the
- *    all-day start; none once the occurrence is met.
+ *    start (the day's, or the deadline's time); none once the occurrence is met.
  * Returns 0 or -ENOMEM. */
 #pragma once
 #include <stdbool.h>
@@ -57,6 +59,7 @@ typedef struct IcalAlarm {
 typedef struct IcalEvent {
         char uid[ICAL_UID_MAX];
         Day due;
+        int due_minute; /* > 0: a timed event at that local minute of `due`; 0: all day */
         DutyKind kind;
         IcalVersion version;
         IcalAlarm alarms[16];

@@ -216,7 +216,7 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         }
         occurrence_id(c, &f->occ, ret->occurrence, sizeof ret->occurrence);
         occurrence_period_id(c, &f->occ, ret->period, sizeof ret->period);
-        day_format(f->occ.due, ret->due);
+        occurrence_due_text(c, &f->occ, ret->due);
         ret->item = (MessageItem){
                 .kind = template_of(f->rem.kind),
                 .occurrence = ret->occurrence,

@@ -50,7 +50,7 @@ typedef struct RouteItem {
         MessageItem item; /* points into the fields below and into the Config */
         char occurrence[OCCURRENCE_ID_MAX];
         char period[64];
-        char due[11];
+        char due[OCCURRENCE_DUE_MAX];
         char *holders, *basis, *title; /* title: the duty's, with its rule's marks */
 } RouteItem;
 

@@ -270,23 +270,7 @@ fileext = ".ics"
 type = "http"
 url = "$addr$zhang"
 EOF
-cat >"$T_TMP/khal.conf" <<EOF
-[calendars]
-[[feed]]
-path = $T_TMP/vdir/cal/
-readonly = True
-[locale]
-dateformat = %Y-%m-%d
-longdateformat = %Y-%m-%d
-datetimeformat = %Y-%m-%d %H:%M
-longdatetimeformat = %Y-%m-%d %H:%M
-timeformat = %H:%M
-default_timezone = Asia/Shanghai
-local_timezone = Asia/Shanghai
-unicode_symbols = False
-[sqlite]
-path = $T_TMP/khal.db
-EOF
+write_khal_conf "$T_TMP/khal.conf" "$T_TMP/vdir/cal/" "$T_TMP/khal.db"
 export HOME=$T_TMP XDG_CONFIG_HOME=$T_TMP/xdg XDG_DATA_HOME=$T_TMP/xdg
 check "vdirsyncer discover" bash -c "vdirsyncer -c '$T_TMP/vdir/config' discover feed </dev/null >'$T_TMP/vd.log' 2>&1"
 check "vdirsyncer sync" bash -c "vdirsyncer -c '$T_TMP/vdir/config' sync >>'$T_TMP/vd.log' 2>&1"
