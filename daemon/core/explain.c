@@ -74,8 +74,8 @@ static bool say_special(Buf *b, const Rule *r) {
                 return true;
         }
         if (r->start_month) {
-                buf_printf(b, "，可在%d月至次年%d月间任意时间完成，截止于%d月", r->start_month,
-                           r->due_month, r->due_month);
+                buf_printf(b, "，可在%d月至%s%d月间任意时间完成，截止于%d月", r->start_month,
+                           r->start_month > r->due_month ? "次年" : "", r->due_month, r->due_month);
                 say_day(b, r->due_day);
                 return true;
         }

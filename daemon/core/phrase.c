@@ -498,6 +498,36 @@ static bool eat_window(Cursor *c, Rule *r) {
         return true;
 }
 
+/* After 每年: 3月至5月, 3—5月, 11月至次年2月 (间/期间/内): a window, met anywhere in it, due at the
+ * end of its last month — a year that starts in its first month (start_month). 1 when read, 0
+ * when there is none (nothing eaten), -EINVAL. */
+static int parse_month_window(Cursor *c, Rule *r, PhraseError *err) {
+        static const char *const to[] = {"至", "到", "—", "－", "-", "~", "～"};
+        static const char *const next[] = {"次年", "翌年", "来年", "第二年"};
+        Cursor p = *c;
+        int m1 = eat_number(&p);
+        bool named = eat(&p, "月");
+        if (m1 < 1 || m1 > 12 || !eat_any(&p, to, ELEMENTSOF(to)))
+                return 0;
+        bool next_year = eat_any(&p, next, ELEMENTSOF(next));
+        size_t at = p.pos;
+        int m2 = eat_number(&p);
+        if (m2 < 1 || m2 > 12 || !eat(&p, "月") || (!named && next_year))
+                return 0;
+        if (m1 == m2 || (next_year && m1 < m2)) {
+                p.pos = at;
+                FAIL(&p, "a window of months is at most a year: 3月至5月, 11月至次年2月");
+        }
+        static const char *const within[] = {"期间", "间", "内"};
+        eat_any(&p, within, ELEMENTSOF(within));
+        *c = p;
+        r->start_month = m1 > 1 ? m1 : 0;
+        r->due_month = m2;
+        r->due_day = DUE_DAY_LAST;
+        eat_before_at(c, r);
+        return 1;
+}
+
 /* 年终 / 年底 / 年底前… (and 每年年底前): the last day of the year, moved earlier. */
 static int parse_year_end(Cursor *c, Rule *r, PhraseError *err) {
         r->period = PERIOD_YEAR;
@@ -714,6 +744,11 @@ static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError 
         c->pos = save;
         if (r->period == PERIOD_YEAR && eat_window(c, r))
                 return parse_count(c, r, count_at, err); /* 岁末年初开展一次 */
+        if (r->period == PERIOD_YEAR && r->every == 1) {
+                int q = parse_month_window(c, r, err); /* 每年3月至5月开展一次 */
+                if (q != 0)
+                        return q < 0 ? -EINVAL : parse_count(c, r, count_at, err);
+        }
         if (r->period == PERIOD_YEAR) {
                 int q = parse_month_list(c, r, err);
                 if (q != 0)

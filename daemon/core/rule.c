@@ -342,9 +342,14 @@ static char *describe_rule(const Rule *r) {
                         describe_before(&b, r);
                 return buf_steal(&b);
         }
-        if (r->start_month == 12 && r->due_month == 1 && r->due_day == DUE_DAY_LAST &&
-            r->count == 1) {
-                buf_puts(&b, "每年年底或年初"); /* the window December–January */
+        if (r->start_month > 1 && r->due_month && r->due_day == DUE_DAY_LAST && !r->due_minute) {
+                if (r->start_month == 12 && r->due_month == 1)
+                        buf_puts(&b, "每年年底或年初"); /* the window December–January */
+                else /* 每年3月至5月, 每年11月至次年2月 */
+                        buf_printf(&b, "每年%d月至%s%d月", r->start_month,
+                                   r->start_month > r->due_month ? "次年" : "", r->due_month);
+                if (r->count > 1)
+                        buf_printf(&b, "，共%d次", r->count);
                 describe_move(&b, r->move);
                 return buf_steal(&b);
         }

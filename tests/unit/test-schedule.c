@@ -731,6 +731,15 @@ static void window_year_end(void **s) {
         assert_int_equal(l.items[0].due, day_from_ymd(2027, 2, 1));
         occurrence_list_done(&l);
         config_free(c);
+        /* Other windows, by hand: 6月至9月 ends 09-30 (2026 Wed; 2027 Thu; 2028 Sat, 10-01..03
+         * provisional 国庆 → Wed 10-04); 11月至次年2月 ends in February (2026-02-28 a make-up
+         * Saturday; 2027-02-28 Sun → Mon 03-01; 2028-02-29 leap day, a Tuesday). */
+        expect_plan_in("每年6月至9月开展汛期检查", "2026-01-01", "2028-12-31",
+                       "2026:1=2026-09-30 2027:1=2027-09-30 2028:1=2028-10-04");
+        expect_plan_in("{period: year, start_month: 6, due_month: 9, due_day: last}", "2026-01-01",
+                       "2028-12-31", "2026:1=2026-09-30 2027:1=2027-09-30 2028:1=2028-10-04");
+        expect_plan_in("每年11月至次年2月", "2026-01-01", "2028-12-31",
+                       "2025:1=2026-02-28 2026:1=2027-03-01 2027:1=2028-02-29");
 }
 
 static void periods(void **s) {
