@@ -25,11 +25,11 @@ static int out_of_memory(void) {
 static int next_count = EXPLAIN_DEFAULT_NEXT;
 
 /* "2026-12-21（一）、2027-03-22（一）…" */
-static int print_next(const Calendar *cal, const Rule *r, Day today) {
+static int print_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day today) {
         static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
         Occurrence next[EXPLAIN_MAX_NEXT];
         size_t n;
-        if (explain_next(cal, r, today, next, (size_t)next_count, &n) < 0)
+        if (explain_next(cal, r, scope, today, next, (size_t)next_count, &n) < 0)
                 return -ENOMEM;
         printf("  接下来的截止日期：");
         for (size_t i = 0; i < n; i++) {
@@ -82,7 +82,7 @@ static int explain_one(const Config *c, const char *phrase, Day today) {
                 printf("  （没有写年份：按今年 %d 年的一次性日期理解；每年都要的请写 每年…）\n",
                        r.once);
         if (!text || !canon || printf("  理解为：%s\n  规范写法：%s\n", text, canon) < 0 ||
-            print_next(c->calendar, &r, today) < 0) {
+            print_next(c->calendar, &r, NULL, today) < 0) {
                 rule_done(&r);
                 return out_of_memory();
         }
@@ -157,8 +157,16 @@ void ctl_explain_duties(const Config *c, Day today) {
                         out_of_memory();
                         return;
                 }
+                _cleanup_free_ char *scope = duty_scope_text(c, d);
+                if (!scope) {
+                        out_of_memory();
+                        return;
+                }
                 printf("  理解为：%s\n  规范写法：%s\n", text, canon);
-                if (print_next(c->calendar, &d->rule, today) < 0) {
+                if (*scope)
+                        printf("  适用：%s（此外没有应办事项）\n", scope);
+                const DutyScope *sc = d->scope ? &c->scopes[d->scope - 1] : NULL;
+                if (print_next(c->calendar, &d->rule, sc, today) < 0) {
                         out_of_memory();
                         return;
                 }

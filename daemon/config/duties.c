@@ -258,6 +258,86 @@ int parse_reminders(Loader *L, const YNode *n, ReminderPolicy *p) {
 
 /* ---- duties ------------------------------------------------------------------------------- */
 
+/* ---- where a duty applies: from, until, season ------------------------------------------- */
+
+/* The duty's scope (config.h DutyScope), made on first use; NULL when out of memory. */
+static DutyScope *duty_scope(Loader *L, Duty *d) {
+        Config *c = L->cfg;
+        if (d->scope)
+                return &c->scopes[d->scope - 1];
+        if (ARRAY_GROW(c->scopes, L->cap_scopes, c->n_scopes + 1) < 0) {
+                loader_oom(L);
+                return NULL;
+        }
+        c->scopes[c->n_scopes++] = (DutyScope){.from = DAY_INVALID, .until = DAY_INVALID};
+        d->scope = (uint32_t)c->n_scopes;
+        return &c->scopes[d->scope - 1];
+}
+
+static int parse_valid_from(Loader *L, const YNode *n, void *obj) {
+        DutyScope *s = duty_scope(L, obj);
+        return s ? parse_date(L, n, &s->from) : -ENOMEM;
+}
+
+static int parse_valid_until(Loader *L, const YNode *n, void *obj) {
+        DutyScope *s = duty_scope(L, obj);
+        return s ? parse_date(L, n, &s->until) : -ENOMEM;
+}
+
+/* "06-01" → 601 (a day every year has, 02-29 included); -1 when malformed. */
+static int month_day(const char *s) {
+        int m, d, k = 0;
+        if (!s || sscanf(s, "%2d-%2d%n", &m, &d, &k) != 2 || s[k] || strlen(s) != 5 || m < 1 ||
+            m > 12 || d < 1 || d > days_in_month(2000, m))
+                return -1;
+        return m * 100 + d;
+}
+
+typedef struct SeasonText {
+        char *name, *from, *until;
+} SeasonText;
+
+static const KeyDef season_keys[] = {
+        {.name = "name", .type = F_STR, .off = FIELD(SeasonText, name)},
+        {.name = "from", .type = F_STR, .off = FIELD(SeasonText, from), .required = true},
+        {.name = "until", .type = F_STR, .off = FIELD(SeasonText, until), .required = true},
+};
+
+/* season: holidays (节假日期间), or {name: 汛期, from: "06-01", until: "09-30"} each year (from
+ * after until: across the year end). */
+static int parse_season(Loader *L, const YNode *n, void *obj) {
+        DutyScope *s = duty_scope(L, obj);
+        if (!s)
+                return -ENOMEM;
+        if (n->type == Y_SCALAR) {
+                const char *v = scalar(L, n);
+                if (!v || (!streq(v, "holidays") && !streq(v, "节假日期间")))
+                        return err_at(L, n,
+                                      "expected holidays (节假日期间) or a mapping "
+                                      "{name: 汛期, from: \"06-01\", until: \"09-30\"}");
+                s->season = SEASON_HOLIDAYS;
+                return 0;
+        }
+        SeasonText t = {0};
+        int q = parse_map(L, n, season_keys, ELEMENTSOF(season_keys), &t, NULL);
+        if (q < 0)
+                return q;
+        s->season = SEASON_DAYS;
+        s->season_name = t.name;
+        s->season_from = month_day(t.from);
+        s->season_until = month_day(t.until);
+        if (s->season_from < 0)
+                return err_at(L, ytree_get(L->t, n, "from"),
+                              "expected a day MM-DD, e.g. \"06-01\"");
+        if (s->season_until < 0)
+                return err_at(L, ytree_get(L->t, n, "until"),
+                              "expected a day MM-DD, e.g. \"09-30\"");
+        if (s->season_from == s->season_until + 1 ||
+            (s->season_from == 101 && s->season_until == 1231))
+                return err_at(L, n, "a season of the whole year: leave it out");
+        return 0;
+}
+
 static const KeyDef duty_keys[] = {
         {.name = "id", .type = F_ID, .off = FIELD(Duty, id), .required = true},
         {.name = "post",
@@ -283,6 +363,9 @@ static const KeyDef duty_keys[] = {
         {.name = "event", .type = F_STR, .off = FIELD(Duty, event)},
         {.name = "reminders", .type = F_CUSTOM, .custom = parse_duty_reminders},
         {.name = "note", .type = F_STR, .off = FIELD(Duty, note)},
+        {.name = "from", .type = F_CUSTOM, .custom = parse_valid_from},
+        {.name = "until", .type = F_CUSTOM, .custom = parse_valid_until},
+        {.name = "season", .type = F_CUSTOM, .custom = parse_season},
 };
 
 static int check_duty(Loader *L, const YNode *n, Duty *d) {
@@ -297,6 +380,13 @@ static int check_duty(Loader *L, const YNode *n, Duty *d) {
                 r = err_at(L, event, "give either 'rule' or 'event', not both");
         else if (!rule && !event)
                 r = err_at(L, n, "missing required key 'rule' (or 'event')");
+        if (d->scope) {
+                const DutyScope *s = &L->cfg->scopes[d->scope - 1];
+                if (s->from != DAY_INVALID && s->until != DAY_INVALID && s->until < s->from)
+                        r = err_at(L, ytree_get(L->t, n, "until"), "until is before from");
+                if (event)
+                        r = err_at(L, event, "from, until and season need a rule, not an event");
+        }
         if (d->per_holder && event)
                 r = err_at(L, ytree_get(L->t, n, "per_holder"), "per_holder needs a rule");
         return r;
@@ -345,7 +435,7 @@ static uint32_t hash_int(uint32_t h, int v) {
         return hash_bytes(h, &v, sizeof(v));
 }
 
-static unsigned duty_hash(const Duty *d) {
+static unsigned duty_hash(const Config *c, const Duty *d) {
         /* Everything that changes what the duty's occurrences look like. */
         uint32_t h = FNV_BASIS;
         const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
@@ -370,6 +460,14 @@ static unsigned duty_hash(const Duty *d) {
                 h = hash_int(h, 4000 + r->start_month);
         if (r->due_months || r->once)
                 h = hash_int(h, 3000 + (int)r->due_months + (r->once << 13));
+        if (d->scope) { /* where it applies changes which occurrences it has */
+                const DutyScope *s = &c->scopes[d->scope - 1];
+                const int sc[] = {6000,           s->from,        s->until,
+                                  (int)s->season, s->season_from, s->season_until};
+                for (size_t i = 0; i < ELEMENTSOF(sc); i++)
+                        h = hash_int(h, sc[i]);
+                h = hash_str(h, s->season_name);
+        }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
         if (r->soft || r->delegable || r->personal)
@@ -404,7 +502,7 @@ int finish_duties(Loader *L) {
                         p->overdue = def->overdue;
                 if (!(set & RM_ESCALATE))
                         p->escalate_after = def->escalate_after;
-                d->hash = duty_hash(d);
+                d->hash = duty_hash(c, d);
                 c->any_due_time |= d->rule.due_minute > 0;
         }
         return 0;

@@ -96,7 +96,7 @@ int parse_bool(Loader *L, const YNode *n, bool *out) {
         return err_at(L, n, "expected true or false");
 }
 
-static int parse_date(Loader *L, const YNode *n, Day *out) {
+int parse_date(Loader *L, const YNode *n, Day *out) {
         const char *s = scalar(L, n);
         Day d = s ? day_parse(s) : DAY_INVALID;
         if (d == DAY_INVALID)

@@ -78,6 +78,7 @@ typedef struct Loader {
         /* the reminder keys (RM_* of duties.h) each duty sets itself, by duty index */
         unsigned char *reminders_set;
         size_t n_reminders_set, cap_reminders_set;
+        size_t cap_scopes;       /* of Config.scopes */
         unsigned duty_reminders; /* of the duty being parsed */
 } Loader;
 
@@ -118,6 +119,7 @@ FILE *loader_open(Loader *L, const char *path);
 
 int parse_str(Loader *L, const YNode *n, char **out);
 int parse_int(Loader *L, const YNode *n, int min, int max, int *out);
+int parse_date(Loader *L, const YNode *n, Day *out); /* YYYY-MM-DD */
 int parse_bool(Loader *L, const YNode *n, bool *out);
 int parse_enum(Loader *L, const YNode *n, const char *const *names, size_t count, int *out);
 /* The items of a list, or a scalar as a one-item list: a malloc'd array of nodes. */

@@ -64,6 +64,7 @@ Config *config_free(Config *c) {
         free(c->posts);
         free(c->people);
         free(c->duties);
+        free(c->scopes);
         free(c->channels);
         free(c->routes);
         pool_free(c->pool);
@@ -123,6 +124,65 @@ char *duty_basis(const Config *c, const Duty *d) {
 
 char *duty_basis_full(const Config *c, const Duty *d) {
         return basis(c, d, true);
+}
+
+/* ---- where a duty applies ------------------------------------------------------------------ */
+
+static bool in_holidays(const Calendar *cal, Day day) {
+        for (size_t i = 0; cal && i < cal->n_holidays && cal->holidays[i].from <= day; i++)
+                if (day <= cal->holidays[i].to)
+                        return true;
+        return false;
+}
+
+static bool in_season(const DutyScope *s, Day day) {
+        Ymd t = day_to_ymd(day);
+        int md = t.m * 100 + t.d;
+        if (s->season_from <= s->season_until)
+                return s->season_from <= md && md <= s->season_until;
+        return md >= s->season_from || md <= s->season_until; /* across the year end */
+}
+
+bool duty_applies(const Config *c, const Duty *d, Day day) {
+        if (!d->scope)
+                return true;
+        const DutyScope *s = &c->scopes[d->scope - 1];
+        if ((s->from != DAY_INVALID && day < s->from) ||
+            (s->until != DAY_INVALID && day > s->until))
+                return false;
+        switch (s->season) {
+        case SEASON_DAYS: return in_season(s, day);
+        case SEASON_HOLIDAYS: return in_holidays(c->calendar, day);
+        default: return true;
+        }
+}
+
+char *duty_scope_text(const Config *c, const Duty *d) {
+        if (!d->scope)
+                return strdup("");
+        const DutyScope *s = &c->scopes[d->scope - 1];
+        Buf b = {0};
+        char day[11];
+        if (s->from != DAY_INVALID || s->until != DAY_INVALID) {
+                if (s->from != DAY_INVALID) {
+                        day_format(s->from, day);
+                        buf_printf(&b, "%s起", day);
+                }
+                if (s->until != DAY_INVALID) {
+                        day_format(s->until, day);
+                        buf_printf(&b, "%s%s止", s->from != DAY_INVALID ? "，" : "", day);
+                }
+        }
+        const char *sep = b.len ? "；" : "";
+        if (s->season == SEASON_HOLIDAYS)
+                buf_printf(&b, "%s仅节假日期间", sep);
+        else if (s->season == SEASON_DAYS)
+                buf_printf(&b, "%s仅%s%s%d月%d日至%s%d月%d日%s", sep,
+                           s->season_name ? s->season_name : "每年", s->season_name ? "（" : "",
+                           s->season_from / 100, s->season_from % 100,
+                           s->season_from > s->season_until ? "次年" : "", s->season_until / 100,
+                           s->season_until % 100, s->season_name ? "）" : "");
+        return buf_steal(&b);
 }
 
 /* ---- who holds a post ----------------------------------------------------------------------- */

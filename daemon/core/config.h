@@ -98,10 +98,26 @@ typedef struct ReminderPolicy {
         int escalate_after; /* working days; 0 = never */
 } ReminderPolicy;
 
+/* Where a duty applies: a plan's years (from/until) and a season each year (汛期 6月1日至9月30日,
+ * or the holidays: 节假日期间). A checkpoint owed on a day outside it does not exist. */
+typedef enum SeasonKind {
+        SEASON_NONE,
+        SEASON_DAYS,     /* season_from … season_until each year, maybe across the year end */
+        SEASON_HOLIDAYS, /* the days off of the holidays in the data (节假日期间) */
+} SeasonKind;
+
+typedef struct DutyScope {
+        Day from, until; /* DAY_INVALID: open */
+        SeasonKind season;
+        int season_from, season_until; /* SEASON_DAYS: month * 100 + day, e.g. 601 and 930 */
+        char *season_name;             /* 汛期 (pool); NULL */
+} DutyScope;
+
 typedef struct Duty {
         char *id, *title, *clause, *note, *event;
         DutyKind kind;
-        size_t *posts; /* post indices */
+        uint32_t scope; /* 1 + index into Config.scopes; 0: every day */
+        size_t *posts;  /* post indices */
         size_t n_posts;
         bool per_holder;
         ssize_t document; /* -1 if none */
@@ -219,6 +235,8 @@ typedef struct Config {
         size_t n_people;
         Duty *duties;
         size_t n_duties;
+        DutyScope *scopes; /* of the duties that have one (Duty.scope) */
+        size_t n_scopes;
         Channel *channels;
         size_t n_channels;
         Route *routes;
@@ -254,6 +272,12 @@ ssize_t config_find_channel(const Config *c, const char *id);
 char *duty_title_marked(const Duty *d);
 char *duty_basis(const Config *c, const Duty *d);
 char *duty_basis_full(const Config *c, const Duty *d);
+
+/* Whether duty `d` applies on `day` (its scope: from/until and season); true without one. */
+bool duty_applies(const Config *c, const Duty *d, Day day);
+/* Its scope as people read it, "2024-01-01至2026-12-31；汛期（6月1日至9月30日）", "" without
+ * one; malloc'd (NULL on ENOMEM). */
+char *duty_scope_text(const Config *c, const Duty *d);
 
 /* Persons holding `post` on `day`, written to `out` (capacity n, MAX_POST_HOLDERS suffices);
  * returns the count written. */

@@ -192,8 +192,8 @@ char *rule_explain(const Rule *r) {
 /* Five years: the longest period is a year, its deadline at most a year after it. */
 #define EXPLAIN_HORIZON (5 * 366)
 
-int explain_next(const Calendar *cal, const Rule *r, Day from, Occurrence *out, size_t n,
-                 size_t *ret_n) {
+int explain_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day from,
+                 Occurrence *out, size_t n, size_t *ret_n) {
         size_t post = 0;
         Post p = {.id = (char *)"post", .name = (char *)"post"};
         Duty d = {.id = (char *)"duty",
@@ -201,12 +201,15 @@ int explain_next(const Calendar *cal, const Rule *r, Day from, Occurrence *out, 
                   .posts = &post,
                   .n_posts = 1,
                   .document = -1,
+                  .scope = scope ? 1 : 0,
                   .rule = *r};
         Config c = {.calendar = (Calendar *)cal,
                     .posts = &p,
                     .n_posts = 1,
                     .duties = &d,
-                    .n_duties = 1};
+                    .n_duties = 1,
+                    .scopes = (DutyScope *)scope,
+                    .n_scopes = scope ? 1 : 0};
         OccurrenceList l = {0};
         int q = schedule_plan_assignment(&c, 0, 0, -1, from, from + EXPLAIN_HORIZON, &l);
         if (q < 0) {

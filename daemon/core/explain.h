@@ -13,6 +13,7 @@
 /* "每季度一次，截止于该季度最后一个月的20日（遇节假日顺延至下一个工作日）"; NULL on ENOMEM. */
 char *rule_explain(const Rule *r);
 /* The first `n` occurrences of `r` due on or after `from` (within the next five years), in
- * date order, into out[]; *ret_n how many. 0 or -ENOMEM. */
-int explain_next(const Calendar *cal, const Rule *r, Day from, Occurrence *out, size_t n,
-                 size_t *ret_n);
+ * date order, into out[], only those on days `scope` keeps (NULL: every day; a duty's
+ * from/until and season, config.h); *ret_n how many. 0 or -ENOMEM. */
+int explain_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day from,
+                 Occurrence *out, size_t n, size_t *ret_n);

@@ -99,12 +99,17 @@ static void put_checkpoint(Buf *b, const Occurrence *o) {
 }
 
 /* The pieces that are the duty's own: what it is (always the first), its basis, its note. */
-static void text_what(Buf *b, const Duty *d) {
+static void text_what(Buf *b, const Config *c, const Duty *d) {
         char marks[RULE_MARKS_MAX];
         rule_marks(&d->rule, marks);
         buf_printf(b, "事项：%s（%s）", d->title, duty_kind_to_zh(d->kind));
         if (marks[0])
                 buf_printf(b, "\n要求：%s", marks);
+        _cleanup_free_ char *scope = duty_scope_text(c, d);
+        if (!scope)
+                b->oom = true;
+        else if (*scope)
+                buf_printf(b, "\n适用：%s", scope);
 }
 
 static void text_basis(Buf *b, const Config *c, const Duty *d) {
@@ -122,7 +127,7 @@ static void text_note(Buf *b, const Duty *d) {
 
 void ical_duty_text(const Config *c, const Duty *d, char kind, Buf *b) {
         if (kind == 'W')
-                text_what(b, d);
+                text_what(b, c, d);
         else if (kind == 'B')
                 text_basis(b, c, d);
         else

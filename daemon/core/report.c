@@ -326,6 +326,9 @@ static void shuzhi_duties(Buf *b, const Config *c, const Report *rep) {
                            w->n.on_time, w->n.late, w->n.missed, w->n.open);
                 if (basis && *basis)
                         buf_printf(b, "。依据：%s", basis);
+                _cleanup_free_ char *scope = duty_scope_text(c, d);
+                if (scope && *scope) /* why it had fewer occurrences than its rule says */
+                        buf_printf(b, "。适用：%s", scope);
                 buf_puts(b, "\n");
         }
 }

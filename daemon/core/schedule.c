@@ -219,8 +219,8 @@ typedef struct Assignment {
 } Assignment;
 
 /* The checkpoints of one period [s, e], appended to `out` (all of them, unfiltered). */
-static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e,
-                              OccurrenceList *out) {
+static int period_checkpoints_all(const Config *c, const Assignment *a, Day s, Day e,
+                                  OccurrenceList *out) {
         const Rule *r = &c->duties[a->duty].rule;
         Occurrence o = {.duty = a->duty,
                         .post = a->post,
@@ -296,6 +296,31 @@ static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e
         return 0;
 }
 
+static Day owed_on(const Occurrence *o);
+
+/* The checkpoints of one period [s, e] that the duty's scope (from/until, season) keeps: those
+ * owed on a day it applies (owed_on(), as for a holder's tenure), numbered again 1…k of k so
+ * that completions fill the ones that exist (ledger.h). */
+static int period_checkpoints(const Config *c, const Assignment *a, Day s, Day e,
+                              OccurrenceList *out) {
+        size_t n0 = out->n;
+        int q = period_checkpoints_all(c, a, s, e, out);
+        const Duty *d = &c->duties[a->duty];
+        if (q < 0 || !d->scope)
+                return q;
+        size_t k = n0;
+        for (size_t i = n0; i < out->n; i++)
+                if (duty_applies(c, d, owed_on(&out->items[i])))
+                        out->items[k++] = out->items[i];
+        if (k < out->n)
+                for (size_t i = n0; i < k; i++) {
+                        out->items[i].checkpoint = (uint16_t)(i - n0 + 1);
+                        out->items[i].of = (uint16_t)(k - n0);
+                }
+        out->n = k;
+        return 0;
+}
+
 static bool holiday_selected(const Rule *r, const Holiday *h) {
         if (!r->holidays)
                 return true;
@@ -354,7 +379,7 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                                 continue;
                         Occurrence o;
                         holiday_checkpoint(c, &a, hi, &o);
-                        if (o.due < from || o.due > to)
+                        if (o.due < from || o.due > to || !duty_applies(c, d, owed_on(&o)))
                                 continue;
                         for (size_t pi = 0; d->per_holder && pi < c->n_people; pi++)
                                 if ((f.person < 0 || (size_t)f.person == pi) &&
@@ -594,8 +619,10 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
                         const Holiday *h = &c->calendar->holidays[hi];
                         char pid[96];
                         snprintf(pid, sizeof(pid), "%04d-%s", day_to_ymd(h->from).y, h->id);
-                        if (streq(pid, parts[2]) && holiday_selected(&d->rule, h) && cp == 1)
-                                return holiday_checkpoint(c, &a, hi, ret);
+                        if (streq(pid, parts[2]) && holiday_selected(&d->rule, h) && cp == 1) {
+                                holiday_checkpoint(c, &a, hi, ret);
+                                return duty_applies(c, d, owed_on(ret)) ? 0 : -ENOENT;
+                        }
                 }
                 return -ENOENT;
         }
@@ -613,10 +640,13 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
                 return -ENOENT;
         OccurrenceList l = {0};
         int r = period_checkpoints(c, &a, s, e, &l);
-        if (r == 0)
-                r = (size_t)cp <= l.n ? 0 : -ENOENT;
-        if (r == 0)
-                *ret = l.items[cp - 1];
+        if (r == 0) /* checkpoint cp, unless the duty's scope left it out */
+                r = -ENOENT;
+        for (size_t i = 0; i < l.n && r == -ENOENT; i++)
+                if (l.items[i].checkpoint == cp) {
+                        *ret = l.items[i];
+                        r = 0;
+                }
         occurrence_list_done(&l);
         return r;
 }

@@ -38,6 +38,8 @@ duties:
   - {id: d, post: zz, title: 安全生产日报, kind: report, rule: 每日8时前报送前一日情况}
   - {id: k, post: zz, title: 值班情况, kind: report, rule: {period: day, workdays: true, due_time: "17:30"}}
   - {id: m, post: zz, title: 月度检查, kind: inspection, rule: 每月25日前}
+  - {id: s, post: zz, title: 火灾防控检查, kind: inspection, rule: 每月至少1次,
+     season: {name: 冬春火灾防控期, from: "11-01", until: "03-31"}}
 YAML
 
 # --- dutyctl: the table and the JSON --------------------------------------------------------
@@ -86,6 +88,10 @@ for title, day in (('周报', datetime.date(2026, 12, 4)), ('日报', datetime.d
     due = [l for l in desc.split('\n') if l.startswith('截止：')]
     end = 'dtend' if 'DTEND' in e else 'duration=%s' % e.decoded('DURATION') if 'DURATION' in e else 'none'
     out.append('%s %s %s triggers=%s %s' % (title, when, end, trig, due[0] if due else '-'))
+fire = [e for e in cal.walk('VEVENT') if '火灾防控检查' in str(e['SUMMARY'])]
+months = sorted({e.decoded('DTSTART').strftime('%m') for e in fire})
+out.append('fire months %s' % ','.join(months))
+out.append('fire scope %s' % all('适用：仅冬春火灾防控期（11月1日至次年3月31日）' in str(e['DESCRIPTION']) for e in fire))
 print('\n'.join(out))
 PY
 )
@@ -97,6 +103,9 @@ check "日报 on a Saturday: 08:00, one alarm an hour before (07:00 that day)" \
         grep -q '^日报 2026-12-05 08:00+0800 duration=0:00:00 triggers=\[-3600\] 截止：2026-12-05 08:00$' <<<"$py"
 check "月度检查: still an all-day event with its alarms at 09:00" \
         grep -q '^月度检查 date 2026-12-25 dtend triggers=\[-572400, -54000, 32400\] 截止：2026-12-25$' <<<"$py"
+check "a seasonal duty has events in its season only (冬春: 11-30, 12-31, 02-01, 03-01, 03-31)" \
+        grep -q '^fire months 02,03,11,12$' <<<"$py"
+check "… each saying where it applies" grep -q '^fire scope True$' <<<"$py"
 [ -n "$py" ] && sed 's/^/# /' <<<"$py"
 
 write_khal_conf "$T/khal.conf" "$T/feeds/" "$T/khal.db"

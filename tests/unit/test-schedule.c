@@ -568,6 +568,48 @@ static void daily(void **s) {
         free(got);
 }
 
+/* Where a duty applies (from/until, season), by hand: a checkpoint owed outside it does not
+ * exist, and those left are numbered again. 汛期 06-01..09-30; 冬春 11-01..03-31 across the year
+ * end (2027-01-31 Sun → 02-01, 02-28 Sun → 03-01); a plan ending 2026-08-15 mid-Q3; 中秋
+ * 2026-09-25..27 for 节假日期间. */
+static void scopes(void **s) {
+        (void)s;
+        const char *flood = "每日8时前, season: {name: 汛期, from: \"06-01\", until: \"09-30\"}";
+        expect_plan_in(flood, "2026-05-30", "2026-06-02",
+                       "2026-06-01:1=2026-06-01 2026-06-02:1=2026-06-02");
+        expect_plan_in(flood, "2026-09-29", "2026-10-02",
+                       "2026-09-29:1=2026-09-29 2026-09-30:1=2026-09-30");
+        expect_plan_in("每月至少1次, season: {from: \"11-01\", until: \"03-31\"}", "2026-10-01",
+                       "2027-04-30",
+                       "2026-11:1=2026-11-30 2026-12:1=2026-12-31 2027-01:1=2027-02-01 "
+                       "2027-02:1=2027-03-01 2027-03:1=2027-03-31");
+        expect_plan_in("每季度至少1次, from: 2024-01-01, until: 2026-08-15", "2026-01-01",
+                       "2026-12-31", "2026-Q1:1=2026-03-31 2026-Q2:1=2026-06-30");
+        expect_plan_in("每月至少1次, from: 2027-01-01", "2026-11-01", "2027-02-28",
+                       "2027-01:1=2027-02-01");
+        expect_plan_in("每年至少4次, season: {from: \"06-01\", until: \"09-30\"}", "2026-01-01",
+                       "2026-12-31", "2026:1=2026-06-30 2026:2=2026-09-30");
+        expect_plan_in("每天17:00前, season: holidays", "2026-09-24", "2026-09-28",
+                       "2026-09-25:1=2026-09-25 2026-09-26:1=2026-09-26 2026-09-27:1=2026-09-27");
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n  - {id: q, post: p, title: t, rule: 每季度至少1次, until: "
+                 "2026-08-15}\n  - {id: y, post: p, title: t, rule: 每年至少4次, season: "
+                 "{from: \"06-01\", until: \"09-30\"}}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "q:p:2026-Q2:1", &o), 0);
+        assert_int_equal(schedule_find(c, "q:p:2026-Q3:1", &o), -ENOENT);
+        assert_int_equal(schedule_find(c, "y:p:2026:2", &o), 0);
+        assert_int_equal(o.due, day_from_ymd(2026, 9, 30));
+        assert_int_equal(o.of, 2);
+        assert_int_equal(schedule_find(c, "y:p:2026:3", &o), -ENOENT);
+        _cleanup_free_ char *text = duty_scope_text(c, &c->duties[0]);
+        assert_string_equal(text, "2026-08-15止");
+        config_free(c);
+}
+
 /* A deadline with a time of day: the occurrence carries it, sorts by it within its day, and
  * the reminder on its day fires an hour before it when the reminder time is later. */
 static void times_of_day(void **s) {
@@ -850,6 +892,7 @@ int main(void) {
                 cmocka_unit_test(weekday),
                 cmocka_unit_test(daily),
                 cmocka_unit_test(times_of_day),
+                cmocka_unit_test(scopes),
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
                 cmocka_unit_test(previous_month),
