@@ -25,7 +25,11 @@ static int parse_due_day(Loader *L, const YNode *n, void *obj) {
                 r->due_day = DUE_DAY_LAST;
                 return 0;
         }
-        return parse_int(L, n, 1, 31, &r->due_day);
+        int d;
+        if (parse_int(L, n, 1, 31, &d) < 0)
+                return -EINVAL;
+        r->due_day = (int8_t)d;
+        return 0;
 }
 
 /* due_months: [6, 12] — one checkpoint in each; count is their number. */
@@ -46,8 +50,8 @@ static int parse_due_months(Loader *L, const YNode *n, void *obj) {
                 else
                         mask |= 1u << m;
         }
-        r->due_months = mask;
-        r->count = __builtin_popcount(mask);
+        r->due_months = (uint16_t)mask; /* bits 1 to 12 */
+        r->count = (int16_t)__builtin_popcount(mask);
         return q;
 }
 
@@ -92,40 +96,34 @@ static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
         return q;
 }
 
+/* The fields are narrow (rule.h): KEY_INT and KEY_ENUM check when compiling that each holds
+ * every value its key accepts. */
 static const KeyDef rule_keys[] = {
         {.name = "phrase", .type = F_SKIP},
-        {.name = "period",
-         .type = F_ENUM,
-         .off = FIELD(Rule, period),
-         .names = period_enum,
-         .n_names = ELEMENTSOF(period_enum)},
-        KEY_INT("every", Rule, every, 1, 52),
-        KEY_INT("epoch", Rule, epoch, 1970, 9998),
+        KEY_ENUM("period", Rule, period, period_enum),
+        KEY_INT("every", Rule, every, 1, RULE_MAX_EVERY),
+        KEY_INT("epoch", Rule, epoch, RULE_MIN_YEAR, RULE_MAX_YEAR),
         KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
-        {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
+        KEY_BOOL("pacing", Rule, pacing),
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),
         KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
         {.name = "due_months", .type = F_CUSTOM, .custom = parse_due_months},
-        KEY_INT("once", Rule, once, 1970, 9998),
+        KEY_INT("once", Rule, once, RULE_MIN_YEAR, RULE_MAX_YEAR),
         KEY_INT("start_month", Rule, start_month, 1, 12),
-        {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
-        {.name = "holiday_move",
-         .type = F_ENUM,
-         .off = FIELD(Rule, move),
-         .names = move_enum,
-         .n_names = 3},
+        KEY_BOOL("after_period", Rule, after_period),
+        KEY_ENUM("holiday_move", Rule, move, move_enum),
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
-        {.name = "soft", .type = F_BOOL, .off = FIELD(Rule, soft)},
-        {.name = "delegable", .type = F_BOOL, .off = FIELD(Rule, delegable)},
-        {.name = "personal", .type = F_BOOL, .off = FIELD(Rule, personal)},
+        KEY_BOOL("soft", Rule, soft),
+        KEY_BOOL("delegable", Rule, delegable),
+        KEY_BOOL("personal", Rule, personal),
 };
 
 /* The key epoch beside a phrase (每2年 needs it): *ret 0 when absent. */
 static int epoch_beside(Loader *L, const YNode *map, int *ret) {
         const YNode *en = ytree_get(L->t, map, "epoch");
         *ret = 0;
-        return en ? parse_int(L, en, 1970, 9998, ret) : 0;
+        return en ? parse_int(L, en, RULE_MIN_YEAR, RULE_MAX_YEAR, ret) : 0;
 }
 
 static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
@@ -256,13 +254,9 @@ static const KeyDef duty_keys[] = {
          .off = FIELD(Duty, posts),
          .off_n = FIELD(Duty, n_posts),
          .ref = ENT_POST},
-        {.name = "per_holder", .type = F_BOOL, .off = FIELD(Duty, per_holder)},
+        KEY_BOOL("per_holder", Duty, per_holder),
         {.name = "title", .type = F_STR, .off = FIELD(Duty, title), .required = true},
-        {.name = "kind",
-         .type = F_ENUM,
-         .off = FIELD(Duty, kind),
-         .names = duty_kind_names,
-         .n_names = _KIND_MAX},
+        KEY_ENUM("kind", Duty, kind, duty_kind_names),
         {.name = "document", .type = F_REF, .off = FIELD(Duty, document), .ref = ENT_DOCUMENT},
         {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
         {.name = "rule", .type = F_CUSTOM, .custom = parse_rule},
