@@ -2,6 +2,7 @@
 #include "duties.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,11 @@ static int parse_due_day(Loader *L, const YNode *n, void *obj) {
                 r->due_day = DUE_DAY_LAST;
                 return 0;
         }
-        return parse_int(L, n, 1, 31, &r->due_day);
+        int d;
+        if (parse_int(L, n, 1, 31, &d) < 0)
+                return -EINVAL;
+        r->due_day = (int8_t)d;
+        return 0;
 }
 
 /* due_time: "17:30" — the deadline's time of day; "24:00" is the day's end (as without it). */
@@ -58,8 +63,8 @@ static int parse_due_months(Loader *L, const YNode *n, void *obj) {
                 else
                         mask |= 1u << m;
         }
-        r->due_months = mask;
-        r->count = __builtin_popcount(mask);
+        r->due_months = (uint16_t)mask; /* bits 1 to 12 */
+        r->count = (int16_t)__builtin_popcount(mask);
         return q;
 }
 
@@ -77,7 +82,10 @@ static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
         /* The rule owns its names (rule.h): a copy of the list read into the pool. */
         Rule read = *r;
         read.holidays = NULL, read.n_holidays = 0;
-        int q = parse_strlist(L, n, &read.holidays, &read.n_holidays);
+        size_t n_read = 0;
+        int q = parse_strlist(L, n, &read.holidays, &n_read);
+        /* A list of names from a file the loader holds in memory: far below 2^32. */
+        read.n_holidays = (uint32_t)n_read;
         if (q < 0)
                 return q;
         rule_done(r);
@@ -104,42 +112,36 @@ static int parse_before_holidays(Loader *L, const YNode *n, void *obj) {
         return q;
 }
 
+/* The fields are narrow (rule.h): KEY_INT and KEY_ENUM check when compiling that each holds
+ * every value its key accepts. */
 static const KeyDef rule_keys[] = {
         {.name = "phrase", .type = F_SKIP},
-        {.name = "period",
-         .type = F_ENUM,
-         .off = FIELD(Rule, period),
-         .names = period_enum,
-         .n_names = ELEMENTSOF(period_enum)},
-        KEY_INT("every", Rule, every, 1, 52),
-        KEY_INT("epoch", Rule, epoch, 1970, 9998),
+        KEY_ENUM("period", Rule, period, period_enum),
+        KEY_INT("every", Rule, every, 1, RULE_MAX_EVERY),
+        KEY_INT("epoch", Rule, epoch, RULE_MIN_YEAR, RULE_MAX_YEAR),
         KEY_INT("count", Rule, count, 1, RULE_MAX_COUNT),
-        {.name = "pacing", .type = F_BOOL, .off = FIELD(Rule, pacing)},
+        KEY_BOOL("pacing", Rule, pacing),
         {.name = "due_day", .type = F_CUSTOM, .custom = parse_due_day},
         KEY_INT("due_month", Rule, due_month, 1, 12),
         KEY_INT("due_weekday", Rule, due_weekday, 1, 7),
         {.name = "due_months", .type = F_CUSTOM, .custom = parse_due_months},
-        KEY_INT("once", Rule, once, 1970, 9998),
+        KEY_INT("once", Rule, once, RULE_MIN_YEAR, RULE_MAX_YEAR),
         KEY_INT("start_month", Rule, start_month, 1, 12),
-        {.name = "after_period", .type = F_BOOL, .off = FIELD(Rule, after_period)},
+        KEY_BOOL("after_period", Rule, after_period),
         {.name = "due_time", .type = F_CUSTOM, .custom = parse_due_time},
-        {.name = "workdays", .type = F_BOOL, .off = FIELD(Rule, workdays)},
-        {.name = "holiday_move",
-         .type = F_ENUM,
-         .off = FIELD(Rule, move),
-         .names = move_enum,
-         .n_names = 3},
+        KEY_BOOL("workdays", Rule, workdays),
+        KEY_ENUM("holiday_move", Rule, move, move_enum),
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
-        {.name = "soft", .type = F_BOOL, .off = FIELD(Rule, soft)},
-        {.name = "delegable", .type = F_BOOL, .off = FIELD(Rule, delegable)},
-        {.name = "personal", .type = F_BOOL, .off = FIELD(Rule, personal)},
+        KEY_BOOL("soft", Rule, soft),
+        KEY_BOOL("delegable", Rule, delegable),
+        KEY_BOOL("personal", Rule, personal),
 };
 
 /* The key epoch beside a phrase (每2年 needs it): *ret 0 when absent. */
 static int epoch_beside(Loader *L, const YNode *map, int *ret) {
         const YNode *en = ytree_get(L->t, map, "epoch");
         *ret = 0;
-        return en ? parse_int(L, en, 1970, 9998, ret) : 0;
+        return en ? parse_int(L, en, RULE_MIN_YEAR, RULE_MAX_YEAR, ret) : 0;
 }
 
 static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
@@ -260,28 +262,47 @@ int parse_reminders(Loader *L, const YNode *n, ReminderPolicy *p) {
 
 /* ---- where a duty applies: from, until, season ------------------------------------------- */
 
-/* The duty's scope (config.h DutyScope), made on first use; NULL when out of memory. */
-static DutyScope *duty_scope(Loader *L, Duty *d) {
-        Config *c = L->cfg;
-        if (d->scope)
-                return &c->scopes[d->scope - 1];
-        if (ARRAY_GROW(c->scopes, L->cap_scopes, c->n_scopes + 1) < 0) {
-                loader_oom(L);
-                return NULL;
-        }
-        c->scopes[c->n_scopes++] = (DutyScope){.from = DAY_INVALID, .until = DAY_INVALID};
-        d->scope = (uint32_t)c->n_scopes;
-        return &c->scopes[d->scope - 1];
+/* The duty being parsed's scope (Loader.scope), interned by intern_scope() at its end. */
+static DutyScope *duty_scope(Loader *L) {
+        if (!L->scope_set)
+                L->scope = (DutyScope){.from = DAY_INVALID, .until = DAY_INVALID};
+        L->scope_set = true;
+        return &L->scope;
 }
 
 static int parse_valid_from(Loader *L, const YNode *n, void *obj) {
-        DutyScope *s = duty_scope(L, obj);
-        return s ? parse_date(L, n, &s->from) : -ENOMEM;
+        (void)obj;
+        return parse_date(L, n, &duty_scope(L)->from);
 }
 
 static int parse_valid_until(Loader *L, const YNode *n, void *obj) {
-        DutyScope *s = duty_scope(L, obj);
-        return s ? parse_date(L, n, &s->until) : -ENOMEM;
+        (void)obj;
+        return parse_date(L, n, &duty_scope(L)->until);
+}
+
+/* Duties with the same from/until/season share one Config.scopes entry (a county gives 汛期 to
+ * thousands of duties), found by a key of its values kept in the pool. */
+static int intern_scope(Loader *L, const YNode *n, Duty *d) {
+        Config *c = L->cfg;
+        const DutyScope *s = &L->scope;
+        _cleanup_free_ char *key =
+                strfmt("%" PRId32 "|%" PRId32 "|%d|%d|%d|%s", s->from, s->until, (int)s->season,
+                       s->season_from, s->season_until, s->season_name ? s->season_name : "");
+        if (!key)
+                return loader_oom(L);
+        size_t idx;
+        if (!hashmap_get_str(&L->scope_ids, key, &idx)) {
+                if (c->n_scopes >= UINT16_MAX)
+                        return err_at(L, n, "more than 65535 different from/until/season");
+                const char *kept = pool_strdup(c->pool, key);
+                if (!kept || ARRAY_GROW(c->scopes, L->cap_scopes, c->n_scopes + 1) < 0 ||
+                    hashmap_put_str(&L->scope_ids, kept, c->n_scopes) < 0)
+                        return loader_oom(L);
+                idx = c->n_scopes;
+                c->scopes[c->n_scopes++] = *s;
+        }
+        d->scope = (uint16_t)(idx + 1);
+        return 0;
 }
 
 /* "06-01" → 601 (a day every year has, 02-29 included); -1 when malformed. */
@@ -306,9 +327,8 @@ static const KeyDef season_keys[] = {
 /* season: holidays (节假日期间), or {name: 汛期, from: "06-01", until: "09-30"} each year (from
  * after until: across the year end). */
 static int parse_season(Loader *L, const YNode *n, void *obj) {
-        DutyScope *s = duty_scope(L, obj);
-        if (!s)
-                return -ENOMEM;
+        (void)obj;
+        DutyScope *s = duty_scope(L);
         if (n->type == Y_SCALAR) {
                 const char *v = scalar(L, n);
                 if (!v || (!streq(v, "holidays") && !streq(v, "节假日期间")))
@@ -350,13 +370,9 @@ static const KeyDef duty_keys[] = {
          .off = FIELD(Duty, posts),
          .off_n = FIELD(Duty, n_posts),
          .ref = ENT_POST},
-        {.name = "per_holder", .type = F_BOOL, .off = FIELD(Duty, per_holder)},
+        KEY_BOOL("per_holder", Duty, per_holder),
         {.name = "title", .type = F_STR, .off = FIELD(Duty, title), .required = true},
-        {.name = "kind",
-         .type = F_ENUM,
-         .off = FIELD(Duty, kind),
-         .names = duty_kind_names,
-         .n_names = _KIND_MAX},
+        KEY_ENUM("kind", Duty, kind, duty_kind_names),
         {.name = "document", .type = F_REF, .off = FIELD(Duty, document), .ref = ENT_DOCUMENT},
         {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
         {.name = "rule", .type = F_CUSTOM, .custom = parse_rule},
@@ -380,8 +396,8 @@ static int check_duty(Loader *L, const YNode *n, Duty *d) {
                 r = err_at(L, event, "give either 'rule' or 'event', not both");
         else if (!rule && !event)
                 r = err_at(L, n, "missing required key 'rule' (or 'event')");
-        if (d->scope) {
-                const DutyScope *s = &L->cfg->scopes[d->scope - 1];
+        if (L->scope_set) {
+                const DutyScope *s = &L->scope;
                 if (s->from != DAY_INVALID && s->until != DAY_INVALID && s->until < s->from)
                         r = err_at(L, ytree_get(L->t, n, "until"), "until is before from");
                 if (event)
@@ -398,8 +414,11 @@ int parse_duty(Loader *L, const YNode *n, size_t idx) {
         d->kind = KIND_OTHER;
         rule_init(&d->rule);
         L->duty_reminders = 0;
+        L->scope_set = false;
         int r = parse_map(L, n, duty_keys, ELEMENTSOF(duty_keys), d, NULL);
         int q = check_duty(L, n, d);
+        if (r == 0 && q == 0 && !L->defer && L->scope_set)
+                q = intern_scope(L, n, d);
         if (!L->defer && L->duty_reminders) {
                 /* The keys the duty sets itself; the rest come from `reminders:` at the end. */
                 if (ARRAY_GROW(L->reminders_set, L->cap_reminders_set, idx + 1) < 0)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -250,11 +251,25 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
 
 /* ---- key tables -------------------------------------------------------------------------- */
 
+/* `v` into an integer field of `size` bytes (KeyDef.size, 0: an int), whose range the KEY_*
+ * macros checked against the key's when compiling. */
+static void store_int(void *f, size_t size, int v) {
+        switch (size) {
+        case 1: *(uint8_t *)f = (uint8_t)v; break;
+        case 2: *(uint16_t *)f = (uint16_t)v; break;
+        default:
+                assert(size == 0 || size == sizeof(int));
+                *(int *)f = v;
+                break;
+        }
+}
+
 /* The value `vn` of key `d` (named `k`) into its field of `obj`. */
 static int parse_field(Loader *L, const KeyDef *d, const char *k, const YNode *vn, void *obj) {
         char *base = obj;
         void *f = base + d->off;
         int q = 0, v;
+        bool b;
         size_t idx;
         switch (d->type) {
         case F_STR:
@@ -268,14 +283,20 @@ static int parse_field(Loader *L, const KeyDef *d, const char *k, const YNode *v
                         q = err_at(L, vn, "invalid id '%s' (use 1-%d of a-z 0-9 _ -)", *(char **)f,
                                    MAX_ID_LEN);
                 return q;
-        case F_INT: return parse_int(L, vn, d->min, d->max, f);
-        case F_BOOL: return parse_bool(L, vn, f);
+        case F_INT:
+                if ((q = parse_int(L, vn, d->min, d->max, &v)) == 0)
+                        store_int(f, d->size, v);
+                return q;
+        case F_BOOL:
+                if ((q = parse_bool(L, vn, &b)) == 0)
+                        store_int(f, d->size ? d->size : sizeof(bool), b);
+                return q;
         case F_DATE: return parse_date(L, vn, f);
         case F_TIME: return parse_time(L, vn, f);
         case F_ENUM:
                 q = parse_enum(L, vn, d->names, d->n_names, &v);
                 if (q == 0)
-                        *(int *)f = v;
+                        store_int(f, d->size, v);
                 return q;
         case F_STRLIST: return parse_strlist(L, vn, f, (size_t *)(base + d->off_n));
         case F_REFLIST: return parse_reflist(L, vn, d->ref, f, (size_t *)(base + d->off_n));

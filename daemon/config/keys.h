@@ -79,6 +79,9 @@ typedef struct Loader {
         unsigned char *reminders_set;
         size_t n_reminders_set, cap_reminders_set;
         size_t cap_scopes;       /* of Config.scopes */
+        HashMap scope_ids;       /* a scope's key (scope_key()) → index into Config.scopes */
+        DutyScope scope;         /* the duty being parsed: its from/until/season … */
+        bool scope_set;          /* … when it has any */
         unsigned duty_reminders; /* of the duty being parsed */
 } Loader;
 
@@ -158,6 +161,10 @@ typedef struct KeyDef {
         const char *name;
         FieldType type;
         size_t off, off_n; /* field offset; count offset for lists */
+        /* F_INT, F_ENUM, F_BOOL: the field's size in bytes (1, 2 or 4), set by the KEY_*
+         * macros, which check when compiling that the field holds every accepted value; 0 (an
+         * entry written out): an int, a bool for F_BOOL. */
+        unsigned char size;
         bool required;
         int min, max;
         const char *const *names; /* F_ENUM */
@@ -168,9 +175,31 @@ typedef struct KeyDef {
 } KeyDef;
 
 #define FIELD(T, f) offsetof(T, f)
+/* The size of struct T's integer (enum, bool) field f, which must hold every value from lo to
+ * hi: a narrow field never silently truncates what its key accepts (a compile error instead). */
+#define FIELD_FITS(T, f, lo, hi)                                                        \
+        (sizeof(((T *)0)->f) +                                                          \
+         0 * sizeof(struct {                                                            \
+                 _Static_assert((__typeof__(((T *)0)->f))(lo) == (lo) &&                \
+                                        (__typeof__(((T *)0)->f))(hi) == (hi),          \
+                                "the field " #T "." #f " cannot hold " #lo " to " #hi); \
+                 char c;                                                                \
+         }))
 /* An integer key of struct T's field f, accepted in [lo, hi]. */
-#define KEY_INT(n, T, f, lo, hi) \
-        { .name = (n), .type = F_INT, .off = FIELD(T, f), .min = (lo), .max = (hi) }
+#define KEY_INT(n, T, f, lo, hi)                                                                  \
+        {                                                                                         \
+                .name = (n), .type = F_INT, .off = FIELD(T, f), .size = FIELD_FITS(T, f, lo, hi), \
+                .min = (lo), .max = (hi)                                                          \
+        }
+/* An enum key of struct T's field f: the value's index in the array `nm` of names. */
+#define KEY_ENUM(n, T, f, nm)                                                               \
+        {                                                                                   \
+                .name = (n), .type = F_ENUM, .off = FIELD(T, f),                            \
+                .size = FIELD_FITS(T, f, 0, sizeof(nm) / sizeof(*(nm)) - 1), .names = (nm), \
+                .n_names = sizeof(nm) / sizeof(*(nm))                                       \
+        }
+#define KEY_BOOL(n, T, f) \
+        { .name = (n), .type = F_BOOL, .off = FIELD(T, f), .size = FIELD_FITS(T, f, 0, 1) }
 
 /* Parses mapping `map` through the table `keys` (at most 32) into `obj`. `seen` (optional)
  * reports which keys were present. */

@@ -211,6 +211,7 @@ static void loader_done(Loader *L) {
                 hashmap_done(&L->ids[e]);
                 free(L->sites[e]);
         }
+        hashmap_done(&L->scope_ids);
         for (size_t i = 0; i < L->n_deferred; i++)
                 ytree_done(&L->deferred[i].tree);
         free(L->deferred);

@@ -46,7 +46,8 @@ extern const int default_reminder_before[3]; /* days before the deadline */
  * holder arrays with it. */
 #define MAX_POST_HOLDERS 64
 
-typedef enum DutyKind {
+/* One byte (packed): see Duty. */
+typedef enum __attribute__((packed)) DutyKind {
         KIND_MEETING,
         KIND_INSPECTION,
         KIND_REPORT,
@@ -113,17 +114,21 @@ typedef struct DutyScope {
         char *season_name;             /* 汛期 (pool); NULL */
 } DutyScope;
 
+/* A config holds 100,000s of duties (issue #10's peak RSS): the small fields come last, where
+ * they share the padding. */
 typedef struct Duty {
         char *id, *title, *clause, *note, *event;
-        DutyKind kind;
-        uint32_t scope; /* 1 + index into Config.scopes; 0: every day */
-        size_t *posts;  /* post indices */
+        size_t *posts; /* post indices */
         size_t n_posts;
-        bool per_holder;
         ssize_t document; /* -1 if none */
         Rule rule;        /* unused when event != NULL */
         ReminderPolicy reminders;
         unsigned hash; /* FNV-1a of the duty's own settings, for feed SEQUENCE */
+        DutyKind kind;
+        bool per_holder;
+        /* 1 + index into Config.scopes (interned: duties with the same from/until/season share
+         * one); 0: every day */
+        uint16_t scope;
 } Duty;
 
 typedef enum ChannelType {

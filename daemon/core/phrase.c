@@ -169,7 +169,7 @@ static PeriodKind eat_multiple(Cursor *c, Rule *r) {
                 default: break;
                 }
         } else if (k == PERIOD_YEAR || k == PERIOD_WEEK) {
-                r->every = n;
+                r->every = rule_narrow(n); /* beyond RULE_MAX_EVERY: rule_validate() says so */
                 return k;
         }
         c->pos = at;
@@ -182,7 +182,7 @@ static bool eat_epoch(Cursor *c, Rule *r) {
         if (!eat(&probe, "自"))
                 eat(&probe, "从");
         int y = eat_number(&probe);
-        if (y < 1970 || y > 9998 || !eat(&probe, "年"))
+        if (y < RULE_MIN_YEAR || y > RULE_MAX_YEAR || !eat(&probe, "年"))
                 return false;
         if (!eat(&probe, "起") && !eat(&probe, "开始"))
                 return false;
@@ -459,7 +459,7 @@ static int parse_yearless(Cursor *c, Rule *r, PhraseError *err) {
                      "a date without a year: write 2027年5月30日前 (once) or 每年5月30日前 (every "
                      "year)");
         r->period = PERIOD_YEAR;
-        r->once = c->this_year;
+        r->once = rule_narrow(c->this_year);
         c->year_assumed = true;
         return parse_year_date(c, r, err) < 0 ? -EINVAL : 1;
 }
@@ -469,7 +469,7 @@ static int parse_once(Cursor *c, Rule *r, PhraseError *err) {
         int y = eat_number(&p);
         if (y >= 1 && y <= 12 && looking_at(&p, "月"))
                 return parse_yearless(c, r, err);
-        if (y < 1970 || y > 9998 || !eat(&p, "年"))
+        if (y < RULE_MIN_YEAR || y > RULE_MAX_YEAR || !eat(&p, "年"))
                 return 0;
         Cursor probe = p;
         int m = eat_number(&probe);
@@ -957,7 +957,7 @@ int rule_parse_phrase_in(const char *s, int epoch, int this_year, Rule *r, size_
                 err.msg = N_("a time of day is 0:01 to 24:00, e.g. 12点, 17:30, 下午5点半");
         } else if (!err.msg) {
                 if (epoch && !r->epoch)
-                        r->epoch = epoch;
+                        r->epoch = rule_narrow(epoch);
                 /* The phrase and its structured form are one rule: the same checks. */
                 err.msg = rule_validate(r);
                 err.pos = count_at != SIZE_MAX ? count_at : 0;

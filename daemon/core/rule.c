@@ -11,8 +11,17 @@
 #include "i18n.h"
 #include "util.h"
 
-/* The messages say 366 (a literal, so that gettext finds them). */
+/* The messages say 366, 52 and 1970 to 9998 (literals, so that gettext finds them). */
 _Static_assert(RULE_MAX_COUNT == 366, "update the count messages");
+_Static_assert(RULE_MAX_EVERY == 52, "update the every messages");
+_Static_assert(RULE_MIN_YEAR == 1970 && RULE_MAX_YEAR == 9998, "update the year messages");
+/* Issue #10 (peak RSS at 100,000 duties): a Rule stays within 40 bytes, with room for one more
+ * 16-bit field. Every range checked here fits its field (rule.h). */
+_Static_assert(sizeof(Rule) <= 40 && offsetof(Rule, personal) + sizeof(bool) + 2 <= 40,
+               "Rule grew: keep it packed (rule.h)");
+_Static_assert(RULE_MAX_COUNT <= INT16_MAX && RULE_MAX_EVERY <= INT16_MAX &&
+                       RULE_MAX_YEAR <= INT16_MAX,
+               "a Rule range does not fit its field");
 
 void rule_init(Rule *r) {
         *r = (Rule){.every = 1, .count = 1, .pacing = true, .move = MOVE_POSTPONE};
@@ -111,7 +120,7 @@ static const char *validate_year_dates(const Rule *r) {
                         "start_month (1–12) needs period year, without every, once, due_months or "
                         "after_period");
         if (r->once) {
-                if (r->once < 1970 || r->once > 9998)
+                if (r->once < RULE_MIN_YEAR || r->once > RULE_MAX_YEAR)
                         return N_("once must be a year from 1970 to 9998");
                 if (r->period != PERIOD_YEAR || r->every != 1 || r->after_period ||
                     (!r->due_months && (!r->due_month || !r->due_day)))
@@ -123,7 +132,7 @@ static const char *validate_year_dates(const Rule *r) {
 
 /* every and epoch: several years or weeks. */
 static const char *validate_every(const Rule *r) {
-        if (r->every < 1 || r->every > 52)
+        if (r->every < 1 || r->every > RULE_MAX_EVERY)
                 return N_("every must be between 1 and 52");
         if (r->every > 1 && r->period != PERIOD_YEAR && r->period != PERIOD_WEEK)
                 return N_("every needs period year or week (每2年, 每两周)");
@@ -134,7 +143,7 @@ static const char *validate_every(const Rule *r) {
                           "rule: {phrase: 每2年, epoch: 2025}");
         if (r->epoch && r->every == 1)
                 return N_("epoch needs every > 1 (每2年, 每两周)");
-        if (r->epoch && (r->epoch < 1970 || r->epoch > 9998))
+        if (r->epoch && (r->epoch < RULE_MIN_YEAR || r->epoch > RULE_MAX_YEAR))
                 return N_("epoch must be a year from 1970 to 9998");
         return NULL;
 }

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include "phrase.h"
+
 static const char *const head = "organization: {name: 测试镇}\n"
                                 "posts:\n  - {id: p, name: 书记}\n";
 
@@ -299,6 +301,94 @@ static void anchors_and_aliases(void **s) {
         diags_done(&d);
 }
 
+/* The duty's rule `rule` (YAML), loaded: NULL when rejected. The rule goes to *ret. */
+static bool rule_loads(const char *rule, Rule *ret) {
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml), "%sduties:\n  - {id: a, post: p, title: t, rule: %s}\n", head,
+                 rule);
+        Diags d = {0};
+        Config *c = load_yaml_text(yaml, day_from_ymd(2026, 1, 1), &d);
+        diags_done(&d);
+        if (c && rule_copy(ret, &c->duties[0].rule) < 0)
+                fail_msg("out of memory");
+        config_free(c);
+        return c != NULL;
+}
+
+/* The Rule's numbers are narrow (rule.h): at each end of every range, the phrase and the
+ * structured key agree on accepting or rejecting, and a number that would wrap into an accepted
+ * one (65,538 is 2 in 16 bits) is rejected. */
+static void rule_ranges(void **s) {
+        (void)s;
+        static const struct {
+                const char *phrase, *structured;
+                bool ok;
+        } cases[] = {
+                {"每52周至少1次", "{period: week, every: 52}", true},
+                {"每53周至少1次", "{period: week, every: 53}", false},
+                {"每65538周至少1次", "{period: week, every: 65538}", false},
+                {"{phrase: 每10年至少1次, epoch: 2025}", "{period: year, every: 10, epoch: 2025}",
+                 true},
+                {"{phrase: 每11年至少1次, epoch: 2025}", "{period: year, every: 11, epoch: 2025}",
+                 false},
+                {"{phrase: 每65538年至少1次, epoch: 2025}",
+                 "{period: year, every: 65538, epoch: 2025}", false},
+                {"{phrase: 每2年至少1次, epoch: 9998}", "{period: year, every: 2, epoch: 9998}",
+                 true},
+                {"{phrase: 每2年至少1次, epoch: 1970}", "{period: year, every: 2, epoch: 1970}",
+                 true},
+                {"{phrase: 每2年至少1次, epoch: 9999}", "{period: year, every: 2, epoch: 9999}",
+                 false},
+                {"{phrase: 每2年至少1次, epoch: 75534}", "{period: year, every: 2, epoch: 75534}",
+                 false},
+                {"每两周自2026年起至少1次", "{period: week, every: 2, epoch: 2026}", true},
+                {"每年至少366次（不分段）", "{period: year, count: 366, pacing: false}", true},
+                {"每年至少367次（不分段）", "{period: year, count: 367, pacing: false}", false},
+                {"每年至少65537次（不分段）", "{period: year, count: 65537, pacing: false}", false},
+                {"9998年5月30日前", "{period: year, once: 9998, due_month: 5, due_day: 30}", true},
+                {"1970年5月30日前", "{period: year, once: 1970, due_month: 5, due_day: 30}", true},
+                {"每月31日前", "{period: month, due_day: 31}", true},
+                {"每月32日前", "{period: month, due_day: 32}", false},
+                {"每月288日前", "{period: month, due_day: 288}", false},
+                {"每年12月31日前", "{period: year, due_month: 12, due_day: 31}", true},
+                {"每年13月1日前", "{period: year, due_month: 13, due_day: 1}", false},
+                {"每年269月1日前", "{period: year, due_month: 269, due_day: 1}", false},
+                {"每周日前", "{period: week, due_weekday: 7}", true},
+                {"每周8前", "{period: week, due_weekday: 8}", false},
+                {"每年6月底和年底前",
+                 "{period: year, due_months: [6, 12], due_day: last, count: 2}", true},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                Rule a = {0}, b = {0};
+                bool pa = rule_loads(cases[i].phrase, &a), pb = rule_loads(cases[i].structured, &b);
+                if (pa != cases[i].ok || pb != cases[i].ok)
+                        fail_msg("%s: %s, %s: %s (expected %s)", cases[i].phrase,
+                                 pa ? "accepted" : "rejected", cases[i].structured,
+                                 pb ? "accepted" : "rejected",
+                                 cases[i].ok ? "accepted" : "rejected");
+                if (pa && pb && !rule_equal(&a, &b))
+                        fail_msg("%s differs from %s", cases[i].phrase, cases[i].structured);
+                rule_done(&a);
+                rule_done(&b);
+        }
+        /* Numbers the callers pass (the key epoch beside a phrase, the year of a date without
+         * one): 75,534 and 75,535 are 9,998 and 9,999 in 16 bits. */
+        Rule r;
+        size_t off;
+        const char *msg;
+        assert_int_equal(rule_parse_phrase_epoch("每2年至少1次", 9998, &r, &off, &msg), 0);
+        assert_int_equal(r.epoch, 9998);
+        rule_done(&r);
+        assert_int_equal(rule_parse_phrase_epoch("每2年至少1次", 75534, &r, &off, &msg), -EINVAL);
+        assert_int_equal(rule_parse_phrase_in("5月30日前", 0, 9998, &r, &off, &msg, NULL), 0);
+        assert_int_equal(r.once, 9998);
+        rule_done(&r);
+        assert_int_equal(rule_parse_phrase_in("5月30日前", 0, 75534, &r, &off, &msg, NULL),
+                         -EINVAL);
+        assert_int_equal(rule_parse_phrase_in("5月30日前", 0, -55538, &r, &off, &msg, NULL),
+                         -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(phrase_equals_structured),
@@ -310,6 +400,7 @@ int main(void) {
                 cmocka_unit_test(holders_over_time),
                 cmocka_unit_test(order_does_not_matter),
                 cmocka_unit_test(anchors_and_aliases),
+                cmocka_unit_test(rule_ranges),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -595,7 +595,8 @@ static void scopes(void **s) {
         snprintf(yaml, sizeof(yaml),
                  "%sduties:\n  - {id: q, post: p, title: t, rule: 每季度至少1次, until: "
                  "2026-08-15}\n  - {id: y, post: p, title: t, rule: 每年至少4次, season: "
-                 "{from: \"06-01\", until: \"09-30\"}}\n",
+                 "{from: \"06-01\", until: \"09-30\"}}\n  - {id: z, post: p, title: u, rule: "
+                 "每月至少1次, season: {from: \"06-01\", until: \"09-30\"}}\n",
                  base_yaml);
         Config *c = load_ok(yaml);
         Occurrence o;
@@ -605,6 +606,9 @@ static void scopes(void **s) {
         assert_int_equal(o.due, day_from_ymd(2026, 9, 30));
         assert_int_equal(o.of, 2);
         assert_int_equal(schedule_find(c, "y:p:2026:3", &o), -ENOENT);
+        /* Duties with the same season share one scope. */
+        assert_int_equal(c->n_scopes, 2);
+        assert_int_equal(c->duties[1].scope, c->duties[2].scope);
         _cleanup_free_ char *text = duty_scope_text(c, &c->duties[0]);
         assert_string_equal(text, "2026-08-15止");
         config_free(c);
