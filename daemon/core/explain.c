@@ -58,7 +58,7 @@ static void say_count(Buf *b, const Rule *r) {
 static bool say_special(Buf *b, const Rule *r) {
         static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
         if (r->due_weekday >= 1 && r->due_weekday <= 7) {
-                buf_printf(b, "，截止于%s星期%s", r->every > 1 ? "每期第二周的" : "每周",
+                buf_printf(b, "，截止于%s星期%s", r->every > 1 ? "每期最后一周的" : "每周",
                            wd[r->due_weekday]);
                 return true;
         }

@@ -155,10 +155,15 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
 }
 
 /* After 每: a number and a period (每两个月, 每2个月, 每3个月 = 每季度, 每2年, 每两周), setting
- * r->every for years and weeks. PERIOD_NONE, nothing eaten, when there is none. */
+ * r->every for years and weeks; 隔 before the number counts the same (每隔四周 = 每4周), but
+ * 每隔一周 and 每隔周 are 隔周, every other week. PERIOD_NONE, nothing eaten, when there is
+ * none. */
 static PeriodKind eat_multiple(Cursor *c, Rule *r) {
         size_t at = c->pos;
+        bool skip = eat(c, "隔");
         int n = eat_number(c);
+        if (skip && (n == 1 || (n == NUMBER_NONE && (looking_at(c, "周") || looking_at(c, "年")))))
+                n = 2;
         PeriodKind k = n >= 2 ? eat_period(c, false) : PERIOD_NONE;
         if (k == PERIOD_MONTH) {
                 switch (n) {
