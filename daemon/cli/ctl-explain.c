@@ -25,29 +25,34 @@ static int out_of_memory(void) {
 static int next_count = EXPLAIN_DEFAULT_NEXT;
 
 /* "2026-12-21（一）、2027-03-22（一）…" */
-static int print_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day today) {
+static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Day today) {
         static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
         Occurrence next[EXPLAIN_MAX_NEXT];
         size_t n;
-        if (explain_next(cal, r, scope, today, next, (size_t)next_count, &n) < 0)
+        if (explain_next(c->calendar, c->shifts, c->n_shifts, r, scope, today, next,
+                         (size_t)next_count, &n) < 0)
                 return -ENOMEM;
         printf("  接下来的截止日期：");
         for (size_t i = 0; i < n; i++) {
                 char due[11];
                 day_format(next[i].due, due);
                 printf("%s%s（%s）", i ? "、" : "", due, wd[day_weekday(next[i].due)]);
-                if (r->due_minute) {
+                if (next[i].due_minute) {
                         char t[RULE_TIME_MAX];
-                        rule_time(r->due_minute, t);
+                        rule_time(next[i].due_minute, t);
                         printf("%s", t);
-                }
+                } else if (r->shift_edge)
+                        printf("24:00"); /* a shift that starts or ends at midnight */
                 if (next[i].due != next[i].nominal) {
                         char nominal[11];
                         day_format(next[i].nominal, nominal);
                         printf("［原定%s，遇休息日调整］", nominal);
                 }
         }
-        printf("%s\n", n ? "" : "（五年内没有）");
+        if (r->shift_edge && !c->n_shifts)
+                printf("（配置中没有 shifts：没有班次）\n");
+        else
+                printf("%s\n", n ? "" : "（五年内没有）");
         return 0;
 }
 
@@ -82,7 +87,7 @@ static int explain_one(const Config *c, const char *phrase, Day today) {
                 printf("  （没有写年份：按今年 %d 年的一次性日期理解；每年都要的请写 每年…）\n",
                        r.once);
         if (!text || !canon || printf("  理解为：%s\n  规范写法：%s\n", text, canon) < 0 ||
-            print_next(c->calendar, &r, NULL, today) < 0) {
+            print_next(c, &r, NULL, today) < 0) {
                 rule_done(&r);
                 return out_of_memory();
         }
@@ -166,7 +171,7 @@ void ctl_explain_duties(const Config *c, Day today) {
                 if (*scope)
                         printf("  适用：%s（此外没有应办事项）\n", scope);
                 const DutyScope *sc = d->scope ? &c->scopes[d->scope - 1] : NULL;
-                if (print_next(c->calendar, &d->rule, sc, today) < 0) {
+                if (print_next(c, &d->rule, sc, today) < 0) {
                         out_of_memory();
                         return;
                 }

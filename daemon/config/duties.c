@@ -15,6 +15,7 @@
 static const char *const period_enum[_PERIOD_MAX] = {
         "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months", "day",
 };
+static const char *const shift_enum[] = {"", "start", "end"};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
 
 /* ---- rules ------------------------------------------------------------------------------ */
@@ -130,6 +131,7 @@ static const KeyDef rule_keys[] = {
         KEY_BOOL("after_period", Rule, after_period),
         {.name = "due_time", .type = F_CUSTOM, .custom = parse_due_time},
         KEY_BOOL("workdays", Rule, workdays),
+        KEY_ENUM("shift", Rule, shift_edge, shift_enum),
         KEY_ENUM("holiday_move", Rule, move, move_enum),
         {.name = "before_holidays", .type = F_CUSTOM, .custom = parse_before_holidays},
         KEY_BOOL("soft", Rule, soft),
@@ -489,6 +491,9 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
+        for (size_t i = 0; r->shift_edge && i < c->n_shifts; i++) /* its times are the shifts' */
+                h = hash_int(h, 7000 + (int)r->shift_edge * 3000 + c->shifts[i].start * 1440 +
+                                        c->shifts[i].end);
         if (r->soft || r->delegable || r->personal)
                 h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
         const ReminderPolicy *p = &d->reminders;
@@ -504,6 +509,7 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
  * in any file, before or after the duty). Then the duty's hash, which covers them. */
 int finish_duties(Loader *L) {
         Config *c = L->cfg;
+        int r = 0;
         const ReminderPolicy *def = &c->reminders;
         for (size_t i = 0; i < c->n_duties; i++) {
                 Duty *d = &c->duties[i];
@@ -522,7 +528,15 @@ int finish_duties(Loader *L) {
                 if (!(set & RM_ESCALATE))
                         p->escalate_after = def->escalate_after;
                 d->hash = duty_hash(c, d);
-                c->any_due_time |= d->rule.due_minute > 0;
+                c->any_due_time |= d->rule.due_minute > 0 || d->rule.shift_edge;
+                if (d->rule.shift_edge && !c->n_shifts && i < L->cap_sites[ENT_DUTY]) {
+                        const IdSite *s = &L->sites[ENT_DUTY][i];
+                        diags_add(L->diags, false, s->file, s->line, s->col,
+                                  "duty '%s': 班前/班后 needs the organisation's shifts "
+                                  "(shifts: [{name: 白班, start: \"08:00\", end: \"20:00\"}])",
+                                  d->id);
+                        r = -EINVAL;
+                }
         }
-        return 0;
+        return r;
 }

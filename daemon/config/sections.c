@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "duties.h"
 #include "util.h"
 #include "values.h"
@@ -94,6 +95,37 @@ static const KeyDef template_keys[] = {
         {.name = "event", .type = F_STR, .off = FIELD(Config, templates[TEMPLATE_EVENT])},
 };
 
+static const KeyDef shift_keys[] = {
+        {.name = "name", .type = F_STR, .off = FIELD(Shift, name), .required = true},
+        {.name = "start", .type = F_TIME, .off = FIELD(Shift, start), .required = true},
+        {.name = "end", .type = F_TIME, .off = FIELD(Shift, end), .required = true},
+};
+
+/* shifts: [{name: 白班, start: "08:00", end: "20:00"}, …] (班前 and 班后 duties). */
+static int parse_shifts(Loader *L, const YNode *n) {
+        Config *c = L->cfg;
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt, cap = 0;
+        if (node_items(L, n, &items, &cnt) < 0)
+                return -ENOMEM;
+        free(c->shifts);
+        c->shifts = NULL, c->n_shifts = 0;
+        int r = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                if (ARRAY_GROW(c->shifts, cap, c->n_shifts + 1) < 0)
+                        return loader_oom(L);
+                Shift *s = &c->shifts[c->n_shifts];
+                *s = (Shift){0};
+                if (parse_map(L, items[i], shift_keys, ELEMENTSOF(shift_keys), s, NULL) < 0)
+                        r = -EINVAL;
+                else if (s->start == s->end)
+                        r = err_at(L, items[i], "a shift's end is its start");
+                else
+                        c->n_shifts++;
+        }
+        return r;
+}
+
 int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
         Config *c = L->cfg;
         if (!k)
@@ -120,6 +152,8 @@ int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
         }
         if (streq(k, "state"))
                 return parse_str(L, vn, &c->state_dir);
+        if (streq(k, "shifts"))
+                return parse_shifts(L, vn);
         return err_at(L, kn, "unknown section '%s'", k);
 }
 

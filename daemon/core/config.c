@@ -69,6 +69,7 @@ Config *config_free(Config *c) {
         free(c->people);
         free(c->duties);
         free(c->scopes);
+        free(c->shifts);
         free(c->channels);
         free(c->routes);
         pool_free(c->pool);

@@ -114,6 +114,12 @@ typedef struct DutyScope {
         char *season_name;             /* 汛期 (pool); NULL */
 } DutyScope;
 
+/* A shift (班次) of the organisation: daily rules with 班前/班后 have one checkpoint per shift. */
+typedef struct Shift {
+        char *name;     /* 白班 (pool) */
+        int start, end; /* minutes of the day; end <= start: the shift ends the next day */
+} Shift;
+
 /* A config holds 100,000s of duties (issue #10's peak RSS): the small fields come last, where
  * they share the padding. */
 typedef struct Duty {
@@ -241,6 +247,8 @@ typedef struct Config {
         Duty *duties;
         size_t n_duties;
         DutyScope *scopes; /* of the duties that have one (Duty.scope) */
+        Shift *shifts;     /* `shifts:`, in the order given */
+        size_t n_shifts;
         size_t n_scopes;
         Channel *channels;
         size_t n_channels;

@@ -31,6 +31,10 @@ static void say_count(Buf *b, const Rule *r) {
                 buf_printf(b, "仅%d年一次", r->once);
                 return;
         }
+        if (r->shift_edge) {
+                buf_puts(b, r->workdays ? "每个工作日每班一次" : "每天每班一次");
+                return;
+        }
         if (r->period == PERIOD_DAY && r->workdays) {
                 buf_puts(b, "每个工作日");
                 buf_puts(b, r->count == 1 ? "一次" : "");
@@ -166,7 +170,10 @@ char *rule_explain(const Rule *r) {
                 return buf_steal(&b);
         }
         say_count(&b, r);
-        if (r->period == PERIOD_DAY)
+        if (r->shift_edge) /* config shifts: explain_next() lists them */
+                buf_puts(&b, r->shift_edge == SHIFT_START ? "，截止于每个班次开始时（班前）"
+                                                          : "，截止于每个班次结束时（班后）");
+        else if (r->period == PERIOD_DAY)
                 buf_puts(&b, "，截止于当天");
         else if (say_special(&b, r))
                 ;
@@ -192,8 +199,8 @@ char *rule_explain(const Rule *r) {
 /* Five years: the longest period is a year, its deadline at most a year after it. */
 #define EXPLAIN_HORIZON (5 * 366)
 
-int explain_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day from,
-                 Occurrence *out, size_t n, size_t *ret_n) {
+int explain_next(const Calendar *cal, const Shift *shifts, size_t n_shifts, const Rule *r,
+                 const DutyScope *scope, Day from, Occurrence *out, size_t n, size_t *ret_n) {
         size_t post = 0;
         Post p = {.id = (char *)"post", .name = (char *)"post"};
         Duty d = {.id = (char *)"duty",
@@ -209,6 +216,8 @@ int explain_next(const Calendar *cal, const Rule *r, const DutyScope *scope, Day
                     .duties = &d,
                     .n_duties = 1,
                     .scopes = (DutyScope *)scope,
+                    .shifts = (Shift *)shifts,
+                    .n_shifts = n_shifts,
                     .n_scopes = scope ? 1 : 0};
         OccurrenceList l = {0};
         int q = schedule_plan_assignment(&c, 0, 0, -1, from, from + EXPLAIN_HORIZON, &l);

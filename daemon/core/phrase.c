@@ -714,10 +714,27 @@ static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
         return parse_tail(c, r, err) < 0 ? -EINVAL : 1;
 }
 
+/* 班前 / 班后 (每班班前, 每个班次班后): one checkpoint per shift of the configuration. */
+static bool eat_shift(Cursor *c, Rule *r) {
+        static const char *const pre[] = {"每个班次", "每班次", "每班", "各班"};
+        Cursor p = *c;
+        eat_any(&p, pre, ELEMENTSOF(pre));
+        if (eat(&p, "班前") || eat(&p, "交接班前"))
+                r->shift_edge = SHIFT_START;
+        else if (eat(&p, "班后") || eat(&p, "交接班后"))
+                r->shift_edge = SHIFT_END;
+        else
+                return false;
+        r->period = PERIOD_DAY;
+        *c = p;
+        return true;
+}
+
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
         if (r->period == PERIOD_DAY) { /* 每天17:30前报送, 每日8时前, 每天至少一次 */
-                eat_before_at(c, r);
+                if (!eat_shift(c, r))
+                        eat_before_at(c, r);
                 int q = parse_count(c, r, count_at, err);
                 r->pacing = r->count == 1; /* 每天两次: both by the day's deadline */
                 return q;
@@ -808,6 +825,8 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                                 FAIL(c, "unexpected text after 节假日前");
                         return 0;
                 }
+                if (eat_shift(c, r))
+                        return parse_count(c, r, count_at, err); /* 班前安全讲话 */
                 bool week = eat(c, "隔周");
                 if (week || eat(c, "隔年")) {
                         r->every = 2;

@@ -60,7 +60,8 @@ bool rule_equal(const Rule *a, const Rule *b) {
             a->due_month != b->due_month || a->due_weekday != b->due_weekday ||
             a->due_months != b->due_months || a->once != b->once ||
             a->start_month != b->start_month || a->after_period != b->after_period ||
-            a->due_minute != b->due_minute || a->workdays != b->workdays || a->move != b->move ||
+            a->due_minute != b->due_minute || a->workdays != b->workdays ||
+            a->shift_edge != b->shift_edge || a->move != b->move ||
             a->before_holidays != b->before_holidays || a->soft != b->soft ||
             a->delegable != b->delegable || a->personal != b->personal ||
             a->n_holidays != b->n_holidays || (a->holidays == NULL) != (b->holidays == NULL))
@@ -160,6 +161,8 @@ static const char *validate_time(const Rule *r) {
                 return N_("workdays needs period day (每个工作日)");
         if (r->period == PERIOD_DAY && (r->every > 1 || r->due_weekday))
                 return N_("a daily rule has no every or due_weekday");
+        if (r->shift_edge && (r->period != PERIOD_DAY || r->due_minute || r->count > 1))
+                return N_("shift (班前, 班后) needs period day, without due_time or a count");
         return NULL;
 }
 
@@ -326,6 +329,10 @@ static void describe_year(Buf *b, const Rule *r) {
 /* 每天17:30前, 每个工作日8:00前, 每天至少1次, 每天17:30前至少2次（不分段）: no holiday move. */
 static void describe_daily(Buf *b, const Rule *r) {
         buf_puts(b, r->workdays ? "每个工作日" : "每天");
+        if (r->shift_edge) {
+                buf_puts(b, r->shift_edge == SHIFT_START ? "班前" : "班后");
+                return;
+        }
         if (r->due_minute)
                 describe_before(b, r);
         if (!r->due_minute || r->count > 1)

@@ -28,6 +28,12 @@ typedef enum __attribute__((packed)) HolidayMove {
         MOVE_NONE,
 } HolidayMove;
 
+typedef enum __attribute__((packed)) ShiftEdge {
+        SHIFT_NONE = 0,
+        SHIFT_START, /* 班前 */
+        SHIFT_END,   /* 班后 */
+} ShiftEdge;
+
 #define DUE_DAY_LAST (-1)
 /* Checkpoints in one period at most (one a day for a year); the config key `count` too. */
 #define RULE_MAX_COUNT 366
@@ -67,6 +73,9 @@ typedef struct Rule {
         bool pacing; /* default true */
         bool after_period;
         bool workdays; /* daily rules: working days only (每个工作日); else every day */
+        /* Daily rules: one checkpoint per shift (config shifts), due at its start (班前) or its
+         * end (班后) */
+        ShiftEdge shift_edge;
         bool before_holidays;
         bool soft;      /* 原则上: reminded, never escalated */
         bool delegable; /* 或委托: a named delegate may complete it */

@@ -213,6 +213,27 @@ static Day month_day(Day d, int offset, int due_day) {
         return day_from_ymd(y, m, day);
 }
 
+/* 班前 / 班后: one checkpoint per shift of day o->due, at its start or its end (a shift ending
+ * at or after midnight ends the next day; a time of 00:00 is the day before's end). */
+static int shift_checkpoints(const Config *c, const Rule *r, Occurrence *o, OccurrenceList *out) {
+        Day day = o->due;
+        o->of = (uint16_t)c->n_shifts;
+        for (size_t i = 0; i < c->n_shifts; i++) {
+                const Shift *sh = &c->shifts[i];
+                int at = r->shift_edge == SHIFT_START ? sh->start : sh->end;
+                Day d = day + (r->shift_edge == SHIFT_END && sh->end <= sh->start);
+                if (at == 0)
+                        d--, at = 0; /* 24:00 of the day before */
+                o->checkpoint = (uint16_t)(i + 1);
+                o->nominal = o->due = d;
+                o->due_minute = (uint16_t)at;
+                int q = list_push(out, o);
+                if (q < 0)
+                        return q;
+        }
+        return 0;
+}
+
 typedef struct Assignment {
         uint32_t duty, post;
         int32_t person;
@@ -239,7 +260,7 @@ static int period_checkpoints_all(const Config *c, const Assignment *a, Day s, D
                 if (r->workdays && calendar_next_working_day(c->calendar, s) != s)
                         return 0;
                 o.nominal = o.due = s;
-                return list_push(out, &o);
+                return r->shift_edge ? shift_checkpoints(c, r, &o, out) : list_push(out, &o);
         }
         if (r->due_months) { /* one checkpoint in each listed month */
                 o.of = (uint16_t)r->count;

@@ -617,6 +617,44 @@ static void scopes(void **s) {
         config_free(c);
 }
 
+/* 班前 / 班后 with three shifts, one of them across midnight: a checkpoint per shift at its
+ * start or end; 00:00 is the day before's end (24:00); 每个工作日 skips Saturday 12-05. */
+static void shifts(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sshifts:\n  - {name: 早班, start: \"08:00\", end: \"16:00\"}\n"
+                 "  - {name: 中班, start: \"16:00\", end: \"00:00\"}\n"
+                 "  - {name: 夜班, start: \"00:00\", end: \"08:00\"}\n"
+                 "duties:\n  - {id: a, post: p, title: t, rule: 班前安全讲话}\n"
+                 "  - {id: b, post: p, title: t, rule: 每个工作日交接班后}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        OccurrenceList l = {0};
+        assert_int_equal(schedule_plan(c, day_from_ymd(2026, 12, 4), day_from_ymd(2026, 12, 5),
+                                       PLAN_FILTER_ALL, &l),
+                         0);
+        Buf b = {0};
+        for (size_t i = 0; i < l.n; i++) {
+                char id[OCCURRENCE_ID_MAX], due[OCCURRENCE_DUE_MAX];
+                occurrence_id(c, &l.items[i], id, sizeof(id));
+                occurrence_due_text(c, &l.items[i], due);
+                buf_printf(&b, "%s=%s\n", id, due);
+        }
+        assert_string_equal(b.data, "a:p:2026-12-04:1=2026-12-04 08:00\n"
+                                    "b:p:2026-12-04:3=2026-12-04 08:00\n"
+                                    "a:p:2026-12-04:2=2026-12-04 16:00\n"
+                                    "b:p:2026-12-04:1=2026-12-04 16:00\n"
+                                    "a:p:2026-12-05:3=2026-12-04\n"
+                                    "b:p:2026-12-04:2=2026-12-04\n"
+                                    "a:p:2026-12-05:1=2026-12-05 08:00\n"
+                                    "a:p:2026-12-05:2=2026-12-05 16:00\n"
+                                    "a:p:2026-12-06:3=2026-12-05\n");
+        buf_done(&b);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 /* A deadline with a time of day: the occurrence carries it, sorts by it within its day, and
  * the reminder on its day fires an hour before it when the reminder time is later. */
 static void times_of_day(void **s) {
@@ -900,6 +938,7 @@ int main(void) {
                 cmocka_unit_test(daily),
                 cmocka_unit_test(times_of_day),
                 cmocka_unit_test(scopes),
+                cmocka_unit_test(shifts),
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
                 cmocka_unit_test(previous_month),
