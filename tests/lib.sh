@@ -3,9 +3,9 @@ set -u
 TOP=${DUTYD_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BIN=${DUTYD_BIN:-$TOP/build}
 ASAN_BIN=$TOP/build/asan
-# Messages in the source language (English) unless a test asks for another (test-i18n.sh).
-export LC_ALL=C.UTF-8
-unset LANGUAGE
+# Messages in Chinese, from the build tree's catalogs (the asan build reads the same ones), as
+# the tests' assertions are written; test-i18n.sh also runs the programs in English (LANG=C).
+export LC_ALL=C.UTF-8 LANGUAGE=zh_CN DUTYD_LOCALEDIR=$BIN/locale
 export ASAN_OPTIONS=${ASAN_EXTRA:-}detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 _t_n=0 _t_failed=0
 T_TMP=$(mktemp -d /tmp/dutyd-test.XXXXXX)
