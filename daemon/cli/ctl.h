@@ -23,6 +23,8 @@ typedef int (*CtlRun)(Config *c, const void *args);
 int ctl_with_config(CtlRun run, const void *args);
 /* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
+/* The weekday of d, short, in the user's language ("Mon", 一). */
+const char *ctl_weekday(Day d);
 /* Who runs dutyctl ($SUDO_USER, else the real user's name), as it was before
  * ctl_open_store() switched users: what the records name as the one who acted. */
 const char *ctl_invoker(void);
