@@ -9,6 +9,7 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "metrics.h"
+#include "i18n.h"
 #include "util.h"
 
 struct Observe {
@@ -57,7 +58,7 @@ static int start_heartbeat(Observe *o, const Config *cfg) {
         o->heartbeat = heartbeat_free(o->heartbeat);
         int r = heartbeat_new(o->event, &cfg->heartbeat, heartbeat_healthy, o, &o->heartbeat);
         if (r < 0)
-                log_error("无法启动心跳：%s", strerror(-r));
+                log_error(_("cannot start the heartbeat: %s"), strerror(-r));
         return r;
 }
 
@@ -120,5 +121,5 @@ void observe_overdue(Observe *o, const size_t *by_post, size_t n_posts) {
 
 void observe_delivery(Observe *o, const char *channel, bool delivered, bool failed) {
         if (metrics_delivery(o->metrics, channel, delivered, failed, clock_now()) < 0)
-                log_warning("发送统计未能更新：内存不足");
+                log_warning(_("cannot update the delivery statistics: out of memory"));
 }
