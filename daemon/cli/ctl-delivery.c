@@ -174,7 +174,7 @@ static int print_outbox_table(const OutboxRow *rows, size_t n) {
                                                           : rows[i].next_attempt,
                          next, sizeof next);
                 const char *cells[] = {id,
-                                       outbox_state_to_zh(rows[i].state),
+                                       outbox_state_to_text(rows[i].state),
                                        rows[i].channel,
                                        *rows[i].recipient ? rows[i].recipient : _("(group)"),
                                        rows[i].kind,
