@@ -139,7 +139,7 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
                 day_format(l.items[i].due, due);
                 printf("%s", i ? _("; ") : "");
                 printf(_("%u of %u (by %s) %s"), l.items[i].checkpoint, l.items[i].of, due,
-                       occ_status_zh(&st));
+                       ctl_status_text(&st));
                 if (l.items[i].required > 1)
                         printf(" %d/%d", st.done, st.required);
         }
@@ -256,7 +256,7 @@ int verb_done(int argc, char **argv) {
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "done: 需要一个事项编号或职责（dutyctl done --help）\n");
+                fprintf(stderr, _("done: which occurrence or duty? (dutyctl done --help)\n"));
                 return EXIT_USAGE;
         }
         a.target = argv[optind];

@@ -46,7 +46,7 @@ int ctl_load_config(Config **ret) {
         if (r < 0)
                 return EXIT_CONFIG;
         if (tz_use((*ret)->timezone) < 0) {
-                fprintf(stderr, "%s: cannot use time zone %s\n", path, (*ret)->timezone);
+                fprintf(stderr, _("%s: cannot use the time zone %s\n"), path, (*ret)->timezone);
                 *ret = config_free(*ret);
                 return EXIT_CONFIG;
         }
@@ -71,6 +71,15 @@ const char *ctl_weekday(Day d) {
         static const char *const wd[] = {N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"),
                                          N_("Fri"), N_("Sat"), N_("Sun")};
         return _(wd[day_weekday(d) - 1]);
+}
+
+const char *ctl_status_text(const OccStatus *st) {
+        static const char *const text[_OCC_STATE_MAX] = {[OCC_OPEN] = N_("open"),
+                                                         [OCC_PARTIAL] = N_("partly done"),
+                                                         [OCC_OVERDUE] = N_("overdue"),
+                                                         [OCC_MET] = N_("done"),
+                                                         [OCC_MET_LATE] = N_("done late")};
+        return _(text[occ_state(st)]);
 }
 
 const char *ctl_state_dir(const Config *c) {

@@ -136,14 +136,14 @@ static Ledger *load_ledger(const Config *c) {
         return l;
 }
 
-/* Machine and Chinese names of an occurrence's state (the table leaves an open one blank). */
+/* Machine and translated names of an occurrence's state (the table leaves an open one blank). */
 static const char *status_of(const Config *c, const Ledger *l, const Occurrence *o, Day today,
                              bool zh) {
         OccStatus st;
         ledger_status(l, c, o, today, &st);
         if (!zh)
                 return occ_status_key(&st);
-        return occ_state(&st) == OCC_OPEN ? "" : occ_status_zh(&st);
+        return occ_state(&st) == OCC_OPEN ? "" : ctl_status_text(&st);
 }
 
 static int print_json(const Config *c, const Occurrence *o, const char *status) {
