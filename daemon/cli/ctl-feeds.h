@@ -16,7 +16,7 @@ int verb_feeds(int argc, char **argv);
 int verb_serve(int argc, char **argv);
 
 /* clang-format off */
-#define CTL_FEEDS_VERBS                                                   \
+#define CTL_FEEDS_VERBS \
         {"feeds", verb_feeds, N_("calendar feeds: write the files, list the addresses, rotate tokens")}, \
         {"serve", verb_serve, N_("serve the calendar feeds over HTTP in the foreground")},
 /* clang-format on */

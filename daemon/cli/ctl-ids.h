@@ -5,5 +5,5 @@
 int verb_ids(int argc, char **argv);
 
 /* clang-format off */
-#define CTL_IDS_VERBS {"ids", verb_ids, N_("list the configuration's ids (duties, posts, people, channels, occurrences, feeds), one a line")},
+#define CTL_IDS_VERBS {"ids", verb_ids, N_("list the ids of the configuration, one a line")},
 /* clang-format on */

@@ -10,14 +10,14 @@
 #include "ctl-report.h"
 
 /* clang-format off */
-#define CTL_EXTRA_VERBS                                                                            \
-        {"done", verb_done, N_("record a completion")},                                                       \
-        {"undo", verb_undo, N_("withdraw a completion")},                                                   \
-        {"history", verb_history, N_("list the completions recorded")},                                                 \
-        {"send-test", verb_send_test, N_("send a test message to a channel now")},                               \
-        {"outbox", verb_outbox, N_("list the outbox")},                                                   \
-        CTL_EXPLAIN_VERBS                                                                  \
-        CTL_IDS_VERBS                                                                  \
-        CTL_FEEDS_VERBS                                                                    \
+#define CTL_EXTRA_VERBS \
+        {"done", verb_done, N_("record a completion")}, \
+        {"undo", verb_undo, N_("withdraw a completion")}, \
+        {"history", verb_history, N_("list the completions recorded")}, \
+        {"send-test", verb_send_test, N_("send a test message to a channel now")}, \
+        {"outbox", verb_outbox, N_("list the outbox")}, \
+        CTL_EXPLAIN_VERBS \
+        CTL_IDS_VERBS \
+        CTL_FEEDS_VERBS \
         CTL_REPORT_VERBS
 /* clang-format on */

@@ -81,7 +81,7 @@ static const char *advice(int code) {
                          "write them");
         case SQLITE_IOERR:
                 return _(
-                        "a disk read or write failed: check the disk and the file system (journalctl -k)");
+                        "a disk read or write failed: check the disk and the file system, journalctl -k");
         case SQLITE_CORRUPT:
         case SQLITE_NOTADB:
                 return _(
