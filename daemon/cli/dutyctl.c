@@ -72,10 +72,10 @@ static int run_check(Config *c, const void *args) {
         day_format(today + 365, b);
         printf(_("configuration is valid: %s\n"), c->path);
         printf(_("organization: %s (%s)\n"), c->org_name, c->timezone);
-        printf(_("%zu posts, %zu people, %zu duties (%zu of them for events), %zu documents, %zu channels, %zu routes\n"),
+        printf(_("posts: %zu, people: %zu, duties: %zu (for events: %zu), documents: %zu, channels: %zu, routes: %zu\n"),
                c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
                c->n_routes);
-        printf(_("due in the next 12 months: %zu occurrences (%s to %s)\n"), r < 0 ? 0 : n_occ, a,
+        printf(_("occurrences due in the next 12 months: %zu (%s to %s)\n"), r < 0 ? 0 : n_occ, a,
                b);
         printf(_("holiday data: "));
         size_t n_data = print_years(c->calendar, false, "");

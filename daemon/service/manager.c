@@ -817,7 +817,7 @@ int manager_run(Manager *m) {
         if (m->httpd && httpd_n_listeners(m->httpd) > 0)
                 (void)httpd_listener_address(m->httpd, 0, addr, sizeof(addr));
         log_full(LOG_INFO, EV_STARTED, NULL,
-                 _("dutyd started: %s, %zu posts, %zu duties, feeds at %s"), m->config->org_name,
+                 _("dutyd started: %s, posts: %zu, duties: %zu, feeds at %s"), m->config->org_name,
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : _("none"));
         (void)sd_notify(false, "READY=1");
         update_status(m);
