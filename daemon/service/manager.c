@@ -140,22 +140,6 @@ static int start_feeds(Manager *m) {
 
 /* ---- reminders ---------------------------------------------------------------------------- */
 
-static void log_firings(const Config *c, const Firing *f, size_t n, bool digest) {
-        for (size_t i = 0; i < n; i++) {
-                char id[OCCURRENCE_ID_MAX];
-                occurrence_id(c, &f[i].occ, id, sizeof(id));
-                _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", id);
-                _cleanup_free_ char *duty = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
-                _cleanup_free_ char *step = strfmt("DUTYD_STEP=%s", f[i].rem.step);
-                const char *fields[] = {occ, duty, step, NULL};
-                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE,
-                         occ && duty && step ? fields : NULL, _("%s: %s·%s %s (%s)"),
-                         digest ? _("catch-up reminder") : _("reminder"),
-                         c->posts[f[i].occ.post].name, c->duties[f[i].occ.duty].title, id,
-                         reminder_kind_to_string(f[i].rem.kind));
-        }
-}
-
 static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, time_t now) {
         if (n == 0)
                 return 0;
@@ -190,7 +174,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         if (r < 0)
                 log_error(_("cannot queue the reminders: %s"), store_strerror(m->store, r));
         else {
-                log_firings(m->config, f, n, digest);
+                observe_firings(m->config, f, n, digest);
                 if (digest)
                         log_full(LOG_NOTICE, EV_CATCH_UP, NULL,
                                  P_("%zu reminder due while stopped went into digests (%zu "
@@ -357,38 +341,12 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- reload ----------------------------------------------------------------------------- */
 
-/* The diagnostics of a read of the config, at start or on a reload; `r` is its result. */
-static void log_config_diags(const char *path, const Diags *d, int r, bool reload) {
-        for (size_t i = 0; i < d->n; i++) {
-                const Diag *g = &d->items[i];
-                _cleanup_free_ char *where =
-                        g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line, g->column)
-                                    : strdup(g->file ? g->file : "?");
-                _cleanup_free_ char *field = strfmt("DUTYD_CONFIG_LOCATION=%s", where);
-                const char *fields[] = {field, NULL};
-                log_full(g->warning ? LOG_WARNING : LOG_ERR,
-                         g->warning ? EV_NONE : EV_CONFIG_REJECTED, field ? fields : NULL,
-                         "%s: %s%s", where ? where : "?", g->warning ? "warning: " : "", g->msg);
-        }
-        if (r < 0)
-                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
-                         reload ? P_("%s: the configuration has %zu error, not reloaded: the old "
-                                     "one stays in use",
-                                     "%s: the configuration has %zu errors, not reloaded: the old "
-                                     "one stays in use",
-                                     d->n_errors)
-                                : P_("%s: the configuration has %zu error, cannot start",
-                                     "%s: the configuration has %zu errors, cannot start",
-                                     d->n_errors),
-                         path, d->n_errors);
-}
-
 /* The reloader has read the config (on_sighup started it): switch over to it, all of it or
  * nothing, on the loop. */
 static void on_reloaded(void *userdata, int r, Config *c, const Diags *diags) {
         Manager *m = userdata;
         if (diags)
-                log_config_diags(m->config_path, diags, r, true);
+                observe_config_diags(m->config_path, diags, r, true);
         else
                 log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
                          _("cannot read the configuration %s: %s, not reloaded: the old one "
@@ -735,7 +693,7 @@ int manager_new(const char *config_path, Manager **ret) {
         (void)tz_use(DEFAULT_TIMEZONE);
         Diags d = {0};
         r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
-        log_config_diags(config_path, &d, r, false);
+        observe_config_diags(config_path, &d, r, false);
         diags_done(&d);
         if (r < 0)
                 return r;
