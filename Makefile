@@ -74,8 +74,9 @@ PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
 MANS := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
 # Message catalogs (core/i18n.h): po/LANG.po → LANG/LC_MESSAGES/dutyd.mo.
 MOS := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/dutyd.mo,$(wildcard po/*.po))
-# What xgettext reads: _() and N_(), and the phrase parser's FAIL(cursor, message).
-XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=FAIL:2 \
+# What xgettext reads: _(), P_() and N_() (also in the verb tables of cli/*.h), and the phrase
+# parser's FAIL(cursor, message).
+XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=FAIL:2 \
 	--package-name=dutyd --msgid-bugs-address=dutyd@example.org
 
 .PHONY: all test unit check-style install uninstall deps bench bench-deps clean asan
@@ -107,7 +108,7 @@ $(BUILD)/locale/%/LC_MESSAGES/dutyd.mo: po/%.po
 POT ?= po/dutyd.pot
 .PHONY: pot
 pot:
-	$(XGETTEXT) -o $(POT) $(sort $(wildcard daemon/*/*.c))
+	$(XGETTEXT) -o $(POT) $(sort $(wildcard daemon/*/*.c daemon/cli/*.h))
 
 $(BUILD)/man/%: docs/man/%.scd
 	@mkdir -p $(dir $@)

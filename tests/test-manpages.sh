@@ -2,8 +2,8 @@
 # The man pages (docs/man/*.scd) against the programs, so they cannot drift: each builds with
 # scdoc and renders without a groff warning; every long option of dutyctl's and dutyd's getopt
 # tables and every dutyctl verb is in its page; every configuration key the loader reads is in
-# dutyd.yaml(5) and in docs/config.md; `--version` prints the Makefile's VERSION, which is
-# debian/changelog's top version.
+# dutyd.yaml(5) and in docs/config.md; each verb's English --help names only options of the page;
+# `--version` prints the Makefile's VERSION, which is debian/changelog's top version.
 . "$(dirname "$0")/lib.sh"
 T=$T_TMP
 trap 'rm -rf "$T"' EXIT
@@ -37,6 +37,17 @@ verbs=$(grep -ho '{"[a-z-]*", verb_[a-z_]*' daemon/cli/*.c daemon/cli/*.h | sed 
 check "the verb table was found" test "$(wc -w <<<"$verbs")" -ge 10
 # shellcheck disable=SC2086
 check_eq "dutyctl(1) names every verb" "" "$(missing $verbs docs/man/dutyctl.1.scd)"
+# Each verb's --help in English (LANG=C, the man page's language) names no option the page lacks.
+if [ -x "$BIN/dutyctl" ]; then
+        helpopts=$(for v in $verbs; do
+                env -u LANGUAGE LANG=C LC_ALL= "$BIN/dutyctl" "$v" --help 2>/dev/null
+        done | grep -o -- '--[a-z][a-z-]*' | sort -u)
+        check "the verbs' --help is English under LANG=C" \
+                bash -c "env -u LANGUAGE LANG=C LC_ALL= '$BIN/dutyctl' check --help | grep -q '^Usage: '"
+        # shellcheck disable=SC2086
+        check_eq "dutyctl(1) names every option of the verbs' --help" "" \
+                "$(missing $helpopts docs/man/dutyctl.1.scd)"
+fi
 # The keys: those of the key tables (.name = "x", KEY_INT("x", …)) and the top-level sections.
 keys=$( (grep -ho '\.name = "[a-z_]*"\|KEY_[A-Z]*("[a-z_]*"' daemon/config/*.c |
         sed 's/.*"\([a-z_]*\)"/\1/'

@@ -18,6 +18,7 @@
 #include "store.h"
 #include "table.h"
 #include "tz.h"
+#include "i18n.h"
 #include "util.h"
 
 static int open_store(const Config *c, Store **ret) {
@@ -25,7 +26,7 @@ static int open_store(const Config *c, Store **ret) {
                 return -EIO;
         int r = outbox_init(*ret);
         if (r < 0) {
-                fprintf(stderr, "无法初始化发件箱：%s\n", store_errmsg(*ret));
+                fprintf(stderr, _("cannot initialize the outbox: %s\n"), store_errmsg(*ret));
                 *ret = store_close(*ret);
         }
         return r;
@@ -50,7 +51,7 @@ static int send_test(Store *store, const Config *cfg, const Channel *ch) {
         if (!text || !subject || !stamp)
                 return 1;
         if (ch->type == CHANNEL_SMTP && !*rcpt) {
-                fprintf(stderr, "邮件通道 %s 没有配置收件人（to）。\n", ch->id);
+                fprintf(stderr, _("The mail channel %s has no recipient (to).\n"), ch->id);
                 return 1;
         }
         const char *occ[] = {stamp}, *steps[] = {"test"};
@@ -62,7 +63,7 @@ static int send_test(Store *store, const Config *cfg, const Channel *ch) {
         json_decref(content);
         if (!dump || outbox_insert(store, did, ch->id, rcpt, "test", stamp, dump, now, now + 3600,
                                    NULL) < 0) {
-                fprintf(stderr, "无法写入发件箱：%s\n", store_errmsg(store));
+                fprintf(stderr, _("cannot write to the outbox: %s\n"), store_errmsg(store));
                 return 1;
         }
         uint64_t timeout =
@@ -71,16 +72,16 @@ static int send_test(Store *store, const Config *cfg, const Channel *ch) {
         SenderStats st = {0};
         int r = sender_run(store, cfg, did, true, timeout, &st);
         if (st.sent == 1) {
-                printf("✓ 测试消息已送达通道 %s（%s），投递编号 %s。\n", ch->id,
-                       channel_type_to_string(ch->type), did);
+                printf(_("✓ The test message was delivered to channel %s (%s), delivery %s.\n"),
+                       ch->id, channel_type_to_string(ch->type), did);
                 return 0;
         }
         if (r == -ETIMEDOUT) {
-                printf("✗ 通道 %s 在 %" PRIu64 " 秒内没有应答（投递编号 %s）。\n", ch->id,
-                       timeout / 1000000, did);
-                (void)outbox_mark_failed(store, did, clock_now(), "send-test 超时");
+                printf(_("✗ Channel %s did not answer within %llu seconds (delivery %s).\n"),
+                       ch->id, (unsigned long long)(timeout / 1000000), did);
+                (void)outbox_mark_failed(store, did, clock_now(), _("send-test timed out"));
         } else
-                printf("✗ 发送到通道 %s 失败：%s（投递编号 %s）\n", ch->id,
+                printf(_("✗ Sending to channel %s failed: %s (delivery %s)\n"), ch->id,
                        st.last_error[0] ? st.last_error : strerror(r < 0 ? -r : EIO), did);
         return 1;
 }
@@ -89,7 +90,7 @@ static int run_send_test(Config *cfg, const void *args) {
         const char *id = args;
         ssize_t ci = config_find_channel(cfg, id);
         if (ci < 0) {
-                fprintf(stderr, "没有名为 %s 的通道。\n", id);
+                fprintf(stderr, _("There is no channel named %s.\n"), id);
                 return 1;
         }
         /* Sending needs the channel's secrets (signing keys, SMTP password). */
@@ -113,13 +114,14 @@ int verb_send_test(int argc, char **argv) {
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 if (c == 'h') {
-                        printf("用法：dutyctl send-test 通道ID\n立即向该通道发送一条测试消息并显示结果。\n");
+                        printf(_(
+                                "Usage: dutyctl send-test CHANNEL\nSend a test message to the channel now and show the result.\n"));
                         return 0;
                 }
                 return EXIT_USAGE;
         }
         if (optind + 1 != argc) {
-                fprintf(stderr, "用法：dutyctl send-test 通道ID\n");
+                fprintf(stderr, _("Usage: dutyctl send-test CHANNEL\n"));
                 return EXIT_USAGE;
         }
         return ctl_with_config(run_send_test, argv[optind]);
@@ -155,8 +157,11 @@ static void print_outbox_json(const OutboxRow *rows, size_t n) {
 }
 
 static int print_outbox_table(const OutboxRow *rows, size_t n) {
-        static const char *const hdr[] = {"投递编号", "状态", "通道",      "收件人", "类型",
-                                          "次数",     "创建", "下次/送达", "事项",   "最后错误"};
+        static const char *const hdr_en[] = {
+                N_("Delivery"), N_("Status"),  N_("Channel"),   N_("Recipient"),  N_("Kind"),
+                N_("Attempts"), N_("Created"), N_("Next/sent"), N_("Occurrence"), N_("Last error")};
+        const char *hdr[ELEMENTSOF(hdr_en)];
+        table_translate(hdr, hdr_en, ELEMENTSOF(hdr));
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         int r = t ? 0 : -ENOMEM;
         for (size_t i = 0; r == 0 && i < n; i++) {
@@ -169,9 +174,9 @@ static int print_outbox_table(const OutboxRow *rows, size_t n) {
                                                           : rows[i].next_attempt,
                          next, sizeof next);
                 const char *cells[] = {id,
-                                       outbox_state_to_zh(rows[i].state),
+                                       outbox_state_to_text(rows[i].state),
                                        rows[i].channel,
-                                       *rows[i].recipient ? rows[i].recipient : "（群）",
+                                       *rows[i].recipient ? rows[i].recipient : _("(group)"),
                                        rows[i].kind,
                                        att,
                                        created,
@@ -197,11 +202,11 @@ static int run_outbox(Config *cfg, const void *args) {
         size_t n = 0;
         int r = open_store(cfg, &store);
         if (r == 0 && (r = outbox_list(store, a->failed, &rows, &n)) < 0)
-                fprintf(stderr, "无法读取发件箱：%s\n", store_errmsg(store));
+                fprintf(stderr, _("cannot read the outbox: %s\n"), store_errmsg(store));
         if (r == 0 && a->json)
                 print_outbox_json(rows, n);
         else if (r == 0 && n == 0)
-                printf(a->failed ? "没有发送失败的消息。\n" : "发件箱是空的。\n");
+                printf(a->failed ? _("No message was given up.\n") : _("The outbox is empty.\n"));
         else if (r == 0)
                 r = print_outbox_table(rows, n);
         outbox_rows_free(rows, n);
@@ -222,14 +227,15 @@ int verb_outbox(int argc, char **argv) {
                 case 'f': a.failed = true; break;
                 case 'j': a.json = true; break;
                 case 'h':
-                        printf("用法：dutyctl outbox [--failed] [--json]\n"
-                               "列出发件箱中的消息（--failed 只列出失败的）。\n");
+                        printf(_(
+                                "Usage: dutyctl outbox [--failed] [--json]\n"
+                                "List the messages in the outbox (--failed: only those given up).\n"));
                         return 0;
                 default: return EXIT_USAGE;
                 }
         }
         if (optind != argc) {
-                fprintf(stderr, "用法：dutyctl outbox [--failed] [--json]\n");
+                fprintf(stderr, _("Usage: dutyctl outbox [--failed] [--json]\n"));
                 return EXIT_USAGE;
         }
         return ctl_with_config(run_outbox, &a);

@@ -18,7 +18,7 @@
 #define EXPLAIN_MAX_NEXT 50
 
 static int out_of_memory(void) {
-        fprintf(stderr, "dutyctl: 内存不足\n");
+        fprintf(stderr, _("dutyctl: out of memory\n"));
         return 1;
 }
 
@@ -26,17 +26,17 @@ static int next_count = EXPLAIN_DEFAULT_NEXT;
 
 /* "2026-12-21（一）、2027-03-22（一）…" */
 static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Day today) {
-        static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
         Occurrence next[EXPLAIN_MAX_NEXT];
         size_t n;
         if (explain_next(c->calendar, c->shifts, c->n_shifts, r, scope, today, next,
                          (size_t)next_count, &n) < 0)
                 return -ENOMEM;
-        printf("  接下来的截止日期：");
+        printf(_("  next deadlines: "));
         for (size_t i = 0; i < n; i++) {
                 char due[11];
                 day_format(next[i].due, due);
-                printf("%s%s（%s）", i ? "、" : "", due, wd[day_weekday(next[i].due)]);
+                printf("%s", i ? _(", ") : "");
+                printf(_("%s (%s)"), due, ctl_weekday(next[i].due));
                 if (next[i].due_minute) {
                         char t[RULE_TIME_MAX];
                         rule_time(next[i].due_minute, t);
@@ -46,13 +46,13 @@ static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Da
                 if (next[i].due != next[i].nominal) {
                         char nominal[11];
                         day_format(next[i].nominal, nominal);
-                        printf("［原定%s，遇休息日调整］", nominal);
+                        printf(_(" [moved from %s, a day off]"), nominal);
                 }
         }
         if (r->shift_edge && !c->n_shifts)
-                printf("（配置中没有 shifts：没有班次）\n");
+                printf("%s\n", _("(no shifts in the configuration)"));
         else
-                printf("%s\n", n ? "" : "（五年内没有）");
+                printf("%s\n", n ? "" : _("(none within five years)"));
         return 0;
 }
 
@@ -84,9 +84,10 @@ static int explain_one(const Config *c, const char *phrase, Day today) {
         _cleanup_free_ char *canon = rule_describe(&r);
         printf("%s\n", phrase);
         if (assumed)
-                printf("  （没有写年份：按今年 %d 年的一次性日期理解；每年都要的请写 每年…）\n",
+                printf(_("  (no year written: read as a one-off date this year, %d; for every year write 每年…)\n"),
                        r.once);
-        if (!text || !canon || printf("  理解为：%s\n  规范写法：%s\n", text, canon) < 0 ||
+        if (!text || !canon ||
+            printf(_("  understood as: %s\n  canonical form: %s\n"), text, canon) < 0 ||
             print_next(c, &r, NULL, today) < 0) {
                 rule_done(&r);
                 return out_of_memory();
@@ -113,9 +114,10 @@ static int run_explain(Config *c, const void *args) {
 }
 
 static void explain_usage(void) {
-        printf("用法: dutyctl explain [-c FILE] [-n N] 短语…\n"
-               "说明每个规则短语被理解成什么，以及从今天起接下来的 N 个截止日期（默认 %d，最多 %d），\n"
-               "按配置中的节假日数据计算。无法理解的短语标出出错的字符，退出码 1。\n",
+        printf(_("Usage: dutyctl explain [-c FILE] [-n N] PHRASE…\n"
+                 "Say how each rule phrase is understood and its next N deadlines from today\n"
+                 "(default %d, at most %d) on the configuration's holiday data. A phrase that\n"
+                 "cannot be read is shown with a caret under the character; exit status 1.\n"),
                EXPLAIN_DEFAULT_NEXT, EXPLAIN_MAX_NEXT);
 }
 
@@ -130,7 +132,8 @@ int verb_explain(int argc, char **argv) {
                         char *end;
                         long v = strtol(optarg, &end, 10);
                         if (*end || v < 1 || v > EXPLAIN_MAX_NEXT) {
-                                fprintf(stderr, "dutyctl explain: -n 应为 1 到 %d 的整数\n",
+                                fprintf(stderr,
+                                        _("dutyctl explain: -n takes a whole number from 1 to %d\n"),
                                         EXPLAIN_MAX_NEXT);
                                 return EXIT_USAGE;
                         }
@@ -148,12 +151,13 @@ int verb_explain(int argc, char **argv) {
 }
 
 void ctl_explain_duties(const Config *c, Day today) {
-        printf("\n各项职责的规则：\n");
+        printf(_("\nThe rules of the duties:\n"));
         for (size_t i = 0; i < c->n_duties; i++) {
                 const Duty *d = &c->duties[i];
-                printf("%s（%s）\n", d->title, d->id);
+                printf(_("%s (%s)\n"), d->title, d->id);
                 if (d->event) {
-                        printf("  由事件 %s 触发（dutyctl raise），没有固定日期\n", d->event);
+                        printf(_("  raised by the event %s (dutyctl raise), no fixed date\n"),
+                               d->event);
                         continue;
                 }
                 _cleanup_free_ char *text = rule_explain(&d->rule);
@@ -167,9 +171,9 @@ void ctl_explain_duties(const Config *c, Day today) {
                         out_of_memory();
                         return;
                 }
-                printf("  理解为：%s\n  规范写法：%s\n", text, canon);
+                printf(_("  understood as: %s\n  canonical form: %s\n"), text, canon);
                 if (*scope)
-                        printf("  适用：%s（此外没有应办事项）\n", scope);
+                        printf(_("  applies: %s (no occurrences outside it)\n"), scope);
                 const DutyScope *sc = d->scope ? &c->scopes[d->scope - 1] : NULL;
                 if (print_next(c, &d->rule, sc, today) < 0) {
                         out_of_memory();

@@ -9,5 +9,5 @@ int verb_explain(int argc, char **argv);
 void ctl_explain_duties(const Config *c, Day today);
 
 /* clang-format off */
-#define CTL_EXPLAIN_VERBS {"explain", verb_explain, "解释规则短语的含义和接下来的截止日期"},
+#define CTL_EXPLAIN_VERBS {"explain", verb_explain, N_("explain rule phrases and their next deadlines")},
 /* clang-format on */

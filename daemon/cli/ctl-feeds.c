@@ -20,21 +20,24 @@
 #include "feedwrite.h"
 #include "httpd.h"
 #include "store.h"
+#include "i18n.h"
 #include "util.h"
 
 static int feeds_usage(FILE *f) {
-        fprintf(f,
-                "用法: dutyctl [-c FILE] feeds write [--dir 目录]\n"
+        fputs(_("Usage: dutyctl [-c FILE] feeds write [--dir DIR]\n"
                 "       dutyctl [-c FILE] feeds list\n"
-                "       dutyctl [-c FILE] feeds rotate [日历名]\n"
-                "  write   把每个日历写成 目录/<日历名>.ics（默认 feeds.dir，否则 状态目录/feeds），\n"
-                "          与订阅服务提供的内容逐字节相同；内容未变的文件不重写；已不存在的日历\n"
-                "          （org.ics、overdue.ics、summary.ics、post-*.ics、person-*.ics）的文件删除，\n"
-                "          其他文件不动\n"
-                "  list    列出每个日历的 https 与 webcal 订阅地址（含密钥令牌，请勿外传）\n"
-                "  rotate  为指定日历（不指定则全部）更换令牌，旧地址随即失效\n"
-                "日历名：overdue（逾期未完成）、summary（完成情况汇总）、post-<岗位id>、\n"
-                "person-<人员id>；每个日历最多 feeds.max_events 项（默认 500）。\n");
+                "       dutyctl [-c FILE] feeds rotate [FEED]\n"
+                "  write   write every feed as DIR/<feed>.ics (default feeds.dir, else\n"
+                "          STATE_DIR/feeds), byte for byte what the server serves; a file whose\n"
+                "          content is unchanged is not rewritten; the files of feeds no longer\n"
+                "          configured (org.ics, overdue.ics, summary.ics, post-*.ics,\n"
+                "          person-*.ics) are removed, other files left alone\n"
+                "  list    print each feed's https and webcal addresses (they hold its secret\n"
+                "          token: do not pass them on)\n"
+                "  rotate  give the feed (default: all) a new token; the old address stops working\n"
+                "Feeds: overdue (not done after the deadline), summary (what is done), post-<post id>,\n"
+                "person-<person id>; at most feeds.max_events events each (default 500).\n"),
+              f);
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -66,8 +69,12 @@ static char *public_base(const Config *c, Store *store) {
         (void)store_meta_get(store, META_SERVED_ADDRESS, &served);
         char *base = config_local_url(c, served);
         if (base)
-                fprintf(stderr, "提示：未配置 feeds.public_url，地址按%s %s 显示\n",
-                        served ? "服务实际监听的" : " server.listen", base);
+                fprintf(stderr,
+                        served ? _("note: feeds.public_url is not set; the addresses are those "
+                                   "the server listens on, %s\n")
+                               : _("note: feeds.public_url is not set; the addresses are "
+                                   "server.listen's, %s\n"),
+                        base);
         return base;
 }
 
@@ -79,8 +86,8 @@ static int open_feed_state(const Config *c, Store **ret) {
         if (r == 0)
                 r = feedversion_init(*ret);
         if (r < 0) {
-                fprintf(stderr, "无法初始化状态数据库 %s：%s\n", store_path(*ret),
-                        store_errmsg(*ret));
+                fprintf(stderr, _("cannot initialize the state database %s: %s\n"),
+                        store_path(*ret), store_errmsg(*ret));
                 *ret = store_close(*ret);
         }
         return r;
@@ -90,7 +97,7 @@ static int open_feed_state(const Config *c, Store **ret) {
 static int load_ledger(Store *s, Ledger **ret, CompletionVersion *ret_v) {
         int r = feedversion_snapshot(s, ret, ret_v);
         if (r < 0)
-                fprintf(stderr, "读取履职记录失败：%s\n", store_strerror(s, r));
+                fprintf(stderr, _("cannot read the record: %s\n"), store_strerror(s, r));
         return r;
 }
 
@@ -133,20 +140,23 @@ static int feeds_write_cmd(Config *c, const char *dir_arg) {
         FeedsWriteStats st;
         int r = feedversion_sync(s, c, ctl_today(c), clock_now(), NULL, &in.generation);
         if (r < 0)
-                fprintf(stderr, "更新日历版本记录失败：%s\n", store_errmsg(s));
+                fprintf(stderr, _("cannot update the feeds' version record: %s\n"),
+                        store_errmsg(s));
         else if ((r = feed_index_new(c, &x)) == 0) {
                 in.index = x;
                 if ((r = write_with(s, &in, dir, &st)) < 0)
-                        fprintf(stderr, "写入 %s 失败：%s\n", dir, strerror(-r));
+                        fprintf(stderr, _("cannot write %s: %s\n"), dir, strerror(-r));
         }
         feed_index_free(x);
         store_close(s);
         if (r < 0)
                 return 1;
-        printf("已写出 %zu 个日历到 %s：%zu 个更新，%zu 个未变，共 %llu 字节", st.feeds, dir,
+        printf(_("wrote %zu feeds to %s: %zu updated, %zu unchanged, %llu bytes"), st.feeds, dir,
                st.written, st.unchanged, (unsigned long long)st.bytes);
         if (st.removed > 0)
-                printf("；删除 %zu 个已不存在的日历文件", st.removed);
+                printf(P_("; removed %zu file of a feed no longer configured",
+                          "; removed %zu files of feeds no longer configured", st.removed),
+                       st.removed);
         printf("\n");
         return 0;
 }
@@ -192,7 +202,8 @@ static int print_list(Store *s, const Config *c, const FeedRef *only, const char
 static int feeds_list_cmd(Config *c, const char *only_name, bool rotate) {
         FeedRef only;
         if (only_name && feeds_find(c, NULL, only_name, &only) < 0) {
-                fprintf(stderr, "未知日历：%s（dutyctl feeds list 查看全部）\n", only_name);
+                fprintf(stderr, _("unknown feed: %s (dutyctl feeds list shows them all)\n"),
+                        only_name);
                 return 1;
         }
         Store *store = NULL;
@@ -204,9 +215,9 @@ static int feeds_list_cmd(Config *c, const char *only_name, bool rotate) {
         if (r == 0)
                 r = print_list(store, c, o, base);
         if (r < 0)
-                fprintf(stderr, "读写令牌失败：%s\n", store_errmsg(store));
+                fprintf(stderr, _("cannot read or write the tokens: %s\n"), store_errmsg(store));
         else if (rotate)
-                fprintf(stderr, "令牌已更换，旧地址立即失效。\n");
+                fprintf(stderr, _("New tokens are in place; the old addresses no longer work.\n"));
         store_close(store);
         return r < 0 ? 1 : 0;
 }
@@ -240,7 +251,7 @@ int verb_feeds(int argc, char **argv) {
         bool is_write = streq(sub, "write"), is_list = streq(sub, "list"),
              is_rotate = streq(sub, "rotate");
         if (!is_write && !is_list && !is_rotate) {
-                fprintf(stderr, "dutyctl feeds: 未知子命令 '%s'\n", sub);
+                fprintf(stderr, _("dutyctl feeds: unknown subcommand '%s'\n"), sub);
                 return feeds_usage(stderr);
         }
         if ((arg && !is_rotate) || (dir && !is_write))
@@ -303,7 +314,7 @@ static void on_stale(void *userdata) {
 
 static void on_sync_error(void *userdata, int error) {
         (void)userdata;
-        fprintf(stderr, "更新日历版本记录失败：%s\n", strerror(-error));
+        fprintf(stderr, _("cannot update the feeds' version record: %s\n"), strerror(-error));
 }
 
 static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -311,7 +322,7 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *userdata) {
         /* Completions recorded by `dutyctl done` show within a minute (tokens and the day are
          * looked at on every request). */
         if (server_reload(userdata, false) < 0)
-                fprintf(stderr, "读取履职记录失败\n");
+                fprintf(stderr, _("cannot read the record\n"));
         (void)sd_event_source_set_time_relative(src, 60 * 1000000ULL);
         (void)sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
         return 0;
@@ -322,7 +333,9 @@ static int on_hup(sd_event_source *src, const struct signalfd_siginfo *si, void 
         Server *sv = userdata;
         int r = server_reload(sv, true);
         feedbuild_flush(sv->feeds);
-        fprintf(stderr, r < 0 ? "重新读取履职记录失败\n" : "已重新读取履职记录并重新读取令牌\n");
+        fputs(r < 0 ? _("cannot read the record again\n")
+                    : _("read the record and the tokens again\n"),
+              stderr);
         return 0;
 }
 
@@ -333,11 +346,13 @@ static int on_term(sd_event_source *src, const struct signalfd_siginfo *si, void
 }
 
 static int serve_usage(void) {
-        printf("用法: dutyctl [-c FILE] serve [--listen 地址:端口]\n"
-               "在前台提供日历订阅（GET /feeds/<令牌>/<日历名>.ics），直到 Ctrl-C 或 SIGTERM。\n"
-               "日历按请求生成（与 feeds write 写出的内容相同），不写文件。\n"
-               "  --listen  监听地址，默认 server.listen（" DEFAULT_LISTEN "）；端口 0 = 任选\n"
-               "由 systemd 传入套接字时使用传入的套接字。SIGHUP：重新读取履职记录。\n");
+        printf(_("Usage: dutyctl [-c FILE] serve [--listen HOST:PORT]\n"
+                 "Serve the calendar feeds (GET /feeds/<token>/<feed>.ics) in the foreground until\n"
+                 "Ctrl-C or SIGTERM. Feeds are built on request (the same content feeds write\n"
+                 "writes); no file is written.\n"
+                 "  --listen  the address to listen on, default server.listen (%s); port 0 = any\n"
+                 "A socket passed by systemd is used instead. SIGHUP: read the record again.\n"),
+               DEFAULT_LISTEN);
         return 0;
 }
 
@@ -390,7 +405,7 @@ int verb_serve(int argc, char **argv) {
         if ((r = sd_event_default(&sv.event)) < 0 ||
             (r = add_sources(sv.event, &sv, &sv.tick)) < 0 ||
             (r = server_start(&sv, sv.event)) < 0) {
-                fprintf(stderr, "启动日历订阅失败：%s\n", strerror(-r));
+                fprintf(stderr, _("cannot start the calendar feeds: %s\n"), strerror(-r));
                 return 1;
         }
         ServerConfig scfg = sv.config->server;
@@ -398,18 +413,18 @@ int verb_serve(int argc, char **argv) {
                 scfg.listen = (char *)listen_on;
         r = httpd_new(sv.event, &scfg, sv.feeds, &sv.httpd);
         if (r < 0) {
-                fprintf(stderr, "无法监听 %s：%s\n", scfg.listen ? scfg.listen : DEFAULT_LISTEN,
-                        strerror(-r));
+                fprintf(stderr, _("cannot listen on %s: %s\n"),
+                        scfg.listen ? scfg.listen : DEFAULT_LISTEN, strerror(-r));
                 return 1;
         }
         for (size_t i = 0; i < httpd_n_listeners(sv.httpd); i++) {
                 char a[80];
                 httpd_listener_address(sv.httpd, i, a, sizeof(a));
-                fprintf(stderr, "正在监听 http://%s/feeds/<令牌>/<日历名>.ics（共 %zu 个日历）\n",
+                fprintf(stderr, _("listening on http://%s/feeds/<token>/<feed>.ics (%zu feeds)\n"),
                         a, feeds_count(sv.config));
         }
         fflush(stderr);
-        (void)sd_notify(0, "READY=1\nSTATUS=正在提供日历订阅");
+        (void)sd_notifyf(0, "READY=1\nSTATUS=%s", _("serving the calendar feeds"));
         r = sd_event_loop(sv.event);
         return r < 0 ? 1 : 0;
 }

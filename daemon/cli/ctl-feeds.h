@@ -16,7 +16,7 @@ int verb_feeds(int argc, char **argv);
 int verb_serve(int argc, char **argv);
 
 /* clang-format off */
-#define CTL_FEEDS_VERBS                                                   \
-        {"feeds", verb_feeds, "日历订阅：写出文件、列出订阅地址、更换令牌"}, \
-        {"serve", verb_serve, "在前台运行日历订阅 HTTP 服务"},
+#define CTL_FEEDS_VERBS \
+        {"feeds", verb_feeds, N_("calendar feeds: write the files, list the addresses, rotate tokens")}, \
+        {"serve", verb_serve, N_("serve the calendar feeds over HTTP in the foreground")},
 /* clang-format on */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "schedule.h"
+#include "i18n.h"
 #include "util.h"
 
 /* Occurrences listed: those a clerk records or asks about, from a month back to three ahead. */
@@ -33,7 +34,7 @@ static int print_occurrences(const Config *c) {
         if (schedule_plan(c, today - IDS_PAST_DAYS, today + IDS_FUTURE_DAYS, PLAN_FILTER_ALL, &l) <
             0) {
                 occurrence_list_done(&l);
-                fprintf(stderr, "dutyctl: 内存不足\n");
+                fprintf(stderr, _("dutyctl: out of memory\n"));
                 return 1;
         }
         for (size_t i = 0; i < l.n; i++) {
@@ -84,21 +85,22 @@ int verb_ids(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl ids duties|posts|people|channels|occurrences|feeds\n"
-                               "列出配置中的标识，每行一个（供脚本和命令补全使用）。occurrences 为\n"
-                               "今天前 %d 天到后 %d 天内的事项编号；feeds 为日历名。\n",
+                        printf(_("Usage: dutyctl ids duties|posts|people|channels|occurrences|feeds\n"
+                                 "List the configuration's ids, one a line (for scripts and completion).\n"
+                                 "occurrences: the occurrence ids from %d days ago to %d days ahead;\n"
+                                 "feeds: the feed names.\n"),
                                IDS_PAST_DAYS, IDS_FUTURE_DAYS);
                         return 0;
                 default: return EXIT_USAGE;
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "dutyctl ids: 需要一个种类（dutyctl ids --help）\n");
+                fprintf(stderr, _("dutyctl ids: which kind? (dutyctl ids --help)\n"));
                 return EXIT_USAGE;
         }
         for (IdKind k = 0; k < _IDS_MAX; k++)
                 if (streq(argv[optind], id_kind_names[k]))
                         return ctl_with_config(run_ids, &k);
-        fprintf(stderr, "dutyctl ids: 未知种类 '%s'\n", argv[optind]);
+        fprintf(stderr, _("dutyctl ids: unknown kind '%s'\n"), argv[optind]);
         return EXIT_USAGE;
 }

@@ -5,5 +5,5 @@
 int verb_ids(int argc, char **argv);
 
 /* clang-format off */
-#define CTL_IDS_VERBS {"ids", verb_ids, "列出配置中的标识（职责、岗位、人员、渠道、事项、日历），每行一个"},
+#define CTL_IDS_VERBS {"ids", verb_ids, N_("list the ids of the configuration, one a line")},
 /* clang-format on */

@@ -12,6 +12,7 @@
 #include "schedule.h"
 #include "store.h"
 #include "table.h"
+#include "i18n.h"
 #include "util.h"
 
 /* Loads the config and opens the records; returns an exit status (0 when both are there). */
@@ -36,7 +37,8 @@ static int check_who(const Config *c, const DoneArgs *a, const Occurrence *o, Da
                      ssize_t by) {
         const Duty *d = &c->duties[o->duty];
         if (a->delegate && !d->rule.delegable) {
-                fprintf(stderr, "done: 职责 '%s' 的规则未写明可委托（或委托），不能登记受托人\n",
+                fprintf(stderr,
+                        _("done: the rule of duty '%s' does not allow a delegate (或委托), so none can be recorded\n"),
                         d->id);
                 return 1;
         }
@@ -47,8 +49,9 @@ static int check_who(const Config *c, const DoneArgs *a, const Occurrence *o, Da
         for (size_t i = 0; i < n; i++)
                 if (h[i] == (size_t)by)
                         return 0;
-        fprintf(stderr, "done: 职责 '%s' 须本人亲自完成，%s 在该日不任此岗位\n", d->id,
-                c->people[by].name);
+        fprintf(stderr,
+                _("done: duty '%s' must be done in person (亲自), and %s did not hold the post that day\n"),
+                d->id, c->people[by].name);
         return 1;
 }
 
@@ -59,13 +62,16 @@ static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t 
                 return 0;
         ssize_t duty = config_find_duty(c, a->target);
         if (duty < 0) {
-                fprintf(stderr, "done: 没有职责或事项 '%s'（用 dutyctl upcoming 查看编号）\n",
+                fprintf(stderr,
+                        _("done: no duty or occurrence '%s' (dutyctl upcoming shows the ids)\n"),
                         a->target);
                 return -ENOENT;
         }
         const Duty *d = &c->duties[duty];
         if (d->event) {
-                fprintf(stderr, "done: '%s' 是事件类职责（dutyctl raise），不按周期记录\n", d->id);
+                fprintf(stderr,
+                        _("done: '%s' is a duty for an event (dutyctl raise), not recorded by period\n"),
+                        d->id);
                 return -EINVAL;
         }
         ssize_t post = -1;
@@ -75,7 +81,7 @@ static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t 
                 for (size_t i = 0; post >= 0 && i < d->n_posts; i++)
                         ok |= d->posts[i] == (size_t)post;
                 if (!ok) {
-                        fprintf(stderr, "done: 职责 '%s' 没有岗位 '%s'\n", d->id, a->post);
+                        fprintf(stderr, _("done: duty '%s' has no post '%s'\n"), d->id, a->post);
                         return -EINVAL;
                 }
         } else if (d->n_posts == 1)
@@ -90,12 +96,16 @@ static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t 
                                         post = post < 0 ? (ssize_t)d->posts[i] : -2;
                 }
                 if (post < 0) {
-                        fprintf(stderr, "done: 职责 '%s' 属于多个岗位，请用 --post 指定\n", d->id);
+                        fprintf(stderr,
+                                _("done: duty '%s' belongs to several posts: say which with --post\n"),
+                                d->id);
                         return -EINVAL;
                 }
         }
         if (d->per_holder && done_by < 0) {
-                fprintf(stderr, "done: 职责 '%s' 每人各自履行，请用 --person 指定\n", d->id);
+                fprintf(stderr,
+                        _("done: duty '%s' is done by each holder: say who with --person\n"),
+                        d->id);
                 return -EINVAL;
         }
         OccurrenceList l = {0};
@@ -106,7 +116,7 @@ static int resolve_target(const Config *c, const DoneArgs *a, Day date, ssize_t 
         if (r == 0)
                 *ret = l.items[0];
         else
-                fprintf(stderr, "done: 找不到 %s 所在的周期\n", a->date ? a->date : "今天");
+                fprintf(stderr, _("done: no period holds %s\n"), a->date ? a->date : _("today"));
         occurrence_list_done(&l);
         return r;
 }
@@ -127,8 +137,9 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
                 char due[OCCURRENCE_DUE_MAX];
                 ledger_status(lg, c, &l.items[i], today, &st);
                 occurrence_due_text(c, &l.items[i], due);
-                printf("%s第%u/%u次（%s 前）%s", i ? "；" : "", l.items[i].checkpoint,
-                       l.items[i].of, due, occ_status_zh(&st));
+                printf("%s", i ? _("; ") : "");
+                printf(_("%u of %u (by %s) %s"), l.items[i].checkpoint, l.items[i].of, due,
+                       ctl_status_text(&st));
                 if (l.items[i].required > 1)
                         printf(" %d/%d", st.done, st.required);
         }
@@ -141,21 +152,22 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
 static int done_when_who(const Config *c, const DoneArgs *a, Day *ret_date, ssize_t *ret_by) {
         Day today = ctl_today(c), date = today;
         if (a->date && (date = day_parse(a->date)) == DAY_INVALID) {
-                fprintf(stderr, "done: 日期格式应为 YYYY-MM-DD：%s\n", a->date);
+                fprintf(stderr, _("done: a date is written YYYY-MM-DD: %s\n"), a->date);
                 return EXIT_USAGE;
         }
         if (date > today) {
-                fprintf(stderr, "done: 不能记录未来日期的履职：%s\n", a->date);
+                fprintf(stderr, _("done: a completion cannot be recorded for a future date: %s\n"),
+                        a->date);
                 return EXIT_USAGE;
         }
         ssize_t by = -1;
         if (a->person && (by = config_find_person(c, a->person)) < 0) {
-                fprintf(stderr, "done: 没有人员 '%s'\n", a->person);
+                fprintf(stderr, _("done: no person '%s'\n"), a->person);
                 return 1;
         }
         if (a->evidence && strncmp(a->evidence, "https://", 8) &&
             strncmp(a->evidence, "http://", 7)) {
-                fprintf(stderr, "done: --evidence 应为 http(s) 链接\n");
+                fprintf(stderr, _("done: --evidence takes an http(s) link\n"));
                 return EXIT_USAGE;
         }
         *ret_date = date, *ret_by = by;
@@ -187,7 +199,7 @@ static int run_done(Config *c, const void *args) {
                                                      a->note ? "；" : "", a->note ? a->note : "")
                                             : NULL;
         if (a->delegate && !note) {
-                fprintf(stderr, "done: 内存不足\n");
+                fprintf(stderr, _("done: out of memory\n"));
                 store_close(s);
                 return 1;
         }
@@ -199,10 +211,13 @@ static int run_done(Config *c, const void *args) {
                               .source = "dutyctl"};
         r = completion_add(s, c, &in, &id);
         if (r < 0)
-                fprintf(stderr, "done: 记录失败：%s\n", store_errmsg(s));
+                fprintf(stderr, _("done: cannot record it: %s\n"), store_errmsg(s));
         else {
-                printf("已记录（编号 %lld）%s%s\n", (long long)id, by >= 0 ? "，完成人 " : "",
-                       by >= 0 ? c->people[by].name : "");
+                if (by >= 0)
+                        printf(_("Recorded (no. %lld), done by %s\n"), (long long)id,
+                               c->people[by].name);
+                else
+                        printf(_("Recorded (no. %lld)\n"), (long long)id);
                 print_progress(c, s, &occ, ctl_today(c));
         }
         store_close(s);
@@ -223,11 +238,13 @@ int verb_done(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl done 事项编号|职责 [--person 人员] [--post 岗位] [--date YYYY-MM-DD]\n"
-                               "                 [--note 说明] [--evidence 链接] [--delegate 受托人]\n"
-                               "记录一次履职（计入该周期最早未完成的一次；截止日后记为逾期完成）。\n"
-                               "规则写明“或委托”的职责可由受托人完成（--delegate 姓名，记入说明）；\n"
-                               "写明“亲自”的职责只能记在当日任该岗位的人名下。\n");
+                        printf(_(
+                                "Usage: dutyctl done OCCURRENCE|DUTY [--person ID] [--post ID] [--date YYYY-MM-DD]\n"
+                                "                 [--note TEXT] [--evidence URL] [--delegate NAME]\n"
+                                "Record a completion (it counts toward the earliest open checkpoint of its\n"
+                                "period; after the deadline it is recorded as late). A duty whose rule says\n"
+                                "或委托 may be done by a delegate (--delegate NAME, written in the note); one\n"
+                                "that says 亲自 only by a person who holds the post that day.\n"));
                         return 0;
                 case 'p': a.person = optarg; break;
                 case 'P': a.post = optarg; break;
@@ -239,7 +256,7 @@ int verb_done(int argc, char **argv) {
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "done: 需要一个事项编号或职责（dutyctl done --help）\n");
+                fprintf(stderr, _("done: which occurrence or duty? (dutyctl done --help)\n"));
                 return EXIT_USAGE;
         }
         a.target = argv[optind];
@@ -251,7 +268,9 @@ int verb_undo(int argc, char **argv) {
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 if (o == 'h') {
-                        printf("用法: dutyctl undo [编号]\n撤销一条履职记录（默认最近一条）；记录保留备查。\n");
+                        printf(_(
+                                "Usage: dutyctl undo [NUMBER]\nWithdraw a completion (default: the "
+                                "latest); it stays in the record, marked withdrawn.\n"));
                         return 0;
                 }
                 return EXIT_USAGE;
@@ -261,7 +280,7 @@ int verb_undo(int argc, char **argv) {
                 char *end;
                 id = strtoll(argv[optind], &end, 10);
                 if (*end || id <= 0 || optind + 1 < argc) {
-                        fprintf(stderr, "undo: 编号应为正整数\n");
+                        fprintf(stderr, _("undo: the number must be a positive whole number\n"));
                         return EXIT_USAGE;
                 }
         }
@@ -273,11 +292,13 @@ int verb_undo(int argc, char **argv) {
         int64_t undone = 0;
         r = completion_undo(s, id, &undone);
         if (r == -ENOENT)
-                fprintf(stderr, "undo: 没有可撤销的记录%s\n", id ? "（编号不存在或已撤销）" : "");
+                fputs(id ? _("undo: nothing to withdraw (no such number, or already withdrawn)\n")
+                         : _("undo: nothing to withdraw\n"),
+                      stderr);
         else if (r < 0)
-                fprintf(stderr, "undo: 失败：%s\n", store_errmsg(s));
+                fprintf(stderr, _("undo: failed: %s\n"), store_errmsg(s));
         else
-                printf("已撤销记录 %lld\n", (long long)undone);
+                printf(_("Withdrawn: record %lld\n"), (long long)undone);
         store_close(s);
         config_free(c);
         return r < 0 ? 1 : 0;
@@ -299,8 +320,9 @@ int verb_history(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl history [--person 人员] [--post 岗位] [--duty 职责] [--all]\n"
-                               "列出履职记录（--all 含已撤销的）。\n");
+                        printf(_(
+                                "Usage: dutyctl history [--person ID] [--post ID] [--duty ID] [--all]\n"
+                                "List the completions recorded (--all: with the withdrawn ones).\n"));
                         return 0;
                 case 'p': person = optarg; break;
                 case 'P': post = optarg; break;
@@ -317,8 +339,11 @@ int verb_history(int argc, char **argv) {
         Completion *v = NULL;
         size_t n = 0;
         r = completion_list(s, all, &v, &n);
-        static const char *const hdr[] = {"编号",   "日期", "岗位",     "职责", "周期",
-                                          "完成人", "说明", "证明材料", "状态"};
+        static const char *const hdr_en[] = {N_("No."),  N_("Date"),     N_("Post"),
+                                             N_("Duty"), N_("Period"),   N_("Done by"),
+                                             N_("Note"), N_("Evidence"), N_("Status")};
+        const char *hdr[ELEMENTSOF(hdr_en)];
+        table_translate(hdr, hdr_en, ELEMENTSOF(hdr));
         Table *t = r == 0 ? table_new(ELEMENTSOF(hdr), hdr) : NULL;
         if (r == 0 && !t)
                 r = -ENOMEM;
@@ -339,15 +364,15 @@ int verb_history(int argc, char **argv) {
                                        person_name(c, x->done_by),
                                        x->note,
                                        x->evidence,
-                                       x->undone_at ? "已撤销" : "有效"};
+                                       x->undone_at ? _("withdrawn") : _("valid")};
                 r = table_add(t, cells);
         }
         if (r == 0 && table_rows(t))
                 table_print(t, stdout);
         else if (r == 0)
-                printf("没有履职记录。\n");
+                printf(_("No completion is recorded.\n"));
         if (r < 0)
-                fprintf(stderr, "history: 失败\n");
+                fprintf(stderr, _("history: failed\n"));
         table_free(t);
         completion_list_free(v, n);
         store_close(s);

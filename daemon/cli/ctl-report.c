@@ -26,6 +26,7 @@
 #include "store.h"
 #include "table.h"
 #include "tz.h"
+#include "i18n.h"
 #include "util.h"
 
 /* ---- report ---------------------------------------------------------------------------------- */
@@ -68,12 +69,13 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
 }
 
 static int report_usage(FILE *f) {
-        fprintf(f,
-                "用法: dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person 人员|--post 岗位]\n"
+        fputs(_("Usage: dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person ID|--post ID]\n"
                 "                      [--format table|csv|json]\n"
-                "      dutyctl report --shuzhi 人员 --year 2026\n"
-                "统计截止日在该期间内的每一次应办事项：按时完成、逾期完成、未完成（已过截止日）、\n"
-                "未到期；或生成某人年度述职的履职部分草稿。\n");
+                "      dutyctl report --shuzhi PERSON --year 2026\n"
+                "The record of each occurrence due in the period: done on time, late, missed\n"
+                "(past the deadline) or not yet due; or the draft of the duty part of a person's\n"
+                "yearly 述职.\n"),
+              f);
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
@@ -86,13 +88,14 @@ typedef struct ReportArgs {
 /* --format, --period and --year understood: an exit status, or -1 to go on. */
 static int report_check(ReportArgs *a) {
         if (!streq(a->format, "table") && !streq(a->format, "csv") && !streq(a->format, "json")) {
-                fprintf(stderr, "report: --format 应为 table、csv 或 json\n");
+                fprintf(stderr, _("report: --format takes table, csv or json\n"));
                 return EXIT_USAGE;
         }
         PeriodKind kind;
         if (a->period &&
             (period_parse(a->period, &kind, &a->from, &a->to) < 0 || kind == PERIOD_WEEK)) {
-                fprintf(stderr, "report: 期间格式应为 2026、2026-H2、2026-Q4 或 2026-11：%s\n",
+                fprintf(stderr,
+                        _("report: a period is written 2026, 2026-H2, 2026-Q4 or 2026-11: %s\n"),
                         a->period);
                 return EXIT_USAGE;
         }
@@ -100,7 +103,7 @@ static int report_check(ReportArgs *a) {
                 char *end;
                 long v = strtol(a->year, &end, 10);
                 if (*end || v < 1970 || v > 9999) {
-                        fprintf(stderr, "report: 年份不正确：%s\n", a->year);
+                        fprintf(stderr, _("report: not a year: %s\n"), a->year);
                         return EXIT_USAGE;
                 }
                 a->y = (int)v;
@@ -129,7 +132,8 @@ static int report_print(const Config *c, Store *s, const ReportArgs *a, ssize_t 
                         r = print_table(c, &rep, a->period);
         }
         if (r < 0)
-                fprintf(stderr, "report: 失败：%s\n", r == -EIO ? store_errmsg(s) : strerror(-r));
+                fprintf(stderr, _("report: failed: %s\n"),
+                        r == -EIO ? store_errmsg(s) : strerror(-r));
         else if (text) {
                 fputs(text, stdout);
                 if (streq(a->format, "json"))
@@ -146,11 +150,11 @@ static int run_report(Config *c, const void *args) {
         ssize_t pi = -1, oi = -1;
         const char *who = a->person ? a->person : a->shuzhi;
         if (who && (pi = config_find_person(c, who)) < 0) {
-                fprintf(stderr, "report: 没有人员 '%s'\n", who);
+                fprintf(stderr, _("report: no person '%s'\n"), who);
                 return 1;
         }
         if (a->post && (oi = config_find_post(c, a->post)) < 0) {
-                fprintf(stderr, "report: 没有岗位 '%s'\n", a->post);
+                fprintf(stderr, _("report: no post '%s'\n"), a->post);
                 return 1;
         }
         Store *s = NULL;
@@ -184,7 +188,7 @@ int verb_report(int argc, char **argv) {
         if (optind != argc || (!a.period && !a.shuzhi) || (a.period && a.shuzhi) ||
             (a.person && a.post) || (a.shuzhi && (!a.year || a.person || a.post)) ||
             (a.year && !a.shuzhi)) {
-                fprintf(stderr, "report: 参数不正确（dutyctl report --help）\n");
+                fprintf(stderr, _("report: wrong arguments (dutyctl report --help)\n"));
                 return EXIT_USAGE;
         }
         int r = report_check(&a);
@@ -194,7 +198,10 @@ int verb_report(int argc, char **argv) {
 /* ---- raise ----------------------------------------------------------------------------------- */
 
 static void print_alerted(const Config *c, const Firing *f, size_t n) {
-        static const char *const hdr[] = {"职责", "岗位", "在岗人员", "渠道"};
+        static const char *const hdr_en[] = {N_("Duty"), N_("Post"), N_("Holders now"),
+                                             N_("Channels")};
+        const char *hdr[ELEMENTSOF(hdr_en)];
+        table_translate(hdr, hdr_en, ELEMENTSOF(hdr));
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         RoutePlan plan = {0};
         if (!t || route_plan(c, f, n, &plan) < 0) {
@@ -213,13 +220,17 @@ static void print_alerted(const Config *c, const Firing *f, size_t n) {
                         if (!has)
                                 continue;
                         const char *rcpt = plan.msgs[m].recipient;
-                        buf_printf(&cb, "%s%s%s%s%s", cb.len ? "、" : "",
-                                   c->channels[plan.msgs[m].channel].id, *rcpt ? "（" : "", rcpt,
-                                   *rcpt ? "）" : "");
+                        if (cb.len)
+                                buf_printf(&cb, "%s", _(", "));
+                        if (*rcpt)
+                                buf_printf(&cb, _("%s (%s)"), c->channels[plan.msgs[m].channel].id,
+                                           rcpt);
+                        else
+                                buf_printf(&cb, "%s", c->channels[plan.msgs[m].channel].id);
                 }
                 const char *cells[] = {c->duties[f[i].occ.duty].title, c->posts[f[i].occ.post].name,
-                                       names && *names ? names : "空缺",
-                                       cb.len ? cb.data : "无（未配置渠道）"};
+                                       names && *names ? names : _("vacant"),
+                                       cb.len ? cb.data : _("none (no channel configured)")};
                 (void)table_add(t, cells);
                 buf_done(&cb);
         }
@@ -263,14 +274,14 @@ typedef struct RaiseArgs {
 static void explain_unknown_event(const Config *c, const char *event) {
         const char **ev = NULL;
         size_t ne = 0;
-        fprintf(stderr, "raise: 没有职责对应事件 '%s'。", event);
+        fprintf(stderr, _("raise: no duty is for the event '%s'. "), event);
         if (event_names(c, &ev, &ne) == 0 && ne) {
-                fprintf(stderr, "已配置的事件：");
+                fprintf(stderr, _("The events configured: "));
                 for (size_t i = 0; i < ne; i++)
-                        fprintf(stderr, "%s%s", i ? "、" : "", ev[i]);
+                        fprintf(stderr, "%s%s", i ? _(", ") : "", ev[i]);
                 fprintf(stderr, "\n");
         } else
-                fprintf(stderr, "配置中没有事件类职责（event:）。\n");
+                fprintf(stderr, _("The configuration has no duty for an event (event:).\n"));
         free(ev);
 }
 
@@ -292,8 +303,9 @@ static void journal_raised(const Config *c, const char *event, int64_t eid, cons
         for (size_t i = 0; i < k; i++)
                 ok &= fields[i] != NULL;
         log_journal(LOG_NOTICE, EV_EVENT_RAISED, ok ? (const char *const *)fields : NULL,
-                    "事件「%s」（编号 %" PRId64 "）由 %s 发起，通知 %zu 个岗位", event, eid,
-                    ctl_invoker(), n);
+                    P_("event \"%s\" (no. %lld) raised by %s, %zu post alerted",
+                       "event \"%s\" (no. %lld) raised by %s, %zu posts alerted", n),
+                    event, (long long)eid, ctl_invoker(), n);
         for (size_t i = 0; i < k; i++)
                 free(fields[i]);
 }
@@ -316,21 +328,23 @@ static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n
         int r = raise_event(s, c, a->event, a->note, ctl_invoker(), today, minute, now, &eid,
                             &queued);
         if (r < 0)
-                fprintf(stderr, "raise: 记录或入队失败：%s\n",
+                fprintf(stderr, _("raise: cannot record or queue it: %s\n"),
                         r == -EIO ? store_errmsg(s) : strerror(-r));
         else {
-                printf("已记录事件「%s」（编号 %" PRId64
-                       "）%s%s，通知 %zu 个岗位，%zu 条消息已入队：\n",
-                       a->event, eid, a->note ? "：" : "", a->note ? a->note : "", n, queued);
+                printf(_("Recorded the event \"%s\" (no. %lld)%s%s: %zu posts alerted, %zu "
+                         "messages queued:\n"),
+                       a->event, (long long)eid, a->note ? _(": ") : "", a->note ? a->note : "", n,
+                       queued);
                 print_alerted(c, f, n);
                 journal_raised(c, a->event, eid, f, n);
                 if (!a->no_send && queued && !secrets) {
                         diags_print(&d, stderr);
-                        printf("无法读取渠道密钥，消息留在发送队列，由 dutyd 发送。\n");
+                        printf(_(
+                                "Cannot read the channels' secrets: the messages stay queued for dutyd to send.\n"));
                 } else if (!a->no_send && queued) {
                         unsigned sent = send_now(s, c, f, n);
-                        printf("已送达 %u 条%s。\n", sent,
-                               sent < queued ? "，其余留在发送队列由 dutyd 重试发送" : "");
+                        printf(P_("%u delivered%s.\n", "%u delivered%s.\n", sent), sent,
+                               sent < queued ? _("; the rest stay queued for dutyd to retry") : "");
                 }
         }
         diags_done(&d);
@@ -349,7 +363,7 @@ static int run_raise(Config *c, const void *args) {
                 return 1;
         }
         if (r < 0) {
-                fprintf(stderr, "raise: 失败：%s\n", strerror(-r));
+                fprintf(stderr, _("raise: failed: %s\n"), strerror(-r));
                 return 1;
         }
         r = raise_record(c, a, f, n, now);
@@ -367,9 +381,11 @@ int verb_raise(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl raise 事件 [--note 说明] [--no-send]\n"
-                               "发生事件（如 事故）：配置中 event 为该事件的每项职责，其所有岗位立即\n"
-                               "在各自渠道收到通知；事件记入状态数据库。--no-send 只入队，由 dutyd 发送。\n");
+                        printf(_(
+                                "Usage: dutyctl raise EVENT [--note TEXT] [--no-send]\n"
+                                "An event (such as 事故) happened: every post of every duty whose event is\n"
+                                "EVENT is told at once on its channels; the event is recorded in the state\n"
+                                "database. --no-send only queues the messages for dutyd.\n"));
                         return 0;
                 case 'n': a.note = optarg; break;
                 case 'N': a.no_send = true; break;
@@ -377,7 +393,7 @@ int verb_raise(int argc, char **argv) {
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "raise: 需要一个事件名称（dutyctl raise --help）\n");
+                fprintf(stderr, _("raise: which event? (dutyctl raise --help)\n"));
                 return EXIT_USAGE;
         }
         a.event = argv[optind];
@@ -395,7 +411,7 @@ static int run_done_link(Config *c, const void *args) {
         const DoneLinkArgs *a = args;
         Occurrence occ;
         if (schedule_find(c, a->occurrence, &occ) < 0) {
-                fprintf(stderr, "done-link: 没有事项 '%s'\n", a->occurrence);
+                fprintf(stderr, _("done-link: no occurrence '%s'\n"), a->occurrence);
                 return 1;
         }
         char id[OCCURRENCE_ID_MAX];
@@ -411,7 +427,7 @@ static int run_done_link(Config *c, const void *args) {
         if (r == 0 && !(url = donelink_url(c, served, tok)))
                 r = -ENOMEM;
         if (r < 0)
-                fprintf(stderr, "done-link: 失败：%s\n",
+                fprintf(stderr, _("done-link: failed: %s\n"),
                         r == -EIO ? store_errmsg(s) : strerror(-r));
         else
                 printf("%s\n", url);
@@ -427,15 +443,17 @@ int verb_done_link(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl done-link 事项编号 [--days N]\n"
-                               "生成该事项的一次性办结登记链接（默认 30 天内有效），打印到标准输出。\n"
-                               "持有链接的人可以登记完成，请只发给责任人。\n");
+                        printf(_(
+                                "Usage: dutyctl done-link OCCURRENCE [--days N]\n"
+                                "Print a one-time link to record the occurrence as done (valid 30 days by\n"
+                                "default). Whoever holds it can record the completion: send it only to\n"
+                                "the person responsible.\n"));
                         return 0;
                 case 'd': {
                         char *end;
                         days = strtol(optarg, &end, 10);
                         if (*end || days < 1 || days > 3660) {
-                                fprintf(stderr, "done-link: --days 应为 1 到 3660\n");
+                                fprintf(stderr, _("done-link: --days takes 1 to 3660\n"));
                                 return EXIT_USAGE;
                         }
                         break;
@@ -444,7 +462,7 @@ int verb_done_link(int argc, char **argv) {
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr, "done-link: 需要一个事项编号（dutyctl upcoming 查看）\n");
+                fprintf(stderr, _("done-link: which occurrence? (dutyctl upcoming shows them)\n"));
                 return EXIT_USAGE;
         }
         DoneLinkArgs a = {argv[optind], days};

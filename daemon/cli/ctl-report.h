@@ -13,8 +13,8 @@ int verb_raise(int argc, char **argv);
 int verb_done_link(int argc, char **argv);
 
 /* clang-format off */
-#define CTL_REPORT_VERBS                                                        \
-        {"report", verb_report, "履职统计（表格、CSV、JSON）和述职草稿"},       \
-        {"raise", verb_raise, "发生事件（如事故）：立即通知所有负责岗位"},      \
-        {"done-link", verb_done_link, "生成一次性办结登记链接"},
+#define CTL_REPORT_VERBS \
+        {"report", verb_report, N_("the record of a period (table, CSV, JSON) and the 述职 draft")}, \
+        {"raise", verb_raise, N_("an event (such as an accident) happened: tell every responsible post now")}, \
+        {"done-link", verb_done_link, N_("make a one-time link to record a completion")},
 /* clang-format on */

@@ -1,5 +1,5 @@
 /* ctl-verbs.h — the verbs other modules add to dutyctl (feeds, delivery, records).
- * Contract: each entry is {name, function, one-line Chinese help}; see ctl.h for the rules. */
+ * Contract: each entry is {name, function, one-line help, N_()-marked}; see ctl.h for the rules. */
 #pragma once
 
 #include "ctl-delivery.h"
@@ -10,14 +10,14 @@
 #include "ctl-report.h"
 
 /* clang-format off */
-#define CTL_EXTRA_VERBS                                                                            \
-        {"done", verb_done, "记录一次履职"},                                                       \
-        {"undo", verb_undo, "撤销一条履职记录"},                                                   \
-        {"history", verb_history, "列出履职记录"},                                                 \
-        {"send-test", verb_send_test, "立即向渠道发送一条测试消息"},                               \
-        {"outbox", verb_outbox, "列出发送队列"},                                                   \
-        CTL_EXPLAIN_VERBS                                                                  \
-        CTL_IDS_VERBS                                                                  \
-        CTL_FEEDS_VERBS                                                                    \
+#define CTL_EXTRA_VERBS \
+        {"done", verb_done, N_("record a completion")}, \
+        {"undo", verb_undo, N_("withdraw a completion")}, \
+        {"history", verb_history, N_("list the completions recorded")}, \
+        {"send-test", verb_send_test, N_("send a test message to a channel now")}, \
+        {"outbox", verb_outbox, N_("list the outbox")}, \
+        CTL_EXPLAIN_VERBS \
+        CTL_IDS_VERBS \
+        CTL_FEEDS_VERBS \
         CTL_REPORT_VERBS
 /* clang-format on */

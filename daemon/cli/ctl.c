@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "completion.h"
 #include "load.h"
+#include "i18n.h"
 #include "store.h"
 
 #include "tz.h"
@@ -37,12 +38,15 @@ int ctl_load_config(Config **ret) {
         diags_print(&shown, stderr);
         diags_done(&shown);
         if (r < 0)
-                fprintf(stderr, "%s: 配置无效，共 %zu 处错误\n", path, d.n_errors);
+                fprintf(stderr,
+                        P_("%s: the configuration is invalid, %zu error\n",
+                           "%s: the configuration is invalid, %zu errors\n", d.n_errors),
+                        path, d.n_errors);
         diags_done(&d);
         if (r < 0)
                 return EXIT_CONFIG;
         if (tz_use((*ret)->timezone) < 0) {
-                fprintf(stderr, "%s: cannot use time zone %s\n", path, (*ret)->timezone);
+                fprintf(stderr, _("%s: cannot use the time zone %s\n"), path, (*ret)->timezone);
                 *ret = config_free(*ret);
                 return EXIT_CONFIG;
         }
@@ -61,6 +65,21 @@ int ctl_with_config(CtlRun run, const void *args) {
 Day ctl_today(const Config *c) {
         (void)c;
         return tz_day(clock_now());
+}
+
+const char *ctl_weekday(Day d) {
+        static const char *const wd[] = {N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"),
+                                         N_("Fri"), N_("Sat"), N_("Sun")};
+        return _(wd[day_weekday(d) - 1]);
+}
+
+const char *ctl_status_text(const OccStatus *st) {
+        static const char *const text[_OCC_STATE_MAX] = {[OCC_OPEN] = N_("open"),
+                                                         [OCC_PARTIAL] = N_("partly done"),
+                                                         [OCC_OVERDUE] = N_("overdue"),
+                                                         [OCC_MET] = N_("done"),
+                                                         [OCC_MET_LATE] = N_("done late")};
+        return _(text[occ_state(st)]);
 }
 
 const char *ctl_state_dir(const Config *c) {
@@ -88,7 +107,8 @@ static int become_state_owner(const char *dir) {
         if (geteuid() != 0 || stat(dir, &st) < 0 || st.st_uid == 0)
                 return 0;
         if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
-                fprintf(stderr, "无法切换到状态目录 %s 的所有者（uid %u）：%s\n", dir,
+                fprintf(stderr,
+                        _("cannot become the owner of the state directory %s (uid %u): %s\n"), dir,
                         (unsigned)st.st_uid, strerror(errno));
                 return -errno;
         }
@@ -97,7 +117,7 @@ static int become_state_owner(const char *dir) {
 
 /* Says why the state cannot be opened, and what to do about it. */
 static void explain_open_error(const char *dir, int r) {
-        fprintf(stderr, "无法打开状态数据库 %s/state.db：%s\n", dir,
+        fprintf(stderr, _("cannot open the state database %s/state.db: %s\n"), dir,
                 store_open_error() ? store_open_error() : strerror(-r));
         if (r != -EACCES && r != -EPERM)
                 return;
@@ -105,11 +125,11 @@ static void explain_open_error(const char *dir, int r) {
         struct group *g = stat(dir, &st) == 0 ? getgrgid(st.st_gid) : NULL;
         if (g && st.st_gid != 0)
                 fprintf(stderr,
-                        "需要 root 权限，或属于用户组 %s：管理员执行 usermod -aG %s 用户名，"
-                        "重新登录后生效。\n",
+                        _("This needs root, or membership of the group %s: an administrator runs "
+                          "usermod -aG %s USER, effective at the next login.\n"),
                         g->gr_name, g->gr_name);
         else
-                fprintf(stderr, "需要 root 权限，或对 %s 有读写权限。\n", dir);
+                fprintf(stderr, _("This needs root, or read and write access to %s.\n"), dir);
 }
 
 static int open_state(const Config *c, Store **ret) {
@@ -132,8 +152,8 @@ int ctl_open_store(const Config *c, Store **ret) {
                 return 1;
         /* Every verb that opens the state may read the record (ledger, history, reports). */
         if (completion_init(*ret) < 0) {
-                fprintf(stderr, "无法初始化状态数据库 %s：%s\n", store_path(*ret),
-                        store_errmsg(*ret));
+                fprintf(stderr, _("cannot initialize the state database %s: %s\n"),
+                        store_path(*ret), store_errmsg(*ret));
                 *ret = store_close(*ret);
                 return 1;
         }

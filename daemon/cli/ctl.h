@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "date.h"
+#include "ledger.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 78
@@ -23,6 +24,10 @@ typedef int (*CtlRun)(Config *c, const void *args);
 int ctl_with_config(CtlRun run, const void *args);
 /* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
+/* The weekday of d, short, in the user's language ("Mon", 一). */
+const char *ctl_weekday(Day d);
+/* An occurrence's state for the operator ("done late", 逾期完成); the report keeps ledger.h's. */
+const char *ctl_status_text(const OccStatus *st);
 /* Who runs dutyctl ($SUDO_USER, else the real user's name), as it was before
  * ctl_open_store() switched users: what the records name as the one who acted. */
 const char *ctl_invoker(void);

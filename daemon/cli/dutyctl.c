@@ -39,7 +39,7 @@ static size_t print_years(const Calendar *cal, bool provisional, const char *lea
                 bool prev = n && cal->years[i - 1].provisional == provisional &&
                             cal->years[i - 1].year == y->year - 1;
                 if (!provisional || !prev)
-                        printf("%s%d", n ? "、" : lead, y->year);
+                        printf("%s%d", n ? _(", ") : lead, y->year);
                 else if (!next)
                         printf("–%d", y->year);
                 n++;
@@ -70,16 +70,19 @@ static int run_check(Config *c, const void *args) {
         char a[11], b[11];
         day_format(today, a);
         day_format(today + 365, b);
-        printf("配置有效：%s\n", c->path);
-        printf("单位：%s（%s）\n", c->org_name, c->timezone);
-        printf("岗位 %zu 个，人员 %zu 人，职责 %zu 项（其中事件类 %zu 项），文件 %zu 份，渠道 %zu 个，路由 %zu 条\n",
+        printf(_("configuration is valid: %s\n"), c->path);
+        printf(_("organization: %s (%s)\n"), c->org_name, c->timezone);
+        printf(_("posts: %zu, people: %zu, duties: %zu (for events: %zu), documents: %zu, channels: %zu, routes: %zu\n"),
                c->n_posts, c->n_people, c->n_duties, events, c->n_documents, c->n_channels,
                c->n_routes);
-        printf("未来12个月应办事项：%zu 项（%s 至 %s）\n", r < 0 ? 0 : n_occ, a, b);
-        printf("节假日数据：");
+        printf(_("occurrences due in the next 12 months: %zu (%s to %s)\n"), r < 0 ? 0 : n_occ, a,
+               b);
+        printf(_("holiday data: "));
         size_t n_data = print_years(c->calendar, false, "");
-        print_years(c->calendar, true, n_data ? "；暂定（仅法定假日）" : "暂定（仅法定假日）");
-        printf("%s\n", c->calendar->n_years ? "" : "无");
+        print_years(c->calendar, true,
+                    n_data ? _("; provisional (statutory holidays only) ")
+                           : _("provisional (statutory holidays only) "));
+        printf("%s\n", c->calendar->n_years ? "" : _("none"));
         if (opt->explain)
                 ctl_explain_duties(c, today);
         return r < 0 ? 1 : 0;
@@ -95,11 +98,13 @@ static int verb_check(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "hse", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl check [-c FILE] [--secrets] [--explain]\n"
-                               "校验配置（主文件、conf.d/*.yaml、节假日数据），打印摘要。\n"
-                               "  --secrets  同时检查各渠道的密钥文件/凭据可读\n"
-                               "  --explain  逐项说明每个职责的规则被理解成什么及接下来的截止日期\n"
-                               "错误按 文件:行:列: 说明 列出，退出码 78。\n");
+                        printf(_(
+                                "Usage: dutyctl check [-c FILE] [--secrets] [--explain]\n"
+                                "Validate the configuration (main file, conf.d/*.yaml, holiday data) and\n"
+                                "print a summary.\n"
+                                "  --secrets  also check that every channel's secret file/credential is readable\n"
+                                "  --explain  say for every duty how its rule is understood and its next deadlines\n"
+                                "Errors are listed as FILE:LINE:COLUMN: message, exit status 78.\n"));
                         return 0;
                 case 's': a.secrets = true; break;
                 case 'e': a.explain = true; break;
@@ -131,14 +136,14 @@ static Ledger *load_ledger(const Config *c) {
         return l;
 }
 
-/* Machine and Chinese names of an occurrence's state (the table leaves an open one blank). */
+/* Machine and translated names of an occurrence's state (the table leaves an open one blank). */
 static const char *status_of(const Config *c, const Ledger *l, const Occurrence *o, Day today,
                              bool zh) {
         OccStatus st;
         ledger_status(l, c, o, today, &st);
         if (!zh)
                 return occ_status_key(&st);
-        return occ_state(&st) == OCC_OPEN ? "" : occ_status_zh(&st);
+        return occ_state(&st) == OCC_OPEN ? "" : ctl_status_text(&st);
 }
 
 static int print_json(const Config *c, const Occurrence *o, const char *status) {
@@ -190,17 +195,18 @@ typedef struct UpcomingRow {
 } UpcomingRow;
 
 static int upcoming_row(UpcomingRow *r, const Config *c, const Occurrence *o, const char *status) {
-        static const char *const wd[] = {"", "一", "二", "三", "四", "五", "六", "日"};
         char due[11], t[RULE_TIME_MAX] = "";
         day_format(o->due, due);
         if (occurrence_due_minute(c, o))
                 rule_time(occurrence_due_minute(c, o), t);
-        snprintf(r->date, sizeof(r->date), "%s（%s）%s", due, wd[day_weekday(o->due)], t);
+        int k = snprintf(r->date, sizeof(r->date), _("%s (%s)"), due, ctl_weekday(o->due));
+        if (k > 0 && (size_t)k < sizeof(r->date))
+                snprintf(r->date + k, sizeof(r->date) - (size_t)k, "%s", t);
         occurrence_period_id(c, o, r->pid, sizeof(r->pid));
         if (o->required > 1)
-                snprintf(r->cp, sizeof(r->cp), "%u次", o->required);
+                snprintf(r->cp, sizeof(r->cp), P_("%u time", "%u times", o->required), o->required);
         else
-                snprintf(r->cp, sizeof(r->cp), "第%u/%u次", o->checkpoint, o->of);
+                snprintf(r->cp, sizeof(r->cp), _("%u of %u"), o->checkpoint, o->of);
         const Duty *d = &c->duties[o->duty];
         r->holders = holder_names(c, o);
         r->basis = duty_basis(c, d);
@@ -210,7 +216,7 @@ static int upcoming_row(UpcomingRow *r, const Config *c, const Occurrence *o, co
                                             d->title,
                                             r->cp,
                                             r->pid,
-                                            r->holders && *r->holders ? r->holders : "（空缺）",
+                                            r->holders && *r->holders ? r->holders : _("(vacant)"),
                                             status ? status : "",
                                             r->basis,
                                             r->id};
@@ -280,14 +286,17 @@ static int json_row_fn(void *userdata, const Occurrence *o) {
 /* The aligned table, streamed: a first walk for the column widths, a second that prints the
  * rows; no row is kept. */
 static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
-        static const char *const hdr[UPCOMING_COLS] = {"截止日期", "岗位", "职责", "次数", "周期",
-                                                       "责任人",   "状态", "依据", "编号"};
+        static const char *const hdr_en[UPCOMING_COLS] = {N_("Due"),    N_("Post"),   N_("Duty"),
+                                                          N_("Count"),  N_("Period"), N_("Holders"),
+                                                          N_("Status"), N_("Basis"),  N_("ID")};
+        const char *hdr[UPCOMING_COLS];
+        table_translate(hdr, hdr_en, UPCOMING_COLS);
         table_widths(x->w, UPCOMING_COLS, hdr);
         int r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
         if (r < 0)
                 return r;
         if (x->rows == 0) {
-                printf("该期间没有应办事项。\n");
+                printf(_("Nothing is due in that period.\n"));
                 return 0;
         }
         x->pass = 1;
@@ -298,7 +307,7 @@ static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
 static int parse_day_arg(const char *s, const char *opt, Day *ret) {
         Day d = day_parse(s);
         if (d == DAY_INVALID) {
-                fprintf(stderr, "%s: 日期格式应为 YYYY-MM-DD：%s\n", opt, s);
+                fprintf(stderr, _("%s: a date is written YYYY-MM-DD: %s\n"), opt, s);
                 return -EINVAL;
         }
         *ret = d;
@@ -314,15 +323,15 @@ typedef struct UpcomingArgs {
 static int upcoming_filter(const Config *c, const UpcomingArgs *a, PlanFilter *ret) {
         PlanFilter f = PLAN_FILTER_ALL;
         if (a->post && (f.post = config_find_post(c, a->post)) < 0) {
-                fprintf(stderr, "upcoming: 没有岗位 '%s'\n", a->post);
+                fprintf(stderr, _("upcoming: no post '%s'\n"), a->post);
                 return -ENOENT;
         }
         if (a->person && (f.person = config_find_person(c, a->person)) < 0) {
-                fprintf(stderr, "upcoming: 没有人员 '%s'\n", a->person);
+                fprintf(stderr, _("upcoming: no person '%s'\n"), a->person);
                 return -ENOENT;
         }
         if (a->duty && (f.duty = config_find_duty(c, a->duty)) < 0) {
-                fprintf(stderr, "upcoming: 没有职责 '%s'\n", a->duty);
+                fprintf(stderr, _("upcoming: no duty '%s'\n"), a->duty);
                 return -ENOENT;
         }
         *ret = f;
@@ -342,7 +351,7 @@ static int run_upcoming(Config *c, const void *args) {
                 return 1;
         _cleanup_free_ char *note = NULL;
         if (holidays_provisional_note(c->calendar, from, to, &note) == 0 && note)
-                fprintf(stderr, "警告：%s\n", note);
+                fprintf(stderr, _("warning: %s\n"), note);
         Ledger *ledger = load_ledger(c);
         Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
         int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
@@ -364,12 +373,14 @@ static int verb_upcoming(int argc, char **argv) {
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
-                        printf("用法: dutyctl upcoming [-c FILE] [--from DATE] [--to DATE] [--post ID]\n"
-                               "                       [--person ID] [--duty ID] [--json]\n"
-                               "按截止日期列出应办事项（默认今天起90天）。\n"
-                               "  --json  每行一个 JSON 对象（id duty post title period checkpoint of due holders basis …；\n"
-                               "          有状态数据库时另有 status：done late overdue partial open）\n"
-                               "有状态数据库（dutyd 的 state.db）时显示每项的完成状态。\n");
+                        printf(_(
+                                "Usage: dutyctl upcoming [-c FILE] [--from DATE] [--to DATE] [--post ID]\n"
+                                "                        [--person ID] [--duty ID] [--json]\n"
+                                "List the occurrences by deadline (default: today and the next 90 days).\n"
+                                "  --json  one JSON object a line (id duty post title period checkpoint of due\n"
+                                "          holders basis …; with the state database also status: done late\n"
+                                "          overdue partial open)\n"
+                                "With the state database (dutyd's state.db) each occurrence's status is shown.\n"));
                         return 0;
                 case 'f': a.from = optarg; break;
                 case 't': a.to = optarg; break;
@@ -381,7 +392,7 @@ static int verb_upcoming(int argc, char **argv) {
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "upcoming: 多余的参数：%s\n", argv[optind]);
+                fprintf(stderr, _("upcoming: unexpected argument: %s\n"), argv[optind]);
                 return EXIT_USAGE;
         }
         return ctl_with_config(run_upcoming, &a);
@@ -396,18 +407,18 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        {"check", verb_check, "校验配置并打印摘要"},
-        {"upcoming", verb_upcoming, "按截止日期列出应办事项"},
-        CTL_EXTRA_VERBS{"help", verb_help, "显示帮助"},
+        {"check", verb_check, N_("check the configuration and print a summary")},
+        {"upcoming", verb_upcoming, N_("list the occurrences by deadline")},
+        CTL_EXTRA_VERBS{"help", verb_help, N_("show this help")},
 };
 
 static int verb_help(int argc, char **argv) {
         (void)argc, (void)argv;
-        printf("用法: dutyctl [-c FILE] 命令 [选项]\n\n命令：\n");
+        printf(_("Usage: dutyctl [-c FILE] COMMAND [OPTIONS]\n\nCommands:\n"));
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-10s %s\n", verbs[i].name, verbs[i].help);
-        printf("\n配置文件：-c FILE，否则 $DUTYD_CONFIG，否则 %s/dutyd/dutyd.yaml\n"
-               "每个命令都支持 --help；dutyctl --version 显示版本。\n",
+                printf("  %-10s %s\n", verbs[i].name, _(verbs[i].help));
+        printf(_("\nThe configuration: -c FILE, else $DUTYD_CONFIG, else %s/dutyd/dutyd.yaml\n"
+                 "Every command takes --help; dutyctl --version prints the version.\n"),
                DUTYD_SYSCONFDIR);
         return 0;
 }
@@ -424,7 +435,7 @@ static int take_config_option(int *argc, char **argv) {
                 }
                 if (streq(a, "-c") || streq(a, "--config")) {
                         if (i + 1 >= *argc) {
-                                fprintf(stderr, "dutyctl: %s 需要一个文件名\n", a);
+                                fprintf(stderr, _("dutyctl: %s needs a file name\n"), a);
                                 return -EINVAL;
                         }
                         arg_config = argv[++i];
@@ -457,6 +468,6 @@ int main(int argc, char **argv) {
                         optind = 1;
                         return verbs[i].run(argc - 1, argv + 1);
                 }
-        fprintf(stderr, "dutyctl: 未知命令 '%s'（dutyctl help 查看全部命令）\n", argv[1]);
+        fprintf(stderr, _("dutyctl: unknown command '%s' (dutyctl help lists them)\n"), argv[1]);
         return EXIT_USAGE;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "i18n.h"
 #include "util.h"
 
 struct Table {
@@ -87,4 +88,9 @@ void table_print(const Table *t, FILE *f) {
                 table_widths(w, t->n_cols, (const char *const *)t->cells + r * t->n_cols);
         for (size_t r = 0; r < t->n_rows; r++)
                 table_print_row(f, w, t->n_cols, (const char *const *)t->cells + r * t->n_cols);
+}
+
+void table_translate(const char **out, const char *const *in, size_t n_cols) {
+        for (size_t i = 0; i < n_cols; i++)
+                out[i] = _(in[i]);
 }

@@ -9,6 +9,8 @@
 typedef struct Table Table;
 
 Table *table_new(size_t n_cols, const char *const *headers);
+/* out[i] = the translation (gettext) of the N_()-marked header in[i], for an operator's table. */
+void table_translate(const char **out, const char *const *in, size_t n_cols);
 Table *table_free(Table *t);
 /* Adds a row of n_cols cells (NULL = empty). 0 or -ENOMEM. */
 int table_add(Table *t, const char *const *cells);

@@ -9,6 +9,7 @@
 
 #include "load.h"
 #include "statutory.h"
+#include "i18n.h"
 #include "util.h"
 
 /* Years after today's for which a year without data gets its provisional statutory holidays. */
@@ -191,7 +192,7 @@ int holidays_provisional_note(const Calendar *cal, Day from, Day to, char **ret)
         _cleanup_free_ char *years = strdup("");
         for (int y = day_to_ymd(from).y; years && cal && from <= to && y <= day_to_ymd(to).y; y++)
                 if (year_provisional(cal, y)) {
-                        char *more = strfmt("%s%s%d", years, years[0] ? "、" : "", y);
+                        char *more = strfmt("%s%s%d", years, years[0] ? _(", ") : "", y);
                         free(years);
                         years = more;
                 }
@@ -199,7 +200,8 @@ int holidays_provisional_note(const Calendar *cal, Day from, Day to, char **ret)
                 return -ENOMEM;
         *ret = NULL;
         if (years[0] &&
-            !(*ret = strfmt("%s 年节假日为暂定（尚无国务院放假通知，仅按法定假日计，无调休）",
+            !(*ret = strfmt(_("the holidays of %s are provisional (no State Council notice yet: "
+                              "statutory holidays only, no make-up days)"),
                             years)))
                 return -ENOMEM;
         return 0;

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "curlglue.h"
 #include "log.h"
+#include "i18n.h"
 #include "util.h"
 
 /* A ping's bound: a monitor that takes longer counts as failed; below the smallest interval's
@@ -36,10 +37,11 @@ static void ping_done(Heartbeat *h, CURLcode res) {
         else
                 h->failed++;
         if (!good && !h->failing)
-                log_warning("心跳检测地址未能访问（%s），外部监控可能报告本服务停止",
-                            res != CURLE_OK ? curl_easy_strerror(res) : "HTTP 状态异常");
+                log_warning(
+                        _("cannot reach the heartbeat address (%s): the outside monitor may report this service down"),
+                        res != CURLE_OK ? curl_easy_strerror(res) : _("unexpected HTTP status"));
         else if (good && h->failing)
-                log_info("心跳检测地址恢复可访问");
+                log_info(_("the heartbeat address can be reached again"));
         h->failing = !good;
 }
 

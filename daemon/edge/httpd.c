@@ -17,6 +17,7 @@
 #include "feedtoken.h"
 #include "listeners.h"
 #include "log.h"
+#include "i18n.h"
 #include "util.h"
 
 #define MAX_ROUTES 16
@@ -555,10 +556,13 @@ static void note_refused(Httpd *h, int error) {
         h->refused++;
         if (h->refused_logged && now - h->refused_logged < LOG_WINDOW_USEC)
                 return;
-        log_warning("日历订阅服务拒绝了 %zu 个连接：%s", h->refused,
-                    error == -EDQUOT ? "同一地址的连接数已达上限（server.per_ip_connections）"
-                    : error == -ENOSPC ? "连接总数已达上限（server.max_connections）"
-                                       : strerror(-error));
+        log_warning(
+                _("the feed server refused %zu connections: %s"), h->refused,
+                error == -EDQUOT
+                        ? _("one address has as many connections as it may (server.per_ip_connections)")
+                : error == -ENOSPC
+                        ? _("there are as many connections as there may be (server.max_connections)")
+                        : strerror(-error));
         h->refused = 0;
         h->refused_logged = now;
 }
@@ -606,8 +610,8 @@ static size_t connection_budget(size_t want) {
         size_t room = fds > FD_RESERVE + MHD_SLACK + 16 ? fds - FD_RESERVE - MHD_SLACK : 16;
         if (want <= room)
                 return want;
-        log_warning("server.max_connections（%zu）超出了进程可打开的文件数（%zu）所能容纳的数量，"
-                    "按 %zu 处理",
+        log_warning(_("server.max_connections (%zu) is more than the files the process may open "
+                      "(%zu) leave room for: taking %zu"),
                     want, fds, room);
         return room;
 }

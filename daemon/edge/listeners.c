@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "i18n.h"
 #include "util.h"
 
 #define MAX_LISTENERS 16
@@ -66,8 +67,9 @@ static bool accept_error_transient(int e) {
  * loop on a socket that stays readable. */
 static void pause_listener(Listener *l, int error) {
         if (!l->pause_logged)
-                log_warning("日历订阅服务暂时无法接受连接（%s），%d 毫秒后重试", strerror(error),
-                            PAUSE_MSEC);
+                log_warning(
+                        _("the feed server cannot take connections for now (%s): retrying in %d ms"),
+                        strerror(error), PAUSE_MSEC);
         l->pause_logged = true;
         (void)sd_event_source_set_enabled(l->io, SD_EVENT_OFF);
         (void)sd_event_source_set_time_relative(l->resume, PAUSE_MSEC * UINT64_C(1000));

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "curlglue.h"
 #include "transfer.h"
+#include "i18n.h"
 #include "util.h"
 
 #define MAX_IN_FLIGHT 64
@@ -82,7 +83,8 @@ static int build_channel_states(Sender *s, const Config *cfg) {
                 for (size_t j = 0; j < s->n_channels; j++)
                         ready_release(s, &s->channels[j], clock_now());
                 if (store_commit(s->store) < 0) {
-                        fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
+                        fprintf(stderr, _("dutyd: cannot write to the outbox: %s\n"),
+                                store_errmsg(s->store));
                         store_rollback(s->store);
                 }
         }
@@ -120,7 +122,7 @@ static void transfer_start(Sender *s, size_t ci, Transfer *t) {
                 r = curl_glue_add(s->glue, t->easy);
         if (r < 0) {
                 t->res = DELIVERY_PERMANENT;
-                snprintf(t->err, sizeof t->err, "无法生成请求：%s", strerror(-r));
+                snprintf(t->err, sizeof t->err, _("cannot build the request: %s"), strerror(-r));
                 done_append(s, t);
                 return;
         }
@@ -163,7 +165,8 @@ static void transfer_record(Sender *s, Transfer *t, int64_t now_s) {
                         s->channels[ci].more = true;
         }
         if (r < 0 && r != -ESTALE)
-                fprintf(stderr, "dutyd: 无法记录发送结果 %s: %s\n", t->row.id, strerror(-r));
+                fprintf(stderr, _("dutyd: cannot record the outcome of %s: %s\n"), t->row.id,
+                        strerror(-r));
 }
 
 /* Writes the outcomes waiting (inside the caller's transaction). */
@@ -334,7 +337,7 @@ static void fail_orphans(Sender *s, const char *channel, int64_t now_s) {
         if (outbox_due(s->store, channel, INT64_MAX, 100000, &rows, &n) < 0)
                 return;
         for (size_t i = 0; i < n; i++) {
-                const char *err = "通道已不在配置中";
+                const char *err = _("the channel is no longer configured");
                 if (outbox_mark_failed(s->store, rows[i].id, now_s, err) >= 0 && s->notify)
                         s->notify(s, &rows[i], DELIVERY_PERMANENT, true, err, s->userdata);
         }
@@ -440,7 +443,7 @@ static void flush_failed(Sender *s, int64_t now) {
          * which a restart would put back to queued); try again in a second. */
         for (size_t ci = 0; ci < s->n_channels; ci++)
                 channel_ready_truncate(&s->channels[ci], s->channels[ci].ready_mark);
-        fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
+        fprintf(stderr, _("dutyd: cannot write to the outbox: %s\n"), store_errmsg(s->store));
         arm_wake(s, now + (int64_t)(clock_scale() * (double)USEC_PER_SEC), now);
 }
 
@@ -593,7 +596,8 @@ Sender *sender_free(Sender *s) {
         for (size_t i = 0; i < s->n_channels; i++)
                 ready_release(s, &s->channels[i], now_s);
         if (tx && store_commit(s->store) < 0) {
-                fprintf(stderr, "dutyd: 发件箱写入失败: %s\n", store_errmsg(s->store));
+                fprintf(stderr, _("dutyd: cannot write to the outbox: %s\n"),
+                        store_errmsg(s->store));
                 store_rollback(s->store);
         }
         done_report(s);

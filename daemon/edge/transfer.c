@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "sign.h"
 
 #define MAX_RESPONSE (64 * 1024)
@@ -186,30 +187,33 @@ int transfer_prepare(Transfer *t, CurlGlue *g, const Channel *ch, SignKey *key, 
 
 static DeliveryResult classify_smtp(CURLcode res, long code, char *err, size_t n) {
         if (res == CURLE_OK) {
-                snprintf(err, n, "成功");
+                snprintf(err, n, _("success"));
                 return DELIVERY_OK;
         }
         switch (res) {
         case CURLE_LOGIN_DENIED:
-                snprintf(err, n, "SMTP 登录失败（用户名或授权码错误）");
+                snprintf(err, n, _("SMTP login failed (wrong user name or authorization code)"));
                 return DELIVERY_PERMANENT;
         case CURLE_USE_SSL_FAILED:
-                snprintf(err, n, "SMTP 服务器不支持 STARTTLS，拒绝明文发送");
+                snprintf(err, n,
+                         _("the SMTP server does not offer STARTTLS; not sending in clear text"));
                 return DELIVERY_PERMANENT;
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
-                snprintf(err, n, "SMTP 服务器证书校验失败");
+                snprintf(err, n, _("the SMTP server's certificate did not verify"));
                 return DELIVERY_PERMANENT;
         default: break;
         }
         if (code >= 500 && code < 600) {
-                snprintf(err, n, "SMTP %ld：服务器拒收（%s）", code, curl_easy_strerror(res));
+                snprintf(err, n, _("SMTP %ld: the server refused it (%s)"), code,
+                         curl_easy_strerror(res));
                 return DELIVERY_PERMANENT;
         }
         if (code >= 400 && code < 500)
-                snprintf(err, n, "SMTP %ld：服务器暂时拒收（%s）", code, curl_easy_strerror(res));
+                snprintf(err, n, _("SMTP %ld: the server refused it for now (%s)"), code,
+                         curl_easy_strerror(res));
         else
-                snprintf(err, n, "网络错误：%s", curl_easy_strerror(res));
+                snprintf(err, n, _("network error: %s"), curl_easy_strerror(res));
         return DELIVERY_RETRY;
 }
 
@@ -222,8 +226,9 @@ int transfer_classify(Transfer *t, const Channel *ch) {
         }
         if (t->result != CURLE_OK) {
                 t->res = DELIVERY_RETRY;
-                snprintf(t->err, sizeof t->err, "%s：%s",
-                         t->result == CURLE_OPERATION_TIMEDOUT ? "超时" : "网络错误",
+                snprintf(t->err, sizeof t->err,
+                         t->result == CURLE_OPERATION_TIMEDOUT ? _("timed out: %s")
+                                                               : _("network error: %s"),
                          curl_easy_strerror(t->result));
                 return 0;
         }

@@ -26,7 +26,7 @@ static int check_config(const char *path) {
                 r = -EINVAL;
         diags_print(&d, stderr);
         if (r == 0)
-                printf("%s: 配置有效\n", path);
+                printf(_("%s: the configuration is valid\n"), path);
         diags_done(&d);
         config_free(c);
         return r < 0 ? EXIT_CONFIG : 0;
@@ -47,12 +47,16 @@ int main(int argc, char **argv) {
                 case 'c': path = optarg; break;
                 case 'n': check = true; break;
                 case 'h':
-                        printf("用法: dutyd [-c FILE] [--check-config]\n"
-                               "安全生产履职提醒服务：计算应办事项，发送提醒，提供日历订阅。\n"
-                               "  -c, --config FILE   配置文件（默认 $DUTYD_CONFIG 或 %s/dutyd/dutyd.yaml）\n"
-                               "  -n, --check-config  只校验配置（含密钥文件）后退出，出错退出码 78\n"
-                               "  -V, --version       显示版本\n"
-                               "在 systemd 下以 Type=notify 运行；SIGHUP 重新加载配置，SIGTERM 停止。\n",
+                        printf(_("Usage: dutyd [-c FILE] [--check-config]\n"
+                                 "The work-safety duty reminder service: computes what is due, sends\n"
+                                 "reminders, serves calendar feeds.\n"
+                                 "  -c, --config FILE   the configuration (default $DUTYD_CONFIG or\n"
+                                 "                      %s/dutyd/dutyd.yaml)\n"
+                                 "  -n, --check-config  only check the configuration (with the secret\n"
+                                 "                      files), then exit; 78 on errors\n"
+                                 "  -V, --version       print the version\n"
+                                 "Runs under systemd as Type=notify; SIGHUP reloads the configuration,\n"
+                                 "SIGTERM stops.\n"),
                                DUTYD_SYSCONFDIR);
                         return 0;
                 case 'V': puts("dutyd " DUTYD_VERSION); return 0;
@@ -60,7 +64,7 @@ int main(int argc, char **argv) {
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "dutyd: 多余的参数：%s\n", argv[optind]);
+                fprintf(stderr, _("dutyd: unexpected argument: %s\n"), argv[optind]);
                 return 2;
         }
         if (!path)
@@ -73,7 +77,7 @@ int main(int argc, char **argv) {
         if (r == -EINVAL)
                 return EXIT_CONFIG;
         if (r < 0) {
-                log_error("启动失败：%s", strerror(-r));
+                log_error(_("cannot start: %s"), strerror(-r));
                 return 1;
         }
         r = manager_run(m);

@@ -35,6 +35,7 @@
 #include "sender.h"
 #include "store.h"
 #include "tz.h"
+#include "i18n.h"
 #include "util.h"
 
 #define GRACE_SEC 600          /* a reminder later than this is "missed": catch-up digest */
@@ -73,12 +74,12 @@ struct Manager {
 
 /* ---- status ------------------------------------------------------------------------------ */
 
-#define STATUS_RELOADING "正在重新加载配置…"
+#define STATUS_RELOADING N_("reloading the configuration…")
 
 static void update_status(Manager *m) {
         /* The loop goes on while a reload is read: what it does meanwhile does not hide that. */
         if (m->reloader && reloader_busy(m->reloader)) {
-                (void)sd_notify(false, "STATUS=" STATUS_RELOADING);
+                (void)sd_notifyf(false, "STATUS=%s", _(STATUS_RELOADING));
                 return;
         }
         /* Provisional holidays of the planning range: say so. */
@@ -86,11 +87,14 @@ static void update_status(Manager *m) {
         _cleanup_free_ char *hol = NULL;
         (void)holidays_provisional_note(m->config ? m->config->calendar : NULL, today, today + 365,
                                         &hol);
-        _cleanup_free_ char *s = strfmt(
-                "%s%s%s；逾期 %zu 项；发送失败 %zu 条%s%s%s%s",
-                m->next_text ? "下次提醒 " : "一年内无提醒", m->next_text ? m->next_text : "", "",
-                m->overdue, m->failed, m->config_note ? "；" : "",
-                m->config_note ? m->config_note : "", hol ? "；" : "", hol ? hol : "");
+        _cleanup_free_ char *next = m->next_text ? strfmt(_("next reminder %s"), m->next_text)
+                                                 : strdup(_("no reminder within a year"));
+        const char *sep = _("; ");
+        _cleanup_free_ char *s =
+                next ? strfmt(_("%s; %zu overdue; %zu failed to send%s%s%s%s"), next, m->overdue,
+                              m->failed, m->config_note ? sep : "",
+                              m->config_note ? m->config_note : "", hol ? sep : "", hol ? hol : "")
+                     : NULL;
         if (s)
                 (void)sd_notifyf(false, "STATUS=%s", s);
 }
@@ -114,7 +118,8 @@ static void on_feeds_stale(void *userdata) {
 
 static void on_feeds_error(void *userdata, int error) {
         (void)userdata;
-        log_error("日历订阅的版本记录无法更新：%s（订阅暂时返回 503）", strerror(-error));
+        log_error(_("cannot update the feeds' version record: %s (the feeds answer 503 meanwhile)"),
+                  strerror(-error));
 }
 
 /* The feed worker, on a state connection of its own; feeds are rendered when asked for. */
@@ -122,34 +127,18 @@ static int start_feeds(Manager *m) {
         Store *ws = NULL;
         int r = store_open_another(m->store, &ws);
         if (r < 0)
-                return log_error("无法再次打开状态数据库 %s：%s", store_path(m->store),
-                                 strerror(-r)),
+                return log_error(_("cannot open the state database %s a second time: %s"),
+                                 store_path(m->store), strerror(-r)),
                        r;
         FeedBuildHooks hooks = {on_feeds_stale, on_feeds_error, m};
         if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0 ||
             (r = feedbuild_set_config(m->feeds, m->config)) < 0)
-                return log_error("无法启动日历订阅：%s", strerror(-r)), r;
+                return log_error(_("cannot start the calendar feeds: %s"), strerror(-r)), r;
         feedbuild_set_ledger(m->feeds, m->ledger, m->completions);
         return 0;
 }
 
 /* ---- reminders ---------------------------------------------------------------------------- */
-
-static void log_firings(const Config *c, const Firing *f, size_t n, bool digest) {
-        for (size_t i = 0; i < n; i++) {
-                char id[OCCURRENCE_ID_MAX];
-                occurrence_id(c, &f[i].occ, id, sizeof(id));
-                _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", id);
-                _cleanup_free_ char *duty = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
-                _cleanup_free_ char *step = strfmt("DUTYD_STEP=%s", f[i].rem.step);
-                const char *fields[] = {occ, duty, step, NULL};
-                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE,
-                         occ && duty && step ? fields : NULL, "%s：%s·%s %s（%s）",
-                         digest ? "补发提醒" : "提醒", c->posts[f[i].occ.post].name,
-                         c->duties[f[i].occ.duty].title, id,
-                         reminder_kind_to_string(f[i].rem.kind));
-        }
-}
 
 static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, time_t now) {
         if (n == 0)
@@ -183,13 +172,17 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                 free(links[i]);
         free(links);
         if (r < 0)
-                log_error("提醒入队失败：%s", store_strerror(m->store, r));
+                log_error(_("cannot queue the reminders: %s"), store_strerror(m->store, r));
         else {
-                log_firings(m->config, f, n, digest);
+                observe_firings(m->config, f, n, digest);
                 if (digest)
                         log_full(LOG_NOTICE, EV_CATCH_UP, NULL,
-                                 "停机期间到期的 %zu 条提醒已合并为汇总消息（%zu 条消息）", n,
-                                 queued);
+                                 P_("%zu reminder due while stopped went into digests (%zu "
+                                    "messages)",
+                                    "%zu reminders due while stopped went into digests (%zu "
+                                    "messages)",
+                                    n),
+                                 n, queued);
         }
         free(f);
         return r;
@@ -244,7 +237,8 @@ static int process_due(Manager *m, const PlanWindow *w, time_t now) {
         char buf[32];
         snprintf(buf, sizeof(buf), "%lld", (long long)now);
         if (store_meta_set(m->store, "last_processed", buf) < 0)
-                log_warning("无法保存处理进度：%s", store_errmsg(m->store));
+                log_warning(_("cannot save how far the reminders were processed: %s"),
+                            store_errmsg(m->store));
         m->last_processed = now;
         if (any && m->sender)
                 (void)sender_kick(m->sender);
@@ -323,7 +317,7 @@ static int tick(Manager *m) {
                                today + LOOKAHEAD_DAYS, &w);
         if (r < 0) {
                 /* Out of memory: try again in a minute rather than never. */
-                log_error("无法计算提醒：%s，一分钟后重试", strerror(-r));
+                log_error(_("cannot plan the reminders: %s; retrying in a minute"), strerror(-r));
                 plan_window_done(&w);
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
                 return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
@@ -333,7 +327,8 @@ static int tick(Manager *m) {
         plan_window_done(&w);
         if (q < 0) {
                 /* Nothing was lost (progress is saved only after queueing): retry soon. */
-                log_error("处理提醒失败：%s，一分钟后重试", strerror(-q));
+                log_error(_("cannot process the reminders: %s; retrying in a minute"),
+                          strerror(-q));
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
         }
         return r;
@@ -346,46 +341,32 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- reload ----------------------------------------------------------------------------- */
 
-/* The diagnostics of a read of the config, at start or on a reload; `r` is its result. */
-static void log_config_diags(const char *path, const Diags *d, int r, bool reload) {
-        for (size_t i = 0; i < d->n; i++) {
-                const Diag *g = &d->items[i];
-                _cleanup_free_ char *where =
-                        g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line, g->column)
-                                    : strdup(g->file ? g->file : "?");
-                _cleanup_free_ char *field = strfmt("DUTYD_CONFIG_LOCATION=%s", where);
-                const char *fields[] = {field, NULL};
-                log_full(g->warning ? LOG_WARNING : LOG_ERR,
-                         g->warning ? EV_NONE : EV_CONFIG_REJECTED, field ? fields : NULL,
-                         "%s: %s%s", where ? where : "?", g->warning ? "warning: " : "", g->msg);
-        }
-        if (r < 0)
-                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL, "%s：配置有 %zu 处错误，%s", path,
-                         d->n_errors, reload ? "未重新加载，继续使用原配置" : "无法启动");
-}
-
 /* The reloader has read the config (on_sighup started it): switch over to it, all of it or
  * nothing, on the loop. */
 static void on_reloaded(void *userdata, int r, Config *c, const Diags *diags) {
         Manager *m = userdata;
         if (diags)
-                log_config_diags(m->config_path, diags, r, true);
+                observe_config_diags(m->config_path, diags, r, true);
         else
                 log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
-                         "无法读取配置 %s：%s，未重新加载，继续使用原配置", m->config_path,
-                         strerror(-r));
+                         _("cannot read the configuration %s: %s, not reloaded: the old one "
+                           "stays in use"),
+                         m->config_path, strerror(-r));
         free(m->config_note);
         m->config_note = NULL;
         if (m->observe)
                 observe_config(m->observe, r < 0 ? NULL : c,
                                r >= 0 && streq(c->timezone, m->config->timezone));
         if (r < 0) {
-                m->config_note = strfmt("重新加载失败（见日志），沿用原配置");
+                m->config_note =
+                        strfmt(_("reload failed (see the log), keeping the old configuration"));
         } else if (!streq(c->timezone, m->config->timezone)) {
                 log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
-                         "更改时区（%s → %s）需要重启 dutyd，未重新加载", m->config->timezone,
-                         c->timezone);
-                m->config_note = strfmt("时区更改需重启，沿用原配置");
+                         _("changing the time zone (%s → %s) needs a restart of dutyd, not "
+                           "reloaded"),
+                         m->config->timezone, c->timezone);
+                m->config_note =
+                        strfmt(_("a new time zone needs a restart, keeping the old configuration"));
                 config_free(c);
         } else {
                 Config *old = m->config;
@@ -394,9 +375,11 @@ static void on_reloaded(void *userdata, int r, Config *c, const Diags *diags) {
                         (void)sender_set_config(m->sender, c);
                 /* The feed worker lets go of the old config before it is freed. */
                 if (m->feeds && feedbuild_set_config(m->feeds, c) < 0)
-                        log_error("日历订阅未能切换到新配置：内存不足");
+                        log_error(_(
+                                "the calendar feeds could not switch to the new configuration: out of memory"));
                 config_free(old);
-                log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, "已重新加载配置 %s", m->config_path);
+                log_full(LOG_INFO, EV_CONFIG_RELOADED, NULL, _("reloaded the configuration %s"),
+                         m->config_path);
         }
         (void)tick(m);
         (void)sd_notify(false, "READY=1");
@@ -410,12 +393,13 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=" STATUS_RELOADING "\nMONOTONIC_USEC=%llu",
+        (void)sd_notifyf(false, "RELOADING=1\nSTATUS=%s\nMONOTONIC_USEC=%llu", _(STATUS_RELOADING),
                          (unsigned long long)ts.tv_sec * 1000000ULL +
                                  (unsigned long long)ts.tv_nsec / 1000);
         int r = reloader_start(m->reloader, tz_day(clock_now()));
         if (r > 0)
-                log_info("上一次重新加载的配置尚未读完：读完后再读一次 %s，以最新的为准",
+                log_info(_("the previous reload is still being read: %s is read once more "
+                           "after it, the latest wins"),
                          m->config_path);
         else if (r < 0)
                 on_reloaded(m, r, NULL, NULL);
@@ -425,11 +409,13 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         (void)s;
         Manager *m = userdata;
-        (void)sd_notify(false, "STOPPING=1\nSTATUS=正在停止…");
-        log_full(LOG_INFO, EV_STOPPING, NULL, "收到信号 %u，正在停止；未发完的消息保留在队列中",
+        (void)sd_notifyf(false, "STOPPING=1\nSTATUS=%s", _("stopping…"));
+        log_full(LOG_INFO, EV_STOPPING, NULL,
+                 _("signal %u received, stopping; messages not yet sent stay queued"),
                  si->ssi_signo);
         if (reloader_busy(m->reloader))
-                log_info("重新加载的配置还在读取中：读完（至多数秒）后退出，不采用");
+                log_info(_(
+                        "the reloaded configuration is still being read: exiting once it is read (seconds at most), without using it"));
         m->stopping = true;
         return sd_event_exit(m->event, 0);
 }
@@ -452,7 +438,8 @@ static int on_clock_change(sd_event_source *s, int fd, uint32_t revents, void *u
         uint64_t v;
         if (read(fd, &v, sizeof(v)) < 0 && errno != ECANCELED && errno != EAGAIN)
                 return 0;
-        log_full(LOG_NOTICE, EV_CLOCK_JUMP, NULL, "系统时间被调整，重新计算提醒");
+        log_full(LOG_NOTICE, EV_CLOCK_JUMP, NULL,
+                 _("the system clock was changed: planning the reminders again"));
         (void)arm_clock_watch(m);
         (void)tick(m);
         return 0;
@@ -475,14 +462,14 @@ static int refresh_completions(Manager *m, bool force) {
         CompletionVersion cv;
         int r = feedversion_snapshot(m->store, &l, &cv);
         if (r < 0)
-                return log_error("读取履职记录失败：%s", store_strerror(m->store, r)), r;
+                return log_error(_("cannot read the record: %s"), store_strerror(m->store, r)), r;
         if (m->feeds)
                 feedbuild_set_ledger(m->feeds, l, cv);
         ledger_free(m->ledger);
         m->ledger = l;
         m->completions = cv;
         if (!force) {
-                log_info("履职记录有变化，重新计算提醒和日历");
+                log_info(_("the record changed: planning the reminders and feeds again"));
                 (void)tick(m);
         }
         return 0;
@@ -537,17 +524,18 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
         if (m->observe)
                 observe_delivery(m->observe, row->channel, result == DELIVERY_OK, failed);
         if (result == DELIVERY_OK)
-                log_full(LOG_INFO, EV_REMINDER_SENT, f, "消息 %s 已送达渠道 %s", row->id,
-                         row->channel);
+                log_full(LOG_INFO, EV_REMINDER_SENT, f, _("message %s delivered to channel %s"),
+                         row->id, row->channel);
         else if (failed) {
-                log_full(LOG_ERR, EV_DELIVERY_FAILED, f, "消息 %s 发送到渠道 %s 失败，已放弃：%s",
-                         row->id, row->channel, error ? error : "");
+                log_full(LOG_ERR, EV_DELIVERY_FAILED, f,
+                         _("message %s to channel %s failed, given up: %s"), row->id, row->channel,
+                         error ? error : "");
                 m->failed++;
                 update_status(m);
         } else
                 log_full(LOG_WARNING, EV_DELIVERY_RETRY, f,
-                         "消息 %s 发送到渠道 %s 暂时失败，稍后重试：%s", row->id, row->channel,
-                         error ? error : "");
+                         _("message %s to channel %s failed for now, will retry: %s"), row->id,
+                         row->channel, error ? error : "");
 }
 
 /* ---- set-up and teardown ---------------------------------------------------------------- */
@@ -565,29 +553,31 @@ static int open_state(Manager *m) {
         long holder = 0;
         int r = store_lock_daemon(m->state_dir, &m->lock_fd, &holder);
         if (r == -EBUSY)
-                return log_error("另一个 dutyd（PID %ld）正在使用状态目录 %s：同一状态只能由一个 "
-                                 "dutyd 使用，本进程退出",
+                return log_error(_("another dutyd (PID %ld) uses the state directory %s: one "
+                                   "state takes one dutyd, this one exits"),
                                  holder, m->state_dir),
                        r;
         if (r < 0)
-                return log_error("无法锁定状态目录 %s：%s", m->state_dir, strerror(-r)), r;
+                return log_error(_("cannot lock the state directory %s: %s"), m->state_dir,
+                                 strerror(-r)),
+                       r;
         r = store_open(m->state_dir, &m->store);
         if (r < 0)
-                return log_error("无法打开状态数据库 %s/state.db：%s", m->state_dir,
+                return log_error(_("cannot open the state database %s/state.db: %s"), m->state_dir,
                                  store_open_error() ? store_open_error() : strerror(-r)),
                        r;
         /* Damage in pages nobody reads yet would otherwise go unnoticed until it loses data. */
         _cleanup_free_ char *problem = NULL;
         if ((r = store_quick_check(m->store, &problem)) < 0)
-                return log_error(
-                               "状态数据库 %s 已损坏（%s）：请从备份恢复（见 docs/operations.md）",
-                               store_path(m->store), problem ? problem : store_errmsg(m->store)),
+                return log_error(_("the state database %s is damaged (%s): restore it from a "
+                                   "backup (see docs/operations.md)"),
+                                 store_path(m->store), problem ? problem : store_errmsg(m->store)),
                        r;
         if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
             (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
             (r = donelink_init(m->store)) < 0)
-                return log_error("无法初始化状态数据库 %s 的表：%s", store_path(m->store),
-                                 store_errmsg(m->store)),
+                return log_error(_("cannot initialize the tables of the state database %s: %s"),
+                                 store_path(m->store), store_errmsg(m->store)),
                        r;
         _cleanup_free_ char *tf = NULL, *lp = NULL;
         Day today = tz_day(clock_now());
@@ -602,8 +592,9 @@ static int open_state(Manager *m) {
                 m->track_from = today;
                 day_format(today, buf);
                 if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
-                        return log_error("无法在状态数据库中记录开始跟踪的日期：%s",
-                                         store_errmsg(m->store)),
+                        return log_error(
+                                       _("cannot record in the state database the day tracking began: %s"),
+                                       store_errmsg(m->store)),
                                r;
         }
         if (store_meta_get(m->store, "last_processed", &lp) == 0)
@@ -624,10 +615,11 @@ static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void)sd_notify(false, "WATCHDOG=1");
         if (healthy == m->watchdog_withheld) {
                 if (healthy)
-                        log_info("日历订阅服务已恢复接受连接");
+                        log_info(_("the feed server takes connections again"));
                 else
-                        log_error("日历订阅服务已有 %llu 秒未接受等待中的连接：不再向 systemd "
-                                  "报告存活，看门狗将重启 dutyd",
+                        log_error(_("the feed server has not taken waiting connections for %llu "
+                                    "seconds: no longer reporting alive to systemd, the watchdog "
+                                    "will restart dutyd"),
                                   (unsigned long long)(stuck / 1000000));
         }
         m->watchdog_withheld = !healthy;
@@ -667,8 +659,9 @@ static int add_sources(Manager *m) {
         if ((r = sd_event_add_inotify(e, &m->inotify, m->state_dir,
                                       IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO, on_state_change,
                                       m)) < 0)
-                log_warning("无法监视状态目录（%s）：dutyctl 的记录将在下次提醒时生效",
-                            strerror(-r));
+                log_warning(
+                        _("cannot watch the state directory (%s): dutyctl's records take effect at the next reminder"),
+                        strerror(-r));
         return add_watchdog(m);
 }
 
@@ -683,7 +676,8 @@ static int note_served_address(Manager *m) {
         if (!(m->served = strdup(addr)))
                 return -ENOMEM;
         if (store_meta_set(m->store, META_SERVED_ADDRESS, addr) < 0)
-                log_warning("无法在状态数据库中记录服务地址：%s", store_errmsg(m->store));
+                log_warning(_("cannot record the served address in the state database: %s"),
+                            store_errmsg(m->store));
         return 0;
 }
 
@@ -699,7 +693,7 @@ int manager_new(const char *config_path, Manager **ret) {
         (void)tz_use(DEFAULT_TIMEZONE);
         Diags d = {0};
         r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
-        log_config_diags(config_path, &d, r, false);
+        observe_config_diags(config_path, &d, r, false);
         diags_done(&d);
         if (r < 0)
                 return r;
@@ -710,11 +704,11 @@ int manager_new(const char *config_path, Manager **ret) {
         if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
                 return r;
         if ((r = reloader_new(m->event, config_path, on_reloaded, m, &m->reloader)) < 0) {
-                log_error("无法建立事件循环：%s", strerror(-r));
+                log_error(_("cannot set up the event loop: %s"), strerror(-r));
                 return r;
         }
         if ((r = add_sources(m)) < 0) {
-                log_error("无法建立事件循环：%s", strerror(-r));
+                log_error(_("cannot set up the event loop: %s"), strerror(-r));
                 return r;
         }
         /* READY=1 waits for the config, the state and the next firing only: no feed is built
@@ -723,7 +717,7 @@ int manager_new(const char *config_path, Manager **ret) {
         if ((r = start_feeds(m)) < 0)
                 return r;
         if ((r = httpd_new(m->event, &m->config->server, m->feeds, &m->httpd)) < 0) {
-                log_error("无法启动日历订阅服务：%s", strerror(-r));
+                log_error(_("cannot start the feed server: %s"), strerror(-r));
                 return r;
         }
         if ((r = note_served_address(m)) < 0)
@@ -732,11 +726,11 @@ int manager_new(const char *config_path, Manager **ret) {
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
                 return r;
         if ((r = observe_new(m->event, m->store, m->httpd, m->config, &m->observe)) < 0) {
-                log_error("无法启动监控接口：%s", strerror(-r));
+                log_error(_("cannot start the monitoring endpoint: %s"), strerror(-r));
                 return r;
         }
         if ((r = sender_new(m->event, m->store, m->config, &m->sender)) < 0) {
-                log_error("无法启动发送模块：%s", strerror(-r));
+                log_error(_("cannot start the sender: %s"), strerror(-r));
                 return r;
         }
         sender_set_notify(m->sender, on_delivery, m);
@@ -776,13 +770,13 @@ Manager *manager_free(Manager *m) {
 int manager_run(Manager *m) {
         int r = tick(m);
         if (r < 0)
-                log_error("无法安排提醒：%s", strerror(-r));
+                log_error(_("cannot schedule the reminders: %s"), strerror(-r));
         char addr[128] = "";
         if (m->httpd && httpd_n_listeners(m->httpd) > 0)
                 (void)httpd_listener_address(m->httpd, 0, addr, sizeof(addr));
         log_full(LOG_INFO, EV_STARTED, NULL,
-                 "dutyd 已启动：%s，岗位 %zu 个，职责 %zu 项，订阅地址 %s", m->config->org_name,
-                 m->config->n_posts, m->config->n_duties, addr[0] ? addr : "无");
+                 _("dutyd started: %s, posts: %zu, duties: %zu, feeds at %s"), m->config->org_name,
+                 m->config->n_posts, m->config->n_duties, addr[0] ? addr : _("none"));
         (void)sd_notify(false, "READY=1");
         update_status(m);
         r = sd_event_loop(m->event);

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "clock.h"
+#include "diag.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "metrics.h"
+#include "i18n.h"
 #include "util.h"
 
 struct Observe {
@@ -57,7 +59,7 @@ static int start_heartbeat(Observe *o, const Config *cfg) {
         o->heartbeat = heartbeat_free(o->heartbeat);
         int r = heartbeat_new(o->event, &cfg->heartbeat, heartbeat_healthy, o, &o->heartbeat);
         if (r < 0)
-                log_error("无法启动心跳：%s", strerror(-r));
+                log_error(_("cannot start the heartbeat: %s"), strerror(-r));
         return r;
 }
 
@@ -120,5 +122,46 @@ void observe_overdue(Observe *o, const size_t *by_post, size_t n_posts) {
 
 void observe_delivery(Observe *o, const char *channel, bool delivered, bool failed) {
         if (metrics_delivery(o->metrics, channel, delivered, failed, clock_now()) < 0)
-                log_warning("发送统计未能更新：内存不足");
+                log_warning(_("cannot update the delivery statistics: out of memory"));
+}
+
+void observe_config_diags(const char *path, const Diags *d, int r, bool reload) {
+        for (size_t i = 0; i < d->n; i++) {
+                const Diag *g = &d->items[i];
+                _cleanup_free_ char *where =
+                        g->line > 0 ? strfmt("%s:%d:%d", g->file, g->line, g->column)
+                                    : strdup(g->file ? g->file : "?");
+                _cleanup_free_ char *field = strfmt("DUTYD_CONFIG_LOCATION=%s", where);
+                const char *fields[] = {field, NULL};
+                log_full(g->warning ? LOG_WARNING : LOG_ERR,
+                         g->warning ? EV_NONE : EV_CONFIG_REJECTED, field ? fields : NULL,
+                         "%s: %s%s", where ? where : "?", g->warning ? "warning: " : "", g->msg);
+        }
+        if (r < 0)
+                log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,
+                         reload ? P_("%s: the configuration has %zu error, not reloaded: the old "
+                                     "one stays in use",
+                                     "%s: the configuration has %zu errors, not reloaded: the old "
+                                     "one stays in use",
+                                     d->n_errors)
+                                : P_("%s: the configuration has %zu error, cannot start",
+                                     "%s: the configuration has %zu errors, cannot start",
+                                     d->n_errors),
+                         path, d->n_errors);
+}
+
+void observe_firings(const Config *c, const Firing *f, size_t n, bool digest) {
+        for (size_t i = 0; i < n; i++) {
+                char id[OCCURRENCE_ID_MAX];
+                occurrence_id(c, &f[i].occ, id, sizeof(id));
+                _cleanup_free_ char *occ = strfmt("DUTYD_OCCURRENCE=%s", id);
+                _cleanup_free_ char *duty = strfmt("DUTYD_DUTY=%s", c->duties[f[i].occ.duty].id);
+                _cleanup_free_ char *step = strfmt("DUTYD_STEP=%s", f[i].rem.step);
+                const char *fields[] = {occ, duty, step, NULL};
+                log_full(LOG_INFO, digest ? EV_CATCH_UP : EV_NONE,
+                         occ && duty && step ? fields : NULL, _("%s: %s·%s %s (%s)"),
+                         digest ? _("catch-up reminder") : _("reminder"),
+                         c->posts[f[i].occ.post].name, c->duties[f[i].occ.duty].title, id,
+                         reminder_kind_to_string(f[i].rem.kind));
+        }
 }

@@ -9,17 +9,19 @@
 #include <time.h>
 
 #include "array.h"
+#include "i18n.h"
 #include "store-sql.h"
 #include "util.h"
 
 static const char *const state_names[_OUTBOX_STATE_MAX] = {"queued", "sending", "sent", "failed"};
-static const char *const state_zh[_OUTBOX_STATE_MAX] = {"待发送", "发送中", "已送达", "失败"};
+static const char *const state_text[_OUTBOX_STATE_MAX] = {N_("queued"), N_("sending"), N_("sent"),
+                                                          N_("failed")};
 
 const char *outbox_state_to_string(OutboxState s) {
         return (unsigned)s < _OUTBOX_STATE_MAX ? state_names[s] : "?";
 }
-const char *outbox_state_to_zh(OutboxState s) {
-        return (unsigned)s < _OUTBOX_STATE_MAX ? state_zh[s] : "?";
+const char *outbox_state_to_text(OutboxState s) {
+        return (unsigned)s < _OUTBOX_STATE_MAX ? _(state_text[s]) : "?";
 }
 
 static OutboxState state_from_string(const char *s) {
@@ -278,7 +280,8 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
         if (result == DELIVERY_RESIGN) {
                 if (row.resigns >= 1) {
                         failed = true;
-                        msg = strfmt("重新签名后仍被拒绝：%s", error ? error : "");
+                        msg = strfmt(_("still refused after signing again: %s"),
+                                     error ? error : "");
                 }
                 next = now;
         } else
@@ -286,7 +289,7 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
                        outbox_backoff(row.attempts, (double)random() / ((double)RAND_MAX + 1.0));
         if (!failed && next > row.give_up) {
                 failed = true;
-                msg = strfmt("超过放弃时限，最后一次错误：%s", error ? error : "");
+                msg = strfmt(_("past the time to give up; the last error: %s"), error ? error : "");
         }
         outbox_row_done(&row);
         if (failed) {

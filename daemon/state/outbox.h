@@ -42,7 +42,8 @@ typedef enum OutboxState {
 } OutboxState;
 
 const char *outbox_state_to_string(OutboxState s);
-const char *outbox_state_to_zh(OutboxState s);
+/* The state for people, in their language ("queued", 待发送). */
+const char *outbox_state_to_text(OutboxState s);
 
 typedef struct OutboxRow {
         char id[OUTBOX_ID_LEN + 1];

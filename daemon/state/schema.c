@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store-sql.h"
+#include "i18n.h"
 #include "util.h"
 
 /* ---- step 1: the schema of the releases before versions ----------------------------------- */
@@ -158,7 +159,8 @@ static int add_later_columns(Store *s) {
 }
 
 const SchemaStep schema_steps[] = {
-        {1, "补齐早期版本缺少的表、列和索引", V1_SQL, add_later_columns},
+        {1, N_("add the tables, columns and indexes earlier versions lack"), V1_SQL,
+         add_later_columns},
 };
 const size_t schema_n_steps = ELEMENTSOF(schema_steps);
 
@@ -184,13 +186,14 @@ static int check_columns(sqlite3 *db, sqlite3 *ref, const char *table, SchemaInf
         for (char *p = want + 1, *e; (e = strchr(p, ',')); p = e + 1) {
                 *e = 0;
                 if (!has_name(have, p) && !is_later_column(table, p))
-                        return foreign(ret, "表 %s 没有 dutyd 的列 %s", table, p);
+                        return foreign(ret, _("table %s lacks dutyd's column %s"), table, p);
                 *e = ',';
         }
         for (char *p = have + 1, *e; (e = strchr(p, ',')); p = e + 1) {
                 *e = 0;
                 if (!has_name(want, p))
-                        return foreign(ret, "表 %s 有 dutyd 没有的列 %s", table, p);
+                        return foreign(ret, _("table %s has a column dutyd does not have, %s"),
+                                       table, p);
                 *e = ',';
         }
         return 0;
@@ -223,7 +226,7 @@ static int inspect_unmarked(Store *s, SchemaInfo *ret) {
                 bool proof = !streq(cols, ",") && !streq(name, "meta");
                 ours += proof;
                 if (!proof && n_tables - ours < 3)
-                        buf_printf(&names, "%s%s", n_tables > ours ? "、" : "", name);
+                        buf_printf(&names, "%s%s", n_tables > ours ? _(", ") : "", name);
                 n_tables++;
                 if (!streq(cols, ","))
                         r = check_columns(store_db(s), ref, name, ret);
@@ -234,8 +237,8 @@ static int inspect_unmarked(Store *s, SchemaInfo *ret) {
                 else if (ours > 0)
                         ret->kind = SCHEMA_OLDER;
                 else if (n_tables > 0)
-                        foreign(ret, "其中没有 dutyd 的表（只有 %s%s）",
-                                names.data ? names.data : "", n_tables > 3 ? " 等" : "");
+                        foreign(ret, _("it has no table of dutyd (only %s%s)"),
+                                names.data ? names.data : "", n_tables > 3 ? _(" and more") : "");
                 else
                         ret->kind = SCHEMA_NEW;
         }
@@ -267,10 +270,10 @@ int schema_inspect(Store *s, const SchemaStep *steps, size_t n, SchemaInfo *ret)
                 return 0;
         }
         if (app != 0)
-                return foreign(ret, "application_id 是 0x%08x，另一个程序的标记",
+                return foreign(ret, _("application_id is 0x%08x, another program's mark"),
                                (unsigned)(uint32_t)app);
         if (version != 0)
-                return foreign(ret, "user_version 是 %d，却没有 dutyd 的 application_id",
+                return foreign(ret, _("user_version is %d, but without dutyd's application_id"),
                                (int)version);
         return inspect_unmarked(s, ret);
 }
@@ -281,10 +284,10 @@ int schema_inspect(Store *s, const SchemaStep *steps, size_t n, SchemaInfo *ret)
 static int step_failed(Store *s, SchemaInfo *ret, const char *what, int r) {
         ret->sqlite_code = sqlite3_extended_errcode(store_db(s));
         if (r == -EIO)
-                snprintf(ret->why, sizeof(ret->why), "%s（SQLite：%s）", what,
+                snprintf(ret->why, sizeof(ret->why), _("%s (SQLite: %s)"), what,
                          sqlite3_errmsg(store_db(s)));
         else
-                snprintf(ret->why, sizeof(ret->why), "%s（%s）", what, strerror(-r));
+                snprintf(ret->why, sizeof(ret->why), _("%s (%s)"), what, strerror(-r));
         return r;
 }
 
@@ -292,7 +295,7 @@ static int run_step(Store *s, const SchemaStep *step, SchemaInfo *ret) {
         int r = step->sql ? store_exec(s, step->sql) : 0;
         if (r == 0 && step->run)
                 r = step->run(s);
-        return r < 0 ? step_failed(s, ret, step->what, r) : 0;
+        return r < 0 ? step_failed(s, ret, _(step->what), r) : 0;
 }
 
 static int stamp(Store *s, int version) {
@@ -307,11 +310,11 @@ int schema_upgrade(Store *s, const SchemaStep *steps, size_t n, SchemaInfo *ret)
         if (n == 0)
                 return -EINVAL;
         if (store_begin(s) < 0)
-                return step_failed(s, ret, "开始事务", -EIO);
+                return step_failed(s, ret, _("beginning the transaction"), -EIO);
         /* Inspected again inside the transaction: another process may have upgraded it since. */
         int r = schema_inspect(s, steps, n, ret);
         if (r < 0)
-                r = step_failed(s, ret, "读取数据库结构", r);
+                r = step_failed(s, ret, _("reading the database's structure"), r);
         else if (ret->kind == SCHEMA_FOREIGN)
                 r = -EBADMSG;
         else if (ret->kind == SCHEMA_NEWER)
@@ -320,9 +323,9 @@ int schema_upgrade(Store *s, const SchemaStep *steps, size_t n, SchemaInfo *ret)
                 if (steps[i].version > ret->version)
                         r = run_step(s, &steps[i], ret);
         if (r == 0 && ret->kind != SCHEMA_CURRENT && stamp(s, steps[n - 1].version) < 0)
-                r = step_failed(s, ret, "记录数据库版本", -EIO);
+                r = step_failed(s, ret, _("recording the database version"), -EIO);
         if (r == 0 && store_commit(s) < 0)
-                r = step_failed(s, ret, "提交", -EIO);
+                r = step_failed(s, ret, _("committing"), -EIO);
         if (r < 0)
                 store_rollback(s);
         return r;

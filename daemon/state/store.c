@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "schema.h"
 
 /* Statements kept prepared for the store's life (store_stmt()): the outbox runs a handful of
@@ -68,31 +69,39 @@ static const char *advice(int code) {
         case SQLITE_DONE: return NULL;
         case SQLITE_BUSY:
         case SQLITE_LOCKED:
-                return "另一个进程长时间占用着数据库：稍后重试；一直如此时，用 fuser 查看是哪个进程";
-        case SQLITE_FULL: return "磁盘已满：腾出空间后重试";
+                return _(
+                        "another process holds the database for long: retry later; if it stays so, fuser shows which process");
+        case SQLITE_FULL: return _("the disk is full: make room, then retry");
         case SQLITE_READONLY:
         case SQLITE_PERM:
         case SQLITE_AUTH:
         case SQLITE_CANTOPEN:
-                return "检查该文件、它的 -wal 和 -shm 文件及所在目录的所有者和权限："
-                       "dutyd 用户和 dutyd 组须能读写";
-        case SQLITE_IOERR: return "读写磁盘出错：检查磁盘和文件系统（journalctl -k）";
+                return _("check the owner and permissions of the file, its -wal and -shm files "
+                         "and its directory: the dutyd user and the dutyd group must read and "
+                         "write them");
+        case SQLITE_IOERR:
+                return _(
+                        "a disk read or write failed: check the disk and the file system, journalctl -k");
         case SQLITE_CORRUPT:
         case SQLITE_NOTADB:
-                return "文件已损坏或不是数据库：停止 dutyd，从备份恢复（见 docs/operations.md）";
-        case SQLITE_NOMEM: return "内存不足：释放内存后重试";
+                return _(
+                        "the file is damaged or not a database: stop dutyd and restore it from a backup (see docs/operations.md)");
+        case SQLITE_NOMEM: return _("out of memory: free some memory, then retry");
         case SQLITE_PROTOCOL:
         case SQLITE_NOLFS:
-                return "文件系统不支持 SQLite 需要的锁或大文件：把状态目录放在本机磁盘上";
-        default: return "这是 dutyd 的错误：请连同这条消息报告给维护者";
+                return _(
+                        "the file system lacks the locks or large files SQLite needs: put the state directory on a local disk");
+        default:
+                return _(
+                        "this is a bug in dutyd: please report it to the maintainers with this message");
         }
 }
 
 /* "MESSAGE（SQLite：REASON）：WHAT TO DO" into buf. */
 static void explain(char *buf, size_t n, const char *message, sqlite3 *db, int code) {
         const char *todo = advice(code);
-        snprintf(buf, n, "%s（SQLite：%s）%s%s", message,
-                 db ? sqlite3_errmsg(db) : sqlite3_errstr(code), todo ? "：" : "",
+        snprintf(buf, n, _("%s (SQLite: %s)%s%s"), message,
+                 db ? sqlite3_errmsg(db) : sqlite3_errstr(code), todo ? _(": ") : "",
                  todo ? todo : "");
 }
 
@@ -113,8 +122,10 @@ static int open_failed(Store *s, const char *what) {
 
 /* Fails the open on a system call's error r. */
 static int open_errno(Store *s, const char *what, int r) {
-        snprintf(open_error, sizeof(open_error), "%s（%s）：检查状态目录的所有者、权限和剩余空间",
-                 what, strerror(-r));
+        snprintf(
+                open_error, sizeof(open_error),
+                _("%s (%s): check the owner, the permissions and the free space of the state directory"),
+                what, strerror(-r));
         store_close(s);
         return r;
 }
@@ -124,19 +135,21 @@ static int open_refused(Store *s, const SchemaInfo *info, int r) {
         const char *todo = advice(info->sqlite_code);
         if (r == -EBADMSG)
                 snprintf(open_error, sizeof(open_error),
-                         "不是 dutyd 的状态数据库：%s。文件未作任何改动：请检查配置中的 state: "
-                         "目录，或把这个文件移到别处",
+                         _("not a dutyd state database: %s. The file is left as it was: check "
+                           "the state: directory of the configuration, or move this file away"),
                          info->why);
         else if (r == -EPROTONOSUPPORT)
                 snprintf(open_error, sizeof(open_error),
-                         "由更新版本的 dutyd 创建（数据库版本 %d，本程序只认得到版本 %d），"
-                         "本程序不降级它，文件未作任何改动：请安装新版本的 dutyd，或从本版本的备份"
-                         "恢复",
+                         _("made by a newer dutyd (database version %d, this one knows up to "
+                           "version %d), which this one does not downgrade; the file is left as "
+                           "it was: install the newer dutyd, or restore a backup of this "
+                           "version"),
                          info->version, SCHEMA_VERSION);
         else if (r == -EIO)
                 snprintf(open_error, sizeof(open_error),
-                         "升级数据库（版本 %d → %d）失败：%s。数据库保持升级前的样子%s%s",
-                         info->version, SCHEMA_VERSION, info->why, todo ? "：" : "",
+                         _("upgrading the database (version %d → %d) failed: %s. The database "
+                           "is as it was before%s%s"),
+                         info->version, SCHEMA_VERSION, info->why, todo ? _(": ") : "",
                          todo ? todo : "");
         store_close(s);
         return r;
@@ -171,7 +184,8 @@ static void checkpoint_on_close(Store *s, bool on) {
 
 /* Fails the open on an error reading the file. */
 static int read_failed(Store *s) {
-        return open_failed(s, unreadable(s) ? "不是可用的 dutyd 状态数据库" : "无法读取");
+        return open_failed(s, unreadable(s) ? _("not a usable dutyd state database")
+                                            : _("cannot read it"));
 }
 
 /* Connects s to its file, with the settings every connection has. Nothing is written, not even
@@ -180,7 +194,7 @@ static int read_failed(Store *s) {
 static int connect_file(Store *s) {
         int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         if (sqlite3_open_v2(s->path, &s->db, flags, NULL) != SQLITE_OK)
-                return open_failed(s, "无法打开");
+                return open_failed(s, _("cannot open it"));
         checkpoint_on_close(s, false);
         return configure(s) < 0 ? read_failed(s) : 0;
 }
@@ -215,7 +229,7 @@ int store_open(const char *dir, Store **ret) {
         if (!s)
                 return -ENOMEM;
         if (mkdir(dir, 0770) < 0 && errno != EEXIST)
-                return open_errno(s, "无法创建状态目录", -errno);
+                return open_errno(s, _("cannot create the state directory"), -errno);
         s->path = strfmt("%s/state.db", dir);
         if (!s->path) {
                 free(s);
@@ -226,23 +240,23 @@ int store_open(const char *dir, Store **ret) {
         struct stat st;
         bool exists = stat(s->path, &st) == 0;
         if (exists && S_ISREG(st.st_mode) && st.st_size == 0) {
-                snprintf(open_error, sizeof(open_error),
-                         "文件为空（0 字节），原有的履职记录已不在其中：请从备份恢复，"
-                         "或删除该文件以开始新的记录");
+                snprintf(open_error, sizeof(open_error), "%s",
+                         _("the file is empty (0 bytes): the record it held is gone; restore it "
+                           "from a backup, or remove the file to start a new record"));
                 store_close(s);
                 return -ENODATA;
         }
         int r = exists ? 0 : share_with_group(s->path, true);
         if (r < 0)
-                return open_errno(s, "无法创建", r);
+                return open_errno(s, _("cannot create it"), r);
         if ((r = inspect(s)) < 0)
                 return r;
         if ((r = share_files(s->path)) < 0)
-                return open_errno(s, "无法让 dutyd 组读写", r);
+                return open_errno(s, _("cannot give the dutyd group read and write access"), r);
         if ((r = connect_file(s)) < 0)
                 return r;
         if (store_exec(s, "PRAGMA journal_mode=WAL") < 0)
-                return open_failed(s, "无法切换到 WAL 日志模式");
+                return open_failed(s, _("cannot switch to the WAL journal mode"));
         SchemaInfo info;
         if ((r = schema_upgrade(s, schema_steps, schema_n_steps, &info)) < 0)
                 return open_refused(s, &info, r);

@@ -54,7 +54,8 @@ check_eq "a FIFO as the config: exit 78 at once" 78 "$rc"
 check "… 'not a regular file'" grep -q "fifo.yaml: not a regular file" "$T_TMP/o"
 mkdir -p "$T_TMP/loop" && cp good/dropin/dutyd.yaml "$T_TMP/loop/" && ln -s conf.d "$T_TMP/loop/conf.d"
 sed -i "s|^holidays:.*|holidays: $TOP/config/holidays-cn.yaml|" "$T_TMP/loop/dutyd.yaml"
-"$CTL" -c "$T_TMP/loop/dutyd.yaml" check >"$T_TMP/o" 2>&1; rc=$?
+# (In English: the cause is strerror's, which LANGUAGE=zh_CN would give in Chinese.)
+env -u LANGUAGE "$CTL" -c "$T_TMP/loop/dutyd.yaml" check >"$T_TMP/o" 2>&1; rc=$?
 check_eq "a looping conf.d: exit 78" 78 "$rc"
 check "… names the folder and the cause" grep -q "loop/conf.d: cannot read the drop-in folder: Too many levels of symbolic links" "$T_TMP/o"
 # $DUTYD_CONFIG is the fallback of -c.

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "i18n.h"
 #include "outbox.h"
 #include "sender.h"
 #include "util.h"
@@ -97,6 +98,7 @@ int main(int argc, char **argv) {
         Config cfg = {0};
         json_t *spec = NULL;
         Store *store = NULL;
+        i18n_setup(); /* the sender's errors in the caller's language, as dutyd's */
         if (argc < 3 || load(argv[1], &cfg, &spec) < 0)
                 return 2;
         int r = store_open(cfg.state_dir, &store);

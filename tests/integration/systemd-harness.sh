@@ -27,6 +27,7 @@
 #                           make (e.g. BUILD=build/asan).
 #   ns_run CMD…             run CMD inside the container (nsenter -t NS_LEADER -a), stdin/stdout
 #                           pass through; returns CMD's status. E.g. ns_run systemctl start dutyd
+#                           (LANGUAGE=zh_CN: dutyctl's messages in Chinese, NS_ENV)
 #   ns_sh 'SCRIPT'          ns_run sh -c 'SCRIPT'
 #   ns_write PATH [MODE]    write stdin to PATH inside the container (parents created).
 #   ns_path PATH            the host's path to PATH inside the container (/proc/LEADER/root/…),
@@ -81,14 +82,18 @@ ns_wait() { # TIMEOUT CMD...
         done
 }
 
+# The installed programs speak Chinese (LANGUAGE=zh_CN), as the tests' assertions are written,
+# from the installed catalog: the build tree's (the host's $DUTYD_LOCALEDIR) is not in there.
+# dutyd under systemd has the container's locale (English): its journal and STATUS= are English.
+NS_ENV=(-u DUTYD_LOCALEDIR LC_ALL=C.UTF-8 LANGUAGE=zh_CN)
 ns_run() {
         [ -n "$NS_LEADER" ] || { echo "ns_run: no container booted" >&2; return 125; }
-        nsenter -t "$NS_LEADER" -a env SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 LC_ALL=C.UTF-8 "$@"
+        nsenter -t "$NS_LEADER" -a env "${NS_ENV[@]}" SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 "$@"
 }
 ns_sh() { ns_run sh -c "$1"; }
 ns_path() { echo "/proc/$NS_LEADER/root$1"; }
 ns_bg() {
-        nsenter -t "$NS_LEADER" -a env LC_ALL=C.UTF-8 "$@" </dev/null &
+        nsenter -t "$NS_LEADER" -a env "${NS_ENV[@]}" "$@" </dev/null &
         NS_BG_PID=$!
 }
 

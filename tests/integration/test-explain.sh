@@ -32,7 +32,7 @@ out=$("$CTL" -c "$T/c.yaml" explain 每月1日前 '每年三月' 2>&1); rc=$?
 check_eq "explain: a phrase not understood exits 1" 1 "$rc"
 check "explain: the good phrase is still explained" grep -q '规范写法：每月1日前' <<<"$out"
 # 每年三月 is 8 display columns; a day of the month was expected after it.
-check "explain: the caret stands after 每年三月 (8 display columns)" grep -qx '        ^ not understood: expected a day.*' <<<"$out"
+check "explain: the caret stands after 每年三月 (8 display columns)" grep -qx '        ^ 无法理解：此处应为几号.*' <<<"$out"
 "$CTL" -c "$T/c.yaml" explain >/dev/null 2>&1
 check_eq "explain without a phrase: usage, exit 2" 2 "$?"
 "$CTL" -c "$T/c.yaml" explain -n 0 每月1日前 >/dev/null 2>&1

@@ -91,8 +91,9 @@ log=$T_TMP/first-command.log
 run_first_command "$cmd" "$log"
 check_eq "first command exits 0" 0 "$CMD_RC"
 [ "$CMD_RC" -eq 0 ] || explain_failure "$log"
-check "its output has the upcoming table (截止日期)" grep -q '截止日期' "$log"
-check "… and no state error (root reads the daemon's state)" bash -c "! grep -q 无法打开状态数据库 '$log'"
+# In English: the root's locale is C.UTF-8 (fr_run), without LANGUAGE.
+check "its output has the upcoming table (Due Post Duty…)" grep -qE '^Due +Post +Duty ' "$log"
+check "… and no state error (root reads the daemon's state)" bash -c "! grep -q 'cannot open the state database' '$log'"
 
 for unit in dutyd.socket dutyd.service; do
         if fr_wait 5 fr_run systemctl is-active --quiet "$unit"; then ok "$unit is active"; else

@@ -79,7 +79,7 @@ check "service active" ns_wait_active dutyd.service 20
 status=$(ns_prop dutyd StatusText)
 echo "# StatusText: $status"
 check "STATUS names the next reminder" \
-        grep -q '下次提醒 11-23 09:00 镇长·安全生产工作会议；逾期 0 项；发送失败 0 条' <<<"$status"
+        grep -q 'next reminder 11-23 09:00 镇长·安全生产工作会议; 0 overdue; 0 failed to send' <<<"$status"
 check_eq "runs as the static user dutyd" "$(ns_run id -u dutyd)" "$(ns_prop dutyd.service UID)"
 check "WATCHDOG=1 pings arrive (WatchdogSec=3s)" wait_for 5 in_ns \
         '[ "$(systemctl show -p WatchdogTimestampMonotonic --value dutyd)" -gt 0 ]'
@@ -96,7 +96,9 @@ check "feed has the meeting" grep -q '安全生产工作会议' "$(ns_path /run/
 check "socket owned by systemd (dutyd.socket active)" test "$(ns_run systemctl is-active dutyd.socket)" = active
 
 # --- 3. Every verb as root against the running service.
-next_is() { ns_prop dutyd StatusText | grep -q "下次提醒 $1"; }
+# (The daemon has the container's locale: its STATUS= is English; dutyctl's output, through
+# ns_run, Chinese.)
+next_is() { ns_prop dutyd StatusText | grep -q "next reminder $1"; }
 check "before: next reminder is the November meeting's (11-27)" wait_for 5 next_is '11-27 09:00'
 check "root: dutyctl done" in_ns 'dutyctl done m:zz:2026-11:1 --note 已召开 | grep -q 已记录'
 check "the daemon reacts: no more reminders for it (next is December's)" \
@@ -142,7 +144,7 @@ check "journal has the error with its location" wait_for 10 in_ns \
         "journalctl -u dutyd --no-pager | grep -q 'dutyd.yaml:14:[0-9]*: cannot understand rule'"
 check "still active after a bad reload" test "$(ns_run systemctl is-active dutyd)" = active
 check "STATUS says the old config stays" wait_for 5 in_ns \
-        'systemctl show -p StatusText --value dutyd | grep -q 重新加载失败'
+        'systemctl show -p StatusText --value dutyd | grep -q "reload failed"'
 check_eq "old schedule still served" 200 "$(ns_run curl -s -o /dev/null -w '%{http_code}' "$url")"
 check "config rejection has its MESSAGE_ID" in_ns \
         'journalctl -u dutyd MESSAGE_ID=18d438946c4f4e92bf9f2d1a1d4d0aaa --no-pager -q | grep -q .'

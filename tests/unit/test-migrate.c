@@ -251,6 +251,7 @@ static void test_unversioned_all_or_nothing(void **state) {
 }
 
 int main(void) {
+        state_messages_in_chinese();
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_fixtures_have_rows),

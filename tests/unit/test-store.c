@@ -245,6 +245,7 @@ static void test_other_process_sees_commits(void **state) {
 }
 
 int main(int argc, char **argv) {
+        state_messages_in_chinese();
         if (argc == 3 && streq(argv[1], "--count-meta")) /* count_elsewhere() */
                 return count_meta(argv[2]);
         const struct CMUnitTest tests[] = {

@@ -6,7 +6,18 @@
 
 #include <sys/stat.h>
 
+#include "i18n.h"
 #include "store-sql.h"
+
+/* The store's messages in Chinese, as the tests' assertions are written: the catalog of the
+ * build tree ($DUTYD_LOCALEDIR, which tests/run sets), whatever the caller's LANGUAGE. */
+static inline void state_messages_in_chinese(void) {
+        setenv("LC_ALL", "C.UTF-8", 1);
+        setenv("LANGUAGE", "zh_CN", 1);
+        if (!getenv("DUTYD_LOCALEDIR"))
+                setenv("DUTYD_LOCALEDIR", "build/locale", 1);
+        i18n_setup();
+}
 
 typedef struct StateDir {
         char dir[64];
