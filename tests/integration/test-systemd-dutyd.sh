@@ -126,7 +126,7 @@ check "… recorded in the journal by whom (MESSAGE_ID of the catalog)" in_ns \
 # A member of the group dutyd, and somebody else (setpriv: no PAM in the container).
 printf 'u alice -\nm alice dutyd\nu bob -\n' | ns_run systemd-sysusers - >/dev/null 2>&1
 as() { local u=$1; shift; ns_run setpriv --reuid="$u" --regid="$u" --init-groups "$@"; }
-check "group member: dutyctl done" sh -c "$(declare -f as ns_run); NS_LEADER=$NS_LEADER; as alice dutyctl done m:zz:2026-11:1 --note 成员记录 | grep -q 已记录"
+check "group member: dutyctl done" bash -c "$(declare -p NS_ENV); $(declare -f as ns_run); NS_LEADER=$NS_LEADER; as alice dutyctl done m:zz:2026-11:1 --note 成员记录 | grep -q 已记录"
 check "the daemon reacts to the member's record" wait_for 10 next_is '12-24 09:00'
 check "root sees the member's record" in_ns 'dutyctl history | grep -q 成员记录'
 as bob dutyctl history >"$T_TMP/bob.out" 2>&1; rc=$?
@@ -183,7 +183,7 @@ check_eq "a feed request finds nothing listening" 000 "$code"
 sleep 1
 check_eq "… and the service stays stopped" inactive "$(ns_run systemctl is-active dutyd)"
 check "stopped: root's dutyctl history still works" in_ns 'dutyctl history | grep -q 成员记录'
-check "stopped: the member's too" sh -c "$(declare -f as ns_run); NS_LEADER=$NS_LEADER; as alice dutyctl history | grep -q 成员记录"
+check "stopped: the member's too" bash -c "$(declare -p NS_ENV); $(declare -f as ns_run); NS_LEADER=$NS_LEADER; as alice dutyctl history | grep -q 成员记录"
 ns_run systemctl start dutyd
 check "systemctl start dutyd brings the socket back" wait_for 10 in_ns \
         '[ "$(systemctl is-active dutyd.socket)" = active ] && [ "$(systemctl is-active dutyd)" = active ]'
