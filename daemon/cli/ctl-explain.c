@@ -28,8 +28,7 @@ static int next_count = EXPLAIN_DEFAULT_NEXT;
 static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Day today) {
         Occurrence next[EXPLAIN_MAX_NEXT];
         size_t n;
-        if (explain_next(c->calendar, c->shifts, c->n_shifts, r, scope, today, next,
-                         (size_t)next_count, &n) < 0)
+        if (explain_next(c, r, scope, today, next, (size_t)next_count, &n) < 0)
                 return -ENOMEM;
         printf(_("  next deadlines: "));
         for (size_t i = 0; i < n; i++) {
@@ -51,6 +50,8 @@ static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Da
         }
         if (r->shift_edge && !c->n_shifts)
                 printf("%s\n", _("(no shifts in the configuration)"));
+        else if (r->period == PERIOD_TERM && !c->n_terms)
+                printf("%s\n", _("(no school terms in the configuration)"));
         else
                 printf("%s\n", n ? "" : _("(none within five years)"));
         return 0;

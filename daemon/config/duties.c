@@ -13,7 +13,8 @@
 #include "util.h"
 
 static const char *const period_enum[_PERIOD_MAX] = {
-        "", "week", "month", "quarter", "half", "year", "half_month", "dekad", "two_months", "day",
+        "",           "week",  "month",      "quarter", "half", "year",
+        "half_month", "dekad", "two_months", "day",     "term",
 };
 static const char *const shift_enum[] = {"", "start", "end"};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
@@ -491,6 +492,8 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
+        for (size_t i = 0; r->period == PERIOD_TERM && i < c->n_terms; i++) /* its periods */
+                h = hash_int(h, 9000 + c->terms[i].from * 7 + c->terms[i].until);
         for (size_t i = 0; r->shift_edge && i < c->n_shifts; i++) /* its times are the shifts' */
                 h = hash_int(h, 7000 + (int)r->shift_edge * 3000 + c->shifts[i].start * 1440 +
                                         c->shifts[i].end);
@@ -534,6 +537,14 @@ int finish_duties(Loader *L) {
                         diags_add(L->diags, false, s->file, s->line, s->col,
                                   "duty '%s': 班前/班后 needs the organisation's shifts "
                                   "(shifts: [{name: 白班, start: \"08:00\", end: \"20:00\"}])",
+                                  d->id);
+                        r = -EINVAL;
+                }
+                if (d->rule.period == PERIOD_TERM && !c->n_terms && i < L->cap_sites[ENT_DUTY]) {
+                        const IdSite *s = &L->sites[ENT_DUTY][i];
+                        diags_add(L->diags, false, s->file, s->line, s->col,
+                                  "duty '%s': 每学期 needs the school terms (terms: [{name: "
+                                  "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
                                   d->id);
                         r = -EINVAL;
                 }

@@ -126,6 +126,40 @@ static int parse_shifts(Loader *L, const YNode *n) {
         return r;
 }
 
+static const KeyDef term_keys[] = {
+        {.name = "name", .type = F_STR, .off = FIELD(Term, name), .required = true},
+        {.name = "from", .type = F_DATE, .off = FIELD(Term, from), .required = true},
+        {.name = "until", .type = F_DATE, .off = FIELD(Term, until), .required = true},
+};
+
+/* terms: [{name: 2026年秋季学期, from: 2026-09-01, until: 2027-01-22}, …] (每学期 duties), in
+ * date order without overlaps. */
+static int parse_terms(Loader *L, const YNode *n) {
+        Config *c = L->cfg;
+        _cleanup_free_ const YNode **items = NULL;
+        size_t cnt, cap = 0;
+        if (node_items(L, n, &items, &cnt) < 0)
+                return -ENOMEM;
+        free(c->terms);
+        c->terms = NULL, c->n_terms = 0;
+        int r = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                if (ARRAY_GROW(c->terms, cap, c->n_terms + 1) < 0)
+                        return loader_oom(L);
+                Term *t = &c->terms[c->n_terms];
+                *t = (Term){0};
+                if (parse_map(L, items[i], term_keys, ELEMENTSOF(term_keys), t, NULL) < 0)
+                        r = -EINVAL;
+                else if (t->until < t->from)
+                        r = err_at(L, items[i], "a term's until is before its from");
+                else if (c->n_terms && t->from <= c->terms[c->n_terms - 1].until)
+                        r = err_at(L, items[i], "terms are in date order and do not overlap");
+                else
+                        c->n_terms++;
+        }
+        return r;
+}
+
 int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
         Config *c = L->cfg;
         if (!k)
@@ -154,6 +188,8 @@ int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
                 return parse_str(L, vn, &c->state_dir);
         if (streq(k, "shifts"))
                 return parse_shifts(L, vn);
+        if (streq(k, "terms"))
+                return parse_terms(L, vn);
         return err_at(L, kn, "unknown section '%s'", k);
 }
 

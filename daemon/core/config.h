@@ -120,6 +120,13 @@ typedef struct Shift {
         int start, end; /* minutes of the day; end <= start: the shift ends the next day */
 } Shift;
 
+/* A school term (学期) of the configuration, for 每学期 rules: terms are in date order and do not
+ * overlap; the days between them belong to none. */
+typedef struct Term {
+        char *name; /* 2026年秋季学期 (pool) */
+        Day from, until;
+} Term;
+
 /* A config holds 100,000s of duties (issue #10's peak RSS): the small fields come last, where
  * they share the padding. */
 typedef struct Duty {
@@ -249,6 +256,8 @@ typedef struct Config {
         DutyScope *scopes; /* of the duties that have one (Duty.scope) */
         Shift *shifts;     /* `shifts:`, in the order given */
         size_t n_shifts;
+        Term *terms; /* `terms:` */
+        size_t n_terms;
         size_t n_scopes;
         Channel *channels;
         size_t n_channels;

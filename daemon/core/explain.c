@@ -175,6 +175,15 @@ char *rule_explain(const Rule *r) {
                                                           : "，截止于每个班次结束时（班后）");
         else if (r->period == PERIOD_DAY)
                 buf_puts(&b, "，截止于当天");
+        else if (r->period == PERIOD_TERM && r->due_day == DUE_DAY_LAST)
+                buf_puts(&b, "，截止于学期最后一天（学期为配置中的 terms）");
+        else if (r->period == PERIOD_TERM && r->due_day)
+                buf_printf(&b, "，截止于开学第%d天（学期为配置中的 terms）", r->due_day);
+        else if (r->period == PERIOD_TERM && r->count > 1)
+                buf_printf(&b, "，按天数均分为%d段，每段完成一次（学期为配置中的 terms）",
+                           r->count);
+        else if (r->period == PERIOD_TERM)
+                buf_puts(&b, "，截止于学期最后一天（学期为配置中的 terms）");
         else if (say_special(&b, r))
                 ;
         else if (r->due_day)
@@ -199,8 +208,8 @@ char *rule_explain(const Rule *r) {
 /* Five years: the longest period is a year, its deadline at most a year after it. */
 #define EXPLAIN_HORIZON (5 * 366)
 
-int explain_next(const Calendar *cal, const Shift *shifts, size_t n_shifts, const Rule *r,
-                 const DutyScope *scope, Day from, Occurrence *out, size_t n, size_t *ret_n) {
+int explain_next(const Config *base, const Rule *r, const DutyScope *scope, Day from,
+                 Occurrence *out, size_t n, size_t *ret_n) {
         size_t post = 0;
         Post p = {.id = (char *)"post", .name = (char *)"post"};
         Duty d = {.id = (char *)"duty",
@@ -210,14 +219,16 @@ int explain_next(const Calendar *cal, const Shift *shifts, size_t n_shifts, cons
                   .document = -1,
                   .scope = scope ? 1 : 0,
                   .rule = *r};
-        Config c = {.calendar = (Calendar *)cal,
+        Config c = {.calendar = base->calendar,
                     .posts = &p,
                     .n_posts = 1,
                     .duties = &d,
                     .n_duties = 1,
                     .scopes = (DutyScope *)scope,
-                    .shifts = (Shift *)shifts,
-                    .n_shifts = n_shifts,
+                    .shifts = base->shifts,
+                    .n_shifts = base->n_shifts,
+                    .terms = base->terms,
+                    .n_terms = base->n_terms,
                     .n_scopes = scope ? 1 : 0};
         OccurrenceList l = {0};
         int q = schedule_plan_assignment(&c, 0, 0, -1, from, from + EXPLAIN_HORIZON, &l);

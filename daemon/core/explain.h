@@ -14,7 +14,7 @@
 char *rule_explain(const Rule *r);
 /* The first `n` occurrences of `r` due on or after `from` (within the next five years), in
  * date order, into out[], only those on days `scope` keeps (NULL: every day; a duty's
- * from/until and season, config.h), with the organisation's `shifts` (班前, 班后); *ret_n how
- * many. 0 or -ENOMEM. */
-int explain_next(const Calendar *cal, const Shift *shifts, size_t n_shifts, const Rule *r,
-                 const DutyScope *scope, Day from, Occurrence *out, size_t n, size_t *ret_n);
+ * from/until and season, config.h), on the calendar, shifts (班前, 班后) and school terms
+ * (每学期) of `base`; *ret_n how many. 0 or -ENOMEM. */
+int explain_next(const Config *base, const Rule *r, const DutyScope *scope, Day from,
+                 Occurrence *out, size_t n, size_t *ret_n);

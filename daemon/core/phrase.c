@@ -150,6 +150,8 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
                 return PERIOD_WEEK;
         if (eat(c, "天") || (!after_yi && !ge && eat(c, "日")))
                 return PERIOD_DAY;
+        if (eat(c, "学期"))
+                return PERIOD_TERM;
         c->pos = at;
         return PERIOD_NONE;
 }
@@ -714,6 +716,34 @@ static int parse_nth_month(Cursor *c, Rule *r, PhraseError *err) {
         return parse_tail(c, r, err) < 0 ? -EINVAL : 1;
 }
 
+/* After 每学期 (or opening a sentence): 开学第一周 (day 7 of the term), 初 / 学期初 (day 14),
+ * 末 / 期末 / 学期末 (its last day), 开学第N天前 / 开学后N天内 (day N). Nothing eaten without one. */
+static void parse_term_deadline(Cursor *c, Rule *r) {
+        static const char *const first_week[] = {"开学第一周", "开学第1周", "开学首周"};
+        static const char *const start[] = {"学期初", "初", "开学初"};
+        static const char *const end[] = {"学期末", "期末", "末"};
+        r->period = PERIOD_TERM;
+        if (eat_any(c, first_week, ELEMENTSOF(first_week)))
+                r->due_day = 7;
+        else if (eat_any(c, start, ELEMENTSOF(start)))
+                r->due_day = 14;
+        else if (eat_any(c, end, ELEMENTSOF(end)))
+                r->due_day = DUE_DAY_LAST;
+        else {
+                Cursor p = *c;
+                bool after = eat(&p, "开学后");
+                if (!after && (!eat(&p, "开学第")))
+                        return;
+                int n = eat_number(&p);
+                if (n < 1 || n > 31 || !eat(&p, after ? "天内" : "天"))
+                        return;
+                *c = p;
+                r->due_day = n;
+        }
+        eat(c, "内");
+        eat_before(c);
+}
+
 /* 班前 / 班后 (每班班前, 每个班次班后): one checkpoint per shift of the configuration. */
 static bool eat_shift(Cursor *c, Rule *r) {
         static const char *const pre[] = {"每个班次", "每班次", "每班", "各班"};
@@ -732,6 +762,10 @@ static bool eat_shift(Cursor *c, Rule *r) {
 
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
+        if (r->period == PERIOD_TERM) {
+                parse_term_deadline(c, r);
+                return parse_count(c, r, count_at, err);
+        }
         if (r->period == PERIOD_DAY) { /* 每天17:30前报送, 每日8时前, 每天至少一次 */
                 if (!eat_shift(c, r))
                         eat_before_at(c, r);
@@ -827,6 +861,12 @@ static int parse_normalised(Cursor *c, Rule *r, size_t *count_at, PhraseError *e
                 }
                 if (eat_shift(c, r))
                         return parse_count(c, r, count_at, err); /* 班前安全讲话 */
+                if (looking_at(c, "开学第") || looking_at(c, "开学后") ||
+                    looking_at(c, "开学首周") || looking_at(c, "学期初") ||
+                    looking_at(c, "学期末")) {
+                        parse_term_deadline(c, r); /* 开学第一周开展安全教育 */
+                        return parse_count(c, r, count_at, err);
+                }
                 bool week = eat(c, "隔周");
                 if (week || eat(c, "隔年")) {
                         r->every = 2;

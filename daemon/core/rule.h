@@ -19,6 +19,7 @@ typedef enum __attribute__((packed)) PeriodKind {
         PERIOD_DEKAD,      /* 旬: 1st–10th, 11th–20th, 21st–end */
         PERIOD_TWO_MONTHS, /* Jan–Feb, Mar–Apr, … */
         PERIOD_DAY,        /* 每天, 每日, 每个工作日 */
+        PERIOD_TERM,       /* 每学期: the configuration's school terms (due_day: day N of it) */
         _PERIOD_MAX,
 } PeriodKind;
 

@@ -117,6 +117,7 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
                 break;
         }
         case PERIOD_DAY: snprintf(buf, n, "%04d-%02d-%02d", t.y, t.m, t.d); break;
+        case PERIOD_TERM: snprintf(buf, n, "%04d-S%02d%02d", t.y, t.m, t.d); break;
         case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
         case PERIOD_HALF_MONTH:
                 snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
@@ -155,6 +156,15 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
         Day any;
         if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
                 kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
+        } else if (strlen(s) == 10 && s[4] == '-' && s[5] == 'S') {
+                /* A term by its first day, 2026-S0901: its end is the configuration's. */
+                char ymd[11];
+                snprintf(ymd, sizeof(ymd), "%.4s-%.2s-%.2s", s, s + 6, s + 8);
+                if ((any = day_parse(ymd)) == DAY_INVALID)
+                        return -EINVAL;
+                *ret_kind = PERIOD_TERM;
+                *ret_start = *ret_end = any;
+                return 0;
         } else if (strlen(s) == 10 && s[7] == '-' && s[8] != 'H' && s[8] != 'D') {
                 if ((any = day_parse(s)) == DAY_INVALID)
                         return -EINVAL;
@@ -278,6 +288,13 @@ static int period_checkpoints_all(const Config *c, const Assignment *a, Day s, D
                 }
                 return 0;
         }
+        if (r->period == PERIOD_TERM && r->due_day) { /* day N of the term (开学第一周: 7) */
+                o.nominal = r->due_day == DUE_DAY_LAST || s + r->due_day - 1 > e
+                                    ? e
+                                    : s + r->due_day - 1;
+                o.due = apply_move(c->calendar, r->move, o.nominal);
+                return list_push(out, &o);
+        }
         if (r->due_weekday) { /* that day of the period's last week */
                 o.nominal = e - 7 + r->due_weekday;
                 o.due = apply_move(c->calendar, r->move, o.nominal);
@@ -386,6 +403,34 @@ static Day owed_on(const Occurrence *o) {
         return o->nominal < o->period_end ? o->nominal : o->period_end;
 }
 
+/* The occurrences of the period [s, e] due in [from, to] (per_holder: one for each holder it is
+ * owed by), appended to `out`; `tmp` is scratch. 0 or -ENOMEM. */
+static int take_period(const Config *c, const Assignment *a, PlanFilter f, Day s, Day e, Day from,
+                       Day to, OccurrenceList *tmp, OccurrenceList *out) {
+        const Duty *d = &c->duties[a->duty];
+        tmp->n = 0;
+        if (period_checkpoints(c, a, s, e, tmp) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < tmp->n; i++) {
+                Occurrence *o = &tmp->items[i];
+                if (o->due < from || o->due > to)
+                        continue;
+                if (!d->per_holder) {
+                        if (list_push(out, o) < 0)
+                                return -ENOMEM;
+                        continue;
+                }
+                for (size_t pi = 0; pi < c->n_people; pi++)
+                        if ((f.person < 0 || (size_t)f.person == pi) &&
+                            holds_on(c, pi, a->post, owed_on(o))) {
+                                o->person = (int32_t)pi;
+                                if (list_push(out, o) < 0)
+                                        return -ENOMEM;
+                        }
+        }
+        return 0;
+}
+
 /* Every occurrence of one duty/post (all holders when per_holder) due in [from, to]. */
 static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFilter f, Day from,
                            Day to, OccurrenceList *tmp, OccurrenceList *out) {
@@ -414,33 +459,23 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                 }
                 return 0;
         }
+        if (r->period == PERIOD_TERM) { /* the configuration's terms, not the calendar's */
+                for (size_t ti = 0; ti < c->n_terms; ti++) {
+                        const Term *t = &c->terms[ti];
+                        if (t->until >= from - 40 && t->from <= to + 40 &&
+                            take_period(c, &a, f, t->from, t->until, from, to, tmp, out) < 0)
+                                return -ENOMEM;
+                }
+                return 0;
+        }
         /* Deadlines lie in the period, up to 12 months after it (after_period), moved by at
          * most a few weeks of holidays; scan periods that can reach [from, to]. */
         Day back = r->after_period ? 31 * (r->due_month + 1) + 40 : 40;
         Day s, e;
         rule_period(r, from - back, &s, &e);
-        for (; s <= to + 40; rule_period(r, e + 1, &s, &e)) {
-                tmp->n = 0;
-                if (period_checkpoints(c, &a, s, e, tmp) < 0)
+        for (; s <= to + 40; rule_period(r, e + 1, &s, &e))
+                if (take_period(c, &a, f, s, e, from, to, tmp, out) < 0)
                         return -ENOMEM;
-                for (size_t i = 0; i < tmp->n; i++) {
-                        Occurrence *o = &tmp->items[i];
-                        if (o->due < from || o->due > to)
-                                continue;
-                        if (!d->per_holder) {
-                                if (list_push(out, o) < 0)
-                                        return -ENOMEM;
-                                continue;
-                        }
-                        for (size_t pi = 0; pi < c->n_people; pi++)
-                                if ((f.person < 0 || (size_t)f.person == pi) &&
-                                    holds_on(c, pi, post, owed_on(o))) {
-                                        o->person = (int32_t)pi;
-                                        if (list_push(out, o) < 0)
-                                                return -ENOMEM;
-                                }
-                }
-        }
         return 0;
 }
 
@@ -605,6 +640,30 @@ void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
                 snprintf(buf, n, "%s:%s:%s:%u", duty, post, pid, o->checkpoint);
 }
 
+/* The term holding `day`, NULL between terms. */
+static const Term *term_at(const Config *c, Day day) {
+        for (size_t i = 0; i < c->n_terms; i++)
+                if (c->terms[i].from <= day && day <= c->terms[i].until)
+                        return &c->terms[i];
+        return NULL;
+}
+
+/* Checkpoint `cp` of period [s, e], unless the duty's scope left it out: 0 or -ENOENT. */
+static int find_checkpoint(const Config *c, const Assignment *a, Day s, Day e, int cp,
+                           Occurrence *ret) {
+        OccurrenceList l = {0};
+        int r = period_checkpoints(c, a, s, e, &l);
+        if (r == 0)
+                r = -ENOENT;
+        for (size_t i = 0; i < l.n && r == -ENOENT; i++)
+                if (l.items[i].checkpoint == cp) {
+                        *ret = l.items[i];
+                        r = 0;
+                }
+        occurrence_list_done(&l);
+        return r;
+}
+
 int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         char buf[OCCURRENCE_ID_MAX];
         size_t len = strlen(id);
@@ -651,6 +710,12 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
+        if (k == PERIOD_TERM) { /* the term that starts that day */
+                const Term *t = term_at(c, s);
+                if (!t || t->from != s)
+                        return -ENOENT;
+                return find_checkpoint(c, &a, t->from, t->until, cp, ret);
+        }
         /* 2025 or 2026-W01 names a period of several years or weeks by its first; a year that
          * starts in December by the year of that December. */
         Day start = s;
@@ -659,17 +724,7 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         rule_period(&d->rule, start, &s, &e);
         if (s != start)
                 return -ENOENT;
-        OccurrenceList l = {0};
-        int r = period_checkpoints(c, &a, s, e, &l);
-        if (r == 0) /* checkpoint cp, unless the duty's scope left it out */
-                r = -ENOENT;
-        for (size_t i = 0; i < l.n && r == -ENOENT; i++)
-                if (l.items[i].checkpoint == cp) {
-                        *ret = l.items[i];
-                        r = 0;
-                }
-        occurrence_list_done(&l);
-        return r;
+        return find_checkpoint(c, &a, s, e, cp, ret);
 }
 
 size_t occurrence_holders(const Config *c, const Occurrence *o, Day day, size_t *out, size_t n) {
@@ -711,6 +766,10 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
                         }
                 }
                 return 0;
+        }
+        if (r->period == PERIOD_TERM) {
+                const Term *t = term_at(c, day);
+                return t ? period_checkpoints(c, &a, t->from, t->until, out) : 0;
         }
         Day s, e;
         rule_period(r, day, &s, &e);

@@ -111,7 +111,7 @@ static char *next_dates(const Config *c, const char *phrase, Day from, size_t n)
         const char *msg;
         assert_int_equal(rule_parse_phrase(phrase, &r, &off, &msg), 0);
         Occurrence occ[8];
-        assert_int_equal(explain_next(c->calendar, NULL, 0, &r, NULL, from, occ, n, &got), 0);
+        assert_int_equal(explain_next(c, &r, NULL, from, occ, n, &got), 0);
         rule_done(&r);
         Buf b = {0};
         for (size_t i = 0; i < got; i++) {

@@ -655,6 +655,40 @@ static void shifts(void **s) {
         config_free(c);
 }
 
+/* 每学期 on the configuration's terms, by hand: an autumn term 2026-09-01..2027-02-06 whose end
+ * falls in the provisional 2027 春节 (02-05..08 off → Tue 02-09), a spring term 2027-02-22..
+ * 07-09; no period between them. 开学第一周 is day 7, 学期初 day 14; 2 paced: day 79 of 159. */
+static void terms(void **s) {
+        (void)s;
+        char yaml[2048];
+        snprintf(yaml, sizeof(yaml),
+                 "%sterms:\n  - {name: 秋季学期, from: 2026-09-01, until: 2027-02-06}\n"
+                 "  - {name: 春季学期, from: 2027-02-22, until: 2027-07-09}\n"
+                 "duties:\n  - {id: a, post: p, title: t, rule: 开学第一周开展安全教育}\n"
+                 "  - {id: b, post: p, title: t, rule: 每学期初}\n"
+                 "  - {id: c, post: p, title: t, rule: 每学期末}\n"
+                 "  - {id: d, post: p, title: t, rule: 每学期至少2次}\n",
+                 base_yaml);
+        char *got = plan_ids(yaml, day_from_ymd(2026, 8, 1), day_from_ymd(2027, 7, 31), 0, true);
+        assert_string_equal(got, "a:p:2026-S0901:1=2026-09-07 b:p:2026-S0901:1=2026-09-14 "
+                                 "d:p:2026-S0901:1=2026-11-18 c:p:2026-S0901:1=2027-02-09 "
+                                 "d:p:2026-S0901:2=2027-02-09 a:p:2027-S0222:1=2027-03-01 "
+                                 "b:p:2027-S0222:1=2027-03-08 d:p:2027-S0222:1=2027-05-03 "
+                                 "c:p:2027-S0222:1=2027-07-09 d:p:2027-S0222:2=2027-07-09");
+        free(got);
+        Config *c = load_ok(yaml);
+        Occurrence o;
+        assert_int_equal(schedule_find(c, "c:p:2026-S0901:1", &o), 0);
+        assert_int_equal(o.period_end, day_from_ymd(2027, 2, 6));
+        assert_int_equal(schedule_find(c, "c:p:2026-S0902:1", &o), -ENOENT);
+        OccurrenceList l = {0}; /* between the terms: no period to count a completion in */
+        assert_int_equal(schedule_period_checkpoints(c, 2, 0, -1, day_from_ymd(2027, 2, 15), &l),
+                         0);
+        assert_int_equal(l.n, 0);
+        occurrence_list_done(&l);
+        config_free(c);
+}
+
 /* A deadline with a time of day: the occurrence carries it, sorts by it within its day, and
  * the reminder on its day fires an hour before it when the reminder time is later. */
 static void times_of_day(void **s) {
@@ -939,6 +973,7 @@ int main(void) {
                 cmocka_unit_test(times_of_day),
                 cmocka_unit_test(scopes),
                 cmocka_unit_test(shifts),
+                cmocka_unit_test(terms),
                 cmocka_unit_test(period_end_day),
                 cmocka_unit_test(last_working_day),
                 cmocka_unit_test(previous_month),
