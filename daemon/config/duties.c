@@ -14,7 +14,7 @@
 
 static const char *const period_enum[_PERIOD_MAX] = {
         "",           "week",  "month",      "quarter", "half", "year",
-        "half_month", "dekad", "two_months", "day",     "term",
+        "half_month", "dekad", "two_months", "day",     "term", "school_year",
 };
 static const char *const shift_enum[] = {"", "start", "end"};
 static const char *const move_enum[] = {"postpone", "earlier", "none"};
@@ -492,7 +492,8 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
-        for (size_t i = 0; r->period == PERIOD_TERM && i < c->n_terms; i++) /* its periods */
+        bool school = r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR;
+        for (size_t i = 0; school && i < c->n_terms; i++) /* its periods */
                 h = hash_int(h, 9000 + c->terms[i].from * 7 + c->terms[i].until);
         for (size_t i = 0; r->shift_edge && i < c->n_shifts; i++) /* its times are the shifts' */
                 h = hash_int(h, 7000 + (int)r->shift_edge * 3000 + c->shifts[i].start * 1440 +
@@ -540,10 +541,11 @@ int finish_duties(Loader *L) {
                                   d->id);
                         r = -EINVAL;
                 }
-                if (d->rule.period == PERIOD_TERM && !c->n_terms && i < L->cap_sites[ENT_DUTY]) {
+                if ((d->rule.period == PERIOD_TERM || d->rule.period == PERIOD_SCHOOL_YEAR) &&
+                    !c->n_terms && i < L->cap_sites[ENT_DUTY]) {
                         const IdSite *s = &L->sites[ENT_DUTY][i];
                         diags_add(L->diags, false, s->file, s->line, s->col,
-                                  "duty '%s': 每学期 needs the school terms (terms: [{name: "
+                                  "duty '%s': 每学期/每学年 needs the school terms (terms: [{name: "
                                   "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
                                   d->id);
                         r = -EINVAL;

@@ -152,6 +152,8 @@ static PeriodKind eat_period(Cursor *c, bool after_yi) {
                 return PERIOD_DAY;
         if (eat(c, "学期"))
                 return PERIOD_TERM;
+        if (eat(c, "学年"))
+                return PERIOD_SCHOOL_YEAR;
         c->pos = at;
         return PERIOD_NONE;
 }
@@ -722,7 +724,8 @@ static void parse_term_deadline(Cursor *c, Rule *r) {
         static const char *const first_week[] = {"开学第一周", "开学第1周", "开学首周"};
         static const char *const start[] = {"学期初", "初", "开学初"};
         static const char *const end[] = {"学期末", "期末", "末"};
-        r->period = PERIOD_TERM;
+        if (r->period != PERIOD_SCHOOL_YEAR)
+                r->period = PERIOD_TERM;
         if (eat_any(c, first_week, ELEMENTSOF(first_week)))
                 r->due_day = 7;
         else if (eat_any(c, start, ELEMENTSOF(start)))
@@ -762,7 +765,7 @@ static bool eat_shift(Cursor *c, Rule *r) {
 
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
-        if (r->period == PERIOD_TERM) {
+        if (r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) {
                 parse_term_deadline(c, r);
                 return parse_count(c, r, count_at, err);
         }

@@ -76,7 +76,7 @@ static const char *const period_zh[_PERIOD_MAX] = {
         [PERIOD_WEEK] = "周",   [PERIOD_MONTH] = "月",          [PERIOD_QUARTER] = "季度",
         [PERIOD_HALF] = "半年", [PERIOD_YEAR] = "年",           [PERIOD_HALF_MONTH] = "半月",
         [PERIOD_DEKAD] = "旬",  [PERIOD_TWO_MONTHS] = "两个月", [PERIOD_DAY] = "天",
-        [PERIOD_TERM] = "学期",
+        [PERIOD_TERM] = "学期", [PERIOD_SCHOOL_YEAR] = "学年",
 };
 
 void rule_time(int minute, char buf[static RULE_TIME_MAX]) {
@@ -162,7 +162,8 @@ static const char *validate_time(const Rule *r) {
                 return N_("workdays needs period day (每个工作日)");
         if (r->period == PERIOD_DAY && (r->every > 1 || r->due_weekday))
                 return N_("a daily rule has no every or due_weekday");
-        if (r->period == PERIOD_TERM && (r->after_period || r->due_month || r->every > 1))
+        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) &&
+            (r->after_period || r->due_month || r->every > 1))
                 return N_("a term rule (每学期) has no after_period, due_month or every");
         if (r->shift_edge && (r->period != PERIOD_DAY || r->due_minute || r->count > 1))
                 return N_("shift (班前, 班后) needs period day, without due_time or a count");
@@ -225,6 +226,7 @@ const char *rule_validate(const Rule *r) {
                 [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
                 [PERIOD_DAY] = {1, "more than 1 paced checkpoint a day (say 不分段)"},
                 [PERIOD_TERM] = {60, "more than 60 paced checkpoints a term"},
+                [PERIOD_SCHOOL_YEAR] = {180, "more than 180 paced checkpoints a school year"},
         };
         /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
          * when the weeks restart each year). */
@@ -345,14 +347,15 @@ static void describe_daily(Buf *b, const Rule *r) {
 
 /* 每学期开学第一周, 每学期初, 每学期末, 每学期开学第10天前 (due_day: day N of the term). */
 static void describe_term(Buf *b, const Rule *r) {
+        const char *p = period_kind_to_zh(r->period); /* 学期, 学年 */
         if (r->due_day == 7)
-                buf_puts(b, "每学期开学第一周");
+                buf_printf(b, "每%s开学第一周", p);
         else if (r->due_day == 14)
-                buf_puts(b, "每学期初");
+                buf_printf(b, "每%s初", p);
         else if (r->due_day == DUE_DAY_LAST)
-                buf_puts(b, "每学期末");
+                buf_printf(b, "每%s末", p);
         else
-                buf_printf(b, "每学期开学第%d天前", r->due_day);
+                buf_printf(b, "每%s开学第%d天前", p, r->due_day);
         if (r->count > 1)
                 buf_printf(b, "，共%d次", r->count);
         describe_move(b, r->move);
@@ -370,7 +373,7 @@ static char *describe_rule(const Rule *r) {
                 describe_daily(&b, r);
                 return buf_steal(&b);
         }
-        if (r->period == PERIOD_TERM && r->due_day) {
+        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->due_day) {
                 describe_term(&b, r);
                 return buf_steal(&b);
         }

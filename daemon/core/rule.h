@@ -20,6 +20,7 @@ typedef enum __attribute__((packed)) PeriodKind {
         PERIOD_TWO_MONTHS, /* Jan–Feb, Mar–Apr, … */
         PERIOD_DAY,        /* 每天, 每日, 每个工作日 */
         PERIOD_TERM,       /* 每学期: the configuration's school terms (due_day: day N of it) */
+        PERIOD_SCHOOL_YEAR, /* 每学年: an autumn term (or the first) and the terms up to the next */
         _PERIOD_MAX,
 } PeriodKind;
 

@@ -118,6 +118,7 @@ void period_id(PeriodKind k, Day start, char *buf, size_t n) {
         }
         case PERIOD_DAY: snprintf(buf, n, "%04d-%02d-%02d", t.y, t.m, t.d); break;
         case PERIOD_TERM: snprintf(buf, n, "%04d-S%02d%02d", t.y, t.m, t.d); break;
+        case PERIOD_SCHOOL_YEAR: snprintf(buf, n, "%04d-Y%02d%02d", t.y, t.m, t.d); break;
         case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
         case PERIOD_HALF_MONTH:
                 snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
@@ -156,13 +157,14 @@ int period_parse(const char *s, PeriodKind *ret_kind, Day *ret_start, Day *ret_e
         Day any;
         if (sscanf(s, "%4d%n", &y, &k) == 1 && k == 4 && s[4] == 0) {
                 kind = PERIOD_YEAR, any = day_from_ymd(y, 1, 1);
-        } else if (strlen(s) == 10 && s[4] == '-' && s[5] == 'S') {
-                /* A term by its first day, 2026-S0901: its end is the configuration's. */
+        } else if (strlen(s) == 10 && s[4] == '-' && (s[5] == 'S' || s[5] == 'Y')) {
+                /* A term or school year by its first day, 2026-S0901 / 2026-Y0901: its end is
+                 * the configuration's. */
                 char ymd[11];
                 snprintf(ymd, sizeof(ymd), "%.4s-%.2s-%.2s", s, s + 6, s + 8);
                 if ((any = day_parse(ymd)) == DAY_INVALID)
                         return -EINVAL;
-                *ret_kind = PERIOD_TERM;
+                *ret_kind = s[5] == 'S' ? PERIOD_TERM : PERIOD_SCHOOL_YEAR;
                 *ret_start = *ret_end = any;
                 return 0;
         } else if (strlen(s) == 10 && s[7] == '-' && s[8] != 'H' && s[8] != 'D') {
@@ -288,7 +290,8 @@ static int period_checkpoints_all(const Config *c, const Assignment *a, Day s, D
                 }
                 return 0;
         }
-        if (r->period == PERIOD_TERM && r->due_day) { /* day N of the term (开学第一周: 7) */
+        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->due_day) {
+                /* day N of the term (开学第一周: 7) */
                 o.nominal = r->due_day == DUE_DAY_LAST || s + r->due_day - 1 > e
                                     ? e
                                     : s + r->due_day - 1;
@@ -403,6 +406,33 @@ static Day owed_on(const Occurrence *o) {
         return o->nominal < o->period_end ? o->nominal : o->period_end;
 }
 
+static bool is_school(const Rule *r) {
+        return r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR;
+}
+
+/* Period i (from 0) of a term rule: term i, or school year i — an autumn term (one that starts
+ * in July–December) or the first term, with the terms after it up to the next autumn term (the
+ * days between them belong to it). false past the last. */
+static bool school_period(const Config *c, PeriodKind k, size_t i, Day *s, Day *e) {
+        if (k == PERIOD_TERM) {
+                if (i >= c->n_terms)
+                        return false;
+                *s = c->terms[i].from, *e = c->terms[i].until;
+                return true;
+        }
+        for (size_t t = 0, n = 0; t < c->n_terms; n++) {
+                size_t u = t + 1;
+                while (u < c->n_terms && day_to_ymd(c->terms[u].from).m < 7)
+                        u++;
+                if (n == i) {
+                        *s = c->terms[t].from, *e = c->terms[u - 1].until;
+                        return true;
+                }
+                t = u;
+        }
+        return false;
+}
+
 /* The occurrences of the period [s, e] due in [from, to] (per_holder: one for each holder it is
  * owed by), appended to `out`; `tmp` is scratch. 0 or -ENOMEM. */
 static int take_period(const Config *c, const Assignment *a, PlanFilter f, Day s, Day e, Day from,
@@ -459,19 +489,17 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                 }
                 return 0;
         }
-        if (r->period == PERIOD_TERM) { /* the configuration's terms, not the calendar's */
-                for (size_t ti = 0; ti < c->n_terms; ti++) {
-                        const Term *t = &c->terms[ti];
-                        if (t->until >= from - 40 && t->from <= to + 40 &&
-                            take_period(c, &a, f, t->from, t->until, from, to, tmp, out) < 0)
+        Day s, e;
+        if (is_school(r)) { /* the configuration's terms, not the calendar's */
+                for (size_t i = 0; school_period(c, r->period, i, &s, &e); i++)
+                        if (e >= from - 40 && s <= to + 40 &&
+                            take_period(c, &a, f, s, e, from, to, tmp, out) < 0)
                                 return -ENOMEM;
-                }
                 return 0;
         }
         /* Deadlines lie in the period, up to 12 months after it (after_period), moved by at
          * most a few weeks of holidays; scan periods that can reach [from, to]. */
         Day back = r->after_period ? 31 * (r->due_month + 1) + 40 : 40;
-        Day s, e;
         rule_period(r, from - back, &s, &e);
         for (; s <= to + 40; rule_period(r, e + 1, &s, &e))
                 if (take_period(c, &a, f, s, e, from, to, tmp, out) < 0)
@@ -640,14 +668,6 @@ void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
                 snprintf(buf, n, "%s:%s:%s:%u", duty, post, pid, o->checkpoint);
 }
 
-/* The term holding `day`, NULL between terms. */
-static const Term *term_at(const Config *c, Day day) {
-        for (size_t i = 0; i < c->n_terms; i++)
-                if (c->terms[i].from <= day && day <= c->terms[i].until)
-                        return &c->terms[i];
-        return NULL;
-}
-
 /* Checkpoint `cp` of period [s, e], unless the duty's scope left it out: 0 or -ENOENT. */
 static int find_checkpoint(const Config *c, const Assignment *a, Day s, Day e, int cp,
                            Occurrence *ret) {
@@ -710,11 +730,12 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
-        if (k == PERIOD_TERM) { /* the term that starts that day */
-                const Term *t = term_at(c, s);
-                if (!t || t->from != s)
-                        return -ENOENT;
-                return find_checkpoint(c, &a, t->from, t->until, cp, ret);
+        if (is_school(&d->rule)) { /* the term or school year that starts that day */
+                Day ts, te;
+                for (size_t i = 0; school_period(c, k, i, &ts, &te); i++)
+                        if (ts == s)
+                                return find_checkpoint(c, &a, ts, te, cp, ret);
+                return -ENOENT;
         }
         /* 2025 or 2026-W01 names a period of several years or weeks by its first; a year that
          * starts in December by the year of that December. */
@@ -767,9 +788,12 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
                 }
                 return 0;
         }
-        if (r->period == PERIOD_TERM) {
-                const Term *t = term_at(c, day);
-                return t ? period_checkpoints(c, &a, t->from, t->until, out) : 0;
+        if (is_school(r)) { /* the term or school year holding `day`; none between terms */
+                Day ts, te;
+                for (size_t i = 0; school_period(c, r->period, i, &ts, &te); i++)
+                        if (ts <= day && day <= te)
+                                return period_checkpoints(c, &a, ts, te, out);
+                return 0;
         }
         Day s, e;
         rule_period(r, day, &s, &e);

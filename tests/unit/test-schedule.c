@@ -681,6 +681,20 @@ static void terms(void **s) {
         assert_int_equal(schedule_find(c, "c:p:2026-S0901:1", &o), 0);
         assert_int_equal(o.period_end, day_from_ymd(2027, 2, 6));
         assert_int_equal(schedule_find(c, "c:p:2026-S0902:1", &o), -ENOENT);
+        /* 每学年: the autumn term with the spring term after it, the winter break included. */
+        snprintf(yaml, sizeof(yaml),
+                 "%sterms:\n  - {name: 秋季学期, from: 2026-09-01, until: 2027-02-06}\n"
+                 "  - {name: 春季学期, from: 2027-02-22, until: 2027-07-09}\n"
+                 "  - {name: 秋季学期, from: 2027-09-01, until: 2028-01-21}\n"
+                 "duties:\n  - {id: y, post: p, title: t, rule: 每学年至少2次}\n"
+                 "  - {id: z, post: p, title: t, rule: 每学年末}\n",
+                 base_yaml);
+        got = plan_ids(yaml, day_from_ymd(2026, 8, 1), day_from_ymd(2028, 7, 31), 0, true);
+        /* 2026-09-01..2027-07-09: 312 days, checkpoint 1 on day 156 (2027-02-03). */
+        assert_string_equal(got, "y:p:2026-Y0901:1=2027-02-03 y:p:2026-Y0901:2=2027-07-09 "
+                                 "z:p:2026-Y0901:1=2027-07-09 y:p:2027-Y0901:1=2027-11-10 "
+                                 "y:p:2027-Y0901:2=2028-01-21 z:p:2027-Y0901:1=2028-01-21");
+        free(got);
         OccurrenceList l = {0}; /* between the terms: no period to count a completion in */
         assert_int_equal(schedule_period_checkpoints(c, 2, 0, -1, day_from_ymd(2027, 2, 15), &l),
                          0);
