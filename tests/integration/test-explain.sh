@@ -43,4 +43,39 @@ check "check --explain: every duty" test "$(grep -c '^安全生产例会（meet�
 check "check --explain: the drill's halves" grep -qx '  接下来的截止日期：2026-12-31（四）、2027-06-30（三）、2027-12-31（五）、2028-06-30（五）' <<<"$out"
 check "check --explain: event duties say so" grep -q '由事件 accident 触发' <<<"$out"
 check "check without --explain prints no rules" bash -c "! '$CTL' -c '$T/c.yaml' check 2>&1 | grep -q 理解为"
+
+# The phrases of this stop's kinds (issue 13 and 16), each explained with its next deadlines
+# (by hand from 2026-09-01: 09-30 is a Wednesday; the 中秋 days off are 09-25..27, 国庆 10-01..07,
+# with the make-up working days 09-20 (Sun) and 10-10 (Sat); 4-week periods from ISO week 1 of
+# 2026 (2025-12-29): weeks 33–36 end on Sunday 09-06).
+explain_is() { # NAME PHRASE UNDERSTOOD NEXT
+        local out
+        out=$("$CTL" -c "$T/c2.yaml" explain -n 3 "$2" 2>&1)
+        check "explain $1: understood" grep -qxF "  理解为：$3" <<<"$out"
+        check "explain $1: next deadlines" grep -qxF "  接下来的截止日期：$4" <<<"$out"
+}
+cat >"$T/c2.yaml" <<YAML
+organization: {name: 测试镇}
+holidays: $TOP/config/holidays-cn.yaml
+state: $T/state
+terms: [{name: 秋季学期, from: 2026-09-01, until: 2027-01-22}]
+shifts: [{name: 白班, start: "08:00", end: "20:00"}, {name: 夜班, start: "20:00", end: "08:00"}]
+posts: [{id: zz, name: 镇长}]
+duties: [{id: meet, post: zz, title: 例会, rule: 每月1日前}]
+YAML
+explain_is "a time of day" 每周五12点前上报 '每周一次，截止于每周星期五12:00（遇节假日顺延至下一个工作日）' \
+        '2026-09-04（五）12:00、2026-09-11（五）12:00、2026-09-18（五）12:00'
+explain_is "每个工作日" 每个工作日下午5点半前 '每个工作日一次，截止于当天17:30（休息日和节假日没有）' \
+        '2026-09-01（二）17:30、2026-09-02（三）17:30、2026-09-03（四）17:30'
+explain_is "a window" 每年6月至9月开展汛期检查 \
+        '每年一次，可在6月至9月间任意时间完成，截止于9月最后一天（遇节假日顺延至下一个工作日）' \
+        '2026-09-30（三）、2027-09-30（四）、2028-10-04（三）［原定2028-09-30，遇休息日调整］'
+explain_is "每隔四周" 每隔四周周五前，自2026年起 \
+        '每4周一次（自2026年第1周起连续计），截止于每期最后一周的星期五（遇节假日顺延至下一个工作日）' \
+        '2026-09-04（五）、2026-10-08（四）［原定2026-10-02，遇休息日调整］、2026-10-30（五）'
+explain_is "开学第一周" 开学第一周开展安全教育 \
+        '每学期一次，截止于开学第7天（学期、学年按配置中的 terms）（遇节假日顺延至下一个工作日）' \
+        '2026-09-07（一）'
+explain_is "班后" 每班班后 '每天每班一次，截止于每个班次结束时（班后）（休息日和节假日照常）' \
+        '2026-09-01（二）08:00、2026-09-01（二）20:00、2026-09-02（三）08:00'
 t_done
