@@ -74,9 +74,11 @@ PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
 MANS := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
 # Message catalogs (core/i18n.h): po/LANG.po → LANG/LC_MESSAGES/dutyd.mo.
 MOS := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/dutyd.mo,$(wildcard po/*.po))
-# What xgettext reads: _(), P_() and N_() (also in the verb tables of cli/*.h), and the phrase
-# parser's FAIL(cursor, message).
+# What xgettext reads: _(), P_() and N_() (also in the verb tables of cli/*.h), the phrase
+# parser's FAIL(cursor, message) and the config loader's err_at(), diags_add() and the YAML
+# reader's problem() (their format arguments).
 XGETTEXT := xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=FAIL:2 \
+	--keyword=err_at:3 --keyword=diags_add:6 --keyword=problem:4 \
 	--package-name=dutyd --msgid-bugs-address=dutyd@example.org
 
 .PHONY: all test unit check-style install uninstall deps bench bench-deps clean asan

@@ -4,7 +4,8 @@
 # fuzzy or untranslated, msgfmt --check accepts them; and the programs speak the user's
 # language: a message of each verb family of dutyctl, and of dutyd's log and --help, is English
 # under LANG=C (LANGUAGE unset) and Chinese under LANGUAGE=zh_CN (with the build tree's
-# catalogs, DUTYD_LOCALEDIR), also a phrase error and `check`'s FILE:LINE:COLUMN errors.
+# catalogs, DUTYD_LOCALEDIR), also a phrase error and `check`'s FILE:LINE:COLUMN errors: the
+# config loader's errors and its warning prefix.
 . "$(dirname "$0")/lib.sh"
 T=$T_TMP
 trap 'rm -rf "$T"' EXIT
@@ -79,6 +80,15 @@ both "raise" "^raise: no duty is for the event '火灾'" "^raise: 没有职责�
         "$CTL" "${G[@]}" raise 火灾
 both "done-link" "^done-link: no occurrence 'nosuch'" "^done-link: 没有事项 'nosuch'" \
         "$CTL" "${G[@]}" done-link nosuch
+# The config loader's diagnostics (FILE:LINE:COLUMN first) and the warning prefix.
+sed 's/^posts: .*/&\nfeeds: {org: false}\nbogus: 1/' "$T/good.yaml" >"$T/key.yaml"
+both "a loader error" "key.yaml:6:1: unknown section 'bogus'" 'key.yaml:6:1: 未知配置节“bogus”' \
+        "$CTL" -c "$T/key.yaml" check
+sed -i 's/^posts: \[{id: p, name: 镇长}\]/posts: [{id: p, name: 镇长, bogus: 1}]/' "$T/key.yaml"
+both "an unknown key" "key.yaml:4:27: unknown key 'bogus'" 'key.yaml:4:27: 未知键“bogus”' \
+        "$CTL" -c "$T/key.yaml" check
+both "a loader warning" 'key.yaml:5:14: warning: feeds.org is obsolete' \
+        'key.yaml:5:14: 警告：feeds.org 已废弃' "$CTL" -c "$T/key.yaml" check
 both "dutyd --help" '^Usage: dutyd \[-c FILE\]' '^用法: dutyd \[-c FILE\]' "$DUTYD" --help
 both "dutyd --check-config" ': the configuration is valid$' ': 配置有效$' \
         "$DUTYD" --check-config "${G[@]}"

@@ -33,8 +33,8 @@ int ctl_load_config(Config **ret) {
         Diags shown = {0};
         for (size_t i = 0; i < d.n; i++)
                 if (!d.items[i].warning || ctl_show_warnings)
-                        diags_add(&shown, d.items[i].warning, d.items[i].file, d.items[i].line,
-                                  d.items[i].column, "%s", d.items[i].msg);
+                        diags_add_text(&shown, d.items[i].warning, d.items[i].file, d.items[i].line,
+                                       d.items[i].column, d.items[i].msg);
         diags_print(&shown, stderr);
         diags_done(&shown);
         if (r < 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "i18n.h"
 #include "values.h"
 
 /* ---- channels ----------------------------------------------------------------------------- */
@@ -102,7 +103,7 @@ static int check_channel(Loader *L, const YNode *n, Channel *c) {
         }
         /* Robots and webhooks speak HTTP: an smtp:// URL there could never be delivered. */
         if (c->type != CHANNEL_SMTP && c->url && check_http_url(c->url))
-                r = err_at(L, ytree_get(L->t, n, "url"), "url: %s", check_http_url(c->url));
+                r = err_at(L, ytree_get(L->t, n, "url"), "url: %s", _(check_http_url(c->url)));
         return r;
 }
 

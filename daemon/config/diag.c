@@ -6,21 +6,27 @@
 #include <string.h>
 
 #include "array.h"
+#include "i18n.h"
 #include "util.h"
 
 void diags_add(Diags *d, bool warning, const char *file, int line, int column, const char *fmt,
                ...) {
-        if (ARRAY_GROW(d->items, d->cap, d->n + 1) < 0)
-                return; /* the caller still sees n_errors from earlier adds */
         va_list ap;
         va_start(ap, fmt);
-        char *msg = vstrfmt(fmt, ap);
+        _cleanup_free_ char *msg = vstrfmt(_(fmt), ap);
         va_end(ap);
+        diags_add_text(d, warning, file, line, column, msg);
+}
+
+void diags_add_text(Diags *d, bool warning, const char *file, int line, int column,
+                    const char *msg) {
+        if (ARRAY_GROW(d->items, d->cap, d->n + 1) < 0)
+                return; /* the caller still sees n_errors from earlier adds */
         d->items[d->n++] = (Diag){.file = file ? strdup(file) : NULL,
                                   .line = line,
                                   .column = column,
                                   .warning = warning,
-                                  .msg = msg};
+                                  .msg = msg ? strdup(msg) : NULL};
         if (warning)
                 d->n_warnings++;
         else
@@ -30,8 +36,8 @@ void diags_add(Diags *d, bool warning, const char *file, int line, int column, c
 void diags_print(const Diags *d, FILE *f) {
         for (size_t i = 0; i < d->n; i++) {
                 const Diag *g = &d->items[i];
-                const char *w = g->warning ? "warning: " : "";
-                const char *msg = g->msg ? g->msg : "(out of memory)";
+                const char *w = g->warning ? _("warning: ") : "";
+                const char *msg = g->msg ? g->msg : _("(out of memory)");
                 if (g->line > 0)
                         fprintf(f, "%s:%d:%d: %s%s\n", g->file ? g->file : "?", g->line, g->column,
                                 w, msg);

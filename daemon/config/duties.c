@@ -165,13 +165,13 @@ static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
                 for (size_t i = 0; i < off; i++)
                         col += ((unsigned char)s[i] & 0xC0) != 0x80;
                 diags_add(L->diags, false, L->path, (int)n->line, col,
-                          _("cannot understand rule '%s': %s"), s, _(msg));
+                          "cannot understand rule '%s': %s", s, _(msg));
                 return -EINVAL;
         }
         if (assumed)
                 diags_add(L->diags, true, L->path, (int)n->line, (int)n->column,
-                          _("rule '%s' has a date without a year: read as a one-off date in %d; "
-                            "write the year (%d年…前), or 每年… for every year"),
+                          "rule '%s' has a date without a year: read as a one-off date in %d; "
+                          "write the year (%d年…前), or 每年… for every year",
                           s, r->once, r->once);
         return 0;
 }
@@ -194,7 +194,7 @@ static int parse_rule(Loader *L, const YNode *n, void *obj) {
                 return q;
         const char *why = rule_validate(r);
         if (why)
-                return err_at(L, n, _("invalid rule: %s"), _(why));
+                return err_at(L, n, "invalid rule: %s", _(why));
         return 0;
 }
 

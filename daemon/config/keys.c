@@ -12,25 +12,27 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "i18n.h"
 #include "util.h"
 #include "values.h"
 
-const char *const entity_names[_ENT_MAX] = {"document", "post", "person", "duty", "channel"};
+const char *const entity_names[_ENT_MAX] = {N_("document"), N_("post"), N_("person"), N_("duty"),
+                                            N_("channel")};
 
 int err_at(Loader *L, const YNode *n, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        char *msg = vstrfmt(fmt, ap);
+        char *msg = vstrfmt(_(fmt), ap);
         va_end(ap);
-        diags_add(L->diags, false, L->path, n ? (int)n->line : 0, n ? (int)n->column : 0, "%s",
-                  msg ? msg : "out of memory");
+        diags_add_text(L->diags, false, L->path, n ? (int)n->line : 0, n ? (int)n->column : 0,
+                       msg ? msg : _("out of memory"));
         free(msg);
         return -EINVAL;
 }
 
 void loader_report_yaml(void *userdata, int line, int column, const char *msg) {
         Loader *L = userdata;
-        diags_add(L->diags, false, L->path, line, column, "%s", msg);
+        diags_add_text(L->diags, false, L->path, line, column, msg);
 }
 
 FILE *loader_open(Loader *L, const char *path) {
@@ -189,7 +191,7 @@ int parse_strlist(Loader *L, const YNode *n, char ***out, size_t *out_n) {
 int resolve_id(Loader *L, const YNode *n, Entity e, size_t *out) {
         const char *s = scalar(L, n);
         if (!s)
-                return err_at(L, n, "expected a %s id", entity_names[e]);
+                return err_at(L, n, "expected a %s id", _(entity_names[e]));
         if (hashmap_get_str(&L->ids[e], s, out))
                 return 0;
         if (L->streaming) {
@@ -197,7 +199,7 @@ int resolve_id(Loader *L, const YNode *n, Entity e, size_t *out) {
                 L->defer = true;
                 return -EAGAIN;
         }
-        return err_at(L, n, "unknown %s '%s'", entity_names[e], s);
+        return err_at(L, n, "unknown %s '%s'", _(entity_names[e]), s);
 }
 
 /* A list of ids of entity `e` to their indexes. */
@@ -219,7 +221,7 @@ static int parse_reflist(Loader *L, const YNode *n, Entity e, size_t **out, size
                 for (size_t j = 0; j < k; j++)
                         dup |= v[j] == idx;
                 if (dup) {
-                        r = err_at(L, items[i], "%s '%s' listed twice", entity_names[e],
+                        r = err_at(L, items[i], "%s '%s' listed twice", _(entity_names[e]),
                                    scalar(L, items[i]));
                         continue;
                 }
@@ -241,7 +243,7 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
         if (hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
-                              entity_names[e], id, s->file, s->line, s->col);
+                              _(entity_names[e]), id, s->file, s->line, s->col);
         }
         const char *key = xstrdup(L, id);
         if (!key || hashmap_put_str(&L->ids[e], key, idx) < 0)
@@ -275,7 +277,7 @@ static int parse_field(Loader *L, const KeyDef *d, const char *k, const YNode *v
         case F_STR:
                 q = parse_str(L, vn, f);
                 if (q == 0 && d->check && d->check(*(char **)f))
-                        q = err_at(L, vn, "%s: %s", k, d->check(*(char **)f));
+                        q = err_at(L, vn, "%s: %s", k, _(d->check(*(char **)f)));
                 return q;
         case F_ID:
                 q = parse_str(L, vn, f);

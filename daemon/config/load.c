@@ -30,6 +30,7 @@
 
 #include "duties.h"
 #include "holidays.h"
+#include "i18n.h"
 #include "items.h"
 #include "keys.h"
 #include "sections.h"
@@ -53,7 +54,7 @@ static int collect_files(Loader *L, const char *path) {
         if (stat(dir, &st) < 0 ? errno != ENOENT
                                : !S_ISDIR(st.st_mode) || access(dir, R_OK | X_OK) < 0) {
                 diags_add(L->diags, false, dir, 0, 0, "cannot read the drop-in folder: %s",
-                          errno ? strerror(errno) : "not a folder");
+                          errno ? strerror(errno) : _("not a folder"));
                 return -EINVAL;
         }
         glob_t g = {0};

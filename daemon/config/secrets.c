@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "i18n.h"
 #include "util.h"
 
 /* A regular file only, opened without blocking: a FIFO would hold the read (and with it a
@@ -66,7 +67,7 @@ static int secret_load(Secret *s, Diags *diags) {
                 int e = errno;
                 diags_add(diags, false, s->where, 0, 0, "cannot read secret '%s': %s%s", path,
                           strerror(e),
-                          e == EACCES && s->credential ? " (credentials are root's: run as root)"
+                          e == EACCES && s->credential ? _(" (credentials are root's: run as root)")
                                                        : "");
                 return -EIO;
         }

@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "duties.h"
+#include "i18n.h"
 #include "util.h"
 #include "values.h"
 
@@ -20,7 +21,7 @@ static int parse_timezone(Loader *L, const YNode *n, void *obj) {
         Config *c = obj;
         const char *s = scalar(L, n);
         if (!s)
-                return err_at(L, n, "expected a time zone such as " DEFAULT_TIMEZONE);
+                return err_at(L, n, "expected a time zone such as %s", DEFAULT_TIMEZONE);
         /* Accept names of the system's zoneinfo only (DEFAULT_TIMEZONE, "UTC"). */
         bool ok = s[0] && s[0] != '/' && !strstr(s, "..");
         for (const char *p = s; ok && *p; p++)
@@ -47,7 +48,7 @@ static int parse_feeds_org(Loader *L, const YNode *n, void *obj) {
                 diags_add(L->diags, true, L->path, (int)n->line, (int)n->column,
                           "feeds.org is obsolete: the whole-organisation feed is replaced by the "
                           "bounded feeds 'overdue' and 'summary' (feeds.overdue, feeds.summary)%s",
-                          ((FeedsConfig *)obj)->org ? "" : "; org: false turns both off");
+                          ((FeedsConfig *)obj)->org ? "" : _("; org: false turns both off"));
         return r;
 }
 

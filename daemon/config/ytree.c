@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "array.h"
+#include "i18n.h"
 #include "util.h"
 
 /* ---- trees ------------------------------------------------------------------------------ */
@@ -132,10 +133,10 @@ static void problem(YReader *r, size_t line, size_t column, const char *fmt, ...
 static void problem(YReader *r, size_t line, size_t column, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        _cleanup_free_ char *msg = vstrfmt(fmt, ap);
+        _cleanup_free_ char *msg = vstrfmt(_(fmt), ap);
         va_end(ap);
         r->failed = true;
-        r->report(r->userdata, (int)line, (int)column, msg ? msg : "out of memory");
+        r->report(r->userdata, (int)line, (int)column, msg ? msg : _("out of memory"));
 }
 
 int yreader_new(FILE *f, YReport report, void *userdata, YReader **ret) {

@@ -216,24 +216,24 @@ const char *rule_validate(const Rule *r) {
                 int days;
                 const char *msg;
         } shortest[_PERIOD_MAX] = {
-                [PERIOD_WEEK] = {7, "more than 7 paced checkpoints a week"},
-                [PERIOD_MONTH] = {28, "more than 28 paced checkpoints a month"},
-                [PERIOD_QUARTER] = {90, "more than 90 paced checkpoints a quarter"},
-                [PERIOD_HALF] = {181, "more than 181 paced checkpoints a half year"},
-                [PERIOD_YEAR] = {365, "more than 365 paced checkpoints a year"},
-                [PERIOD_HALF_MONTH] = {13, "more than 13 paced checkpoints a half month"},
-                [PERIOD_DEKAD] = {8, "more than 8 paced checkpoints a dekad (旬)"},
-                [PERIOD_TWO_MONTHS] = {59, "more than 59 paced checkpoints in two months"},
-                [PERIOD_DAY] = {1, "more than 1 paced checkpoint a day (say 不分段)"},
-                [PERIOD_TERM] = {60, "more than 60 paced checkpoints a term"},
-                [PERIOD_SCHOOL_YEAR] = {180, "more than 180 paced checkpoints a school year"},
+                [PERIOD_WEEK] = {7, N_("more than 7 paced checkpoints a week")},
+                [PERIOD_MONTH] = {28, N_("more than 28 paced checkpoints a month")},
+                [PERIOD_QUARTER] = {90, N_("more than 90 paced checkpoints a quarter")},
+                [PERIOD_HALF] = {181, N_("more than 181 paced checkpoints a half year")},
+                [PERIOD_YEAR] = {365, N_("more than 365 paced checkpoints a year")},
+                [PERIOD_HALF_MONTH] = {13, N_("more than 13 paced checkpoints a half month")},
+                [PERIOD_DEKAD] = {8, N_("more than 8 paced checkpoints a dekad (旬)")},
+                [PERIOD_TWO_MONTHS] = {59, N_("more than 59 paced checkpoints in two months")},
+                [PERIOD_DAY] = {1, N_("more than 1 paced checkpoint a day (say 不分段)")},
+                [PERIOD_TERM] = {60, N_("more than 60 paced checkpoints a term")},
+                [PERIOD_SCHOOL_YEAR] = {180, N_("more than 180 paced checkpoints a school year")},
         };
         /* Several years or weeks: N times the shortest (a week alone ends a 53-week ISO year
          * when the weeks restart each year). */
         int times = r->period == PERIOD_WEEK && !r->epoch ? 1 : r->every;
         if (r->pacing && !r->due_day && !r->due_weekday &&
             r->count > shortest[r->period].days * times)
-                return times > 1 ? "more paced checkpoints than the period has days"
+                return times > 1 ? N_("more paced checkpoints than the period has days")
                                  : shortest[r->period].msg;
         return NULL;
 }

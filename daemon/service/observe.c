@@ -135,7 +135,7 @@ void observe_config_diags(const char *path, const Diags *d, int r, bool reload) 
                 const char *fields[] = {field, NULL};
                 log_full(g->warning ? LOG_WARNING : LOG_ERR,
                          g->warning ? EV_NONE : EV_CONFIG_REJECTED, field ? fields : NULL,
-                         "%s: %s%s", where ? where : "?", g->warning ? "warning: " : "", g->msg);
+                         "%s: %s%s", where ? where : "?", g->warning ? _("warning: ") : "", g->msg);
         }
         if (r < 0)
                 log_full(LOG_ERR, EV_CONFIG_REJECTED, NULL,

@@ -45,13 +45,13 @@ done
 # A missing file is a configuration error too.
 "$CTL" -c /nonexistent/dutyd.yaml check >"$T_TMP/o" 2>&1; rc=$?
 check_eq "missing config exits 78" 78 "$rc"
-check "missing config names the file" grep -q '^/nonexistent/dutyd.yaml: cannot open' "$T_TMP/o"
+check "missing config names the file" grep -q '^/nonexistent/dutyd.yaml: 无法打开' "$T_TMP/o"
 # Files that are not regular files, and drop-in folders that cannot be read, are errors (a
 # FIFO would block the loader forever; an unreadable conf.d used to be "no drop-ins").
 mkfifo "$T_TMP/fifo.yaml"
 timeout 10 "$CTL" -c "$T_TMP/fifo.yaml" check >"$T_TMP/o" 2>&1; rc=$?
 check_eq "a FIFO as the config: exit 78 at once" 78 "$rc"
-check "… 'not a regular file'" grep -q "fifo.yaml: not a regular file" "$T_TMP/o"
+check "… 'not a regular file'" grep -q "fifo.yaml: 不是普通文件" "$T_TMP/o"
 mkdir -p "$T_TMP/loop" && cp good/dropin/dutyd.yaml "$T_TMP/loop/" && ln -s conf.d "$T_TMP/loop/conf.d"
 sed -i "s|^holidays:.*|holidays: $TOP/config/holidays-cn.yaml|" "$T_TMP/loop/dutyd.yaml"
 # (In English: the cause is strerror's, which LANGUAGE=zh_CN would give in Chinese.)

@@ -83,7 +83,7 @@ write_config "  - {id: n, post: zz, title: 检查, rule: 每年至少4次, bogus
 kill -HUP $DPID
 check "RELOADING=1 with MONOTONIC_USEC" wait_for 10 grep -q 'RELOADING=1.*MONOTONIC_USEC=[0-9]' "$T/notify.log"
 check "READY=1 after the failed reload" wait_for 10 grep -q '^READY=1' "$T/notify.log"
-check "error printed at FILE:LINE:COLUMN" grep -q "dutyd.yaml:16:48: unknown key 'bogus'" "$T/dutyd.log"
+check "error printed at FILE:LINE:COLUMN" grep -q "dutyd.yaml:16:48: 未知键“bogus”" "$T/dutyd.log"
 check "STATUS says the old config stays" grep -q '重新加载失败' "$T/notify.log"
 check "still running" kill -0 $DPID
 

@@ -141,7 +141,7 @@ check "DTSTAMP never goes back" test "$stamps" == "$(sort <<<"$stamps")"
 sed -e '/id: li, name: 李四/d' -e 's|^feeds:$|feeds:\n  org: false|' "$T_TMP/a.yaml" >"$T_TMP/c.yaml"
 check "c.yaml: feeds.org false, no 李四" grep -q '^  org: false$' "$T_TMP/c.yaml"
 check "feeds.org is accepted with a warning naming the new feeds" bash -c \
-        "'$DUTYCTL' -c '$T_TMP/c.yaml' check 2>&1 | grep -q 'feeds.org is obsolete.*overdue.*summary'"
+        "'$DUTYCTL' -c '$T_TMP/c.yaml' check 2>&1 | grep -q 'feeds.org 已废弃.*overdue.*summary'"
 "$DUTYCTL" -c "$T_TMP/a.yaml" feeds write --dir "$T_TMP/feeds" >/dev/null 2>&1
 cp -r "$T_TMP/feeds" "$T_TMP/feeds-c"
 echo keep >"$T_TMP/feeds-c/notes.txt"

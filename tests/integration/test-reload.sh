@@ -32,7 +32,7 @@ gen "$T/small.yaml" 20
 gen "$T/large.yaml" $N
 cp "$T/large.yaml" "$T/bad.yaml"
 echo "  - {id: bad, post: p0, title: 检查, rule: 每年至少4次, bogus: 1}" >>"$T/bad.yaml"
-BAD_AT="dutyd.yaml:$(wc -l <"$T/bad.yaml"):50: unknown key 'bogus'"
+BAD_AT="dutyd.yaml:$(wc -l <"$T/bad.yaml"):50: 未知键“bogus”"
 sed 's/^people:$/  - {id: xin, name: 新设岗位}\npeople:/' "$T/small.yaml" >"$T/newest.yaml"
 use() { cp "$T/$1.yaml" "$T/next.yaml" && mv "$T/next.yaml" "$T/dutyd.yaml"; } # as editors do
 usec() { echo "${EPOCHREALTIME/./}"; }
