@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "date.h"
+#include "eventrule.h"
 #include "rule.h"
 
 /* The defaults of the config's keys (docs/config.md), each defined here only: the loader
@@ -106,6 +107,9 @@ typedef struct Duty {
         bool per_holder;
         ssize_t document; /* -1 if none */
         Rule rule;        /* unused when event != NULL */
+        EventClock clock; /* event duties: the deadline counted from the event (eventrule.h) */
+        char **levels;    /* event duties: the severity levels it applies to; none = all */
+        size_t n_levels;
         ReminderPolicy reminders;
         unsigned hash; /* FNV-1a of the duty's own settings, for feed SEQUENCE */
 } Duty;

@@ -29,6 +29,7 @@
 #include "observe.h"
 #include "outbox.h"
 #include "planner.h"
+#include "raise.h"
 #include "reloader.h"
 #include "enqueue.h"
 #include "route.h"
@@ -63,6 +64,8 @@ struct Manager {
         time_t last_processed;
         int64_t data_version;
         CompletionVersion completions; /* of m->ledger, read with it */
+        EventRec *events;              /* the open events (raise.h), whose clocks run */
+        size_t n_events;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
@@ -159,6 +162,11 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 f[i] = p[i].f;
+        char **notes = eventclock_notes(m->config, f, n); /* an event's deadline, time left */
+        if (!notes) {
+                free(f);
+                return -ENOMEM;
+        }
         /* "Mark done" links, when there is a public address to put in them; each expires
          * 30 days after the deadline. */
         char **links = NULL;
@@ -182,6 +190,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         for (size_t i = 0; links && i < n; i++)
                 free(links[i]);
         free(links);
+        eventclock_notes_free(notes, n);
         if (r < 0)
                 log_error("提醒入队失败：%s", store_strerror(m->store, r));
         else {
@@ -321,6 +330,8 @@ static int tick(Manager *m) {
         PlanWindow w;
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
                                today + LOOKAHEAD_DAYS, &w);
+        if (r == 0)
+                r = planner_add_events(m->config, &w, m->events, m->n_events);
         if (r < 0) {
                 /* Out of memory: try again in a minute rather than never. */
                 log_error("无法计算提醒：%s，一分钟后重试", strerror(-r));
@@ -463,6 +474,13 @@ static int refresh_completions(Manager *m, bool force) {
         if (store_data_version(m->store, &v) == 0 && !force && v == m->data_version)
                 return 0; /* only our own writes */
         m->data_version = v;
+        int e = event_list_refresh(m->store, &m->events, &m->n_events);
+        if (e < 0)
+                log_error("读取事件失败：%s", store_strerror(m->store, e));
+        if (e > 0 && !force) {
+                log_info("事件有变化，重新计算提醒");
+                (void)tick(m);
+        }
         /* The completion version grows with every completion recorded or undone (feedversion.h):
          * unchanged, the record is too. */
         CompletionVersion now;
@@ -764,6 +782,7 @@ Manager *manager_free(Manager *m) {
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
         ledger_free(m->ledger);
+        event_rec_list_free(m->events, m->n_events);
         store_close(m->store);
         config_free(m->config);
         sd_event_unref(m->event);
