@@ -670,8 +670,10 @@ static int add_sources(Manager *m) {
             (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
             (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m)) < 0)
                 return r;
-        if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 1000 * 1000, on_timer,
-                                   m)) < 0)
+        /* A second of accuracy on the clock dutyd shows (a faster injected one: less real). */
+        uint64_t accuracy = (uint64_t)(1000 * 1000 / clock_scale());
+        if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX,
+                                   accuracy ? accuracy : 1, on_timer, m)) < 0)
                 return r;
         if ((r = sd_event_add_time_relative(e, &m->refresh, clock_delay_id(), 200 * 1000, 0,
                                             on_refresh, m)) < 0)
