@@ -88,46 +88,59 @@ static int push(OccurrenceList *out, const Occurrence *o) {
         return 0;
 }
 
-/* The occurrences of duty `d`'s clock on post `post` for event `e`. */
-static int duty_clock(const Config *c, size_t d, size_t post, const EventRec *e, time_t until,
-                      OccurrenceList *out) {
-        const EventClock *k = &c->duties[d].clock;
-        Day day = tz_day(e->at);
-        Occurrence o = {.duty = (uint32_t)d,
-                        .post = (uint32_t)post,
-                        .person = -1,
-                        .holiday = -1,
-                        .period_start = day,
-                        .period_end = day,
-                        .checkpoint = 1,
-                        .of = 1,
-                        .required = 1,
-                        .event = (int32_t)e->id};
+size_t eventclock_deadlines(const Calendar *cal, const EventClock *k, time_t at, time_t until,
+                            time_t *out, size_t n) {
         switch (k->kind) {
-        case CLOCK_WITHIN: set_deadline(&o, e->at + (time_t)k->minutes * 60); return push(out, &o);
+        case CLOCK_WITHIN:
+                if (n < 1)
+                        return 0;
+                out[0] = at + (time_t)k->minutes * 60;
+                return 1;
         case CLOCK_WINDOW: {
-                Day last = calendar_next_working_day(c->calendar, day + k->minutes / 1440);
-                set_deadline(&o, tz_instant(last + 1, 0));
-                return push(out, &o);
+                if (n < 1)
+                        return 0;
+                Day last = calendar_next_working_day(cal, tz_day(at) + k->minutes / 1440);
+                out[0] = tz_instant(last + 1, 0);
+                return 1;
         }
         case CLOCK_EVERY: {
-                time_t limit = e->closed && e->closed < until ? e->closed : until;
-                size_t first = out->n;
-                for (int i = 1; i <= MAX_REPORTS; i++) {
-                        time_t t = e->at + (time_t)i * k->minutes * 60;
-                        if (t > limit)
-                                break;
-                        o.checkpoint = (uint16_t)i;
-                        set_deadline(&o, t);
-                        if (push(out, &o) < 0)
-                                return -ENOMEM;
-                }
-                for (size_t i = first; i < out->n; i++) /* "第2/3次": of the reports so far */
-                        out->items[i].of = (uint16_t)(out->n - first);
-                return 0;
+                size_t m = 0;
+                for (time_t t = at + (time_t)k->minutes * 60; m < n && t <= until;
+                     t += (time_t)k->minutes * 60)
+                        out[m++] = t;
+                return m;
         }
         default: return 0;
         }
+}
+
+/* The occurrences of duty `d`'s clock on post `post` for event `e`. */
+static int duty_clock(const Config *c, size_t d, size_t post, const EventRec *e, time_t until,
+                      OccurrenceList *out) {
+        Day day = tz_day(e->at);
+        time_t limit = e->closed && e->closed < until ? e->closed : until;
+        _cleanup_free_ time_t *due = calloc(MAX_REPORTS, sizeof(time_t));
+        if (!due)
+                return -ENOMEM;
+        size_t n = eventclock_deadlines(c->calendar, &c->duties[d].clock, e->at, limit, due,
+                                        MAX_REPORTS);
+        for (size_t i = 0; i < n; i++) {
+                /* "第2/3次": of the reports so far */
+                Occurrence o = {.duty = (uint32_t)d,
+                                .post = (uint32_t)post,
+                                .person = -1,
+                                .holiday = -1,
+                                .period_start = day,
+                                .period_end = day,
+                                .checkpoint = (uint16_t)(i + 1),
+                                .of = (uint16_t)n,
+                                .required = 1,
+                                .event = (int32_t)e->id};
+                set_deadline(&o, due[i]);
+                if (push(out, &o) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 int eventclock_occurrences(const Config *c, const EventRec *ev, size_t n, time_t until,

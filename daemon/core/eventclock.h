@@ -35,6 +35,12 @@ bool eventclock_applies(const Duty *d, const char *event, const char *level);
 /* The distinct levels named by the duties of `event`, for messages: malloc'd borrowed strings. */
 int eventclock_levels(const Config *c, const char *event, const char ***ret, size_t *ret_n);
 
+/* The deadlines of clock `k` for an event at `at`: the first up to n (a recurring clock's up to
+ * `until`), as instants (a window's: the end of its last day, moved past days off by `cal`).
+ * Returns the number written. */
+size_t eventclock_deadlines(const Calendar *cal, const EventClock *k, time_t at, time_t until,
+                            time_t *out, size_t n);
+
 /* Appends the occurrences of the events' clocks with deadlines up to `until` (recurring reports
  * also up to each event's close). 0 or -ENOMEM. */
 int eventclock_occurrences(const Config *c, const EventRec *ev, size_t n, time_t until,

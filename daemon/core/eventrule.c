@@ -161,7 +161,9 @@ int eventrule_parse(const char *s, EventClockKind want, EventClock *ret, size_t 
 
 /* "45分钟" / "2小时" / "1天" / "1天12小时"; buf of 32 bytes at least. */
 static void span(int minutes, char *buf, size_t n) {
-        int d = minutes / DAY_MINUTES, h = minutes % DAY_MINUTES / 60, m = minutes % 60;
+        /* Up to two days in hours (24小时, 36小时), beyond in days and hours. */
+        int d = minutes >= 2 * DAY_MINUTES ? minutes / DAY_MINUTES : 0;
+        int h = (minutes - d * DAY_MINUTES) / 60, m = minutes % 60;
         int k = 0;
         if (d && k >= 0 && (size_t)k < n)
                 k += snprintf(buf + k, n - (size_t)k, "%d天", d);

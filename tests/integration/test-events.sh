@@ -56,6 +56,21 @@ on_time() { # OCCURRENCE STEP HH:MM: queued in that minute, within 45 s of its s
         [ "${a% *}" = "$3" ] && [ "${a#*+}" -le 45 ]
 }
 
+# explain: every phrase of an event's clock, with its deadlines were the event to happen now.
+ex() { DUTYD_CLOCK=2026-09-30T23:30 "$CTL" -c "$T/dutyd.yaml" explain "$@" 2>&1; }
+out=$(ex 1小时内 2小时内 24小时内 每日续报 每天两次续报 30日内补报 7日内补报); rc=$?
+check_eq "explain: every phrase understood" 0 "$rc"
+check "1小时内 → within: 1h, 10-01 00:30" grep -qzP '1小时内\n  理解为：事件发生后1小时内报告[^\n]*\n  规范写法：within: 1h\n[^\n]*截止：2026-10-01 00:30\n' <<<"$out"
+check "2小时内 → within: 2h, 01:30" grep -qzP '规范写法：within: 2h\n[^\n]*截止：2026-10-01 01:30\n' <<<"$out"
+check "24小时内 → within: 1d, 10-01 23:30" grep -qzP '24小时内\n  理解为：事件发生后24小时内报告[^\n]*\n  规范写法：within: 1d\n[^\n]*截止：2026-10-01 23:30\n' <<<"$out"
+check "每日续报 → every: 1d, daily at 23:30" grep -q '截止：2026-10-01 23:30、2026-10-02 23:30、2026-10-03 23:30、2026-10-04 23:30……直至事件结束' <<<"$out"
+check "每天两次续报 → every: 12h" grep -q '截止：2026-10-01 11:30、2026-10-01 23:30、2026-10-02 11:30、2026-10-02 23:30……' <<<"$out"
+check "30日内补报 → window: 30d, across 国庆 to Friday 10-30" grep -qzP '规范写法：window: 30d\n[^\n]*截止：2026-10-30 24:00\n' <<<"$out"
+check "7日内补报 → its last day 10-07 in 国庆: the next working day 10-08" grep -qzP '规范写法：window: 7d\n[^\n]*截止：2026-10-08 24:00\n' <<<"$out"
+out=$(ex 1小时); rc=$?
+check_eq "explain 1小时: exit 1" 1 "$rc"
+check "… a caret under 小, and why" grep -qzP '1小时\n \^ not understood: expected 分钟内, 小时内 or 日内' <<<"$out"
+
 # dutyd from 23:29:30, 300 times as fast (a minute of the clock every 0.2 s).
 DUTYD_CLOCK=2026-09-30T23:29:30x300 "$D" -c "$T/dutyd.yaml" >"$T/dutyd.log" 2>&1 &
 DPID=$!; PIDS+=($DPID)
