@@ -199,26 +199,21 @@ int ctl_event_history(const Config *c, Store *s) {
         return r;
 }
 
+/* The record's columns but the ids. */
+static const size_t table_cols[] = {0, 1, 3, 5, 6, 7, 8, 9, 10};
+
 static int print_record_table(const Config *c, const EventRecord *rec) {
-        static const char *const hdr[] = {"事件", "发生时间", "职责", "岗位", "第几次",
-                                          "时限", "完成时间", "结果", "超时"};
+        const char *hdr[ELEMENTSOF(table_cols)];
+        for (size_t k = 0; k < ELEMENTSOF(table_cols); k++)
+                hdr[k] = eventrecord_header[table_cols[k]];
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
         int r = t ? 0 : -ENOMEM;
         for (size_t i = 0; r == 0 && i < rec->n; i++) {
-                const EventRecordRow *w = &rec->rows[i];
                 EventRecordText x;
-                eventrecord_text(c, w, &x);
-                char k[16];
-                snprintf(k, sizeof(k), "%u", w->o.checkpoint);
-                const char *cells[] = {x.event,
-                                       x.occurred,
-                                       c->duties[w->o.duty].title,
-                                       c->posts[w->o.post].name,
-                                       k,
-                                       x.due,
-                                       x.done,
-                                       event_outcome_zh(w->outcome),
-                                       x.late};
+                const char *all[EVENTRECORD_COLS], *cells[ELEMENTSOF(table_cols)];
+                eventrecord_cells(c, &rec->rows[i], &x, all);
+                for (size_t k = 0; k < ELEMENTSOF(table_cols); k++)
+                        cells[k] = all[table_cols[k]];
                 r = table_add(t, cells);
         }
         if (r == 0) {

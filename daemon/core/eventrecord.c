@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "array.h"
 #include "report.h"
@@ -20,10 +21,12 @@ static const char *const outcome_zh[_EVENT_OUTCOME_MAX] = {"按时完成", "逾�
                                                            "未到期"};
 static const char *const outcome_key[_EVENT_OUTCOME_MAX] = {"on_time", "late", "missed", "open"};
 
-const char *event_outcome_zh(EventOutcome o) {
+/* 按时完成 … */
+static const char *event_outcome_zh(EventOutcome o) {
         return (unsigned)o < _EVENT_OUTCOME_MAX ? outcome_zh[o] : "";
 }
-const char *event_outcome_key(EventOutcome o) {
+/* JSON's words: on_time, late, missed, open. */
+static const char *event_outcome_key(EventOutcome o) {
         return (unsigned)o < _EVENT_OUTCOME_MAX ? outcome_key[o] : "";
 }
 
@@ -59,7 +62,7 @@ int eventrecord_build(const Config *c, const EventRec *ev, size_t n_ev, const Co
         return r;
 }
 
-void eventrecord_text(const Config *c, const EventRecordRow *w, EventRecordText *ret) {
+static void eventrecord_text(const Config *c, const EventRecordRow *w, EventRecordText *ret) {
         *ret = (EventRecordText){0};
         snprintf(ret->event, sizeof(ret->event), "%lld %s%s%s", (long long)w->e->id, w->e->event,
                  w->e->level ? " " : "", w->e->level ? w->e->level : "");
@@ -77,35 +80,41 @@ void eventrecord_text(const Config *c, const EventRecordRow *w, EventRecordText 
                         snprintf(ret->late, sizeof(ret->late), "晚%ld分钟", m);
         }
         occurrence_id(c, &w->o, ret->id, sizeof(ret->id));
+        snprintf(ret->report, sizeof(ret->report), "%u", w->o.checkpoint);
+}
+
+const char *const eventrecord_header[EVENTRECORD_COLS] = {
+        "事件",   "发生时间", "职责编号", "职责", "岗位编号", "岗位",
+        "第几次", "时限",     "完成时间", "结果", "超时",     "事项编号"};
+
+void eventrecord_cells(const Config *c, const EventRecordRow *w, EventRecordText *t,
+                       const char *cells[EVENTRECORD_COLS]) {
+        eventrecord_text(c, w, t);
+        const char *v[EVENTRECORD_COLS] = {t->event,
+                                           t->occurred,
+                                           c->duties[w->o.duty].id,
+                                           c->duties[w->o.duty].title,
+                                           c->posts[w->o.post].id,
+                                           c->posts[w->o.post].name,
+                                           t->report,
+                                           t->due,
+                                           t->done,
+                                           event_outcome_zh(w->outcome),
+                                           t->late,
+                                           t->id};
+        memcpy(cells, v, sizeof(v));
 }
 
 int eventrecord_csv(const Config *c, const EventRecord *r, char **ret) {
-        static const char *const hdr[] = {"事件",     "发生时间", "职责编号", "职责",
-                                          "岗位编号", "岗位",     "第几次",   "时限",
-                                          "完成时间", "结果",     "超时",     "事项编号"};
         Buf b = {0};
-        for (size_t i = 0; i < ELEMENTSOF(hdr); i++)
-                csv_field(&b, hdr[i], i + 1 == ELEMENTSOF(hdr));
+        for (size_t i = 0; i < EVENTRECORD_COLS; i++)
+                csv_field(&b, eventrecord_header[i], i + 1 == EVENTRECORD_COLS);
         for (size_t i = 0; i < r->n; i++) {
-                const EventRecordRow *w = &r->rows[i];
                 EventRecordText t;
-                eventrecord_text(c, w, &t);
-                char k[16];
-                snprintf(k, sizeof(k), "%u", w->o.checkpoint);
-                const char *cells[] = {t.event,
-                                       t.occurred,
-                                       c->duties[w->o.duty].id,
-                                       c->duties[w->o.duty].title,
-                                       c->posts[w->o.post].id,
-                                       c->posts[w->o.post].name,
-                                       k,
-                                       t.due,
-                                       t.done,
-                                       event_outcome_zh(w->outcome),
-                                       t.late,
-                                       t.id};
-                for (size_t j = 0; j < ELEMENTSOF(cells); j++)
-                        csv_field(&b, cells[j], j + 1 == ELEMENTSOF(cells));
+                const char *cells[EVENTRECORD_COLS];
+                eventrecord_cells(c, &r->rows[i], &t, cells);
+                for (size_t j = 0; j < EVENTRECORD_COLS; j++)
+                        csv_field(&b, cells[j], j + 1 == EVENTRECORD_COLS);
         }
         return (*ret = buf_steal(&b)) ? 0 : -ENOMEM;
 }

@@ -35,15 +35,17 @@ int eventrecord_build(const Config *c, const EventRec *ev, size_t n_ev, const Co
                       size_t n_v, Day from, Day to, time_t now, EventRecord *ret);
 void eventrecord_done(EventRecord *r);
 
-const char *event_outcome_zh(EventOutcome o);  /* 按时完成 … */
-const char *event_outcome_key(EventOutcome o); /* on_time, late, missed, open */
-
 /* One row's cells as text: the event ("17 事故 较大"), the deadline and the completion
  * ("2026-10-01 00:30"; "" when none), and the lateness ("晚12分钟"; ""). */
 typedef struct EventRecordText {
         char event[96], occurred[17], due[17], done[17], late[48], id[OCCURRENCE_ID_MAX];
+        char report[16]; /* the report's number */
 } EventRecordText;
-void eventrecord_text(const Config *c, const EventRecordRow *w, EventRecordText *ret);
+/* A row's cells, in the columns of eventrecord_header (pointing into *t and the config). */
+#define EVENTRECORD_COLS 12
+extern const char *const eventrecord_header[EVENTRECORD_COLS];
+void eventrecord_cells(const Config *c, const EventRecordRow *w, EventRecordText *t,
+                       const char *cells[EVENTRECORD_COLS]);
 
 /* CSV (a header line, then a line a row) and a JSON array (jansson): malloc'd text. */
 int eventrecord_csv(const Config *c, const EventRecord *r, char **ret);

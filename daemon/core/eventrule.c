@@ -15,7 +15,8 @@ static const char *const kind_keys[_CLOCK_MAX] = {
         [CLOCK_WINDOW] = "window",
 };
 
-const char *eventclock_kind_key(EventClockKind k) {
+/* The key of a kind in the config: "within", "every", "window" (NULL for CLOCK_NONE). */
+static const char *eventclock_kind_key(EventClockKind k) {
         return (unsigned)k < _CLOCK_MAX ? kind_keys[k] : NULL;
 }
 

@@ -27,9 +27,6 @@ typedef struct EventClock {
         int minutes; /* WITHIN, EVERY: minutes; WINDOW: days × 1440 */
 } EventClock;
 
-/* The key of a kind in the config: "within", "every", "window" (NULL for CLOCK_NONE). */
-const char *eventclock_kind_key(EventClockKind k);
-
 /* Parses `s`. want = the kind of the key it is written under (a duration takes that kind; a
  * phrase must be of it), or CLOCK_NONE for a phrase of any kind (`clock:`).
  * 0, or -EINVAL with *ret_off and *ret_msg. */
