@@ -23,6 +23,8 @@ cat >"$T/dutyd.yaml" <<YAML
 organization: {name: 测试镇}
 holidays: $TOP/config/holidays-cn.yaml
 state: $T/state
+server: {listen: "127.0.0.1:0"}
+feeds: {public_url: "http://127.0.0.1:1"}
 posts:
   - {id: aj, name: 安监站长}
   - {id: zz, name: 镇长, escalate_to: [sj]}
@@ -104,6 +106,11 @@ check "the escalation reached the sink, naming the 书记's post" \
 check "135m clock: the deadline, 01:45" wait_for 30 on_time r3:sj:ev1:1 due 01:45
 check_eq "the 2-hour clock, done at 01:00, never reached its deadline" "" \
         "$(queued_minute r2:zz:ev1:1 due)$(queued_minute r2:zz:ev1:1 esc)"
+# The messages carry a one-time done link; the daemon's page knows the event's occurrence.
+ADDR=$(grep -o '订阅地址 127\.0\.0\.1:[0-9]*' "$T/dutyd.log" | head -1 | cut -d' ' -f2)
+link=$(grep -o 'http://127.0.0.1:1/done/[A-Za-z0-9_.-]*' "$T/sink/log.jsonl" | tail -1)
+page=$(curl -s "http://$ADDR${link#http://127.0.0.1:1}")
+check "the done link of an event's reminder opens its page (its form)" grep -q '<th>周期</th><td>ev1 第1/1次</td>' <<<"$page"
 check "every message delivered, signature good" bash -c "! grep -q '\"ok\": false' '$T/sink/log.jsonl'"
 check "no catch-up digest: nothing was missed" bash -c "! grep -q 补发 '$T/sink/log.jsonl'"
 
