@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "ctl.h"
+#include "eventclock.h"
+#include "eventrule.h"
 #include "explain.h"
 #include "i18n.h"
 #include "phrase.h"
 #include "table.h"
+#include "tz.h"
 #include "util.h"
 
 #define EXPLAIN_DEFAULT_NEXT 4
@@ -69,7 +73,55 @@ static void print_phrase_error(const char *phrase, size_t offset, const char *ms
         printf(_("not understood: %s\n"), _(msg));
 }
 
+/* An event clock's deadlines were the event to happen now (eventclock.h). */
+static void print_event_next(const Calendar *cal, const EventClock *k) {
+        time_t now = clock_now(), due[EXPLAIN_MAX_NEXT];
+        size_t n = eventclock_deadlines(cal, k, now, now + (time_t)k->minutes * 60 * next_count,
+                                        due, (size_t)next_count);
+        char at[17];
+        tz_format(now, at);
+        printf("  若事件此刻（%s）发生，截止：", at);
+        for (size_t i = 0; i < n; i++) {
+                Occurrence o = {0};
+                Day d = tz_day(due[i]);
+                int m = tz_minute(due[i]);
+                o.due = m ? d : d - 1, o.due_minute = (uint16_t)m;
+                char text[17];
+                eventclock_due_text(&o, text);
+                printf("%s%s", i ? "、" : "", text);
+        }
+        printf("%s\n", k->kind == CLOCK_EVERY ? "……直至事件结束（dutyctl close）" : "");
+}
+
+/* An event duty's clock phrase (1小时内, 每日续报, 30日内补报): 0, or 1 when it is not one. */
+static int explain_event(const Config *c, const char *phrase) {
+        EventClock k;
+        size_t off;
+        const char *msg;
+        if (eventrule_parse(phrase, CLOCK_NONE, &k, &off, &msg) < 0) {
+                /* Said as an event clock's when it reads like one. */
+                static const char *const words[] = {"小时", "分钟", "续报", "补报", "日内", "天内"};
+                for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                        if (strstr(phrase, words[i])) {
+                                print_phrase_error(phrase, off, msg);
+                                return -EINVAL;
+                        }
+                return 1;
+        }
+        char text[200], canon[40];
+        eventrule_describe(&k, text, sizeof(text));
+        eventrule_canonical(&k, canon, sizeof(canon));
+        printf("%s\n  理解为：%s（事件类职责的时限，自 dutyctl raise 的发生时间起算）\n"
+               "  规范写法：%s\n",
+               phrase, text, canon);
+        print_event_next(c->calendar, &k);
+        return 0;
+}
+
 static int explain_one(const Config *c, const char *phrase, Day today) {
+        int e = explain_event(c, phrase);
+        if (e <= 0)
+                return e < 0;
         Rule r;
         size_t off;
         const char *msg;
@@ -159,6 +211,15 @@ void ctl_explain_duties(const Config *c, Day today) {
                 if (d->event) {
                         printf(_("  raised by the event %s (dutyctl raise), no fixed date\n"),
                                d->event);
+                        for (size_t j = 0; j < d->n_levels; j++)
+                                printf("%s%s%s", j ? _(", ") : _("  levels: "), d->levels[j],
+                                       j + 1 == d->n_levels ? "\n" : "");
+                        if (d->clock.kind != CLOCK_NONE) {
+                                char text[200], canon[40];
+                                eventrule_describe(&d->clock, text, sizeof(text));
+                                eventrule_canonical(&d->clock, canon, sizeof(canon));
+                                printf(_("  clock: %s\n  canonical form: %s\n"), text, canon);
+                        }
                         continue;
                 }
                 _cleanup_free_ char *text = rule_explain(&d->rule);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "completion.h"
+#include "ctl-event.h"
 #include "ctl.h"
 #include "schedule.h"
 #include "store.h"
@@ -182,7 +183,9 @@ static int run_done(Config *c, const void *args) {
         if (r)
                 return r;
         Occurrence occ;
-        if (resolve_target(c, a, date, by, &occ) < 0 || check_who(c, a, &occ, date, by))
+        if (eventclock_is_id(a->target)
+                    ? ctl_event_find(c, a->target, &occ) < 0
+                    : resolve_target(c, a, date, by, &occ) < 0 || check_who(c, a, &occ, date, by))
                 return 1;
         if (by < 0) {
                 size_t h[2];
@@ -218,7 +221,10 @@ static int run_done(Config *c, const void *args) {
                                c->people[by].name);
                 else
                         printf(_("Recorded (no. %lld)\n"), (long long)id);
-                print_progress(c, s, &occ, ctl_today(c));
+                if (occ.event)
+                        ctl_event_progress(c, s, &occ);
+                else
+                        print_progress(c, s, &occ, ctl_today(c));
         }
         store_close(s);
         return r < 0 ? 1 : 0;
@@ -371,6 +377,8 @@ int verb_history(int argc, char **argv) {
                 table_print(t, stdout);
         else if (r == 0)
                 printf(_("No completion is recorded.\n"));
+        if (r == 0 && !person && !post && !duty)
+                r = ctl_event_history(c, s);
         if (r < 0)
                 fprintf(stderr, _("history: failed\n"));
         table_free(t);

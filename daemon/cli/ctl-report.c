@@ -12,9 +12,11 @@
 
 #include "clock.h"
 #include "completion.h"
+#include "ctl-event.h"
 #include "ctl.h"
 #include "donelink.h"
 #include "event.h"
+#include "i18n.h"
 #include "load.h"
 #include "log.h"
 #include "outbox.h"
@@ -131,6 +133,8 @@ static int report_print(const Config *c, Store *s, const ReportArgs *a, ssize_t 
                 else if (r == 0)
                         r = print_table(c, &rep, a->period);
         }
+        if (r == 0 && a->period)
+                r = ctl_event_report(c, s, a->from, a->to, a->format, &text);
         if (r < 0)
                 fprintf(stderr, _("report: failed: %s\n"),
                         r == -EIO ? store_errmsg(s) : strerror(-r));
@@ -267,13 +271,28 @@ static unsigned send_now(Store *s, const Config *c, const Firing *f, size_t n) {
 }
 
 typedef struct RaiseArgs {
-        const char *event, *note;
+        const char *event, *note, *level, *at_text;
+        time_t at; /* --at, read in the organisation's zone; 0 = now */
         bool no_send;
 } RaiseArgs;
 
-static void explain_unknown_event(const Config *c, const char *event) {
+static void explain_unknown_event(const Config *c, const char *event, const char *level) {
         const char **ev = NULL;
         size_t ne = 0;
+        if (level && event_plan(c, event, NULL, 0, 0, 0, (Firing **)&ev, &ne) == 0) {
+                free(ev);
+                ev = NULL;
+                fprintf(stderr, _("raise: no duty of event '%s' applies to level '%s'."), event,
+                        level);
+                if (eventclock_levels(c, event, &ev, &ne) == 0 && ne) {
+                        fprintf(stderr, " %s", _("Levels configured:"));
+                        for (size_t i = 0; i < ne; i++)
+                                fprintf(stderr, " %s", ev[i]);
+                }
+                fprintf(stderr, "\n");
+                free(ev);
+                return;
+        }
         fprintf(stderr, _("raise: no duty is for the event '%s'. "), event);
         if (event_names(c, &ev, &ne) == 0 && ne) {
                 fprintf(stderr, _("The events configured: "));
@@ -310,10 +329,17 @@ static void journal_raised(const Config *c, const char *event, int64_t eid, cons
                 free(fields[i]);
 }
 
+/* The clocks the event starts, from what was recorded. */
+static void print_clocks(const Config *c, const RaiseArgs *a, int64_t eid, time_t now) {
+        EventRec e = {.id = eid,
+                      .event = (char *)a->event,
+                      .level = (char *)a->level,
+                      .at = a->at ? a->at : now};
+        ctl_event_print_clocks(c, &e, now);
+}
+
 /* Records the event, queues its messages and, unless --no-send, sends them now. */
 static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n, time_t now) {
-        Day today = tz_day(now);
-        int minute = tz_minute(now);
         /* Secrets first: root's dutyctl becomes the daemon's user to open the state, and the
          * credentials are root's. */
         Diags d = {0};
@@ -325,8 +351,12 @@ static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n
         }
         int64_t eid = 0;
         size_t queued = 0;
-        int r = raise_event(s, c, a->event, a->note, ctl_invoker(), today, minute, now, &eid,
-                            &queued);
+        RaiseInput in = {.event = a->event,
+                         .level = a->level,
+                         .note = a->note,
+                         .raised_by = ctl_invoker(),
+                         .at = a->at};
+        int r = raise_event(s, c, &in, now, &eid, &queued);
         if (r < 0)
                 fprintf(stderr, _("raise: cannot record or queue it: %s\n"),
                         r == -EIO ? store_errmsg(s) : strerror(-r));
@@ -336,6 +366,7 @@ static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n
                        a->event, (long long)eid, a->note ? _(": ") : "", a->note ? a->note : "", n,
                        queued);
                 print_alerted(c, f, n);
+                print_clocks(c, a, eid, now);
                 journal_raised(c, a->event, eid, f, n);
                 if (!a->no_send && queued && !secrets) {
                         diags_print(&d, stderr);
@@ -353,13 +384,18 @@ static int raise_record(Config *c, const RaiseArgs *a, const Firing *f, size_t n
 }
 
 static int run_raise(Config *c, const void *args) {
-        const RaiseArgs *a = args;
+        RaiseArgs *a = (RaiseArgs *)args;
         time_t now = clock_now();
+        if (a->at_text && (ctl_parse_instant(a->at_text, &a->at) < 0 || a->at > now)) {
+                fprintf(stderr, _("raise: --at takes a past 'YYYY-MM-DD HH:MM', not '%s'\n"),
+                        a->at_text);
+                return EXIT_USAGE;
+        }
         Firing *f = NULL;
         size_t n = 0;
-        int r = event_plan(c, a->event, tz_day(now), tz_minute(now), 0, &f, &n);
+        int r = event_plan(c, a->event, a->level, tz_day(now), tz_minute(now), 0, &f, &n);
         if (r == -ENOENT) {
-                explain_unknown_event(c, a->event);
+                explain_unknown_event(c, a->event, a->level);
                 return 1;
         }
         if (r < 0) {
@@ -372,22 +408,29 @@ static int run_raise(Config *c, const void *args) {
 }
 
 int verb_raise(int argc, char **argv) {
-        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
-                                             {"note", required_argument, NULL, 'n'},
-                                             {"no-send", no_argument, NULL, 'N'},
-                                             {}};
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},        {"note", required_argument, NULL, 'n'},
+                {"level", required_argument, NULL, 'l'}, {"at", required_argument, NULL, 'a'},
+                {"no-send", no_argument, NULL, 'N'},     {}};
         RaiseArgs a = {0};
         int o;
         while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h':
                         printf(_(
-                                "Usage: dutyctl raise EVENT [--note TEXT] [--no-send]\n"
+                                "Usage: dutyctl raise EVENT [--level LEVEL] [--at 'YYYY-MM-DD HH:MM'] [--note TEXT] [--no-send]\n"
                                 "An event (such as 事故) happened: every post of every duty whose event is\n"
                                 "EVENT is told at once on its channels; the event is recorded in the state\n"
                                 "database. --no-send only queues the messages for dutyd.\n"));
+                        printf("%s",
+                               _("--level selects the duties whose levels include it; --at is "
+                                 "when it happened (default: now):\nthe duties' clocks "
+                                 "(within, every, window) count from it until "
+                                 "`dutyctl close ID`.\n"));
                         return 0;
                 case 'n': a.note = optarg; break;
+                case 'l': a.level = optarg; break;
+                case 'a': a.at_text = optarg; break;
                 case 'N': a.no_send = true; break;
                 default: return EXIT_USAGE;
                 }

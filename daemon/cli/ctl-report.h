@@ -2,7 +2,8 @@
  *   dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person P|--post P]
  *                  [--format table|csv|json]       required / on time / late / missed / open
  *   dutyctl report --shuzhi PERSON --year 2026       the draft of a person's 述职 section
- *   dutyctl raise EVENT [--note TEXT]                alert every post responsible for EVENT
+ *   dutyctl raise EVENT [--level L] [--at TIME] [--note TEXT]   alert every post responsible
+ *                                                 for EVENT, start its clocks (ctl-event.h)
  *   dutyctl done-link OCCURRENCE [--days N]          a signed one-time "mark done" URL
  * Contract: as ctl.h (Chinese output, exit status 0 / 1 / 2 usage / 78 config). "Today" is
  * ctl_today() (clock.h). */

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ctl-delivery.h"
+#include "ctl-event.h"
 #include "ctl-explain.h"
 #include "ctl-ids.h"
 #include "ctl-feeds.h"
@@ -19,5 +20,6 @@
         CTL_EXPLAIN_VERBS \
         CTL_IDS_VERBS \
         CTL_FEEDS_VERBS \
-        CTL_REPORT_VERBS
+        CTL_REPORT_VERBS \
+        CTL_EVENT_VERBS
 /* clang-format on */

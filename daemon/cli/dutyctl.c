@@ -249,7 +249,8 @@ static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, Occ
                         r = fn(userdata, &l.items[i]);
         }
         occurrence_list_done(&l);
-        return r;
+        /* The deadlines of events come last (their own order). */
+        return r < 0 ? r : ctl_event_walk(c, from, to, f, fn, userdata);
 }
 
 typedef struct Listing {

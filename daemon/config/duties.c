@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "eventrule.h"
 #include "phrase.h"
 #include "i18n.h"
 #include "util.h"
@@ -234,13 +235,13 @@ static int parse_before(Loader *L, const YNode *n, void *obj) {
         int *shared = (int *)pool_intern(L->cfg->pool, v, k * sizeof(int));
         if (!shared)
                 return loader_oom(L);
-        p->before = shared, p->n_before = k;
+        p->before = shared, p->n_before = (uint16_t)k; /* unique days 0–366 */
         return r;
 }
 
 static const KeyDef reminder_keys[] = {
         {.name = "before", .type = F_CUSTOM, .custom = parse_before},
-        {.name = "time", .type = F_TIME, .off = FIELD(ReminderPolicy, minute_of_day)},
+        KEY_TIME("time", ReminderPolicy, minute_of_day),
         {.name = "overdue", .type = F_BOOL, .off = FIELD(ReminderPolicy, overdue)},
         KEY_INT("escalate_after", ReminderPolicy, escalate_after, 0, 60),
 };
@@ -259,6 +260,61 @@ static int parse_duty_reminders(Loader *L, const YNode *n, void *obj) {
 
 int parse_reminders(Loader *L, const YNode *n, ReminderPolicy *p) {
         return parse_map(L, n, reminder_keys, ELEMENTSOF(reminder_keys), p, NULL);
+}
+
+/* ---- event clocks (eventrule.h) ------------------------------------------------------------ */
+
+/* within / every / window / clock: a duration for that kind, or a phrase. */
+static int parse_clock_as(Loader *L, const YNode *n, Duty *d, EventClockKind want) {
+        const char *s = scalar(L, n);
+        if (!s)
+                return err_at(L, n,
+                              "expected a duration such as 1h, 12h, 30d, or a phrase such "
+                              "as 1小时内");
+        size_t off;
+        const char *msg;
+        if (eventrule_parse(s, want, &d->clock, &off, &msg) < 0) {
+                int col = (int)n->column + (n->quoted ? 1 : 0);
+                for (size_t i = 0; i < off; i++)
+                        col += ((unsigned char)s[i] & 0xC0) != 0x80;
+                diags_add(L->diags, false, L->path, (int)n->line, col,
+                          _("cannot understand event clock '%s': %s"), s, _(msg));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int parse_within(Loader *L, const YNode *n, void *obj) {
+        return parse_clock_as(L, n, obj, CLOCK_WITHIN);
+}
+static int parse_every(Loader *L, const YNode *n, void *obj) {
+        return parse_clock_as(L, n, obj, CLOCK_EVERY);
+}
+static int parse_window(Loader *L, const YNode *n, void *obj) {
+        return parse_clock_as(L, n, obj, CLOCK_WINDOW);
+}
+static int parse_clock(Loader *L, const YNode *n, void *obj) {
+        return parse_clock_as(L, n, obj, CLOCK_NONE);
+}
+
+static const char *const clock_keys[] = {"within", "every", "window", "clock", "levels"};
+
+/* The clock keys belong to event duties, one clock each. */
+static int check_clock(Loader *L, const YNode *n, const Duty *d) {
+        const YNode *seen = NULL;
+        int r = 0;
+        for (size_t i = 0; i < ELEMENTSOF(clock_keys); i++) {
+                const YNode *k = ytree_get(L->t, n, clock_keys[i]);
+                if (!k)
+                        continue;
+                if (!d->event)
+                        r = err_at(L, k, "'%s' is for event duties (event: …)", clock_keys[i]);
+                else if (seen && i + 1 < ELEMENTSOF(clock_keys))
+                        r = err_at(L, k, "give one of 'within', 'every', 'window' or 'clock'");
+                if (i + 1 < ELEMENTSOF(clock_keys))
+                        seen = k;
+        }
+        return r;
 }
 
 /* ---- duties ------------------------------------------------------------------------------- */
@@ -380,6 +436,14 @@ static const KeyDef duty_keys[] = {
         {.name = "clause", .type = F_STR, .off = FIELD(Duty, clause)},
         {.name = "rule", .type = F_CUSTOM, .custom = parse_rule},
         {.name = "event", .type = F_STR, .off = FIELD(Duty, event)},
+        {.name = "within", .type = F_CUSTOM, .custom = parse_within},
+        {.name = "every", .type = F_CUSTOM, .custom = parse_every},
+        {.name = "window", .type = F_CUSTOM, .custom = parse_window},
+        {.name = "clock", .type = F_CUSTOM, .custom = parse_clock},
+        {.name = "levels",
+         .type = F_STRLIST,
+         .off = FIELD(Duty, levels),
+         .off_n = FIELD(Duty, n_levels)},
         {.name = "reminders", .type = F_CUSTOM, .custom = parse_duty_reminders},
         {.name = "note", .type = F_STR, .off = FIELD(Duty, note)},
         {.name = "from", .type = F_CUSTOM, .custom = parse_valid_from},
@@ -408,7 +472,8 @@ static int check_duty(Loader *L, const YNode *n, Duty *d) {
         }
         if (d->per_holder && event)
                 r = err_at(L, ytree_get(L->t, n, "per_holder"), "per_holder needs a rule");
-        return r;
+        int q = check_clock(L, n, d);
+        return r < 0 ? r : q;
 }
 
 int parse_duty(Loader *L, const YNode *n, size_t idx) {
@@ -500,6 +565,10 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
                                         c->shifts[i].end);
         if (r->soft || r->delegable || r->personal)
                 h = hash_int(h, 2000 + r->soft + 2 * r->delegable + 4 * r->personal);
+        if (d->clock.kind != CLOCK_NONE)
+                h = hash_int(h, 6000 + (int)d->clock.kind * 1000000 + d->clock.minutes);
+        for (size_t i = 0; i < d->n_levels; i++)
+                h = hash_str(h, d->levels[i]);
         const ReminderPolicy *p = &d->reminders;
         h = hash_int(h, (int)p->n_before);
         for (size_t i = 0; i < p->n_before; i++)

@@ -294,7 +294,10 @@ static int parse_field(Loader *L, const KeyDef *d, const char *k, const YNode *v
                         store_int(f, d->size ? d->size : sizeof(bool), b);
                 return q;
         case F_DATE: return parse_date(L, vn, f);
-        case F_TIME: return parse_time(L, vn, f);
+        case F_TIME:
+                if ((q = parse_time(L, vn, &v)) == 0)
+                        store_int(f, d->size, v);
+                return q;
         case F_ENUM:
                 q = parse_enum(L, vn, d->names, d->n_names, &v);
                 if (q == 0)

@@ -161,7 +161,7 @@ typedef struct KeyDef {
         const char *name;
         FieldType type;
         size_t off, off_n; /* field offset; count offset for lists */
-        /* F_INT, F_ENUM, F_BOOL: the field's size in bytes (1, 2 or 4), set by the KEY_*
+        /* F_INT, F_ENUM, F_BOOL, F_TIME: the field's size in bytes (1, 2 or 4), set by the KEY_*
          * macros, which check when compiling that the field holds every accepted value; 0 (an
          * entry written out): an int, a bool for F_BOOL. */
         unsigned char size;
@@ -198,6 +198,9 @@ typedef struct KeyDef {
                 .size = FIELD_FITS(T, f, 0, sizeof(nm) / sizeof(*(nm)) - 1), .names = (nm), \
                 .n_names = sizeof(nm) / sizeof(*(nm))                                       \
         }
+/* A time of day HH:MM of struct T's field f (minutes 0–1439). */
+#define KEY_TIME(n, T, f) \
+        { .name = (n), .type = F_TIME, .off = FIELD(T, f), .size = FIELD_FITS(T, f, 0, 1439) }
 #define KEY_BOOL(n, T, f) \
         { .name = (n), .type = F_BOOL, .off = FIELD(T, f), .size = FIELD_FITS(T, f, 0, 1) }
 

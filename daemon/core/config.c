@@ -11,7 +11,9 @@
 
 /* Issue #10: `dutyctl check` at 100,000 duties under 48 MiB peak RSS; each byte of a Duty is
  * 0.1 MB there. */
-_Static_assert(sizeof(Duty) <= 144, "Duty grew: keep it packed (config.h, rule.h)");
+/* 144 bytes before event duties added their clock and levels (24), 16 of them paid by packing
+ * ReminderPolicy. */
+_Static_assert(sizeof(Duty) <= 152, "Duty grew: keep it packed (config.h, rule.h)");
 
 const int default_reminder_before[3] = {7, 1, 0};
 

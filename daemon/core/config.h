@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "date.h"
+#include "eventrule.h"
 #include "rule.h"
 
 /* The defaults of the config's keys (docs/config.md), each defined here only: the loader
@@ -91,12 +92,13 @@ typedef struct Person {
         size_t n_channels;
 } Person;
 
+/* Narrow fields: every duty holds one (issue #10's peak RSS; the key tables check the ranges). */
 typedef struct ReminderPolicy {
-        int *before; /* days before the deadline, descending, unique */
-        size_t n_before;
-        int minute_of_day; /* 540 = 09:00 */
+        int *before;            /* days before the deadline (0–366), descending, unique */
+        uint16_t n_before;      /* so at most 367 */
+        int16_t minute_of_day;  /* 540 = 09:00 */
+        int16_t escalate_after; /* working days; 0 = never */
         bool overdue;
-        int escalate_after; /* working days; 0 = never */
 } ReminderPolicy;
 
 /* Where a duty applies: a plan's years (from/until) and a season each year (汛期 6月1日至9月30日,
@@ -135,6 +137,9 @@ typedef struct Duty {
         size_t n_posts;
         ssize_t document; /* -1 if none */
         Rule rule;        /* unused when event != NULL */
+        EventClock clock; /* event duties: the deadline counted from the event (eventrule.h) */
+        char **levels;    /* event duties: the severity levels it applies to; none = all */
+        size_t n_levels;
         ReminderPolicy reminders;
         unsigned hash; /* FNV-1a of the duty's own settings, for feed SEQUENCE */
         DutyKind kind;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "array.h"
+#include "eventclock.h"
 #include "util.h"
 
 int event_names(const Config *c, const char ***ret, size_t *ret_n) {
@@ -53,8 +54,8 @@ static int plan_post(const Config *c, size_t d, size_t k, Day today, const Remin
         return 0;
 }
 
-int event_plan(const Config *c, const char *event, Day today, int minute, int64_t seq, Firing **ret,
-               size_t *ret_n) {
+int event_plan(const Config *c, const char *event, const char *level, Day today, int minute,
+               int64_t seq, Firing **ret, size_t *ret_n) {
         Firing *f = NULL;
         size_t n = 0, cap = 0;
         Reminder rem = {.kind = REMIND_EVENT, .day = today, .minute = minute};
@@ -62,7 +63,7 @@ int event_plan(const Config *c, const char *event, Day today, int minute, int64_
         int r = 0;
         for (size_t d = 0; r == 0 && d < c->n_duties; d++) {
                 const Duty *duty = &c->duties[d];
-                if (!duty->event || !streq(duty->event, event))
+                if (!eventclock_applies(duty, event, level))
                         continue;
                 for (size_t k = 0; r == 0 && k < duty->n_posts; k++)
                         r = plan_post(c, d, k, today, &rem, &f, &n, &cap);

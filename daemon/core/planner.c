@@ -39,6 +39,19 @@ int planner_window(const Config *c, Day track_from, Day d0, Day d1, PlanWindow *
         return schedule_plan(c, from, d1 + max_before(c) + 16, PLAN_FILTER_ALL, &ret->occ);
 }
 
+int planner_add_events(const Config *c, PlanWindow *w, const EventRec *ev, size_t n) {
+        /* Reports due up to the window's end; a report's escalation fires after its deadline,
+         * so those due a day earlier are in. */
+        return eventclock_occurrences(c, ev, n, tz_instant(w->d1 + 1, 0), &w->occ);
+}
+
+/* The reminders of `o` firing on days [from, to]: an event's clock's or the schedule's. */
+static size_t reminders_of(const Config *c, const Occurrence *o, Day from, Day to, Reminder *out,
+                           size_t n) {
+        return o->event ? eventclock_reminders(c, o, from, to, out, n)
+                        : schedule_reminders(c, o, from, to, out, n);
+}
+
 void plan_window_done(PlanWindow *w) {
         occurrence_list_done(&w->occ);
 }
@@ -86,7 +99,7 @@ int planner_due(const Config *c, const Ledger *l, const PlanWindow *w, time_t t0
                 bool have_missed = false, have_current = false;
                 for (Day d = d0; d <= d1 && r == 0; d += 60) {
                         Day e = d + 59 < d1 ? d + 59 : d1;
-                        size_t n = schedule_reminders(c, o, d, e, rem, ELEMENTSOF(rem));
+                        size_t n = reminders_of(c, o, d, e, rem, ELEMENTSOF(rem));
                         for (size_t k = 0; k < n && r == 0; k++) {
                                 Planned f = {.f = {.occ = *o, .rem = rem[k]},
                                              .at = tz_instant(rem[k].day, rem[k].minute)};
@@ -137,7 +150,7 @@ int planner_next(const Config *c, const Ledger *l, const PlanWindow *w, time_t t
                 ledger_status(l, c, o, d0, &st);
                 if (st.met)
                         continue;
-                size_t n = schedule_reminders(c, o, d0, d1, rem, ELEMENTSOF(rem));
+                size_t n = reminders_of(c, o, d0, d1, rem, ELEMENTSOF(rem));
                 for (size_t k = 0; k < n; k++) {
                         time_t at = tz_instant(rem[k].day, rem[k].minute);
                         if (at > t && (!found || at < best.at)) {

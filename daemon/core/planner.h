@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "eventclock.h"
 #include "ledger.h"
 #include "config.h"
 #include "route.h"
@@ -34,6 +35,10 @@ typedef struct PlanWindow {
 } PlanWindow;
 
 int planner_window(const Config *c, Day track_from, Day d0, Day d1, PlanWindow *ret);
+/* Adds the clocks of the open events `ev` (eventclock.h) to the window: their deadlines up to
+ * the window's last day, whose reminders (eventclock_reminders(), to the minute) fire like the
+ * others'. 0 or -ENOMEM. */
+int planner_add_events(const Config *c, PlanWindow *w, const EventRec *ev, size_t n);
 void plan_window_done(PlanWindow *w);
 
 /* The reminders firing in (t0, t1], in time order. Those before `t1 - grace` are missed; of the

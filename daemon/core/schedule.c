@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,6 +650,10 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
 /* ---- ids -------------------------------------------------------------------------------- */
 
 void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
+        if (o->event > 0) { /* eventclock.h */
+                snprintf(buf, n, "ev%" PRId32, o->event);
+                return;
+        }
         if (o->holiday >= 0) {
                 const Holiday *h = &c->calendar->holidays[o->holiday];
                 snprintf(buf, n, "%04d-%s", day_to_ymd(h->from).y, h->id);

@@ -21,6 +21,7 @@ typedef struct Occurrence {
         uint16_t due_minute; /* the deadline's time of day (Rule.due_minute); 0 = the day's end */
         Day nominal;         /* deadline as the rule gives it */
         Day due;             /* after the holiday move */
+        int32_t event;       /* an event's clock (eventclock.h): the event's id; else 0 */
 } Occurrence;
 
 typedef struct OccurrenceList {

@@ -9,7 +9,9 @@
 #include "clock.h"
 #include "completion.h"
 #include "donelink.h"
+#include "eventclock.h"
 #include "html.h"
+#include "raise.h"
 #include "schedule.h"
 #include "tz.h"
 
@@ -326,6 +328,19 @@ static enum MHD_Result met_page(const HttpRequest *req, const Config *c, const O
         return send_page(req, 200, &b);
 }
 
+/* A scheduled occurrence, or a deadline of an event's clock (eventclock.h): 0 or -ENOENT. */
+static int find_occurrence(Store *s, const Config *c, const char *id, Occurrence *ret) {
+        if (!eventclock_is_id(id))
+                return schedule_find(c, id, ret);
+        EventRec *ev = NULL;
+        size_t n = 0;
+        int r = event_list(s, false, &ev, &n);
+        if (r == 0) /* a recurring report may be done a little ahead */
+                r = eventclock_find(c, ev, n, id, clock_now() + 7 * 86400, ret);
+        event_rec_list_free(ev, n);
+        return r < 0 ? -ENOENT : 0;
+}
+
 static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         DonePageContext *ctx = userdata;
         const Config *c = *ctx->config;
@@ -337,7 +352,7 @@ static enum MHD_Result done_handler(const HttpRequest *req, void *userdata) {
         if (r < 0)
                 return error_page(req, r);
         Occurrence o;
-        if (schedule_find(c, occ_id, &o) < 0)
+        if (find_occurrence(ctx->store, c, occ_id, &o) < 0)
                 return error_page(req, -ENOENT);
         Day today = tz_day(clock_now());
         OccStatus st;

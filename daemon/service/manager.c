@@ -29,6 +29,7 @@
 #include "observe.h"
 #include "outbox.h"
 #include "planner.h"
+#include "raise.h"
 #include "reloader.h"
 #include "enqueue.h"
 #include "route.h"
@@ -64,6 +65,8 @@ struct Manager {
         time_t last_processed;
         int64_t data_version;
         CompletionVersion completions; /* of m->ledger, read with it */
+        EventRec *events;              /* the open events (raise.h), whose clocks run */
+        size_t n_events;
         size_t overdue, failed;
         char *next_text;   /* "11-25 09:00 镇长·安全生产工作会议" */
         char *served;      /* the feed server's first address, "127.0.0.1:8027" */
@@ -148,6 +151,11 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 f[i] = p[i].f;
+        char **notes = eventclock_notes(m->config, f, n); /* an event's deadline, time left */
+        if (!notes) {
+                free(f);
+                return -ENOMEM;
+        }
         /* "Mark done" links, when there is a public address to put in them; each expires
          * 30 days after the deadline. */
         char **links = NULL;
@@ -171,6 +179,7 @@ static int queue_firings(Manager *m, const Planned *p, size_t n, bool digest, ti
         for (size_t i = 0; links && i < n; i++)
                 free(links[i]);
         free(links);
+        eventclock_notes_free(notes, n);
         if (r < 0)
                 log_error(_("cannot queue the reminders: %s"), store_strerror(m->store, r));
         else {
@@ -315,6 +324,8 @@ static int tick(Manager *m) {
         PlanWindow w;
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
                                today + LOOKAHEAD_DAYS, &w);
+        if (r == 0)
+                r = planner_add_events(m->config, &w, m->events, m->n_events);
         if (r < 0) {
                 /* Out of memory: try again in a minute rather than never. */
                 log_error(_("cannot plan the reminders: %s; retrying in a minute"), strerror(-r));
@@ -450,6 +461,13 @@ static int refresh_completions(Manager *m, bool force) {
         if (store_data_version(m->store, &v) == 0 && !force && v == m->data_version)
                 return 0; /* only our own writes */
         m->data_version = v;
+        int e = event_list_refresh(m->store, &m->events, &m->n_events);
+        if (e < 0)
+                log_error("读取事件失败：%s", store_strerror(m->store, e));
+        if (e > 0 && !force) {
+                log_info("事件有变化，重新计算提醒");
+                (void)tick(m);
+        }
         /* The completion version grows with every completion recorded or undone (feedversion.h):
          * unchanged, the record is too. */
         CompletionVersion now;
@@ -644,8 +662,10 @@ static int add_sources(Manager *m) {
             (r = sd_event_add_signal(e, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_stop, m)) < 0 ||
             (r = sd_event_add_signal(e, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m)) < 0)
                 return r;
-        if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX, 1000 * 1000, on_timer,
-                                   m)) < 0)
+        /* A second of accuracy on the clock dutyd shows (a faster injected one: less real). */
+        uint64_t accuracy = (uint64_t)(1000 * 1000 / clock_scale());
+        if ((r = sd_event_add_time(e, &m->timer, CLOCK_REALTIME, UINT64_MAX,
+                                   accuracy ? accuracy : 1, on_timer, m)) < 0)
                 return r;
         if ((r = sd_event_add_time_relative(e, &m->refresh, clock_delay_id(), 200 * 1000, 0,
                                             on_refresh, m)) < 0)
@@ -758,6 +778,7 @@ Manager *manager_free(Manager *m) {
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
         ledger_free(m->ledger);
+        event_rec_list_free(m->events, m->n_events);
         store_close(m->store);
         config_free(m->config);
         sd_event_unref(m->event);

@@ -96,18 +96,33 @@ static const char V1_SQL[] =
         "  delivery_id TEXT NOT NULL,"
         "  PRIMARY KEY (occurrence, step, channel, recipient));";
 
-/* Columns added to a table after its first release (ALTER TABLE … ADD COLUMN). */
-static const struct {
+/* Columns added to a table after its first release (ALTER TABLE … ADD COLUMN, when missing). */
+typedef struct LaterColumn {
         const char *table, *column, *decl;
-} later_columns[] = {
+} LaterColumn;
+
+static const LaterColumn later_columns[] = {
         {"outbox", "prebuilt", "INTEGER NOT NULL DEFAULT 0"}, /* 2026-12-01 */
 };
 
-static bool is_later_column(const char *table, const char *column) {
-        for (size_t i = 0; i < ELEMENTSOF(later_columns); i++)
-                if (streq(later_columns[i].table, table) && streq(later_columns[i].column, column))
+/* Step 2 (2026-12-02): events' level, when they happened, their close (raise.h). */
+static const LaterColumn v2_columns[] = {
+        {"events", "level", "TEXT"},
+        {"events", "occurred_at", "INTEGER"},
+        {"events", "closed_at", "INTEGER"},
+        {"events", "closed_by", "TEXT"},
+};
+
+static bool in_columns(const LaterColumn *v, size_t n, const char *table, const char *column) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i].table, table) && streq(v[i].column, column))
                         return true;
         return false;
+}
+
+static bool is_later_column(const char *table, const char *column) {
+        return in_columns(later_columns, ELEMENTSOF(later_columns), table, column) ||
+               in_columns(v2_columns, ELEMENTSOF(v2_columns), table, column);
 }
 
 /* The names of the columns of `table` as ",a,b,c," ("," when there is no such table), in
@@ -139,17 +154,16 @@ static bool has_name(const char *list, const char *name) {
         return false;
 }
 
-static int add_later_columns(Store *s) {
-        for (size_t i = 0; i < ELEMENTSOF(later_columns); i++) {
+static int add_columns(Store *s, const LaterColumn *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *have = NULL;
-                int r = column_names(store_db(s), later_columns[i].table, &have);
+                int r = column_names(store_db(s), v[i].table, &have);
                 if (r < 0)
                         return r;
-                if (has_name(have, later_columns[i].column))
+                if (has_name(have, v[i].column))
                         continue;
-                _cleanup_free_ char *sql =
-                        strfmt("ALTER TABLE %s ADD COLUMN %s %s", later_columns[i].table,
-                               later_columns[i].column, later_columns[i].decl);
+                _cleanup_free_ char *sql = strfmt("ALTER TABLE %s ADD COLUMN %s %s", v[i].table,
+                                                  v[i].column, v[i].decl);
                 if (!sql)
                         return -ENOMEM;
                 if (store_exec(s, sql) < 0)
@@ -158,9 +172,19 @@ static int add_later_columns(Store *s) {
         return 0;
 }
 
+static int add_later_columns(Store *s) {
+        return add_columns(s, later_columns, ELEMENTSOF(later_columns));
+}
+
+/* Step 2: the columns of v2_columns (a file reset to an earlier version may have them). */
+static int add_v2_columns(Store *s) {
+        return add_columns(s, v2_columns, ELEMENTSOF(v2_columns));
+}
+
 const SchemaStep schema_steps[] = {
         {1, N_("add the tables, columns and indexes earlier versions lack"), V1_SQL,
          add_later_columns},
+        {2, N_("the level, time and end of events"), NULL, add_v2_columns},
 };
 const size_t schema_n_steps = ELEMENTSOF(schema_steps);
 
@@ -191,7 +215,7 @@ static int check_columns(sqlite3 *db, sqlite3 *ref, const char *table, SchemaInf
         }
         for (char *p = have + 1, *e; (e = strchr(p, ',')); p = e + 1) {
                 *e = 0;
-                if (!has_name(want, p))
+                if (!has_name(want, p) && !is_later_column(table, p))
                         return foreign(ret, _("table %s has a column dutyd does not have, %s"),
                                        table, p);
                 *e = ',';

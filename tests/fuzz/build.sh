@@ -33,6 +33,7 @@ build() { # name, daemon sources...
 # The config loader is a layer of its own (daemon/config/) over a few pure core modules: the
 # config model and its pool among them.
 build fuzz-config daemon/config/*.c daemon/core/config.c daemon/core/pool.c \
-        daemon/core/hashmap.c daemon/core/rule.c daemon/core/phrase.c daemon/core/schedule.c \
+        daemon/core/hashmap.c daemon/core/rule.c daemon/core/phrase.c daemon/core/eventrule.c \
+        daemon/core/schedule.c \
         daemon/core/calendar.c daemon/core/date.c daemon/core/util.c
 build fuzz-phrase daemon/core/rule.c daemon/core/phrase.c daemon/core/date.c daemon/core/util.c

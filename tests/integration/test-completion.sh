@@ -33,7 +33,7 @@ complete_words() {
                 printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$@" | sed 's/ *$//'
 }
 check_eq "verbs: those of dutyctl help" \
-        "check done done-link explain feeds help history ids outbox raise report send-test serve undo upcoming" \
+        "check close done done-link explain feeds help history ids outbox raise report send-test serve undo upcoming" \
         "$(complete_words dutyctl '')"
 check_eq "verbs: ex → explain" "explain" "$(complete_words dutyctl ex)"
 check_eq "options of upcoming: --p" "--person --post" "$(complete_words dutyctl upcoming --p)"

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "raise.h"
 #include "route.h"
+#include "tz.h"
 #include "util.h"
 
 static char dir[64];
@@ -173,7 +174,7 @@ static void test_event_plan(void **state) {
         Day today = day_from_ymd(2026, 11, 25);
         Firing *f = NULL;
         size_t n = 0;
-        assert_int_equal(event_plan(cfg, "事故", today, 540, 7, &f, &n), 0);
+        assert_int_equal(event_plan(cfg, "事故", NULL, today, 540, 7, &f, &n), 0);
         assert_int_equal(n, 3);
         static const struct {
                 const char *duty, *post, *person;
@@ -201,7 +202,7 @@ static void test_event_plan(void **state) {
                 assert_string_equal(f[i].rem.step, "ev-7");
         }
         free(f);
-        assert_int_equal(event_plan(cfg, "火灾", today, 540, 7, &f, &n), -ENOENT);
+        assert_int_equal(event_plan(cfg, "火灾", NULL, today, 540, 7, &f, &n), -ENOENT);
         const char **names = NULL;
         assert_int_equal(event_names(cfg, &names, &n), 0);
         assert_int_equal(n, 2);
@@ -222,13 +223,15 @@ static void test_raise(void **state) {
         assert_int_equal(outbox_init(s), 0);
         assert_int_equal(outbox_list(s, false, &rows, &before), 0);
         outbox_rows_free(rows, before);
-        assert_int_equal(raise_event(s, cfg, "火灾", NULL, "tester", today, 540, 1000, &id, &q),
-                         -ENOENT);
-        assert_int_equal(
-                raise_event(s, cfg, "事故", "仓库起火", "tester", today, 540, 1000, &id, &q), 0);
+        time_t now = tz_instant(today, 540);
+        RaiseInput fire = {.event = "火灾", .raised_by = "tester"};
+        RaiseInput acc = {.event = "事故", .note = "仓库起火", .raised_by = "tester"};
+        RaiseInput again = {.event = "事故"};
+        assert_int_equal(raise_event(s, cfg, &fire, now, &id, &q), -ENOENT);
+        assert_int_equal(raise_event(s, cfg, &acc, now, &id, &q), 0);
         assert_int_equal(id, 1);
         assert_true(q > 0);
-        assert_int_equal(raise_event(s, cfg, "事故", NULL, NULL, today, 540, 1000, &id, &q2), 0);
+        assert_int_equal(raise_event(s, cfg, &again, now, &id, &q2), 0);
         assert_int_equal(id, 2);
         assert_int_equal(q2, q);
         size_t n;
