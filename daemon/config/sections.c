@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "array.h"
 #include "duties.h"
 #include "i18n.h"
 #include "util.h"
@@ -102,63 +101,51 @@ static const KeyDef shift_keys[] = {
         {.name = "end", .type = F_TIME, .off = FIELD(Shift, end), .required = true},
 };
 
-/* shifts: [{name: 白班, start: "08:00", end: "20:00"}, …] (班前 and 班后 duties). */
-static int parse_shifts(Loader *L, const YNode *n) {
-        Config *c = L->cfg;
-        _cleanup_free_ const YNode **items = NULL;
-        size_t cnt, cap = 0;
-        if (node_items(L, n, &items, &cnt) < 0)
-                return -ENOMEM;
-        free(c->shifts);
-        c->shifts = NULL, c->n_shifts = 0;
-        int r = 0;
-        for (size_t i = 0; i < cnt; i++) {
-                if (ARRAY_GROW(c->shifts, cap, c->n_shifts + 1) < 0)
-                        return loader_oom(L);
-                Shift *s = &c->shifts[c->n_shifts];
-                *s = (Shift){0};
-                if (parse_map(L, items[i], shift_keys, ELEMENTSOF(shift_keys), s, NULL) < 0)
-                        r = -EINVAL;
-                else if (s->start == s->end)
-                        r = err_at(L, items[i], "a shift's end is its start");
-                else
-                        c->n_shifts++;
-        }
-        return r;
-}
-
 static const KeyDef term_keys[] = {
         {.name = "name", .type = F_STR, .off = FIELD(Term, name), .required = true},
         {.name = "from", .type = F_DATE, .off = FIELD(Term, from), .required = true},
         {.name = "until", .type = F_DATE, .off = FIELD(Term, until), .required = true},
 };
 
-/* terms: [{name: 2026年秋季学期, from: 2026-09-01, until: 2027-01-22}, …] (每学期 duties), in
- * date order without overlaps. */
-static int parse_terms(Loader *L, const YNode *n) {
-        Config *c = L->cfg;
+/* A top-level list of records (shifts:, terms:): each item through `keys` into a pool array of
+ * `size`-byte records, then vetted by `check` (with the record before it, NULL for the first).
+ * 0, or -EINVAL after reporting each error. */
+typedef int (*RecordCheck)(Loader *L, const YNode *item, const void *rec, const void *prev);
+
+static int parse_records(Loader *L, const YNode *n, const KeyDef *keys, size_t n_keys, size_t size,
+                         RecordCheck check, void **ret, size_t *ret_n) {
         _cleanup_free_ const YNode **items = NULL;
-        size_t cnt, cap = 0;
-        if (node_items(L, n, &items, &cnt) < 0)
+        size_t cnt;
+        char *v = list_new(L, n, size, &items, &cnt);
+        if (!v)
                 return -ENOMEM;
-        free(c->terms);
-        c->terms = NULL, c->n_terms = 0;
         int r = 0;
         for (size_t i = 0; i < cnt; i++) {
-                if (ARRAY_GROW(c->terms, cap, c->n_terms + 1) < 0)
-                        return loader_oom(L);
-                Term *t = &c->terms[c->n_terms];
-                *t = (Term){0};
-                if (parse_map(L, items[i], term_keys, ELEMENTSOF(term_keys), t, NULL) < 0)
+                char *rec = v + i * size;
+                if (parse_map(L, items[i], keys, n_keys, rec, NULL) < 0 ||
+                    check(L, items[i], rec, i ? rec - size : NULL) < 0)
                         r = -EINVAL;
-                else if (t->until < t->from)
-                        r = err_at(L, items[i], "a term's until is before its from");
-                else if (c->n_terms && t->from <= c->terms[c->n_terms - 1].until)
-                        r = err_at(L, items[i], "terms are in date order and do not overlap");
-                else
-                        c->n_terms++;
         }
+        *ret = v, *ret_n = cnt;
         return r;
+}
+
+/* shifts: [{name: 白班, start: "08:00", end: "20:00"}, …] (班前 and 班后 duties). */
+static int check_shift(Loader *L, const YNode *item, const void *rec, const void *prev) {
+        (void)prev;
+        const Shift *s = rec;
+        return s->start == s->end ? err_at(L, item, "a shift's end is its start") : 0;
+}
+
+/* terms: [{name: 2026年秋季学期, from: 2026-09-01, until: 2027-01-22}, …] (每学期 duties), in
+ * date order without overlaps. */
+static int check_term(Loader *L, const YNode *item, const void *rec, const void *prev) {
+        const Term *t = rec, *p = prev;
+        if (t->until < t->from)
+                return err_at(L, item, "a term's until is before its from");
+        if (p && t->from <= p->until)
+                return err_at(L, item, "terms are in date order and do not overlap");
+        return 0;
 }
 
 int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
@@ -188,9 +175,11 @@ int parse_section(Loader *L, const char *k, const YNode *kn, const YNode *vn) {
         if (streq(k, "state"))
                 return parse_str(L, vn, &c->state_dir);
         if (streq(k, "shifts"))
-                return parse_shifts(L, vn);
+                return parse_records(L, vn, shift_keys, ELEMENTSOF(shift_keys), sizeof(Shift),
+                                     check_shift, (void **)&c->shifts, &c->n_shifts);
         if (streq(k, "terms"))
-                return parse_terms(L, vn);
+                return parse_records(L, vn, term_keys, ELEMENTSOF(term_keys), sizeof(Term),
+                                     check_term, (void **)&c->terms, &c->n_terms);
         return err_at(L, kn, "unknown section '%s'", k);
 }
 

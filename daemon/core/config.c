@@ -71,8 +71,6 @@ Config *config_free(Config *c) {
         free(c->people);
         free(c->duties);
         free(c->scopes);
-        free(c->shifts);
-        free(c->terms);
         free(c->channels);
         free(c->routes);
         pool_free(c->pool);

@@ -259,9 +259,9 @@ typedef struct Config {
         Duty *duties;
         size_t n_duties;
         DutyScope *scopes; /* of the duties that have one (Duty.scope) */
-        Shift *shifts;     /* `shifts:`, in the order given */
+        Shift *shifts;     /* `shifts:`, in the order given (pool) */
         size_t n_shifts;
-        Term *terms; /* `terms:` */
+        Term *terms; /* `terms:` (pool) */
         size_t n_terms;
         size_t n_scopes;
         Channel *channels;
