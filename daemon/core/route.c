@@ -218,7 +218,9 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         occurrence_period_id(c, &f->occ, ret->period, sizeof ret->period);
         occurrence_due_text(c, &f->occ, ret->due);
         ret->item = (MessageItem){
-                .kind = template_of(f->rem.kind),
+                /* An event clock's reminder says its time left or how late it is in the note
+                 * (minutes, not days): the urgent template, whoever it goes to. */
+                .kind = f->occ.event ? TEMPLATE_EVENT : template_of(f->rem.kind),
                 .occurrence = ret->occurrence,
                 .step = f->rem.step,
                 .duty = d->id,

@@ -102,6 +102,8 @@ check "r1's 10-minutes-before message says what is left" \
         grep -q '报告须在 2026-10-01 00:30 前完成，还剩10分钟' "$T/sink/log.jsonl"
 check "the escalation reached the sink, naming the 书记's post" \
         wait_for 30 bash -c "grep '逾期督办' '$T/sink/log.jsonl' | grep -q 向县应急管理局报告"
+check "event clocks speak in minutes: the urgent template, never 已逾期0个工作日 or 还剩0天" \
+        bash -c "grep -q '紧急：.*还剩10分钟' '$T/sink/log.jsonl' && ! grep -q '已逾期0个工作日\|还剩0天' '$T/sink/log.jsonl'"
 # Until the 135-minute clock's deadline, 01:45: after the 2-hour one's deadline and escalation.
 check "135m clock: the deadline, 01:45" wait_for 30 on_time r3:sj:ev1:1 due 01:45
 check_eq "the 2-hour clock, done at 01:00, never reached its deadline" "" \
