@@ -681,6 +681,18 @@ static void terms(void **s) {
         assert_int_equal(schedule_find(c, "c:p:2026-S0901:1", &o), 0);
         assert_int_equal(o.period_end, day_from_ymd(2027, 2, 6));
         assert_int_equal(schedule_find(c, "c:p:2026-S0902:1", &o), -ENOENT);
+        /* A term with 春节 inside (2027-01-04..03-12, 68 days): checkpoint 1 of 2 on day 34,
+         * 02-06 (初一, provisional 02-05..08 off) → Tue 02-09; 开学第一周 day 7, Sun 01-10 →
+         * 01-11. */
+        snprintf(yaml, sizeof(yaml),
+                 "%sterms:\n  - {name: 冬季学期, from: 2027-01-04, until: 2027-03-12}\n"
+                 "duties:\n  - {id: a, post: p, title: t, rule: 开学第一周}\n"
+                 "  - {id: d, post: p, title: t, rule: 每学期至少2次}\n",
+                 base_yaml);
+        got = plan_ids(yaml, day_from_ymd(2027, 1, 1), day_from_ymd(2027, 3, 31), 0, true);
+        assert_string_equal(got, "a:p:2027-S0104:1=2027-01-11 d:p:2027-S0104:1=2027-02-09 "
+                                 "d:p:2027-S0104:2=2027-03-12");
+        free(got);
         /* 每学年: the autumn term with the spring term after it, the winter break included. */
         snprintf(yaml, sizeof(yaml),
                  "%sterms:\n  - {name: 秋季学期, from: 2026-09-01, until: 2027-02-06}\n"
