@@ -243,8 +243,8 @@ char *eventclock_note(const Config *c, const Occurrence *o, const Reminder *rem)
                 return strfmt("（事件编号 %d）%s时限已到（%s），尚未记录完成。", o->event, kind,
                               due);
         if (streq(rem->step, "esc"))
-                return strfmt("（事件编号 %d，逾期督办）%s已超过时限（%s），请督促落实。",
-                              o->event, kind, due);
+                return strfmt("（事件编号 %d，逾期督办）%s已超过时限（%s），请督促落实。", o->event,
+                              kind, due);
         if (left >= 3600)
                 return strfmt("（事件编号 %d）%s须在 %s 前完成，还剩%ld小时%ld分钟。", o->event,
                               kind, due, (long)(left / 3600), (long)(left % 3600 / 60));
