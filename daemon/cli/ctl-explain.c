@@ -54,7 +54,7 @@ static int print_next(const Config *c, const Rule *r, const DutyScope *scope, Da
         }
         if (r->shift_edge && !c->n_shifts)
                 printf("%s\n", _("(no shifts in the configuration)"));
-        else if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && !c->n_terms)
+        else if (period_is_school(r->period) && !c->n_terms)
                 printf("%s\n", _("(no school terms in the configuration)"));
         else
                 printf("%s\n", n ? "" : _("(none within five years)"));

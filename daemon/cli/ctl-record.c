@@ -137,7 +137,7 @@ static void print_progress(const Config *c, Store *s, const Occurrence *o, Day t
                 OccStatus st;
                 char due[OCCURRENCE_DUE_MAX];
                 ledger_status(lg, c, &l.items[i], today, &st);
-                occurrence_due_text(c, &l.items[i], due);
+                occurrence_due_text(&l.items[i], due);
                 printf("%s", i ? _("; ") : "");
                 printf(_("%u of %u (by %s) %s"), l.items[i].checkpoint, l.items[i].of, due,
                        ctl_status_text(&st));

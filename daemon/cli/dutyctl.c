@@ -197,8 +197,8 @@ typedef struct UpcomingRow {
 static int upcoming_row(UpcomingRow *r, const Config *c, const Occurrence *o, const char *status) {
         char due[11], t[RULE_TIME_MAX] = "";
         day_format(o->due, due);
-        if (occurrence_due_minute(c, o))
-                rule_time(occurrence_due_minute(c, o), t);
+        if (o->due_minute)
+                rule_time(o->due_minute, t);
         int k = snprintf(r->date, sizeof(r->date), _("%s (%s)"), due, ctl_weekday(o->due));
         if (k > 0 && (size_t)k < sizeof(r->date))
                 snprintf(r->date + k, sizeof(r->date) - (size_t)k, "%s", t);

@@ -557,7 +557,7 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
-        bool school = r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR;
+        bool school = period_is_school(r->period);
         for (size_t i = 0; school && i < c->n_terms; i++) /* its periods */
                 h = hash_int(h, 9000 + c->terms[i].from * 7 + c->terms[i].until);
         for (size_t i = 0; r->shift_edge && i < c->n_shifts; i++) /* its times are the shifts' */
@@ -576,6 +576,28 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         h = hash_int(h, p->minute_of_day);
         h = hash_int(h, p->overdue);
         return hash_int(h, p->escalate_after);
+}
+
+/* Where duty i's id is written (its errors found once every file is read point there). */
+static IdSite duty_site(const Loader *L, size_t i) {
+        return i < L->cap_sites[ENT_DUTY] ? L->sites[ENT_DUTY][i] : (IdSite){.file = L->files[0]};
+}
+
+/* Duty i's rule needs a section the configuration lacks (shifts:, terms:). */
+static int missing_section(Loader *L, size_t i, bool shifts) {
+        IdSite s = duty_site(L, i);
+        const char *id = L->cfg->duties[i].id;
+        if (shifts)
+                diags_add(L->diags, false, s.file, s.line, s.col,
+                          "duty '%s': 班前/班后 needs the organisation's shifts (shifts: [{name: "
+                          "白班, start: \"08:00\", end: \"20:00\"}])",
+                          id);
+        else
+                diags_add(L->diags, false, s.file, s.line, s.col,
+                          "duty '%s': 每学期/每学年 needs the school terms (terms: [{name: "
+                          "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
+                          id);
+        return -EINVAL;
 }
 
 /* Each duty's reminders: the keys it sets itself, the rest from `reminders:` (which may come
@@ -602,23 +624,10 @@ int finish_duties(Loader *L) {
                         p->escalate_after = def->escalate_after;
                 d->hash = duty_hash(c, d);
                 c->any_due_time |= d->rule.due_minute > 0 || d->rule.shift_edge;
-                if (d->rule.shift_edge && !c->n_shifts && i < L->cap_sites[ENT_DUTY]) {
-                        const IdSite *s = &L->sites[ENT_DUTY][i];
-                        diags_add(L->diags, false, s->file, s->line, s->col,
-                                  "duty '%s': 班前/班后 needs the organisation's shifts "
-                                  "(shifts: [{name: 白班, start: \"08:00\", end: \"20:00\"}])",
-                                  d->id);
-                        r = -EINVAL;
-                }
-                if ((d->rule.period == PERIOD_TERM || d->rule.period == PERIOD_SCHOOL_YEAR) &&
-                    !c->n_terms && i < L->cap_sites[ENT_DUTY]) {
-                        const IdSite *s = &L->sites[ENT_DUTY][i];
-                        diags_add(L->diags, false, s->file, s->line, s->col,
-                                  "duty '%s': 每学期/每学年 needs the school terms (terms: [{name: "
-                                  "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
-                                  d->id);
-                        r = -EINVAL;
-                }
+                if (d->rule.shift_edge && !c->n_shifts)
+                        r = missing_section(L, i, true);
+                if (period_is_school(d->rule.period) && !c->n_terms)
+                        r = missing_section(L, i, false);
         }
         return r;
 }

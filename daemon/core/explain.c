@@ -175,15 +175,14 @@ char *rule_explain(const Rule *r) {
                                                           : "，截止于每个班次结束时（班后）");
         else if (r->period == PERIOD_DAY)
                 buf_puts(&b, "，截止于当天");
-        else if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) &&
-                 r->due_day == DUE_DAY_LAST)
+        else if (period_is_school(r->period) && r->due_day == DUE_DAY_LAST)
                 buf_puts(&b, "，截止于最后一天（学期、学年按配置中的 terms）");
-        else if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->due_day)
+        else if (period_is_school(r->period) && r->due_day)
                 buf_printf(&b, "，截止于开学第%d天（学期、学年按配置中的 terms）", r->due_day);
-        else if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->count > 1)
+        else if (period_is_school(r->period) && r->count > 1)
                 buf_printf(&b, "，按天数均分为%d段，每段完成一次（学期、学年按配置中的 terms）",
                            r->count);
-        else if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR))
+        else if (period_is_school(r->period))
                 buf_puts(&b, "，截止于最后一天（学期、学年按配置中的 terms）");
         else if (say_special(&b, r))
                 ;

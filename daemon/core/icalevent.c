@@ -61,11 +61,10 @@ static void event_reset(IcalEvent *ev) {
 }
 
 /* An event of occurrence `o` (any member of a summary group) of duty `d`. */
-static void event_start(IcalEvent *ev, const Config *c, const Occurrence *o, const Duty *d,
-                        IcalVersion v) {
+static void event_start(IcalEvent *ev, const Occurrence *o, const Duty *d, IcalVersion v) {
         event_reset(ev);
         ev->due = o->due;
-        ev->due_minute = occurrence_due_minute(c, o);
+        ev->due_minute = o->due_minute;
         ev->kind = d->kind;
         ev->version = v;
         ev->duty = o->duty;
@@ -161,7 +160,7 @@ static void put_period(IcalEvent *ev, const Config *c, const Occurrence *o) {
         piece(ev);
         buf_puts(b, "\n截止：");
         char due[OCCURRENCE_DUE_MAX];
-        occurrence_due_text(c, o, due);
+        occurrence_due_text(o, due);
         buf_puts(b, due);
         if (o->due != o->nominal) {
                 buf_puts(b, "（原定 ");
@@ -198,7 +197,7 @@ int ical_event_occurrence(const Config *c, const Occurrence *o, const FeedStatus
         const Duty *d = &c->duties[o->duty];
         int required = st->required > 0 ? st->required : (o->required > 0 ? o->required : 1);
         bool met = st->met, overdue = st->overdue && !st->met;
-        event_start(ev, c, o, d, v);
+        event_start(ev, o, d, v);
         ical_occurrence_uid(c, o, ev->uid);
 
         /* SUMMARY: ✓/【逾期】 + post·duty + 第i/N次 */
@@ -247,7 +246,7 @@ int ical_event_summary(const Config *c, const IcalGroup *g, IcalVersion v, IcalE
         const Occurrence *o = g->o;
         const Duty *d = &c->duties[o->duty];
         const char *unit = d->per_holder ? "人" : "岗位";
-        event_start(ev, c, o, d, v);
+        event_start(ev, o, d, v);
         summary_uid(c, o, ev->uid);
 
         Buf *b = &ev->text;

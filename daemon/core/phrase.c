@@ -765,7 +765,7 @@ static bool eat_shift(Cursor *c, Rule *r) {
 
 static int parse_after_period(Cursor *c, Rule *r, size_t *count_at, PhraseError *err) {
         size_t save = c->pos;
-        if (r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) {
+        if (period_is_school(r->period)) {
                 parse_term_deadline(c, r);
                 return parse_count(c, r, count_at, err);
         }

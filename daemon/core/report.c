@@ -260,7 +260,7 @@ static int list_problems(const Occurrence *o, const OccStatus *st, const ssize_t
         const Config *c = z->c;
         char pid[96], due[OCCURRENCE_DUE_MAX], met[11];
         occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_due_text(c, o, due);
+        occurrence_due_text(o, due);
         buf_printf(z->b, "  %d. %s·%s（%s 第%u/%u次，截止 %s）：", ++z->n, c->posts[o->post].name,
                    c->duties[o->duty].title, pid, o->checkpoint, o->of, due);
         if (s == REPORT_LATE) {

@@ -216,7 +216,7 @@ int route_item(const Config *c, const Firing *f, const char *link, RouteItem *re
         }
         occurrence_id(c, &f->occ, ret->occurrence, sizeof ret->occurrence);
         occurrence_period_id(c, &f->occ, ret->period, sizeof ret->period);
-        occurrence_due_text(c, &f->occ, ret->due);
+        occurrence_due_text(&f->occ, ret->due);
         ret->item = (MessageItem){
                 /* An event clock's reminder says its time left or how late it is in the note
                  * (minutes, not days): the urgent template, whoever it goes to. */

@@ -162,8 +162,7 @@ static const char *validate_time(const Rule *r) {
                 return N_("workdays needs period day (每个工作日)");
         if (r->period == PERIOD_DAY && (r->every > 1 || r->due_weekday))
                 return N_("a daily rule has no every or due_weekday");
-        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) &&
-            (r->after_period || r->due_month || r->every > 1))
+        if (period_is_school(r->period) && (r->after_period || r->due_month || r->every > 1))
                 return N_("a term rule (每学期) has no after_period, due_month or every");
         if (r->shift_edge && (r->period != PERIOD_DAY || r->due_minute || r->count > 1))
                 return N_("shift (班前, 班后) needs period day, without due_time or a count");
@@ -373,7 +372,7 @@ static char *describe_rule(const Rule *r) {
                 describe_daily(&b, r);
                 return buf_steal(&b);
         }
-        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->due_day) {
+        if (period_is_school(r->period) && r->due_day) {
                 describe_term(&b, r);
                 return buf_steal(&b);
         }

@@ -98,6 +98,10 @@ bool rule_equal(const Rule *a, const Rule *b);
 /* Checks consistency (e.g. due_day with a weekly period); NULL when fine, else a message. */
 const char *rule_validate(const Rule *r);
 
+/* Term and school-year periods come from the configuration's `terms:`, not the calendar. */
+static inline bool period_is_school(PeriodKind k) {
+        return k == PERIOD_TERM || k == PERIOD_SCHOOL_YEAR;
+}
 int period_kind_months(PeriodKind k); /* 12 6 3 2 1; 0 for day, week, half month and dekad */
 const char *period_kind_to_zh(PeriodKind k); /* 年 半年 季度 月 周 半月 旬 两个月 天; "" for none */
 /* "12:00" for a deadline's time of day (Rule.due_minute, > 0). */

@@ -291,7 +291,7 @@ static int period_checkpoints_all(const Config *c, const Assignment *a, Day s, D
                 }
                 return 0;
         }
-        if ((r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR) && r->due_day) {
+        if (period_is_school(r->period) && r->due_day) {
                 /* day N of the term (开学第一周: 7) */
                 o.nominal = r->due_day == DUE_DAY_LAST || s + r->due_day - 1 > e
                                     ? e
@@ -407,10 +407,6 @@ static Day owed_on(const Occurrence *o) {
         return o->nominal < o->period_end ? o->nominal : o->period_end;
 }
 
-static bool is_school(const Rule *r) {
-        return r->period == PERIOD_TERM || r->period == PERIOD_SCHOOL_YEAR;
-}
-
 /* Period i (from 0) of a term rule: term i, or school year i — an autumn term (one that starts
  * in July–December) or the first term, with the terms after it up to the next autumn term (the
  * days between them belong to it). false past the last. */
@@ -491,7 +487,7 @@ static int plan_assignment(const Config *c, uint32_t duty, uint32_t post, PlanFi
                 return 0;
         }
         Day s, e;
-        if (is_school(r)) { /* the configuration's terms, not the calendar's */
+        if (period_is_school(r->period)) { /* the configuration's terms, not the calendar's */
                 for (size_t i = 0; school_period(c, r->period, i, &s, &e); i++)
                         if (e >= from - 40 && s <= to + 40 &&
                             take_period(c, &a, f, s, e, from, to, tmp, out) < 0)
@@ -735,7 +731,7 @@ int schedule_find(const Config *c, const char *id, Occurrence *ret) {
         Day s, e;
         if (period_parse(parts[2], &k, &s, &e) < 0 || k != d->rule.period)
                 return -ENOENT;
-        if (is_school(&d->rule)) { /* the term or school year that starts that day */
+        if (period_is_school(d->rule.period)) { /* the term or school year that starts that day */
                 Day ts, te;
                 for (size_t i = 0; school_period(c, k, i, &ts, &te); i++)
                         if (ts == s)
@@ -793,7 +789,8 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
                 }
                 return 0;
         }
-        if (is_school(r)) { /* the term or school year holding `day`; none between terms */
+        if (period_is_school(
+                    r->period)) { /* the term or school year holding `day`; none between terms */
                 Day ts, te;
                 for (size_t i = 0; school_period(c, r->period, i, &ts, &te); i++)
                         if (ts <= day && day <= te)
@@ -818,15 +815,9 @@ int schedule_period_checkpoints(const Config *c, size_t duty, size_t post, ssize
         return period_checkpoints(c, &a, s, e, out);
 }
 
-int occurrence_due_minute(const Config *c, const Occurrence *o) {
-        (void)c;
-        return o->due_minute;
-}
-
-void occurrence_due_text(const Config *c, const Occurrence *o,
-                         char buf[static OCCURRENCE_DUE_MAX]) {
+void occurrence_due_text(const Occurrence *o, char buf[static OCCURRENCE_DUE_MAX]) {
         day_format(o->due, buf);
-        int m = occurrence_due_minute(c, o);
+        int m = o->due_minute;
         if (m) {
                 buf[10] = ' ';
                 rule_time(m, buf + 11);

@@ -63,11 +63,9 @@ void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_
 /* Parses an occurrence id and recomputes it; -ENOENT if it names nothing in this config. */
 int schedule_find(const Config *c, const char *id, Occurrence *ret);
 
-/* The deadline's time of day in minutes after midnight (Rule.due_minute); 0 = the day's end. */
-int occurrence_due_minute(const Config *c, const Occurrence *o);
 /* The deadline as people read it: "2026-12-04", or "2026-12-04 12:00" with a time of day. */
 #define OCCURRENCE_DUE_MAX 17
-void occurrence_due_text(const Config *c, const Occurrence *o, char buf[static OCCURRENCE_DUE_MAX]);
+void occurrence_due_text(const Occurrence *o, char buf[static OCCURRENCE_DUE_MAX]);
 
 /* The persons who hold the occurrence's post on `day` (per_holder: that person if still
  * holding it). Returns the count written (at most n). */

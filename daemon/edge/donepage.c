@@ -171,7 +171,7 @@ static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStat
         const Duty *d = &c->duties[o->duty];
         char pid[96], due[OCCURRENCE_DUE_MAX], of[128];
         occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_due_text(c, o, due);
+        occurrence_due_text(o, due);
         _cleanup_free_ char *names = people_names(c, h, nh);
         const char *status = st ? occ_status_zh(st) : "未知";
         snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);

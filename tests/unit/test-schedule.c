@@ -638,7 +638,7 @@ static void shifts(void **s) {
         for (size_t i = 0; i < l.n; i++) {
                 char id[OCCURRENCE_ID_MAX], due[OCCURRENCE_DUE_MAX];
                 occurrence_id(c, &l.items[i], id, sizeof(id));
-                occurrence_due_text(c, &l.items[i], due);
+                occurrence_due_text(&l.items[i], due);
                 buf_printf(&b, "%s=%s\n", id, due);
         }
         assert_string_equal(b.data, "a:p:2026-12-04:1=2026-12-04 08:00\n"
@@ -731,8 +731,8 @@ static void times_of_day(void **s) {
         char due[OCCURRENCE_DUE_MAX];
         assert_int_equal(schedule_find(c, "w:p:2026-W49:1", &o), 0);
         assert_int_equal(o.due, day_from_ymd(2026, 12, 4));
-        assert_int_equal(occurrence_due_minute(c, &o), 720);
-        occurrence_due_text(c, &o, due);
+        assert_int_equal(o.due_minute, 720);
+        occurrence_due_text(&o, due);
         assert_string_equal(due, "2026-12-04 12:00");
         Reminder r[16];
         size_t n = schedule_reminders(c, &o, day_from_ymd(2026, 11, 1), day_from_ymd(2026, 12, 4),
