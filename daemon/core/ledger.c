@@ -26,6 +26,7 @@ void completion_list_free(Completion *l, size_t n) {
                 Completion *c = &l[i];
                 free(c->duty), free(c->post), free(c->person), free(c->period);
                 free(c->done_by), free(c->note), free(c->evidence), free(c->source);
+                free(c->recorded_by), free(c->files);
         }
         free(l);
 }

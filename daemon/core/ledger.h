@@ -15,6 +15,8 @@
 typedef struct Completion {
         int64_t id;
         char *duty, *post, *person, *period, *done_by, *note, *evidence, *source;
+        char *recorded_by; /* who entered it when not the person it names (a console clerk) */
+        char *files;       /* evidence files: "NAME (SHA-256 prefix)" joined by "; "; NULL: none */
         Day date;
         int64_t recorded_at, undone_at; /* unix seconds; undone_at 0 = valid */
 } Completion;
