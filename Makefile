@@ -20,7 +20,7 @@ VERSION := 0.9.0
 ifeq ($(origin CC),default)
 CC := gcc
 endif
-PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto \
+PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto libmagic \
 	lunar-date-3.0 glib-2.0
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
@@ -212,7 +212,7 @@ uninstall:
 # Every build and test dependency, from Debian's packages (run as root).
 DEB_PKGS := build-essential pkg-config scdoc gettext clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
-	liblunar-date-dev libglib2.0-dev \
+	liblunar-date-dev libglib2.0-dev libmagic-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar python3-prometheus-client vdirsyncer khal \
 	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 # The console's browser test (tests/integration/test-console-browser.sh): headless Chromium, a

@@ -315,6 +315,20 @@ static const char *person_name(const Config *c, const char *id) {
         return i >= 0 ? c->people[i].name : id ? id : "";
 }
 
+/* The evidence column: the link given to `done`, the files uploaded in the console, and who
+ * entered it there ("王文书登记"). malloc'd; NULL when there is nothing to say or no memory. */
+static char *evidence_cell(const Config *c, const Completion *x) {
+        Buf b = {0};
+        if (x->evidence && *x->evidence)
+                buf_puts(&b, x->evidence);
+        if (x->files && *x->files)
+                buf_printf(&b, "%s%s", b.len ? "; " : "", x->files);
+        if (x->recorded_by)
+                buf_printf(&b, _("%s(entered by %s)"), b.len ? " " : "",
+                           person_name(c, x->recorded_by));
+        return buf_steal(&b);
+}
+
 int verb_history(int argc, char **argv) {
         static const struct option opts[] = {
                 {"help", no_argument, NULL, 'h'},       {"person", required_argument, NULL, 'p'},
@@ -362,6 +376,7 @@ int verb_history(int argc, char **argv) {
                 snprintf(id, sizeof(id), "%lld", (long long)x->id);
                 day_format(x->date, date);
                 ssize_t pi = config_find_post(c, x->post), di = config_find_duty(c, x->duty);
+                _cleanup_free_ char *evidence = evidence_cell(c, x);
                 const char *cells[] = {id,
                                        date,
                                        pi >= 0 ? c->posts[pi].name : x->post,
@@ -369,7 +384,7 @@ int verb_history(int argc, char **argv) {
                                        x->period,
                                        person_name(c, x->done_by),
                                        x->note,
-                                       x->evidence,
+                                       evidence ? evidence : "",
                                        x->undone_at ? _("withdrawn") : _("valid")};
                 r = table_add(t, cells);
         }

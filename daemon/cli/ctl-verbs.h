@@ -2,6 +2,7 @@
  * Contract: each entry is {name, function, one-line help, N_()-marked}; see ctl.h for the rules. */
 #pragma once
 
+#include "ctl-console.h"
 #include "ctl-delivery.h"
 #include "ctl-event.h"
 #include "ctl-explain.h"
@@ -21,5 +22,6 @@
         CTL_IDS_VERBS \
         CTL_FEEDS_VERBS \
         CTL_REPORT_VERBS \
-        CTL_EVENT_VERBS
+        CTL_EVENT_VERBS \
+        CTL_CONSOLE_VERBS
 /* clang-format on */

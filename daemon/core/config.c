@@ -89,6 +89,20 @@ char *config_local_url(const Config *c, const char *served) {
         return strfmt("http://%s", c->server.listen ? c->server.listen : DEFAULT_LISTEN);
 }
 
+char *config_server_url(const Config *c, const char *served, const char *path) {
+        const char *base = c->server.public_url ? c->server.public_url : c->feeds.public_url;
+        _cleanup_free_ char *fallback = NULL;
+        if (!base || !*base) {
+                if (!(fallback = config_local_url(c, served)))
+                        return NULL;
+                base = fallback;
+        }
+        size_t n = strlen(base);
+        while (n > 0 && base[n - 1] == '/')
+                n--;
+        return strfmt("%.*s%s", (int)n, base, path);
+}
+
 #define FIND(arr, n)                         \
         for (size_t i = 0; i < c->n; i++)    \
                 if (streq(c->arr[i].id, id)) \

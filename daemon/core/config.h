@@ -284,6 +284,9 @@ Config *config_free(Config *c);
 /* "http://ADDRESS" of the feed server when no public address is configured: `served` (the
  * address the daemon actually listens on, e.g. the socket unit's), else server.listen. */
 char *config_local_url(const Config *c, const char *served);
+/* The address of `path` ("/done/TOKEN") on the server as people reach it: server.public_url,
+ * else feeds.public_url, else config_local_url(c, served); malloc'd, NULL when out of memory. */
+char *config_server_url(const Config *c, const char *served, const char *path);
 
 ssize_t config_find_post(const Config *c, const char *id);
 ssize_t config_find_person(const Config *c, const char *id);

@@ -47,6 +47,9 @@ static inline bool streq(const char *a, const char *b) {
 static inline bool streq_ptr(const char *a, const char *b) {
         return a == b || (a && b && strcmp(a, b) == 0);
 }
+static inline bool startswith(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
 /* malloc'd formatted string, NULL on allocation failure. */
 char *strfmt(const char *fmt, ...) _printf_(1, 2);

@@ -38,6 +38,7 @@
 typedef struct HttpRoute {
         char *prefix;
         unsigned methods;
+        size_t max_body;
         HttpHandler fn;
         void *userdata;
 } HttpRoute;
@@ -64,6 +65,7 @@ struct Httpd {
         struct MHD_Response *not_found, *not_allowed, *too_large, *unavailable;
         Pending *suspended; /* connections waiting for a feed to be rendered */
         unsigned long feed_answers[_HTTPD_FEED_MAX];
+        size_t body_bytes; /* POST bodies held, all connections together (HTTPD_BODY_BUDGET) */
 };
 
 /* Per-request state: the route, a POST body, a feed being rendered. */
@@ -401,6 +403,32 @@ static AdmissionConn *admitted(struct MHD_Connection *c) {
         return ci ? ci->socket_context : NULL;
 }
 
+static size_t max_body(const HttpRoute *rt) {
+        return rt && rt->max_body ? rt->max_body : HTTPD_MAX_BODY;
+}
+
+static bool body_announced_too_large(struct MHD_Connection *c, const HttpRoute *rt) {
+        const char *cl =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        char *end;
+        errno = 0;
+        unsigned long long n = cl ? strtoull(cl, &end, 10) : 0;
+        return cl && (errno || *end || n > max_body(rt));
+}
+
+/* A piece of a POST body: kept within the route's limit and the server's budget for all of
+ * them; past either the request is answered 413 once its body is read. */
+static void take_body(Pending *p, unsigned m, const char *data, size_t n) {
+        Httpd *h = p->h;
+        if (p->too_large || m != HTTP_POST || p->body.len + n > max_body(p->route) ||
+            h->body_bytes + n > HTTPD_BODY_BUDGET) {
+                p->too_large = true;
+                return;
+        }
+        buf_put(&p->body, data, n);
+        h->body_bytes += n;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls) {
@@ -424,13 +452,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
                 p->connection = connection;
                 p->h = h;
                 *con_cls = p;
-                return MHD_YES;
+                /* A body announced too large is refused before it is read. */
+                return body_announced_too_large(connection, rt)
+                               ? queue_static(connection, 413, h->too_large)
+                               : MHD_YES;
         }
         if (*upload_data_size > 0) {
-                if (m != HTTP_POST || p->body.len + *upload_data_size > HTTPD_MAX_BODY)
-                        p->too_large = true;
-                else
-                        buf_put(&p->body, upload_data, *upload_data_size);
+                take_body(p, m, upload_data, *upload_data_size);
                 *upload_data_size = 0;
                 return MHD_YES;
         }
@@ -463,6 +491,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         if (p) {
                 feedbuild_request_cancel(p->feed);
                 feed_body_unref(p->feed_body);
+                h->body_bytes -= p->body.len;
                 buf_done(&p->body);
                 free(p);
                 *con_cls = NULL;
@@ -756,6 +785,11 @@ Httpd *httpd_free(Httpd *h) {
 
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn,
                     void *userdata) {
+        return httpd_add_route_sized(h, prefix, methods, HTTPD_MAX_BODY, fn, userdata);
+}
+
+int httpd_add_route_sized(Httpd *h, const char *prefix, unsigned methods, size_t max_body,
+                          HttpHandler fn, void *userdata) {
         for (size_t i = 0; i < h->n_routes; i++)
                 if (streq(h->routes[i].prefix, prefix))
                         return -EEXIST;
@@ -764,7 +798,7 @@ int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler 
         char *p = strdup(prefix);
         if (!p)
                 return -ENOMEM;
-        h->routes[h->n_routes++] = (HttpRoute){p, methods, fn, userdata};
+        h->routes[h->n_routes++] = (HttpRoute){p, methods, max_body, fn, userdata};
         return 0;
 }
 

@@ -43,7 +43,12 @@ enum {
         HTTP_POST = 1 << 2,
 };
 
-#define HTTPD_MAX_BODY (16 * 1024) /* POST bodies larger than this get 413 */
+#define HTTPD_MAX_BODY \
+        (16 * 1024) /* POST bodies larger than this get 413 (unless the route
+                                    * says otherwise: httpd_add_route_sized) */
+/* All POST bodies held at once, every connection together: past it a request gets 413 too, so
+ * many slow uploads cannot take the daemon's memory. */
+#define HTTPD_BODY_BUDGET (64u << 20)
 
 typedef struct HttpRequest {
         struct MHD_Connection *connection;
@@ -62,8 +67,12 @@ typedef enum MHD_Result (*HttpHandler)(const HttpRequest *req, void *userdata);
 int httpd_new(sd_event *e, const ServerConfig *cfg, FeedBuild *feeds, Httpd **ret);
 Httpd *httpd_free(Httpd *h);
 DEFINE_FREEP(Httpd, httpd_free)
-/* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. */
+/* Routes are matched by longest prefix, e.g. "/done/". Returns 0, -EEXIST or -ENOMEM. A body
+ * longer than HTTPD_MAX_BODY, or `max_body` for a sized route, gets 413 (at once when its
+ * Content-Length says so, else when it has been read). */
 int httpd_add_route(Httpd *h, const char *prefix, unsigned methods, HttpHandler fn, void *userdata);
+int httpd_add_route_sized(Httpd *h, const char *prefix, unsigned methods, size_t max_body,
+                          HttpHandler fn, void *userdata);
 /* Listening sockets and their addresses ("127.0.0.1:8027", "[::1]:8027"). */
 size_t httpd_n_listeners(const Httpd *h);
 int httpd_listener_address(const Httpd *h, size_t i, char *buf, size_t n);

@@ -17,6 +17,7 @@
 #include "completion.h"
 #include "config.h"
 #include "donelink.h"
+#include "console.h"
 #include "donepage.h"
 #include "feedbuild.h"
 #include "feeds.h"
@@ -73,6 +74,7 @@ struct Manager {
         char *config_note; /* e.g. "重新加载失败（2 处错误），沿用原配置" */
         bool stopping;
         DonePageContext done_page;
+        Console *console;
 };
 
 /* ---- status ------------------------------------------------------------------------------ */
@@ -745,6 +747,8 @@ int manager_new(const char *config_path, Manager **ret) {
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
                 return r;
+        if ((r = console_new(m->httpd, &m->config, m->store, on_done_link, m, &m->console)) < 0)
+                return r;
         if ((r = observe_new(m->event, m->store, m->httpd, m->config, &m->observe)) < 0) {
                 log_error(_("cannot start the monitoring endpoint: %s"), strerror(-r));
                 return r;
@@ -765,6 +769,7 @@ Manager *manager_free(Manager *m) {
         sender_free(m->sender);
         observe_free(m->observe); /* before the server its routes are on */
         httpd_free(m->httpd);     /* before the feeds: it lets go of the renderings it waits for */
+        console_free(m->console); /* after the server, which routes to it */
         feedbuild_free(m->feeds);
         /* Last of the loop's parts: a read under way is waited for (seconds at most). */
         reloader_free(m->reloader);

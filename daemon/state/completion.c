@@ -19,8 +19,8 @@ int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t
         _cleanup_finalize_ sqlite3_stmt *st = NULL;
         if (store_prepare(s,
                           "INSERT INTO completions (duty, post, person, period, done_by,"
-                          " done_on, note, evidence, source, recorded_at)"
-                          " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          " done_on, note, evidence, source, recorded_by, recorded_at)"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                           &st) < 0)
                 return -EIO;
         const char *text[] = {c->duties[o->duty].id,
@@ -31,13 +31,14 @@ int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t
                               date,
                               in->note,
                               in->evidence,
-                              in->source};
+                              in->source,
+                              in->recorded_by};
         for (size_t i = 0; i < ELEMENTSOF(text); i++) {
                 int r = store_bind_text_or_null(st, (int)i + 1, text[i]);
                 if (r < 0)
                         return r;
         }
-        sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_now());
+        sqlite3_bind_int64(st, 11, (sqlite3_int64)clock_now());
         if (sqlite3_step(st) != SQLITE_DONE)
                 return -EIO;
         if (ret_id)
@@ -77,17 +78,25 @@ static int read_completion(sqlite3_stmt *st, Completion *c) {
         c->source = store_column_strdup(st, 9);
         c->recorded_at = sqlite3_column_int64(st, 10);
         c->undone_at = sqlite3_column_int64(st, 11);
+        c->recorded_by = store_column_strdup(st, 12), c->files = store_column_strdup(st, 13);
         return c->duty && c->post && c->person && c->period ? 0 : -ENOMEM;
 }
 
+/* Who recorded it, and its evidence files as "NAME (first 12 digits of the SHA-256)". */
+#define FILES_COLUMNS                                                                            \
+        " recorded_by, (SELECT group_concat(name || ' (' || substr(sha256, 1, 12) || ')', '; ')" \
+        " FROM (SELECT name, sha256 FROM evidence_files WHERE completion = completions.id"       \
+        " ORDER BY name))"
+
 int completion_list(Store *s, bool all, Completion **ret, size_t *ret_n) {
         _cleanup_finalize_ sqlite3_stmt *st = NULL;
-        const char *sql = all ? "SELECT id, duty, post, person, period, done_by, done_on, note,"
-                                " evidence, source, recorded_at, coalesce(undone_at, 0)"
-                                " FROM completions ORDER BY done_on, id"
-                              : "SELECT id, duty, post, person, period, done_by, done_on, note,"
-                                " evidence, source, recorded_at, 0 FROM completions"
-                                " WHERE undone_at IS NULL ORDER BY done_on, id";
+        const char *sql =
+                all ? "SELECT id, duty, post, person, period, done_by, done_on, note,"
+                      " evidence, source, recorded_at, coalesce(undone_at, 0)," FILES_COLUMNS
+                      " FROM completions ORDER BY done_on, id"
+                    : "SELECT id, duty, post, person, period, done_by, done_on, note,"
+                      " evidence, source, recorded_at, 0," FILES_COLUMNS
+                      " FROM completions WHERE undone_at IS NULL ORDER BY done_on, id";
         if (store_prepare(s, sql, &st) < 0)
                 return -EIO;
         Completion *v = NULL;

@@ -24,7 +24,8 @@ typedef struct CompletionInput {
         const Occurrence *occ; /* the checkpoint's assignment and period */
         const char *done_by;   /* person id, may be NULL */
         Day date;
-        const char *note, *evidence, *source; /* source: "dutyctl", "link", … */
+        const char *note, *evidence, *source; /* source: "dutyctl", "link", "console", … */
+        const char *recorded_by; /* the console's clerk (person id) who entered it; may be NULL */
 } CompletionInput;
 
 int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t *ret_id);
@@ -32,8 +33,8 @@ int completion_add(Store *s, const Config *c, const CompletionInput *in, int64_t
  * Returns 0, -ENOENT when there is none. *ret_id gets the id undone. */
 int completion_undo(Store *s, int64_t id, int64_t *ret_id);
 
-/* All completions (including undone ones when `all`), by date. Caller frees with
- * completion_list_free(). */
+/* All completions (including undone ones when `all`), by date, with who recorded them and their
+ * evidence files (Completion.files). Caller frees with completion_list_free(). */
 int completion_list(Store *s, bool all, Completion **ret, size_t *ret_n);
 
 /* The ledger of the valid completions (ledger.h), read in one statement. */

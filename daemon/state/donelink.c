@@ -290,15 +290,6 @@ int donelink_consume(Store *s, const Config *c, const char *token, time_t now,
 }
 
 char *donelink_url(const Config *c, const char *served, const char *token) {
-        const char *base = c->server.public_url ? c->server.public_url : c->feeds.public_url;
-        _cleanup_free_ char *fallback = NULL;
-        if (!base || !*base) {
-                if (!(fallback = config_local_url(c, served)))
-                        return NULL;
-                base = fallback;
-        }
-        size_t n = strlen(base);
-        while (n > 0 && base[n - 1] == '/')
-                n--;
-        return strfmt("%.*s/done/%s", (int)n, base, token);
+        _cleanup_free_ char *path = strfmt("/done/%s", token);
+        return path ? config_server_url(c, served, path) : NULL;
 }

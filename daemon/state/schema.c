@@ -120,9 +120,26 @@ static bool in_columns(const LaterColumn *v, size_t n, const char *table, const 
         return false;
 }
 
+/* Step 3 (2026-12-02): who entered a completion (a console clerk, consolelink.h). */
+static const LaterColumn v3_columns[] = {
+        {"completions", "recorded_by", "TEXT"},
+};
+
+/* Step 3's tables: the evidence files of completions (evidence.h) and the clerks' console
+ * links (consolelink.h). */
+#define V3_SQL                                                                            \
+        "CREATE TABLE IF NOT EXISTS evidence_files ("                                     \
+        " completion INTEGER NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,"         \
+        " mime TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (completion, sha256));"  \
+        "CREATE INDEX IF NOT EXISTS evidence_by_hash ON evidence_files (sha256);"         \
+        "CREATE TABLE IF NOT EXISTS console_links ("                                      \
+        " id INTEGER PRIMARY KEY, person TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE," \
+        " csrf TEXT NOT NULL, created INTEGER NOT NULL, revoked_at INTEGER);"
+
 static bool is_later_column(const char *table, const char *column) {
         return in_columns(later_columns, ELEMENTSOF(later_columns), table, column) ||
-               in_columns(v2_columns, ELEMENTSOF(v2_columns), table, column);
+               in_columns(v2_columns, ELEMENTSOF(v2_columns), table, column) ||
+               in_columns(v3_columns, ELEMENTSOF(v3_columns), table, column);
 }
 
 /* The names of the columns of `table` as ",a,b,c," ("," when there is no such table), in
@@ -181,10 +198,16 @@ static int add_v2_columns(Store *s) {
         return add_columns(s, v2_columns, ELEMENTSOF(v2_columns));
 }
 
+/* Step 3: the columns of v3_columns. */
+static int add_v3_columns(Store *s) {
+        return add_columns(s, v3_columns, ELEMENTSOF(v3_columns));
+}
+
 const SchemaStep schema_steps[] = {
         {1, N_("add the tables, columns and indexes earlier versions lack"), V1_SQL,
          add_later_columns},
         {2, N_("the level, time and end of events"), NULL, add_v2_columns},
+        {3, N_("evidence files and the console's links"), V3_SQL, add_v3_columns},
 };
 const size_t schema_n_steps = ELEMENTSOF(schema_steps);
 

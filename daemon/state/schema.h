@@ -22,7 +22,7 @@
 #include "store.h"
 
 #define SCHEMA_APPLICATION_ID 0x64757479 /* "duty" */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 typedef enum SchemaKind {
         SCHEMA_NEW,     /* no table yet */

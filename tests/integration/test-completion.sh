@@ -33,7 +33,7 @@ complete_words() {
                 printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$@" | sed 's/ *$//'
 }
 check_eq "verbs: those of dutyctl help" \
-        "check close done done-link explain feeds help history ids outbox raise report send-test serve undo upcoming" \
+        "check close console-link done done-link explain feeds help history ids outbox raise report send-test serve undo upcoming" \
         "$(complete_words dutyctl '')"
 check_eq "verbs: ex → explain" "explain" "$(complete_words dutyctl ex)"
 check_eq "options of upcoming: --p" "--person --post" "$(complete_words dutyctl upcoming --p)"
@@ -42,6 +42,7 @@ check_eq "--post: the config's posts" "shuji zhenzhang" "$(complete_words dutyct
 check_eq "--person z: people" "zhang" "$(complete_words dutyctl -c "$T/c.yaml" upcoming --person z)"
 check_eq "--duty: duties" "liyi" "$(complete_words dutyctl --config "$T/c.yaml" history --duty '')"
 check_eq "send-test: channels" "qunhook" "$(complete_words dutyctl -c "$T/c.yaml" send-test '')"
+check_eq "console-link: people" "li zhang" "$(complete_words dutyctl -c "$T/c.yaml" console-link '')"
 # From a month back (11-25) to three months ahead (to 2027-03-03).
 check_eq "done: occurrences from a month back to three ahead" \
         "liyi:shuji:2026-11:1 liyi:shuji:2026-12:1 liyi:shuji:2027-01:1 liyi:shuji:2027-02:1 liyi:zhenzhang:2026-11:1 liyi:zhenzhang:2026-12:1 liyi:zhenzhang:2027-01:1 liyi:zhenzhang:2027-02:1" \

@@ -40,7 +40,7 @@ out=$(DUTYD_CLOCK=2026-11-16T10:00 "$CTL" -c "$R/dutyd.yaml" history --all 2>&1)
 check_eq "dutyctl history on it: status 0" 0 "$rc"
 check "… every completion, the undone one and the one made by a done link" \
         bash -c "[ \$(grep -cE '有效|已撤销' <<<'$out') = 5 ] && grep -q '链接登记' <<<'$out' && grep -q '纪要,第\"7\"号' <<<'$out'"
-check_eq "… and the file is now at version 2, marked as dutyd's" "2 1685419129" \
+check_eq "… and the file is now at version 3, marked as dutyd's" "3 1685419129" \
         "$(db "$R" 'PRAGMA user_version') $(db "$R" 'PRAGMA application_id')"
 check "… the webhook column added" test "$(db "$R" "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'prebuilt'")" = 1
 check_eq "… the old outbox indexes replaced" "outbox_failed outbox_queued outbox_sending " \
@@ -69,7 +69,7 @@ sqlite3 "$E/state/state.db" <"$DATA/early-c58f927.sql"
 out=$("$CTL" -c "$E/dutyd.yaml" history --all 2>&1); rc=$?
 check "early state: dutyctl history shows its 4 completions (status $rc)" \
         bash -c "[ $rc = 0 ] && [ \$(grep -cE '有效|已撤销' <<<'$out') = 4 ]"
-check_eq "… every table of today made" 9 "$(db "$E" "SELECT count(*) FROM sqlite_master WHERE type = 'table'")"
+check_eq "… every table of today made" 11 "$(db "$E" "SELECT count(*) FROM sqlite_master WHERE type = 'table'")"
 "$D" -c "$E/dutyd.yaml" >"$E/dutyd.log" 2>&1 &
 DPID=$!; PIDS+=($DPID)
 check "… dutyd starts on it" wait_for 20 grep -q '订阅地址 127.0.0.1:[0-9]' "$E/dutyd.log"
@@ -95,9 +95,9 @@ refused() { # NAME DIR EXPECTED-TEXT...
 N=$T/newer
 write_config "$N"
 cp "$R/state/state.db" "$N/state/state.db"
-sqlite3 "$N/state/state.db" 'PRAGMA user_version = 3; CREATE TABLE later (x); INSERT INTO later VALUES (1);'
+sqlite3 "$N/state/state.db" 'PRAGMA user_version = 4; CREATE TABLE later (x); INSERT INTO later VALUES (1);'
 refused "a newer dutyd's state.db" "$N" "无法打开状态数据库 $N/state/state.db" \
-        "由更新版本的 dutyd 创建（数据库版本 3，本程序只认得到版本 2）" "文件未作任何改动" \
+        "由更新版本的 dutyd 创建（数据库版本 4，本程序只认得到版本 3）" "文件未作任何改动" \
         "请安装新版本的 dutyd，或从本版本的备份恢复"
 F=$T/foreign
 write_config "$F"

@@ -141,7 +141,7 @@ static void test_upgrade_fails(void **state) {
                       " VALUES ('m', 'zz', '', '2026-07', '2026-07-10', 1);"
                       "CREATE VIEW completions_undone AS SELECT 1");
         refused(&d, -EIO,
-                (const char *[]){"升级数据库（版本 0 → 2）失败", "补齐早期版本缺少的表、列和索引",
+                (const char *[]){"升级数据库（版本 0 → 3）失败", "补齐早期版本缺少的表、列和索引",
                                  "（SQLite：", "completions_undone", "数据库保持升级前的样子",
                                  NULL});
         assert_int_equal(db_pragma(d.db, "PRAGMA user_version"), 0);
