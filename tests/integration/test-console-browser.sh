@@ -144,16 +144,17 @@ check "dutyctl history: … and its evidence file" grep -qF "$(basename "$PDF")"
 
 # The downloaded report: the note and the person in its cells.
 XLSX=$(find "$T/downloads" -name '*.xlsx' | head -1)
+# Its rows, one a line, the cells' values separated by tabs.
 cells=$(/usr/bin/python3 -c 'import sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
 for ws in wb.worksheets:
     for r in ws.iter_rows(values_only=True):
-        for v in r:
-            if v is not None:
-                print(v)' "$XLSX" 2>&1)
+        print("\t".join("" if v is None else str(v) for v in r))' "$XLSX" 2>&1)
 check "the xlsx report opens with openpyxl" test -n "$XLSX" -a -n "$cells"
-check "the report's cells hold the Chinese note" grep -qxF "$NOTE" <<<"$cells"
-check "… and the person (王五)" grep -qx '王五' <<<"$cells"
+row=$(grep -P "(^|\t)\Q$NOTE\E(\t|$)" <<<"$cells")
+check "the report has a cell that is the Chinese note" test -n "$row"
+check "… in the completion's row with the person (王五)" grep -qP '(^|\t)王五(\t|$)' <<<"$row"
+[ -n "$row" ] || sed 's/^/# /' <<<"$cells" | head -30
 
 # No reminder of the recorded occurrence after it: the next working day's 09:00 reminds the
 # other one only. Messages queued before the completion may still be landing for a second.
