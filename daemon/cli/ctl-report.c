@@ -222,10 +222,13 @@ static int copy_to_stdout(const char *path) {
         size_t n;
         if (!f)
                 return -errno;
+        errno = 0;
         while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
                 if (fwrite(buf, 1, n, stdout) != n)
-                        return -EIO;
-        return ferror(f) ? -EIO : 0;
+                        return errno ? -errno : -EIO;
+        if (ferror(f))
+                return -EIO;
+        return fflush(stdout) != 0 ? (errno ? -errno : -EIO) : 0;
 }
 
 /* The workbook written to `path`, or through a temporary file to standard output. */
