@@ -258,19 +258,14 @@ static int write_workbook(const WorkbookInput *in, const char *path) {
 
 /* --format xlsx: the sheets of --period, or of --year's quarters, the year and its 述职. */
 static int report_xlsx(const Config *c, Store *s, const ReportArgs *a, ssize_t pi) {
-        char labels[5][16];
-        WorkbookPeriod periods[5];
+        char labels[WORKBOOK_YEAR_SHEETS][16];
+        WorkbookPeriod periods[WORKBOOK_YEAR_SHEETS];
         size_t n = 0;
         if (a->period)
                 periods[n++] = (WorkbookPeriod){a->period, a->from, a->to};
-        for (int q = 0; a->y && q <= 4; q++, n++) { /* the quarters, then the year */
-                PeriodKind kind;
-                if (q < 4)
-                        snprintf(labels[n], sizeof(labels[n]), "%d-Q%d", a->y, q + 1);
-                else
-                        snprintf(labels[n], sizeof(labels[n]), "%d", a->y);
-                periods[n].label = labels[n];
-                (void)period_parse(labels[n], &kind, &periods[n].from, &periods[n].to);
+        else if (a->y) {
+                workbook_year_periods(a->y, labels, periods);
+                n = WORKBOOK_YEAR_SHEETS;
         }
         WorkbookInput in = {.config = c,
                             .periods = periods,

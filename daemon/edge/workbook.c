@@ -427,3 +427,16 @@ int workbook_write(const WorkbookInput *in, const char *path, char **ret_error) 
                 unlink(tmp);
         return r;
 }
+
+void workbook_year_periods(int year, char labels[static WORKBOOK_YEAR_SHEETS][16],
+                           WorkbookPeriod out[static WORKBOOK_YEAR_SHEETS]) {
+        for (int q = 0; q < WORKBOOK_YEAR_SHEETS; q++) {
+                PeriodKind kind;
+                if (q < 4)
+                        snprintf(labels[q], 16, "%d-Q%d", year, q + 1);
+                else
+                        snprintf(labels[q], 16, "%d", year);
+                out[q].label = labels[q];
+                (void)period_parse(labels[q], &kind, &out[q].from, &out[q].to);
+        }
+}

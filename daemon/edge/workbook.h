@@ -39,6 +39,12 @@ typedef struct WorkbookInput {
         Day today;
 } WorkbookInput;
 
+/* The sheets of a year's record: its four quarters, then the whole year ("2026-Q1" … "2026-Q4",
+ * "2026"), written to out[0..4], their labels kept in `labels`. */
+#define WORKBOOK_YEAR_SHEETS 5
+void workbook_year_periods(int year, char labels[static WORKBOOK_YEAR_SHEETS][16],
+                           WorkbookPeriod out[static WORKBOOK_YEAR_SHEETS]);
+
 /* Writes the workbook to `path` (libxlsxwriter writes a temporary file first; the caller
  * picks the path). 0, -EIO (with a message for the log/CLI in *ret_error, malloc'd, when
  * ret_error is not NULL), -ENOMEM. */
