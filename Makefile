@@ -21,7 +21,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 PKGS := yaml-0.1 libical libcurl libsystemd sqlite3 libmicrohttpd jansson libcrypto libmagic \
-	lunar-date-3.0 glib-2.0
+	lunar-date-3.0 glib-2.0 xlsxwriter
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 # CI (CI=true) builds warning-free or not at all.
@@ -212,8 +212,8 @@ uninstall:
 # Every build and test dependency, from Debian's packages (run as root).
 DEB_PKGS := build-essential pkg-config scdoc gettext clang-format clang libclang-rt-14-dev git libyaml-dev libical-dev libcurl4-openssl-dev \
 	libsystemd-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libssl-dev libcmocka-dev \
-	liblunar-date-dev libglib2.0-dev libmagic-dev \
-	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-icalendar python3-prometheus-client vdirsyncer khal \
+	liblunar-date-dev libglib2.0-dev libmagic-dev libxlsxwriter-dev \
+	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-openpyxl python3-icalendar python3-prometheus-client vdirsyncer khal \
 	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
 # The console's browser test (tests/integration/test-console-browser.sh): headless Chromium, a
 # Chinese font for its screenshots, openpyxl to read the downloaded report. Node.js and npm

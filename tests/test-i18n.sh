@@ -74,7 +74,7 @@ both "ids" "^dutyctl ids: unknown kind 'bogus'" "^dutyctl ids: 未知种类 'bog
 both "feeds" "^dutyctl feeds: unknown subcommand 'bogus'" "^dutyctl feeds: 未知子命令 'bogus'" \
         "$CTL" "${G[@]}" feeds bogus
 both "serve --help" '^Serve the calendar feeds' '^在前台提供日历订阅' "$CTL" "${G[@]}" serve --help
-both "report" '^report: --format takes table, csv or json' '^report: --format 应为 table、csv 或 json' \
+both "report" '^report: --format takes table, csv, json or xlsx' '^report: --format 应为 table、csv、json 或 xlsx' \
         "$CTL" "${G[@]}" report --period 2026 --format x
 both "raise" "^raise: no duty is for the event '火灾'" "^raise: 没有职责对应事件 '火灾'" \
         "$CTL" "${G[@]}" raise 火灾

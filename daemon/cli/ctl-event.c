@@ -202,7 +202,7 @@ int ctl_event_history(const Config *c, Store *s) {
 /* The record's columns but the ids. */
 static const size_t table_cols[] = {0, 1, 3, 5, 6, 7, 8, 9, 10};
 
-static int print_record_table(const Config *c, const EventRecord *rec) {
+static int print_record_table(FILE *out, const Config *c, const EventRecord *rec) {
         const char *hdr[ELEMENTSOF(table_cols)];
         for (size_t k = 0; k < ELEMENTSOF(table_cols); k++)
                 hdr[k] = eventrecord_header[table_cols[k]];
@@ -217,8 +217,8 @@ static int print_record_table(const Config *c, const EventRecord *rec) {
                 r = table_add(t, cells);
         }
         if (r == 0) {
-                printf("\n%s\n", _("Events and their deadlines:"));
-                table_print(t, stdout);
+                fprintf(out, "\n%s\n", _("Events and their deadlines:"));
+                table_print(t, out);
         }
         table_free(t);
         return r;
@@ -237,7 +237,8 @@ static int merge_json(char **text, const char *events) {
         return 0;
 }
 
-int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *format, char **text) {
+int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *format, FILE *out,
+                     char **text) {
         EventRec *ev = NULL;
         Completion *v = NULL;
         size_t n = 0, nv = 0;
@@ -259,7 +260,7 @@ int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *fo
                 if (joined)
                         free(*text), *text = joined;
         } else if (r == 0 && rec.n && streq(format, "table"))
-                r = print_record_table(c, &rec);
+                r = print_record_table(out, c, &rec);
         eventrecord_done(&rec);
         completion_list_free(v, nv);
         event_rec_list_free(ev, n);

@@ -6,6 +6,7 @@
  * Contract: as ctl.h (exit statuses; messages through gettext, English msgids). */
 #pragma once
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "config.h"
@@ -29,10 +30,11 @@ int ctl_event_walk(const Config *c, Day from, Day to, PlanFilter f,
                    int (*fn)(void *userdata, const Occurrence *o), void *userdata);
 /* The events recorded, as a table (history). */
 int ctl_event_history(const Config *c, Store *s);
-/* The events of [from, to] with their clocks, in `format`: a table printed; CSV lines appended
- * to *text after an empty line; JSON as the key "events" of the object in *text (always there,
- * [] without events). */
-int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *format, char **text);
+/* The events of [from, to] with their clocks, in `format`: a table printed to `out`; CSV lines
+ * appended to *text after an empty line; JSON as the key "events" of the object in *text (always
+ * there, [] without events). */
+int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *format, FILE *out,
+                     char **text);
 
 /* clang-format off */
 #define CTL_EVENT_VERBS                                                         \

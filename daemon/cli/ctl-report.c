@@ -28,12 +28,12 @@
 #include "store.h"
 #include "table.h"
 #include "tz.h"
-#include "i18n.h"
 #include "util.h"
+#include "workbook.h"
 
 /* ---- report ---------------------------------------------------------------------------------- */
 
-static int print_table(const Config *c, const Report *rep, const char *period) {
+static int print_table(FILE *out, const Config *c, const Report *rep, const char *period) {
         static const char *const hdr[] = {"职责",     "岗位",     "人员",   "应完成",
                                           "按时完成", "逾期完成", "未完成", "未到期"};
         Table *t = table_new(ELEMENTSOF(hdr), hdr);
@@ -62,9 +62,9 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
         if (r == 0) {
                 char from[11], to[11];
                 day_format(rep->from, from), day_format(rep->to, to);
-                printf("%s 履职统计 %s（截止日在 %s 至 %s 之间的事项）\n", c->org_name, period,
-                       from, to);
-                table_print(t, stdout);
+                fprintf(out, "%s 履职统计 %s（截止日在 %s 至 %s 之间的事项）\n", c->org_name,
+                        period, from, to);
+                table_print(t, out);
         }
         table_free(t);
         return r;
@@ -72,25 +72,32 @@ static int print_table(const Config *c, const Report *rep, const char *period) {
 
 static int report_usage(FILE *f) {
         fputs(_("Usage: dutyctl report --period 2026|2026-H2|2026-Q4|2026-11 [--person ID|--post ID]\n"
-                "                      [--format table|csv|json]\n"
-                "      dutyctl report --shuzhi PERSON --year 2026\n"
+                "                      [--format table|csv|json|xlsx] [--output FILE] [--no-bom]\n"
+                "      dutyctl report --year 2026 [--person ID] --format xlsx [--output FILE]\n"
+                "      dutyctl report --shuzhi PERSON --year 2026 [--output FILE]\n"
                 "The record of each occurrence due in the period: done on time, late, missed\n"
                 "(past the deadline) or not yet due; or the draft of the duty part of a person's\n"
                 "yearly 述职.\n"),
+              f);
+        fputs(_("xlsx: an Excel workbook, a sheet per period (--year: its quarters and the year,\n"
+                "and a 述职 sheet per person); never to a terminal. CSV starts with a UTF-8\n"
+                "byte-order mark for Excel and WPS unless --no-bom. --output - is standard output.\n"),
               f);
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
 typedef struct ReportArgs {
-        const char *period, *person, *post, *format, *shuzhi, *year;
+        const char *period, *person, *post, *format, *shuzhi, *year, *output;
+        bool no_bom;
         Day from, to; /* --period's first and last day */
         int y;        /* --year */
 } ReportArgs;
 
 /* --format, --period and --year understood: an exit status, or -1 to go on. */
 static int report_check(ReportArgs *a) {
-        if (!streq(a->format, "table") && !streq(a->format, "csv") && !streq(a->format, "json")) {
-                fprintf(stderr, _("report: --format takes table, csv or json\n"));
+        if (!streq(a->format, "table") && !streq(a->format, "csv") && !streq(a->format, "json") &&
+            !streq(a->format, "xlsx")) {
+                fprintf(stderr, _("report: --format takes table, csv, json or xlsx\n"));
                 return EXIT_USAGE;
         }
         PeriodKind kind;
@@ -113,40 +120,174 @@ static int report_check(ReportArgs *a) {
         return -1;
 }
 
-/* The record of the period (in --format) or the person's 述职 draft, printed. */
-static int report_print(const Config *c, Store *s, const ReportArgs *a, ssize_t pi, ssize_t oi) {
+/* Where the report goes: standard output, or a temporary file beside FILE that replaces it
+ * once complete (mode 0600: the record names people and what they missed). */
+typedef struct Output {
+        FILE *f;
+        const char *path;
+        char *tmp;
+} Output;
+
+static bool to_stdout(const char *path) {
+        return !path || streq(path, "-");
+}
+
+static int output_open(const char *path, Output *o) {
+        *o = (Output){.f = stdout, .path = path};
+        if (to_stdout(path))
+                return 0;
+        int fd = -1;
+        if (!(o->tmp = strfmt("%s.XXXXXX", path)))
+                return -ENOMEM;
+        if ((fd = mkstemp(o->tmp)) < 0 || !(o->f = fdopen(fd, "w"))) {
+                int e = errno;
+                fprintf(stderr, _("report: cannot write %s: %s\n"), path, strerror(e));
+                if (fd >= 0)
+                        close(fd), unlink(o->tmp);
+                free(o->tmp);
+                return -e;
+        }
+        return 0;
+}
+
+/* Flushes, and puts the file in place when `ok`; removes it otherwise. 0 or -EIO. */
+static int output_close(Output *o, bool ok) {
+        int e = 0;
+        if (o->f == stdout) {
+                if (fflush(stdout) != 0 || ferror(stdout))
+                        e = errno ? errno : EIO;
+        } else {
+                bool fine = fflush(o->f) == 0 && !ferror(o->f);
+                if (!fine)
+                        e = errno ? errno : EIO;
+                if (fclose(o->f) != 0 && !e)
+                        e = errno;
+                if (ok && !e && rename(o->tmp, o->path) < 0)
+                        e = errno;
+                if (!ok || e)
+                        unlink(o->tmp);
+                free(o->tmp);
+        }
+        if (ok && e)
+                fprintf(stderr, _("report: cannot write %s: %s\n"),
+                        o->f == stdout ? _("standard output") : o->path, strerror(e));
+        return e ? -EIO : 0;
+}
+
+/* The record of the period (in --format) or the person's 述职 draft, printed to `out`. */
+static int report_print(FILE *out, const Config *c, Store *s, const ReportArgs *a, ssize_t pi,
+                        ssize_t oi) {
         Ledger *lg = NULL;
         Completion *comps = NULL;
         size_t n_comps = 0;
         Report rep = {0};
         _cleanup_free_ char *text = NULL;
         Day today = ctl_today(c);
+        bool csv = a->period && streq(a->format, "csv");
         int r = ledger_load(s, &lg);
         if (r == 0 && a->shuzhi && (r = completion_list(s, false, &comps, &n_comps)) == 0)
                 r = report_shuzhi(c, lg, comps, n_comps, (size_t)pi, a->y, today, &text);
         else if (r == 0 && a->period) {
                 r = report_build(c, lg, a->from, a->to, today, pi, oi, &rep);
-                if (r == 0 && streq(a->format, "csv"))
+                if (r == 0 && csv)
                         r = report_format_csv(c, &rep, &text);
                 else if (r == 0 && streq(a->format, "json"))
                         r = report_format_json(c, &rep, a->period, &text);
                 else if (r == 0)
-                        r = print_table(c, &rep, a->period);
+                        r = print_table(out, c, &rep, a->period);
         }
         if (r == 0 && a->period)
-                r = ctl_event_report(c, s, a->from, a->to, a->format, &text);
+                r = ctl_event_report(c, s, a->from, a->to, a->format, out, &text);
         if (r < 0)
                 fprintf(stderr, _("report: failed: %s\n"),
                         r == -EIO ? store_errmsg(s) : strerror(-r));
         else if (text) {
-                fputs(text, stdout);
+                if (csv && !a->no_bom) /* Excel and WPS read UTF-8 CSV as such only with it */
+                        fputs("\xEF\xBB\xBF", out);
+                fputs(text, out);
                 if (streq(a->format, "json"))
-                        fputs("\n", stdout);
+                        fputs("\n", out);
         }
         report_done(&rep);
         completion_list_free(comps, n_comps);
         ledger_free(lg);
-        return r < 0 ? 1 : 0;
+        return r;
+}
+
+/* Copies the file at `path` to standard output. 0 or -errno. */
+static int copy_to_stdout(const char *path) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char buf[65536];
+        size_t n;
+        if (!f)
+                return -errno;
+        errno = 0;
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+                if (fwrite(buf, 1, n, stdout) != n)
+                        return errno ? -errno : -EIO;
+        if (ferror(f))
+                return -EIO;
+        return fflush(stdout) != 0 ? (errno ? -errno : -EIO) : 0;
+}
+
+/* The workbook written to `path`, or through a temporary file to standard output. */
+static int write_workbook(const WorkbookInput *in, const char *path) {
+        _cleanup_free_ char *error = NULL, *tmp = NULL;
+        int r = 0;
+        if (to_stdout(path)) {
+                const char *dir = getenv("TMPDIR");
+                int fd = -1;
+                if (!(tmp = strfmt("%s/dutyctl-report-XXXXXX", dir && *dir ? dir : "/tmp")))
+                        return -ENOMEM;
+                if ((fd = mkstemp(tmp)) < 0) {
+                        fprintf(stderr, _("report: cannot write %s: %s\n"), tmp, strerror(errno));
+                        return -errno;
+                }
+                close(fd);
+        }
+        r = workbook_write(in, tmp ? tmp : path, &error);
+        if (r == 0 && tmp && (r = copy_to_stdout(tmp)) < 0)
+                fprintf(stderr, _("report: cannot write %s: %s\n"), _("standard output"),
+                        strerror(-r));
+        else if (r < 0)
+                fprintf(stderr, _("report: %s\n"), error ? error : strerror(-r));
+        if (tmp)
+                unlink(tmp);
+        return r;
+}
+
+/* --format xlsx: the sheets of --period, or of --year's quarters, the year and its 述职. */
+static int report_xlsx(const Config *c, Store *s, const ReportArgs *a, ssize_t pi) {
+        char labels[WORKBOOK_YEAR_SHEETS][16];
+        WorkbookPeriod periods[WORKBOOK_YEAR_SHEETS];
+        size_t n = 0;
+        if (a->period)
+                periods[n++] = (WorkbookPeriod){a->period, a->from, a->to};
+        else if (a->y) {
+                workbook_year_periods(a->y, labels, periods);
+                n = WORKBOOK_YEAR_SHEETS;
+        }
+        WorkbookInput in = {.config = c,
+                            .periods = periods,
+                            .n_periods = n,
+                            .year = a->y,
+                            .person = pi,
+                            .today = ctl_today(c)};
+        Ledger *lg = NULL;
+        Completion *comps = NULL;
+        int r = ledger_load(s, &lg);
+        if (r == 0)
+                r = completion_list(s, false, &comps, &in.n_comps);
+        if (r < 0)
+                fprintf(stderr, _("report: failed: %s\n"),
+                        r == -EIO ? store_errmsg(s) : strerror(-r));
+        else {
+                in.ledger = lg, in.comps = comps;
+                r = write_workbook(&in, a->output);
+        }
+        completion_list_free(comps, in.n_comps);
+        ledger_free(lg);
+        return r;
 }
 
 static int run_report(Config *c, const void *args) {
@@ -164,39 +305,66 @@ static int run_report(Config *c, const void *args) {
         Store *s = NULL;
         if (ctl_open_store(c, &s))
                 return 1;
-        int r = report_print(c, s, a, pi, oi);
+        Output o = {0};
+        int r;
+        if (streq(a->format, "xlsx"))
+                r = report_xlsx(c, s, a, pi);
+        else if ((r = output_open(a->output, &o)) == 0) {
+                r = report_print(o.f, c, s, a, pi, oi);
+                int k = output_close(&o, r == 0);
+                r = r < 0 ? r : k;
+        }
         store_close(s);
-        return r;
+        return r < 0 ? 1 : 0;
+}
+
+/* The options go together: --period or --shuzhi with --year (the draft); for xlsx, --period
+ * or --year, and no --post. */
+static bool report_args_ok(const ReportArgs *a) {
+        if ((a->person && a->post) || (a->period && a->shuzhi))
+                return false;
+        if (streq(a->format, "xlsx"))
+                return !a->shuzhi && !a->post && !a->period != !a->year;
+        return (a->period || a->shuzhi) && !(a->shuzhi && (!a->year || a->person || a->post)) &&
+               !(a->year && !a->shuzhi);
 }
 
 int verb_report(int argc, char **argv) {
         static const struct option opts[] = {
                 {"help", no_argument, NULL, 'h'},         {"period", required_argument, NULL, 'p'},
-                {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'o'},
+                {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'T'},
                 {"format", required_argument, NULL, 'f'}, {"shuzhi", required_argument, NULL, 's'},
-                {"year", required_argument, NULL, 'y'},   {}};
+                {"year", required_argument, NULL, 'y'},   {"output", required_argument, NULL, 'o'},
+                {"no-bom", no_argument, NULL, 'B'},       {}};
         ReportArgs a = {.format = "table"};
         int o;
-        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+        while ((o = getopt_long(argc, argv, "ho:", opts, NULL)) >= 0) {
                 switch (o) {
                 case 'h': return report_usage(stdout);
                 case 'p': a.period = optarg; break;
                 case 'P': a.person = optarg; break;
-                case 'o': a.post = optarg; break;
+                case 'T': a.post = optarg; break;
                 case 'f': a.format = optarg; break;
                 case 's': a.shuzhi = optarg; break;
                 case 'y': a.year = optarg; break;
+                case 'o': a.output = optarg; break;
+                case 'B': a.no_bom = true; break;
                 default: return EXIT_USAGE;
                 }
         }
-        if (optind != argc || (!a.period && !a.shuzhi) || (a.period && a.shuzhi) ||
-            (a.person && a.post) || (a.shuzhi && (!a.year || a.person || a.post)) ||
-            (a.year && !a.shuzhi)) {
+        if (optind != argc || !report_args_ok(&a)) {
                 fprintf(stderr, _("report: wrong arguments (dutyctl report --help)\n"));
                 return EXIT_USAGE;
         }
         int r = report_check(&a);
-        return r >= 0 ? r : ctl_with_config(run_report, &a);
+        if (r >= 0)
+                return r;
+        if (streq(a.format, "xlsx") && to_stdout(a.output) && isatty(STDOUT_FILENO)) {
+                fprintf(stderr, _("report: an xlsx workbook is not for a terminal: write it with "
+                                  "--output FILE or redirect the output\n"));
+                return EXIT_USAGE;
+        }
+        return ctl_with_config(run_report, &a);
 }
 
 /* ---- raise ----------------------------------------------------------------------------------- */

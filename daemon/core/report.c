@@ -69,11 +69,35 @@ typedef struct Entry {
         ReportState state;
 } Entry;
 
+/* What one walk gathers: an entry per assignee, the totals, and (for a 述职 draft) the
+ * checkpoints done late or missed. */
 typedef struct Collect {
+        const Config *c;
         Entry *v;
         size_t n, cap;
         ReportCounts total;
+        bool problems_too;
+        ShuzhiProblem *problems;
+        size_t n_problems, cap_problems;
 } Collect;
+
+static int add_problem(Collect *k, const Occurrence *o, const OccStatus *st, ReportState s) {
+        if (ARRAY_GROW(k->problems, k->cap_problems, k->n_problems + 1) < 0)
+                return -ENOMEM;
+        ShuzhiProblem *p = &k->problems[k->n_problems++];
+        *p = (ShuzhiProblem){.duty = o->duty,
+                             .post = o->post,
+                             .checkpoint = o->checkpoint,
+                             .of = o->of,
+                             .due = o->due,
+                             .state = s,
+                             .met_on = st->met_on,
+                             .done = st->done,
+                             .required = st->required};
+        occurrence_period_id(k->c, o, p->period, sizeof(p->period));
+        occurrence_due_text(o, p->due_text);
+        return 0;
+}
 
 static int collect(const Occurrence *o, const OccStatus *st, const ssize_t *who, size_t n_who,
                    void *ud) {
@@ -84,6 +108,8 @@ static int collect(const Occurrence *o, const OccStatus *st, const ssize_t *who,
                 return -ENOMEM;
         for (size_t j = 0; j < n_who; j++)
                 k->v[k->n++] = (Entry){o->duty, o->post, who[j], s};
+        if (k->problems_too && (s == REPORT_LATE || s == REPORT_MISSED))
+                return add_problem(k, o, st, s);
         return 0;
 }
 
@@ -102,38 +128,43 @@ static int entry_cmp(const void *a, const void *b) {
         return x->person < y->person ? -1 : x->person > y->person;
 }
 
-int report_build(const Config *c, const Ledger *l, Day from, Day to, Day today, ssize_t person,
-                 ssize_t post, Report *ret) {
-        Collect k = {0};
-        int r = each_occurrence(c, l, from, to, today, person, post, collect, &k);
-        if (r < 0) {
-                free(k.v);
-                return r;
-        }
-        if (k.n)
-                qsort(k.v, k.n, sizeof(*k.v), entry_cmp);
-        ReportRow *rows = calloc(k.n ? k.n : 1, sizeof(*rows));
+/* The rows of the report from the entries of a walk (sorted here); frees them. */
+static int rows_from(Collect *k, Day from, Day to, Day today, Report *ret) {
+        if (k->n)
+                qsort(k->v, k->n, sizeof(*k->v), entry_cmp);
+        ReportRow *rows = calloc(k->n ? k->n : 1, sizeof(*rows));
         if (!rows) {
-                free(k.v);
+                free(k->v);
                 return -ENOMEM;
         }
         size_t n = 0;
-        for (size_t i = 0; i < k.n; i++) {
-                const Entry *e = &k.v[i];
+        for (size_t i = 0; i < k->n; i++) {
+                const Entry *e = &k->v[i];
                 if (n == 0 || rows[n - 1].duty != e->duty || rows[n - 1].post != e->post ||
                     rows[n - 1].person != e->person)
                         rows[n++] =
                                 (ReportRow){.duty = e->duty, .post = e->post, .person = e->person};
                 counts_add(&rows[n - 1].n, e->state);
         }
-        free(k.v);
+        free(k->v);
         *ret = (Report){.from = from,
                         .to = to,
                         .today = today,
                         .rows = rows,
                         .n_rows = n,
-                        .total = k.total};
+                        .total = k->total};
         return 0;
+}
+
+int report_build(const Config *c, const Ledger *l, Day from, Day to, Day today, ssize_t person,
+                 ssize_t post, Report *ret) {
+        Collect k = {.c = c};
+        int r = each_occurrence(c, l, from, to, today, person, post, collect, &k);
+        if (r < 0) {
+                free(k.v);
+                return r;
+        }
+        return rows_from(&k, from, to, today, ret);
 }
 
 void report_done(Report *r) {
@@ -177,13 +208,14 @@ static void csv_counts(Buf *b, const ReportCounts *n) {
                 csv_field(b, v[i], i == 4);
 }
 
+const char *const report_columns[REPORT_COLUMNS] = {"职责编号", "职责",   "岗位编号", "岗位",
+                                                    "人员编号", "人员",   "应完成",   "按时完成",
+                                                    "逾期完成", "未完成", "未到期"};
+
 int report_format_csv(const Config *c, const Report *r, char **ret) {
         Buf b = {0};
-        static const char *const hdr[] = {"职责编号", "职责",   "岗位编号", "岗位",
-                                          "人员编号", "人员",   "应完成",   "按时完成",
-                                          "逾期完成", "未完成", "未到期"};
-        for (size_t i = 0; i < ELEMENTSOF(hdr); i++)
-                csv_field(&b, hdr[i], i + 1 == ELEMENTSOF(hdr));
+        for (size_t i = 0; i < REPORT_COLUMNS; i++)
+                csv_field(&b, report_columns[i], i + 1 == REPORT_COLUMNS);
         for (size_t i = 0; i < r->n_rows; i++) {
                 const ReportRow *w = &r->rows[i];
                 csv_field(&b, c->duties[w->duty].id, false);
@@ -244,34 +276,12 @@ int report_format_json(const Config *c, const Report *r, const char *period, cha
 
 /* ---- 述职 draft ------------------------------------------------------------------------------ */
 
-typedef struct Shuzhi {
-        const Config *c;
-        Buf *b;
-        int n;
-} Shuzhi;
-
-static int list_problems(const Occurrence *o, const OccStatus *st, const ssize_t *who, size_t n_who,
-                         void *ud) {
-        (void)who, (void)n_who;
-        Shuzhi *z = ud;
-        ReportState s = state_of(st);
-        if (s != REPORT_LATE && s != REPORT_MISSED)
-                return 0;
-        const Config *c = z->c;
-        char pid[96], due[OCCURRENCE_DUE_MAX], met[11];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_due_text(o, due);
-        buf_printf(z->b, "  %d. %s·%s（%s 第%u/%u次，截止 %s）：", ++z->n, c->posts[o->post].name,
-                   c->duties[o->duty].title, pid, o->checkpoint, o->of, due);
-        if (s == REPORT_LATE) {
-                day_format(st->met_on, met);
-                buf_printf(z->b, "逾期完成（%s 完成，逾期 %d 天）\n", met, st->met_on - o->due);
-        } else if (st->done > 0)
-                buf_printf(z->b, "未完成（仅完成 %d/%d 次）\n", st->done, st->required);
-        else
-                buf_puts(z->b, "未完成\n");
-        return 0;
-}
+const ShuzhiSection report_shuzhi_sections[4] = {
+        {"一、任职情况", "本年度未担任配置中的岗位。"},
+        {"二、应履行职责及完成情况", "本年度没有应履行的定期职责。"},
+        {"三、履职记录", "本年度没有履职记录。"},
+        {"四、逾期及未完成事项", "无。"},
+};
 
 static bool held(const Person *p, size_t post, Day day) {
         for (size_t i = 0; i < p->n_tenures; i++)
@@ -283,37 +293,130 @@ static bool held(const Person *p, size_t post, Day day) {
         return false;
 }
 
-/* The head and 一、任职情况: the posts held in the year. */
-static void shuzhi_posts(Buf *b, const Config *c, const Person *p, int year, Day today) {
-        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
-        char d1[11], d2[11];
-        buf_printf(b, "%s %d年度履行安全生产工作职责情况（述职草稿）\n", p->name, year);
-        buf_printf(b, "单位：%s    生成日期：", c->org_name);
-        day_format(today, d1);
-        buf_printf(b, "%s\n\n一、任职情况\n", d1);
-        int n_posts = 0;
+bool report_completion_of(const Config *c, const Completion *x, size_t person) {
+        const Person *p = &c->people[person];
+        ssize_t pi = config_find_post(c, x->post);
+        return streq_ptr(x->done_by, p->id) || streq(x->person, p->id) ||
+               ((!x->done_by || !*x->done_by) && !x->person[0] && pi >= 0 &&
+                held(p, (size_t)pi, x->date));
+}
+
+/* 一、任职情况: the posts held in the year, clipped to it. */
+static int shuzhi_posts(const Person *p, Day y0, Day y1, ShuzhiDraft *z) {
+        size_t cap = 0;
         for (size_t i = 0; i < p->n_tenures; i++) {
                 const Tenure *t = &p->tenures[i];
                 Day from = t->from == DAY_INVALID || t->from < y0 ? y0 : t->from;
                 Day until = t->until == DAY_INVALID || t->until > y1 ? y1 : t->until;
                 if (from > until)
                         continue;
-                day_format(from, d1), day_format(until, d2);
-                if (from == y0 && until == y1)
+                if (ARRAY_GROW(z->posts, cap, z->n_posts + 1) < 0)
+                        return -ENOMEM;
+                z->posts[z->n_posts++] = (ShuzhiPost){t->post, from, until};
+        }
+        return 0;
+}
+
+/* 三、履职记录: the person's completions of the year (theirs, or of a post they held then
+ * when nobody is named). */
+static int shuzhi_records(const Config *c, const Completion *comps, size_t n_comps, Day y0, Day y1,
+                          ShuzhiDraft *z) {
+        size_t cap = 0;
+        for (size_t i = 0; i < n_comps; i++) {
+                const Completion *x = &comps[i];
+                if (x->undone_at || x->date < y0 || x->date > y1 ||
+                    !report_completion_of(c, x, z->person))
+                        continue;
+                if (ARRAY_GROW(z->records, cap, z->n_records + 1) < 0)
+                        return -ENOMEM;
+                z->records[z->n_records++] = x;
+        }
+        return 0;
+}
+
+int report_shuzhi_build(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
+                        size_t person, int year, Day today, ShuzhiDraft *ret) {
+        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
+        ShuzhiDraft z = {.person = person, .year = year, .today = today};
+        Collect k = {.c = c, .problems_too = true};
+        int r = each_occurrence(c, l, y0, y1, today, (ssize_t)person, -1, collect, &k);
+        z.problems = k.problems, z.n_problems = k.n_problems;
+        if (r < 0)
+                free(k.v);
+        else
+                r = rows_from(&k, y0, y1, today, &z.duties);
+        if (r == 0)
+                r = shuzhi_posts(&c->people[person], y0, y1, &z);
+        if (r == 0)
+                r = shuzhi_records(c, comps, n_comps, y0, y1, &z);
+        if (r < 0) {
+                report_shuzhi_done(&z);
+                return r;
+        }
+        *ret = z;
+        return 0;
+}
+
+void report_shuzhi_done(ShuzhiDraft *z) {
+        if (!z)
+                return;
+        free(z->posts);
+        report_done(&z->duties);
+        free(z->records);
+        free(z->problems);
+        *z = (ShuzhiDraft){0};
+}
+
+char *report_shuzhi_title(const Config *c, const ShuzhiDraft *z) {
+        return strfmt("%s %d年度履行安全生产工作职责情况（述职草稿）", c->people[z->person].name,
+                      z->year);
+}
+
+char *report_shuzhi_summary(const ShuzhiDraft *z) {
+        const ReportCounts *t = &z->duties.total;
+        int closed = t->on_time + t->late + t->missed;
+        Buf b = {0};
+        buf_printf(&b,
+                   "小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
+                   "尚未到期 %d 次",
+                   z->year, t->required, t->on_time, t->late, t->missed, t->open);
+        if (closed > 0)
+                buf_printf(&b, "；已到期事项按时完成率 %d%%",
+                           (t->on_time * 100 + closed / 2) / closed);
+        buf_puts(&b, "。");
+        return buf_steal(&b);
+}
+
+void report_problem_text(const ShuzhiProblem *p, char out[static SHUZHI_PROBLEM_TEXT_MAX]) {
+        char met[11];
+        if (p->state == REPORT_LATE) {
+                day_format(p->met_on, met);
+                snprintf(out, SHUZHI_PROBLEM_TEXT_MAX, "逾期完成（%s 完成，逾期 %d 天）", met,
+                         p->met_on - p->due);
+        } else if (p->done > 0)
+                snprintf(out, SHUZHI_PROBLEM_TEXT_MAX, "未完成（仅完成 %d/%d 次）", p->done,
+                         p->required);
+        else
+                snprintf(out, SHUZHI_PROBLEM_TEXT_MAX, "未完成");
+}
+
+/* ---- 述职 draft as text ---------------------------------------------------------------------- */
+
+static void text_posts(Buf *b, const Config *c, const ShuzhiDraft *z) {
+        Day y0 = day_from_ymd(z->year, 1, 1), y1 = day_from_ymd(z->year, 12, 31);
+        char d1[11], d2[11];
+        for (size_t i = 0; i < z->n_posts; i++) {
+                const ShuzhiPost *t = &z->posts[i];
+                day_format(t->from, d1), day_format(t->until, d2);
+                if (t->from == y0 && t->until == y1)
                         buf_printf(b, "  %s（全年）\n", c->posts[t->post].name);
                 else
                         buf_printf(b, "  %s（%s 至 %s）\n", c->posts[t->post].name, d1, d2);
-                n_posts++;
         }
-        if (!n_posts)
-                buf_puts(b, "  本年度未担任配置中的岗位。\n");
 }
 
-/* 二、应履行职责及完成情况: one line per duty and post of the record. */
-static void shuzhi_duties(Buf *b, const Config *c, const Report *rep) {
-        buf_puts(b, "\n二、应履行职责及完成情况\n");
-        if (!rep->n_rows)
-                buf_puts(b, "  本年度没有应履行的定期职责。\n");
+/* 二: one line per duty and post of the record. */
+static void text_duties(Buf *b, const Config *c, const Report *rep) {
         for (size_t i = 0; i < rep->n_rows; i++) {
                 const ReportRow *w = &rep->rows[i];
                 const Duty *d = &c->duties[w->duty];
@@ -333,26 +436,13 @@ static void shuzhi_duties(Buf *b, const Config *c, const Report *rep) {
         }
 }
 
-/* 三、履职记录: the person's completions of the year (theirs, or of a post they held then
- * when nobody is named). */
-static void shuzhi_records(Buf *b, const Config *c, const Person *p, const Completion *comps,
-                           size_t n_comps, int year) {
-        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
+static void text_records(Buf *b, const Config *c, const ShuzhiDraft *z) {
         char d1[11];
-        int n_done = 0;
-        buf_puts(b, "\n三、履职记录\n");
-        for (size_t i = 0; i < n_comps; i++) {
-                const Completion *x = &comps[i];
-                if (x->undone_at || x->date < y0 || x->date > y1)
-                        continue;
+        for (size_t i = 0; i < z->n_records; i++) {
+                const Completion *x = z->records[i];
                 ssize_t pi = config_find_post(c, x->post), di = config_find_duty(c, x->duty);
-                bool mine = streq_ptr(x->done_by, p->id) || streq(x->person, p->id) ||
-                            ((!x->done_by || !*x->done_by) && !x->person[0] && pi >= 0 &&
-                             held(p, (size_t)pi, x->date));
-                if (!mine)
-                        continue;
                 day_format(x->date, d1);
-                buf_printf(b, "  %d. %s  %s·%s（%s）", ++n_done, d1,
+                buf_printf(b, "  %zu. %s  %s·%s（%s）", i + 1, d1,
                            pi >= 0 ? c->posts[pi].name : x->post,
                            di >= 0 ? c->duties[di].title : x->duty, x->period);
                 if (x->note && *x->note)
@@ -366,47 +456,50 @@ static void shuzhi_records(Buf *b, const Config *c, const Person *p, const Compl
                 }
                 buf_puts(b, "\n");
         }
-        if (!n_done)
-                buf_puts(b, "  本年度没有履职记录。\n");
 }
 
-/* 小结: the year's totals and the on-time rate of what fell due. */
-static void shuzhi_summary(Buf *b, int year, const ReportCounts *t) {
-        int closed = t->on_time + t->late + t->missed;
-        buf_printf(b,
-                   "\n小结：%d年度应履职 %d 次，按时完成 %d 次，逾期完成 %d 次，未完成 %d 次，"
-                   "尚未到期 %d 次",
-                   year, t->required, t->on_time, t->late, t->missed, t->open);
-        if (closed > 0)
-                buf_printf(b, "；已到期事项按时完成率 %d%%",
-                           (t->on_time * 100 + closed / 2) / closed);
-        buf_puts(b, "。\n");
+static void text_problems(Buf *b, const Config *c, const ShuzhiDraft *z) {
+        for (size_t i = 0; i < z->n_problems; i++) {
+                const ShuzhiProblem *p = &z->problems[i];
+                char what[SHUZHI_PROBLEM_TEXT_MAX];
+                report_problem_text(p, what);
+                buf_printf(b, "  %zu. %s·%s（%s 第%u/%u次，截止 %s）：%s\n", i + 1,
+                           c->posts[p->post].name, c->duties[p->duty].title, p->period,
+                           p->checkpoint, p->of, p->due_text, what);
+        }
 }
 
 int report_shuzhi(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
                   size_t person, int year, Day today, char **ret) {
-        const Person *p = &c->people[person];
-        Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
-        Report rep = {0};
-        Buf b = {0};
-        int r = report_build(c, l, y0, y1, today, (ssize_t)person, -1, &rep);
+        ShuzhiDraft z = {0};
+        int r = report_shuzhi_build(c, l, comps, n_comps, person, year, today, &z);
         if (r < 0)
                 return r;
-        shuzhi_posts(&b, c, p, year, today);
-        shuzhi_duties(&b, c, &rep);
-        shuzhi_records(&b, c, p, comps, n_comps, year);
-        buf_puts(&b, "\n四、逾期及未完成事项\n");
-        Shuzhi z = {c, &b, 0};
-        r = each_occurrence(c, l, y0, y1, today, (ssize_t)person, -1, list_problems, &z);
-        if (r == 0 && z.n == 0)
-                buf_puts(&b, "  无。\n");
-        shuzhi_summary(&b, year, &rep.total);
-        report_done(&rep);
-        if (r < 0) {
-                buf_done(&b);
-                return r;
+        _cleanup_free_ char *title = report_shuzhi_title(c, &z);
+        _cleanup_free_ char *summary = report_shuzhi_summary(&z);
+        char day[11];
+        day_format(today, day);
+        Buf b = {0};
+        buf_printf(&b, "%s\n单位：%s    生成日期：%s\n", title ? title : "", c->org_name, day);
+        size_t n[4] = {z.n_posts, z.duties.n_rows, z.n_records, z.n_problems};
+        for (size_t i = 0; i < 4; i++) {
+                buf_printf(&b, "\n%s\n", report_shuzhi_sections[i].title);
+                if (!n[i])
+                        buf_printf(&b, "  %s\n", report_shuzhi_sections[i].none);
+                else if (i == 0)
+                        text_posts(&b, c, &z);
+                else if (i == 1)
+                        text_duties(&b, c, &z.duties);
+                else if (i == 2)
+                        text_records(&b, c, &z);
+                else
+                        text_problems(&b, c, &z);
         }
-        if (!(*ret = buf_steal(&b)))
+        buf_printf(&b, "\n%s\n", summary ? summary : "");
+        report_shuzhi_done(&z);
+        if (!title || !summary || !(*ret = buf_steal(&b))) {
+                buf_done(&b);
                 return -ENOMEM;
+        }
         return 0;
 }

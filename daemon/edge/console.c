@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "report.h"
 #include "schedule.h"
 #include "tz.h"
+#include "workbook.h"
 
 #define FORM_BUFFER (64 * 1024) /* the post processor's buffer: a field's name and a chunk */
 #define FIELD_MAX 128           /* csrf, person, date */
@@ -557,6 +559,70 @@ static enum MHD_Result report_csv(ConsoleRequest *q) {
         return attachment(q->req, "text/csv; charset=utf-8", name, body, strlen(body));
 }
 
+/* The workbook of the year's record (workbook.h), for everyone: written to a temporary file,
+ * which is unlinked once open and sent from its descriptor. fd or a negative errno. */
+static int year_workbook(ConsoleRequest *q, Store *s, int year) {
+        char labels[WORKBOOK_YEAR_SHEETS][16];
+        WorkbookPeriod periods[WORKBOOK_YEAR_SHEETS];
+        workbook_year_periods(year, labels, periods);
+        WorkbookInput in = {.config = q->c,
+                            .periods = periods,
+                            .n_periods = WORKBOOK_YEAR_SHEETS,
+                            .year = year,
+                            .person = -1,
+                            .today = q->today};
+        _cleanup_(ledger_freep) Ledger *lg = NULL;
+        Completion *comps = NULL;
+        const char *dir = getenv("TMPDIR");
+        _cleanup_free_ char *path = strfmt("%s/dutyd-record-XXXXXX", dir && *dir ? dir : "/tmp");
+        _cleanup_free_ char *error = NULL;
+        int r = path ? ledger_load(s, &lg) : -ENOMEM, fd = -1;
+        if (r == 0)
+                r = completion_list(s, false, &comps, &in.n_comps);
+        if (r == 0 && (fd = mkostemp(path, O_CLOEXEC)) < 0)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
+        in.ledger = lg, in.comps = comps;
+        if (r == 0 && (r = workbook_write(&in, path, &error)) < 0)
+                log_error(_("console: cannot write the workbook: %s"),
+                          error ? error : strerror(-r));
+        if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+                r = -errno;
+        if (path)
+                unlink(path);
+        completion_list_free(comps, in.n_comps);
+        return r < 0 ? r : fd;
+}
+
+static enum MHD_Result report_xlsx(ConsoleRequest *q) {
+        int year;
+        if (query_year(q, &year) < 0)
+                return message(q->req, 400, "年份无效", "年份应在 2000 至 2100 之间。");
+        int fd = year_workbook(q, q->con->store, year);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) < 0) {
+                close(fd);
+                fd = -errno;
+        }
+        if (fd < 0)
+                return message(q->req, 500, "内部错误", "无法生成履职档案，请稍后再试。");
+        struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+        if (!r) {
+                close(fd);
+                return MHD_NO;
+        }
+        char disposition[96];
+        snprintf(disposition, sizeof(disposition), "attachment; filename=\"dutyd-record-%d.xlsx\"",
+                 year);
+        MHD_add_response_header(
+                r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        MHD_add_response_header(r, "Content-Disposition", disposition);
+        MHD_add_response_header(r, "Content-Security-Policy", "sandbox");
+        return queue(q->req, MHD_HTTP_OK, r);
+}
+
 /* ---- routing ----------------------------------------------------------------------------- */
 
 static enum MHD_Result occurrence(ConsoleRequest *q, const char *id) {
@@ -578,6 +644,8 @@ static enum MHD_Result dispatch(ConsoleRequest *q, const char *sub) {
                 return evidence_file(q, sub + 9);
         if (streq(sub, "report.csv"))
                 return report_csv(q);
+        if (streq(sub, "report.xlsx"))
+                return report_xlsx(q);
         return httpd_respond_not_found(q->req);
 }
 

@@ -1,5 +1,5 @@
 /* test-report.c — the record's counting (on time, late, missed, open; per_holder; vacant posts;
- * shared posts), filters, CSV quoting, JSON, and the 述职 draft. */
+ * shared posts), filters, CSV quoting, JSON, and the 述职 draft (as data and as text). */
 #include "testutil.h"
 
 #include <jansson.h>
@@ -212,12 +212,54 @@ static void test_shuzhi(void **state) {
         completion_list_free(v, n);
 }
 
+/* The draft as data (what the workbook's 述职 sheet is made of) agrees with the text. */
+static void test_shuzhi_data(void **state) {
+        Fx *f = *state;
+        Completion *v = NULL;
+        size_t n = 0;
+        assert_int_equal(completion_list(f->s, false, &v, &n), 0);
+        size_t b = (size_t)config_find_person(f->c, "b");
+        ShuzhiDraft z = {0};
+        assert_int_equal(report_shuzhi_build(f->c, f->l, v, n, b, 2026, TODAY, &z), 0);
+        assert_int_equal(z.n_posts, 1);
+        assert_int_equal(z.posts[0].from, day_from_ymd(2026, 1, 1));
+        assert_int_equal(z.posts[0].until, day_from_ymd(2026, 12, 31));
+        assert_int_equal(z.duties.n_rows, 1);
+        assert_int_equal(z.duties.total.required, 12);
+        assert_int_equal(z.n_records, 2); /* not the undone one */
+        assert_string_equal(z.records[0]->note, "纪要,第\"7\"号");
+        assert_int_equal(z.n_problems, 9); /* 8 missed, 1 late */
+        char what[SHUZHI_PROBLEM_TEXT_MAX];
+        size_t late = 0;
+        for (size_t i = 0; i < z.n_problems; i++)
+                if (z.problems[i].state == REPORT_LATE)
+                        late++, report_problem_text(&z.problems[i], what);
+        assert_int_equal(late, 1);
+        assert_string_equal(what, "逾期完成（2026-09-03 完成，逾期 3 天）");
+        char *title = report_shuzhi_title(f->c, &z), *sum = report_shuzhi_summary(&z), *t = NULL;
+        assert_int_equal(report_shuzhi(f->c, f->l, v, n, b, 2026, TODAY, &t), 0);
+        assert_true(strncmp(t, title, strlen(title)) == 0);
+        assert_non_null(strstr(t, sum));
+        free(title), free(sum), free(t);
+        report_shuzhi_done(&z);
+        report_shuzhi_done(NULL);
+        /* A completion naming nobody counts for whoever held its post that day. */
+        Completion x = {.duty = (char *)"m",
+                        .post = (char *)"zz",
+                        .person = (char *)"",
+                        .date = day_from_ymd(2026, 5, 1)};
+        assert_true(report_completion_of(f->c, &x, b));
+        assert_false(report_completion_of(f->c, &x, (size_t)config_find_person(f->c, "c")));
+        completion_list_free(v, n);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
                 cmocka_unit_test(test_csv_field),
                 cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_shuzhi, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_shuzhi_data, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
