@@ -215,11 +215,11 @@ DEB_PKGS := build-essential pkg-config scdoc gettext clang-format clang libclang
 	liblunar-date-dev libglib2.0-dev libmagic-dev libxlsxwriter-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-openpyxl python3-icalendar python3-prometheus-client vdirsyncer khal \
 	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
-# The console's browser test (tests/integration/test-console-browser.sh): headless Chromium, a
-# Chinese font for its screenshots, openpyxl to read the downloaded report. Node.js and npm
-# (puppeteer-core, `make browser-deps`) come from Debian only when no npm is installed: Debian's
-# npm conflicts with the nodejs of NodeSource, which brings its own.
-DEB_PKGS += chromium fonts-wqy-microhei python3-openpyxl
+# The console's browser test (tests/integration/test-console-browser.sh): headless Chromium and
+# a Chinese font for its screenshots (openpyxl, above, reads the report it downloads). Node.js
+# and npm (puppeteer-core, `make browser-deps`) come from Debian only when no npm is installed:
+# Debian's npm conflicts with the nodejs of NodeSource, which brings its own.
+DEB_PKGS += chromium fonts-wqy-microhei
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) \
