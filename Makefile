@@ -132,7 +132,7 @@ TSAN_TESTS := test-feedbuild test-ical test-sender test-tz test-reloader
 
 # The whole suite: unit tests (plain, ASan+UBSan, and TSan for the threaded ones), golden config
 # tests, integration tests.
-test: all unit
+test: all unit browser-deps
 	$(MAKE) --no-print-directory BUILD=build/asan SAN=1 $(PROGS:build/%=build/asan/%) \
 		$(TEST_BIN:build/%=build/asan/%)
 	$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread \
@@ -215,9 +215,26 @@ DEB_PKGS := build-essential pkg-config scdoc gettext clang-format clang libclang
 	liblunar-date-dev libglib2.0-dev libmagic-dev libxlsxwriter-dev \
 	sqlite3 faketime bash-completion man-db python3 python3-aiosmtpd python3-openpyxl python3-icalendar python3-prometheus-client vdirsyncer khal \
 	debhelper lintian dpkg-dev systemd systemd-container debootstrap wrk hyperfine time strace openssl curl iproute2 procps
+# The console's browser test (tests/integration/test-console-browser.sh): headless Chromium and
+# a Chinese font for its screenshots (openpyxl, above, reads the report it downloads). Node.js
+# and npm (puppeteer-core, `make browser-deps`) come from Debian only when no npm is installed:
+# Debian's npm conflicts with the nodejs of NodeSource, which brings its own.
+DEB_PKGS += chromium fonts-wqy-microhei
 deps:
 	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PKGS) \
+		$$(command -v npm >/dev/null || echo nodejs npm)
+
+# puppeteer-core as tests/browser/package-lock.json pins it, from the npm registry, into
+# tests/browser/node_modules (git-ignored); again when the lock file changes. Without npm
+# there is nothing to do (the browser test says what is missing).
+BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
+.PHONY: browser-deps
+browser-deps: $(BROWSER_MODULES)
+$(BROWSER_MODULES): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/browser && npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "npm is missing (make deps): the browser test cannot run"; fi
 
 # The benchmarks' peers and tools, kept out of `make deps` (the README's setup command must not
 # start a web server on the admin's port 80): nginx as the feed server's and the webhook

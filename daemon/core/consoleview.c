@@ -97,7 +97,7 @@ void consoleview_rows_done(ConsoleRows *r) {
 static void page_head(Buf *b, const char *title) {
         buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                    "<meta name=\"referrer\" content=\"no-referrer\"><title>");
+                    "<meta name=\"referrer\" content=\"same-origin\"><title>");
         html_escape(b, title);
         buf_puts(b, "</title><style>"
                     "body{font-family:sans-serif;margin:0 auto;max-width:72em;padding:0 .8em;"

@@ -123,7 +123,7 @@ static int form_read(const HttpRequest *req, RecordForm *f) {
 
 static void private_headers(struct MHD_Response *r) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(r, "Referrer-Policy", "same-origin");
         MHD_add_response_header(r, "X-Frame-Options", "DENY");
         MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }

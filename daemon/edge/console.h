@@ -3,8 +3,9 @@
  * Contract:
  *  - Access: a clerk's secret link (consolelink.h, made by `dutyctl console-link PERSON`). An
  *    unknown, malformed or revoked token gets the server's one 404; a link whose person is no
- *    longer in the config, 403. Responses are never cached, send no Referer and may not be
- *    framed; the pages carry a strict Content-Security-Policy (no script at all).
+ *    longer in the config, 403. Responses are never cached, send no Referer to another site
+ *    (same-origin: with no-referrer, browsers post the forms with Origin: null) and may not
+ *    be framed; the pages carry a strict Content-Security-Policy (no script at all).
  *  - GET <link>              the overview (query: post, person, state).
  *    GET <link>occ/<id>      one occurrence: table, history with its evidence files, record form.
  *    POST <link>occ/<id>     multipart/form-data: csrf, person, date, note, evidence (files).
