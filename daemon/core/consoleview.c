@@ -12,10 +12,6 @@ static const char *const state_keys[_CONSOLE_STATE_MAX] = {"all", "open", "overd
 static const char *const state_words[_CONSOLE_STATE_MAX] = {"全部", "未完成", "逾期未完成",
                                                             "已完成"};
 
-const char *console_state_key(ConsoleStateFilter s) {
-        return s < _CONSOLE_STATE_MAX ? state_keys[s] : state_keys[0];
-}
-
 int console_state_from_key(const char *key) {
         for (int i = 0; key && i < _CONSOLE_STATE_MAX; i++)
                 if (streq(key, state_keys[i]))

@@ -38,8 +38,7 @@ typedef struct ConsoleFilter {
         ConsoleStateFilter state;
 } ConsoleFilter;
 
-/* The word of a state filter in URLs, and back (-1 when unknown). */
-const char *console_state_key(ConsoleStateFilter s);
+/* A state filter from its word in URLs ("all", "open", "overdue", "done"); -1 when unknown. */
 int console_state_from_key(const char *key);
 
 typedef struct ConsoleRow {
