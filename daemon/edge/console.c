@@ -351,13 +351,15 @@ static int form_person(const ConsoleRequest *q, const Occurrence *o, const char 
         return -EINVAL;
 }
 
-/* The type libmagic finds in the content (the name and the browser's word are not asked). */
+/* The type libmagic finds in the content (the name and the browser's word are not asked), as
+ * evidence_type_allowed()'s static string: magic_buffer()'s answer lives only until the next
+ * call. */
 static int check_types(const ConsoleRequest *q, const RecordForm *f, const char **types) {
         for (size_t i = 0; i < f->n_files; i++) {
                 const Upload *u = &f->files[i];
-                types[i] =
+                const char *found =
                         u->data.len ? magic_buffer(q->con->magic, u->data.data, u->data.len) : NULL;
-                if (!evidence_type_allowed(types[i]))
+                if (!(types[i] = evidence_type_allowed(found)))
                         return -EMEDIUMTYPE;
         }
         return 0;
