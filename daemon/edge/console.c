@@ -170,6 +170,12 @@ static enum MHD_Result see_other(const HttpRequest *req, const char *location) {
         return queue(req, MHD_HTTP_SEE_OTHER, r);
 }
 
+/* 303 from <prefix>/<token> to <token>/ (relative: the same link with its final slash). */
+static enum MHD_Result see_other_slash(const HttpRequest *req) {
+        _cleanup_free_ char *to = strfmt("%s/", strrchr(req->path, '/') + 1);
+        return to ? see_other(req, to) : MHD_NO;
+}
+
 /* A download: `body` (malloc'd) is taken over. */
 static enum MHD_Result attachment(const HttpRequest *req, const char *type, const char *filename,
                                   char *body, size_t len) {
@@ -603,7 +609,7 @@ static enum MHD_Result console_handler(const HttpRequest *req, void *userdata) {
         if (q.clerk < 0)
                 result = message(req, 403, "链接已停用", "此链接对应的人员已不在配置中。");
         else if (!slash) /* the link without its final slash: the pages' links are relative */
-                result = see_other(req, strrchr(req->path, '/') + 1);
+                result = see_other_slash(req);
         else
                 result = dispatch(&q, slash + 1);
         consolelink_done(&q.link);
