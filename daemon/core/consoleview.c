@@ -77,7 +77,8 @@ int consoleview_rows(const Config *c, const Ledger *l, Day today, const ConsoleF
                 consoleview_rows_done(ret);
                 return r;
         }
-        qsort(ret->v, ret->n, sizeof(*ret->v), row_compare);
+        if (ret->n > 1) /* qsort's array may not be NULL, as it is when nothing matched */
+                qsort(ret->v, ret->n, sizeof(*ret->v), row_compare);
         if (ret->n > CONSOLE_MAX_ROWS)
                 ret->n = CONSOLE_MAX_ROWS;
         return 0;

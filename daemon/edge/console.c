@@ -172,6 +172,12 @@ static enum MHD_Result see_other(const HttpRequest *req, const char *location) {
         return queue(req, MHD_HTTP_SEE_OTHER, r);
 }
 
+/* 303 from <prefix>/<token> to <token>/ (relative: the same link with its final slash). */
+static enum MHD_Result see_other_slash(const HttpRequest *req) {
+        _cleanup_free_ char *to = strfmt("%s/", strrchr(req->path, '/') + 1);
+        return to ? see_other(req, to) : MHD_NO;
+}
+
 /* A download: `body` (malloc'd) is taken over. */
 static enum MHD_Result attachment(const HttpRequest *req, const char *type, const char *filename,
                                   char *body, size_t len) {
@@ -353,13 +359,15 @@ static int form_person(const ConsoleRequest *q, const Occurrence *o, const char 
         return -EINVAL;
 }
 
-/* The type libmagic finds in the content (the name and the browser's word are not asked). */
+/* The type libmagic finds in the content (the name and the browser's word are not asked), as
+ * evidence_type_allowed()'s static string: magic_buffer()'s answer lives only until the next
+ * call. */
 static int check_types(const ConsoleRequest *q, const RecordForm *f, const char **types) {
         for (size_t i = 0; i < f->n_files; i++) {
                 const Upload *u = &f->files[i];
-                types[i] =
+                const char *found =
                         u->data.len ? magic_buffer(q->con->magic, u->data.data, u->data.len) : NULL;
-                if (!evidence_type_allowed(types[i]))
+                if (!(types[i] = evidence_type_allowed(found)))
                         return -EMEDIUMTYPE;
         }
         return 0;
@@ -669,7 +677,7 @@ static enum MHD_Result console_handler(const HttpRequest *req, void *userdata) {
         if (q.clerk < 0)
                 result = message(req, 403, "链接已停用", "此链接对应的人员已不在配置中。");
         else if (!slash) /* the link without its final slash: the pages' links are relative */
-                result = see_other(req, strrchr(req->path, '/') + 1);
+                result = see_other_slash(req);
         else
                 result = dispatch(&q, slash + 1);
         consolelink_done(&q.link);
