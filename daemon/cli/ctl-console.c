@@ -36,10 +36,11 @@ static int make_link(const Config *c, Store *s, const char *person) {
         if (!url)
                 return 1;
         printf("%s\n", url);
+        ssize_t p = config_find_person(c, person);
         fprintf(stderr,
                 _("Give this link to %s only: whoever holds it can record completions in their "
                   "name. dutyctl console-link --revoke %s ends it.\n"),
-                person, person);
+                p >= 0 ? c->people[p].name : person, person);
         return 0;
 }
 

@@ -297,7 +297,7 @@ static void history_entry(Buf *b, const Config *c, const ConsoleEntry *e) {
                 html_escape(b, clerk >= 0 ? c->people[clerk].name : x->recorded_by);
                 buf_puts(b, " 经台账登记");
         } else
-                html_escape(b, x->source && streq(x->source, "link") ? "链接登记" : "命令登记");
+                html_escape(b, completion_source_zh(x->source));
         buf_printf(b, "，编号 %lld）</small></li>\n", (long long)x->id);
 }
 

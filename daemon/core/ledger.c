@@ -31,6 +31,15 @@ void completion_list_free(Completion *l, size_t n) {
         free(l);
 }
 
+const char *completion_source_zh(const char *source) {
+        static const char *const words[][2] = {
+                {"dutyctl", "命令登记"}, {"link", "链接登记"}, {"console", "台账登记"}};
+        for (size_t i = 0; source && i < ELEMENTSOF(words); i++)
+                if (streq(source, words[i][0]))
+                        return words[i][1];
+        return source ? source : "";
+}
+
 /* One valid completion as the ledger keeps it. */
 typedef struct LedgerMark {
         Day date;

@@ -22,6 +22,9 @@ typedef struct Completion {
 } Completion;
 
 void completion_list_free(Completion *l, size_t n);
+/* How a completion was entered, in Chinese: 命令登记 (dutyctl), 链接登记 (a done link), 台账登记
+ * (the console); another source as it is. */
+const char *completion_source_zh(const char *source);
 
 typedef struct Ledger Ledger;
 

@@ -176,7 +176,7 @@ static void completion_row(Sheet *s, const Config *c, const Completion *x) {
                                                : x->files,
                  NULL);
         put_text(s, 7, name_of(c, x->recorded_by), NULL);
-        put_text(s, 8, x->source, NULL);
+        put_text(s, 8, completion_source_zh(x->source), NULL);
 }
 
 static int period_sheet(Book *b, const WorkbookPeriod *p) {

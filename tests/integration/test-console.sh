@@ -130,8 +130,8 @@ check_eq "an unknown state: 400" 400 "$(code "$URL?state=nope")"
 curl -s -D "$T/hov" -o /dev/null "$URL"
 check "the page's CSP: default-src 'none', no script-src" \
         bash -c "grep -qi \"^content-security-policy: default-src 'none'\" '$T/hov' && ! grep -qi 'script-src' '$T/hov'"
-check "no-store, no-referrer, frames denied" \
-        bash -c "grep -qi '^cache-control: no-store' '$T/hov' && grep -qi '^referrer-policy: no-referrer' '$T/hov' && grep -qi '^x-frame-options: DENY' '$T/hov'"
+check "no-store, no Referer to other sites, frames denied" \
+        bash -c "grep -qi '^cache-control: no-store' '$T/hov' && grep -qi '^referrer-policy: same-origin' '$T/hov' && grep -qi '^x-frame-options: DENY' '$T/hov'"
 
 # ---- recording q (before its reminder at 09:00): a Chinese note, a PDF and a PNG ------------
 Q=q:aj:2026-Q1:1

@@ -105,7 +105,7 @@ check_eq "a completion's date is a date (yyyy-mm-dd)" "d yyyy-mm-dd	2026-07-02" 
 check "the Chinese note is intact" grep -qxF "2026-Q3!F$((r + 1))	s	$NOTE" <<<"$d"
 check "the evidence URL is there" grep -qP '^2026-Q3!G\d+\ts\thttps://e.x/7$' <<<"$d"
 check "the person who did it" grep -qP "^2026-Q3!D$((r + 1))\ts\t李四$" <<<"$d"
-check "the source" grep -qP "^2026-Q3!I$r\ts\tdutyctl$" <<<"$d"
+check "the source, in Chinese" grep -qP "^2026-Q3!I$r\ts\t命令登记$" <<<"$d"
 check "four completions in Q3" test "$(grep -cP '^2026-Q3!A\d+\td yyyy-mm-dd' <<<"$d")" -eq 4
 w=$(grep -P '^2026-Q3!width:A\t' <<<"$d" | cut -f2)
 check "the duty column fits 安全生产工作会议 ($w)" test "${w:-0}" -ge 16
