@@ -226,39 +226,6 @@ void consoleview_overview(Buf *b, const ConsolePage *p, const ConsoleFilter *f,
         page_end(b);
 }
 
-static void row(Buf *b, const char *k, const char *v) {
-        buf_puts(b, "<tr><th>");
-        html_escape(b, k);
-        buf_puts(b, "</th><td>");
-        html_escape(b, v);
-        buf_puts(b, "</td></tr>\n");
-}
-
-static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStatus *st,
-                     const char *holders) {
-        const Duty *d = &c->duties[o->duty];
-        char pid[96], due[OCCURRENCE_DUE_MAX], of[128];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_due_text(o, due);
-        snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
-        _cleanup_free_ char *basis = duty_basis(c, d);
-        buf_puts(b, "<div class=\"scroll\"><table id=\"occurrence\">\n");
-        row(b, "职责", d->title);
-        row(b, "岗位", c->posts[o->post].name);
-        row(b, "在岗人员", holders && *holders ? holders : "空缺");
-        row(b, "周期", of);
-        row(b, "截止日期", due);
-        row(b, "状态", occ_status_zh(st));
-        if (st->required > 1) {
-                char prog[32];
-                snprintf(prog, sizeof(prog), "%d/%d", st->done, st->required);
-                row(b, "已完成次数", prog);
-        }
-        if (basis && *basis)
-                row(b, "依据", basis);
-        buf_puts(b, "</table></div>\n");
-}
-
 static void size_text(Buf *b, int64_t size) {
         if (size >= 1024 * 1024)
                 buf_printf(b, "%.1f MB", (double)size / (1024.0 * 1024.0));
@@ -347,7 +314,9 @@ void consoleview_occurrence(Buf *b, const ConsolePage *p, const Occurrence *o, c
                 html_escape(b, result);
                 buf_puts(b, "</p>\n");
         }
-        describe(b, c, o, st, names);
+        buf_puts(b, "<div class=\"scroll\">");
+        html_occurrence_table(b, c, o, st, names, false, "occurrence");
+        buf_puts(b, "</div>\n");
         buf_puts(b, "<section id=\"history\"><h2>履职记录</h2>\n");
         if (n_entries == 0)
                 buf_puts(b, "<p>尚无记录。</p>\n");

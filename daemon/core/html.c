@@ -1,6 +1,8 @@
 /* html.c — see html.h. */
 #include "html.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void html_escape(Buf *b, const char *s) {
@@ -53,4 +55,45 @@ char *html_mail(const char *title, const char *text, const char *const *links, s
         }
         buf_puts(&b, "</body></html>\n");
         return buf_steal(&b);
+}
+
+static void row(Buf *b, const char *k, const char *v) {
+        buf_puts(b, "<tr><th>");
+        html_escape(b, k);
+        buf_puts(b, "</th><td>");
+        html_escape(b, v);
+        buf_puts(b, "</td></tr>\n");
+}
+
+void html_occurrence_table(Buf *b, const Config *c, const Occurrence *o, const OccStatus *st,
+                           const char *holders, bool org, const char *id) {
+        const Duty *d = &c->duties[o->duty];
+        char pid[96], due[OCCURRENCE_DUE_MAX], of[128];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        occurrence_due_text(o, due);
+        snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
+        _cleanup_free_ char *basis = duty_basis(c, d);
+        buf_puts(b, "<table");
+        if (id) {
+                buf_puts(b, " id=\"");
+                html_escape(b, id);
+                buf_puts(b, "\"");
+        }
+        buf_puts(b, ">\n");
+        if (org)
+                row(b, "单位", c->org_name);
+        row(b, "职责", d->title);
+        row(b, "岗位", c->posts[o->post].name);
+        row(b, "在岗人员", holders && *holders ? holders : "空缺");
+        row(b, "周期", of);
+        row(b, "截止日期", due);
+        row(b, "状态", st ? occ_status_zh(st) : "未知");
+        if (st && st->required > 1) {
+                char prog[32];
+                snprintf(prog, sizeof(prog), "%d/%d", st->done, st->required);
+                row(b, "已完成次数", prog);
+        }
+        if (basis && *basis)
+                row(b, "依据", basis);
+        buf_puts(b, "</table>\n");
 }

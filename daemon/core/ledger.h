@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "schedule.h"
+#include "util.h"
 
 typedef struct Completion {
         int64_t id;
@@ -54,6 +55,7 @@ const char *occ_status_key(const OccStatus *st); /* the word of dutyctl upcoming
 /* A ledger of the valid completions `v` (ordered by date); copies what it keeps. 0 or -ENOMEM. */
 int ledger_new(const Completion *v, size_t n, Ledger **ret);
 Ledger *ledger_free(Ledger *l);
+DEFINE_FREEP(Ledger, ledger_free)
 /* The status of an occurrence on `today`; a NULL ledger has no completions. ret->met_by lives
  * as long as the ledger. */
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,

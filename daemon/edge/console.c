@@ -103,20 +103,14 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
         return MHD_YES;
 }
 
-/* libmicrohttpd's post processor over the collected body (multipart/form-data, or
- * x-www-form-urlencoded without files). 0 or the first refusal. */
+/* The record form (httpd_read_form). 0 or the first refusal. */
 static int form_read(const HttpRequest *req, RecordForm *f) {
-        struct MHD_PostProcessor *pp =
-                MHD_create_post_processor(req->connection, FORM_BUFFER, form_field, f);
-        if (!pp)
-                return -EINVAL; /* not a form (or out of memory: MHD does not say which) */
-        bool ok = MHD_post_process(pp, req->body, req->body_len) == MHD_YES;
-        ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
+        int r = httpd_read_form(req, FORM_BUFFER, form_field, f);
         if (f->error)
                 return f->error;
         if (f->csrf.oom || f->person.oom || f->date.oom || f->note.oom)
                 return -ENOMEM;
-        return ok ? 0 : -EINVAL;
+        return r;
 }
 
 /* ---- answers ----------------------------------------------------------------------------- */
@@ -207,10 +201,6 @@ typedef struct ConsoleRequest {
 
 static const char *query(const ConsoleRequest *q, const char *name) {
         return MHD_lookup_connection_value(q->req->connection, MHD_GET_ARGUMENT_KIND, name);
-}
-
-static void ledger_freep(Ledger **l) {
-        ledger_free(*l);
 }
 
 static int query_filter(const ConsoleRequest *q, ConsoleFilter *f) {

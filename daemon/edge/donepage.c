@@ -50,19 +50,13 @@ static enum MHD_Result form_field(void *cls, enum MHD_ValueKind kind, const char
         return MHD_YES;
 }
 
-/* Decodes the POST body (application/x-www-form-urlencoded, or multipart/form-data) with
- * libmicrohttpd's post processor. 0; -EINVAL: another content type, a malformed body or a bad
+/* The form (httpd_read_form). 0; -EINVAL: another content type, a malformed body or a bad
  * field; -ENOMEM. */
 static int form_read(const HttpRequest *req, DoneForm *f) {
-        struct MHD_PostProcessor *pp =
-                MHD_create_post_processor(req->connection, FORM_BUFFER, form_field, f);
-        if (!pp)
-                return -EINVAL; /* not a form (or out of memory: MHD does not say which) */
-        bool ok = MHD_post_process(pp, req->body, req->body_len) == MHD_YES;
-        ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
+        int r = httpd_read_form(req, FORM_BUFFER, form_field, f);
         if (f->person.oom || f->note.oom)
                 return -ENOMEM;
-        return ok && !f->bad ? 0 : -EINVAL;
+        return r == 0 && !f->bad ? 0 : -EINVAL;
 }
 
 /* ---- pages ------------------------------------------------------------------------------------ */
@@ -141,18 +135,6 @@ static enum MHD_Result error_page(const HttpRequest *req, int err) {
         return send_page(req, status, &b);
 }
 
-static void row(Buf *b, const char *k, const char *v) {
-        buf_puts(b, "<tr><th>");
-        html_escape(b, k);
-        buf_puts(b, "</th><td>");
-        html_escape(b, v);
-        buf_puts(b, "</td></tr>\n");
-}
-
-static void ledger_freep(Ledger **l) {
-        ledger_free(*l);
-}
-
 /* The occurrence's state in the record (one look at it): the ledger, which ret->met_by points
  * into (the caller frees it); NULL when the record cannot be read. */
 static Ledger *occ_status(Store *s, const Config *c, const Occurrence *o, Day today,
@@ -168,30 +150,9 @@ static Ledger *occ_status(Store *s, const Config *c, const Occurrence *o, Day to
 /* `st` NULL: the record could not be read. */
 static void describe(Buf *b, const Config *c, const Occurrence *o, const OccStatus *st,
                      const size_t *h, size_t nh) {
-        const Duty *d = &c->duties[o->duty];
-        char pid[96], due[OCCURRENCE_DUE_MAX], of[128];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_due_text(o, due);
         _cleanup_free_ char *names = people_names(c, h, nh);
-        const char *status = st ? occ_status_zh(st) : "未知";
-        snprintf(of, sizeof(of), "%s 第%u/%u次", pid, o->checkpoint, o->of);
-        _cleanup_free_ char *basis = duty_basis(c, d);
-        buf_puts(b, "<table>\n");
-        row(b, "单位", c->org_name);
-        row(b, "职责", d->title);
-        row(b, "岗位", c->posts[o->post].name);
-        row(b, "在岗人员", names && *names ? names : "空缺");
-        row(b, "周期", of);
-        row(b, "截止日期", due);
-        row(b, "状态", status);
-        if (st && st->required > 1) {
-                char prog[32];
-                snprintf(prog, sizeof(prog), "%d/%d", st->done, st->required);
-                row(b, "已完成次数", prog);
-        }
-        if (basis && *basis)
-                row(b, "依据", basis);
-        buf_puts(b, "</table>\n");
+        b->oom |= !names;
+        html_occurrence_table(b, c, o, st, names, true, NULL);
 }
 
 static size_t holders_of(const Config *c, const Occurrence *o, Day today, size_t *h, size_t n) {

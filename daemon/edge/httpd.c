@@ -137,6 +137,17 @@ bool httpd_etag_matches(const char *inm, const char *etag) {
         return false;
 }
 
+/* ---- forms ---- */
+
+int httpd_read_form(const HttpRequest *req, size_t buffer, MHD_PostDataIterator it, void *cls) {
+        struct MHD_PostProcessor *pp = MHD_create_post_processor(req->connection, buffer, it, cls);
+        if (!pp)
+                return -EINVAL;
+        bool ok = MHD_post_process(pp, req->body, req->body_len) == MHD_YES;
+        ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
+        return ok ? 0 : -EINVAL;
+}
+
 /* ---- responses ---- */
 
 static void common_headers(struct MHD_Response *r) {

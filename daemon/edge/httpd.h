@@ -89,6 +89,12 @@ enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
 enum MHD_Result httpd_respond_text(const HttpRequest *req, unsigned status,
                                    const char *content_type, char *body);
 
+/* A POST's form (application/x-www-form-urlencoded or multipart/form-data) decoded by
+ * libmicrohttpd's post processor (`buffer`: its buffer for a field's name and a piece of its
+ * value), `it` called for each piece. 0; -EINVAL: not a form (or MHD out of memory: it does not
+ * say which), a malformed body, or `it` answered MHD_NO. */
+int httpd_read_form(const HttpRequest *req, size_t buffer, MHD_PostDataIterator it, void *cls);
+
 /* The answers to feed requests since the start, by kind (for /metrics). */
 enum {
         HTTPD_FEED_OK,           /* 200 */
