@@ -334,12 +334,56 @@ static int shuzhi_records(const Config *c, const Completion *comps, size_t n_com
         return 0;
 }
 
+/* The minute of the day a problem's deadline names; a day's end (no time) last. */
+static int due_minute_of(const ShuzhiProblem *p) {
+        int h, m;
+        return sscanf(p->due_text + 10, " %d:%d", &h, &m) == 2 ? h * 60 + m : 24 * 60;
+}
+
+/* The order of the schedule (occurrence_compare): deadline, time of day, duty, post, period,
+ * checkpoint. */
+static int problem_compare(const void *a, const void *b) {
+        const ShuzhiProblem *x = a, *y = b;
+        int d;
+        if (x->due != y->due)
+                return x->due < y->due ? -1 : 1;
+        if ((d = due_minute_of(x) - due_minute_of(y)) != 0)
+                return d;
+        if (x->duty != y->duty)
+                return x->duty < y->duty ? -1 : 1;
+        if (x->post != y->post)
+                return x->post < y->post ? -1 : 1;
+        if ((d = strcmp(x->period, y->period)) != 0)
+                return d;
+        return (int)x->checkpoint - (int)y->checkpoint;
+}
+
+/* A person's occurrences, planned post by post for the posts they ever held (a county's 述职
+ * sheets, one per person, would otherwise each plan every post of the year), problems in the
+ * schedule's order. */
+static int each_post_held(const Config *c, const Ledger *l, Day y0, Day y1, Day today,
+                          size_t person, Collect *k) {
+        const Person *p = &c->people[person];
+        int r = 0;
+        for (size_t i = 0; r == 0 && i < p->n_tenures; i++) {
+                bool seen = false;
+                for (size_t j = 0; j < i; j++)
+                        seen |= p->tenures[j].post == p->tenures[i].post;
+                if (!seen)
+                        r = each_occurrence(c, l, y0, y1, today, (ssize_t)person,
+                                            (ssize_t)p->tenures[i].post, collect, k);
+        }
+        if (r == 0 && k->n_problems > 1)
+                qsort(k->problems, k->n_problems, sizeof(*k->problems), problem_compare);
+        return r;
+}
+
 int report_shuzhi_build(const Config *c, const Ledger *l, const Completion *comps, size_t n_comps,
                         size_t person, int year, Day today, ShuzhiDraft *ret) {
         Day y0 = day_from_ymd(year, 1, 1), y1 = day_from_ymd(year, 12, 31);
         ShuzhiDraft z = {.person = person, .year = year, .today = today};
         Collect k = {.c = c, .problems_too = true};
-        int r = each_occurrence(c, l, y0, y1, today, (ssize_t)person, -1, collect, &k);
+        int r = each_post_held(c, l, y0, y1, today, person, &k);
         z.problems = k.problems, z.n_problems = k.n_problems;
         if (r < 0)
                 free(k.v);
