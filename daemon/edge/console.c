@@ -20,12 +20,13 @@
 #include "report.h"
 #include "schedule.h"
 #include "tz.h"
-#include "workbook.h"
+#include "export.h"
 
 #define FORM_BUFFER (64 * 1024) /* the post processor's buffer: a field's name and a chunk */
 #define FIELD_MAX 128           /* csrf, person, date */
 
 struct Console {
+        Exports *exports;
         Config **config;
         Store *store;
         void (*on_done)(void *userdata);
@@ -172,12 +173,12 @@ static enum MHD_Result see_other_slash(const HttpRequest *req) {
         return to ? see_other(req, to) : MHD_NO;
 }
 
-/* A download: `body` (malloc'd) is taken over. */
-static enum MHD_Result attachment(const HttpRequest *req, const char *type, const char *filename,
-                                  char *body, size_t len) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+/* A download from `fd` (taken over), sandboxed should a browser show it. */
+static enum MHD_Result attachment_fd(const HttpRequest *req, const char *type, const char *filename,
+                                     int fd, uint64_t size) {
+        struct MHD_Response *r = MHD_create_response_from_fd(size, fd);
         if (!r) {
-                free(body);
+                close(fd);
                 return MHD_NO;
         }
         _cleanup_free_ char *disposition = strfmt("attachment; filename=\"%s\"", filename);
@@ -534,70 +535,21 @@ static int query_year(const ConsoleRequest *q, int *ret) {
         return 0;
 }
 
-/* The year's record as CSV, with the UTF-8 byte-order mark Excel and WPS need. */
-static enum MHD_Result report_csv(ConsoleRequest *q) {
+/* The year's record as a download, written by `dutyctl report` in a child process (export.h)
+ * while the request waits: the workbook, or CSV with the byte-order mark Excel and WPS need. */
+static enum MHD_Result report_download(ConsoleRequest *q, const char *format) {
+        bool xlsx = streq(format, "xlsx");
         int year;
         if (query_year(q, &year) < 0)
                 return message(q->req, 400, "年份无效", "年份应在 2000 至 2100 之间。");
-        _cleanup_(ledger_freep) Ledger *lg = NULL;
-        Report rep = {0};
-        _cleanup_free_ char *csv = NULL;
-        int r = ledger_load(q->con->store, &lg);
-        if (r == 0)
-                r = report_build(q->c, lg, day_from_ymd(year, 1, 1), day_from_ymd(year, 12, 31),
-                                 q->today, -1, -1, &rep);
-        if (r == 0)
-                r = report_format_csv(q->c, &rep, &csv);
-        report_done(&rep);
-        char *body = r == 0 ? strfmt("\xef\xbb\xbf%s", csv) : NULL;
-        if (!body)
-                return message(q->req, 500, "内部错误", "无法生成履职档案，请稍后再试。");
-        char name[48];
-        snprintf(name, sizeof(name), "dutyd-record-%d.csv", year);
-        return attachment(q->req, "text/csv; charset=utf-8", name, body, strlen(body));
-}
-
-/* The workbook of the year's record (workbook.h), for everyone: written to a temporary file,
- * which is unlinked once open and sent from its descriptor. fd or a negative errno. */
-static int year_workbook(ConsoleRequest *q, Store *s, int year) {
-        char labels[WORKBOOK_YEAR_SHEETS][16];
-        WorkbookPeriod periods[WORKBOOK_YEAR_SHEETS];
-        workbook_year_periods(year, labels, periods);
-        WorkbookInput in = {.config = q->c,
-                            .periods = periods,
-                            .n_periods = WORKBOOK_YEAR_SHEETS,
-                            .year = year,
-                            .person = -1,
-                            .today = q->today};
-        _cleanup_(ledger_freep) Ledger *lg = NULL;
-        Completion *comps = NULL;
-        const char *dir = getenv("TMPDIR");
-        _cleanup_free_ char *path = strfmt("%s/dutyd-record-XXXXXX", dir && *dir ? dir : "/tmp");
-        _cleanup_free_ char *error = NULL;
-        int r = path ? ledger_load(s, &lg) : -ENOMEM, fd = -1;
-        if (r == 0)
-                r = completion_list(s, false, &comps, &in.n_comps);
-        if (r == 0 && (fd = mkostemp(path, O_CLOEXEC)) < 0)
-                r = -errno;
-        if (fd >= 0)
-                close(fd);
-        in.ledger = lg, in.comps = comps;
-        if (r == 0 && (r = workbook_write(&in, path, &error)) < 0)
-                log_error(_("console: cannot write the workbook: %s"),
-                          error ? error : strerror(-r));
-        if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-                r = -errno;
-        if (path)
-                unlink(path);
-        completion_list_free(comps, in.n_comps);
-        return r < 0 ? r : fd;
-}
-
-static enum MHD_Result report_xlsx(ConsoleRequest *q) {
-        int year;
-        if (query_year(q, &year) < 0)
-                return message(q->req, 400, "年份无效", "年份应在 2000 至 2100 之间。");
-        int fd = year_workbook(q, q->con->store, year);
+        Export *ex = httpd_waited(q->req);
+        enum MHD_Result result;
+        if (!ex) {
+                int r = export_start(q->con->exports, q->req, q->c->path, year, format, &result);
+                return r < 0 ? message(q->req, 500, "内部错误", "无法生成履职档案，请稍后再试。")
+                             : result;
+        }
+        int fd = export_result(ex);
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) < 0) {
                 close(fd);
@@ -605,20 +557,13 @@ static enum MHD_Result report_xlsx(ConsoleRequest *q) {
         }
         if (fd < 0)
                 return message(q->req, 500, "内部错误", "无法生成履职档案，请稍后再试。");
-        struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        if (!r) {
-                close(fd);
-                return MHD_NO;
-        }
-        char disposition[96];
-        snprintf(disposition, sizeof(disposition), "attachment; filename=\"dutyd-record-%d.xlsx\"",
-                 year);
-        MHD_add_response_header(
-                r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-        MHD_add_response_header(r, "Content-Disposition", disposition);
-        MHD_add_response_header(r, "Content-Security-Policy", "sandbox");
-        return queue(q->req, MHD_HTTP_OK, r);
+        char name[48];
+        snprintf(name, sizeof(name), "dutyd-record-%d.%s", year, format);
+        return attachment_fd(q->req,
+                             xlsx ? "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"
+                                  : "text/csv; charset=utf-8",
+                             name, fd, (uint64_t)st.st_size);
 }
 
 /* ---- routing ----------------------------------------------------------------------------- */
@@ -641,9 +586,9 @@ static enum MHD_Result dispatch(ConsoleRequest *q, const char *sub) {
         if (startswith(sub, "evidence/"))
                 return evidence_file(q, sub + 9);
         if (streq(sub, "report.csv"))
-                return report_csv(q);
+                return report_download(q, "csv");
         if (streq(sub, "report.xlsx"))
-                return report_xlsx(q);
+                return report_download(q, "xlsx");
         return httpd_respond_not_found(q->req);
 }
 
@@ -674,20 +619,26 @@ static enum MHD_Result console_handler(const HttpRequest *req, void *userdata) {
         return result;
 }
 
-int console_new(Httpd *h, Config **config, Store *store, void (*on_done)(void *userdata),
-                void *userdata, Console **ret) {
+int console_new(sd_event *e, Httpd *h, Config **config, Store *store,
+                void (*on_done)(void *userdata), void *userdata, Console **ret) {
         Console *con = calloc(1, sizeof(*con));
         if (!con)
                 return -ENOMEM;
-        *con = (Console){config, store, on_done, userdata, magic_open(MAGIC_MIME_TYPE)};
+        *con = (Console){NULL, config, store, on_done, userdata, magic_open(MAGIC_MIME_TYPE)};
+        int r = exports_new(e, &con->exports);
+        if (r < 0) {
+                log_error(_("console: cannot find dutyctl beside the daemon: %s"), strerror(-r));
+                console_free(con);
+                return r;
+        }
         if (!con->magic || magic_load(con->magic, NULL) < 0) {
                 log_error(_("console: cannot load libmagic's database: %s"),
                           con->magic ? magic_error(con->magic) : strerror(ENOMEM));
                 console_free(con);
                 return -EIO;
         }
-        int r = httpd_add_route_sized(h, "/console/", HTTP_GET | HTTP_HEAD | HTTP_POST,
-                                      CONSOLE_MAX_BODY, console_handler, con);
+        r = httpd_add_route_sized(h, "/console/", HTTP_GET | HTTP_HEAD | HTTP_POST,
+                                  CONSOLE_MAX_BODY, console_handler, con);
         if (r < 0) {
                 console_free(con);
                 return r;
@@ -701,6 +652,7 @@ Console *console_free(Console *con) {
                 return NULL;
         if (con->magic)
                 magic_close(con->magic);
+        exports_free(con->exports);
         free(con);
         return NULL;
 }

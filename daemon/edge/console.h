@@ -10,7 +10,8 @@
  *    GET <link>occ/<id>      one occurrence: table, history with its evidence files, record form.
  *    POST <link>occ/<id>     multipart/form-data: csrf, person, date, note, evidence (files).
  *    GET <link>evidence/<h>  an evidence file by its SHA-256, as an attachment (sandboxed).
- *    GET <link>report.csv?year=Y, report.xlsx?year=Y  the year's record (CSV with a BOM).
+ *    GET <link>report.csv?year=Y, report.xlsx?year=Y  the year's record (CSV with a BOM), made
+ *                            by `dutyctl report` in a child process (export.h), off the loop.
  *  - A POST is refused unless its csrf field is the link's secret and its Origin (when sent) is
  *    the server's own; nothing is recorded by GET. The request body is at most
  *    CONSOLE_MAX_BODY (413 at once when announced larger); each file at most
@@ -32,7 +33,8 @@
 
 typedef struct Console Console;
 
-int console_new(Httpd *h, Config **config, Store *store, void (*on_done)(void *userdata),
-                void *userdata, Console **ret);
+/* The server `h` must be freed before the console (it lets go of the requests that wait). */
+int console_new(sd_event *e, Httpd *h, Config **config, Store *store,
+                void (*on_done)(void *userdata), void *userdata, Console **ret);
 Console *console_free(Console *c);
 DEFINE_FREEP(Console, console_free)

@@ -79,6 +79,9 @@ struct Pending {
         bool feed_done;
         int feed_error;
         FeedBody *feed_body;
+        void *wait_data; /* a route's wait (httpd_suspend), released with the request */
+        void (*wait_release)(void *data);
+        bool waited;          /* resumed after httpd_suspend() */
         Pending *prev, *next; /* in Httpd.suspended */
 };
 
@@ -312,6 +315,34 @@ static void unlink_suspended(Httpd *h, Pending *p) {
         p->prev = p->next = NULL;
 }
 
+enum MHD_Result httpd_suspend(const HttpRequest *req, void *data, void (*release)(void *data),
+                              HttpWait **ret) {
+        Pending *p = req->state;
+        Httpd *h = p->h;
+        p->wait_data = data, p->wait_release = release;
+        p->prev = NULL;
+        p->next = h->suspended;
+        if (h->suspended)
+                h->suspended->prev = p;
+        h->suspended = p;
+        MHD_suspend_connection(p->connection);
+        *ret = p;
+        return MHD_YES;
+}
+
+void httpd_resume(HttpWait *w) {
+        Httpd *h = w->h;
+        w->waited = true;
+        unlink_suspended(h, w);
+        MHD_resume_connection(w->connection);
+        run(h);
+}
+
+void *httpd_waited(const HttpRequest *req) {
+        const Pending *p = req->state;
+        return p && p->waited ? p->wait_data : NULL;
+}
+
 /* The rendering is in: the connection goes on, and MHD calls on_request() for it again. */
 static void on_feed_ready(void *userdata, FeedBody *body, int error) {
         Pending *p = userdata;
@@ -502,6 +533,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
         if (p) {
                 feedbuild_request_cancel(p->feed);
                 feed_body_unref(p->feed_body);
+                if (p->wait_release)
+                        p->wait_release(p->wait_data);
                 h->body_bytes -= p->body.len;
                 buf_done(&p->body);
                 free(p);

@@ -89,6 +89,18 @@ enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
 enum MHD_Result httpd_respond_text(const HttpRequest *req, unsigned status,
                                    const char *content_type, char *body);
 
+/* A request a route answers later (work done off the loop, e.g. by a child process): the
+ * handler calls httpd_suspend() and returns its result; the connection waits, out of the poll
+ * set. httpd_resume() (once, from the loop) makes the server call the handler again for the
+ * same request, where httpd_waited() returns `data` (NULL on a first call). `release(data)` is
+ * called when the request ends, answered or not (the client gone, the server freed): after it
+ * the HttpWait is gone and must not be resumed. */
+typedef struct Pending HttpWait;
+enum MHD_Result httpd_suspend(const HttpRequest *req, void *data, void (*release)(void *data),
+                              HttpWait **ret);
+void httpd_resume(HttpWait *w);
+void *httpd_waited(const HttpRequest *req);
+
 /* A POST's form (application/x-www-form-urlencoded or multipart/form-data) decoded by
  * libmicrohttpd's post processor (`buffer`: its buffer for a field's name and a piece of its
  * value), `it` called for each piece. 0; -EINVAL: not a form (or MHD out of memory: it does not

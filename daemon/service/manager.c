@@ -747,7 +747,8 @@ int manager_new(const char *config_path, Manager **ret) {
         m->done_page = (DonePageContext){&m->config, m->store, on_done_link, m};
         if ((r = donepage_register(m->httpd, &m->done_page)) < 0)
                 return r;
-        if ((r = console_new(m->httpd, &m->config, m->store, on_done_link, m, &m->console)) < 0)
+        if ((r = console_new(m->event, m->httpd, &m->config, m->store, on_done_link, m,
+                             &m->console)) < 0)
                 return r;
         if ((r = observe_new(m->event, m->store, m->httpd, m->config, &m->observe)) < 0) {
                 log_error(_("cannot start the monitoring endpoint: %s"), strerror(-r));
