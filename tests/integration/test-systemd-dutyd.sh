@@ -113,6 +113,24 @@ link=$(grep -o "http://127.0.0.1:$FEED_PORT/done/[A-Za-z0-9_.-]*" "$T_TMP/link.o
 check "root: dutyctl done-link at the served address" test -n "$link"
 check_eq "… the link opens on the running service" 200 \
         "$(ns_run curl -s -o /dev/null -w '%{http_code}' "$link")"
+# The console under the real unit: a clerk's link made by root; a completion recorded with a PDF
+# (the evidence file written by the service's user in its state folder); the year's workbook
+# made by dutyctl in a child of the sandboxed service.
+curl_ns() { ns_run curl -s -o /dev/null -w '%{http_code}' "$@"; }
+console=$(ns_run dutyctl console-link a 2>/dev/null)
+check "root: dutyctl console-link at the served address" \
+        grep -qE "^http://127.0.0.1:$FEED_PORT/console/[a-z2-7]{32}/\$" <<<"$console"
+check_eq "… the console opens on the running service" 200 "$(curl_ns "$console")"
+ns_sh "printf '%%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%%%EOF\n' >/run/test/m.pdf"
+csrf=$(ns_run curl -s "${console}occ/m:zz:2026-10:1" | grep -o 'name="csrf" value="[0-9a-f]*' | grep -o '[0-9a-f]*$')
+check_eq "… a completion recorded there with a PDF: 303" 303 \
+        "$(curl_ns -F csrf="$csrf" -F person=a -F date=2026-10-20 -F note=台账登记测试 \
+                -F evidence=@/run/test/m.pdf "${console}occ/m:zz:2026-10:1")"
+check "… dutyctl history shows it with its file" in_ns 'dutyctl history | grep 台账登记测试 | grep -q m.pdf'
+check "… the file is the service's, in its state folder" in_ns \
+        'test "$(stat -c %U "$(ls /var/lib/dutyd/evidence/* | head -1)")" = dutyd'
+check_eq "… the year's workbook, made by dutyctl under the unit's sandbox" "200 PK" \
+        "$(ns_run curl -s -o /run/test/r.xlsx -w '%{http_code}' "${console}report.xlsx?year=2026") $(head -c 2 "$(ns_path /run/test/r.xlsx)")"
 n_before=$(grep -c . "$SINK_LOG")
 check "root: dutyctl send-test hook (credential read as root)" in_ns 'dutyctl send-test hook'
 check "… reaches the sink" wait_for 10 sh -c "[ \$(grep -c . '$SINK_LOG') -gt $n_before ]"
