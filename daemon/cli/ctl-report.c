@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "completion.h"
 #include "ctl-event.h"
+#include "ctl-evidence.h"
 #include "ctl.h"
 #include "donelink.h"
 #include "event.h"
@@ -83,11 +84,14 @@ static int report_usage(FILE *f) {
                 "and a 述职 sheet per person); never to a terminal. CSV starts with a UTF-8\n"
                 "byte-order mark for Excel and WPS unless --no-bom. --output - is standard output.\n"),
               f);
+        fputs(_("--evidence-dir DIR: also copy the evidence files of the completions covered into\n"
+                "DIR, named DATE-NUMBER-NAME, to hand over with the record.\n"),
+              f);
         return f == stdout ? 0 : EXIT_USAGE;
 }
 
 typedef struct ReportArgs {
-        const char *period, *person, *post, *format, *shuzhi, *year, *output;
+        const char *period, *person, *post, *format, *shuzhi, *year, *output, *evidence_dir;
         bool no_bom;
         Day from, to; /* --period's first and last day */
         int y;        /* --year */
@@ -314,6 +318,11 @@ static int run_report(Config *c, const void *args) {
                 int k = output_close(&o, r == 0);
                 r = r < 0 ? r : k;
         }
+        if (r == 0 && a->evidence_dir) {
+                Day from = a->period ? a->from : day_from_ymd(a->y, 1, 1);
+                Day to = a->period ? a->to : day_from_ymd(a->y, 12, 31);
+                r = ctl_evidence_copy(c, s, from, to, pi, a->evidence_dir);
+        }
         store_close(s);
         return r < 0 ? 1 : 0;
 }
@@ -330,12 +339,17 @@ static bool report_args_ok(const ReportArgs *a) {
 }
 
 int verb_report(int argc, char **argv) {
-        static const struct option opts[] = {
-                {"help", no_argument, NULL, 'h'},         {"period", required_argument, NULL, 'p'},
-                {"person", required_argument, NULL, 'P'}, {"post", required_argument, NULL, 'T'},
-                {"format", required_argument, NULL, 'f'}, {"shuzhi", required_argument, NULL, 's'},
-                {"year", required_argument, NULL, 'y'},   {"output", required_argument, NULL, 'o'},
-                {"no-bom", no_argument, NULL, 'B'},       {}};
+        static const struct option opts[] = {{"help", no_argument, NULL, 'h'},
+                                             {"period", required_argument, NULL, 'p'},
+                                             {"person", required_argument, NULL, 'P'},
+                                             {"post", required_argument, NULL, 'T'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"shuzhi", required_argument, NULL, 's'},
+                                             {"year", required_argument, NULL, 'y'},
+                                             {"output", required_argument, NULL, 'o'},
+                                             {"no-bom", no_argument, NULL, 'B'},
+                                             {"evidence-dir", required_argument, NULL, 'E'},
+                                             {}};
         ReportArgs a = {.format = "table"};
         int o;
         while ((o = getopt_long(argc, argv, "ho:", opts, NULL)) >= 0) {
@@ -349,6 +363,7 @@ int verb_report(int argc, char **argv) {
                 case 'y': a.year = optarg; break;
                 case 'o': a.output = optarg; break;
                 case 'B': a.no_bom = true; break;
+                case 'E': a.evidence_dir = optarg; break;
                 default: return EXIT_USAGE;
                 }
         }

@@ -169,6 +169,12 @@ check "… as application/pdf" grep -qi '^content-type: application/pdf' "$T/hev
 check "… an attachment" grep -qi '^content-disposition: attachment' "$T/hev"
 check "… sandboxed" grep -qi '^content-security-policy: sandbox' "$T/hev"
 check "… never sniffed" grep -qi '^x-content-type-options: nosniff' "$T/hev"
+ctl report --period 2026-Q1 --format csv -o "$T/q1.csv" --evidence-dir "$T/handover" 2>"$T/ho.err"
+check "report --evidence-dir: the files handed over with the record, named DATE-NUMBER-NAME" \
+        bash -c "cmp -s '$T/minutes.pdf' '$T/handover/2026-03-20-$ID-检查纪要.pdf' && cmp -s '$T/photo.png' '$T/handover/2026-03-20-$ID-现场.png'"
+check "… and says how many" grep -q '2 个证明材料文件已复制到' "$T/ho.err"
+ctl report --period 2026-Q1 --format csv -o "$T/q1.csv" --evidence-dir "$T/handover" 2>/dev/null
+check_eq "… again: the same files are kept, exit 0" "0 2" "$? $(ls "$T/handover" | wc -l)"
 check_eq "an unknown hash: 404" 404 "$(code "$URL""evidence/$(printf '%064d' 0)")"
 check_eq "a malformed hash: 404" 404 "$(code "$URL""evidence/${SHA^^}")"
 check "… the server's one 404" four04 "$TOKEN/evidence/$(printf '%064d' 0)"
