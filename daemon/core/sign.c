@@ -130,3 +130,13 @@ int sign_webhook_key(SignKey *k, const void *body, size_t n, char **ret) {
                 return -EIO;
         return webhook_header(mac, ret);
 }
+
+int sign_sha256_hex(const void *data, size_t n, char out[static 65]) {
+        unsigned char md[32];
+        unsigned len = 0;
+        if (EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) != 1 || len != sizeof(md))
+                return -ENOMEM;
+        for (size_t i = 0; i < sizeof(md); i++)
+                snprintf(out + 2 * i, 3, "%02x", md[i]);
+        return 0;
+}

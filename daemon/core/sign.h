@@ -16,6 +16,8 @@
 
 int sign_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                      unsigned char out[32]);
+/* The SHA-256 of data in lowercase hex (64 digits and a NUL): 0 or -ENOMEM. */
+int sign_sha256_hex(const void *data, size_t n, char out[static 65]);
 /* Standard base64 (with padding, no line breaks). */
 int sign_base64(const void *data, size_t n, char **ret);
 

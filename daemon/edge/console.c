@@ -116,39 +116,24 @@ static int form_read(const HttpRequest *req, RecordForm *f) {
 
 /* ---- answers ----------------------------------------------------------------------------- */
 
-static void private_headers(struct MHD_Response *r) {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-        MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-        MHD_add_response_header(r, "X-Frame-Options", "DENY");
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-}
+/* Browsers post a page's own forms with Origin: null under no-referrer: same-origin keeps
+ * the Origin check possible and still sends no Referer to another site. */
+#define REFERRER "same-origin"
+#define PAGE_CSP                                                                              \
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none';" \
+        " frame-ancestors 'none'"
 
 static enum MHD_Result queue(const HttpRequest *req, unsigned status, struct MHD_Response *r) {
         if (!r)
                 return MHD_NO;
-        private_headers(r);
+        httpd_private_headers(r, REFERRER);
         enum MHD_Result q = MHD_queue_response(req->connection, status, r);
         MHD_destroy_response(r);
         return q;
 }
 
 static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b) {
-        if (b->oom) {
-                buf_done(b);
-                return MHD_NO;
-        }
-        struct MHD_Response *r =
-                MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
-        buf_done(b);
-        if (r) {
-                MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                        "text/html; charset=utf-8");
-                MHD_add_response_header(r, "Content-Security-Policy",
-                                        "default-src 'none'; style-src 'unsafe-inline';"
-                                        " form-action 'self'; base-uri 'none';"
-                                        " frame-ancestors 'none'");
-        }
-        return queue(req, status, r);
+        return httpd_respond_page(req, status, b, REFERRER, PAGE_CSP);
 }
 
 static enum MHD_Result message(const HttpRequest *req, unsigned status, const char *title,

@@ -77,26 +77,9 @@ static void page_head(Buf *b, const char *title) {
 
 static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b) {
         buf_puts(b, "</body></html>\n");
-        if (b->oom) {
-                buf_done(b);
-                return MHD_NO;
-        }
-        struct MHD_Response *r =
-                MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
-        buf_done(b);
-        if (!r)
-                return MHD_NO;
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-        MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-        MHD_add_response_header(r, "X-Frame-Options", "DENY");
-        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-        MHD_add_response_header(
-                r, "Content-Security-Policy",
+        return httpd_respond_page(
+                req, status, b, "no-referrer",
                 "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
-        MHD_destroy_response(r);
-        return q;
 }
 
 static enum MHD_Result error_page(const HttpRequest *req, int err) {

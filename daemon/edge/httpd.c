@@ -140,6 +140,34 @@ bool httpd_etag_matches(const char *inm, const char *etag) {
         return false;
 }
 
+/* ---- pages ---- */
+
+void httpd_private_headers(struct MHD_Response *r, const char *referrer) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(r, "Referrer-Policy", referrer);
+        MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+enum MHD_Result httpd_respond_page(const HttpRequest *req, unsigned status, Buf *b,
+                                   const char *referrer, const char *csp) {
+        if (b->oom) {
+                buf_done(b);
+                return MHD_NO;
+        }
+        struct MHD_Response *r =
+                MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_COPY);
+        buf_done(b);
+        if (!r)
+                return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+        MHD_add_response_header(r, "Content-Security-Policy", csp);
+        httpd_private_headers(r, referrer);
+        enum MHD_Result q = MHD_queue_response(req->connection, status, r);
+        MHD_destroy_response(r);
+        return q;
+}
+
 /* ---- forms ---- */
 
 int httpd_read_form(const HttpRequest *req, size_t buffer, MHD_PostDataIterator it, void *cls) {

@@ -89,6 +89,14 @@ enum MHD_Result httpd_respond_not_found(const HttpRequest *req);
 enum MHD_Result httpd_respond_text(const HttpRequest *req, unsigned status,
                                    const char *content_type, char *body);
 
+/* The headers of a private answer (a page or file behind a secret link): never cached
+ * (no-store), never framed, never sniffed, the Referer policy `referrer`. */
+void httpd_private_headers(struct MHD_Response *r, const char *referrer);
+/* A page (`b`, HTML, freed here; out of memory: MHD_NO) as text/html; charset=utf-8 with the
+ * private headers and the Content-Security-Policy `csp`. */
+enum MHD_Result httpd_respond_page(const HttpRequest *req, unsigned status, Buf *b,
+                                   const char *referrer, const char *csp);
+
 /* A request a route answers later (work done off the loop, e.g. by a child process): the
  * handler calls httpd_suspend() and returns its result; the connection waits, out of the poll
  * set. httpd_resume() (once, from the loop) makes the server call the handler again for the

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +11,8 @@
 #include "array.h"
 #include "clock.h"
 #include "store-sql.h"
+#include "sign.h"
 #include "util.h"
-
-/* The stored form of a token: its SHA-256 in hex. */
-static int token_hash(const char *token, char ret[static 65]) {
-        unsigned char md[32];
-        unsigned len = 0;
-        if (EVP_Digest(token, strlen(token), md, &len, EVP_sha256(), NULL) != 1)
-                return -ENOMEM;
-        for (size_t i = 0; i < sizeof(md); i++)
-                snprintf(ret + 2 * i, 3, "%02x", md[i]);
-        return 0;
-}
 
 static int random_hex(char *ret, size_t n_hex) {
         unsigned char raw[CONSOLELINK_CSRF_LEN / 2];
@@ -38,7 +27,7 @@ static int random_hex(char *ret, size_t n_hex) {
 int consolelink_make(Store *s, const char *person, char ret[static FEEDTOKEN_LEN + 1]) {
         char hash[65], csrf[CONSOLELINK_CSRF_LEN + 1];
         int r = feedtoken_generate(ret);
-        if (r < 0 || (r = token_hash(ret, hash)) < 0 ||
+        if (r < 0 || (r = sign_sha256_hex(ret, strlen(ret), hash)) < 0 ||
             (r = random_hex(csrf, CONSOLELINK_CSRF_LEN)) < 0)
                 return r;
         _cleanup_finalize_ sqlite3_stmt *st = NULL;
@@ -81,7 +70,7 @@ int consolelink_find(Store *s, const char *token, ConsoleLink *ret) {
         char hash[65];
         if (!feedtoken_valid(token))
                 return -ENOENT;
-        int r = token_hash(token, hash);
+        int r = sign_sha256_hex(token, strlen(token), hash);
         if (r < 0)
                 return r;
         _cleanup_finalize_ sqlite3_stmt *st = NULL;

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "array.h"
 #include "store-sql.h"
+#include "sign.h"
 #include "util.h"
 
 const char *evidence_type_allowed(const char *mime) {
@@ -39,16 +39,6 @@ static char *evidence_path(Store *s, const char *name) {
         const char *base = slash ? db : ".";
         return name ? strfmt("%.*s/evidence/%s", dir, base, name)
                     : strfmt("%.*s/evidence", dir, base);
-}
-
-static int sha256_hex(const void *data, size_t n, char ret[static EVIDENCE_HASH_LEN + 1]) {
-        unsigned char md[32];
-        unsigned len = 0;
-        if (EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) != 1 || len != sizeof(md))
-                return -ENOMEM;
-        for (size_t i = 0; i < sizeof(md); i++)
-                snprintf(ret + 2 * i, 3, "%02x", md[i]);
-        return 0;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n) {
@@ -97,7 +87,7 @@ static int write_durably(const char *dir, const char *path, const void *data, si
 }
 
 int evidence_save(Store *s, const void *data, size_t n, char ret[static EVIDENCE_HASH_LEN + 1]) {
-        int r = sha256_hex(data, n, ret);
+        int r = sign_sha256_hex(data, n, ret);
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = evidence_path(s, NULL), *path = evidence_path(s, ret);
