@@ -92,23 +92,18 @@ void consoleview_rows_done(ConsoleRows *r) {
 /* ---- pages -------------------------------------------------------------------------------- */
 
 static void page_head(Buf *b, const char *title) {
-        buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                    "<meta name=\"referrer\" content=\"same-origin\"><title>");
-        html_escape(b, title);
-        buf_puts(b, "</title><style>"
-                    "body{font-family:sans-serif;margin:0 auto;max-width:72em;padding:0 .8em;"
-                    "line-height:1.5}h1{font-size:1.3em}h2{font-size:1.1em}"
-                    ".scroll{overflow-x:auto;max-width:100%}"
-                    "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;"
-                    "padding:.3em .5em;text-align:left;vertical-align:top}"
-                    "th{white-space:nowrap}form#filters{display:flex;flex-wrap:wrap;gap:.5em;"
-                    "align-items:end}label{display:block;margin:.6em 0 .2em}"
-                    "select,input,textarea,button{font-size:1em;max-width:100%;"
-                    "box-sizing:border-box}form#record select,form#record input,"
-                    "form#record textarea{width:100%}button{padding:.5em 1em}"
-                    ".ok{color:#070}.bad,.overdue{color:#a00}.late{color:#a60}"
-                    "</style></head><body>\n");
+        html_page_head(b, title, "same-origin",
+                       "body{font-family:sans-serif;margin:0 auto;max-width:72em;padding:0 .8em;"
+                       "line-height:1.5}h1{font-size:1.3em}h2{font-size:1.1em}"
+                       ".scroll{overflow-x:auto;max-width:100%}"
+                       "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;"
+                       "padding:.3em .5em;text-align:left;vertical-align:top}"
+                       "th{white-space:nowrap}form#filters{display:flex;flex-wrap:wrap;gap:.5em;"
+                       "align-items:end}label{display:block;margin:.6em 0 .2em}"
+                       "select,input,textarea,button{font-size:1em;max-width:100%;"
+                       "box-sizing:border-box}form#record select,form#record input,"
+                       "form#record textarea{width:100%}button{padding:.5em 1em}"
+                       ".ok{color:#070}.bad,.overdue{color:#a00}.late{color:#a60}");
 }
 
 static void page_end(Buf *b) {

@@ -57,6 +57,16 @@ char *html_mail(const char *title, const char *text, const char *const *links, s
         return buf_steal(&b);
 }
 
+void html_page_head(Buf *b, const char *title, const char *referrer, const char *css) {
+        buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<meta name=\"referrer\" content=\"");
+        buf_puts(b, referrer);
+        buf_puts(b, "\"><title>");
+        html_escape(b, title);
+        buf_printf(b, "</title><style>%s</style></head><body>\n", css);
+}
+
 static void row(Buf *b, const char *k, const char *v) {
         buf_puts(b, "<tr><th>");
         html_escape(b, k);

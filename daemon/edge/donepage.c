@@ -62,17 +62,12 @@ static int form_read(const HttpRequest *req, DoneForm *f) {
 /* ---- pages ------------------------------------------------------------------------------------ */
 
 static void page_head(Buf *b, const char *title) {
-        buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                    "<meta name=\"referrer\" content=\"no-referrer\"><title>");
-        html_escape(b, title);
-        buf_puts(b, "</title><style>"
-                    "body{font-family:sans-serif;margin:1em auto;max-width:36em;padding:0 1em;"
-                    "line-height:1.5}th{text-align:left;white-space:nowrap;padding-right:1em;"
-                    "vertical-align:top}label{display:block;margin:.8em 0 .2em}"
-                    "select,textarea,button{font-size:1em;width:100%;box-sizing:border-box}"
-                    "button{margin-top:1em;padding:.6em}.ok{color:#070}.bad{color:#a00}"
-                    "</style></head><body>\n");
+        html_page_head(b, title, "no-referrer",
+                       "body{font-family:sans-serif;margin:1em auto;max-width:36em;padding:0 1em;"
+                       "line-height:1.5}th{text-align:left;white-space:nowrap;padding-right:1em;"
+                       "vertical-align:top}label{display:block;margin:.8em 0 .2em}"
+                       "select,textarea,button{font-size:1em;width:100%;box-sizing:border-box}"
+                       "button{margin-top:1em;padding:.6em}.ok{color:#070}.bad{color:#a00}");
 }
 
 static enum MHD_Result send_page(const HttpRequest *req, unsigned status, Buf *b) {
