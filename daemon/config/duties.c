@@ -148,16 +148,58 @@ static int epoch_beside(Loader *L, const YNode *map, int *ret) {
         return en ? parse_int(L, en, RULE_MIN_YEAR, RULE_MAX_YEAR, ret) : 0;
 }
 
+/* A county writes the same few phrases for thousands of duties: each distinct (epoch, phrase)
+ * is parsed once and its rule copied after that (parsing was a fifth of `check`). Only phrases
+ * that parse are kept; a failing one is parsed again where it occurs, for its own message. */
+static const PhraseMemo *phrase_memo_get(Loader *L, const char *key) {
+        size_t idx;
+        return hashmap_get_str(&L->phrase_ids, key, &idx) ? &L->phrases[idx] : NULL;
+}
+
+static int phrase_memo_put(Loader *L, const char *key, const Rule *r, bool assumed) {
+        const char *kept = pool_strdup(L->cfg->pool, key);
+        if (!kept || ARRAY_GROW(L->phrases, L->cap_phrases, L->n_phrases + 1) < 0)
+                return loader_oom(L);
+        PhraseMemo *m = &L->phrases[L->n_phrases];
+        *m = (PhraseMemo){.assumed = assumed};
+        if (rule_copy(&m->rule, r) < 0)
+                return loader_oom(L);
+        if (hashmap_put_str(&L->phrase_ids, kept, L->n_phrases) < 0) {
+                rule_done(&m->rule);
+                return loader_oom(L);
+        }
+        L->n_phrases++;
+        return 0;
+}
+
+/* Parses phrase `s` into `r` (as rule_parse_phrase_in() does), through the memo. */
+static int parse_phrase_memo(Loader *L, const char *s, int epoch, Rule *r, size_t *off,
+                             const char **msg, bool *assumed) {
+        _cleanup_free_ char *key = strfmt("%d|%s", epoch, s);
+        if (!key)
+                return loader_oom(L);
+        const PhraseMemo *m = phrase_memo_get(L, key);
+        if (m) {
+                *assumed = m->assumed;
+                rule_done(r);
+                return rule_copy(r, &m->rule) < 0 ? loader_oom(L) : 0;
+        }
+        int q = rule_parse_phrase_in(s, epoch, day_to_ymd(L->today).y, r, off, msg, assumed);
+        if (q == -ENOMEM)
+                return loader_oom(L);
+        return q < 0 ? q : phrase_memo_put(L, key, r, *assumed);
+}
+
 static int parse_phrase_node(Loader *L, const YNode *n, int epoch, Rule *r) {
         const char *s = scalar(L, n);
         if (!s)
                 return err_at(L, n, "expected a rule: a phrase such as 每年至少4次, or a mapping");
-        size_t off;
-        const char *msg;
+        size_t off = 0;
+        const char *msg = NULL;
         bool assumed = false;
-        int q = rule_parse_phrase_in(s, epoch, day_to_ymd(L->today).y, r, &off, &msg, &assumed);
+        int q = parse_phrase_memo(L, s, epoch, r, &off, &msg, &assumed);
         if (q == -ENOMEM)
-                return loader_oom(L);
+                return q;
         if (q < 0) {
                 /* Column of the character where the phrase stopped making sense. */
                 int col = (int)n->column;

@@ -52,6 +52,12 @@ typedef struct Deferred {
         uint32_t node;
 } Deferred;
 
+/* A rule phrase parsed once (config/duties.c). */
+typedef struct PhraseMemo {
+        Rule rule;
+        bool assumed; /* a date without a year: warned at each duty */
+} PhraseMemo;
+
 typedef struct Loader {
         Config *cfg;
         Diags *diags;
@@ -83,6 +89,9 @@ typedef struct Loader {
         DutyScope scope;         /* the duty being parsed: its from/until/season … */
         bool scope_set;          /* … when it has any */
         unsigned duty_reminders; /* of the duty being parsed */
+        HashMap phrase_ids;      /* "epoch|phrase" (in the pool) → index into phrases */
+        PhraseMemo *phrases;
+        size_t n_phrases, cap_phrases;
 } Loader;
 
 /* Out of memory: noted once for the whole load (config_load() reports it). */

@@ -213,6 +213,10 @@ static void loader_done(Loader *L) {
                 free(L->sites[e]);
         }
         hashmap_done(&L->scope_ids);
+        hashmap_done(&L->phrase_ids);
+        for (size_t i = 0; i < L->n_phrases; i++)
+                rule_done(&L->phrases[i].rule);
+        free(L->phrases);
         for (size_t i = 0; i < L->n_deferred; i++)
                 ytree_done(&L->deferred[i].tree);
         free(L->deferred);

@@ -38,6 +38,47 @@ static void phrase_equals_structured(void **s) {
         }
 }
 
+/* A phrase is parsed once per load (the memo): its copies stay independent, a different epoch
+ * is another rule, the warning of a date without a year and an error are said at each duty. */
+static void repeated_phrases(void **s) {
+        (void)s;
+        Diags d = {0};
+        Config *c = load_yaml_text(
+                "organization: {name: x}\nposts: [{id: p, name: a}]\n"
+                "duties:\n"
+                "  - {id: a, post: p, title: t, rule: {phrase: 每2年一次, epoch: 2025}}\n"
+                "  - {id: b, post: p, title: t, rule: {phrase: 每2年一次, epoch: 2024}}\n"
+                "  - {id: c, post: p, title: t, rule: {phrase: 每2年一次, epoch: 2025}}\n"
+                "  - {id: e, post: p, title: t, rule: 5月30日前}\n"
+                "  - {id: f, post: p, title: t, rule: 5月30日前}\n",
+                day_from_ymd(2026, 1, 1), &d);
+        assert_non_null(c);
+        assert_true(rule_equal(&c->duties[0].rule, &c->duties[2].rule));
+        assert_false(rule_equal(&c->duties[0].rule, &c->duties[1].rule));
+        assert_int_equal(c->duties[1].rule.epoch, 2024);
+        assert_int_equal(c->duties[2].rule.epoch, 2025);
+        assert_true(rule_equal(&c->duties[3].rule, &c->duties[4].rule));
+        assert_int_equal(c->duties[4].rule.once, 2026);
+        size_t warned = 0;
+        for (size_t i = 0; i < d.n; i++)
+                if (strstr(d.items[i].msg, "without a year"))
+                        assert_int_equal(d.items[i].line, 8 + (int)warned++);
+        assert_int_equal(warned, 2);
+        config_free(c);
+        diags_done(&d);
+
+        d = (Diags){0};
+        c = load_yaml_text("organization: {name: x}\nposts: [{id: p, name: a}]\n"
+                           "duties:\n  - {id: a, post: p, title: t, rule: 每秒一次}\n"
+                           "  - {id: b, post: p, title: t, rule: 每秒一次}\n",
+                           day_from_ymd(2026, 1, 1), &d);
+        assert_null(c);
+        assert_int_equal(d.n_errors, 2);
+        assert_int_equal(d.items[0].line, 5);
+        assert_int_equal(d.items[1].line, 6);
+        diags_done(&d);
+}
+
 static void defaults_and_overrides(void **s) {
         (void)s;
         char yaml[2048];
@@ -392,6 +433,7 @@ static void rule_ranges(void **s) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(phrase_equals_structured),
+                cmocka_unit_test(repeated_phrases),
                 cmocka_unit_test(defaults_and_overrides),
                 cmocka_unit_test(errors_are_all_reported),
                 cmocka_unit_test(secrets),
