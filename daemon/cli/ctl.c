@@ -73,13 +73,17 @@ const char *ctl_weekday(Day d) {
         return _(wd[day_weekday(d) - 1]);
 }
 
-const char *ctl_status_text(const OccStatus *st) {
+const char *ctl_state_text(OccState s) {
         static const char *const text[_OCC_STATE_MAX] = {[OCC_OPEN] = N_("open"),
                                                          [OCC_PARTIAL] = N_("partly done"),
                                                          [OCC_OVERDUE] = N_("overdue"),
                                                          [OCC_MET] = N_("done"),
                                                          [OCC_MET_LATE] = N_("done late")};
-        return _(text[occ_state(st)]);
+        return _(text[s]);
+}
+
+const char *ctl_status_text(const OccStatus *st) {
+        return ctl_state_text(occ_state(st));
 }
 
 const char *ctl_state_dir(const Config *c) {

@@ -28,6 +28,7 @@ Day ctl_today(const Config *c);
 const char *ctl_weekday(Day d);
 /* An occurrence's state for the operator ("done late", 逾期完成); the report keeps ledger.h's. */
 const char *ctl_status_text(const OccStatus *st);
+const char *ctl_state_text(OccState s);
 /* Who runs dutyctl ($SUDO_USER, else the real user's name), as it was before
  * ctl_open_store() switched users: what the records name as the one who acted. */
 const char *ctl_invoker(void);

@@ -63,20 +63,34 @@ void table_widths(int *widths, size_t n_cols, const char *const *cells) {
         }
 }
 
-void table_print_row(FILE *f, const int *widths, size_t n_cols, const char *const *cells) {
+/* Cell `s` (`w` columns wide) and the spaces to the next column (`col` wide, 2 between). */
+static void print_cell(FILE *f, const char *s, int w, int col) {
         static const char spaces[] =
                 "                                                                ";
-        for (size_t c = 0; c < n_cols; c++) {
-                const char *s = cells[c] ? cells[c] : "";
-                fputs(s, f);
-                if (c + 1 == n_cols)
-                        break;
-                for (int pad = widths[c] - utf8_width(s) + 2; pad > 0;) {
-                        int k = pad < (int)sizeof(spaces) - 1 ? pad : (int)sizeof(spaces) - 1;
-                        fwrite(spaces, 1, (size_t)k, f);
-                        pad -= k;
-                }
+        fputs(s, f);
+        for (int pad = col - w + 2; pad > 0;) {
+                int k = pad < (int)sizeof(spaces) - 1 ? pad : (int)sizeof(spaces) - 1;
+                fwrite(spaces, 1, (size_t)k, f);
+                pad -= k;
         }
+}
+
+void table_print_row_measured(FILE *f, const int *widths, size_t n_cols, const char *const *cells,
+                              const int *cell_widths) {
+        for (size_t c = 0; c + 1 < n_cols; c++)
+                print_cell(f, cells[c] ? cells[c] : "", cell_widths[c], widths[c]);
+        if (n_cols)
+                fputs(cells[n_cols - 1] ? cells[n_cols - 1] : "", f);
+        fputc('\n', f);
+}
+
+void table_print_row(FILE *f, const int *widths, size_t n_cols, const char *const *cells) {
+        for (size_t c = 0; c + 1 < n_cols; c++) {
+                const char *s = cells[c] ? cells[c] : "";
+                print_cell(f, s, utf8_width(s), widths[c]);
+        }
+        if (n_cols)
+                fputs(cells[n_cols - 1] ? cells[n_cols - 1] : "", f);
         fputc('\n', f);
 }
 

@@ -41,7 +41,9 @@ CalendarYear *calendar_add_year(Calendar *c, int year, const char *source) {
         if (ARRAY_GROW(c->years, c->cap_years, c->n_years + 1) < 0)
                 return NULL;
         y = &c->years[c->n_years];
-        *y = (CalendarYear){.year = year};
+        *y = (CalendarYear){.year = year,
+                            .first = day_from_ymd(year, 1, 1),
+                            .next = day_from_ymd(year + 1, 1, 1)};
         if (source && !(y->source = strdup(source)))
                 return NULL;
         c->n_years++;
@@ -49,11 +51,19 @@ CalendarYear *calendar_add_year(Calendar *c, int year, const char *source) {
 }
 
 /* The data of a day's year (NULL: none) and the day's index in it. */
+/* By day ranges: asked for every day a deadline may move over, where turning each day into a
+ * date was a tenth of planning. */
 static CalendarYear *year_of(const Calendar *c, Day day, int *ret_idx) {
-        Ymd t = day_to_ymd(day);
-        *ret_idx = day - day_from_ymd(t.y, 1, 1);
-        assert(*ret_idx >= 0 && *ret_idx < 366);
-        return c ? find_year(c, t.y) : NULL;
+        for (size_t i = 0; c && i < c->n_years; i++) {
+                CalendarYear *y = &c->years[i];
+                if (y->first <= day && day < y->next) {
+                        *ret_idx = day - y->first;
+                        assert(*ret_idx >= 0 && *ret_idx < 366);
+                        return y;
+                }
+        }
+        *ret_idx = -1;
+        return NULL;
 }
 
 static int mark(Calendar *c, Day day, bool off) {

@@ -18,6 +18,7 @@ typedef struct Holiday {
 
 typedef struct CalendarYear {
         int year;
+        Day first, next; /* 1 January of the year and of the next (day lookups without dates) */
         char *source;
         bool provisional;
         unsigned char off[366];  /* 1 = statutory day off */

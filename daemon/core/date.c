@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 Day day_from_ymd(int y, int m, int d) {
         y -= m <= 2;
         const int era = (y >= 0 ? y : y - 399) / 400;
@@ -61,10 +63,12 @@ Day day_parse(const char *s) {
 
 void day_format(Day day, char out[static 11]) {
         Ymd t = day_to_ymd(day);
-        char tmp[48];
-        snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", t.y, t.m, t.d);
-        memcpy(out, tmp, 10);
-        out[10] = 0;
+        Str s = str_init(out, 11);
+        str_num(&s, (unsigned)t.y % 10000, 4); /* years are 1..9999 (ymd_valid()) */
+        str_put(&s, "-");
+        str_num(&s, (unsigned)t.m, 2);
+        str_put(&s, "-");
+        str_num(&s, (unsigned)t.d, 2);
 }
 
 void day_iso_week(Day day, int *ret_year, int *ret_week) {

@@ -14,11 +14,7 @@
 static void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
         char pid[96];
         occurrence_period_id(c, o, pid, sizeof(pid));
-        if (o->person >= 0)
-                snprintf(buf, n, "%s:%s.%s:%s", c->duties[o->duty].id, c->posts[o->post].id,
-                         c->people[o->person].id, pid);
-        else
-                snprintf(buf, n, "%s:%s:%s", c->duties[o->duty].id, c->posts[o->post].id, pid);
+        occurrence_key_in(c, o, pid, buf, n);
 }
 
 void completion_list_free(Completion *l, size_t n) {
@@ -149,8 +145,11 @@ const char *occ_status_key(const OccStatus *st) {
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret) {
         char key[OCCURRENCE_ID_MAX];
-        occurrence_assignment_key(c, o, key, sizeof(key));
-        const LedgerEntry *e = ledger_find(l, key);
+        const LedgerEntry *e = NULL;
+        if (l && l->n) { /* a record nothing was entered in yet: no key to make */
+                occurrence_assignment_key(c, o, key, sizeof(key));
+                e = ledger_find(l, key);
+        }
         size_t total = e ? e->n : 0;
         /* Checkpoints before this one take their completions first. */
         size_t before = (size_t)(o->checkpoint - 1) * o->required;

@@ -108,29 +108,52 @@ static int rule_months(const Rule *r) {
         return period_kind_months(r->period) * (r->period == PERIOD_YEAR ? r->every : 1);
 }
 
+/* "2026-03" and its kin, without a format to parse (formatted for every occurrence listed). */
+static void put_ym(Str *s, Ymd t, const char *sep) {
+        str_num(s, (unsigned)t.y, 4);
+        str_put(s, "-");
+        str_put(s, sep);
+        str_num(s, (unsigned)t.m, 2);
+}
+
 void period_id(PeriodKind k, Day start, char *buf, size_t n) {
         Ymd t = day_to_ymd(start);
+        Str s = str_init(buf, n);
         switch (k) {
         case PERIOD_WEEK: {
                 int y, w;
                 day_iso_week(start, &y, &w);
-                snprintf(buf, n, "%04d-W%02d", y, w);
-                break;
+                str_num(&s, (unsigned)y, 4);
+                str_put(&s, "-W");
+                str_num(&s, (unsigned)w, 2);
+                return;
         }
-        case PERIOD_DAY: snprintf(buf, n, "%04d-%02d-%02d", t.y, t.m, t.d); break;
-        case PERIOD_TERM: snprintf(buf, n, "%04d-S%02d%02d", t.y, t.m, t.d); break;
-        case PERIOD_SCHOOL_YEAR: snprintf(buf, n, "%04d-Y%02d%02d", t.y, t.m, t.d); break;
-        case PERIOD_MONTH: snprintf(buf, n, "%04d-%02d", t.y, t.m); break;
+        case PERIOD_DAY:
+        case PERIOD_TERM:
+        case PERIOD_SCHOOL_YEAR:
+                put_ym(&s, t, k == PERIOD_TERM ? "S" : k == PERIOD_SCHOOL_YEAR ? "Y" : "");
+                str_put(&s, k == PERIOD_DAY ? "-" : "");
+                str_num(&s, (unsigned)t.d, 2);
+                return;
+        case PERIOD_MONTH: put_ym(&s, t, ""); return;
         case PERIOD_HALF_MONTH:
-                snprintf(buf, n, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
-                break;
+                put_ym(&s, t, "");
+                str_put(&s, t.d <= 15 ? "-H1" : "-H2");
+                return;
         case PERIOD_DEKAD:
-                snprintf(buf, n, "%04d-%02d-D%d", t.y, t.m, t.d <= 10 ? 1 : t.d <= 20 ? 2 : 3);
+                put_ym(&s, t, "");
+                str_put(&s, t.d <= 10 ? "-D1" : t.d <= 20 ? "-D2" : "-D3");
+                return;
+        default: break;
+        }
+        str_num(&s, (unsigned)t.y, 4);
+        switch (k) {
+        case PERIOD_QUARTER: str_put(&s, "-Q"), str_num(&s, (unsigned)(t.m - 1) / 3 + 1, 1); break;
+        case PERIOD_TWO_MONTHS:
+                str_put(&s, "-B"), str_num(&s, (unsigned)(t.m - 1) / 2 + 1, 1);
                 break;
-        case PERIOD_QUARTER: snprintf(buf, n, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1); break;
-        case PERIOD_TWO_MONTHS: snprintf(buf, n, "%04d-B%d", t.y, (t.m - 1) / 2 + 1); break;
-        case PERIOD_HALF: snprintf(buf, n, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2); break;
-        default: snprintf(buf, n, "%04d", t.y); break;
+        case PERIOD_HALF: str_put(&s, t.m <= 6 ? "-H1" : "-H2"); break;
+        default: break;
         }
 }
 
@@ -652,21 +675,39 @@ void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_
         }
         if (o->holiday >= 0) {
                 const Holiday *h = &c->calendar->holidays[o->holiday];
-                snprintf(buf, n, "%04d-%s", day_to_ymd(h->from).y, h->id);
+                Str s = str_init(buf, n);
+                str_num(&s, (unsigned)day_to_ymd(h->from).y, 4);
+                str_put(&s, "-");
+                str_put(&s, h->id);
                 return;
         }
         period_id(c->duties[o->duty].rule.period, o->period_start, buf, n);
 }
 
+void occurrence_key_in(const Config *c, const Occurrence *o, const char *pid, char *buf, size_t n) {
+        Str s = str_init(buf, n);
+        str_put(&s, c->duties[o->duty].id);
+        str_put(&s, ":");
+        str_put(&s, c->posts[o->post].id);
+        if (o->person >= 0) {
+                str_put(&s, ".");
+                str_put(&s, c->people[o->person].id);
+        }
+        str_put(&s, ":");
+        str_put(&s, pid);
+}
+
+void occurrence_id_in(const Config *c, const Occurrence *o, const char *pid, char *buf, size_t n) {
+        occurrence_key_in(c, o, pid, buf, n);
+        Str s = {buf, n, strlen(buf)};
+        str_put(&s, ":");
+        str_num(&s, o->checkpoint, 1);
+}
+
 void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n) {
         char pid[96];
         occurrence_period_id(c, o, pid, sizeof(pid));
-        const char *duty = c->duties[o->duty].id, *post = c->posts[o->post].id;
-        if (o->person >= 0)
-                snprintf(buf, n, "%s:%s.%s:%s:%u", duty, post, c->people[o->person].id, pid,
-                         o->checkpoint);
-        else
-                snprintf(buf, n, "%s:%s:%s:%u", duty, post, pid, o->checkpoint);
+        occurrence_id_in(c, o, pid, buf, n);
 }
 
 /* Checkpoint `cp` of period [s, e], unless the duty's scope left it out: 0 or -ENOENT. */

@@ -60,6 +60,10 @@ void occurrence_id(const Config *c, const Occurrence *o, char *buf, size_t n);
  * 2026-11-D3 (dekad) / 2026-W47 /
  * 2026-spring-festival. */
 void occurrence_period_id(const Config *c, const Occurrence *o, char *buf, size_t n);
+/* With its period id `pid` already made: the id, and the id without the checkpoint (the key
+ * the record of completions is kept by, "duty:post[.person]:period"). */
+void occurrence_id_in(const Config *c, const Occurrence *o, const char *pid, char *buf, size_t n);
+void occurrence_key_in(const Config *c, const Occurrence *o, const char *pid, char *buf, size_t n);
 /* Parses an occurrence id and recomputes it; -ENOENT if it names nothing in this config. */
 int schedule_find(const Config *c, const char *id, Occurrence *ret);
 

@@ -49,6 +49,27 @@ void buf_puts(Buf *b, const char *s) {
         buf_put(b, s, strlen(s));
 }
 
+void str_put(Str *s, const char *t) {
+        size_t len = strlen(t), room = s->n - 1 - s->k;
+        if (len > room)
+                len = room;
+        memcpy(s->p + s->k, t, len);
+        s->k += len;
+        s->p[s->k] = 0;
+}
+
+void str_num(Str *s, unsigned v, int width) {
+        char d[16];
+        int i = (int)sizeof(d) - 1;
+        d[i] = 0;
+        do
+                d[--i] = (char)('0' + v % 10);
+        while ((v /= 10) > 0 && i > 0);
+        while (i > 0 && (int)sizeof(d) - 1 - i < width)
+                d[--i] = '0';
+        str_put(s, d + i);
+}
+
 void buf_printf(Buf *b, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
@@ -147,6 +168,10 @@ int utf8_width(const char *s) {
         size_t n = strlen(s);
         int w = 0;
         while (n > 0) {
+                if (*p >= 0x20 && *p < 0x7F) { /* printable ASCII: most of a table's cells */
+                        w++, p++, n--;
+                        continue;
+                }
                 uint32_t cp;
                 size_t l = utf8_decode(p, n, &cp);
                 if (l == 0) {

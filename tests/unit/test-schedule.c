@@ -938,6 +938,53 @@ static void periods(void **s) {
         assert_int_equal(period_parse("2026-B7", &k, &a, &b), -EINVAL);
 }
 
+/* Period ids, dates and occurrence ids are built without printf (util.h Str): each kind, every
+ * day of two years, against the format they were first written with; a short buffer is cut. */
+static void ids_as_printf(void **s) {
+        (void)s;
+        for (Day d = day_from_ymd(2027, 1, 1); d <= day_from_ymd(2028, 12, 31); d++) {
+                Ymd t = day_to_ymd(d);
+                int y, w;
+                day_iso_week(d, &y, &w);
+                char want[11][48], got[48];
+                snprintf(want[0], 48, "%04d-W%02d", y, w);
+                snprintf(want[1], 48, "%04d-%02d-%02d", t.y, t.m, t.d);
+                snprintf(want[2], 48, "%04d-S%02d%02d", t.y, t.m, t.d);
+                snprintf(want[3], 48, "%04d-Y%02d%02d", t.y, t.m, t.d);
+                snprintf(want[4], 48, "%04d-%02d", t.y, t.m);
+                snprintf(want[5], 48, "%04d-%02d-H%d", t.y, t.m, t.d <= 15 ? 1 : 2);
+                snprintf(want[6], 48, "%04d-%02d-D%d", t.y, t.m, t.d <= 10 ? 1 : t.d <= 20 ? 2 : 3);
+                snprintf(want[7], 48, "%04d-Q%d", t.y, (t.m - 1) / 3 + 1);
+                snprintf(want[8], 48, "%04d-B%d", t.y, (t.m - 1) / 2 + 1);
+                snprintf(want[9], 48, "%04d-H%d", t.y, t.m <= 6 ? 1 : 2);
+                snprintf(want[10], 48, "%04d", t.y);
+                const PeriodKind k[11] = {PERIOD_WEEK,        PERIOD_DAY,     PERIOD_TERM,
+                                          PERIOD_SCHOOL_YEAR, PERIOD_MONTH,   PERIOD_HALF_MONTH,
+                                          PERIOD_DEKAD,       PERIOD_QUARTER, PERIOD_TWO_MONTHS,
+                                          PERIOD_HALF,        PERIOD_YEAR};
+                for (int i = 0; i < 11; i++) {
+                        period_id(k[i], d, got, sizeof(got));
+                        assert_string_equal(got, want[i]);
+                }
+                day_format(d, got);
+                assert_string_equal(got, want[1]);
+        }
+        char small[8];
+        period_id(PERIOD_DAY, day_from_ymd(2026, 12, 31), small, sizeof(small));
+        assert_string_equal(small, "2026-12");
+        char one[1];
+        Str st = str_init(one, sizeof(one));
+        str_put(&st, "abc");
+        str_num(&st, 7, 3);
+        assert_string_equal(one, "");
+        char num[16];
+        st = str_init(num, sizeof(num));
+        str_num(&st, 0, 1);
+        str_num(&st, 5, 3);
+        str_num(&st, 4294967295u, 2);
+        assert_string_equal(num, "00054294967295");
+}
+
 /* schedule_count() counts shared posts and equal rules once and multiplies: it must give what
  * schedule_plan() lists, with per_holder tenures, holidays, events and more distinct rules than
  * it remembers. */
@@ -970,6 +1017,7 @@ static void count_matches_plan(void **s) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(ids_as_printf),
                 cmocka_unit_test(half_year_once),
                 cmocka_unit_test(yearly_once),
                 cmocka_unit_test(yearly_four),

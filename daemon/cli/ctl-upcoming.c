@@ -1,0 +1,392 @@
+/* ctl-upcoming.c — see ctl-upcoming.h. */
+#include "ctl-upcoming.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "completion.h"
+#include "config.h"
+#include "ctl-event.h"
+#include "ctl.h"
+#include "holidays.h"
+#include "i18n.h"
+#include "schedule.h"
+#include "table.h"
+#include "util.h"
+
+/* The record of completions, when this machine has the daemon's state (else NULL: statuses are
+ * simply not shown). */
+static Ledger *load_ledger(const Config *c) {
+        _cleanup_free_ char *db = strfmt("%s/state.db", ctl_state_dir(c));
+        Store *s = NULL;
+        Ledger *l = NULL;
+        if (!db || access(db, R_OK) < 0 || ctl_open_store(c, &s))
+                return NULL;
+        if (ledger_load(s, &l) < 0)
+                l = NULL;
+        store_close(s);
+        return l;
+}
+
+/* The machine name of an occurrence's state (done, late, overdue, partial, open). */
+static const char *status_of(const Config *c, const Ledger *l, const Occurrence *o, Day today) {
+        OccStatus st;
+        ledger_status(l, c, o, today, &st);
+        return occ_status_key(&st);
+}
+
+static int print_json(const Config *c, const Occurrence *o, const char *status) {
+        char id[OCCURRENCE_ID_MAX], pid[96], due[11], nominal[11];
+        occurrence_id(c, o, id, sizeof(id));
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        day_format(o->due, due);
+        day_format(o->nominal, nominal);
+        const Duty *d = &c->duties[o->duty];
+        _cleanup_free_ char *basis = duty_basis(c, d);
+        json_t *holders = json_array();
+        size_t h[MAX_POST_HOLDERS];
+        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        for (size_t i = 0; holders && i < n; i++)
+                json_array_append_new(holders, json_pack("{s:s,s:s}", "id", c->people[h[i]].id,
+                                                         "name", c->people[h[i]].name));
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:o,s:s}", "id", id,
+                              "duty", d->id, "post", c->posts[o->post].id, "post_name",
+                              c->posts[o->post].name, "title", d->title, "kind",
+                              duty_kind_to_string(d->kind), "period", pid, "checkpoint",
+                              (int)o->checkpoint, "of", (int)o->of, "required", (int)o->required,
+                              "due", due, "nominal", nominal, "holders",
+                              holders ? holders : json_null(), "basis", basis ? basis : "");
+        if (j && status)
+                json_object_set_new(j, "status", json_string(status));
+        if (j && o->due_minute) { /* the deadline's time of day, when the rule gives one */
+                char t[RULE_TIME_MAX];
+                rule_time(o->due_minute, t);
+                json_object_set_new(j, "due_time", json_string(t));
+        }
+        if (!j)
+                return -ENOMEM;
+        char *s = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        if (!s)
+                return -ENOMEM;
+        puts(s);
+        free(s);
+        return 0;
+}
+
+/* Walks the occurrences of [from, to] in schedule_plan()'s order, planned a month at a time:
+ * the order is by deadline first, so the slices concatenate into the same sequence, and no
+ * more than a month is ever held (a province's year is ten million occurrences; smaller sorts
+ * are faster too). `fn` returning < 0 stops the walk. */
+#define UPCOMING_SLICE_DAYS 31
+
+typedef int (*OccurrenceFn)(void *userdata, const Occurrence *o);
+
+static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, OccurrenceFn fn,
+                            void *userdata) {
+        OccurrenceList l = {0};
+        int r = 0;
+        for (Day a = from; r == 0 && a <= to; a += UPCOMING_SLICE_DAYS) {
+                Day b = to - a < UPCOMING_SLICE_DAYS ? to : a + UPCOMING_SLICE_DAYS - 1;
+                l.n = 0;
+                r = schedule_plan(c, a, b, f, &l);
+                for (size_t i = 0; r == 0 && i < l.n; i++)
+                        r = fn(userdata, &l.items[i]);
+        }
+        occurrence_list_done(&l);
+        /* The deadlines of events come last (their own order). */
+        return r < 0 ? r : ctl_event_walk(c, from, to, f, fn, userdata);
+}
+
+#define UPCOMING_COLS 9
+
+/* What the rows of a listing repeat, made once: the words in the user's language (gettext for
+ * each row was a sixth of `upcoming`) and, as they are first met, each duty's basis and the
+ * display widths of duty titles, post names and bases. */
+typedef struct RowCache {
+        const char *date_fmt, *of_fmt, *vacant, *weekday[7], *status[_OCC_STATE_MAX];
+        const char *times_fmt[RULE_MAX_COUNT + 1]; /* by count, as met */
+        char **basis;                              /* by duty */
+        int *title_w, *basis_w, *post_w;           /* -1: not measured yet */
+        size_t n_duties, n_posts;
+        Buf holders; /* the row's holders' names, reused */
+} RowCache;
+
+static int row_cache_init(RowCache *k, const Config *c) {
+        *k = (RowCache){.date_fmt = _("%s (%s)"),
+                        .of_fmt = _("%u of %u"),
+                        .vacant = _("(vacant)"),
+                        .n_duties = c->n_duties,
+                        .n_posts = c->n_posts};
+        for (int i = 0; i < 7; i++)
+                k->weekday[i] = ctl_weekday(i + 1 - day_weekday(0)); /* days 0.. are Thu.. */
+        for (int s = 0; s < _OCC_STATE_MAX; s++)
+                k->status[s] = s == OCC_OPEN ? "" : ctl_state_text((OccState)s);
+        k->basis = calloc(c->n_duties + 1, sizeof(char *));
+        k->title_w = malloc((c->n_duties + 1) * sizeof(int));
+        k->basis_w = malloc((c->n_duties + 1) * sizeof(int));
+        k->post_w = malloc((c->n_posts + 1) * sizeof(int));
+        if (!k->basis || !k->title_w || !k->basis_w || !k->post_w)
+                return -ENOMEM;
+        memset(k->title_w, 0xff, (c->n_duties + 1) * sizeof(int));
+        memset(k->basis_w, 0xff, (c->n_duties + 1) * sizeof(int));
+        memset(k->post_w, 0xff, (c->n_posts + 1) * sizeof(int));
+        return 0;
+}
+
+static void row_cache_done(RowCache *k) {
+        for (size_t i = 0; k->basis && i < k->n_duties; i++)
+                free(k->basis[i]);
+        free(k->basis);
+        free(k->title_w);
+        free(k->basis_w);
+        free(k->post_w);
+        buf_done(&k->holders);
+}
+
+/* The width of `s`, measured once into *w. */
+static int width_once(int *w, const char *s) {
+        if (*w < 0)
+                *w = utf8_width(s);
+        return *w;
+}
+
+static const char *row_times_fmt(RowCache *k, unsigned n) {
+        if (n > RULE_MAX_COUNT)
+                return P_("%u time", "%u times", n);
+        if (!k->times_fmt[n])
+                k->times_fmt[n] = P_("%u time", "%u times", n);
+        return k->times_fmt[n];
+}
+
+/* The holders' names (、 between them) into k->holders; NULL when out of memory. */
+static const char *row_holders(RowCache *k, const Config *c, const Occurrence *o) {
+        size_t h[MAX_POST_HOLDERS];
+        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        k->holders.len = 0;
+        buf_puts(&k->holders, ""); /* NUL-terminated even with no names */
+        for (size_t i = 0; i < n; i++) {
+                buf_puts(&k->holders, i ? "、" : "");
+                buf_puts(&k->holders, c->people[h[i]].name);
+        }
+        return k->holders.oom ? NULL : n ? k->holders.data : k->vacant;
+}
+
+/* One row of the listing: its cells and their display widths. */
+typedef struct UpcomingRow {
+        char date[48], cp[32], pid[96], id[OCCURRENCE_ID_MAX];
+        const char *cells[UPCOMING_COLS];
+        int w[UPCOMING_COLS];
+} UpcomingRow;
+
+/* The formats below are the translations cached in row_cache_init(), not literals: msgfmt
+ * --check (the build) holds each to its msgid's conversions. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static void row_date(RowCache *k, const Occurrence *o, char *buf, size_t n) {
+        char due[11];
+        day_format(o->due, due);
+        int len = snprintf(buf, n, k->date_fmt, due, k->weekday[day_weekday(o->due) - 1]);
+        if (o->due_minute && len > 0 && (size_t)len + RULE_TIME_MAX <= n)
+                rule_time(o->due_minute, buf + len);
+}
+
+static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
+                        int status) {
+        const Duty *d = &c->duties[o->duty];
+        row_date(k, o, r->date, sizeof(r->date));
+        occurrence_period_id(c, o, r->pid, sizeof(r->pid));
+        occurrence_id_in(c, o, r->pid, r->id, sizeof(r->id));
+        if (o->required > 1)
+                snprintf(r->cp, sizeof(r->cp), row_times_fmt(k, o->required), o->required);
+        else
+                snprintf(r->cp, sizeof(r->cp), k->of_fmt, o->checkpoint, o->of);
+        if (!k->basis[o->duty] && !(k->basis[o->duty] = duty_basis(c, d)))
+                return -ENOMEM;
+        const char *holders = row_holders(k, c, o);
+        if (!holders)
+                return -ENOMEM;
+        const char *st = status >= 0 ? k->status[status] : "";
+        const char *cells[UPCOMING_COLS] = {
+                r->date, c->posts[o->post].name, d->title, r->cp, r->pid, holders,
+                st,      k->basis[o->duty],      r->id};
+        const int w[UPCOMING_COLS] = {utf8_width(r->date),
+                                      width_once(&k->post_w[o->post], cells[1]),
+                                      width_once(&k->title_w[o->duty], d->title),
+                                      utf8_width(r->cp),
+                                      utf8_width(r->pid),
+                                      utf8_width(holders),
+                                      utf8_width(st),
+                                      width_once(&k->basis_w[o->duty], cells[7]),
+                                      utf8_width(r->id)};
+        memcpy(r->cells, cells, sizeof(cells));
+        memcpy(r->w, w, sizeof(w));
+        return 0;
+}
+#pragma GCC diagnostic pop
+
+typedef struct Listing {
+        const Config *c;
+        const Ledger *ledger;
+        Day today;
+        int pass; /* table: 0 measures, 1 prints */
+        size_t rows;
+        int w[UPCOMING_COLS];
+        RowCache cache;
+} Listing;
+
+/* The state of an occurrence in the record (OccState), -1 without a record. */
+static int listing_state(const Listing *x, const Occurrence *o) {
+        if (!x->ledger)
+                return -1;
+        OccStatus st;
+        ledger_status(x->ledger, x->c, o, x->today, &st);
+        return (int)occ_state(&st);
+}
+
+static int table_row_fn(void *userdata, const Occurrence *o) {
+        Listing *x = userdata;
+        UpcomingRow r;
+        int q = upcoming_row(&r, &x->cache, x->c, o, listing_state(x, o));
+        if (q < 0)
+                return q;
+        if (x->pass == 0)
+                for (size_t i = 0; i < UPCOMING_COLS; i++)
+                        x->w[i] = r.w[i] > x->w[i] ? r.w[i] : x->w[i];
+        else
+                table_print_row_measured(stdout, x->w, UPCOMING_COLS, r.cells, r.w);
+        x->rows++;
+        return 0;
+}
+
+/* The machine name of an occurrence's state (JSON), NULL without a record. */
+static const char *listing_status(const Listing *x, const Occurrence *o) {
+        return x->ledger ? status_of(x->c, x->ledger, o, x->today) : NULL;
+}
+
+static int json_row_fn(void *userdata, const Occurrence *o) {
+        Listing *x = userdata;
+        return print_json(x->c, o, listing_status(x, o));
+}
+
+/* The aligned table, streamed: a first walk for the column widths, a second that prints the
+ * rows; no row is kept. */
+static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
+        static const char *const hdr_en[UPCOMING_COLS] = {N_("Due"),    N_("Post"),   N_("Duty"),
+                                                          N_("Count"),  N_("Period"), N_("Holders"),
+                                                          N_("Status"), N_("Basis"),  N_("ID")};
+        const char *hdr[UPCOMING_COLS];
+        table_translate(hdr, hdr_en, UPCOMING_COLS);
+        table_widths(x->w, UPCOMING_COLS, hdr);
+        int r = row_cache_init(&x->cache, x->c);
+        if (r == 0)
+                r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
+        if (r == 0 && x->rows == 0)
+                printf(_("Nothing is due in that period.\n"));
+        else if (r == 0) {
+                x->pass = 1;
+                table_print_row(stdout, x->w, UPCOMING_COLS, hdr);
+                r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
+        }
+        row_cache_done(&x->cache);
+        return r;
+}
+
+static int parse_day_arg(const char *s, const char *opt, Day *ret) {
+        Day d = day_parse(s);
+        if (d == DAY_INVALID) {
+                fprintf(stderr, _("%s: a date is written YYYY-MM-DD: %s\n"), opt, s);
+                return -EINVAL;
+        }
+        *ret = d;
+        return 0;
+}
+
+typedef struct UpcomingArgs {
+        const char *from, *to, *post, *person, *duty;
+        bool json;
+} UpcomingArgs;
+
+/* --post, --person and --duty as a filter; -ENOENT (said) for an unknown id. */
+static int upcoming_filter(const Config *c, const UpcomingArgs *a, PlanFilter *ret) {
+        PlanFilter f = PLAN_FILTER_ALL;
+        if (a->post && (f.post = config_find_post(c, a->post)) < 0) {
+                fprintf(stderr, _("upcoming: no post '%s'\n"), a->post);
+                return -ENOENT;
+        }
+        if (a->person && (f.person = config_find_person(c, a->person)) < 0) {
+                fprintf(stderr, _("upcoming: no person '%s'\n"), a->person);
+                return -ENOENT;
+        }
+        if (a->duty && (f.duty = config_find_duty(c, a->duty)) < 0) {
+                fprintf(stderr, _("upcoming: no duty '%s'\n"), a->duty);
+                return -ENOENT;
+        }
+        *ret = f;
+        return 0;
+}
+
+static int run_upcoming(Config *c, const void *args) {
+        const UpcomingArgs *a = args;
+        Day from = ctl_today(c), to;
+        if (a->from && parse_day_arg(a->from, "--from", &from) < 0)
+                return EXIT_USAGE;
+        to = from + 90;
+        if (a->to && parse_day_arg(a->to, "--to", &to) < 0)
+                return EXIT_USAGE;
+        PlanFilter f;
+        if (upcoming_filter(c, a, &f) < 0)
+                return 1;
+        _cleanup_free_ char *note = NULL;
+        if (holidays_provisional_note(c->calendar, from, to, &note) == 0 && note)
+                fprintf(stderr, _("warning: %s\n"), note);
+        Ledger *ledger = load_ledger(c);
+        Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
+        int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
+                        : print_upcoming_table(&x, from, to, f);
+        ledger_free(ledger);
+        if (r < 0)
+                fprintf(stderr, "upcoming: %s\n", strerror(-r));
+        return r < 0 ? 1 : 0;
+}
+
+int verb_upcoming(int argc, char **argv) {
+        static const struct option opts[] = {
+                {"help", no_argument, NULL, 'h'},         {"from", required_argument, NULL, 'f'},
+                {"to", required_argument, NULL, 't'},     {"post", required_argument, NULL, 'p'},
+                {"person", required_argument, NULL, 'P'}, {"duty", required_argument, NULL, 'd'},
+                {"json", no_argument, NULL, 'j'},         {}};
+        UpcomingArgs a = {0};
+        int o;
+        while ((o = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+                switch (o) {
+                case 'h':
+                        printf(_(
+                                "Usage: dutyctl upcoming [-c FILE] [--from DATE] [--to DATE] [--post ID]\n"
+                                "                        [--person ID] [--duty ID] [--json]\n"
+                                "List the occurrences by deadline (default: today and the next 90 days).\n"
+                                "  --json  one JSON object a line (id duty post title period checkpoint of due\n"
+                                "          holders basis …; with the state database also status: done late\n"
+                                "          overdue partial open)\n"
+                                "With the state database (dutyd's state.db) each occurrence's status is shown.\n"));
+                        return 0;
+                case 'f': a.from = optarg; break;
+                case 't': a.to = optarg; break;
+                case 'p': a.post = optarg; break;
+                case 'P': a.person = optarg; break;
+                case 'd': a.duty = optarg; break;
+                case 'j': a.json = true; break;
+                default: return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, _("upcoming: unexpected argument: %s\n"), argv[optind]);
+                return EXIT_USAGE;
+        }
+        return ctl_with_config(run_upcoming, &a);
+}
