@@ -175,8 +175,11 @@ static int phrase_memo_put(Loader *L, const char *key, const Rule *r, bool assum
 /* Parses phrase `s` into `r` (as rule_parse_phrase_in() does), through the memo. */
 static int parse_phrase_memo(Loader *L, const char *s, int epoch, Rule *r, size_t *off,
                              const char **msg, bool *assumed) {
-        _cleanup_free_ char *key = strfmt("%d|%s", epoch, s);
-        if (!key)
+        char small[256];
+        _cleanup_free_ char *big = NULL;
+        const char *key = small;
+        if ((size_t)snprintf(small, sizeof(small), "%d|%s", epoch, s) >= sizeof(small) &&
+            !(key = big = strfmt("%d|%s", epoch, s)))
                 return loader_oom(L);
         const PhraseMemo *m = phrase_memo_get(L, key);
         if (m) {

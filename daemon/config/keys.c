@@ -239,16 +239,17 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
         if (ARRAY_GROW(L->sites[e], L->cap_sites[e], idx + 1) < 0)
                 return loader_oom(L);
         L->sites[e][idx] = (IdSite){L->path, (int)idn->line, (int)idn->column};
+        /* One probe of the map (a province registers a million ids): a duplicate is found by
+         * the insertion itself. */
+        const char *key = xstrdup(L, id);
+        int q = key ? hashmap_put_str(&L->ids[e], key, idx) : -ENOMEM;
         size_t prev;
-        if (hashmap_get_str(&L->ids[e], id, &prev)) {
+        if (q == -EEXIST && hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
                               _(entity_names[e]), id, s->file, s->line, s->col);
         }
-        const char *key = xstrdup(L, id);
-        if (!key || hashmap_put_str(&L->ids[e], key, idx) < 0)
-                return loader_oom(L);
-        return 0;
+        return q < 0 ? loader_oom(L) : 0;
 }
 
 /* ---- key tables -------------------------------------------------------------------------- */
