@@ -16,6 +16,10 @@ need remind
 python3 -c 'import yaml' 2>/dev/null || die "python3-yaml is missing: run make bench-deps"
 helpers
 export DUTYD_CLOCK=2026-12-01
+# No record of completions (Remind has none): dutyctl would otherwise read whatever state.db
+# this machine's /var/lib/dutyd holds, and the figures would depend on it.
+export STATE_DIRECTORY=$OUT/schedule-state
+mkdir -p "$STATE_DIRECTORY"
 from=2026-12-01 year_to=2027-11-30 month_to=2026-12-31
 [ -x "$CTL" ] || die "$CTL missing: run make"
 
