@@ -110,10 +110,11 @@ static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, Occ
  * display widths of duty titles, post names and bases. */
 typedef struct RowCache {
         const char *date_fmt, *of_fmt, *vacant, *weekday[7], *status[_OCC_STATE_MAX];
-        const char *times_fmt[RULE_MAX_COUNT + 1]; /* by count, as met */
-        char **basis;                              /* by duty */
-        int *title_w, *basis_w, *post_w;           /* -1: not measured yet */
-        size_t n_duties, n_posts;
+        const char *times_fmt[RULE_MAX_COUNT + 1];  /* by count, as met */
+        char **basis;                               /* by duty */
+        int *title_w, *basis_w, *post_w, *person_w; /* -1: not measured yet */
+        int date_w[7][2], times_w[RULE_MAX_COUNT + 1], of_w, sep_w, vacant_w;
+        size_t n_duties, n_posts, n_people;
         Buf holders; /* the row's holders' names, reused */
 } RowCache;
 
@@ -122,7 +123,13 @@ static int row_cache_init(RowCache *k, const Config *c) {
                         .of_fmt = _("%u of %u"),
                         .vacant = _("(vacant)"),
                         .n_duties = c->n_duties,
-                        .n_posts = c->n_posts};
+                        .n_posts = c->n_posts,
+                        .n_people = c->n_people};
+        k->sep_w = utf8_width("、");
+        k->vacant_w = utf8_width(k->vacant);
+        memset(k->date_w, 0xff, sizeof(k->date_w));
+        memset(k->times_w, 0xff, sizeof(k->times_w));
+        k->of_w = -1;
         for (int i = 0; i < 7; i++)
                 k->weekday[i] = ctl_weekday(i + 1 - day_weekday(0)); /* days 0.. are Thu.. */
         for (int s = 0; s < _OCC_STATE_MAX; s++)
@@ -131,8 +138,10 @@ static int row_cache_init(RowCache *k, const Config *c) {
         k->title_w = malloc((c->n_duties + 1) * sizeof(int));
         k->basis_w = malloc((c->n_duties + 1) * sizeof(int));
         k->post_w = malloc((c->n_posts + 1) * sizeof(int));
-        if (!k->basis || !k->title_w || !k->basis_w || !k->post_w)
+        k->person_w = malloc((c->n_people + 1) * sizeof(int));
+        if (!k->basis || !k->title_w || !k->basis_w || !k->post_w || !k->person_w)
                 return -ENOMEM;
+        memset(k->person_w, 0xff, (c->n_people + 1) * sizeof(int));
         memset(k->title_w, 0xff, (c->n_duties + 1) * sizeof(int));
         memset(k->basis_w, 0xff, (c->n_duties + 1) * sizeof(int));
         memset(k->post_w, 0xff, (c->n_posts + 1) * sizeof(int));
@@ -146,6 +155,7 @@ static void row_cache_done(RowCache *k) {
         free(k->title_w);
         free(k->basis_w);
         free(k->post_w);
+        free(k->person_w);
         buf_done(&k->holders);
 }
 
@@ -228,7 +238,80 @@ static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occu
         memcpy(r->w, w, sizeof(w));
         return 0;
 }
+
+static int digits(unsigned v) {
+        int n = 1;
+        while (v >= 10)
+                v /= 10, n++;
+        return n;
+}
+
+/* The width of the count cell, from the width of its format once per count (or per "of"
+ * format: its two numbers' digits vary). */
+static int count_width(RowCache *k, const Occurrence *o) {
+        char buf[32];
+        if (o->required > 1 && o->required <= RULE_MAX_COUNT) {
+                int *w = &k->times_w[o->required];
+                if (*w < 0) {
+                        snprintf(buf, sizeof(buf), row_times_fmt(k, o->required), o->required);
+                        *w = utf8_width(buf);
+                }
+                return *w;
+        }
+        if (o->required > 1) {
+                snprintf(buf, sizeof(buf), row_times_fmt(k, o->required), o->required);
+                return utf8_width(buf);
+        }
+        if (k->of_w < 0) {
+                snprintf(buf, sizeof(buf), k->of_fmt, 0u, 0u);
+                k->of_w = utf8_width(buf) - 2;
+        }
+        return k->of_w + digits(o->checkpoint) + digits(o->of);
+}
 #pragma GCC diagnostic pop
+
+static int date_width(RowCache *k, const Occurrence *o) {
+        int *w = &k->date_w[day_weekday(o->due) - 1][o->due_minute != 0];
+        if (*w < 0) {
+                char buf[48];
+                row_date(k, o, buf, sizeof(buf));
+                *w = utf8_width(buf);
+        }
+        return *w;
+}
+
+static int holders_width(RowCache *k, const Config *c, const Occurrence *o) {
+        size_t h[MAX_POST_HOLDERS];
+        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        int w = n ? (int)(n - 1) * k->sep_w : k->vacant_w;
+        for (size_t i = 0; i < n; i++)
+                w += width_once(&k->person_w[h[i]], c->people[h[i]].name);
+        return w;
+}
+
+/* The first pass's share of a row: the widths of its cells alone, from what is measured once
+ * (names, titles, bases, the words) and the lengths of the ids (ASCII, config.h), without
+ * making the cells. */
+static int upcoming_widths(RowCache *k, const Config *c, const Occurrence *o, int status, int *w) {
+        const Duty *d = &c->duties[o->duty];
+        char pid[96];
+        occurrence_period_id(c, o, pid, sizeof(pid));
+        int pid_w = (int)strlen(pid);
+        if (!k->basis[o->duty] && !(k->basis[o->duty] = duty_basis(c, d)))
+                return -ENOMEM;
+        w[0] = date_width(k, o);
+        w[1] = width_once(&k->post_w[o->post], c->posts[o->post].name);
+        w[2] = width_once(&k->title_w[o->duty], d->title);
+        w[3] = count_width(k, o);
+        w[4] = pid_w;
+        w[5] = holders_width(k, c, o);
+        w[6] = status >= 0 ? utf8_width(k->status[status]) : 0;
+        w[7] = width_once(&k->basis_w[o->duty], k->basis[o->duty]);
+        w[8] = (int)(strlen(d->id) + strlen(c->posts[o->post].id)) + pid_w + 3 +
+               digits(o->checkpoint) +
+               (o->person >= 0 ? 1 + (int)strlen(c->people[o->person].id) : 0);
+        return 0;
+}
 
 typedef struct Listing {
         const Config *c;
@@ -251,17 +334,19 @@ static int listing_state(const Listing *x, const Occurrence *o) {
 
 static int table_row_fn(void *userdata, const Occurrence *o) {
         Listing *x = userdata;
+        x->rows++;
+        if (x->pass == 0) {
+                int w[UPCOMING_COLS];
+                int q = upcoming_widths(&x->cache, x->c, o, listing_state(x, o), w);
+                for (size_t i = 0; q == 0 && i < UPCOMING_COLS; i++)
+                        x->w[i] = w[i] > x->w[i] ? w[i] : x->w[i];
+                return q;
+        }
         UpcomingRow r;
         int q = upcoming_row(&r, &x->cache, x->c, o, listing_state(x, o));
-        if (q < 0)
-                return q;
-        if (x->pass == 0)
-                for (size_t i = 0; i < UPCOMING_COLS; i++)
-                        x->w[i] = r.w[i] > x->w[i] ? r.w[i] : x->w[i];
-        else
+        if (q == 0)
                 table_print_row_measured(stdout, x->w, UPCOMING_COLS, r.cells, r.w);
-        x->rows++;
-        return 0;
+        return q;
 }
 
 /* The machine name of an occurrence's state (JSON), NULL without a record. */
