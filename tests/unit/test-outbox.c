@@ -308,7 +308,7 @@ static void test_mark_sent_row(void **state) {
         Fx *f = *state;
         bool ins;
         for (int i = 0; i < 3; i++) {
-                char id[8];
+                char id[16];
                 snprintf(id, sizeof id, "r%d", i);
                 assert_int_equal(outbox_insert(f->store, id, "hook", "", "test", "o", "{}", 100,
                                                99999, &ins),
