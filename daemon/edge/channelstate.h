@@ -17,7 +17,7 @@
 #include "outbox.h"
 #include "sign.h"
 
-#define CHANNEL_CLAIM_AHEAD 4
+#define CHANNEL_CLAIM_AHEAD 16
 
 typedef struct RateWindow {
         int64_t *times; /* ring of send times */

@@ -16,9 +16,9 @@
 
 #define MAX_IN_FLIGHT 64
 /* How long an outcome may wait for the commit that records it together with others. */
-#define FLUSH_DELAY_USEC 5000
+#define FLUSH_DELAY_USEC 25000
 /* Outcomes waiting for their commit, at most (then it happens at once). */
-#define DONE_MAX 512
+#define DONE_MAX 1024
 #define USEC_PER_SEC INT64_C(1000000)
 
 struct Sender {
@@ -153,7 +153,7 @@ static void transfer_record(Sender *s, Transfer *t, int64_t now_s) {
         int r;
         t->failed = false;
         if (t->res == DELIVERY_OK)
-                r = outbox_mark_sent(s->store, t->row.id, now_s);
+                r = outbox_mark_sent_row(s->store, &t->row, now_s);
         else if (t->res == DELIVERY_PERMANENT) {
                 r = outbox_mark_failed(s->store, t->row.id, now_s, t->err);
                 t->failed = true;

@@ -5,10 +5,10 @@
  * (curlglue.h), and records the outcome only after the receiver answered: sent when the body
  * says OK (payload_classify), else retry/failed as outbox.h says.
  * Group commit: a claim takes what a channel may start now plus, on a channel without a rate
- * limit, four times its transfer slots ahead; a completed transfer hands its slot to the next
+ * limit, sixteen times its transfer slots ahead; a completed transfer hands its slot to the next
  * claimed row at once, without a commit. Outcomes wait in memory and one transaction (one
  * fsync) records them and claims the next rows: when a channel runs low on claimed rows,
- * when nothing is in flight, when 512 outcomes wait, else 5 ms after the first of them.
+ * when nothing is in flight, when 1024 outcomes wait, else 25 ms after the first of them.
  * Outcomes are reported (notify) only after that commit. A crash between an answer and its
  * commit leaves the row `sending`: it is sent again, same id (at least once; receivers
  * deduplicate on X-Dutyd-Delivery-Id); claimed rows never started are sent then too.

@@ -253,6 +253,16 @@ int outbox_mark_sent(Store *s, const char *id, int64_t now) {
                               "it", now, id));
 }
 
+/* By rowid, the table's own key: no search of the id's index. The id is compared as well: a
+ * VACUUM may have renumbered the rows since they were read (then the id finds it). */
+int outbox_mark_sent_row(Store *s, const OutboxRow *row, int64_t now) {
+        int r = run(s,
+                    "UPDATE outbox SET state='sent', sent=?, last_error=NULL "
+                    "WHERE rowid=? AND id=? AND state='sending'",
+                    "iit", now, row->rowid, row->id);
+        return r == 0 ? outbox_mark_sent(s, row->id, now) : expect_one(r);
+}
+
 int outbox_mark_failed(Store *s, const char *id, int64_t now, const char *error) {
         (void)now;
         return expect_one(run(s,
@@ -309,7 +319,7 @@ int outbox_mark_retry(Store *s, const char *id, int64_t now, DeliveryResult resu
 
 #define ROW_COLUMNS                                                                                \
         "id, channel, recipient, kind, occurrence, content, last_error, state, attempts, resigns," \
-        " created, next_attempt, give_up, sent, prebuilt"
+        " created, next_attempt, give_up, sent, prebuilt, rowid"
 
 static int row_read(sqlite3_stmt *st, OutboxRow *r) {
         *r = (OutboxRow){0};
@@ -329,6 +339,7 @@ static int row_read(sqlite3_stmt *st, OutboxRow *r) {
         r->give_up = sqlite3_column_int64(st, 12);
         r->sent = sqlite3_column_int64(st, 13);
         r->prebuilt = sqlite3_column_int(st, 14) != 0;
+        r->rowid = sqlite3_column_int64(st, 15);
         if (!r->channel || !r->recipient || !r->kind || !r->occurrence || !r->content ||
             (sqlite3_column_type(st, 6) != SQLITE_NULL && !r->last_error)) {
                 outbox_row_done(r);
@@ -403,12 +414,16 @@ int outbox_claim_due(Store *s, const char *channel, int64_t now, size_t limit, O
         /* Read in the index's order, then claimed one by one (a cached statement a row). One
          * UPDATE … WHERE rowid IN (SELECT …) RETURNING … builds two ephemeral b-trees a claim
          * (the IN list, the rows returned), each with a page cache of its own, whose malloc and
-         * free made glibc hand the top of the heap back to the kernel and take it again. */
+         * free made glibc hand the top of the heap back to the kernel and take it again. By rowid:
+         * the rows were read in this transaction, no search of the id index. */
         OutboxRow *rows = NULL;
         size_t n = 0;
         int r = outbox_due(s, channel, now, limit, &rows, &n);
         for (size_t i = 0; r >= 0 && i < n; i++)
-                if ((r = outbox_claim(s, rows[i].id, now)) >= 0) {
+                if ((r = expect_one(run(s,
+                                        "UPDATE outbox SET state='sending', attempts=attempts+1 "
+                                        "WHERE rowid=? AND state='queued'",
+                                        "i", rows[i].rowid))) >= 0) {
                         rows[i].state = OUTBOX_SENDING;
                         rows[i].attempts++;
                 }

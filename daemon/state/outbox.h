@@ -52,6 +52,7 @@ typedef struct OutboxRow {
         OutboxState state;
         int attempts, resigns;
         int64_t created, next_attempt, give_up, sent; /* unix seconds; sent 0 = not yet */
+        int64_t rowid; /* SQLite's key of the row: outbox_mark_sent_row() finds it directly */
 } OutboxRow;
 
 void outbox_row_done(OutboxRow *r); /* frees the strings of one row */
@@ -108,6 +109,8 @@ int outbox_pending_count(Store *s, const char *id, size_t *ret);
  * by another process), or -EIO. Callers may wrap several in store_begin/store_commit. */
 int outbox_claim(Store *s, const char *id, int64_t now);     /* queued → sending */
 int outbox_mark_sent(Store *s, const char *id, int64_t now); /* sending → sent */
+/* The same for a row read from the outbox (by its rowid: no lookup of the id). */
+int outbox_mark_sent_row(Store *s, const OutboxRow *row, int64_t now);
 int outbox_mark_failed(Store *s, const char *id, int64_t now, const char *error);
 /* sending → queued with backoff, or → failed past the give-up time. `result` RETRY or RESIGN.
  * *ret_failed (may be NULL) tells which. */

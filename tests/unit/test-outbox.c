@@ -303,6 +303,35 @@ static void test_claim_due(void **state) {
         assert_int_equal(next, 10);
 }
 
+/* A claimed row is marked sent by its rowid; by its id when the rows were renumbered since. */
+static void test_mark_sent_row(void **state) {
+        Fx *f = *state;
+        bool ins;
+        for (int i = 0; i < 3; i++) {
+                char id[16];
+                snprintf(id, sizeof id, "r%d", i);
+                assert_int_equal(outbox_insert(f->store, id, "hook", "", "test", "o", "{}", 100,
+                                               99999, &ins),
+                                 0);
+        }
+        OutboxRow *got = NULL, r;
+        size_t n = 0;
+        assert_int_equal(outbox_claim_due(f->store, "hook", 200, 3, &got, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(outbox_mark_sent_row(f->store, &got[0], 201), 0);
+        assert_int_equal(outbox_mark_sent_row(f->store, &got[0], 202), -ESTALE); /* sent already */
+        /* Another row's rowid with this id: found by its id all the same. */
+        got[1].rowid = got[2].rowid;
+        assert_int_equal(outbox_mark_sent_row(f->store, &got[1], 203), 0);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(outbox_get(f->store, got[i].id, &r), 0);
+                assert_int_equal(r.state, i < 2 ? OUTBOX_SENT : OUTBOX_SENDING);
+                assert_int_equal(r.sent, i == 0 ? 201 : i == 1 ? 203 : 0);
+                outbox_row_done(&r);
+        }
+        outbox_rows_free(got, n);
+}
+
 /* A webhook message is stored as its request body (built once); others as their content. */
 static void test_prebuilt(void **state) {
         Fx *f = *state;
@@ -397,6 +426,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_states, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_recover_backs_off, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_claim_due, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mark_sent_row, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_prebuilt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
                 cmocka_unit_test(test_backoff),
