@@ -56,6 +56,8 @@ both() {
 sed 's/rule: 每年三月}/event: 事故}/' "$T/c.yaml" >"$T/good.yaml" # a good one, for an event
 G=(-c "$T/good.yaml")
 both "dutyctl help" '^Usage: dutyctl \[-c FILE\] COMMAND' '^用法: dutyctl \[-c FILE\] 命令' "$CTL" help
+# A verb's line of the help is translated (close's was written in Chinese only).
+both "close's line of the help" '^  close  *end an event' '^  close  *结束一个事件' "$CTL" help
 both "check's summary" '^configuration is valid: ' '^配置有效：' "$CTL" "${G[@]}" check
 both "check's error count (plural)" 'the configuration is invalid, 1 error$' '配置无效，共 1 处错误' \
         "$CTL" -c "$T/c.yaml" check

@@ -38,5 +38,5 @@ int ctl_event_report(const Config *c, Store *s, Day from, Day to, const char *fo
 
 /* clang-format off */
 #define CTL_EVENT_VERBS                                                         \
-        {"close", verb_close, "结束一个事件（续报停止）"},
+        {"close", verb_close, N_("end an event: its recurring reports stop")},
 /* clang-format on */
