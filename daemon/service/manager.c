@@ -127,7 +127,10 @@ static void on_feeds_error(void *userdata, int error) {
                   strerror(-error));
 }
 
-/* The feed worker, on a state connection of its own; feeds are rendered when asked for. */
+/* The feed worker, on a state connection of its own; feeds are rendered when asked for. Its
+ * first job, bringing the feeds' versions in line with the config (a write of a row per
+ * assignment on a fresh state), is queued by sync_feeds() once READY=1 is sent: before, it
+ * would take the processor and the state's write lock from the first planning. */
 static int start_feeds(Manager *m) {
         Store *ws = NULL;
         int r = store_open_another(m->store, &ws);
@@ -136,10 +139,18 @@ static int start_feeds(Manager *m) {
                                  store_path(m->store), strerror(-r)),
                        r;
         FeedBuildHooks hooks = {on_feeds_stale, on_feeds_error, m};
-        if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0 ||
-            (r = feedbuild_set_config(m->feeds, m->config)) < 0)
+        if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0)
                 return log_error(_("cannot start the calendar feeds: %s"), strerror(-r)), r;
         feedbuild_set_ledger(m->feeds, m->ledger, m->completions);
+        return 0;
+}
+
+/* Queues the sync, after READY=1 and before the loop takes the first request: one arriving
+ * meanwhile waits for it (feedbuild.h). */
+static int sync_feeds(Manager *m) {
+        int r = feedbuild_set_config(m->feeds, m->config);
+        if (r < 0)
+                return log_error(_("cannot start the calendar feeds: %s"), strerror(-r)), r;
         return 0;
 }
 
@@ -735,7 +746,7 @@ int manager_new(const char *config_path, Manager **ret) {
         }
         /* READY=1 waits for the config, the state and the next firing only: no feed is built
          * in advance; each is rendered in the worker when asked for (after the versions are
-         * synced with the config, which the worker does first). */
+         * synced with the config, which the worker does first, once READY=1 is sent). */
         if ((r = start_feeds(m)) < 0)
                 return r;
         if ((r = httpd_new(m->event, &m->config->server, m->feeds, &m->httpd)) < 0) {
@@ -806,6 +817,8 @@ int manager_run(Manager *m) {
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : _("none"));
         (void)sd_notify(false, "READY=1");
         update_status(m);
+        if (sync_feeds(m) < 0)
+                return 1;
         r = sd_event_loop(m->event);
         return r < 0 ? 1 : 0;
 }
