@@ -329,32 +329,43 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
         return r < 0 ? r : 0;
 }
 
-/* Plans the window once (from where processing resumes to a week ahead), then queues what is
- * due and arms the timer. */
-static int tick(Manager *m) {
-        time_t now = clock_now();
-        Day today = tz_day(now);
-        PlanWindow w;
+/* The window, planned once from where processing resumes to a week ahead; on failure (out of
+ * memory) the timer tries again in a minute rather than never. */
+static int plan_window(Manager *m, time_t now, PlanWindow *w) {
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
-                               today + LOOKAHEAD_DAYS, &w);
+                               tz_day(now) + LOOKAHEAD_DAYS, w);
         if (r == 0)
-                r = planner_add_events(m->config, &w, m->events, m->n_events);
+                r = planner_add_events(m->config, w, m->events, m->n_events);
         if (r < 0) {
-                /* Out of memory: try again in a minute rather than never. */
                 log_error(_("cannot plan the reminders: %s; retrying in a minute"), strerror(-r));
-                plan_window_done(&w);
+                plan_window_done(w);
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
-                return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+                (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
         }
-        int q = process_due(m, &w, now);
-        r = plan_next(m, &w, now);
-        plan_window_done(&w);
+        return r;
+}
+
+/* Queues what is due in the window (the timer is armed already): on failure nothing was lost
+ * (progress is saved only after queueing), the timer retries soon. Frees the window. */
+static void queue_due(Manager *m, PlanWindow *w, time_t now) {
+        int q = process_due(m, w, now);
+        plan_window_done(w);
         if (q < 0) {
-                /* Nothing was lost (progress is saved only after queueing): retry soon. */
                 log_error(_("cannot process the reminders: %s; retrying in a minute"),
                           strerror(-q));
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
         }
+}
+
+/* Arms the timer for the next firing, then queues what is due. */
+static int tick(Manager *m) {
+        time_t now = clock_now();
+        PlanWindow w;
+        int r = plan_window(m, now, &w);
+        if (r < 0)
+                return r;
+        r = plan_next(m, &w, now);
+        queue_due(m, &w, now);
         return r;
 }
 
@@ -806,7 +817,13 @@ Manager *manager_free(Manager *m) {
 }
 
 int manager_run(Manager *m) {
-        int r = tick(m);
+        /* READY=1 needs the next firing only: what fell due while dutyd was stopped (the
+         * catch-up, a scan of every occurrence of the window) is queued after it, then the
+         * feeds' versions are synced, before the loop takes its first event. */
+        time_t now = clock_now();
+        PlanWindow w;
+        bool planned = plan_window(m, now, &w) == 0;
+        int r = planned ? plan_next(m, &w, now) : 0;
         if (r < 0)
                 log_error(_("cannot schedule the reminders: %s"), strerror(-r));
         char addr[128] = "";
@@ -816,6 +833,8 @@ int manager_run(Manager *m) {
                  _("dutyd started: %s, posts: %zu, duties: %zu, feeds at %s"), m->config->org_name,
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : _("none"));
         (void)sd_notify(false, "READY=1");
+        if (planned)
+                queue_due(m, &w, now);
         update_status(m);
         if (sync_feeds(m) < 0)
                 return 1;
