@@ -21,7 +21,6 @@
 #include "donepage.h"
 #include "feedbuild.h"
 #include "feeds.h"
-#include "feedtoken.h"
 #include "feedversion.h"
 #include "holidays.h"
 #include "httpd.h"
@@ -35,6 +34,7 @@
 #include "enqueue.h"
 #include "route.h"
 #include "sender.h"
+#include "stateopen.h"
 #include "store.h"
 #include "tz.h"
 #include "i18n.h"
@@ -582,66 +582,29 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
 
 /* ---- set-up and teardown ---------------------------------------------------------------- */
 
-static int open_state(Manager *m) {
+/* The state folder: $STATE_DIRECTORY (its first entry), else the config's, else the default. */
+static char *state_dir_of(const Config *c) {
         const char *e = getenv("STATE_DIRECTORY");
-        m->state_dir = strdup(e && *e                ? e
-                              : m->config->state_dir ? m->config->state_dir
-                                                     : "/var/lib/dutyd");
-        if (!m->state_dir)
-                return -ENOMEM;
-        char *colon = strchr(m->state_dir, ':'); /* several StateDirectory= entries */
+        char *dir = strdup(e && *e ? e : c && c->state_dir ? c->state_dir : "/var/lib/dutyd");
+        char *colon = dir ? strchr(dir, ':') : NULL; /* several StateDirectory= entries */
         if (colon)
                 *colon = 0;
-        long holder = 0;
-        int r = store_lock_daemon(m->state_dir, &m->lock_fd, &holder);
-        if (r == -EBUSY)
-                return log_error(_("another dutyd (PID %ld) uses the state directory %s: one "
-                                   "state takes one dutyd, this one exits"),
-                                 holder, m->state_dir),
-                       r;
-        if (r < 0)
-                return log_error(_("cannot lock the state directory %s: %s"), m->state_dir,
-                                 strerror(-r)),
-                       r;
-        r = store_open(m->state_dir, &m->store);
-        if (r < 0)
-                return log_error(_("cannot open the state database %s/state.db: %s"), m->state_dir,
-                                 store_open_error() ? store_open_error() : strerror(-r)),
-                       r;
-        /* Damage in pages nobody reads yet would otherwise go unnoticed until it loses data. */
-        _cleanup_free_ char *problem = NULL;
-        if ((r = store_quick_check(m->store, &problem)) < 0)
-                return log_error(_("the state database %s is damaged (%s): restore it from a "
-                                   "backup (see docs/operations.md)"),
-                                 store_path(m->store), problem ? problem : store_errmsg(m->store)),
-                       r;
-        if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
-            (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
-            (r = donelink_init(m->store)) < 0)
-                return log_error(_("cannot initialize the tables of the state database %s: %s"),
-                                 store_path(m->store), store_errmsg(m->store)),
-                       r;
-        _cleanup_free_ char *tf = NULL, *lp = NULL;
-        Day today = tz_day(clock_now());
-        /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
-         * ahead (or a state copied from another machine) would otherwise silence every
-         * reminder due before that day. */
-        if (store_meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID &&
-            day_parse(tf) <= today)
-                m->track_from = day_parse(tf);
-        else {
-                char buf[11];
-                m->track_from = today;
-                day_format(today, buf);
-                if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
-                        return log_error(
-                                       _("cannot record in the state database the day tracking began: %s"),
-                                       store_errmsg(m->store)),
-                               r;
+        return dir;
+}
+
+/* `so`: the folder's opening started before the config was read (NULL: not yet), taken. */
+static int open_state(Manager *m, StateOpen *so) {
+        if (!(m->state_dir = state_dir_of(m->config))) {
+                stateopen_free(so);
+                return -ENOMEM;
         }
-        if (store_meta_get(m->store, "last_processed", &lp) == 0)
-                m->last_processed = (time_t)strtoll(lp, NULL, 10);
-        return refresh_completions(m, true);
+        StateOpened st;
+        int r = so ? 0 : stateopen_start(m->state_dir, &so);
+        if (r < 0 || (r = stateopen_finish(so, tz_day(clock_now()), &st)) < 0)
+                return r;
+        m->lock_fd = st.lock_fd, m->store = st.store;
+        m->track_from = st.track_from, m->last_processed = st.last_processed;
+        return refresh_completions(m, true); /* the tables are made by store_open() */
 }
 
 /* WATCHDOG=1 only while the feed server takes its connections: a wedged server gets the
@@ -735,6 +698,12 @@ int manager_new(const char *config_path, Manager **ret) {
         if (!(m->config_path = strdup(config_path)))
                 return r;
         (void)tz_use(DEFAULT_TIMEZONE);
+        /* A folder known before the config is opened and checked while the config is read. */
+        _cleanup_(stateopen_freep) StateOpen *so = NULL;
+        const char *e = getenv("STATE_DIRECTORY");
+        _cleanup_free_ char *dir = e && *e ? state_dir_of(NULL) : NULL;
+        if (dir)
+                (void)stateopen_start(dir, &so); /* out of memory: opened after the config */
         Diags d = {0};
         r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
         observe_config_diags(config_path, &d, r, false);
@@ -745,7 +714,7 @@ int manager_new(const char *config_path, Manager **ret) {
                 log_warning("%s", clock_error());
         if ((r = tz_use(m->config->timezone)) < 0)
                 return r;
-        if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
+        if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m, TAKE_PTR(so))) < 0)
                 return r;
         if ((r = reloader_new(m->event, config_path, on_reloaded, m, &m->reloader)) < 0) {
                 log_error(_("cannot set up the event loop: %s"), strerror(-r));
