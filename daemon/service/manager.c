@@ -21,7 +21,6 @@
 #include "donepage.h"
 #include "feedbuild.h"
 #include "feeds.h"
-#include "feedtoken.h"
 #include "feedversion.h"
 #include "holidays.h"
 #include "httpd.h"
@@ -35,6 +34,7 @@
 #include "enqueue.h"
 #include "route.h"
 #include "sender.h"
+#include "stateopen.h"
 #include "store.h"
 #include "tz.h"
 #include "i18n.h"
@@ -127,7 +127,10 @@ static void on_feeds_error(void *userdata, int error) {
                   strerror(-error));
 }
 
-/* The feed worker, on a state connection of its own; feeds are rendered when asked for. */
+/* The feed worker, on a state connection of its own; feeds are rendered when asked for. Its
+ * first job, bringing the feeds' versions in line with the config (a write of a row per
+ * assignment on a fresh state), is queued by sync_feeds() once READY=1 is sent: before, it
+ * would take the processor and the state's write lock from the first planning. */
 static int start_feeds(Manager *m) {
         Store *ws = NULL;
         int r = store_open_another(m->store, &ws);
@@ -136,10 +139,18 @@ static int start_feeds(Manager *m) {
                                  store_path(m->store), strerror(-r)),
                        r;
         FeedBuildHooks hooks = {on_feeds_stale, on_feeds_error, m};
-        if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0 ||
-            (r = feedbuild_set_config(m->feeds, m->config)) < 0)
+        if ((r = feedbuild_new(m->event, m->store, ws, &hooks, &m->feeds)) < 0)
                 return log_error(_("cannot start the calendar feeds: %s"), strerror(-r)), r;
         feedbuild_set_ledger(m->feeds, m->ledger, m->completions);
+        return 0;
+}
+
+/* Queues the sync, after READY=1 and before the loop takes the first request: one arriving
+ * meanwhile waits for it (feedbuild.h). */
+static int sync_feeds(Manager *m) {
+        int r = feedbuild_set_config(m->feeds, m->config);
+        if (r < 0)
+                return log_error(_("cannot start the calendar feeds: %s"), strerror(-r)), r;
         return 0;
 }
 
@@ -318,32 +329,43 @@ static int plan_next(Manager *m, const PlanWindow *w, time_t now) {
         return r < 0 ? r : 0;
 }
 
-/* Plans the window once (from where processing resumes to a week ahead), then queues what is
- * due and arms the timer. */
-static int tick(Manager *m) {
-        time_t now = clock_now();
-        Day today = tz_day(now);
-        PlanWindow w;
+/* The window, planned once from where processing resumes to a week ahead; on failure (out of
+ * memory) the timer tries again in a minute rather than never. */
+static int plan_window(Manager *m, time_t now, PlanWindow *w) {
         int r = planner_window(m->config, m->track_from, tz_day(resume_from(m, now)),
-                               today + LOOKAHEAD_DAYS, &w);
+                               tz_day(now) + LOOKAHEAD_DAYS, w);
         if (r == 0)
-                r = planner_add_events(m->config, &w, m->events, m->n_events);
+                r = planner_add_events(m->config, w, m->events, m->n_events);
         if (r < 0) {
-                /* Out of memory: try again in a minute rather than never. */
                 log_error(_("cannot plan the reminders: %s; retrying in a minute"), strerror(-r));
-                plan_window_done(&w);
+                plan_window_done(w);
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
-                return sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
+                (void)sd_event_source_set_enabled(m->timer, SD_EVENT_ONESHOT);
         }
-        int q = process_due(m, &w, now);
-        r = plan_next(m, &w, now);
-        plan_window_done(&w);
+        return r;
+}
+
+/* Queues what is due in the window (the timer is armed already): on failure nothing was lost
+ * (progress is saved only after queueing), the timer retries soon. Frees the window. */
+static void queue_due(Manager *m, PlanWindow *w, time_t now) {
+        int q = process_due(m, w, now);
+        plan_window_done(w);
         if (q < 0) {
-                /* Nothing was lost (progress is saved only after queueing): retry soon. */
                 log_error(_("cannot process the reminders: %s; retrying in a minute"),
                           strerror(-q));
                 (void)sd_event_source_set_time(m->timer, real_usec(now + 60));
         }
+}
+
+/* Arms the timer for the next firing, then queues what is due. */
+static int tick(Manager *m) {
+        time_t now = clock_now();
+        PlanWindow w;
+        int r = plan_window(m, now, &w);
+        if (r < 0)
+                return r;
+        r = plan_next(m, &w, now);
+        queue_due(m, &w, now);
         return r;
 }
 
@@ -560,66 +582,29 @@ static void on_delivery(Sender *s, const OutboxRow *row, DeliveryResult result, 
 
 /* ---- set-up and teardown ---------------------------------------------------------------- */
 
-static int open_state(Manager *m) {
+/* The state folder: $STATE_DIRECTORY (its first entry), else the config's, else the default. */
+static char *state_dir_of(const Config *c) {
         const char *e = getenv("STATE_DIRECTORY");
-        m->state_dir = strdup(e && *e                ? e
-                              : m->config->state_dir ? m->config->state_dir
-                                                     : "/var/lib/dutyd");
-        if (!m->state_dir)
-                return -ENOMEM;
-        char *colon = strchr(m->state_dir, ':'); /* several StateDirectory= entries */
+        char *dir = strdup(e && *e ? e : c && c->state_dir ? c->state_dir : "/var/lib/dutyd");
+        char *colon = dir ? strchr(dir, ':') : NULL; /* several StateDirectory= entries */
         if (colon)
                 *colon = 0;
-        long holder = 0;
-        int r = store_lock_daemon(m->state_dir, &m->lock_fd, &holder);
-        if (r == -EBUSY)
-                return log_error(_("another dutyd (PID %ld) uses the state directory %s: one "
-                                   "state takes one dutyd, this one exits"),
-                                 holder, m->state_dir),
-                       r;
-        if (r < 0)
-                return log_error(_("cannot lock the state directory %s: %s"), m->state_dir,
-                                 strerror(-r)),
-                       r;
-        r = store_open(m->state_dir, &m->store);
-        if (r < 0)
-                return log_error(_("cannot open the state database %s/state.db: %s"), m->state_dir,
-                                 store_open_error() ? store_open_error() : strerror(-r)),
-                       r;
-        /* Damage in pages nobody reads yet would otherwise go unnoticed until it loses data. */
-        _cleanup_free_ char *problem = NULL;
-        if ((r = store_quick_check(m->store, &problem)) < 0)
-                return log_error(_("the state database %s is damaged (%s): restore it from a "
-                                   "backup (see docs/operations.md)"),
-                                 store_path(m->store), problem ? problem : store_errmsg(m->store)),
-                       r;
-        if ((r = completion_init(m->store)) < 0 || (r = outbox_init(m->store)) < 0 ||
-            (r = feedtoken_init(m->store)) < 0 || (r = feedversion_init(m->store)) < 0 ||
-            (r = donelink_init(m->store)) < 0)
-                return log_error(_("cannot initialize the tables of the state database %s: %s"),
-                                 store_path(m->store), store_errmsg(m->store)),
-                       r;
-        _cleanup_free_ char *tf = NULL, *lp = NULL;
-        Day today = tz_day(clock_now());
-        /* The day dutyd started keeping this schedule cannot lie in the future: a clock that was
-         * ahead (or a state copied from another machine) would otherwise silence every
-         * reminder due before that day. */
-        if (store_meta_get(m->store, "track_from", &tf) == 0 && day_parse(tf) != DAY_INVALID &&
-            day_parse(tf) <= today)
-                m->track_from = day_parse(tf);
-        else {
-                char buf[11];
-                m->track_from = today;
-                day_format(today, buf);
-                if ((r = store_meta_set(m->store, "track_from", buf)) < 0)
-                        return log_error(
-                                       _("cannot record in the state database the day tracking began: %s"),
-                                       store_errmsg(m->store)),
-                               r;
+        return dir;
+}
+
+/* `so`: the folder's opening started before the config was read (NULL: not yet), taken. */
+static int open_state(Manager *m, StateOpen *so) {
+        if (!(m->state_dir = state_dir_of(m->config))) {
+                stateopen_free(so);
+                return -ENOMEM;
         }
-        if (store_meta_get(m->store, "last_processed", &lp) == 0)
-                m->last_processed = (time_t)strtoll(lp, NULL, 10);
-        return refresh_completions(m, true);
+        StateOpened st;
+        int r = so ? 0 : stateopen_start(m->state_dir, &so);
+        if (r < 0 || (r = stateopen_finish(so, tz_day(clock_now()), &st)) < 0)
+                return r;
+        m->lock_fd = st.lock_fd, m->store = st.store;
+        m->track_from = st.track_from, m->last_processed = st.last_processed;
+        return refresh_completions(m, true); /* the tables are made by store_open() */
 }
 
 /* WATCHDOG=1 only while the feed server takes its connections: a wedged server gets the
@@ -713,6 +698,12 @@ int manager_new(const char *config_path, Manager **ret) {
         if (!(m->config_path = strdup(config_path)))
                 return r;
         (void)tz_use(DEFAULT_TIMEZONE);
+        /* A folder known before the config is opened and checked while the config is read. */
+        _cleanup_(stateopen_freep) StateOpen *so = NULL;
+        const char *e = getenv("STATE_DIRECTORY");
+        _cleanup_free_ char *dir = e && *e ? state_dir_of(NULL) : NULL;
+        if (dir)
+                (void)stateopen_start(dir, &so); /* out of memory: opened after the config */
         Diags d = {0};
         r = reloader_read(config_path, tz_day(clock_now()), &m->config, &d);
         observe_config_diags(config_path, &d, r, false);
@@ -723,7 +714,7 @@ int manager_new(const char *config_path, Manager **ret) {
                 log_warning("%s", clock_error());
         if ((r = tz_use(m->config->timezone)) < 0)
                 return r;
-        if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m)) < 0)
+        if ((r = sd_event_default(&m->event)) < 0 || (r = open_state(m, TAKE_PTR(so))) < 0)
                 return r;
         if ((r = reloader_new(m->event, config_path, on_reloaded, m, &m->reloader)) < 0) {
                 log_error(_("cannot set up the event loop: %s"), strerror(-r));
@@ -735,7 +726,7 @@ int manager_new(const char *config_path, Manager **ret) {
         }
         /* READY=1 waits for the config, the state and the next firing only: no feed is built
          * in advance; each is rendered in the worker when asked for (after the versions are
-         * synced with the config, which the worker does first). */
+         * synced with the config, which the worker does first, once READY=1 is sent). */
         if ((r = start_feeds(m)) < 0)
                 return r;
         if ((r = httpd_new(m->event, &m->config->server, m->feeds, &m->httpd)) < 0) {
@@ -795,7 +786,13 @@ Manager *manager_free(Manager *m) {
 }
 
 int manager_run(Manager *m) {
-        int r = tick(m);
+        /* READY=1 needs the next firing only: what fell due while dutyd was stopped (the
+         * catch-up, a scan of every occurrence of the window) is queued after it, then the
+         * feeds' versions are synced, before the loop takes its first event. */
+        time_t now = clock_now();
+        PlanWindow w;
+        bool planned = plan_window(m, now, &w) == 0;
+        int r = planned ? plan_next(m, &w, now) : 0;
         if (r < 0)
                 log_error(_("cannot schedule the reminders: %s"), strerror(-r));
         char addr[128] = "";
@@ -805,7 +802,11 @@ int manager_run(Manager *m) {
                  _("dutyd started: %s, posts: %zu, duties: %zu, feeds at %s"), m->config->org_name,
                  m->config->n_posts, m->config->n_duties, addr[0] ? addr : _("none"));
         (void)sd_notify(false, "READY=1");
+        if (planned)
+                queue_due(m, &w, now);
         update_status(m);
+        if (sync_feeds(m) < 0)
+                return 1;
         r = sd_event_loop(m->event);
         return r < 0 ? 1 : 0;
 }

@@ -7,8 +7,11 @@
  * loop (the old config stays on any error); SIGTERM/SIGINT stop cleanly, a wall-clock change
  * re-plans, and a completion recorded by `dutyctl done` (another process) is noticed through
  * inotify on the state folder.
- * systemd hears READY=1 once the config and the state are loaded and the next firing is planned:
- * feeds are rendered on request (feedbuild.h), none in advance. */
+ * systemd hears READY=1 once the config and the state are loaded (the state opened and checked
+ * while the config is read when $STATE_DIRECTORY names it: stateopen.h) and the next firing is
+ * planned. Then, before the loop takes its first event: what fell due while dutyd was stopped
+ * is queued, and the feed worker is given the config (its versions' sync). Feeds are rendered
+ * on request (feedbuild.h), none in advance. */
 #pragma once
 #include "util.h"
 
