@@ -23,6 +23,8 @@ runs=$RUNS
 n=${BENCH_ASSIGNMENTS:-10000}
 dur=${BENCH_WRK_SECONDS:-5}
 export DUTYD_CLOCK=${DUTYD_CLOCK:-2026-03-15} STATE_DIRECTORY=$PWD/$out/feeds-state
+# dutyctl's summary lines are read below: in English whatever the user's locale.
+export LANG=C.UTF-8 LANGUAGE= LC_ALL=
 rm -rf "$STATE_DIRECTORY"; mkdir -p "$STATE_DIRECTORY"
 org=${BENCH_ORG:-true}
 cfg=$(config "$n")
@@ -41,10 +43,10 @@ for _ in $(seq "$runs"); do
         /usr/bin/time -f '%e %M' -o "$out/time" "$CTL" -c "$cfg" feeds write --dir "$dir" \
                 >"$out/feeds2.out" 2>/dev/null
         read -r t m <"$out/time"; warm+=("$t")
-        grep -q '：0 个更新' "$out/feeds2.out" || echo "warning: second write rewrote files"
+        grep -q ': 0 updated,' "$out/feeds2.out" || echo "warning: second write rewrote files"
 done
-bytes=$(grep -o '共 [0-9]* 字节' "$out/feeds.out" | grep -o '[0-9]*')
-nfeeds=$(grep -o '已写出 [0-9]* 个' "$out/feeds.out" | grep -o '[0-9]*')
+bytes=$(grep -o '[0-9]* bytes' "$out/feeds.out" | grep -o '[0-9]*')
+nfeeds=$(grep -o '^wrote [0-9]* feeds' "$out/feeds.out" | grep -o '[0-9]*')
 events=$(cat "$dir"/post-*.ics | grep -c '^BEGIN:VEVENT')
 mc=$(printf '%s\n' "${cold[@]}" | median) mw=$(printf '%s\n' "${warm[@]}" | median)
 echo "feeds write, $n assignments (feeds.org $org): $nfeeds feeds, $events events, $(awk -v b="$bytes" 'BEGIN {printf "%.1f", b / 1e6}') MB in all feeds, $runs runs"
