@@ -5,9 +5,12 @@
  * occurrence, all in local time of the offset before the change (RFC 5545 3.6.5), expanded as
  * libical's own icaltimezone_expand_vtimezone() does, with libical's recurrence iterator.
  * Iterating is slow (about 10 µs an occurrence; libical's first iterator also opens an ICU
- * calendar, about 2 ms), so a rule that ends before 1970 stands for its last change at its
- * UNTIL (libical writes UNTIL as that change) instead of being iterated: before 1970 only the
- * offset in force at 1970-01-01 00:00 UTC is kept. libical 3.0.16 turns the zoneinfo files
+ * calendar, about 2 ms and 2.5 MiB of ICU's code and data paged in for the process's life), so:
+ * a rule that ends before 1970 stands for its last change at its UNTIL (libical writes UNTIL as
+ * that change) instead of being iterated: before 1970 only the offset in force at 1970-01-01
+ * 00:00 UTC is kept; and the yearly rules of the shapes libical writes for zoneinfo files
+ * (push_yearly()) are expanded here, libical's iterator taking any other shape. test-tz checks
+ * the two expansions give the same table for every zone of the system. libical 3.0.16 turns the zoneinfo files
  * into rules with some loss: test-tz shows where it agrees with glibc (every zone in
  * 2025-2037; UTC, Europe/Berlin, America/New_York 1970-2100; Asia/Shanghai from 1992). */
 #include "tz.h"
@@ -68,6 +71,83 @@ static int push(Zone *z, int64_t at, int off, bool dst) {
         return 0;
 }
 
+/* Tests expand every rule with libical's iterator too (tz_reference_expansion()). */
+static bool reference_only;
+
+static bool by_empty(const short *by) {
+        return by[0] == ICAL_RECURRENCE_ARRAY_MAX;
+}
+
+/* FREQ=YEARLY in one month, every year, without COUNT: by weekday (BYDAY, with or without an
+ * ordinal), by day of the month (BYMONTHDAY), by weekdays among days of the month (both, no
+ * ordinal), or on DTSTART's day (neither). The shapes libical writes for the zoneinfo files. */
+static bool yearly_simple(const struct icalrecurrencetype *r) {
+        if (r->freq != ICAL_YEARLY_RECURRENCE || r->interval > 1 || r->count != 0 || r->rscale ||
+            !by_empty(r->by_second) || !by_empty(r->by_minute) || !by_empty(r->by_hour) ||
+            !by_empty(r->by_year_day) || !by_empty(r->by_week_no) || !by_empty(r->by_set_pos) ||
+            by_empty(r->by_month) || r->by_month[1] != ICAL_RECURRENCE_ARRAY_MAX ||
+            icalrecurrencetype_month_is_leap(r->by_month[0]))
+                return false;
+        if (by_empty(r->by_month_day))
+                return true;
+        for (size_t i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++)
+                if (icalrecurrencetype_day_position(r->by_day[i]) != 0)
+                        return false;
+        return true;
+}
+
+static bool picks_month_day(const struct icalrecurrencetype *r, int d, int len) {
+        for (size_t i = 0;
+             i < ICAL_BY_MONTHDAY_SIZE && r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+                int md = r->by_month_day[i];
+                if ((md > 0 ? md : len + 1 + md) == d)
+                        return true;
+        }
+        return false;
+}
+
+/* BYDAY: the weekday (1 = Sunday, as libical counts), and the ordinal within the month. */
+static bool picks_weekday(const struct icalrecurrencetype *r, Day day, int d, int len) {
+        int wd = day_weekday(day) % 7 + 1;
+        for (size_t i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+                int pos = icalrecurrencetype_day_position(r->by_day[i]);
+                if ((int)icalrecurrencetype_day_day_of_week(r->by_day[i]) != wd)
+                        continue;
+                if (pos == 0 || (pos > 0 && (d - 1) / 7 + 1 == pos) ||
+                    (pos < 0 && (len - d) / 7 + 1 == -pos))
+                        return true;
+        }
+        return false;
+}
+
+/* The occurrences of a yearly_simple() rule from DTSTART to its UNTIL (local, as civil_seconds)
+ * and the end of TZ_LAST_YEAR. */
+static int push_yearly(Zone *z, const struct icalrecurrencetype *r, struct icaltimetype start,
+                       int from, int to, bool dst) {
+        int m = icalrecurrencetype_month_month(r->by_month[0]);
+        bool by_md = !by_empty(r->by_month_day), by_wd = !by_empty(r->by_day);
+        int64_t first = civil_seconds(start),
+                until = icaltime_is_null_time(r->until) ? INT64_MAX : civil_seconds(r->until);
+        int64_t tod = start.hour * 3600 + start.minute * 60 + start.second;
+        for (int y = start.year; y <= TZ_LAST_YEAR; y++) {
+                int len = days_in_month(y, m);
+                for (int d = 1; d <= len; d++) {
+                        Day day = day_from_ymd(y, m, d);
+                        if ((by_md && !picks_month_day(r, d, len)) ||
+                            (by_wd && !picks_weekday(r, day, d, len)) ||
+                            (!by_md && !by_wd && d != start.day))
+                                continue;
+                        int64_t t = (int64_t)day * SEC_PER_DAY + tod;
+                        if (t > until)
+                                return 0;
+                        int e = t < first ? 0 : push(z, t - from, to, dst);
+                        if (e < 0)
+                                return e;
+                }
+        }
+        return 0;
+}
+
 /* The changes of one RRULE: its UNTIL, when in UTC, made local as the occurrences are. */
 static int push_rrule(Zone *z, struct icalrecurrencetype rule, struct icaltimetype start, int from,
                       int to, bool dst) {
@@ -81,6 +161,8 @@ static int push_rrule(Zone *z, struct icalrecurrencetype rule, struct icaltimety
                         rule.until.zone = NULL;
                 }
         }
+        if (!reference_only && yearly_simple(&rule))
+                return push_yearly(z, &rule, start, from, to, dst);
         icalrecur_iterator *it = icalrecur_iterator_new(rule, start);
         if (!it)
                 return -ENOMEM;
@@ -213,6 +295,17 @@ int tz_use(const char *zone) {
         z->older = old;
         atomic_store_explicit(&current, z, memory_order_release);
         return 0;
+}
+
+void tz_reference_expansion(bool on) {
+        reference_only = on;
+}
+
+size_t tz_changes(time_t *at, int *off, size_t max) {
+        const Zone *z = zone_now();
+        for (size_t i = 1; i < z->n && i - 1 < max; i++)
+                at[i - 1] = (time_t)z->shifts[i].at, off[i - 1] = z->shifts[i].off;
+        return z->n - 1;
 }
 
 /* ---- reading --------------------------------------------------------------------------- */

@@ -7,6 +7,8 @@
  * published is never freed. tz_use() runs in one thread at a time (the main one). Before the
  * first tz_use() the zone is UTC. Nothing here reads or changes $TZ; "now" comes from clock.h. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "date.h"
@@ -14,6 +16,12 @@
 /* 0; -EINVAL if the system has no such zone (the zone in use stays), -ENOMEM. The same zone
  * again is a no-op. */
 int tz_use(const char *zone);
+/* For tests: expand every rule of the zones used from now on with libical's iterator (on), the
+ * reference for tz.c's own expansion of yearly rules (off, the default). */
+void tz_reference_expansion(bool on);
+/* For tests: the table in use, its changes from 1970 on: at most `max` instants (UTC) and the
+ * offsets from them on; returns how many the table has. */
+size_t tz_changes(time_t *at, int *off, size_t max);
 Day tz_day(time_t t);    /* local date of an instant */
 int tz_minute(time_t t); /* local minute of the day */
 /* Local date + minute → instant. Where the clock is moved forward the local times skipped do

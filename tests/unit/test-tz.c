@@ -1,6 +1,7 @@
 /* test-tz.c — the organisation's zone without $TZ (tz.h): tz_* against glibc's localtime_r()
  * and mktime(), which this test (and only it) runs with $TZ set; the local times a change skips
  * or repeats; zones switched while another thread reads; tz_day()'s speed. */
+#include <ftw.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -182,6 +183,64 @@ static void test_every_zone_now(void **state) {
         assert_true(n > 200);
 }
 
+/* tz.c expands the zoneinfo files' yearly rules itself; libical's iterator is the reference:
+ * both give the same table, 1970-2100, for every zone file of the system. */
+#define MAX_CHANGES 4096
+static time_t own_at[MAX_CHANGES], ref_at[MAX_CHANGES];
+static int own_off[MAX_CHANGES], ref_off[MAX_CHANGES];
+static size_t zones_compared;
+
+static size_t table_of(const char *zone, bool reference, time_t *at, int *off) {
+        assert_int_equal(tz_use("UTC"), 0);
+        tz_reference_expansion(reference);
+        assert_int_equal(tz_use(zone), 0);
+        tz_reference_expansion(false);
+        size_t n = tz_changes(at, off, MAX_CHANGES);
+        assert_true(n <= MAX_CHANGES);
+        return n;
+}
+
+static int compare_zone_file(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        (void)st;
+        (void)ftw;
+        const char *zone = path + strlen("/usr/share/zoneinfo/");
+        char magic[4] = {0};
+        FILE *f = type == FTW_F ? fopen(path, "re") : NULL;
+        bool tzif = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+        if (f)
+                fclose(f);
+        if (!tzif || strncmp(zone, "posix/", 6) == 0 || strncmp(zone, "right/", 6) == 0)
+                return 0;
+        size_t n = table_of(zone, false, own_at, own_off);
+        size_t m = table_of(zone, true, ref_at, ref_off);
+        if (n != m)
+                print_error("%s: %zu changes, libical's iterator %zu\n", zone, n, m);
+        assert_int_equal(n, m);
+        for (size_t i = 0; i < n; i++) {
+                if (own_at[i] != ref_at[i] || own_off[i] != ref_off[i])
+                        print_error("%s: change %zu at %lld %+d, libical's iterator at %lld %+d\n",
+                                    zone, i, (long long)own_at[i], own_off[i], (long long)ref_at[i],
+                                    ref_off[i]);
+                assert_true(own_at[i] == ref_at[i] && own_off[i] == ref_off[i]);
+        }
+        zones_compared++;
+        return 0;
+}
+
+static void test_own_expansion(void **state) {
+        (void)state;
+        assert_int_equal(nftw("/usr/share/zoneinfo", compare_zone_file, 16, FTW_PHYS), 0);
+        assert_true(zones_compared > 400);
+        /* Shanghai's summer time, 1986-1991, from yearly rules tz.c expands: eight changes, as
+         * libical's rules have it (zdump shows twelve: libical loses 1987-09 to 1989-04). */
+        size_t n = table_of("Asia/Shanghai", false, own_at, own_off);
+        assert_int_equal(n, 8);
+        assert_int_equal(own_at[0], 515527200); /* 1986-05-04 02:00 CST: +9 */
+        assert_int_equal(own_off[0], 9 * 3600);
+        assert_int_equal(own_at[7], 684867600); /* 1991-09-15 02:00 CDT: +8 */
+        assert_int_equal(own_off[7], 8 * 3600);
+}
+
 /* A mail's Date header is in the organisation's zone, whatever $TZ says. */
 static void test_mail_date(void **state) {
         (void)state;
@@ -281,6 +340,7 @@ int main(void) {
                 cmocka_unit_test(test_new_york),
                 cmocka_unit_test(test_instant_gap_and_repeat),
                 cmocka_unit_test(test_every_zone_now),
+                cmocka_unit_test(test_own_expansion),
                 cmocka_unit_test(test_mail_date),
                 cmocka_unit_test(test_unknown_zone),
                 cmocka_unit_test(test_switch_while_reading),
