@@ -565,16 +565,29 @@ static bool person_holds_post(const Config *c, size_t person, size_t post) {
 }
 
 /* A duty that is not per_holder has the same deadlines on each of its posts (the post only
- * names who is charged), and duties with equal rules have equal deadlines: a county repeats a
- * few dozen rules over thousands of duties. So those are counted once per distinct rule (the
- * last COUNT_MEMO ones seen) and multiplied; per_holder duties depend on each post's tenures
- * and are planned post by post. */
-#define COUNT_MEMO 32
+ * names who is charged), and duties with equal rules and the same scope have equal deadlines:
+ * a county repeats a few dozen rules over thousands of duties. So those are counted (planned)
+ * once per distinct rule and scope, the last RULE_MEMO ones seen, and multiplied (copied);
+ * per_holder duties depend on each post's tenures and are planned post by post. */
+#define RULE_MEMO 32
 
-typedef struct CountMemo {
+typedef struct RuleMemo {
         const Rule *rule;
-        size_t n;
-} CountMemo;
+        uint16_t scope;
+        size_t at, n; /* counted: n; planned: out->items[at, at + n) */
+} RuleMemo;
+
+static RuleMemo *rule_memo_find(RuleMemo *memo, const Duty *d) {
+        for (size_t i = 0; i < RULE_MEMO && memo[i].rule; i++)
+                if (memo[i].scope == d->scope && rule_equal(memo[i].rule, &d->rule))
+                        return &memo[i];
+        return NULL;
+}
+
+static void rule_memo_add(RuleMemo *memo, size_t *next, const Duty *d, size_t at, size_t n) {
+        memo[*next % RULE_MEMO] = (RuleMemo){&d->rule, d->scope, at, n};
+        (*next)++;
+}
 
 static int count_assignment(const Config *c, size_t di, size_t post, Day from, Day to,
                             OccurrenceList *tmp, size_t *ret) {
@@ -587,22 +600,20 @@ static int count_assignment(const Config *c, size_t di, size_t post, Day from, D
 }
 
 static int count_shared(const Config *c, size_t di, Day from, Day to, OccurrenceList *tmp,
-                        CountMemo *memo, size_t *next, size_t *ret) {
-        const Rule *rule = &c->duties[di].rule;
-        for (size_t i = 0; i < COUNT_MEMO && memo[i].rule; i++)
-                if (rule_equal(memo[i].rule, rule)) {
-                        *ret = memo[i].n;
-                        return 0;
-                }
+                        RuleMemo *memo, size_t *next, size_t *ret) {
+        const RuleMemo *m = rule_memo_find(memo, &c->duties[di]);
+        if (m) {
+                *ret = m->n;
+                return 0;
+        }
         int r = count_assignment(c, di, c->duties[di].posts[0], from, to, tmp, ret);
-        memo[*next % COUNT_MEMO] = (CountMemo){rule, *ret};
-        (*next)++;
+        rule_memo_add(memo, next, &c->duties[di], 0, *ret);
         return r;
 }
 
 int schedule_count(const Config *c, Day from, Day to, size_t *ret) {
         OccurrenceList tmp = {0};
-        CountMemo memo[COUNT_MEMO] = {0};
+        RuleMemo memo[RULE_MEMO] = {0};
         size_t n = 0, next = 0, k;
         int r = 0;
         for (size_t di = 0; di < c->n_duties && r == 0; di++) {
@@ -624,9 +635,34 @@ int schedule_count(const Config *c, Day from, Day to, size_t *ret) {
         return r;
 }
 
+/* A shared duty's occurrences on one post: planned, or copied from those of an equal rule
+ * and scope planned before in this call. */
+static int plan_shared(const Config *c, uint32_t di, uint32_t post, PlanFilter f, Day from, Day to,
+                       OccurrenceList *tmp, OccurrenceList *out, RuleMemo *memo, size_t *next) {
+        const Duty *d = &c->duties[di];
+        const RuleMemo *m = rule_memo_find(memo, d);
+        if (!m) {
+                size_t at = out->n;
+                int r = plan_assignment(c, di, post, f, from, to, tmp, out);
+                if (r == 0)
+                        rule_memo_add(memo, next, d, at, out->n - at);
+                return r;
+        }
+        if (ARRAY_GROW(out->items, out->cap, out->n + m->n) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->n; i++) {
+                Occurrence o = out->items[m->at + i];
+                o.duty = di;
+                o.post = post;
+                out->items[out->n++] = o;
+        }
+        return 0;
+}
+
 int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceList *out) {
         OccurrenceList tmp = {0};
-        size_t first = out->n;
+        RuleMemo memo[RULE_MEMO] = {0};
+        size_t first = out->n, next = 0;
         int r = 0;
         for (size_t di = 0; di < c->n_duties && r == 0; di++) {
                 const Duty *d = &c->duties[di];
@@ -638,6 +674,11 @@ int schedule_plan(const Config *c, Day from, Day to, PlanFilter f, OccurrenceLis
                                 continue;
                         if (f.person >= 0 && !person_holds_post(c, (size_t)f.person, post))
                                 continue;
+                        if (!d->per_holder && f.person < 0) {
+                                r = plan_shared(c, (uint32_t)di, (uint32_t)post, f, from, to, &tmp,
+                                                out, memo, &next);
+                                continue;
+                        }
                         size_t before = out->n;
                         r = plan_assignment(c, (uint32_t)di, (uint32_t)post, f, from, to, &tmp,
                                             out);

@@ -617,6 +617,58 @@ static void scopes(void **s) {
         config_free(c);
 }
 
+/* schedule_plan() plans a rule shared by duties and posts once and copies it: the same
+ * occurrences as planning each duty and post alone, also where equal rules have different
+ * scopes; schedule_count() counts what it plans. */
+static void shared_rules(void **s) {
+        (void)s;
+        char yaml[4096];
+        snprintf(yaml, sizeof(yaml),
+                 "%sduties:\n"
+                 "  - {id: a, posts: [p, j, m], title: t, rule: 每月至少1次}\n"
+                 "  - {id: b, posts: [m, p], title: t, rule: 每月至少1次}\n"
+                 "  - {id: c, post: j, title: t, rule: 每月至少1次, season: "
+                 "{from: \"06-01\", until: \"09-30\"}}\n"
+                 "  - {id: d, post: p, title: t, rule: 每月至少1次, until: 2026-08-15}\n"
+                 "  - {id: e, post: m, per_holder: true, title: t, rule: 每月至少1次}\n"
+                 "  - {id: f, posts: [p, j], title: t, rule: 重大节假日前}\n"
+                 "  - {id: g, posts: [j, m], title: t, rule: 每季度至少2次}\n"
+                 "  - {id: h, posts: [m, j], title: t, rule: 每季度至少2次, season: "
+                 "{from: \"06-01\", until: \"09-30\"}}\n",
+                 base_yaml);
+        Config *c = load_ok(yaml);
+        Day from = day_from_ymd(2026, 1, 1), to = day_from_ymd(2026, 12, 31);
+        OccurrenceList all = {0}, alone = {0};
+        assert_int_equal(schedule_plan(c, from, to, PLAN_FILTER_ALL, &all), 0);
+        for (size_t di = 0; di < c->n_duties; di++)
+                for (size_t pi = 0; pi < c->duties[di].n_posts; pi++)
+                        assert_int_equal(schedule_plan_assignment(c, di, c->duties[di].posts[pi],
+                                                                  -1, from, to, &alone),
+                                         0);
+        qsort(alone.items, alone.n, sizeof(Occurrence), occurrence_compare);
+        assert_int_equal(all.n, alone.n);
+        for (size_t i = 0; i < all.n; i++) {
+                const Occurrence *x = &all.items[i], *y = &alone.items[i];
+                assert_int_equal(occurrence_compare(x, y), 0);
+                assert_true(x->due == y->due && x->nominal == y->nominal && x->of == y->of &&
+                            x->required == y->required && x->holiday == y->holiday &&
+                            x->period_end == y->period_end);
+        }
+        size_t n;
+        assert_int_equal(schedule_count(c, from, to, &n), 0);
+        assert_int_equal(n, all.n);
+        /* c and d have a's rule in a narrower scope: fewer months. */
+        size_t per_duty[8] = {0};
+        for (size_t i = 0; i < all.n; i++)
+                per_duty[all.items[i].duty]++;
+        assert_int_equal(per_duty[0], 36);
+        assert_int_equal(per_duty[2], 4);
+        assert_int_equal(per_duty[3], 7);
+        occurrence_list_done(&all);
+        occurrence_list_done(&alone);
+        config_free(c);
+}
+
 /* 班前 / 班后 with three shifts, one of them across midnight: a checkpoint per shift at its
  * start or end; 00:00 is the day before's end (24:00); 每个工作日 skips Saturday 12-05. */
 static void shifts(void **s) {
@@ -1046,6 +1098,7 @@ int main(void) {
                 cmocka_unit_test(daily),
                 cmocka_unit_test(times_of_day),
                 cmocka_unit_test(scopes),
+                cmocka_unit_test(shared_rules),
                 cmocka_unit_test(shifts),
                 cmocka_unit_test(terms),
                 cmocka_unit_test(period_end_day),
