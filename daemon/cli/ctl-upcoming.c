@@ -105,16 +105,30 @@ static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, Occ
 
 #define UPCOMING_COLS 9
 
+/* What a listing knows of a duty once it has met it: its basis, and the display widths of its
+ * title and basis and the length of its id, side by side (a row reads them together; the
+ * config's strings lie far apart, and at a province's size each is a cache miss). */
+typedef struct DutyWidths {
+        char *basis; /* NULL: not met yet */
+        int title_w, basis_w, id_len;
+        PeriodKind period;
+} DutyWidths;
+
+typedef struct PostWidths {
+        int name_w, id_len; /* name_w -1: not met yet */
+} PostWidths;
+
 /* What the rows of a listing repeat, made once: the words in the user's language (gettext for
- * each row was a sixth of `upcoming`) and, as they are first met, each duty's basis and the
- * display widths of duty titles, post names and bases. */
+ * each row was a sixth of `upcoming`) and, as they are first met, what DutyWidths and
+ * PostWidths hold and the widths of people's names. */
 typedef struct RowCache {
         const char *date_fmt, *of_fmt, *vacant, *weekday[7], *status[_OCC_STATE_MAX];
-        const char *times_fmt[RULE_MAX_COUNT + 1];  /* by count, as met */
-        char **basis;                               /* by duty */
-        int *title_w, *basis_w, *post_w, *person_w; /* -1: not measured yet */
+        const char *times_fmt[RULE_MAX_COUNT + 1]; /* by count, as met */
+        DutyWidths *duty;
+        PostWidths *post;
+        int *person_w; /* -1: not measured yet */
         int date_w[7][2], times_w[RULE_MAX_COUNT + 1], of_w, sep_w, vacant_w;
-        size_t n_duties, n_posts, n_people;
+        size_t n_duties;
         Buf holders; /* the row's holders' names, reused */
 } RowCache;
 
@@ -122,9 +136,7 @@ static int row_cache_init(RowCache *k, const Config *c) {
         *k = (RowCache){.date_fmt = _("%s (%s)"),
                         .of_fmt = _("%u of %u"),
                         .vacant = _("(vacant)"),
-                        .n_duties = c->n_duties,
-                        .n_posts = c->n_posts,
-                        .n_people = c->n_people};
+                        .n_duties = c->n_duties};
         k->sep_w = utf8_width("、");
         k->vacant_w = utf8_width(k->vacant);
         memset(k->date_w, 0xff, sizeof(k->date_w));
@@ -134,27 +146,21 @@ static int row_cache_init(RowCache *k, const Config *c) {
                 k->weekday[i] = ctl_weekday(i + 1 - day_weekday(0)); /* days 0.. are Thu.. */
         for (int s = 0; s < _OCC_STATE_MAX; s++)
                 k->status[s] = s == OCC_OPEN ? "" : ctl_state_text((OccState)s);
-        k->basis = calloc(c->n_duties + 1, sizeof(char *));
-        k->title_w = malloc((c->n_duties + 1) * sizeof(int));
-        k->basis_w = malloc((c->n_duties + 1) * sizeof(int));
-        k->post_w = malloc((c->n_posts + 1) * sizeof(int));
+        k->duty = calloc(c->n_duties + 1, sizeof(DutyWidths));
+        k->post = malloc((c->n_posts + 1) * sizeof(PostWidths));
         k->person_w = malloc((c->n_people + 1) * sizeof(int));
-        if (!k->basis || !k->title_w || !k->basis_w || !k->post_w || !k->person_w)
+        if (!k->duty || !k->post || !k->person_w)
                 return -ENOMEM;
         memset(k->person_w, 0xff, (c->n_people + 1) * sizeof(int));
-        memset(k->title_w, 0xff, (c->n_duties + 1) * sizeof(int));
-        memset(k->basis_w, 0xff, (c->n_duties + 1) * sizeof(int));
-        memset(k->post_w, 0xff, (c->n_posts + 1) * sizeof(int));
+        memset(k->post, 0xff, (c->n_posts + 1) * sizeof(PostWidths));
         return 0;
 }
 
 static void row_cache_done(RowCache *k) {
-        for (size_t i = 0; k->basis && i < k->n_duties; i++)
-                free(k->basis[i]);
-        free(k->basis);
-        free(k->title_w);
-        free(k->basis_w);
-        free(k->post_w);
+        for (size_t i = 0; k->duty && i < k->n_duties; i++)
+                free(k->duty[i].basis);
+        free(k->duty);
+        free(k->post);
         free(k->person_w);
         buf_done(&k->holders);
 }
@@ -166,6 +172,39 @@ static int width_once(int *w, const char *s) {
         return *w;
 }
 
+/* A duty's entry, filled when first met; NULL when out of memory. */
+static const DutyWidths *duty_widths(RowCache *k, const Config *c, size_t duty) {
+        DutyWidths *w = &k->duty[duty];
+        if (!w->basis) {
+                const Duty *d = &c->duties[duty];
+                if (!(w->basis = duty_basis(c, d)))
+                        return NULL;
+                w->title_w = utf8_width(d->title);
+                w->basis_w = utf8_width(w->basis);
+                w->id_len = (int)strlen(d->id);
+                w->period = d->rule.period;
+        }
+        return w;
+}
+
+static const PostWidths *post_widths(RowCache *k, const Config *c, size_t post) {
+        PostWidths *w = &k->post[post];
+        if (w->name_w < 0) {
+                w->name_w = utf8_width(c->posts[post].name);
+                w->id_len = (int)strlen(c->posts[post].id);
+        }
+        return w;
+}
+
+/* An occurrence's period id: from the cached period kind, without the duty's rule. */
+static void row_period_id(const Config *c, const DutyWidths *dw, const Occurrence *o, char *buf,
+                          size_t n) {
+        if (o->event > 0 || o->holiday >= 0)
+                occurrence_period_id(c, o, buf, n);
+        else
+                period_id(dw->period, o->period_start, buf, n);
+}
+
 static const char *row_times_fmt(RowCache *k, unsigned n) {
         if (n > RULE_MAX_COUNT)
                 return P_("%u time", "%u times", n);
@@ -174,15 +213,21 @@ static const char *row_times_fmt(RowCache *k, unsigned n) {
         return k->times_fmt[n];
 }
 
-/* The holders' names (、 between them) into k->holders; NULL when out of memory. */
-static const char *row_holders(RowCache *k, const Config *c, const Occurrence *o) {
+/* The holders' display width, and their names (、 between them) into k->holders when `names`;
+ * NULL when out of memory. */
+static const char *row_holders(RowCache *k, const Config *c, const Occurrence *o, bool names,
+                               int *w) {
         size_t h[MAX_POST_HOLDERS];
         size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
+        *w = n ? (int)(n - 1) * k->sep_w : k->vacant_w;
         k->holders.len = 0;
         buf_puts(&k->holders, ""); /* NUL-terminated even with no names */
         for (size_t i = 0; i < n; i++) {
-                buf_puts(&k->holders, i ? "、" : "");
-                buf_puts(&k->holders, c->people[h[i]].name);
+                *w += width_once(&k->person_w[h[i]], c->people[h[i]].name);
+                if (names) {
+                        buf_puts(&k->holders, i ? "、" : "");
+                        buf_puts(&k->holders, c->people[h[i]].name);
+                }
         }
         return k->holders.oom ? NULL : n ? k->holders.data : k->vacant;
 }
@@ -204,39 +249,6 @@ static void row_date(RowCache *k, const Occurrence *o, char *buf, size_t n) {
         int len = snprintf(buf, n, k->date_fmt, due, k->weekday[day_weekday(o->due) - 1]);
         if (o->due_minute && len > 0 && (size_t)len + RULE_TIME_MAX <= n)
                 rule_time(o->due_minute, buf + len);
-}
-
-static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
-                        int status) {
-        const Duty *d = &c->duties[o->duty];
-        row_date(k, o, r->date, sizeof(r->date));
-        occurrence_period_id(c, o, r->pid, sizeof(r->pid));
-        occurrence_id_in(c, o, r->pid, r->id, sizeof(r->id));
-        if (o->required > 1)
-                snprintf(r->cp, sizeof(r->cp), row_times_fmt(k, o->required), o->required);
-        else
-                snprintf(r->cp, sizeof(r->cp), k->of_fmt, o->checkpoint, o->of);
-        if (!k->basis[o->duty] && !(k->basis[o->duty] = duty_basis(c, d)))
-                return -ENOMEM;
-        const char *holders = row_holders(k, c, o);
-        if (!holders)
-                return -ENOMEM;
-        const char *st = status >= 0 ? k->status[status] : "";
-        const char *cells[UPCOMING_COLS] = {
-                r->date, c->posts[o->post].name, d->title, r->cp, r->pid, holders,
-                st,      k->basis[o->duty],      r->id};
-        const int w[UPCOMING_COLS] = {utf8_width(r->date),
-                                      width_once(&k->post_w[o->post], cells[1]),
-                                      width_once(&k->title_w[o->duty], d->title),
-                                      utf8_width(r->cp),
-                                      utf8_width(r->pid),
-                                      utf8_width(holders),
-                                      utf8_width(st),
-                                      width_once(&k->basis_w[o->duty], cells[7]),
-                                      utf8_width(r->id)};
-        memcpy(r->cells, cells, sizeof(cells));
-        memcpy(r->w, w, sizeof(w));
-        return 0;
 }
 
 static int digits(unsigned v) {
@@ -280,38 +292,63 @@ static int date_width(RowCache *k, const Occurrence *o) {
         return *w;
 }
 
-static int holders_width(RowCache *k, const Config *c, const Occurrence *o) {
-        size_t h[MAX_POST_HOLDERS];
-        size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
-        int w = n ? (int)(n - 1) * k->sep_w : k->vacant_w;
-        for (size_t i = 0; i < n; i++)
-                w += width_once(&k->person_w[h[i]], c->people[h[i]].name);
-        return w;
-}
-
-/* The first pass's share of a row: the widths of its cells alone, from what is measured once
- * (names, titles, bases, the words) and the lengths of the ids (ASCII, config.h), without
- * making the cells. */
-static int upcoming_widths(RowCache *k, const Config *c, const Occurrence *o, int status, int *w) {
-        const Duty *d = &c->duties[o->duty];
-        char pid[96];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        int pid_w = (int)strlen(pid);
-        if (!k->basis[o->duty] && !(k->basis[o->duty] = duty_basis(c, d)))
+/* The widths of a row's cells, from what is measured once (names, titles, bases, the words)
+ * and the lengths of the ids (ASCII, config.h), and its period id into `pid`; with `holders`,
+ * also the holders' names (*holders). The first pass takes the widths alone; the second makes
+ * the cells and aligns them with these same widths. */
+static int upcoming_widths(RowCache *k, const Config *c, const Occurrence *o, int status,
+                           char pid[static 96], const char **holders, int *w) {
+        const DutyWidths *dw = duty_widths(k, c, o->duty);
+        if (!dw)
                 return -ENOMEM;
+        const PostWidths *pw = post_widths(k, c, o->post);
+        row_period_id(c, dw, o, pid, 96);
+        int pid_w = (int)strlen(pid);
+        const char *names = row_holders(k, c, o, holders != NULL, &w[5]);
+        if (!names)
+                return -ENOMEM;
+        if (holders)
+                *holders = names;
         w[0] = date_width(k, o);
-        w[1] = width_once(&k->post_w[o->post], c->posts[o->post].name);
-        w[2] = width_once(&k->title_w[o->duty], d->title);
+        w[1] = pw->name_w;
+        w[2] = dw->title_w;
         w[3] = count_width(k, o);
         w[4] = pid_w;
-        w[5] = holders_width(k, c, o);
         w[6] = status >= 0 ? utf8_width(k->status[status]) : 0;
-        w[7] = width_once(&k->basis_w[o->duty], k->basis[o->duty]);
-        w[8] = (int)(strlen(d->id) + strlen(c->posts[o->post].id)) + pid_w + 3 +
-               digits(o->checkpoint) +
+        w[7] = dw->basis_w;
+        w[8] = dw->id_len + pw->id_len + pid_w + 3 + digits(o->checkpoint) +
                (o->person >= 0 ? 1 + (int)strlen(c->people[o->person].id) : 0);
         return 0;
 }
+
+/* The formats below are the translations cached in row_cache_init() (see row_date()). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
+                        int status) {
+        const char *holders;
+        int q = upcoming_widths(k, c, o, status, r->pid, &holders, r->w);
+        if (q < 0)
+                return q;
+        row_date(k, o, r->date, sizeof(r->date));
+        occurrence_id_in(c, o, r->pid, r->id, sizeof(r->id));
+        if (o->required > 1)
+                snprintf(r->cp, sizeof(r->cp), row_times_fmt(k, o->required), o->required);
+        else
+                snprintf(r->cp, sizeof(r->cp), k->of_fmt, o->checkpoint, o->of);
+        const char *cells[UPCOMING_COLS] = {r->date,
+                                            c->posts[o->post].name,
+                                            c->duties[o->duty].title,
+                                            r->cp,
+                                            r->pid,
+                                            holders,
+                                            status >= 0 ? k->status[status] : "",
+                                            k->duty[o->duty].basis,
+                                            r->id};
+        memcpy(r->cells, cells, sizeof(cells));
+        return 0;
+}
+#pragma GCC diagnostic pop
 
 typedef struct Listing {
         const Config *c;
@@ -337,7 +374,8 @@ static int table_row_fn(void *userdata, const Occurrence *o) {
         x->rows++;
         if (x->pass == 0) {
                 int w[UPCOMING_COLS];
-                int q = upcoming_widths(&x->cache, x->c, o, listing_state(x, o), w);
+                char pid[96];
+                int q = upcoming_widths(&x->cache, x->c, o, listing_state(x, o), pid, NULL, w);
                 for (size_t i = 0; q == 0 && i < UPCOMING_COLS; i++)
                         x->w[i] = w[i] > x->w[i] ? w[i] : x->w[i];
                 return q;
