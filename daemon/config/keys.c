@@ -334,8 +334,8 @@ int parse_map(Loader *L, const YNode *map, const KeyDef *keys, size_t n_keys, vo
                         r = err_at(L, kn, "expected a key");
                         continue;
                 }
-                size_t i;
-                for (i = 0; i < n_keys && !streq(keys[i].name, k); i++)
+                size_t i; /* most names differ from the first byte */
+                for (i = 0; i < n_keys && (keys[i].name[0] != k[0] || !streq(keys[i].name, k)); i++)
                         ;
                 if (i == n_keys) {
                         r = err_at(L, kn, "unknown key '%s'", k);
