@@ -82,6 +82,7 @@ int take_item(Loader *L, Entity e, YTree *t, uint32_t node) {
         size_t mark = L->diags->n;
         L->defer = false;
         int q = parse_fns[e](L, n, (size_t)idx);
+        L->item_id_node = NULL; /* the tree is reused for the next item */
         if (!L->defer)
                 return r < 0 ? r : q;
         L->defer = false;

@@ -65,7 +65,7 @@ int parse_str(Loader *L, const YNode *n, char **out) {
                 return err_at(L, n, "expected a string");
         if (!utf8_valid(s, strlen(s)))
                 return err_at(L, n, "not valid UTF-8");
-        char *d = xstrdup(L, s);
+        char *d = n == L->item_id_node ? (char *)L->item_id : xstrdup(L, s);
         if (!d)
                 return -ENOMEM;
         *out = d;
@@ -243,6 +243,8 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
          * the insertion itself. */
         const char *key = xstrdup(L, id);
         int q = key ? hashmap_put_str(&L->ids[e], key, idx) : -ENOMEM;
+        if (key)
+                L->item_id = key, L->item_id_node = idn;
         size_t prev;
         if (q == -EEXIST && hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];

@@ -71,6 +71,10 @@ typedef struct Loader {
         size_t cap[_ENT_MAX + 1]; /* of the config's arrays; [ENT_ROUTE] routes */
         Deferred *deferred;
         size_t n_deferred, cap_deferred;
+        /* The id register_id() copied for the item being parsed, and its node: that item's
+         * F_ID field takes this copy rather than a second one. */
+        const char *item_id;
+        const YNode *item_id_node;
         bool streaming; /* an unknown id may still be defined further on */
         bool defer;     /* the item being parsed waits for the end (set by resolve_id()) */
         bool oom;
