@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pool.h"
+
 /* FNV-1a: short keys (ids, assignment keys), no seed needed (the keys come from the operator's
  * own config and record, not from the network). Never 0, which marks an empty slot. */
 static uint32_t hash_of(const void *p, size_t n) {
@@ -31,7 +33,9 @@ static size_t find(const HashMap *m, const void *key, size_t len, uint32_t h) {
 static int grow(HashMap *m) {
         size_t cap = m->cap ? m->cap * 2 : 64;
         /* One block: the slots, then their hashes. */
-        HashSlot *slots = calloc(cap, sizeof(*slots) + sizeof(uint32_t));
+        HashSlot *slots = cap > SIZE_MAX / (sizeof(*slots) + sizeof(uint32_t))
+                                  ? NULL
+                                  : pool_zalloc_large(cap * (sizeof(*slots) + sizeof(uint32_t)));
         if (!slots)
                 return -ENOMEM;
         uint32_t *hashes = (uint32_t *)(slots + cap);
