@@ -521,6 +521,8 @@ static int check_duty(Loader *L, const YNode *n, Duty *d) {
         return r < 0 ? r : q;
 }
 
+static uint32_t duty_hash_own(const Config *c, const Duty *d);
+
 int parse_duty(Loader *L, const YNode *n, size_t idx) {
         Duty *d = &L->cfg->duties[idx];
         d->document = -1;
@@ -543,6 +545,7 @@ int parse_duty(Loader *L, const YNode *n, size_t idx) {
                 }
                 L->reminders_set[idx] = L->duty_reminders;
         }
+        d->hash = duty_hash_own(L->cfg, d); /* finished by finish_duties() */
         return r < 0 ? r : q;
 }
 
@@ -560,15 +563,22 @@ static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
 
 /* Strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
 static uint32_t hash_str(uint32_t h, const char *s) {
-        return hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+        s = s ? s : "";
+        do /* its bytes and the 0 after them, in one pass */
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        while (*s++);
+        return h;
 }
 
 static uint32_t hash_int(uint32_t h, int v) {
         return hash_bytes(h, &v, sizeof(v));
 }
 
-static unsigned duty_hash(const Config *c, const Duty *d) {
-        /* Everything that changes what the duty's occurrences look like. */
+/* Everything that changes what the duty's occurrences look like, in two parts. The first, of
+ * the duty's own keys, is taken as the duty is parsed (its strings are then in the cache) and
+ * kept in Duty.hash; duty_hash_finish() goes on from it with what depends on sections that may
+ * come later (terms, shifts, the `reminders:` defaults). */
+static uint32_t duty_hash_own(const Config *c, const Duty *d) {
         uint32_t h = FNV_BASIS;
         const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
@@ -602,6 +612,11 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
+        return h;
+}
+
+static unsigned duty_hash_finish(const Config *c, const Duty *d, uint32_t h) {
+        const Rule *r = &d->rule;
         bool school = period_is_school(r->period);
         for (size_t i = 0; school && i < c->n_terms; i++) /* its periods */
                 h = hash_int(h, 9000 + c->terms[i].from * 7 + c->terms[i].until);
@@ -667,7 +682,7 @@ int finish_duties(Loader *L) {
                         p->overdue = def->overdue;
                 if (!(set & RM_ESCALATE))
                         p->escalate_after = def->escalate_after;
-                d->hash = duty_hash(c, d);
+                d->hash = duty_hash_finish(c, d, d->hash);
                 c->any_due_time |= d->rule.due_minute > 0 || d->rule.shift_edge;
                 if (d->rule.shift_edge && !c->n_shifts)
                         r = missing_section(L, i, true);
