@@ -175,12 +175,22 @@ static int phrase_memo_put(Loader *L, const char *key, const Rule *r, bool assum
 /* Parses phrase `s` into `r` (as rule_parse_phrase_in() does), through the memo. */
 static int parse_phrase_memo(Loader *L, const char *s, int epoch, Rule *r, size_t *off,
                              const char **msg, bool *assumed) {
-        char small[256];
+        /* The key "EPOCH|PHRASE", written without printf (a call for every duty). */
+        char small[256], num[16];
+        size_t nn = 0, len = strlen(s);
+        unsigned u = epoch < 0 ? 0u - (unsigned)epoch : (unsigned)epoch;
+        do
+                num[sizeof(num) - ++nn] = (char)('0' + u % 10);
+        while ((u /= 10) > 0);
+        if (epoch < 0)
+                num[sizeof(num) - ++nn] = '-';
         _cleanup_free_ char *big = NULL;
-        const char *key = small;
-        if ((size_t)snprintf(small, sizeof(small), "%d|%s", epoch, s) >= sizeof(small) &&
-            !(key = big = strfmt("%d|%s", epoch, s)))
+        char *key = nn + 1 + len < sizeof(small) ? small : (big = malloc(nn + len + 2));
+        if (!key)
                 return loader_oom(L);
+        memcpy(key, num + sizeof(num) - nn, nn);
+        key[nn] = '|';
+        memcpy(key + nn + 1, s, len + 1);
         const PhraseMemo *m = phrase_memo_get(L, key);
         if (m) {
                 *assumed = m->assumed;
