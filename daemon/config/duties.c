@@ -650,20 +650,20 @@ static unsigned duty_hash_finish(const Config *c, const Duty *d, uint32_t h) {
 
 /* Where duty i's id is written (its errors found once every file is read point there). */
 static IdSite duty_site(const Loader *L, size_t i) {
-        return i < L->cap_sites[ENT_DUTY] ? L->sites[ENT_DUTY][i] : (IdSite){.file = L->files[0]};
+        return i < L->cap_sites[ENT_DUTY] ? L->sites[ENT_DUTY][i] : (IdSite){.file = 0};
 }
 
 /* Duty i's rule needs a section the configuration lacks (shifts:, terms:). */
 static int missing_section(Loader *L, size_t i, bool shifts) {
         IdSite s = duty_site(L, i);
-        const char *id = L->cfg->duties[i].id;
+        const char *id = L->cfg->duties[i].id, *file = L->files[s.file < L->n_files ? s.file : 0];
         if (shifts)
-                diags_add(L->diags, false, s.file, s.line, s.col,
+                diags_add(L->diags, false, file, s.line, s.col,
                           "duty '%s': 班前/班后 needs the organisation's shifts (shifts: [{name: "
                           "白班, start: \"08:00\", end: \"20:00\"}])",
                           id);
         else
-                diags_add(L->diags, false, s.file, s.line, s.col,
+                diags_add(L->diags, false, file, s.line, s.col,
                           "duty '%s': 每学期/每学年 needs the school terms (terms: [{name: "
                           "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
                           id);

@@ -238,7 +238,7 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
                 return 0; /* reported when the item is parsed */
         if (ARRAY_GROW(L->sites[e], L->cap_sites[e], idx + 1) < 0)
                 return loader_oom(L);
-        L->sites[e][idx] = (IdSite){L->path, (int)idn->line, (int)idn->column};
+        L->sites[e][idx] = (IdSite){(uint32_t)L->file_idx, (int)idn->line, (int)idn->column};
         /* One probe of the map (a province registers a million ids): a duplicate is found by
          * the insertion itself. */
         const char *key = xstrdup(L, id);
@@ -249,7 +249,7 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
         if (q == -EEXIST && hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
-                              _(entity_names[e]), id, s->file, s->line, s->col);
+                              _(entity_names[e]), id, L->files[s->file], s->line, s->col);
         }
         return q < 0 ? loader_oom(L) : 0;
 }

@@ -141,7 +141,7 @@ static int read_sections(Loader *L, YReader *R, bool main_file) {
 
 /* Streams one file into the config. */
 static int read_file(Loader *L, size_t fi) {
-        L->path = L->files[fi];
+        L->path = L->files[fi], L->file_idx = fi;
         /* libyaml asks for 16 KiB at a time: through 64 KiB of buffer, a county's 14 MB take a
          * read() per 64 KiB rather than two per 16 (a system call is dear in a VM). Freed after
          * the file is closed. */
