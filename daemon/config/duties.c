@@ -175,12 +175,22 @@ static int phrase_memo_put(Loader *L, const char *key, const Rule *r, bool assum
 /* Parses phrase `s` into `r` (as rule_parse_phrase_in() does), through the memo. */
 static int parse_phrase_memo(Loader *L, const char *s, int epoch, Rule *r, size_t *off,
                              const char **msg, bool *assumed) {
-        char small[256];
+        /* The key "EPOCH|PHRASE", written without printf (a call for every duty). */
+        char small[256], num[16];
+        size_t nn = 0, len = strlen(s);
+        unsigned u = epoch < 0 ? 0u - (unsigned)epoch : (unsigned)epoch;
+        do
+                num[sizeof(num) - ++nn] = (char)('0' + u % 10);
+        while ((u /= 10) > 0);
+        if (epoch < 0)
+                num[sizeof(num) - ++nn] = '-';
         _cleanup_free_ char *big = NULL;
-        const char *key = small;
-        if ((size_t)snprintf(small, sizeof(small), "%d|%s", epoch, s) >= sizeof(small) &&
-            !(key = big = strfmt("%d|%s", epoch, s)))
+        char *key = nn + 1 + len < sizeof(small) ? small : (big = malloc(nn + len + 2));
+        if (!key)
                 return loader_oom(L);
+        memcpy(key, num + sizeof(num) - nn, nn);
+        key[nn] = '|';
+        memcpy(key + nn + 1, s, len + 1);
         const PhraseMemo *m = phrase_memo_get(L, key);
         if (m) {
                 *assumed = m->assumed;
@@ -521,6 +531,8 @@ static int check_duty(Loader *L, const YNode *n, Duty *d) {
         return r < 0 ? r : q;
 }
 
+static uint32_t duty_hash_own(const Config *c, const Duty *d);
+
 int parse_duty(Loader *L, const YNode *n, size_t idx) {
         Duty *d = &L->cfg->duties[idx];
         d->document = -1;
@@ -543,6 +555,7 @@ int parse_duty(Loader *L, const YNode *n, size_t idx) {
                 }
                 L->reminders_set[idx] = L->duty_reminders;
         }
+        d->hash = duty_hash_own(L->cfg, d); /* finished by finish_duties() */
         return r < 0 ? r : q;
 }
 
@@ -560,15 +573,22 @@ static uint32_t hash_bytes(uint32_t h, const void *p, size_t n) {
 
 /* Strings end with a 0 byte so that "ab"+"c" and "a"+"bc" differ. */
 static uint32_t hash_str(uint32_t h, const char *s) {
-        return hash_bytes(h, s ? s : "", s ? strlen(s) + 1 : 1);
+        s = s ? s : "";
+        do /* its bytes and the 0 after them, in one pass */
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        while (*s++);
+        return h;
 }
 
 static uint32_t hash_int(uint32_t h, int v) {
         return hash_bytes(h, &v, sizeof(v));
 }
 
-static unsigned duty_hash(const Config *c, const Duty *d) {
-        /* Everything that changes what the duty's occurrences look like. */
+/* Everything that changes what the duty's occurrences look like, in two parts. The first, of
+ * the duty's own keys, is taken as the duty is parsed (its strings are then in the cache) and
+ * kept in Duty.hash; duty_hash_finish() goes on from it with what depends on sections that may
+ * come later (terms, shifts, the `reminders:` defaults). */
+static uint32_t duty_hash_own(const Config *c, const Duty *d) {
         uint32_t h = FNV_BASIS;
         const char *const strs[] = {d->id, d->title, d->clause, d->note, d->event};
         for (size_t i = 0; i < ELEMENTSOF(strs); i++)
@@ -602,6 +622,11 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
         }
         if (r->due_minute || r->workdays)
                 h = hash_int(h, 5000 + r->due_minute + 2000 * r->workdays);
+        return h;
+}
+
+static unsigned duty_hash_finish(const Config *c, const Duty *d, uint32_t h) {
+        const Rule *r = &d->rule;
         bool school = period_is_school(r->period);
         for (size_t i = 0; school && i < c->n_terms; i++) /* its periods */
                 h = hash_int(h, 9000 + c->terms[i].from * 7 + c->terms[i].until);
@@ -625,20 +650,20 @@ static unsigned duty_hash(const Config *c, const Duty *d) {
 
 /* Where duty i's id is written (its errors found once every file is read point there). */
 static IdSite duty_site(const Loader *L, size_t i) {
-        return i < L->cap_sites[ENT_DUTY] ? L->sites[ENT_DUTY][i] : (IdSite){.file = L->files[0]};
+        return i < L->cap_sites[ENT_DUTY] ? L->sites[ENT_DUTY][i] : (IdSite){.file = 0};
 }
 
 /* Duty i's rule needs a section the configuration lacks (shifts:, terms:). */
 static int missing_section(Loader *L, size_t i, bool shifts) {
         IdSite s = duty_site(L, i);
-        const char *id = L->cfg->duties[i].id;
+        const char *id = L->cfg->duties[i].id, *file = L->files[s.file < L->n_files ? s.file : 0];
         if (shifts)
-                diags_add(L->diags, false, s.file, s.line, s.col,
+                diags_add(L->diags, false, file, s.line, s.col,
                           "duty '%s': 班前/班后 needs the organisation's shifts (shifts: [{name: "
                           "白班, start: \"08:00\", end: \"20:00\"}])",
                           id);
         else
-                diags_add(L->diags, false, s.file, s.line, s.col,
+                diags_add(L->diags, false, file, s.line, s.col,
                           "duty '%s': 每学期/每学年 needs the school terms (terms: [{name: "
                           "2026年秋季学期, from: 2026-09-01, until: 2027-01-22}])",
                           id);
@@ -667,7 +692,7 @@ int finish_duties(Loader *L) {
                         p->overdue = def->overdue;
                 if (!(set & RM_ESCALATE))
                         p->escalate_after = def->escalate_after;
-                d->hash = duty_hash(c, d);
+                d->hash = duty_hash_finish(c, d, d->hash);
                 c->any_due_time |= d->rule.due_minute > 0 || d->rule.shift_edge;
                 if (d->rule.shift_edge && !c->n_shifts)
                         r = missing_section(L, i, true);

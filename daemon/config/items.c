@@ -55,7 +55,14 @@ static ssize_t entity_slot(Loader *L, Entity e) {
         entity_array(L->cfg, e, &arr, &n, &size);
         if (array_grow(arr, &L->cap[e], *n + 1, size) < 0)
                 return loader_oom(L);
-        memset((char *)*arr + *n * size, 0, size);
+        /* A county's duties fill megabytes: their pages 256 KiB at a time, each as it is
+         * reached, rather than a fault for every page. */
+        size_t at = *n * size, end = L->cap[e] * size, step = 256 * 1024;
+        if (at % step + size > step || at == 0) {
+                size_t from = (at + size) / step * step;
+                pool_prefault((char *)*arr + at, (from + step < end ? from + step : end) - at);
+        }
+        memset((char *)*arr + at, 0, size);
         return (ssize_t)(*n)++;
 }
 
@@ -82,6 +89,7 @@ int take_item(Loader *L, Entity e, YTree *t, uint32_t node) {
         size_t mark = L->diags->n;
         L->defer = false;
         int q = parse_fns[e](L, n, (size_t)idx);
+        L->item_id_node = NULL; /* the tree is reused for the next item */
         if (!L->defer)
                 return r < 0 ? r : q;
         L->defer = false;

@@ -65,7 +65,7 @@ int parse_str(Loader *L, const YNode *n, char **out) {
                 return err_at(L, n, "expected a string");
         if (!utf8_valid(s, strlen(s)))
                 return err_at(L, n, "not valid UTF-8");
-        char *d = xstrdup(L, s);
+        char *d = n == L->item_id_node ? (char *)L->item_id : xstrdup(L, s);
         if (!d)
                 return -ENOMEM;
         *out = d;
@@ -238,16 +238,18 @@ int register_id(Loader *L, Entity e, const YNode *item, size_t idx) {
                 return 0; /* reported when the item is parsed */
         if (ARRAY_GROW(L->sites[e], L->cap_sites[e], idx + 1) < 0)
                 return loader_oom(L);
-        L->sites[e][idx] = (IdSite){L->path, (int)idn->line, (int)idn->column};
+        L->sites[e][idx] = (IdSite){(uint32_t)L->file_idx, (int)idn->line, (int)idn->column};
         /* One probe of the map (a province registers a million ids): a duplicate is found by
          * the insertion itself. */
         const char *key = xstrdup(L, id);
         int q = key ? hashmap_put_str(&L->ids[e], key, idx) : -ENOMEM;
+        if (key)
+                L->item_id = key, L->item_id_node = idn;
         size_t prev;
         if (q == -EEXIST && hashmap_get_str(&L->ids[e], id, &prev)) {
                 const IdSite *s = &L->sites[e][prev];
                 return err_at(L, idn, "duplicate %s id '%s' (first defined at %s:%d:%d)",
-                              _(entity_names[e]), id, s->file, s->line, s->col);
+                              _(entity_names[e]), id, L->files[s->file], s->line, s->col);
         }
         return q < 0 ? loader_oom(L) : 0;
 }
@@ -334,8 +336,8 @@ int parse_map(Loader *L, const YNode *map, const KeyDef *keys, size_t n_keys, vo
                         r = err_at(L, kn, "expected a key");
                         continue;
                 }
-                size_t i;
-                for (i = 0; i < n_keys && !streq(keys[i].name, k); i++)
+                size_t i; /* most names differ from the first byte */
+                for (i = 0; i < n_keys && (keys[i].name[0] != k[0] || !streq(keys[i].name, k)); i++)
                         ;
                 if (i == n_keys) {
                         r = err_at(L, kn, "unknown key '%s'", k);

@@ -87,9 +87,13 @@ int64_t ytree_copy(YTree *dst, const YTree *src, uint32_t i) {
 const YNode *ytree_get(const YTree *t, const YNode *map, const char *key) {
         if (!map || map->type != Y_MAP)
                 return NULL;
+        /* Called several times for each item: as streq(), without a call for every key (the
+         * text of a scalar at least `len` long holds len + 1 bytes, its NUL included). */
+        size_t len = strlen(key);
         for (size_t i = 0; i < ytree_count(map); i++) {
-                const char *k = ytree_scalar(t, ytree_key(t, map, i));
-                if (k && streq(k, key))
+                const YNode *k = ytree_key(t, map, i);
+                if (k->type == Y_SCALAR && k->n >= len && t->text[k->a] == key[0] &&
+                    memcmp(t->text + k->a, key, len + 1) == 0)
                         return ytree_value(t, map, i);
         }
         return NULL;
@@ -290,7 +294,7 @@ static void check_keys(YReader *r, const YTree *t, const YNode *map) {
                 for (size_t j = 0; k && j < i; j++) {
                         const YNode *kj = ytree_key(t, map, j);
                         const char *s = ytree_scalar(t, kj);
-                        if (s && streq(s, k)) {
+                        if (s && s[0] == k[0] && streq(s, k)) { /* most differ at once */
                                 const YNode *ki = ytree_key(t, map, i);
                                 problem(r, ki->line, ki->column,
                                         "'%s' given twice in this mapping (first at line %u)", k,

@@ -9,17 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 16 bytes a slot: the hash is computed again when the map grows rather than kept (a county's
- * config holds maps of 100,000s of ids while it loads). */
+/* 16 bytes a slot, and its key's 32-bit hash (0: the slot is empty) in a dense array beside
+ * the slots: a probe reads 4 bytes, not a slot and its key, and growing never hashes or reads a
+ * key again (a county's config holds maps of 100,000s of ids while it loads). */
 typedef struct HashSlot {
-        const void *key; /* NULL: empty */
+        const void *key;
         uint32_t len;
         uint32_t val;
 } HashSlot;
 
 typedef struct HashMap {
         HashSlot *slots;
-        size_t cap, n; /* cap: 0 or a power of two */
+        uint32_t *hashes; /* in the slots' block */
+        size_t cap, n;    /* cap: 0 or a power of two */
 } HashMap;
 
 int hashmap_put(HashMap *m, const void *key, size_t len, size_t val);

@@ -4,11 +4,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "hashmap.h"
 
 #define POOL_BLOCK (256 * 1024)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+#ifndef MADV_POPULATE_WRITE /* Linux 5.14 */
+#define MADV_POPULATE_WRITE 23
+#endif
 
 struct ConfigPool {
         char **blocks;
@@ -46,6 +53,8 @@ void *pool_alloc(ConfigPool *p, size_t n) {
                 char *blk = calloc(1, sz);
                 if (!blk)
                         return NULL;
+                if (sz == POOL_BLOCK) /* it is about to be filled */
+                        pool_prefault(blk, sz);
                 p->blocks[p->n_blocks++] = blk;
                 if (sz != POOL_BLOCK) /* the current block keeps its room */
                         return blk;
@@ -76,4 +85,23 @@ const void *pool_intern(ConfigPool *p, const void *v, size_t n) {
         if (hashmap_put(&p->interned, d, n, 0) < 0)
                 return NULL;
         return d;
+}
+
+void pool_prefault(void *p, size_t n) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
+        if (b > a)
+                (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE); /* a hint only */
+}
+
+void *pool_zalloc_large(size_t n) {
+        if (n < HUGE_PAGE)
+                return calloc(1, n ? n : 1);
+        /* Aligned, so that each whole 2 MiB is one huge page; the tail stays in small pages
+         * (no more memory resident than the array needs). */
+        void *p = aligned_alloc(HUGE_PAGE, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+        if (!p)
+                return NULL;
+        (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint only */
+        return memset(p, 0, n);
 }

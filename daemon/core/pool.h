@@ -18,3 +18,12 @@ char *pool_strdup(ConfigPool *p, const char *s);
 const void *pool_intern(ConfigPool *p, const void *v, size_t n);
 /* Loading is over: forgets the interned values (their copies stay). */
 void pool_seal(ConfigPool *p);
+
+/* Large arrays outside any pool (a hash table, the items of a county's lists), freed with
+ * free(). A first touch of a page costs a fault (about 10 µs in a VM): these ask the kernel for
+ * the memory in bulk, as a hint that changes no content (an older kernel ignores it).
+ * pool_zalloc_large(): `n` zeroed bytes (NULL when out of memory), each whole 2 MiB of them in
+ * transparent huge pages when the system allows, one fault for 512 pages.
+ * pool_prefault(): the pages of [p, p + n) present before they are written, in one call. */
+void *pool_zalloc_large(size_t n);
+void pool_prefault(void *p, size_t n);
