@@ -177,18 +177,16 @@ static int parse_phrase_memo(Loader *L, const char *s, int epoch, Rule *r, size_
                              const char **msg, bool *assumed) {
         /* The key "EPOCH|PHRASE", written without printf (a call for every duty). */
         char small[256], num[16];
-        size_t nn = 0, len = strlen(s);
-        unsigned u = epoch < 0 ? 0u - (unsigned)epoch : (unsigned)epoch;
-        do
-                num[sizeof(num) - ++nn] = (char)('0' + u % 10);
-        while ((u /= 10) > 0);
+        Str ns = str_init(num, sizeof(num));
         if (epoch < 0)
-                num[sizeof(num) - ++nn] = '-';
+                str_put(&ns, "-");
+        str_num(&ns, epoch < 0 ? 0u - (unsigned)epoch : (unsigned)epoch, 1);
+        size_t nn = ns.k, len = strlen(s);
         _cleanup_free_ char *big = NULL;
         char *key = nn + 1 + len < sizeof(small) ? small : (big = malloc(nn + len + 2));
         if (!key)
                 return loader_oom(L);
-        memcpy(key, num + sizeof(num) - nn, nn);
+        memcpy(key, num, nn);
         key[nn] = '|';
         memcpy(key + nn + 1, s, len + 1);
         const PhraseMemo *m = phrase_memo_get(L, key);
