@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "completion.h"
 #include "config.h"
 #include "ctl-event.h"
@@ -87,8 +89,30 @@ static int print_json(const Config *c, const Occurrence *o, const char *status) 
 
 typedef int (*OccurrenceFn)(void *userdata, const Occurrence *o);
 
-static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, OccurrenceFn fn,
-                            void *userdata) {
+/* A table's two walks plan the same slices: the first keeps them for the second while they are
+ * few (a county's year, 100,000 occurrences, is 4 MiB), beyond that the second plans again
+ * (a province's year would be 40 MiB). */
+#define UPCOMING_KEEP_MAX ((size_t)1 << 18)
+
+typedef struct Kept {
+        OccurrenceList l;
+        bool keeping; /* the walk so far is all in l */
+        bool whole;   /* l holds a whole walk: the next one reads it */
+} Kept;
+
+static void keep_slice(Kept *kept, const OccurrenceList *l) {
+        if (kept->l.n + l->n <= UPCOMING_KEEP_MAX &&
+            ARRAY_GROW(kept->l.items, kept->l.cap, kept->l.n + l->n) == 0) {
+                memcpy(kept->l.items + kept->l.n, l->items, l->n * sizeof(*l->items));
+                kept->l.n += l->n;
+                return;
+        }
+        kept->keeping = false; /* too many (or no memory): the next walk plans again */
+        occurrence_list_done(&kept->l);
+}
+
+static int walk_planned(const Config *c, Day from, Day to, PlanFilter f, OccurrenceFn fn,
+                        void *userdata, Kept *kept) {
         OccurrenceList l = {0};
         int r = 0;
         for (Day a = from; r == 0 && a <= to; a += UPCOMING_SLICE_DAYS) {
@@ -97,38 +121,85 @@ static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, Occ
                 r = schedule_plan(c, a, b, f, &l);
                 for (size_t i = 0; r == 0 && i < l.n; i++)
                         r = fn(userdata, &l.items[i]);
+                if (r == 0 && kept && kept->keeping)
+                        keep_slice(kept, &l);
         }
         occurrence_list_done(&l);
+        if (kept)
+                kept->whole = r == 0 && kept->keeping;
+        return r;
+}
+
+/* `kept`: NULL, or what a previous walk of the same range kept (or keeps this one). */
+static int walk_occurrences(const Config *c, Day from, Day to, PlanFilter f, OccurrenceFn fn,
+                            void *userdata, Kept *kept) {
+        int r = 0;
+        if (kept && kept->whole)
+                for (size_t i = 0; r == 0 && i < kept->l.n; i++)
+                        r = fn(userdata, &kept->l.items[i]);
+        else
+                r = walk_planned(c, from, to, f, fn, userdata, kept);
         /* The deadlines of events come last (their own order). */
         return r < 0 ? r : ctl_event_walk(c, from, to, f, fn, userdata);
 }
 
 #define UPCOMING_COLS 9
 
-/* What a listing knows of a duty once it has met it: its basis, and the display widths of its
- * title and basis and the length of its id, side by side (a row reads them together; the
- * config's strings lie far apart, and at a province's size each is a cache miss). */
+/* What a listing knows of a duty once it has met it: its basis, and the display widths and
+ * lengths of its title and basis and the length of its id, side by side (a row reads them
+ * together; the config's strings lie far apart, and at a province's size each is a cache
+ * miss). */
 typedef struct DutyWidths {
         char *basis; /* NULL: not met yet */
         int title_w, basis_w, id_len;
+        size_t title_len, basis_len;
         PeriodKind period;
 } DutyWidths;
 
 typedef struct PostWidths {
         int name_w, id_len; /* name_w -1: not met yet */
+        size_t name_len;
 } PostWidths;
 
+typedef struct PersonWidths {
+        int name_w; /* -1: not met yet */
+        size_t name_len;
+} PersonWidths;
+
+/* A cell whose text follows from a small key (a date, a count, a period), made once per key:
+ * rows come by deadline, so a day's rows repeat the same few. Direct-mapped, key 0 = empty. */
+typedef struct CachedCell {
+        uint64_t key;
+        int w;
+        uint8_t len;
+        char s[43];
+} CachedCell;
+
+#define CELL_CACHE_BITS 8
+
+/* The slot of `key` in a cache of 2^CELL_CACHE_BITS cells; *hit when it holds key already. */
+static CachedCell *cell_slot(CachedCell *t, uint64_t key, bool *hit) {
+        CachedCell *e = &t[(key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CELL_CACHE_BITS)];
+        *hit = e->key == key;
+        e->key = key;
+        return e;
+}
+
 /* What the rows of a listing repeat, made once: the words in the user's language (gettext for
- * each row was a sixth of `upcoming`) and, as they are first met, what DutyWidths and
- * PostWidths hold and the widths of people's names. */
+ * each row was a sixth of `upcoming`) and, as they are first met, what DutyWidths, PostWidths
+ * and PersonWidths hold and the cells of dates, counts and periods. */
 typedef struct RowCache {
         const char *date_fmt, *of_fmt, *vacant, *weekday[7], *status[_OCC_STATE_MAX];
+        int status_w[_OCC_STATE_MAX];
+        size_t status_len[_OCC_STATE_MAX], vacant_len;
         const char *times_fmt[RULE_MAX_COUNT + 1]; /* by count, as met */
         DutyWidths *duty;
         PostWidths *post;
-        int *person_w; /* -1: not measured yet */
-        int date_w[7][2], times_w[RULE_MAX_COUNT + 1], of_w, sep_w, vacant_w;
+        PersonWidths *person;
+        int sep_w, vacant_w;
         size_t n_duties;
+        CachedCell (*dates)[1 << CELL_CACHE_BITS], (*counts)[1 << CELL_CACHE_BITS],
+                (*periods)[1 << CELL_CACHE_BITS];
         Buf holders; /* the row's holders' names, reused */
 } RowCache;
 
@@ -139,19 +210,23 @@ static int row_cache_init(RowCache *k, const Config *c) {
                         .n_duties = c->n_duties};
         k->sep_w = utf8_width("、");
         k->vacant_w = utf8_width(k->vacant);
-        memset(k->date_w, 0xff, sizeof(k->date_w));
-        memset(k->times_w, 0xff, sizeof(k->times_w));
-        k->of_w = -1;
+        k->vacant_len = strlen(k->vacant);
         for (int i = 0; i < 7; i++)
                 k->weekday[i] = ctl_weekday(i + 1 - day_weekday(0)); /* days 0.. are Thu.. */
-        for (int s = 0; s < _OCC_STATE_MAX; s++)
+        for (int s = 0; s < _OCC_STATE_MAX; s++) {
                 k->status[s] = s == OCC_OPEN ? "" : ctl_state_text((OccState)s);
+                k->status_w[s] = utf8_width(k->status[s]);
+                k->status_len[s] = strlen(k->status[s]);
+        }
         k->duty = calloc(c->n_duties + 1, sizeof(DutyWidths));
         k->post = malloc((c->n_posts + 1) * sizeof(PostWidths));
-        k->person_w = malloc((c->n_people + 1) * sizeof(int));
-        if (!k->duty || !k->post || !k->person_w)
+        k->person = malloc((c->n_people + 1) * sizeof(PersonWidths));
+        k->dates = calloc(1, sizeof(*k->dates));
+        k->counts = calloc(1, sizeof(*k->counts));
+        k->periods = calloc(1, sizeof(*k->periods));
+        if (!k->duty || !k->post || !k->person || !k->dates || !k->counts || !k->periods)
                 return -ENOMEM;
-        memset(k->person_w, 0xff, (c->n_people + 1) * sizeof(int));
+        memset(k->person, 0xff, (c->n_people + 1) * sizeof(PersonWidths));
         memset(k->post, 0xff, (c->n_posts + 1) * sizeof(PostWidths));
         return 0;
 }
@@ -161,15 +236,11 @@ static void row_cache_done(RowCache *k) {
                 free(k->duty[i].basis);
         free(k->duty);
         free(k->post);
-        free(k->person_w);
+        free(k->person);
+        free(k->dates);
+        free(k->counts);
+        free(k->periods);
         buf_done(&k->holders);
-}
-
-/* The width of `s`, measured once into *w. */
-static int width_once(int *w, const char *s) {
-        if (*w < 0)
-                *w = utf8_width(s);
-        return *w;
 }
 
 /* A duty's entry, filled when first met; NULL when out of memory. */
@@ -181,6 +252,8 @@ static const DutyWidths *duty_widths(RowCache *k, const Config *c, size_t duty) 
                         return NULL;
                 w->title_w = utf8_width(d->title);
                 w->basis_w = utf8_width(w->basis);
+                w->title_len = strlen(d->title);
+                w->basis_len = strlen(w->basis);
                 w->id_len = (int)strlen(d->id);
                 w->period = d->rule.period;
         }
@@ -191,18 +264,19 @@ static const PostWidths *post_widths(RowCache *k, const Config *c, size_t post) 
         PostWidths *w = &k->post[post];
         if (w->name_w < 0) {
                 w->name_w = utf8_width(c->posts[post].name);
+                w->name_len = strlen(c->posts[post].name);
                 w->id_len = (int)strlen(c->posts[post].id);
         }
         return w;
 }
 
-/* An occurrence's period id: from the cached period kind, without the duty's rule. */
-static void row_period_id(const Config *c, const DutyWidths *dw, const Occurrence *o, char *buf,
-                          size_t n) {
-        if (o->event > 0 || o->holiday >= 0)
-                occurrence_period_id(c, o, buf, n);
-        else
-                period_id(dw->period, o->period_start, buf, n);
+static const PersonWidths *person_widths(RowCache *k, const Config *c, size_t person) {
+        PersonWidths *w = &k->person[person];
+        if (w->name_w < 0) {
+                w->name_w = utf8_width(c->people[person].name);
+                w->name_len = strlen(c->people[person].name);
+        }
+        return w;
 }
 
 static const char *row_times_fmt(RowCache *k, unsigned n) {
@@ -213,42 +287,88 @@ static const char *row_times_fmt(RowCache *k, unsigned n) {
         return k->times_fmt[n];
 }
 
-/* The holders' display width, and their names (、 between them) into k->holders when `names`;
- * NULL when out of memory. */
+/* The holders' display width, and with `names` their names (、 between them) in k->holders,
+ * *len bytes; NULL when out of memory. */
 static const char *row_holders(RowCache *k, const Config *c, const Occurrence *o, bool names,
-                               int *w) {
+                               int *w, size_t *len) {
         size_t h[MAX_POST_HOLDERS];
         size_t n = occurrence_holders(c, o, o->due, h, ELEMENTSOF(h));
         *w = n ? (int)(n - 1) * k->sep_w : k->vacant_w;
         k->holders.len = 0;
-        buf_puts(&k->holders, ""); /* NUL-terminated even with no names */
+        buf_put(&k->holders, "", 0); /* NUL-terminated even with no names */
         for (size_t i = 0; i < n; i++) {
-                *w += width_once(&k->person_w[h[i]], c->people[h[i]].name);
+                const PersonWidths *pw = person_widths(k, c, h[i]);
+                *w += pw->name_w;
                 if (names) {
-                        buf_puts(&k->holders, i ? "、" : "");
-                        buf_puts(&k->holders, c->people[h[i]].name);
+                        if (i)
+                                buf_put(&k->holders, "、", strlen("、"));
+                        buf_put(&k->holders, c->people[h[i]].name, pw->name_len);
                 }
         }
-        return k->holders.oom ? NULL : n ? k->holders.data : k->vacant;
+        if (k->holders.oom)
+                return NULL;
+        *len = n ? k->holders.len : k->vacant_len;
+        return n ? k->holders.data : k->vacant;
 }
-
-/* One row of the listing: its cells and their display widths. */
-typedef struct UpcomingRow {
-        char date[48], cp[32], pid[96], id[OCCURRENCE_ID_MAX];
-        const char *cells[UPCOMING_COLS];
-        int w[UPCOMING_COLS];
-} UpcomingRow;
 
 /* The formats below are the translations cached in row_cache_init(), not literals: msgfmt
  * --check (the build) holds each to its msgid's conversions. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static void row_date(RowCache *k, const Occurrence *o, char *buf, size_t n) {
-        char due[11];
-        day_format(o->due, due);
-        int len = snprintf(buf, n, k->date_fmt, due, k->weekday[day_weekday(o->due) - 1]);
-        if (o->due_minute && len > 0 && (size_t)len + RULE_TIME_MAX <= n)
-                rule_time(o->due_minute, buf + len);
+/* The deadline's cell: the date, its weekday and the time of day when the rule gives one. */
+static const CachedCell *cell_date(RowCache *k, const Occurrence *o) {
+        bool hit;
+        CachedCell *e =
+                cell_slot(*k->dates, (uint64_t)(o->due_minute + 1) << 32 | (uint32_t)o->due, &hit);
+        if (!hit) {
+                char due[11];
+                day_format(o->due, due);
+                int len = snprintf(e->s, sizeof(e->s), k->date_fmt, due,
+                                   k->weekday[day_weekday(o->due) - 1]);
+                if (o->due_minute && len > 0 && (size_t)len + RULE_TIME_MAX <= sizeof(e->s))
+                        rule_time(o->due_minute, e->s + len);
+                e->len = (uint8_t)strlen(e->s);
+                e->w = utf8_width(e->s);
+        }
+        return e;
+}
+
+/* The count's cell: "N times" for a count not paced, else "i of N". */
+static const CachedCell *cell_count(RowCache *k, const Occurrence *o) {
+        bool hit;
+        uint64_t key = o->required > 1 ? (uint64_t)1 << 48 | o->required
+                                       : (uint64_t)2 << 48 | (uint64_t)o->checkpoint << 16 | o->of;
+        CachedCell *e = cell_slot(*k->counts, key, &hit);
+        if (!hit) {
+                if (o->required > 1)
+                        snprintf(e->s, sizeof(e->s), row_times_fmt(k, o->required), o->required);
+                else
+                        snprintf(e->s, sizeof(e->s), k->of_fmt, o->checkpoint, o->of);
+                e->len = (uint8_t)strlen(e->s);
+                e->w = utf8_width(e->s);
+        }
+        return e;
+}
+#pragma GCC diagnostic pop
+
+/* An occurrence's period id: from the cached period kind, without the duty's rule; an event's
+ * or a holiday's in `buf` (they carry their own names). Its length in *len. */
+static const char *cell_period(RowCache *k, const Config *c, const DutyWidths *dw,
+                               const Occurrence *o, char buf[static 96], size_t *len) {
+        if (o->event > 0 || o->holiday >= 0) {
+                occurrence_period_id(c, o, buf, 96);
+                *len = strlen(buf);
+                return buf;
+        }
+        bool hit;
+        CachedCell *e = cell_slot(
+                *k->periods, (uint64_t)(dw->period + 1) << 32 | (uint32_t)o->period_start, &hit);
+        if (!hit) {
+                period_id(dw->period, o->period_start, e->s, sizeof(e->s));
+                e->len = (uint8_t)strlen(e->s);
+        }
+        *len = e->len;
+        return e->s;
 }
 
 static int digits(unsigned v) {
@@ -258,97 +378,64 @@ static int digits(unsigned v) {
         return n;
 }
 
-/* The width of the count cell, from the width of its format once per count (or per "of"
- * format: its two numbers' digits vary). */
-static int count_width(RowCache *k, const Occurrence *o) {
-        char buf[32];
-        if (o->required > 1 && o->required <= RULE_MAX_COUNT) {
-                int *w = &k->times_w[o->required];
-                if (*w < 0) {
-                        snprintf(buf, sizeof(buf), row_times_fmt(k, o->required), o->required);
-                        *w = utf8_width(buf);
-                }
-                return *w;
-        }
-        if (o->required > 1) {
-                snprintf(buf, sizeof(buf), row_times_fmt(k, o->required), o->required);
-                return utf8_width(buf);
-        }
-        if (k->of_w < 0) {
-                snprintf(buf, sizeof(buf), k->of_fmt, 0u, 0u);
-                k->of_w = utf8_width(buf) - 2;
-        }
-        return k->of_w + digits(o->checkpoint) + digits(o->of);
-}
-#pragma GCC diagnostic pop
+/* One row of the listing: its cells, their lengths and display widths. */
+typedef struct UpcomingRow {
+        char pid[96], id[OCCURRENCE_ID_MAX];
+        const char *cells[UPCOMING_COLS];
+        size_t len[UPCOMING_COLS];
+        int w[UPCOMING_COLS];
+} UpcomingRow;
 
-static int date_width(RowCache *k, const Occurrence *o) {
-        int *w = &k->date_w[day_weekday(o->due) - 1][o->due_minute != 0];
-        if (*w < 0) {
-                char buf[48];
-                row_date(k, o, buf, sizeof(buf));
-                *w = utf8_width(buf);
-        }
-        return *w;
-}
-
-/* The widths of a row's cells, from what is measured once (names, titles, bases, the words)
- * and the lengths of the ids (ASCII, config.h), and its period id into `pid`; with `holders`,
- * also the holders' names (*holders). The first pass takes the widths alone; the second makes
- * the cells and aligns them with these same widths. */
-static int upcoming_widths(RowCache *k, const Config *c, const Occurrence *o, int status,
-                           char pid[static 96], const char **holders, int *w) {
+/* A row's cells and their widths, from what is measured once (names, titles, bases, the words,
+ * the cached cells) and the lengths of the ids (ASCII, config.h). The first pass (`text`
+ * false) takes the widths alone; the second also makes the holders' names and the id, and
+ * aligns the cells with these same widths. `status`: OccState, or -1 without a record. */
+static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
+                        int status, bool text) {
         const DutyWidths *dw = duty_widths(k, c, o->duty);
         if (!dw)
                 return -ENOMEM;
         const PostWidths *pw = post_widths(k, c, o->post);
-        row_period_id(c, dw, o, pid, 96);
-        int pid_w = (int)strlen(pid);
-        const char *names = row_holders(k, c, o, holders != NULL, &w[5]);
-        if (!names)
+        const CachedCell *date = cell_date(k, o), *count = cell_count(k, o);
+        size_t pid_len;
+        const char *pid = cell_period(k, c, dw, o, r->pid, &pid_len);
+        const char *holders = row_holders(k, c, o, text, &r->w[5], &r->len[5]);
+        if (!holders)
                 return -ENOMEM;
-        if (holders)
-                *holders = names;
-        w[0] = date_width(k, o);
-        w[1] = pw->name_w;
-        w[2] = dw->title_w;
-        w[3] = count_width(k, o);
-        w[4] = pid_w;
-        w[6] = status >= 0 ? utf8_width(k->status[status]) : 0;
-        w[7] = dw->basis_w;
-        w[8] = dw->id_len + pw->id_len + pid_w + 3 + digits(o->checkpoint) +
-               (o->person >= 0 ? 1 + (int)strlen(c->people[o->person].id) : 0);
-        return 0;
-}
-
-/* The formats below are the translations cached in row_cache_init() (see row_date()). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
-                        int status) {
-        const char *holders;
-        int q = upcoming_widths(k, c, o, status, r->pid, &holders, r->w);
-        if (q < 0)
-                return q;
-        row_date(k, o, r->date, sizeof(r->date));
-        occurrence_id_in(c, o, r->pid, r->id, sizeof(r->id));
-        if (o->required > 1)
-                snprintf(r->cp, sizeof(r->cp), row_times_fmt(k, o->required), o->required);
-        else
-                snprintf(r->cp, sizeof(r->cp), k->of_fmt, o->checkpoint, o->of);
-        const char *cells[UPCOMING_COLS] = {r->date,
+        r->w[0] = date->w;
+        r->w[1] = pw->name_w;
+        r->w[2] = dw->title_w;
+        r->w[3] = count->w;
+        r->w[4] = (int)pid_len;
+        r->w[6] = status >= 0 ? k->status_w[status] : 0;
+        r->w[7] = dw->basis_w;
+        r->w[8] = dw->id_len + pw->id_len + (int)pid_len + 3 + digits(o->checkpoint) +
+                  (o->person >= 0 ? 1 + (int)strlen(c->people[o->person].id) : 0);
+        if (!text)
+                return 0;
+        occurrence_id_in(c, o, pid, r->id, sizeof(r->id));
+        const char *cells[UPCOMING_COLS] = {date->s,
                                             c->posts[o->post].name,
                                             c->duties[o->duty].title,
-                                            r->cp,
-                                            r->pid,
+                                            count->s,
+                                            pid,
                                             holders,
                                             status >= 0 ? k->status[status] : "",
                                             k->duty[o->duty].basis,
                                             r->id};
+        size_t len[UPCOMING_COLS] = {date->len,
+                                     pw->name_len,
+                                     dw->title_len,
+                                     count->len,
+                                     pid_len,
+                                     r->len[5],
+                                     status >= 0 ? k->status_len[status] : 0,
+                                     dw->basis_len,
+                                     (size_t)r->w[8]};
         memcpy(r->cells, cells, sizeof(cells));
+        memcpy(r->len, len, sizeof(len));
         return 0;
 }
-#pragma GCC diagnostic pop
 
 typedef struct Listing {
         const Config *c;
@@ -358,6 +445,7 @@ typedef struct Listing {
         size_t rows;
         int w[UPCOMING_COLS];
         RowCache cache;
+        Kept kept;
 } Listing;
 
 /* The state of an occurrence in the record (OccState), -1 without a record. */
@@ -371,20 +459,17 @@ static int listing_state(const Listing *x, const Occurrence *o) {
 
 static int table_row_fn(void *userdata, const Occurrence *o) {
         Listing *x = userdata;
-        x->rows++;
-        if (x->pass == 0) {
-                int w[UPCOMING_COLS];
-                char pid[96];
-                int q = upcoming_widths(&x->cache, x->c, o, listing_state(x, o), pid, NULL, w);
-                for (size_t i = 0; q == 0 && i < UPCOMING_COLS; i++)
-                        x->w[i] = w[i] > x->w[i] ? w[i] : x->w[i];
-                return q;
-        }
         UpcomingRow r;
-        int q = upcoming_row(&r, &x->cache, x->c, o, listing_state(x, o));
-        if (q == 0)
-                table_print_row_measured(stdout, x->w, UPCOMING_COLS, r.cells, r.w);
-        return q;
+        int q = upcoming_row(&r, &x->cache, x->c, o, listing_state(x, o), x->pass == 1);
+        if (q < 0)
+                return q;
+        x->rows++;
+        if (x->pass == 0)
+                for (size_t i = 0; i < UPCOMING_COLS; i++)
+                        x->w[i] = r.w[i] > x->w[i] ? r.w[i] : x->w[i];
+        else
+                table_print_row_measured(stdout, x->w, UPCOMING_COLS, r.cells, r.len, r.w);
+        return 0;
 }
 
 /* The machine name of an occurrence's state (JSON), NULL without a record. */
@@ -407,16 +492,18 @@ static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
         table_translate(hdr, hdr_en, UPCOMING_COLS);
         table_widths(x->w, UPCOMING_COLS, hdr);
         int r = row_cache_init(&x->cache, x->c);
+        x->kept.keeping = true;
         if (r == 0)
-                r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
+                r = walk_occurrences(x->c, from, to, f, table_row_fn, x, &x->kept);
         if (r == 0 && x->rows == 0)
                 printf(_("Nothing is due in that period.\n"));
         else if (r == 0) {
                 x->pass = 1;
                 table_print_row(stdout, x->w, UPCOMING_COLS, hdr);
-                r = walk_occurrences(x->c, from, to, f, table_row_fn, x);
+                r = walk_occurrences(x->c, from, to, f, table_row_fn, x, &x->kept);
         }
         row_cache_done(&x->cache);
+        occurrence_list_done(&x->kept.l);
         return r;
 }
 
@@ -470,7 +557,7 @@ static int run_upcoming(Config *c, const void *args) {
                 fprintf(stderr, _("warning: %s\n"), note);
         Ledger *ledger = load_ledger(c);
         Listing x = {.c = c, .ledger = ledger, .today = ctl_today(c)};
-        int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x)
+        int r = a->json ? walk_occurrences(c, from, to, f, json_row_fn, &x, NULL)
                         : print_upcoming_table(&x, from, to, f);
         ledger_free(ledger);
         if (r < 0)

@@ -21,6 +21,7 @@ void table_print(const Table *t, FILE *f);
 void table_widths(int *widths, size_t n_cols, const char *const *cells);
 /* One row, each cell padded to its column's width (the last one not). */
 void table_print_row(FILE *f, const int *widths, size_t n_cols, const char *const *cells);
-/* The same, given each cell's own display width (cell_widths[n_cols]). */
+/* The same, given each cell's length in bytes and display width (lens[n_cols],
+ * cell_widths[n_cols]); no cell is NULL. */
 void table_print_row_measured(FILE *f, const int *widths, size_t n_cols, const char *const *cells,
-                              const int *cell_widths);
+                              const size_t *lens, const int *cell_widths);

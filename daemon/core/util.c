@@ -49,13 +49,18 @@ void buf_puts(Buf *b, const char *s) {
         buf_put(b, s, strlen(s));
 }
 
-void str_put(Str *s, const char *t) {
-        size_t len = strlen(t), room = s->n - 1 - s->k;
+/* The first len bytes of t (no NUL among them). */
+static void str_putn(Str *s, const char *t, size_t len) {
+        size_t room = s->n - 1 - s->k;
         if (len > room)
                 len = room;
         memcpy(s->p + s->k, t, len);
         s->k += len;
         s->p[s->k] = 0;
+}
+
+void str_put(Str *s, const char *t) {
+        str_putn(s, t, strlen(t));
 }
 
 void str_num(Str *s, unsigned v, int width) {
@@ -67,7 +72,7 @@ void str_num(Str *s, unsigned v, int width) {
         while ((v /= 10) > 0 && i > 0);
         while (i > 0 && (int)sizeof(d) - 1 - i < width)
                 d[--i] = '0';
-        str_put(s, d + i);
+        str_putn(s, d + i, sizeof(d) - 1 - (size_t)i);
 }
 
 void buf_printf(Buf *b, const char *fmt, ...) {
