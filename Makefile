@@ -13,6 +13,8 @@ DATADIR ?= $(PREFIX)/share/dutyd
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 LOCALEDIR ?= $(PREFIX)/share/locale
+# dutyctl-full, the dutyctl with every verb, which dutyctl runs for the verbs it leaves out.
+LIBEXECDIR ?= $(PREFIX)/libexec/dutyd
 # The release, as debian/changelog's top entry says (tests/test-manpages.sh checks they agree).
 VERSION := 0.9.0
 
@@ -48,7 +50,8 @@ endif
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
 	$(shell pkg-config --cflags $(PKGS)) \
 	-DDUTYD_SYSCONFDIR='"$(SYSCONFDIR)"' -DDUTYD_DATADIR='"$(DATADIR)"' \
-	-DDUTYD_VERSION='"$(VERSION)"' -DDUTYD_LOCALEDIR='"$(LOCALEDIR)"' -MMD -MP
+	-DDUTYD_VERSION='"$(VERSION)"' -DDUTYD_LOCALEDIR='"$(LOCALEDIR)"' \
+	-DDUTYD_LIBEXECDIR='"$(LIBEXECDIR)"' -MMD -MP
 ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
@@ -69,7 +72,7 @@ LIB_SRC := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(addprefix daemon/
 LIB_OBJ := $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 TEST_SRC := $(wildcard tests/unit/test-*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
-PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl
+PROGS := $(BUILD)/dutyd $(BUILD)/dutyctl $(BUILD)/dutyctl-full
 # Man pages: dutyd(8), dutyctl(1), dutyd.yaml(5), written in scdoc (docs/man/).
 MANS := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(wildcard docs/man/*.scd))
 # Message catalogs (core/i18n.h): po/LANG.po → LANG/LC_MESSAGES/dutyd.mo.
@@ -94,12 +97,21 @@ $(BUILD)/libdutyd.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 # The programs' objects are kept (not intermediate), so a second make links nothing.
-.SECONDARY: $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(MAINS))
+.SECONDARY: $(patsubst daemon/%.c,$(BUILD)/obj/%.o,$(MAINS)) $(BUILD)/obj/cli/dutyctl-lite.o
 
 $(BUILD)/dutyd: $(BUILD)/obj/service/dutyd.o $(BUILD)/libdutyd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/dutyctl: $(BUILD)/obj/cli/dutyctl.o $(BUILD)/libdutyd.a
+# dutyctl: the verbs that need neither libcurl, libmicrohttpd nor libxlsxwriter (ctl-verbs.h);
+# --as-needed keeps those libraries out of it. dutyctl-full: every verb.
+$(BUILD)/obj/cli/dutyctl-lite.o: daemon/cli/dutyctl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DDUTYCTL_LITE $(addprefix -Idaemon/,$(INC_cli)) -c $< -o $@
+
+$(BUILD)/dutyctl: $(BUILD)/obj/cli/dutyctl-lite.o $(BUILD)/libdutyd.a
+	$(CC) $(ALL_LDFLAGS) -Wl,--as-needed -o $@ $^ $(LIBS)
+
+$(BUILD)/dutyctl-full: $(BUILD)/obj/cli/dutyctl.o $(BUILD)/libdutyd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/locale/%/LC_MESSAGES/dutyd.mo: po/%.po
@@ -173,6 +185,8 @@ install: all
 	install -m 644 units/dutyd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dutyd.conf
 	sed 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' units/dutyd.tmpfiles >$(DESTDIR)$(TMPFILESDIR)/dutyd.conf
 	install -m 755 $(BUILD)/dutyd $(BUILD)/dutyctl $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(BUILD)/dutyctl-full $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 config/holidays-cn.yaml $(DESTDIR)$(DATADIR)/
 	install -m 644 config/examples/*.yaml $(DESTDIR)$(DATADIR)/examples/
 	test -e $(DESTDIR)$(SYSCONFDIR)/dutyd/dutyd.yaml || \
@@ -200,6 +214,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dutyd $(DESTDIR)$(BINDIR)/dutyctl
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(UNITDIR)/dutyd.service $(DESTDIR)$(UNITDIR)/dutyd.socket
 	rm -f $(DESTDIR)$(CATALOGDIR)/dutyd.catalog

@@ -17,6 +17,6 @@ int verb_serve(int argc, char **argv);
 
 /* clang-format off */
 #define CTL_FEEDS_VERBS \
-        {"feeds", verb_feeds, N_("calendar feeds: write the files, list the addresses, rotate tokens")}, \
-        {"serve", verb_serve, N_("serve the calendar feeds over HTTP in the foreground")},
+        {"feeds", CTL_FULL(verb_feeds), N_("calendar feeds: write the files, list the addresses, rotate tokens")}, \
+        {"serve", CTL_FULL(verb_serve), N_("serve the calendar feeds over HTTP in the foreground")},
 /* clang-format on */

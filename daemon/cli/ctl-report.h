@@ -15,7 +15,7 @@ int verb_done_link(int argc, char **argv);
 
 /* clang-format off */
 #define CTL_REPORT_VERBS \
-        {"report", verb_report, N_("the record of a period (table, CSV, JSON) and the 述职 draft")}, \
-        {"raise", verb_raise, N_("an event (such as an accident) happened: tell every responsible post now")}, \
-        {"done-link", verb_done_link, N_("make a one-time link to record a completion")},
+        {"report", CTL_FULL(verb_report), N_("the record of a period (table, CSV, JSON) and the 述职 draft")}, \
+        {"raise", CTL_FULL(verb_raise), N_("an event (such as an accident) happened: tell every responsible post now")}, \
+        {"done-link", CTL_FULL(verb_done_link), N_("make a one-time link to record a completion")},
 /* clang-format on */

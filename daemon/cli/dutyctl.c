@@ -1,7 +1,10 @@
 /* dutyctl.c — the command-line companion: validate the schedule, list what is due, and (through
- * the verbs of ctl-*.c) manage feeds, deliveries and records. */
+ * the verbs of ctl-*.c) manage feeds, deliveries and records. Built twice: `dutyctl-full` with
+ * every verb, and with DUTYCTL_LITE the `dutyctl` people run, whose verbs that need the network
+ * and workbook libraries run dutyctl-full (ctl-verbs.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <locale.h>
 #include <stdio.h>
@@ -116,6 +119,48 @@ static int verb_check(int argc, char **argv) {
         return ctl_with_config(run_check, &a);
 }
 
+/* ---- dutyctl-full ----------------------------------------------------------------------- */
+
+#ifdef DUTYCTL_LITE
+static char *arg_program; /* argv[0], as given */
+
+/* dutyctl-full's path: beside this program (a build tree), else in DUTYD_LIBEXECDIR. */
+static void full_path(char *buf, size_t n) {
+        char self[PATH_MAX];
+        ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *slash = k > 0 ? memrchr(self, '/', (size_t)k) : NULL;
+        if (slash) {
+                *slash = 0;
+                int len = snprintf(buf, n, "%s/dutyctl-full", self);
+                if (len > 0 && (size_t)len < n && access(buf, X_OK) == 0)
+                        return;
+        }
+        snprintf(buf, n, "%s", DUTYD_LIBEXECDIR "/dutyctl-full");
+}
+
+/* A verb of dutyctl-full: runs it with the same configuration and the verb's arguments
+ * (argv[0] is the verb); returns only when it cannot be run. */
+int ctl_run_full(int argc, char **argv) {
+        char path[PATH_MAX];
+        full_path(path, sizeof(path));
+        _cleanup_free_ char **args = calloc((size_t)argc + 4, sizeof(char *));
+        if (!args) {
+                fprintf(stderr, "dutyctl: %s\n", strerror(ENOMEM));
+                return 1;
+        }
+        size_t k = 0;
+        args[k++] = arg_program;
+        if (arg_config) {
+                args[k++] = (char *)"--config";
+                args[k++] = (char *)arg_config;
+        }
+        memcpy(args + k, argv, (size_t)argc * sizeof(char *));
+        execv(path, args);
+        fprintf(stderr, _("dutyctl: %s needs %s: %s\n"), argv[0], path, strerror(errno));
+        return 1;
+}
+#endif
+
 /* ---- verb table ------------------------------------------------------------------------- */
 
 typedef struct Verb {
@@ -172,6 +217,9 @@ static int take_config_option(int *argc, char **argv) {
 
 int main(int argc, char **argv) {
         i18n_setup();
+#ifdef DUTYCTL_LITE
+        arg_program = argv[0];
+#endif
         log_setup("dutyctl"); /* what `dutyctl raise` writes to the journal is dutyctl's */
         if (take_config_option(&argc, argv) < 0)
                 return EXIT_USAGE;

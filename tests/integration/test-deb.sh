@@ -35,7 +35,8 @@ lintian --fail-on error,warning "$T_TMP"/src/dutyd_"$ver"_*.changes >"$T_TMP/lin
 check_eq "lintian: no error and no warning" 0 $?
 grep -v 'root privileges' "$T_TMP/lintian.log" | comment
 listing=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/dutyd ./usr/bin/dutyctl ./lib/systemd/system/dutyd.service \
+for f in ./usr/bin/dutyd ./usr/bin/dutyctl ./usr/libexec/dutyd/dutyctl-full \
+        ./lib/systemd/system/dutyd.service \
         ./lib/systemd/system/dutyd.socket ./usr/share/dutyd/holidays-cn.yaml \
         ./usr/share/man/man1/dutyctl.1.gz ./usr/share/man/man8/dutyd.8.gz \
         ./usr/share/man/man5/dutyd.yaml.5.gz ./usr/share/bash-completion/completions/dutyctl \
@@ -73,10 +74,13 @@ check "dutyctl check on the shipped config" fr_run dutyctl check
 check "root records a completion on the installed package" fr_run sh -c \
         'id=$(dutyctl upcoming --json | head -n1 | sed "s/^{\"id\": *\"\([^\"]*\)\".*/\1/") &&
          dutyctl done "$id" --note 软件包验证 && dutyctl history | grep -q 软件包验证'
+check "dutyctl report, a verb of dutyctl-full, on the installed package" fr_run sh -c \
+        'dutyctl report --period 2026 --format csv | grep -q .'
 
 fr_run sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q dutyd' </dev/null >"$T_TMP/remove.log" 2>&1
 check_eq "apt-get remove exits 0" 0 $?
 check "removed: no dutyctl" fr_run sh -c '! command -v dutyctl'
+check "removed: no dutyctl-full" fr_run sh -c '! test -e /usr/libexec/dutyd/dutyctl-full'
 check "removed: nothing runs" fr_run sh -c '! systemctl is-active --quiet dutyd.service && ! systemctl is-active --quiet dutyd.socket'
 check "removed: the config stays" fr_run test -f /etc/dutyd/dutyd.yaml
 check "removed: the state stays" fr_run test -f /var/lib/dutyd/state.db
