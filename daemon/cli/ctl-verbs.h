@@ -13,7 +13,7 @@
 
 /* The verbs whose modules link libcurl, libmicrohttpd or libxlsxwriter are CTL_FULL(fn). Built
  * with DUTYCTL_LITE (the installed `dutyctl`) they run `dutyctl-full`, which has every verb:
- * the lite program maps 30 shared libraries instead of 60, and the read-only verbs people and
+ * the lite program maps about 30 shared libraries instead of about 60, and the verbs people and
  * scripts run most (check, upcoming, explain, done …) start in half the time. */
 #ifdef DUTYCTL_LITE
 #define CTL_FULL(fn) ctl_run_full

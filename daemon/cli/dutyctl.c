@@ -4,8 +4,8 @@
  * and workbook libraries run dutyctl-full (ctl-verbs.h). */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <jansson.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `dutyctl upcoming`'s table beside its --json, at two sizes (bench/gen-config): 1,000
 # assignments, whose year the table's first walk keeps for its second, and 30,000 (305,000
-# occurrences in a year, more than a walk keeps: the second plans again). At both, the table
+# occurrences in a year, more than a walk keeps, 131,072: the second plans again). At both, the table
 # lists the same occurrences in the same order as the JSON lines, and its columns are aligned:
 # every row's ID starts at the display column of the header's ID. On a fixed clock.
 . "$(dirname "$0")/../lib.sh"
