@@ -102,6 +102,8 @@ typedef struct Kept {
 } Kept;
 
 static void keep_slice(Kept *kept, const OccurrenceList *l) {
+        if (l->n == 0) /* an empty month: nothing to copy (its items may be NULL) */
+                return;
         if (kept->l.n + l->n <= UPCOMING_KEEP_MAX &&
             ARRAY_GROW(kept->l.items, kept->l.cap, kept->l.n + l->n) == 0) {
                 memcpy(kept->l.items + kept->l.n, l->items, l->n * sizeof(*l->items));
