@@ -389,12 +389,47 @@ typedef struct UpcomingRow {
         int w[UPCOMING_COLS];
 } UpcomingRow;
 
+typedef struct Listing {
+        const Config *c;
+        const Ledger *ledger;
+        Day today;
+        int pass;    /* table: 0 measures, 1 prints */
+        size_t rows; /* of this pass so far */
+        int w[UPCOMING_COLS];
+        RowCache cache;
+        Kept kept;
+        uint8_t *states; /* the first pass's states of its first rows, for the second */
+        size_t n_states, cap_states;
+} Listing;
+
+/* A byte a row: a province's year would be 10 MiB. */
+#define UPCOMING_STATES_MAX ((size_t)1 << 20)
+
+/* The state of the pass's next occurrence in the record (OccState), -1 without a record; `pid`:
+ * its period id. Both passes list the same rows in the same order, so the second takes the
+ * first's (a key made and looked up for each row was a fifth of a county's year). */
+static int listing_state(Listing *x, const Occurrence *o, const char *pid) {
+        if (!x->ledger)
+                return -1;
+        size_t i = x->rows;
+        if (x->pass == 1 && i < x->n_states)
+                return x->states[i];
+        OccStatus st;
+        ledger_status_in(x->ledger, x->c, o, pid, x->today, &st);
+        int s = (int)occ_state(&st);
+        if (x->pass == 0 && i == x->n_states && i < UPCOMING_STATES_MAX &&
+            ARRAY_GROW(x->states, x->cap_states, i + 1) == 0)
+                x->states[x->n_states++] = (uint8_t)s;
+        return s;
+}
+
 /* A row's cells and their widths, from what is measured once (names, titles, bases, the words,
  * the cached cells) and the lengths of the ids (ASCII, config.h). The first pass (`text`
  * false) takes the widths alone; the second also makes the holders' names and the id, and
- * aligns the cells with these same widths. `status`: OccState, or -1 without a record. */
-static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occurrence *o,
-                        int status, bool text) {
+ * aligns the cells with these same widths. */
+static int upcoming_row(UpcomingRow *r, Listing *x, const Occurrence *o, bool text) {
+        RowCache *k = &x->cache;
+        const Config *c = x->c;
         const DutyWidths *dw = duty_widths(k, c, o->duty);
         if (!dw)
                 return -ENOMEM;
@@ -402,6 +437,7 @@ static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occu
         const CachedCell *date = cell_date(k, o), *count = cell_count(k, o);
         size_t pid_len;
         const char *pid = cell_period(k, c, dw, o, r->pid, &pid_len);
+        int status = listing_state(x, o, pid);
         const char *holders = row_holders(k, c, o, text, &r->w[5], &r->len[5]);
         if (!holders)
                 return -ENOMEM;
@@ -440,30 +476,10 @@ static int upcoming_row(UpcomingRow *r, RowCache *k, const Config *c, const Occu
         return 0;
 }
 
-typedef struct Listing {
-        const Config *c;
-        const Ledger *ledger;
-        Day today;
-        int pass; /* table: 0 measures, 1 prints */
-        size_t rows;
-        int w[UPCOMING_COLS];
-        RowCache cache;
-        Kept kept;
-} Listing;
-
-/* The state of an occurrence in the record (OccState), -1 without a record. */
-static int listing_state(const Listing *x, const Occurrence *o) {
-        if (!x->ledger)
-                return -1;
-        OccStatus st;
-        ledger_status(x->ledger, x->c, o, x->today, &st);
-        return (int)occ_state(&st);
-}
-
 static int table_row_fn(void *userdata, const Occurrence *o) {
         Listing *x = userdata;
         UpcomingRow r;
-        int q = upcoming_row(&r, &x->cache, x->c, o, listing_state(x, o), x->pass == 1);
+        int q = upcoming_row(&r, x, o, x->pass == 1);
         if (q < 0)
                 return q;
         x->rows++;
@@ -502,11 +518,13 @@ static int print_upcoming_table(Listing *x, Day from, Day to, PlanFilter f) {
                 printf(_("Nothing is due in that period.\n"));
         else if (r == 0) {
                 x->pass = 1;
+                x->rows = 0;
                 table_print_row(stdout, x->w, UPCOMING_COLS, hdr);
                 r = walk_occurrences(x->c, from, to, f, table_row_fn, x, &x->kept);
         }
         row_cache_done(&x->cache);
         occurrence_list_done(&x->kept.l);
+        free(x->states);
         return r;
 }
 

@@ -10,13 +10,6 @@
 #include "hashmap.h"
 #include "util.h"
 
-/* The assignment key of an occurrence: "DUTY:POST[.PERSON]:PERIOD". */
-static void occurrence_assignment_key(const Config *c, const Occurrence *o, char *buf, size_t n) {
-        char pid[96];
-        occurrence_period_id(c, o, pid, sizeof(pid));
-        occurrence_key_in(c, o, pid, buf, n);
-}
-
 void completion_list_free(Completion *l, size_t n) {
         for (size_t i = 0; l && i < n; i++) {
                 Completion *c = &l[i];
@@ -144,10 +137,18 @@ const char *occ_status_key(const OccStatus *st) {
 
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret) {
+        char pid[96] = "";
+        if (l && l->n) /* a record nothing was entered in yet: no key to make */
+                occurrence_period_id(c, o, pid, sizeof(pid));
+        ledger_status_in(l, c, o, pid, today, ret);
+}
+
+void ledger_status_in(const Ledger *l, const Config *c, const Occurrence *o, const char *pid,
+                      Day today, OccStatus *ret) {
         char key[OCCURRENCE_ID_MAX];
         const LedgerEntry *e = NULL;
-        if (l && l->n) { /* a record nothing was entered in yet: no key to make */
-                occurrence_assignment_key(c, o, key, sizeof(key));
+        if (l && l->n) { /* the assignment key: "DUTY:POST[.PERSON]:PERIOD" */
+                occurrence_key_in(c, o, pid, key, sizeof(key));
                 e = ledger_find(l, key);
         }
         size_t total = e ? e->n : 0;

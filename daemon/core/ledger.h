@@ -60,3 +60,7 @@ DEFINE_FREEP(Ledger, ledger_free)
  * as long as the ledger. */
 void ledger_status(const Ledger *l, const Config *c, const Occurrence *o, Day today,
                    OccStatus *ret);
+/* The same, given the occurrence's period id (occurrence_period_id()), as a listing that has
+ * it already passes it. */
+void ledger_status_in(const Ledger *l, const Config *c, const Occurrence *o, const char *pid,
+                      Day today, OccStatus *ret);
