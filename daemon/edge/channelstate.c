@@ -84,7 +84,8 @@ bool channel_ready_pop(ChannelState *c, OutboxRow *ret) {
         return true;
 }
 
-void channel_ready_truncate(ChannelState *c, size_t n) {
+/* Forgets the rows claimed after the first n. */
+static void channel_ready_truncate(ChannelState *c, size_t n) {
         while (c->ready_n > n) {
                 c->ready_n--;
                 outbox_row_done(&c->ready[(c->ready_head + c->ready_n) % c->ready_cap]);

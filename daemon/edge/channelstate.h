@@ -32,7 +32,7 @@ typedef struct ChannelState {
         int64_t paused_until; /* the vendor blocks the robot until then */
         /* Rows claimed (committed `sending`) and not started yet, oldest first (a ring). */
         OutboxRow *ready;
-        size_t ready_cap, ready_head, ready_n, ready_mark;
+        size_t ready_cap, ready_head, ready_n;
         bool more;    /* a claim may find due rows: cleared when one finds fewer than it asked */
         SignKey *key; /* a webhook's secret, keyed once for all its messages (or NULL) */
 } ChannelState;
@@ -55,5 +55,3 @@ void channel_state_record(ChannelState *c, int64_t now);
 /* Takes the row over (*row is zeroed); the ring must have room. */
 void channel_ready_push(ChannelState *c, OutboxRow *row);
 bool channel_ready_pop(ChannelState *c, OutboxRow *ret);
-/* Forgets the rows claimed after the first n (their transaction was rolled back). */
-void channel_ready_truncate(ChannelState *c, size_t n);

@@ -2,10 +2,15 @@
 #include "sender.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "channelstate.h"
 #include "clock.h"
@@ -21,9 +26,39 @@
 #define DONE_MAX 1024
 #define USEC_PER_SEC INT64_C(1000000)
 
+/* One flush handed to the commit worker: the outcomes to record and, per channel (s->cfg's
+ * order; a reload waits for the job), how many rows to claim. The worker fills in the rows
+ * claimed, when each channel has a row due next, and the result. Nothing of it is touched by
+ * the loop while the worker has it. */
+typedef struct FlushJob {
+        Transfer *done; /* the outcomes (FIFO), owned by the job */
+        size_t n_done, n_channels;
+        const char **channel; /* ids, s->cfg's */
+        size_t *room;         /* rows to claim; 0 none */
+        OutboxRow **rows;     /* claimed */
+        size_t *n_rows;
+        int64_t *next_due; /* unix seconds of the next queued row due later; INT64_MAX none */
+        const char *only_id;
+        int64_t now; /* delivery clock, µs */
+        int r;
+} FlushJob;
+
 struct Sender {
         sd_event *event;
         Store *store;
+        /* The commit worker: a thread on a connection of its own (wstore) that runs the flush
+         * transactions, so that the loop goes on sending while SQLite writes and syncs. One job
+         * at a time; `job` is the loop's until it is handed over (job_busy), the worker's until
+         * it set job_busy back to false (under `lock`) and wrote to `efd`. */
+        Store *wstore;
+        pthread_t thread;
+        bool started, stop, job_busy, flush_pending;
+        pthread_mutex_t lock;
+        pthread_cond_t has_job, idle;
+        int efd;
+        sd_event_source *job_src;
+        FlushJob *job;
+        int64_t job_wake; /* when a rate window ends, as the flush that made the job saw it */
         const Config *cfg;
         CurlGlue *glue;
         sd_event_source *dispatch, *flush_timer, *wake, *deadline;
@@ -148,31 +183,27 @@ static void transfer_done(Sender *s, Transfer *t) {
                 t->res = DELIVERY_PERMANENT;
 }
 
-/* Writes the outcome of `t` (inside the caller's transaction). */
-static void transfer_record(Sender *s, Transfer *t, int64_t now_s) {
+/* Writes the outcome of `t` (inside the caller's transaction, on the worker's connection, or on
+ * the loop's when the worker is stopped). */
+static void transfer_record(Store *st, Transfer *t, int64_t now_s) {
         int r;
         t->failed = false;
         if (t->res == DELIVERY_OK)
-                r = outbox_mark_sent_row(s->store, &t->row, now_s);
+                r = outbox_mark_sent_row(st, &t->row, now_s);
         else if (t->res == DELIVERY_PERMANENT) {
-                r = outbox_mark_failed(s->store, t->row.id, now_s, t->err);
+                r = outbox_mark_failed(st, t->row.id, now_s, t->err);
                 t->failed = true;
-        } else {
-                r = outbox_mark_retry(s->store, t->row.id, now_s, t->res, t->err, &t->failed);
-                /* Queued again, perhaps due at once (a re-sign): the claim looks. */
-                ssize_t ci = channel_index(s, t->row.channel);
-                if (ci >= 0)
-                        s->channels[ci].more = true;
-        }
+        } else
+                r = outbox_mark_retry(st, t->row.id, now_s, t->res, t->err, &t->failed);
         if (r < 0 && r != -ESTALE)
                 fprintf(stderr, _("dutyd: cannot record the outcome of %s: %s\n"), t->row.id,
                         strerror(-r));
 }
 
-/* Writes the outcomes waiting (inside the caller's transaction). */
-static void record_done(Sender *s, int64_t now_s) {
-        for (Transfer *t = s->done; t; t = t->next)
-                transfer_record(s, t, now_s);
+/* Writes the outcomes of the list `done` (inside the caller's transaction). */
+static void record_done(Store *st, Transfer *done, int64_t now_s) {
+        for (Transfer *t = done; t; t = t->next)
+                transfer_record(st, t, now_s);
 }
 
 /* After the outcome is committed: statistics and the notify callback. */
@@ -233,15 +264,18 @@ static void start_ready(Sender *s) {
 
 /* Whether the next flush should come at the end of this loop iteration rather than after
  * FLUSH_DELAY_USEC: nothing left in flight (nothing else to wait for), many outcomes waiting,
- * or a channel running out of claimed rows while more may be due (less than one round of
- * transfers left; a rate-limited channel: a free slot and nothing claimed). */
+ * or a channel running out of claimed rows while more may be due (half its ring left: the
+ * worker claims the next rows while the loop sends these; a rate-limited channel: a free slot
+ * and nothing claimed). */
 static bool flush_now(const Sender *s) {
         if (s->in_flight == 0 || s->n_done >= DONE_MAX)
                 return true;
         for (size_t ci = 0; ci < s->n_channels; ci++) {
                 const ChannelState *cs = &s->channels[ci];
                 unsigned cap = channel_max_in_flight(s->cfg->channels[ci].type);
-                size_t low = channel_rate_limited(cs) ? (cs->in_flight < cap) : cap;
+                size_t low = channel_rate_limited(cs)
+                                     ? (cs->in_flight < cap)
+                                     : (cs->ready_cap / 2 > cap ? cs->ready_cap / 2 : cap);
                 if (cs->more && cs->ready_n < low)
                         return true;
         }
@@ -288,12 +322,19 @@ static void process_done(void *userdata) {
         schedule_flush(s);
 }
 
-/* Reports and frees the recorded outcomes. */
-static void done_report(Sender *s) {
+/* The outcomes waiting, taken off the sender's list. */
+static Transfer *done_take(Sender *s, size_t *ret_n) {
         Transfer *done = s->done;
+        if (ret_n)
+                *ret_n = s->n_done;
         s->done = NULL;
         s->done_tail = &s->done;
         s->n_done = 0;
+        return done;
+}
+
+/* Reports and frees recorded outcomes. */
+static void done_report(Sender *s, Transfer *done) {
         while (done) {
                 Transfer *n = done->next;
                 transfer_report(s, done);
@@ -324,7 +365,7 @@ static bool any_ready(const Sender *s) {
 }
 
 static void check_finished(Sender *s) {
-        if (!s->run_mode || s->in_flight > 0 || s->done || any_ready(s))
+        if (!s->run_mode || s->job || s->in_flight > 0 || s->done || any_ready(s))
                 return;
         bool pending = true;
         if (outbox_any_pending(s->store, s->only_id, &pending) >= 0 && !pending)
@@ -395,104 +436,254 @@ static size_t claim_room(Sender *s, size_t ci, int64_t now, int64_t *wake) {
         return min_size(cap > busy ? cap - busy : 0, min_size(rm, rs));
 }
 
+/* ---- the commit worker (its own thread and connection; nothing of the loop's) ------------- */
+
 /* sender_run() for one message: that row, when it is queued and due on this channel. */
-static void claim_only(Sender *s, ChannelState *cs, const char *channel, int64_t now_s) {
+static void claim_only(Store *st, const char *only_id, const char *channel, int64_t now_s,
+                       OutboxRow **ret, size_t *ret_n) {
         OutboxRow row;
-        cs->more = false;
-        if (outbox_get(s->store, s->only_id, &row) < 0)
+        if (outbox_get(st, only_id, &row) < 0)
                 return;
         if (row.state == OUTBOX_QUEUED && row.next_attempt <= now_s &&
-            streq(row.channel, channel) && outbox_claim(s->store, row.id, now_s) >= 0) {
+            streq(row.channel, channel) && outbox_claim(st, row.id, now_s) >= 0 &&
+            (*ret = calloc(1, sizeof **ret))) {
                 row.state = OUTBOX_SENDING;
                 row.attempts++;
-                channel_ready_push(cs, &row);
+                (*ret)[0] = row;
+                *ret_n = 1;
+                return;
         }
         outbox_row_done(&row);
 }
 
-/* Claims (inside the caller's transaction) what channel `ci` may take now into its ring. */
-static int claim_channel(Sender *s, size_t ci, int64_t now, int64_t *wake) {
-        const Channel *ch = &s->cfg->channels[ci];
-        ChannelState *cs = &s->channels[ci];
-        int64_t now_s = now / USEC_PER_SEC;
-        OutboxRow *rows = NULL;
-        size_t n = 0, room;
+/* The flush's transaction: records the outcomes, claims what each channel asked for
+ * (queued → sending) and finds when each has a row due next. One commit, one fsync. */
+static int job_tx(Store *st, FlushJob *j) {
+        int64_t now_s = j->now / USEC_PER_SEC;
+        record_done(st, j->done, now_s);
+        for (size_t ci = 0; ci < j->n_channels; ci++) {
+                if (j->room[ci] && j->only_id)
+                        claim_only(st, j->only_id, j->channel[ci], now_s, &j->rows[ci],
+                                   &j->n_rows[ci]);
+                else if (j->room[ci]) {
+                        int r = outbox_claim_due(st, j->channel[ci], now_s, j->room[ci],
+                                                 &j->rows[ci], &j->n_rows[ci]);
+                        if (r < 0)
+                                return r;
+                }
+                if (outbox_next_due(st, j->channel[ci], now_s, &j->next_due[ci]) < 0)
+                        j->next_due[ci] = INT64_MAX;
+        }
+        return store_commit(st);
+}
 
+static void job_run(Store *st, FlushJob *j) {
+        j->r = store_begin(st);
+        if (j->r >= 0 && (j->r = job_tx(st, j)) < 0)
+                store_rollback(st);
+        if (j->r < 0) /* rolled back: nothing was claimed */
+                for (size_t ci = 0; ci < j->n_channels; ci++) {
+                        outbox_rows_free(j->rows[ci], j->n_rows[ci]);
+                        j->rows[ci] = NULL;
+                        j->n_rows[ci] = 0;
+                }
+}
+
+/* The worker thread: takes a job, runs it, tells the loop (eventfd). Blocks every signal (they
+ * are the loop's), never touches the loop's objects. */
+static void *worker(void *userdata) {
+        Sender *s = userdata;
+        pthread_mutex_lock(&s->lock);
+        for (;;) {
+                while (!s->stop && !s->job_busy)
+                        pthread_cond_wait(&s->has_job, &s->lock);
+                if (!s->job_busy)
+                        break; /* stop, and nothing left to do */
+                FlushJob *j = s->job;
+                pthread_mutex_unlock(&s->lock);
+                job_run(s->wstore, j);
+                pthread_mutex_lock(&s->lock);
+                s->job_busy = false;
+                pthread_cond_broadcast(&s->idle);
+                uint64_t one = 1;
+                /* The loop reads the job once it took the lock after this. */
+                (void)!write(s->efd, &one, sizeof one);
+        }
+        pthread_mutex_unlock(&s->lock);
+        return NULL;
+}
+
+static FlushJob *job_free(FlushJob *j) {
+        if (!j)
+                return NULL;
+        for (size_t ci = 0; j->rows && ci < j->n_channels; ci++)
+                outbox_rows_free(j->rows[ci], j->n_rows[ci]);
+        free(j->rows);
+        free(j->n_rows);
+        free(j->room);
+        free(j->next_due);
+        free(j->channel);
+        for (Transfer *t = j->done; t;) {
+                Transfer *n = t->next;
+                transfer_free(t);
+                t = n;
+        }
+        free(j);
+        return NULL;
+}
+
+static FlushJob *job_new(size_t n_channels) {
+        FlushJob *j = calloc(1, sizeof *j);
+        size_t n = n_channels ? n_channels : 1;
+        if (!j)
+                return NULL;
+        j->n_channels = n_channels;
+        j->channel = calloc(n, sizeof *j->channel);
+        j->room = calloc(n, sizeof *j->room);
+        j->rows = calloc(n, sizeof *j->rows);
+        j->n_rows = calloc(n, sizeof *j->n_rows);
+        j->next_due = calloc(n, sizeof *j->next_due);
+        if (!j->channel || !j->room || !j->rows || !j->n_rows || !j->next_due)
+                return job_free(j);
+        return j;
+}
+
+/* ---- flush (on the loop) ------------------------------------------------------------------ */
+
+/* How many rows channel `ci` asks the flush to claim (0 none). */
+static size_t claim_ask(Sender *s, size_t ci, int64_t now, int64_t *wake) {
+        ChannelState *cs = &s->channels[ci];
+        size_t room;
         /* A rate-limited channel is looked at even so: *wake must keep the end of its window. */
         if (!cs->more && !channel_rate_limited(cs))
                 return 0;
         if ((room = claim_room(s, ci, now, wake)) == 0 || !cs->more)
                 return 0;
-        if (s->only_id) {
-                claim_only(s, cs, ch->id, now_s);
-                return 0;
-        }
-        int r = outbox_claim_due(s->store, ch->id, now_s, room, &rows, &n);
-        if (r < 0)
-                return r;
-        /* Fewer than asked: nothing more is due on it until a kick, a wake or a retry. */
-        cs->more = n == room;
-        for (size_t i = 0; i < n; i++)
-                channel_ready_push(cs, &rows[i]);
-        outbox_rows_free(rows, n);
-        return 0;
+        return s->only_id ? 1 : room;
 }
 
 static void flush_failed(Sender *s, int64_t now) {
         /* The database is busy or failing: the outcomes stay pending (the rows stay `sending`,
          * which a restart would put back to queued); try again in a second. */
-        for (size_t ci = 0; ci < s->n_channels; ci++)
-                channel_ready_truncate(&s->channels[ci], s->channels[ci].ready_mark);
-        fprintf(stderr, _("dutyd: cannot write to the outbox: %s\n"), store_errmsg(s->store));
+        fprintf(stderr, _("dutyd: cannot write to the outbox: %s\n"), store_errmsg(s->wstore));
         arm_wake(s, now + (int64_t)(clock_scale() * (double)USEC_PER_SEC), now);
 }
 
-/* Inside the flush's transaction: records the outcomes waiting and claims what is due into
- * the channels' rings; *wake is lowered to when something falls due next. */
-static int flush_tx(Sender *s, int64_t now, int64_t *wake) {
-        int64_t now_s = now / USEC_PER_SEC, future;
-        record_done(s, now_s);
-        for (size_t ci = 0; ci < s->n_channels; ci++) {
-                int r = claim_channel(s, ci, now, wake);
-                if (r < 0)
-                        return r;
-                if (outbox_next_due(s->store, s->cfg->channels[ci].id, now_s, &future) >= 0 &&
-                    future * USEC_PER_SEC < *wake)
-                        *wake = future * USEC_PER_SEC;
+/* The job came back: on success its outcomes are reported and its rows go into the channels'
+ * rings and start; on failure the outcomes wait for the next flush. `start`: false when the
+ * sender is stopping (no transfer starts, no flush follows). */
+static void job_finish(Sender *s, bool start) {
+        FlushJob *j = s->job;
+        int64_t now = clock_now_usec(), wake = j->r < 0 ? INT64_MAX : s->job_wake;
+        s->job = NULL;
+        if (j->r < 0) {
+                /* Older than the outcomes collected meanwhile: first in the list again. */
+                Transfer **tail = &j->done;
+                while (*tail)
+                        tail = &(*tail)->next;
+                *tail = s->done;
+                if (!s->done)
+                        s->done_tail = tail;
+                s->done = j->done;
+                s->n_done += j->n_done;
+                j->done = NULL;
+                job_free(j);
+                if (start)
+                        flush_failed(s, now);
+                return;
         }
-        return store_commit(s->store);
+        for (size_t ci = 0; ci < j->n_channels; ci++) {
+                ChannelState *cs = &s->channels[ci];
+                for (size_t k = 0; k < j->n_rows[ci]; k++)
+                        channel_ready_push(cs, &j->rows[ci][k]);
+                /* Fewer than asked: nothing more is due on it until a kick, a wake or a retry. */
+                if (j->room[ci])
+                        cs->more = s->only_id ? false : j->n_rows[ci] == j->room[ci];
+                if (j->next_due[ci] != INT64_MAX && j->next_due[ci] * USEC_PER_SEC < wake)
+                        wake = j->next_due[ci] * USEC_PER_SEC;
+        }
+        for (Transfer *t = j->done; t; t = t->next)
+                if (t->res != DELIVERY_OK && t->res != DELIVERY_PERMANENT) {
+                        /* Queued again, perhaps due at once (a re-sign): the claim looks. */
+                        ssize_t ci = channel_index(s, t->row.channel);
+                        if (ci >= 0)
+                                s->channels[ci].more = true;
+                }
+        Transfer *done = j->done;
+        j->done = NULL;
+        job_free(j);
+        done_report(s, done);
+        if (!start)
+                return;
+        start_ready(s);
+        arm_wake(s, wake, now);
+        if (s->flush_pending || s->done) {
+                s->flush_pending = false;
+                schedule_flush(s);
+        }
+        check_finished(s);
 }
 
-/* One transaction (one fsync): records the outcomes waiting, claims what is due into the
- * channels' rings (queued → sending), commits, and only then reports the outcomes and starts
- * transfers. Never spans a loop iteration. */
+/* Waits for the job the worker has, at most one transaction, and takes it back. */
+static void job_wait(Sender *s, bool start) {
+        if (!s->job)
+                return;
+        pthread_mutex_lock(&s->lock);
+        while (s->job_busy)
+                pthread_cond_wait(&s->idle, &s->lock);
+        pthread_mutex_unlock(&s->lock);
+        job_finish(s, start);
+}
+
+static int on_job_done(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        (void)src, (void)revents;
+        Sender *s = userdata;
+        uint64_t n;
+        bool busy;
+        (void)!read(fd, &n, sizeof n);
+        pthread_mutex_lock(&s->lock);
+        busy = s->job_busy;
+        pthread_mutex_unlock(&s->lock);
+        if (s->job && !busy)
+                job_finish(s, true);
+        return 0;
+}
+
+/* A flush: the outcomes waiting and what each channel may claim now go to the worker as one
+ * job (one transaction, one fsync, on its connection), and the loop goes on; the outcomes are
+ * reported and the claimed rows start when it comes back (job_finish()). One job at a time: a
+ * flush asked for meanwhile follows it. */
 static void flush(Sender *s) {
         int64_t now = clock_now_usec(), now_s = now / USEC_PER_SEC;
-        int64_t wake = INT64_MAX;
 
         if (sd_event_get_state(s->event) == SD_EVENT_FINISHED)
                 return;
+        if (s->job) {
+                s->flush_pending = true;
+                return;
+        }
         s->flush_armed = false;
         (void)sd_event_source_set_enabled(s->flush_timer, SD_EVENT_OFF);
         if (s->check_orphans && !s->only_id)
-                check_orphans(s, now_s); /* after start and reload only */
-        for (size_t ci = 0; ci < s->n_channels; ci++)
-                s->channels[ci].ready_mark = s->channels[ci].ready_n;
-        if (store_begin(s->store) < 0) {
-                flush_failed(s, now);
+                check_orphans(s, now_s); /* after start and reload only; the worker is idle */
+        FlushJob *j = job_new(s->n_channels);
+        if (!j) {
+                arm_wake(s, now + (int64_t)(clock_scale() * (double)USEC_PER_SEC), now);
                 return;
         }
-        if (flush_tx(s, now, &wake) < 0) {
-                store_rollback(s->store);
-                flush_failed(s, now);
-                return;
+        s->job_wake = INT64_MAX;
+        for (size_t ci = 0; ci < s->n_channels; ci++) {
+                j->channel[ci] = s->cfg->channels[ci].id;
+                j->room[ci] = claim_ask(s, ci, now, &s->job_wake);
         }
-        done_report(s);
-        start_ready(s);
-        if (s->done) /* rows that could not even be built */
-                schedule_dispatch(s);
-        arm_wake(s, wake, now);
-        check_finished(s);
+        j->only_id = s->only_id;
+        j->now = now;
+        j->done = done_take(s, &j->n_done);
+        s->job = j;
+        pthread_mutex_lock(&s->lock);
+        s->job_busy = true;
+        pthread_cond_signal(&s->has_job);
+        pthread_mutex_unlock(&s->lock);
 }
 
 static int on_dispatch(sd_event_source *src, void *userdata) {
@@ -544,11 +735,49 @@ static int add_sources(Sender *s) {
         (void)sd_event_source_set_description(s->wake, "dutyd-sender-wake");
         (void)sd_event_source_set_description(s->flush_timer, "dutyd-sender-flush");
         (void)sd_event_source_set_description(s->dispatch, "dutyd-sender-dispatch");
-        /* The flush comes last in a loop iteration (after the sockets' events and curl's "at
-         * once"), when all the iteration's outcomes are collected. */
-        (void)sd_event_source_set_priority(s->dispatch, SD_EVENT_PRIORITY_NORMAL + 2);
-        (void)sd_event_source_set_priority(s->flush_timer, SD_EVENT_PRIORITY_NORMAL + 2);
+        /* The flush at the sockets' priority: sd-event dispatches one source an iteration, the
+         * most urgent first, so below them it would wait while any socket is busy, i.e. until
+         * every transfer ended and the rings ran dry (the pipeline stalled at each commit). At
+         * the same priority it takes its turn after the sockets that were ready before it. */
+        (void)sd_event_source_set_priority(s->dispatch, SD_EVENT_PRIORITY_NORMAL);
+        (void)sd_event_source_set_priority(s->flush_timer, SD_EVENT_PRIORITY_NORMAL);
         return 0;
+}
+
+/* The commit worker and its way back to the loop (an eventfd). The thread must never take a
+ * signal meant for the loop's signalfd. */
+static int start_worker(Sender *s) {
+        sigset_t all, old;
+        int r = store_open_another(s->store, &s->wstore);
+        if (r < 0)
+                return r;
+        if ((s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+                return -errno;
+        if ((r = sd_event_add_io(s->event, &s->job_src, s->efd, EPOLLIN, on_job_done, s)) < 0)
+                return r;
+        (void)sd_event_source_set_description(s->job_src, "dutyd-sender-commit");
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = -pthread_create(&s->thread, NULL, worker, s);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        s->started = r == 0;
+        return r;
+}
+
+static void stop_worker(Sender *s) {
+        if (s->started) {
+                pthread_mutex_lock(&s->lock);
+                s->stop = true;
+                pthread_cond_signal(&s->has_job);
+                pthread_mutex_unlock(&s->lock);
+                pthread_join(s->thread, NULL);
+                s->started = false;
+        }
+        s->job_src = sd_event_source_disable_unref(s->job_src);
+        if (s->efd >= 0)
+                close(s->efd);
+        s->efd = -1;
+        s->wstore = store_close(s->wstore);
 }
 
 int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
@@ -559,6 +788,10 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
         s->store = store;
         s->done_tail = &s->done;
         s->cfg = cfg;
+        s->efd = -1;
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->has_job, NULL);
+        pthread_cond_init(&s->idle, NULL);
         int r = outbox_init(store);
         if (r >= 0 && outbox_recover(store, clock_now()) < 0)
                 r = -EIO;
@@ -568,6 +801,8 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
                 r = curl_glue_new(e, MAX_IN_FLIGHT, process_done, s, &s->glue);
         if (r >= 0)
                 r = add_sources(s);
+        if (r >= 0)
+                r = start_worker(s);
         if (r < 0) {
                 sender_free(s);
                 return r;
@@ -581,11 +816,15 @@ int sender_new(sd_event *e, Store *store, const Config *cfg, Sender **ret) {
 Sender *sender_free(Sender *s) {
         if (!s)
                 return NULL;
+        /* The job the worker has is committed (or rolled back) first: its outcomes reported, its
+         * rows claimed put in the rings, released below. */
+        job_wait(s, false);
+        stop_worker(s);
         int64_t now_s = clock_now();
         /* Outcomes received but not recorded yet are recorded; transfers still in flight and
          * claimed rows not started go back to the queue (same id next time). One transaction. */
         bool tx = (s->done || s->transfers || any_ready(s)) && store_begin(s->store) >= 0;
-        record_done(s, now_s);
+        record_done(s->store, s->done, now_s);
         while (s->transfers) {
                 Transfer *t = s->transfers;
                 curl_glue_remove(s->glue, t->easy);
@@ -600,7 +839,7 @@ Sender *sender_free(Sender *s) {
                         store_errmsg(s->store));
                 store_rollback(s->store);
         }
-        done_report(s);
+        done_report(s, done_take(s, NULL));
         curl_glue_free(s->glue);
         sd_event_source_disable_unref(s->wake);
         sd_event_source_disable_unref(s->flush_timer);
@@ -610,6 +849,9 @@ Sender *sender_free(Sender *s) {
                 channel_state_done(&s->channels[i]);
         free(s->channels);
         free(s->only_id);
+        pthread_cond_destroy(&s->idle);
+        pthread_cond_destroy(&s->has_job);
+        pthread_mutex_destroy(&s->lock);
         sd_event_unref(s->event);
         free(s);
         return NULL;
@@ -627,6 +869,9 @@ int sender_kick(Sender *s) {
 
 int sender_set_config(Sender *s, const Config *cfg) {
         const Config *old = s->cfg;
+        /* The job refers to the old config's channels: it comes back first (one transaction at
+         * most), and the rows it claimed go into the rings that build_channel_states() moves. */
+        job_wait(s, false);
         s->cfg = cfg;
         s->check_orphans = true;
         int r = build_channel_states(s, cfg);

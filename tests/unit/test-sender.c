@@ -55,6 +55,7 @@ typedef struct Server {
          * requests; with drop_idle it closes the connection all the same once it answered. */
         bool keep_alive, drop_idle;
         unsigned accepted;
+        size_t answered; /* every request, beyond MAX_REQ too */
 } Server;
 
 /* Reads one request on `c` and answers it; false when the client closed the connection. */
@@ -92,6 +93,7 @@ static bool serve_one(Server *sv, int c) {
                 sv->req[sv->n].at = clock_now_usec();
                 sv->n++;
         }
+        sv->answered++;
         if (strncmp(path, "/dingtalk", 9) == 0)
                 answer = sv->dingtalk_seen++ == 0
                                  ? "{\"errcode\":130101,\"errmsg\":\"send too fast, "
@@ -165,6 +167,11 @@ typedef struct Fx {
         size_t queued_at_first;
         /* Messages still to queue, one each time one is reported sent. */
         int chain;
+        /* Reloads (sender_set_config(), cfg2 and cfg in turn) from this many reports on. */
+        unsigned reload_at, reloads;
+        Config cfg2;
+        Channel ch2[2]; /* cfg2's: cfg's channels in the other order */
+        sd_event_source *reload;
         bool in_tx_at_report, unsent_at_report, stop_at_first;
 } Fx;
 
@@ -270,6 +277,8 @@ static void on_notify(Sender *s, const OutboxRow *row, DeliveryResult result, bo
                 insert(f, "hk", occ, id);
                 (void)sender_kick(f->sender);
         }
+        if (f->reload_at && f->sent + f->failed + f->retried + 1 == f->reload_at)
+                assert_int_equal(sd_event_source_set_enabled(f->reload, SD_EVENT_ONESHOT), 0);
         if (result == DELIVERY_OK)
                 f->sent++;
         else if (failed)
@@ -422,6 +431,53 @@ static void test_release_on_free(void **state) {
         assert_int_equal(sent, 10);
 }
 
+static int on_reload(sd_event_source *src, void *userdata) {
+        Fx *f = userdata;
+        /* Alternately the second config and the first: each a new Config, the same channels.
+         * Again on the next loop iterations: some find the worker's transaction under way. */
+        f->reloads++;
+        assert_int_equal(sender_set_config(f->sender, f->reloads % 2 ? &f->cfg2 : &f->cfg), 0);
+        if (f->reloads < 1000 && f->sent < f->want_sent)
+                assert_int_equal(sd_event_source_set_enabled(src, SD_EVENT_ONESHOT), 0);
+        return 0;
+}
+
+/* Reloads while sending, one a loop iteration, from the 100th report on (the commit worker's
+ * transaction under way at some): each row sent once, recorded sent, its attempt counted
+ * once. */
+static void test_reload_while_sending(void **state) {
+        Fx *f = *state;
+        insert_many(f, "c", 1500);
+        f->ch2[0] = f->ch[1];
+        f->ch2[1] = f->ch[0];
+        f->cfg2 = f->cfg;
+        f->cfg2.channels = f->ch2;
+        f->reload_at = 100;
+        assert_int_equal(sd_event_add_defer(f->event, &f->reload, on_reload, f), 0);
+        assert_int_equal(sd_event_source_set_enabled(f->reload, SD_EVENT_OFF), 0);
+        assert_int_equal(sender_new(f->event, f->store, &f->cfg, &f->sender), 0);
+        sender_set_notify(f->sender, on_notify, f);
+        f->want_sent = 1500;
+        assert_int_equal(run_loop(f, 30 * 1000000ULL), 0);
+        f->reload = sd_event_source_disable_unref(f->reload);
+        assert_true(f->reloads > 1);
+        assert_int_equal(f->sent, 1500);
+        assert_int_equal(f->retried + f->failed, 0);
+        pthread_mutex_lock(&f->sv.lock);
+        assert_int_equal(f->sv.answered, 1500);
+        pthread_mutex_unlock(&f->sv.lock);
+        OutboxRow *rows = NULL;
+        size_t n = 0;
+        assert_int_equal(outbox_list(f->store, false, &rows, &n), 0);
+        assert_int_equal(n, 1500);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(rows[i].state, OUTBOX_SENT);
+                assert_int_equal(rows[i].attempts, 1);
+        }
+        outbox_rows_free(rows, n);
+        assert_false(f->unsent_at_report);
+}
+
 /* Five messages, each queued once the one before was sent: on a keep-alive receiver. */
 static unsigned send_one_by_one(Fx *f, bool drop_idle) {
         pthread_mutex_lock(&f->sv.lock);
@@ -461,6 +517,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_dingtalk_pause, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_release_on_free, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reload_while_sending, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_closed_while_idle, setup, teardown),
         };
