@@ -63,10 +63,11 @@ struct FeedBuild {
         /* under the lock */
         Job *head, *tail, *running, *done;
         bool stop;
+        bool pausing; /* the loop waits for the worker to be between jobs: start none */
         FeedInputs in;
         bool ready;     /* in.index and in.generation are in.config's */
         int sync_error; /* the last sync failed (0: none) */
-        uint64_t renders;
+        uint64_t renders, syncs;
         atomic_int cancel;
         /* the worker's */
         Store *wstore;
@@ -256,12 +257,13 @@ static void *worker(void *arg) {
         FeedBuild *b = arg;
         pthread_mutex_lock(&b->lock);
         for (;;) {
-                while (!b->stop && !b->head)
+                while (!b->stop && (!b->head || b->pausing))
                         pthread_cond_wait(&b->wake, &b->lock);
                 if (b->stop)
                         break;
                 Job *j = pop(b);
                 b->running = j;
+                b->syncs += j->kind == JOB_SYNC;
                 FeedInputs in = b->in;
                 bool ready = b->ready;
                 pthread_mutex_unlock(&b->lock);
@@ -285,9 +287,13 @@ static void *worker(void *arg) {
         return NULL;
 }
 
-/* Stops the running job and waits until the worker is between jobs; returns with the lock. */
+/* Stops the running job and waits until the worker is between jobs; returns with the lock.
+ * The stopped job is queued again (finish()): without `pausing` the worker, which takes the
+ * lock back first, would start it again at once, be stopped again, and so on, while the loop
+ * waited (at a province's size a reload waited minutes, each round a config hash). */
 static void pause_worker(FeedBuild *b) {
         pthread_mutex_lock(&b->lock);
+        b->pausing = true;
         atomic_store(&b->cancel, 1);
         while (b->running)
                 pthread_cond_wait(&b->idle, &b->lock);
@@ -295,6 +301,7 @@ static void pause_worker(FeedBuild *b) {
 }
 
 static void resume_worker(FeedBuild *b) {
+        b->pausing = false;
         pthread_cond_signal(&b->wake);
         pthread_mutex_unlock(&b->lock);
 }
@@ -604,6 +611,13 @@ void feedbuild_request_cancel(FeedRequest *q) {
 uint64_t feedbuild_renders(const FeedBuild *b) {
         pthread_mutex_lock((pthread_mutex_t *)&b->lock);
         uint64_t n = b->renders;
+        pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
+        return n;
+}
+
+uint64_t feedbuild_syncs(const FeedBuild *b) {
+        pthread_mutex_lock((pthread_mutex_t *)&b->lock);
+        uint64_t n = b->syncs;
         pthread_mutex_unlock((pthread_mutex_t *)&b->lock);
         return n;
 }

@@ -91,5 +91,7 @@ void feedbuild_request_cancel(FeedRequest *q);
 
 /* Feeds rendered so far (tests and benchmarks). */
 uint64_t feedbuild_renders(const FeedBuild *b);
+/* Syncs started so far, a stopped one started again counted again (tests). */
+uint64_t feedbuild_syncs(const FeedBuild *b);
 /* Drops every cached body (SIGHUP of `dutyctl serve`); the validators and sizes stay. */
 void feedbuild_flush(FeedBuild *b);

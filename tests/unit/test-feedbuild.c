@@ -3,11 +3,13 @@
  * conditional GET is answered 304 without rendering — the cache's body dropped, and on a fresh
  * server that never rendered the feed — a recorded completion changes the ETag, a completion
  * the server was not told of is found by the worker (the stale hook, then the new state), a new
- * config syncs first; wrong tokens and unknown feeds are one 404. */
+ * config syncs first; wrong tokens and unknown feeds are one 404. Reloads while a sync runs:
+ * each stops it once, none waits for it to be started again and again. */
 #include "testutil.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <systemd/sd-event.h>
 
@@ -296,6 +298,45 @@ static void test_changes(void **state) {
         buf_done(&a.body), buf_done(&b.body), buf_done(&c.body), buf_done(&d.body);
 }
 
+/* A config of `n` duties on one post, named `org`: its sync has n rows to hash and write. */
+static Config *load_many(size_t n, const char *org) {
+        Buf b = {0};
+        buf_printf(&b,
+                   "organization: {name: %s}\nposts:\n  - {id: p, name: 镇长}\n"
+                   "people:\n  - {id: a, name: 张三, posts: [p]}\nduties:\n",
+                   org);
+        for (size_t i = 0; i < n; i++)
+                buf_printf(&b, "  - {id: d%zu, post: p, title: 职责%zu, rule: 每月25日前}\n", i, i);
+        assert_false(b.oom);
+        Config *c = load_ok(b.data);
+        buf_done(&b);
+        return c;
+}
+
+/* Reloads while syncs run: a reload stops the running sync, which is queued again, and drops
+ * it; the worker may not start it again while the reload waits (it did, over and over, each
+ * time stopped again: the loop waited as long as the worker kept winning the lock, minutes at
+ * a province's size). So each reload's sync is started once. */
+static void test_reload_while_syncing(void **state) {
+        Fx *f = *state;
+        Config *c[2] = {load_many(3000, "甲镇"), load_many(3000, "乙镇")};
+        uint64_t before = feedbuild_syncs(f->b);
+        const int reloads = 20;
+        for (int i = 0; i < reloads; i++) {
+                uint64_t n = feedbuild_syncs(f->b);
+                assert_int_equal(feedbuild_set_config(f->b, c[i % 2]), 0);
+                while (feedbuild_syncs(f->b) == n) /* until the worker has started it */
+                        sched_yield();
+        }
+        uint64_t started = feedbuild_syncs(f->b) - before;
+        print_message("# %d reloads started %" PRIu64 " syncs\n", reloads, started);
+        assert_int_equal(started, reloads);
+        /* The config in use again before they are freed (the worker lets go of them). */
+        assert_int_equal(feedbuild_set_config(f->b, f->c), 0);
+        config_free(c[0]);
+        config_free(c[1]);
+}
+
 static void test_not_found(void **state) {
         Fx *f = *state;
         Request a, b, c, d;
@@ -320,6 +361,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_conditional_without_render, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reload_while_syncing, setup, teardown),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         curl_global_cleanup();
