@@ -564,6 +564,7 @@ static int upcoming_filter(const Config *c, const UpcomingArgs *a, PlanFilter *r
 
 static int run_upcoming(Config *c, const void *args) {
         const UpcomingArgs *a = args;
+        ctl_bulk_output(); /* nothing is written to stdout before */
         Day from = ctl_today(c), to;
         if (a->from && parse_day_arg(a->from, "--from", &from) < 0)
                 return EXIT_USAGE;

@@ -24,6 +24,9 @@ typedef int (*CtlRun)(Config *c, const void *args);
 int ctl_with_config(CtlRun run, const void *args);
 /* Today in the organisation's zone (clock.h). */
 Day ctl_today(const Config *c);
+/* For a long listing, before anything is written to stdout: stdout fully buffered in 64 KiB
+ * when it is not a terminal (a terminal keeps its line buffering). */
+void ctl_bulk_output(void);
 /* The weekday of d, short, in the user's language ("Mon", 一). */
 const char *ctl_weekday(Day d);
 /* An occurrence's state for the operator ("done late", 逾期完成); the report keeps ledger.h's. */
