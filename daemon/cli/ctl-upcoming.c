@@ -165,7 +165,7 @@ typedef struct PostWidths {
 } PostWidths;
 
 typedef struct PersonWidths {
-        int name_w; /* -1: not met yet */
+        int name_w, id_len; /* name_w -1: not met yet */
         size_t name_len;
 } PersonWidths;
 
@@ -278,6 +278,7 @@ static const PersonWidths *person_widths(RowCache *k, const Config *c, size_t pe
         if (w->name_w < 0) {
                 w->name_w = utf8_width(c->people[person].name);
                 w->name_len = strlen(c->people[person].name);
+                w->id_len = (int)strlen(c->people[person].id);
         }
         return w;
 }
@@ -449,7 +450,7 @@ static int upcoming_row(UpcomingRow *r, Listing *x, const Occurrence *o, bool te
         r->w[6] = status >= 0 ? k->status_w[status] : 0;
         r->w[7] = dw->basis_w;
         r->w[8] = dw->id_len + pw->id_len + (int)pid_len + 3 + digits(o->checkpoint) +
-                  (o->person >= 0 ? 1 + (int)strlen(c->people[o->person].id) : 0);
+                  (o->person >= 0 ? 1 + person_widths(k, c, (size_t)o->person)->id_len : 0);
         if (!text)
                 return 0;
         occurrence_id_in(c, o, pid, r->id, sizeof(r->id));

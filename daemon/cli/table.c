@@ -95,12 +95,10 @@ void table_print_row_measured(FILE *f, const int *widths, size_t n_cols, const c
                 need += lens[c] +
                         (size_t)(widths[c] > cell_widths[c] ? widths[c] - cell_widths[c] : 0) + 2;
         if (need > sizeof(line)) { /* a giant cell: cell by cell */
-                for (size_t c = 0; c < n_cols; c++) {
-                        fwrite(cells[c], 1, lens[c], f);
-                        for (int pad = c + 1 < n_cols ? widths[c] - cell_widths[c] + 2 : 0; pad > 0;
-                             pad--)
-                                fputc(' ', f);
-                }
+                for (size_t c = 0; c + 1 < n_cols; c++)
+                        print_cell(f, cells[c], cell_widths[c], widths[c]);
+                if (n_cols)
+                        fwrite(cells[n_cols - 1], 1, lens[n_cols - 1], f);
                 fputc('\n', f);
                 return;
         }
