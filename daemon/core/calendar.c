@@ -88,7 +88,12 @@ int calendar_set_work(Calendar *c, Day day) {
 int calendar_add_holiday(Calendar *c, const char *id, const char *name, Day from, Day to) {
         if (ARRAY_GROW(c->holidays, c->cap_holidays, c->n_holidays + 1) < 0)
                 return -ENOMEM;
-        Holiday h = {.id = strdup(id), .name = strdup(name), .from = from, .to = to};
+        Holiday h;
+        memset(&h, 0, sizeof h); /* its padding too: a compiled config stores it (flat.h) */
+        h.id = strdup(id);
+        h.name = strdup(name);
+        h.from = from;
+        h.to = to;
         if (!h.id || !h.name) {
                 free(h.id);
                 free(h.name);

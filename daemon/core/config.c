@@ -66,13 +66,16 @@ Config *config_free(Config *c) {
                 duty_done(&c->duties[i]);
         for (size_t i = 0; i < c->n_channels; i++)
                 channel_done(&c->channels[i]);
-        free(c->documents);
-        free(c->posts);
-        free(c->people);
-        free(c->duties);
-        free(c->scopes);
-        free(c->channels);
-        free(c->routes);
+        if (!c->flat) {
+                free(c->documents);
+                free(c->posts);
+                free(c->people);
+                free(c->duties);
+                free(c->scopes);
+                free(c->channels);
+                free(c->routes);
+        }
+        free(c->flat);
         pool_free(c->pool);
         calendar_free(c->calendar);
         free(c->holders_off);

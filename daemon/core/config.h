@@ -243,8 +243,12 @@ typedef struct ConfigPool ConfigPool;
 
 typedef struct Config {
         ConfigPool *pool; /* every string and small array below */
-        char *path;       /* main file */
-        char *dir;        /* its folder */
+        /* Read back from a compiled config (daemon/config/flat.h): the one malloc'd block that
+         * holds its arrays, strings and lists instead of the pool and the arrays' own blocks;
+         * NULL when read from YAML. */
+        void *flat;
+        char *path; /* main file */
+        char *dir;  /* its folder */
         char *org_name, *timezone;
         bool any_due_time; /* some duty's deadline has a time of day: the feeds carry the zone */
         char *holidays_path;
