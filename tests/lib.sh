@@ -10,6 +10,9 @@ export ASAN_OPTIONS=${ASAN_EXTRA:-}detect_leaks=1 UBSAN_OPTIONS=print_stacktrace
 _t_n=0 _t_failed=0
 T_TMP=$(mktemp -d /tmp/dutyd-test.XXXXXX)
 trap 'rm -rf "$T_TMP"' EXIT
+# dutyctl's compiled configs (snapshot.h) in the test's own folder, never the user's ~/.cache:
+# every second dutyctl on an unchanged config of a test reads its config back from there.
+export DUTYD_CACHE_DIR=$T_TMP/cache
 
 ok()   { _t_n=$((_t_n + 1)); echo "ok $_t_n - $*"; }
 fail() { _t_n=$((_t_n + 1)); _t_failed=$((_t_failed + 1)); echo "not ok $_t_n - $*"; }

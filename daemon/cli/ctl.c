@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "completion.h"
 #include "load.h"
+#include "snapshot.h"
 #include "i18n.h"
 #include "store.h"
 
@@ -21,6 +22,17 @@
 
 const char *arg_config = NULL;
 bool ctl_show_warnings = false;
+bool ctl_parse_config = false;
+
+/* The compiled config when it is current, else the YAML, compiled for the next run. */
+static int load_compiled(const char *path, Day today, Config **ret, Diags *d) {
+        if (!ctl_parse_config && snapshot_load(path, today, ret, d) == 0)
+                return 0;
+        int r = config_load(path, today, ret, d);
+        if (r == 0 && !ctl_parse_config)
+                (void)snapshot_save(path, *ret, today, d); /* a cache: best effort, silent */
+        return r;
+}
 
 int ctl_load_config(Config **ret) {
         const char *path = arg_config ? arg_config : config_default_path();
@@ -30,7 +42,7 @@ int ctl_load_config(Config **ret) {
         Day today = tz_day(clock_now());
         if (clock_error())
                 fprintf(stderr, "dutyctl: %s\n", clock_error());
-        int r = config_load(path, today, ret, &d);
+        int r = load_compiled(path, today, ret, &d);
         Diags shown = {0};
         for (size_t i = 0; i < d.n; i++)
                 if (!d.items[i].warning || ctl_show_warnings)

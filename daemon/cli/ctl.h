@@ -15,6 +15,9 @@
 extern const char *arg_config;
 /* Whether ctl_load_config() prints warnings (only `check` does; errors are always printed). */
 extern bool ctl_show_warnings;
+/* Parse the YAML, neither reading nor writing a compiled config (`dutyctl check`: the file
+ * itself is what it checks, and it leaves nothing behind). */
+extern bool ctl_parse_config;
 /* Loads arg_config; prints its diagnostics to stderr. Returns 0, or EXIT_CONFIG. */
 int ctl_load_config(Config **ret);
 /* A verb's work once the config is loaded: an exit status. */

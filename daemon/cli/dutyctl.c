@@ -116,6 +116,7 @@ static int verb_check(int argc, char **argv) {
                 }
         }
         ctl_show_warnings = true;
+        ctl_parse_config = true;
         return ctl_with_config(run_check, &a);
 }
 

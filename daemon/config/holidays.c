@@ -149,7 +149,7 @@ static int load_holiday_root(Loader *L, const YNode *root, Calendar *cal) {
         return r;
 }
 
-static char *holidays_file(const Config *c) {
+char *holidays_file(const Config *c) {
         const char *name = c->holidays_path ? c->holidays_path : DEFAULT_HOLIDAYS;
         char *path =
                 name[0] == '/' || streq(c->dir, ".") ? strdup(name) : strfmt("%s/%s", c->dir, name);

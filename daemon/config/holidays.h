@@ -12,4 +12,6 @@
 #include "keys.h"
 
 int load_holidays(Loader *L);
+/* The holiday data file a load of `c` reads (malloc'd; NULL when out of memory). */
+char *holidays_file(const Config *c);
 int holidays_provisional_note(const Calendar *cal, Day from, Day to, char **ret);
