@@ -53,7 +53,8 @@ ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE $(WARN) $(HARDEN) $(CFLAGS) \
 	-DDUTYD_VERSION='"$(VERSION)"' -DDUTYD_LOCALEDIR='"$(LOCALEDIR)"' \
 	-DDUTYD_LIBEXECDIR='"$(LIBEXECDIR)"' -MMD -MP
 ALL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
-LIBS := $(shell pkg-config --libs $(PKGS)) -lm
+# liblunar-date and glib are opened at first use (daemon/config/statutory.c): headers only.
+LIBS := $(shell pkg-config --libs $(filter-out lunar-date-3.0 glib-2.0,$(PKGS))) -lm
 
 # The sources in layers (daemon/README.md): each layer sees the headers of the layers below it
 # only, so an include that goes upwards does not compile.

@@ -1,6 +1,7 @@
 /* statutory.c — see statutory.h. */
 #include "statutory.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <lunar-date/lunar-date.h>
 #include <pthread.h>
@@ -19,6 +20,46 @@
 static pthread_mutex_t lunar_lock = PTHREAD_MUTEX_INITIALIZER;
 static LunarDate *lunar_shared;
 
+/* liblunar-date (and glib, gobject and gio under it) is opened at first use, as systemd opens
+ * its optional libraries: only a config load that computes a year's provisional holidays needs
+ * it, and a dutyctl that reads a compiled config (snapshot.h) never does, so it does not pay for
+ * mapping and relocating seven libraries at every start (issue #10: 1.6 ms of the 11 ms of a
+ * listing at 1,000 assignments). The soname is the one Debian 12's liblunar-date-3.0-1 ships
+ * (a dependency of the package, debian/control). Under the lock. */
+#define LUNAR_SONAME "liblunar-date-3.0.so.1"
+
+static struct {
+        typeof(lunar_date_new) *date_new;
+        typeof(lunar_date_set_lunar_date) *set_lunar_date;
+        typeof(lunar_date_set_solar_date) *set_solar_date;
+        typeof(lunar_date_strftime) *strftime;
+        typeof(lunar_date_get_holiday) *get_holiday;
+        typeof(g_error_free) *error_free;
+        typeof(g_free) *free;
+        typeof(g_dgettext) *dgettext;
+} lunar;
+
+static bool lunar_open(void) {
+        static void *dl;
+        if (dl)
+                return true;
+        void *h = dlopen(LUNAR_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return false;
+#define SYM(field, name) (*(void **)&lunar.field = dlsym(h, name))
+        if (!SYM(date_new, "lunar_date_new") || !SYM(set_lunar_date, "lunar_date_set_lunar_date") ||
+            !SYM(set_solar_date, "lunar_date_set_solar_date") ||
+            !SYM(strftime, "lunar_date_strftime") || !SYM(get_holiday, "lunar_date_get_holiday") ||
+            !SYM(error_free, "g_error_free") || !SYM(free, "g_free") ||
+            !SYM(dgettext, "g_dgettext")) {
+                dlclose(h);
+                return false;
+        }
+        dl = h; /* kept for the process, as lunar_shared */
+        return true;
+}
+#undef SYM
+
 static void unlockp(pthread_mutex_t **m) {
         if (*m)
                 pthread_mutex_unlock(*m);
@@ -27,8 +68,8 @@ static void unlockp(pthread_mutex_t **m) {
 /* Locks the shared date: NULL (unlocked) when it cannot be made. */
 static LunarDate *lunar_lock_date(void) {
         pthread_mutex_lock(&lunar_lock);
-        if (!lunar_shared)
-                lunar_shared = lunar_date_new();
+        if (!lunar_shared && lunar_open())
+                lunar_shared = lunar.date_new();
         if (!lunar_shared)
                 pthread_mutex_unlock(&lunar_lock);
         return lunar_shared;
@@ -37,18 +78,17 @@ static LunarDate *lunar_lock_date(void) {
 /* The Gregorian day of lunar YEAR/MONTH/DAY (never a leap month), DAY_INVALID on failure. */
 static Day lunar_to_day(LunarDate *ld, int year, int month, int day) {
         GError *e = NULL;
-        lunar_date_set_lunar_date(ld, (GDateYear)year, (GDateMonth)month, (GDateDay)day, 0, FALSE,
-                                  &e);
+        lunar.set_lunar_date(ld, (GDateYear)year, (GDateMonth)month, (GDateDay)day, 0, FALSE, &e);
         if (e) {
-                g_error_free(e);
+                lunar.error_free(e);
                 return DAY_INVALID;
         }
-        gchar *s = lunar_date_strftime(ld, "%(year)-%(month)-%(day)");
+        gchar *s = lunar.strftime(ld, "%(year)-%(month)-%(day)");
         int y, m, d;
         Day r = s && sscanf(s, "%d-%d-%d", &y, &m, &d) == 3 && ymd_valid(y, m, d)
                         ? day_from_ymd(y, m, d)
                         : DAY_INVALID;
-        g_free(s);
+        lunar.free(s);
         return r;
 }
 
@@ -56,13 +96,13 @@ static Day lunar_to_day(LunarDate *ld, int year, int month, int day) {
 static int is_qingming(LunarDate *ld, Day day) {
         Ymd t = day_to_ymd(day);
         GError *e = NULL;
-        lunar_date_set_solar_date(ld, (GDateYear)t.y, (GDateMonth)t.m, (GDateDay)t.d, 12, &e);
+        lunar.set_solar_date(ld, (GDateYear)t.y, (GDateMonth)t.m, (GDateDay)t.d, 12, &e);
         if (e) {
-                g_error_free(e);
+                lunar.error_free(e);
                 return -EIO;
         }
-        const char *want = g_dgettext(LUNAR_DOMAIN, "Qīngmíng");
-        gchar *s = lunar_date_get_holiday(ld, "\n");
+        const char *want = lunar.dgettext(LUNAR_DOMAIN, "Qīngmíng");
+        gchar *s = lunar.get_holiday(ld, "\n");
         bool found = false;
         for (char *tok = s, *next; tok && !found; tok = next) {
                 next = strchr(tok, '\n');
@@ -70,7 +110,7 @@ static int is_qingming(LunarDate *ld, Day day) {
                 found = len == strlen(want) && memcmp(tok, want, len) == 0;
                 next = next ? next + 1 : NULL;
         }
-        g_free(s);
+        lunar.free(s);
         return found;
 }
 
