@@ -36,7 +36,7 @@ static struct {
         typeof(lunar_date_get_holiday) *get_holiday;
         typeof(g_error_free) *error_free;
         typeof(g_free) *free;
-        typeof(g_dgettext) *dgettext;
+        typeof(g_dgettext) *domain_text; /* not "dgettext": xgettext would take the msgid */
 } lunar;
 
 static bool lunar_open(void) {
@@ -51,7 +51,7 @@ static bool lunar_open(void) {
             !SYM(set_solar_date, "lunar_date_set_solar_date") ||
             !SYM(strftime, "lunar_date_strftime") || !SYM(get_holiday, "lunar_date_get_holiday") ||
             !SYM(error_free, "g_error_free") || !SYM(free, "g_free") ||
-            !SYM(dgettext, "g_dgettext")) {
+            !SYM(domain_text, "g_dgettext")) {
                 dlclose(h);
                 return false;
         }
@@ -101,7 +101,7 @@ static int is_qingming(LunarDate *ld, Day day) {
                 lunar.error_free(e);
                 return -EIO;
         }
-        const char *want = lunar.dgettext(LUNAR_DOMAIN, "Qīngmíng");
+        const char *want = lunar.domain_text(LUNAR_DOMAIN, "Qīngmíng");
         gchar *s = lunar.get_holiday(ld, "\n");
         bool found = false;
         for (char *tok = s, *next; tok && !found; tok = next) {
