@@ -37,7 +37,7 @@ settle() { sleep 0.05; }
 # the other tests run the same loads with it.
 run() {
         local name=$1; shift
-        ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat -o "$T/$name.trace" "$CTL" "$@" \
+        ASAN_OPTIONS=${ASAN_EXTRA:-}detect_leaks=0 strace -f -qq -e trace=openat -o "$T/$name.trace" "$CTL" "$@" \
                 >"$T/$name.out" 2>"$T/$name.err"
 }
 # parsed NAME: whether that run opened the main YAML file.
