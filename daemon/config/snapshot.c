@@ -259,9 +259,10 @@ int snapshot_load(const char *path, Day today, Config **ret, Diags *warnings) {
 
 /* ---- writing ---------------------------------------------------------------------------------- */
 
-static int write_all(int fd, const void *buf, size_t n) {
+/* `n` bytes at `at` of the file. */
+static int pwrite_all(int fd, const void *p, size_t n, off_t at) {
         for (size_t done = 0; done < n;) {
-                ssize_t k = write(fd, (const char *)buf + done, n - done);
+                ssize_t k = pwrite(fd, (const char *)p + done, n - done, at + (off_t)done);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -278,16 +279,7 @@ typedef struct FileSink {
 
 static int file_write(void *userdata, uint64_t at, const void *p, size_t n) {
         const FileSink *fs = userdata;
-        for (size_t done = 0; done < n;) {
-                ssize_t k = pwrite(fs->fd, (const char *)p + done, n - done,
-                                   fs->base + (off_t)(at + done));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                done += (size_t)k;
-        }
-        return 0;
+        return pwrite_all(fs->fd, p, n, fs->base + (off_t)at);
 }
 
 /* The head (magic, the key's length, the key, zeros to a multiple of 8), then the block, written
@@ -296,14 +288,11 @@ static int write_snapshot(int fd, const Buf *key, const Config *c, const Diags *
         char head[16] = SNAPSHOT_MAGIC;
         uint64_t key_len = key->len, size = 0;
         memcpy(head + 8, &key_len, sizeof key_len);
-        static const char zeros[8];
-        size_t pad = (8 - key->len % 8) % 8;
-        int r = write_all(fd, head, sizeof head);
+        /* The zeros after the key are a hole: the block's first write is past them. */
+        FileSink fs = {.fd = fd, .base = (off_t)((sizeof head + key->len + 7) & ~(size_t)7)};
+        int r = pwrite_all(fd, head, sizeof head, 0);
         if (r == 0)
-                r = write_all(fd, key->data, key->len);
-        if (r == 0)
-                r = write_all(fd, zeros, pad);
-        FileSink fs = {.fd = fd, .base = (off_t)(sizeof head + key->len + pad)};
+                r = pwrite_all(fd, key->data, key->len, sizeof head);
         if (r == 0)
                 r = flat_write(c, diags, &(FlatSink){.write = file_write, .userdata = &fs}, &size);
         return r;
