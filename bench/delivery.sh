@@ -8,6 +8,10 @@
 #    of `driver run` until the outbox is drained (signing, sending, marking sent);
 #  - the ceiling: wrk POSTs the same path with a body like the sender's, at 8, 32 and 128
 #    connections (BENCH_WRK_SECONDS each, default 2), the best rate counting.
+#  - libcurl's own loop (bench/curl-loop.c): 50,000 POSTs of a body like the sender's with 8
+#    and 32 transfers in flight, the best counting. Not a target: the most a sender built on
+#    libcurl (the project's HTTP library) gets from this machine beside the receiver, so the
+#    sender's distance from the ceiling splits into libcurl's and its own.
 # Medians of the runs; the ratio sent / ceiling (target ≥ 50 %). Also printed: the rate of
 # queueing (one transaction a message, and 100 a transaction), which is not in the table.
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +30,10 @@ PKGS="libcurl libsystemd sqlite3 jansson libcrypto yaml-0.1 libical libmicrohttp
 cc -O2 -std=gnu17 -D_GNU_SOURCE $(printf -- "-Idaemon/%s " core config state feeds edge) $(pkg-config --cflags $PKGS) -o "$T/driver" \
         tests/integration/delivery-driver.c build/libdutyd.a $(pkg-config --libs $PKGS) -lm ||
         die "cannot build tests/integration/delivery-driver.c"
+
+# shellcheck disable=SC2046
+cc -O2 -Wall -Wextra -o "$T/curl-loop" bench/curl-loop.c $(pkg-config --libs libcurl) ||
+        die "cannot build bench/curl-loop.c"
 
 port=$((20000 + RANDOM % 20000))
 mkdir -p "$T/nginx"
@@ -57,7 +65,7 @@ cat >"$T/spec.json" <<JSON
 JSON
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%.0f\n", n / (b - a)}'; }
-rm -f "$T"/{q,b,s,w}
+rm -f "$T"/{q,b,s,w,c}
 for run in $(seq "$RUNS"); do
         rm -rf "$T/state"
         t0=$(now)
@@ -80,16 +88,30 @@ for run in $(seq "$RUNS"); do
                 [ "$r" -gt "$best" ] && best=$r
         done
         echo "$best" >>"$T/w"
+        best=0
+        for c in 8 32; do
+                r=$("$T/curl-loop" "$url" 50000 $c) || die "bench/curl-loop failed"
+                [ "$r" -gt "$best" ] && best=$r
+        done
+        echo "$best" >>"$T/c"
 done
 kill -0 "$ngx" 2>/dev/null || die "nginx died during the runs"
-q=$(median <"$T/q") b=$(median <"$T/b") s=$(median <"$T/s") w=$(median <"$T/w")
+q=$(median <"$T/q") b=$(median <"$T/b") s=$(median <"$T/s") w=$(median <"$T/w") cl=$(median <"$T/c")
 pct=$(awk -v s="$s" -v w="$w" 'BEGIN {printf "%.1f", 100 * s / w}')
+cpct=$(awk -v s="$cl" -v w="$w" 'BEGIN {printf "%.1f", 100 * s / w}')
+spct=$(awk -v s="$s" -v w="$cl" 'BEGIN {printf "%.1f", 100 * s / w}')
 echo "delivery: $N webhook messages to nginx (return 200), $RUNS runs, medians"
 printf '  queue (outbox_queue, one transaction each):   %8s msg/s\n' "$q"
 printf '  queue (outbox_queue_many, 100 a transaction): %8s msg/s\n' "$b"
 printf '  send (sender → nginx, marked sent in SQLite): %8s msg/s\n' "$s"
 printf '  nginx ceiling (wrk POST, best of -c8/32/128): %8s req/s\n' "$w"
-printf '  sent / ceiling: %s %%\n' "$pct"
-echo "  per run: send $(paste -sd' ' "$T/s") | ceiling $(paste -sd' ' "$T/w")"
+printf '  libcurl alone (bench/curl-loop, best of 8/32): %8s req/s\n' "$cl"
+printf '  sent / ceiling: %s %%; libcurl alone / ceiling: %s %%; sent / libcurl alone: %s %%\n' \
+        "$pct" "$cpct" "$spct"
+echo "  per run: send $(paste -sd' ' "$T/s") | ceiling $(paste -sd' ' "$T/w") | libcurl $(paste -sd' ' "$T/c")"
 judged "webhook delivery msg/s (peer: nginx ceiling req/s)" "$N msgs" "$s" "$w" "$pct %" \
         "$pct" '>=' 50 "≥ 50 % of peer"
+judged "libcurl alone req/s (peer: nginx ceiling req/s)" "50000 POSTs" "$cl" "$w" "$cpct %" \
+        "$cpct" - 0 -
+judged "webhook delivery msg/s (peer: libcurl alone req/s)" "$N msgs" "$s" "$cl" "$spct %" \
+        "$spct" - 0 -
