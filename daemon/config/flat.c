@@ -136,19 +136,12 @@ static uint64_t out_put(Flat *f, FlatOut *o, const void *p, size_t n) {
         return at;
 }
 
-static uint64_t hash_bytes(const unsigned char *p, size_t n) {
-        uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ p[i]) * 1099511628211ULL;
-        return h;
-}
-
 /* A leaf's bytes: once for each small value seen again (a county's duties share their titles,
  * clauses, posts and reminder days), always for large ones. */
 static uint64_t leaf_put(Flat *f, const void *p, size_t len) {
         if (len > FLAT_SHARE_MAX)
                 return out_put(f, &f->leaves, p, len);
-        FlatShare *s = &f->share[hash_bytes(p, len) & (FLAT_SHARE_SLOTS - 1)];
+        FlatShare *s = &f->share[fnv1a64(FNV1A64_BASIS, p, len) & (FLAT_SHARE_SLOTS - 1)];
         if (s->off && s->len == len && memcmp(s->bytes, p, len) == 0)
                 return s->off;
         uint64_t at = out_put(f, &f->leaves, p, len);

@@ -61,13 +61,6 @@ static bool ours(const struct stat *st) {
         return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
-static uint64_t fnv1a(const char *s) {
-        uint64_t h = 14695981039346656037ULL;
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-        return h;
-}
-
 /* The config's path as a key: absolute (the same name from another folder is another file). */
 static char *absolute(const char *path) {
         if (*path == '/')
@@ -78,7 +71,8 @@ static char *absolute(const char *path) {
 
 /* DIR/config-HASH-PROGRAM.bin: one per config and program (dutyctl and dutyd are built apart). */
 static char *snapshot_file(const char *dir, const char *abs) {
-        return strfmt("%s/config-%016llx-%s.bin", dir, (unsigned long long)fnv1a(abs),
+        return strfmt("%s/config-%016llx-%s.bin", dir,
+                      (unsigned long long)fnv1a64(FNV1A64_BASIS, abs, strlen(abs)),
                       program_invocation_short_name);
 }
 

@@ -3,27 +3,22 @@
 
 #include <string.h>
 
-#define HASH_SEED UINT64_C(14695981039346656037)
+#include "util.h"
 
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n) {
-        const unsigned char *s = p;
-        for (size_t i = 0; i < n; i++)
-                h = (h ^ s[i]) * UINT64_C(1099511628211);
-        return h;
-}
+#define HASH_SEED FNV1A64_BASIS
 
 uint64_t ical_hash_mix(uint64_t h, uint64_t v) {
         unsigned char le[8];
         for (int i = 0; i < 8; i++)
                 le[i] = (unsigned char)(v >> (8 * i));
-        return hash_bytes(h, le, sizeof(le));
+        return fnv1a64(h, le, sizeof(le));
 }
 
 uint64_t ical_hash_str(uint64_t h, const char *s) {
         if (!s)
                 return ical_hash_mix(h, UINT64_MAX);
         size_t n = strlen(s);
-        return hash_bytes(ical_hash_mix(h, n), s, n);
+        return fnv1a64(ical_hash_mix(h, n), s, n);
 }
 
 static uint64_t nonzero(uint64_t h) {
@@ -44,8 +39,8 @@ uint64_t ical_hash_calendar_year(const Config *c, int year) {
         if (!y)
                 return nonzero(ical_hash_str(h, "weekends only"));
         h = ical_hash_mix(h, y->provisional); /* its events say 暂定 */
-        h = hash_bytes(h, y->off, sizeof(y->off));
-        h = hash_bytes(h, y->work, sizeof(y->work));
+        h = fnv1a64(h, y->off, sizeof(y->off));
+        h = fnv1a64(h, y->work, sizeof(y->work));
         for (size_t i = 0; i < cal->n_holidays; i++) {
                 const Holiday *hd = &cal->holidays[i];
                 if (day_to_ymd(hd->from).y != year)

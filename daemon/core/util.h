@@ -41,6 +41,16 @@ static inline void fclosep(FILE **f) {
                 _tp;                     \
         })
 
+/* FNV-1a, 64 bits, over `n` bytes from `h` (FNV1A64_BASIS to start; chain pieces by passing
+ * the previous value): content hashes of events and of the compiled config's values. */
+#define FNV1A64_BASIS UINT64_C(14695981039346656037)
+static inline uint64_t fnv1a64(uint64_t h, const void *p, size_t n) {
+        const unsigned char *s = p;
+        for (size_t i = 0; i < n; i++)
+                h = (h ^ s[i]) * UINT64_C(1099511628211);
+        return h;
+}
+
 static inline bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
 }
