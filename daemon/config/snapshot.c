@@ -1,10 +1,10 @@
 /* snapshot.c — see snapshot.h.
  *
  * The file: "dutydsn1", the key's length (8 bytes), the key (text), zeros up to a multiple of 8,
- * then the flat block (flat.h). The key's first lines name the program, the day, the language
- * and the config; then one line per input file or folder with what stat() says of it, so that
- * the inputs are found again without reading the config (the holiday data's place is only
- * known once it is read). A drop-in added or removed changes conf.d's times; a holiday file put
+ * then the flat block (flat.h). The key's first lines name the program, the years the load
+ * depends on, the language and the config; then one line per input file or folder with what
+ * stat() says of it, so that the inputs are found again without reading the config (the holiday
+ * data's place is only known once it is read). A drop-in added or removed changes conf.d's times; a holiday file put
  * beside the main file changes that folder's. */
 #include "snapshot.h"
 
@@ -16,17 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "flat.h"
 #include "holidays.h"
+#include "pool.h"
 #include "util.h"
 
 #define SNAPSHOT_MAGIC "dutydsn1"
 #define SNAPSHOT_KEY_MAX (1024 * 1024)
-#define HUGE_PAGE ((size_t)2 << 20)
 
 /* ---- where ---------------------------------------------------------------------------------- */
 
@@ -164,17 +163,6 @@ static bool inputs_unchanged(const char *lines) {
 
 /* ---- reading ---------------------------------------------------------------------------------- */
 
-/* `n` bytes for the block, in huge pages where it is large (one fault for 512 pages); not zeroed:
- * read() fills it. */
-static void *block_alloc(size_t n) {
-        if (n < HUGE_PAGE)
-                return malloc(n ? n : 1);
-        void *p = aligned_alloc(HUGE_PAGE, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-        if (p)
-                (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint only */
-        return p;
-}
-
 static int read_all(int fd, void *buf, size_t n, off_t at) {
         for (size_t done = 0; done < n;) {
                 ssize_t k = pread(fd, (char *)buf + done, n - done, at + (off_t)done);
@@ -242,7 +230,7 @@ int snapshot_load(const char *path, Day today, Config **ret, Diags *warnings) {
         if (r == 0 && (st.st_size < 0 || (uint64_t)st.st_size <= at))
                 r = -EBADMSG;
         size_t n = r == 0 ? (size_t)st.st_size - at : 0;
-        void *block = r == 0 ? block_alloc(n) : NULL;
+        void *block = r == 0 ? pool_malloc_large(n) : NULL;
         if (r == 0 && !block)
                 r = -ENOMEM;
         if (r == 0 && (r = read_all(fd, block, n, (off_t)at)) < 0)

@@ -94,14 +94,20 @@ void pool_prefault(void *p, size_t n) {
                 (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE); /* a hint only */
 }
 
-void *pool_zalloc_large(size_t n) {
+void *pool_malloc_large(size_t n) {
         if (n < HUGE_PAGE)
-                return calloc(1, n ? n : 1);
+                return malloc(n ? n : 1);
         /* Aligned, so that each whole 2 MiB is one huge page; the tail stays in small pages
          * (no more memory resident than the array needs). */
         void *p = aligned_alloc(HUGE_PAGE, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-        if (!p)
-                return NULL;
-        (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint only */
-        return memset(p, 0, n);
+        if (p)
+                (void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint only */
+        return p;
+}
+
+void *pool_zalloc_large(size_t n) {
+        if (n < HUGE_PAGE)
+                return calloc(1, n ? n : 1);
+        void *p = pool_malloc_large(n);
+        return p ? memset(p, 0, n) : NULL;
 }

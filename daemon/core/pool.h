@@ -26,4 +26,6 @@ void pool_seal(ConfigPool *p);
  * transparent huge pages when the system allows, one fault for 512 pages.
  * pool_prefault(): the pages of [p, p + n) present before they are written, in one call. */
 void *pool_zalloc_large(size_t n);
+/* The same, not zeroed (a block read() fills at once). */
+void *pool_malloc_large(size_t n);
 void pool_prefault(void *p, size_t n);
