@@ -12,6 +12,9 @@
 #    and 32 transfers in flight, the best counting. Not a target: the most a sender built on
 #    libcurl (the project's HTTP library) gets from this machine beside the receiver, so the
 #    sender's distance from the ceiling splits into libcurl's and its own.
+#  - libcurl alone on every core: 2 and 3 curl-loop processes at once (16 transfers in flight
+#    each), their 2 × or 3 × 50,000 POSTs over the wall time of the group, the best counting. Not
+#    a target either: the most a sender on libcurl with several threads could get here.
 # Medians of the runs; the ratio sent / ceiling (target ≥ 50 %). Also printed: the rate of
 # queueing (one transaction a message, and 100 a transaction), which is not in the table.
 . "$(dirname "$0")/lib.sh"
@@ -65,7 +68,18 @@ cat >"$T/spec.json" <<JSON
 JSON
 now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {printf "%.0f\n", n / (b - a)}'; }
-rm -f "$T"/{q,b,s,w,c}
+# P curl-loop processes at once: their POSTs over the group's wall time.
+curl_group() {
+        local p=$1 i t0 pids=()
+        t0=$(now)
+        for i in $(seq "$p"); do
+                "$T/curl-loop" "$url" 50000 16 >/dev/null &
+                pids+=($!)
+        done
+        for i in "${pids[@]}"; do wait "$i" || die "bench/curl-loop failed"; done
+        rate $((p * 50000)) "$t0" "$(now)"
+}
+rm -f "$T"/{q,b,s,w,c,p}
 for run in $(seq "$RUNS"); do
         rm -rf "$T/state"
         t0=$(now)
@@ -94,11 +108,18 @@ for run in $(seq "$RUNS"); do
                 [ "$r" -gt "$best" ] && best=$r
         done
         echo "$best" >>"$T/c"
+        best=0
+        for p in 2 3; do
+                r=$(curl_group "$p")
+                [ "$r" -gt "$best" ] && best=$r
+        done
+        echo "$best" >>"$T/p"
 done
 kill -0 "$ngx" 2>/dev/null || die "nginx died during the runs"
-q=$(median <"$T/q") b=$(median <"$T/b") s=$(median <"$T/s") w=$(median <"$T/w") cl=$(median <"$T/c")
+q=$(median <"$T/q") b=$(median <"$T/b") s=$(median <"$T/s") w=$(median <"$T/w") cl=$(median <"$T/c") pl=$(median <"$T/p")
 pct=$(awk -v s="$s" -v w="$w" 'BEGIN {printf "%.1f", 100 * s / w}')
 cpct=$(awk -v s="$cl" -v w="$w" 'BEGIN {printf "%.1f", 100 * s / w}')
+ppct=$(awk -v s="$pl" -v w="$w" 'BEGIN {printf "%.1f", 100 * s / w}')
 spct=$(awk -v s="$s" -v w="$cl" 'BEGIN {printf "%.1f", 100 * s / w}')
 echo "delivery: $N webhook messages to nginx (return 200), $RUNS runs, medians"
 printf '  queue (outbox_queue, one transaction each):   %8s msg/s\n' "$q"
@@ -106,12 +127,16 @@ printf '  queue (outbox_queue_many, 100 a transaction): %8s msg/s\n' "$b"
 printf '  send (sender → nginx, marked sent in SQLite): %8s msg/s\n' "$s"
 printf '  nginx ceiling (wrk POST, best of -c8/32/128): %8s req/s\n' "$w"
 printf '  libcurl alone (bench/curl-loop, best of 8/32): %8s req/s\n' "$cl"
+printf '  libcurl alone, 2 or 3 processes at once:       %8s req/s\n' "$pl"
 printf '  sent / ceiling: %s %%; libcurl alone / ceiling: %s %%; sent / libcurl alone: %s %%\n' \
         "$pct" "$cpct" "$spct"
-echo "  per run: send $(paste -sd' ' "$T/s") | ceiling $(paste -sd' ' "$T/w") | libcurl $(paste -sd' ' "$T/c")"
+printf '  libcurl alone on every core / ceiling: %s %%\n' "$ppct"
+echo "  per run: send $(paste -sd' ' "$T/s") | ceiling $(paste -sd' ' "$T/w") | libcurl $(paste -sd' ' "$T/c") | libcurl ×2-3 $(paste -sd' ' "$T/p")"
 judged "webhook delivery msg/s (peer: nginx ceiling req/s)" "$N msgs" "$s" "$w" "$pct %" \
         "$pct" '>=' 50 "≥ 50 % of peer"
 judged "libcurl alone req/s (peer: nginx ceiling req/s)" "50000 POSTs" "$cl" "$w" "$cpct %" \
         "$cpct" - 0 -
+judged "libcurl alone, 2-3 processes req/s (peer: nginx ceiling req/s)" "2-3 × 50000 POSTs" \
+        "$pl" "$w" "$ppct %" "$ppct" - 0 -
 judged "webhook delivery msg/s (peer: libcurl alone req/s)" "$N msgs" "$s" "$cl" "$spct %" \
         "$spct" - 0 -
